@@ -1,0 +1,224 @@
+//! Decoders: the framer and the grammar together, for each direction.
+
+use bytes::{Bytes, BytesMut};
+
+use crate::error::{DecodeError, ParseError};
+use crate::framer::{Frame, Framer, PendingLiteral, StreamKind};
+use crate::parse::Parser;
+use crate::types::{ClientMessage, Command, Greeting, Response, Tag};
+use crate::Limits;
+
+/// A decoded message and the stream offset where it started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decoded<T> {
+    /// Stream offset of the message's first byte.
+    pub offset: u64,
+    /// The message.
+    pub message: T,
+}
+
+/// Anything a server sends.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum ServerMessage {
+    /// The greeting (the first message of a connection).
+    Greeting(Greeting),
+    /// Any later response.
+    Response(Response),
+}
+
+impl crate::encode::Encode for ServerMessage {
+    fn encode(&self, e: &mut crate::encode::Encoder<'_>) {
+        match self {
+            ServerMessage::Greeting(g) => g.encode(e),
+            ServerMessage::Response(r) => r.encode(e),
+        }
+    }
+}
+
+/// Parses one complete message with the given grammar entry point.
+pub(crate) fn parse_frame<T>(bytes: &Bytes, max_depth: usize, f: impl FnOnce(&mut Parser<'_>) -> Result<T, ParseError>) -> Result<T, ParseError> {
+    let mut p = Parser::new(bytes, max_depth);
+    f(&mut p)
+}
+
+/// Decodes a server-to-client stream: the greeting, then responses.
+///
+/// ```
+/// use bytes::BytesMut;
+/// use imap_proto::{ResponseDecoder, ServerMessage, Limits};
+///
+/// let mut dec = ResponseDecoder::new(Limits::default());
+/// let mut buf = BytesMut::from(&b"* OK IMAP4rev1 ready\r\n* 3 EXISTS\r\n"[..]);
+/// let g = dec.decode(&mut buf).unwrap().unwrap();
+/// assert!(matches!(g.message, ServerMessage::Greeting(_)));
+/// let r = dec.decode(&mut buf).unwrap().unwrap();
+/// assert_eq!(r.offset, 22);
+/// assert!(dec.decode(&mut buf).unwrap().is_none());
+/// ```
+#[derive(Debug, Clone)]
+pub struct ResponseDecoder {
+    framer: Framer,
+    expect_greeting: bool,
+}
+
+impl ResponseDecoder {
+    /// A decoder that expects the greeting first.
+    pub fn new(limits: Limits) -> ResponseDecoder {
+        ResponseDecoder { framer: Framer::new(StreamKind::Responses, limits), expect_greeting: true }
+    }
+
+    /// A decoder for a stream that starts after the greeting.
+    pub fn after_greeting(limits: Limits) -> ResponseDecoder {
+        ResponseDecoder { framer: Framer::new(StreamKind::Responses, limits), expect_greeting: false }
+    }
+
+    /// The framer (limits, stream offset).
+    pub fn framer(&self) -> &Framer {
+        &self.framer
+    }
+
+    /// Decodes the next message from the front of `buf`. `Ok(None)` means
+    /// more input is needed. After an error, call again: decoding resumes
+    /// with the next message.
+    pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Decoded<ServerMessage>>, DecodeError> {
+        let Some(frame) = self.framer.next_frame(buf)? else {
+            return Ok(None);
+        };
+        let depth = self.framer.limits().max_depth;
+        let message = if std::mem::take(&mut self.expect_greeting) {
+            match parse_frame(&frame.bytes, depth, |p| p.greeting()) {
+                Ok(g) => Ok(ServerMessage::Greeting(g)),
+                // A capture that starts mid-session: accept a response.
+                Err(e) => parse_frame(&frame.bytes, depth, |p| p.response()).map(ServerMessage::Response).map_err(|_| e),
+            }
+        } else {
+            parse_frame(&frame.bytes, depth, |p| p.response()).map(ServerMessage::Response)
+        };
+        finish(frame, message, |_| None)
+    }
+}
+
+fn finish<T>(frame: Frame, result: Result<T, ParseError>, tag: impl FnOnce(&[u8]) -> Option<Tag>) -> Result<Option<Decoded<T>>, DecodeError> {
+    match result {
+        Ok(message) => Ok(Some(Decoded { offset: frame.offset, message })),
+        Err(error) => Err(DecodeError::Parse { message_offset: frame.offset, error, tag: tag(&frame.bytes) }),
+    }
+}
+
+/// What the client's next untagged line means, which depends on the
+/// command in progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ClientLineMode {
+    /// Lines are commands.
+    #[default]
+    Commands,
+    /// An AUTHENTICATE exchange is running: lines without a space are SASL
+    /// responses (or `*` to cancel).
+    Authenticate,
+    /// IDLE is running: `DONE` ends it.
+    Idle,
+}
+
+/// Decodes a client-to-server stream: commands, with the literal data
+/// inline, plus the lines that continue AUTHENTICATE and IDLE.
+///
+/// On its own it follows the client's commands: after `AUTHENTICATE` it
+/// reads lines without a space as SASL data, after `IDLE` it reads `DONE`.
+/// A server state machine, which knows more, sets the mode with
+/// [`CommandDecoder::set_mode`].
+///
+/// ```
+/// use bytes::BytesMut;
+/// use imap_proto::{ClientMessage, CommandDecoder, Limits};
+///
+/// let mut dec = CommandDecoder::new(Limits::server());
+/// let mut buf = BytesMut::from(&b"a1 LOGIN {5}\r\nalice secret\r\n"[..]);
+/// let cmd = dec.decode(&mut buf).unwrap().unwrap();
+/// assert!(matches!(cmd.message, ClientMessage::Command(_)));
+/// ```
+#[derive(Debug, Clone)]
+pub struct CommandDecoder {
+    framer: Framer,
+    mode: ClientLineMode,
+}
+
+impl CommandDecoder {
+    /// A decoder with the given limits.
+    pub fn new(limits: Limits) -> CommandDecoder {
+        CommandDecoder { framer: Framer::new(StreamKind::Commands, limits), mode: ClientLineMode::Commands }
+    }
+
+    /// The framer (limits, stream offset).
+    pub fn framer(&self) -> &Framer {
+        &self.framer
+    }
+
+    /// The literal the current command waits for; a server sends `+`
+    /// for a synchronizing one (or refuses the command).
+    pub fn pending_literal(&self) -> Option<PendingLiteral> {
+        self.framer.pending_literal()
+    }
+
+    /// How the next line is read.
+    pub fn mode(&self) -> ClientLineMode {
+        self.mode
+    }
+
+    /// Sets how the next line is read.
+    pub fn set_mode(&mut self, mode: ClientLineMode) {
+        self.mode = mode;
+    }
+
+    /// Decodes the next client message from the front of `buf`.
+    pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Decoded<ClientMessage>>, DecodeError> {
+        let Some(frame) = self.framer.next_frame(buf)? else {
+            return Ok(None);
+        };
+        let depth = self.framer.limits().max_depth;
+        let bytes = &frame.bytes;
+        let has_space = memchr::memchr(b' ', bytes).is_some();
+        let result = match self.mode {
+            ClientLineMode::Authenticate if !has_space => parse_frame(bytes, depth, |p| p.authenticate_line()),
+            ClientLineMode::Idle if !has_space => parse_frame(bytes, depth, |p| p.idle_done()),
+            _ => parse_frame(bytes, depth, |p| p.command()).map(ClientMessage::Command),
+        };
+        self.mode = match &result {
+            Ok(ClientMessage::Command(c)) => match c.body {
+                crate::CommandBody::Authenticate { .. } => ClientLineMode::Authenticate,
+                crate::CommandBody::Idle => ClientLineMode::Idle,
+                _ => ClientLineMode::Commands,
+            },
+            Ok(ClientMessage::AuthenticateData(_)) => ClientLineMode::Authenticate,
+            Ok(_) => ClientLineMode::Commands,
+            Err(_) => self.mode,
+        };
+        finish(frame, result, leading_tag)
+    }
+}
+
+/// The tag at the start of a malformed command, if there is a valid one.
+fn leading_tag(bytes: &[u8]) -> Option<Tag> {
+    let end = memchr::memchr(b' ', bytes)?;
+    Tag::new(Bytes::copy_from_slice(&bytes[..end])).ok()
+}
+
+macro_rules! parse_entry {
+    ($ty:ty, $method:ident, $doc:literal) => {
+        impl $ty {
+            #[doc = concat!("Parses exactly one complete ", $doc, " (final CRLF included), with default limits.")]
+            pub fn parse(input: &[u8]) -> Result<$ty, ParseError> {
+                Self::parse_bytes(Bytes::copy_from_slice(input))
+            }
+
+            #[doc = concat!("Parses exactly one complete ", $doc, " from a shared buffer; strings in the result share it.")]
+            pub fn parse_bytes(input: Bytes) -> Result<$ty, ParseError> {
+                parse_frame(&input, Limits::default().max_depth, |p| p.$method())
+            }
+        }
+    };
+}
+
+parse_entry!(Response, response, "response");
+parse_entry!(Command, command, "command");
+parse_entry!(Greeting, greeting, "greeting");

@@ -1,0 +1,64 @@
+//! Sans-IO IMAP4rev1 (RFC 3501) for clients and servers: owned types, an
+//! incremental framer, a parser and a strict serializer.
+//!
+//! No I/O and no async runtime: feed bytes in, take messages out; give
+//! values in, take bytes out.
+//!
+//! ```
+//! use bytes::BytesMut;
+//! use imap_proto::{Data, Encode, Limits, MessageAttribute, Response, ResponseDecoder, ServerMessage};
+//!
+//! let mut decoder = ResponseDecoder::after_greeting(Limits::default());
+//! let mut buf = BytesMut::new();
+//! buf.extend_from_slice(b"* 12 FETCH (UID 42 BODY[] {5}\r\nHel");
+//! assert!(decoder.decode(&mut buf).unwrap().is_none()); // waits for the literal
+//! buf.extend_from_slice(b"lo)\r\n");
+//! let decoded = decoder.decode(&mut buf).unwrap().unwrap();
+//! let ServerMessage::Response(Response::Data(Data::Fetch { attributes, .. })) = &decoded.message else { panic!() };
+//! assert!(matches!(&attributes[1], MessageAttribute::BodySection { data: Some(d), .. } if &d[..] == b"Hello"));
+//! assert_eq!(&decoded.message.to_bytes()[..], b"* 12 FETCH (UID 42 BODY[] \"Hello\")\r\n");
+//! ```
+//!
+//! # Layers
+//! - [`framer`]: finds complete messages (lines plus literals) in linear
+//!   time and enforces [`Limits`].
+//! - the grammar ([`Response::parse`], [`Command::parse`], ...): one pass
+//!   over a complete message; strings share the input buffer.
+//! - [`types`]: owned values, `Send + Sync + 'static`.
+//! - [`encode`]: the strict serializer.
+//! - [`ResponseDecoder`] / [`CommandDecoder`]: framer and grammar together.
+//!
+//! # Accepted deviations from RFC 3501
+//! Parse liberally, serialize strictly. The parser accepts, and the tests
+//! named after each behaviour cover:
+//! - a space before `)` and extra spaces between list items;
+//! - status responses without text (`A1 OK` CRLF) or without the space;
+//! - keywords in any case (`fetch`, `Body[header]`, `nil`);
+//! - 8-bit bytes in quoted strings and response text;
+//! - `()` where NIL was due in body parameters and address lists, NIL
+//!   where a body encoding was due;
+//! - `+` with no space or text;
+//! - bare LF line endings;
+//! - a space-padded or one-digit day in `date-time`;
+//! - known response codes with malformed arguments (kept as
+//!   [`Code::Other`]) and `[` that opens no code (kept as text);
+//! - NUL bytes inside literals (RFC 3501 forbids them; binary attachments
+//!   in broken messages carry them).
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod base64;
+mod decoder;
+pub mod encode;
+mod error;
+pub mod framer;
+mod limits;
+mod parse;
+pub mod types;
+
+pub use decoder::{ClientLineMode, CommandDecoder, Decoded, ResponseDecoder, ServerMessage};
+pub use encode::{Encode, EncodeOptions, Encoder, LiteralMode};
+pub use error::{DecodeError, FrameError, ParseError, ParseErrorKind, ValidationError};
+pub use limits::Limits;
+pub use types::*;

@@ -1,0 +1,358 @@
+//! Core rules: numbers, atoms, strings, text, flags, mailbox names.
+
+use std::num::NonZeroU32;
+
+use bytes::Bytes;
+
+use super::{PResult, Parser};
+use crate::error::ParseErrorKind;
+use crate::types::core::{is_astring_char, is_atom_char, is_list_char, is_tag_char};
+use crate::types::{Atom, Flag, FlagFetch, FlagPerm, IString, Mailbox, Tag, Text};
+
+impl<'a> Parser<'a> {
+    /// `number`: an unsigned 32-bit integer; overflow is an error.
+    pub(crate) fn number(&mut self) -> PResult<u32> {
+        let v = self.number64()?;
+        u32::try_from(v).map_err(|_| crate::ParseError {
+            offset: self.pos,
+            kind: ParseErrorKind::NumberOverflow("u32"),
+        })
+    }
+
+    /// `nz-number`.
+    pub(crate) fn nz_number(&mut self) -> PResult<NonZeroU32> {
+        let start = self.pos;
+        let v = self.number()?;
+        NonZeroU32::new(v).ok_or(crate::ParseError { offset: start, kind: ParseErrorKind::Invalid("zero where nz-number is due") })
+    }
+
+    /// `number64` (RFC 9051 / 7162 mod-sequence values).
+    pub(crate) fn number64(&mut self) -> PResult<u64> {
+        let start = self.pos;
+        let mut v: u64 = 0;
+        while let Some(d @ b'0'..=b'9') = self.peek() {
+            v = match v.checked_mul(10).and_then(|v| v.checked_add((d - b'0') as u64)) {
+                Some(v) => v,
+                None => {
+                    return Err(crate::ParseError { offset: start, kind: ParseErrorKind::NumberOverflow("u64") })
+                }
+            };
+            self.pos += 1;
+        }
+        if self.pos == start {
+            return self.err("number");
+        }
+        Ok(v)
+    }
+
+    /// Scans `1*<class>` and returns the range.
+    #[inline]
+    pub(crate) fn take_while1(&mut self, class: fn(u8) -> bool, what: &'static str) -> PResult<(usize, usize)> {
+        let start = self.pos;
+        let rest = self.rest();
+        let n = rest.iter().position(|&b| !class(b)).unwrap_or(rest.len());
+        if n == 0 {
+            return self.err(what);
+        }
+        self.pos += n;
+        Ok((start, self.pos))
+    }
+
+    /// `atom`
+    pub(crate) fn atom(&mut self) -> PResult<Atom> {
+        let (s, e) = self.take_while1(is_atom_char, "atom")?;
+        Ok(Atom::from_validated(self.slice(s, e)))
+    }
+
+    /// The bytes of an atom, without building one.
+    pub(crate) fn atom_bytes(&mut self) -> PResult<&'a [u8]> {
+        let (s, e) = self.take_while1(is_atom_char, "atom")?;
+        Ok(&self.buf[s..e])
+    }
+
+    /// `tag`
+    pub(crate) fn tag(&mut self) -> PResult<Tag> {
+        let (s, e) = self.take_while1(is_tag_char, "tag")?;
+        Ok(Tag::from_validated(self.slice(s, e)))
+    }
+
+    /// `quoted`. 8-bit bytes are accepted (real servers send them); a
+    /// backslash may only escape `"` or `\`.
+    pub(crate) fn quoted(&mut self) -> PResult<IString> {
+        self.byte(b'"', "quoted string")?;
+        let start = self.pos;
+        let rest = self.rest();
+        // Fast path: no escapes before the closing quote.
+        match memchr::memchr3(b'"', b'\\', b'\n', rest) {
+            Some(n) if rest[n] == b'"' => {
+                if let Some(bad) = rest[..n].iter().position(|&b| b == b'\r' || b == 0) {
+                    self.pos = start + bad;
+                    return self.err("quoted character");
+                }
+                self.pos = start + n + 1;
+                return Ok(IString(self.slice(start, start + n)));
+            }
+            Some(n) if rest[n] == b'\\' => {}
+            _ => {
+                self.pos = start + rest.len().min(memchr::memchr(b'\n', rest).unwrap_or(rest.len()));
+                return self.err("closing quote");
+            }
+        }
+        let mut out = Vec::with_capacity(rest.len().min(256));
+        loop {
+            match self.peek() {
+                Some(b'"') => {
+                    self.pos += 1;
+                    return Ok(IString(Bytes::from(out)));
+                }
+                Some(b'\\') => {
+                    self.pos += 1;
+                    match self.peek() {
+                        Some(c @ (b'"' | b'\\')) => {
+                            out.push(c);
+                            self.pos += 1;
+                        }
+                        _ => return self.err("escaped quote or backslash"),
+                    }
+                }
+                Some(b'\r' | b'\n' | 0) | None => return self.err("closing quote"),
+                Some(c) => {
+                    out.push(c);
+                    self.pos += 1;
+                }
+            }
+        }
+    }
+
+    /// `literal` (`{N}`, `{N+}`, `{N-}`) and `literal8` (`~{N}`): the data is
+    /// shared with the message buffer.
+    pub(crate) fn literal(&mut self) -> PResult<IString> {
+        self.eat(b'~');
+        self.byte(b'{', "literal")?;
+        let n = self.number64()?;
+        if !self.eat(b'+') {
+            self.eat(b'-');
+        }
+        self.byte(b'}', "closing brace of literal")?;
+        self.eat(b'\r');
+        self.byte(b'\n', "CRLF after literal announcement")?;
+        let start = self.pos;
+        let available = (self.buf.len() - start) as u64;
+        if n > available {
+            return self.err("literal data");
+        }
+        self.pos = start + n as usize;
+        Ok(IString(self.slice(start, self.pos)))
+    }
+
+    /// `string` = quoted / literal
+    pub(crate) fn string(&mut self) -> PResult<IString> {
+        match self.peek() {
+            Some(b'"') => self.quoted(),
+            Some(b'{' | b'~') => self.literal(),
+            _ => self.err("string"),
+        }
+    }
+
+    /// `astring` = 1*ASTRING-CHAR / string
+    pub(crate) fn astring(&mut self) -> PResult<IString> {
+        match self.peek() {
+            Some(b'"' | b'{') => self.string(),
+            Some(b'~') if self.peek_at(1) == Some(b'{') => self.string(),
+            _ => {
+                let (s, e) = self.take_while1(is_astring_char, "astring")?;
+                Ok(IString(self.slice(s, e)))
+            }
+        }
+    }
+
+    /// `nstring` = string / nil
+    pub(crate) fn nstring(&mut self) -> PResult<Option<IString>> {
+        if self.eat_keyword(b"NIL") {
+            Ok(None)
+        } else {
+            self.string().map(Some)
+        }
+    }
+
+    /// `list-mailbox` = 1*list-char / string
+    pub(crate) fn list_mailbox(&mut self) -> PResult<IString> {
+        match self.peek() {
+            Some(b'"' | b'{') => self.string(),
+            _ => {
+                let (s, e) = self.take_while1(is_list_char, "list-mailbox")?;
+                Ok(IString(self.slice(s, e)))
+            }
+        }
+    }
+
+    /// `mailbox` = "INBOX" / astring
+    pub(crate) fn mailbox(&mut self) -> PResult<Mailbox> {
+        Ok(Mailbox::from(self.astring()?))
+    }
+
+    /// `text` up to the end of the line (possibly empty: lenient).
+    pub(crate) fn text(&mut self) -> PResult<Text> {
+        let start = self.pos;
+        let rest = self.rest();
+        let n = memchr::memchr2(b'\r', b'\n', rest).unwrap_or(rest.len());
+        if let Some(bad) = rest[..n].iter().position(|&b| b == 0) {
+            self.pos = start + bad;
+            return self.err("text character (NUL is not allowed)");
+        }
+        self.pos = start + n;
+        Ok(Text::from_validated(self.slice(start, self.pos)))
+    }
+
+    /// `flag`, also accepting what `flag-fetch` and `flag-perm` add.
+    fn any_flag(&mut self) -> PResult<FlagAny> {
+        if self.eat(b'\\') {
+            if self.eat(b'*') {
+                return Ok(FlagAny::AnyKeyword);
+            }
+            let name = self.atom()?;
+            if name.eq_ignore_case("Recent") {
+                return Ok(FlagAny::Recent);
+            }
+            Ok(FlagAny::Flag(Flag::system_or_extension(name)))
+        } else {
+            Ok(FlagAny::Flag(Flag::Keyword(self.atom()?)))
+        }
+    }
+
+    /// `flag`
+    pub(crate) fn flag(&mut self) -> PResult<Flag> {
+        let start = self.pos;
+        match self.any_flag()? {
+            FlagAny::Flag(f) => Ok(f),
+            _ => {
+                self.pos = start;
+                self.err("flag (\\Recent and \\* are not allowed here)")
+            }
+        }
+    }
+
+    /// A parenthesised list of items, tolerating extra spaces and a space
+    /// before `)`.
+    pub(crate) fn paren_list<T>(&mut self, mut item: impl FnMut(&mut Self) -> PResult<T>) -> PResult<Vec<T>> {
+        self.byte(b'(', "(")?;
+        let mut out = Vec::new();
+        loop {
+            self.skip_spaces();
+            if self.eat(b')') {
+                return Ok(out);
+            }
+            if !out.is_empty() && self.buf.get(self.pos - 1) != Some(&b' ') {
+                return self.err("SP or )");
+            }
+            out.push(item(self)?);
+        }
+    }
+
+    /// `flag-list`
+    pub(crate) fn flag_list(&mut self) -> PResult<Vec<Flag>> {
+        self.paren_list(|p| p.flag())
+    }
+
+    /// `"(" [flag-fetch *(SP flag-fetch)] ")"`
+    pub(crate) fn flag_fetch_list(&mut self) -> PResult<Vec<FlagFetch>> {
+        self.paren_list(|p| {
+            let start = p.pos;
+            match p.any_flag()? {
+                FlagAny::Flag(f) => Ok(FlagFetch::Flag(f)),
+                FlagAny::Recent => Ok(FlagFetch::Recent),
+                FlagAny::AnyKeyword => {
+                    p.pos = start;
+                    p.err("flag-fetch")
+                }
+            }
+        })
+    }
+
+    /// `"(" [flag-perm *(SP flag-perm)] ")"`
+    pub(crate) fn flag_perm_list(&mut self) -> PResult<Vec<FlagPerm>> {
+        self.paren_list(|p| {
+            let start = p.pos;
+            match p.any_flag()? {
+                FlagAny::Flag(f) => Ok(FlagPerm::Flag(f)),
+                FlagAny::AnyKeyword => Ok(FlagPerm::AnyKeyword),
+                FlagAny::Recent => {
+                    p.pos = start;
+                    p.err("flag-perm")
+                }
+            }
+        })
+    }
+
+    /// One value in the generic syntax: atom-like token, number, NIL,
+    /// quoted, literal, or a parenthesised list of values. An optional
+    /// `[...]` section and `<n>` partial directly after an atom-like token
+    /// are part of it.
+    pub(crate) fn generic_value(&mut self) -> PResult<()> {
+        match self.peek() {
+            Some(b'(') => {
+                self.descend()?;
+                self.pos += 1;
+                let mut first = true;
+                loop {
+                    self.skip_spaces();
+                    if self.eat(b')') {
+                        break;
+                    }
+                    if !first && self.buf.get(self.pos - 1) != Some(&b' ') {
+                        return self.err("SP or )");
+                    }
+                    first = false;
+                    self.generic_value()?;
+                }
+                self.ascend();
+                Ok(())
+            }
+            Some(b'"') => self.quoted().map(drop),
+            Some(b'{') => self.literal().map(drop),
+            Some(b'~') if self.peek_at(1) == Some(b'{') => self.literal().map(drop),
+            Some(b'[') => self.bracketed(),
+            _ => {
+                self.take_while1(is_generic_token_char, "value")?;
+                if self.peek() == Some(b'[') {
+                    self.bracketed()?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// `[...]` with balanced brackets and strings inside, then an optional
+    /// `<...>`.
+    fn bracketed(&mut self) -> PResult<()> {
+        self.byte(b'[', "[")?;
+        loop {
+            match self.peek() {
+                Some(b']') => {
+                    self.pos += 1;
+                    break;
+                }
+                Some(b'"') => {
+                    self.quoted()?;
+                }
+                Some(b'\r' | b'\n') | None => return self.err("]"),
+                Some(_) => self.pos += 1,
+            }
+        }
+        if self.eat(b'<') {
+            self.take_while1(|b| b.is_ascii_digit() || b == b'.', "partial")?;
+            self.byte(b'>', ">")?;
+        }
+        Ok(())
+    }
+}
+
+fn is_generic_token_char(b: u8) -> bool {
+    !matches!(b, b' ' | b'(' | b')' | b'"' | b'{' | b'[' | b'\r' | b'\n' | 0)
+}
+
+enum FlagAny {
+    Flag(Flag),
+    Recent,
+    AnyKeyword,
+}

@@ -1,0 +1,361 @@
+//! FETCH data: `msg-att`, sections, `envelope`, `body`.
+
+use super::{PResult, Parser};
+use crate::types::*;
+
+/// Token characters of a fetch attribute name (`RFC822.SIZE`, `X-GM-MSGID`).
+fn is_att_name_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'$')
+}
+
+impl<'a> Parser<'a> {
+    /// `msg-att`: `"(" att *(SP att) ")"`.
+    pub(crate) fn msg_att(&mut self) -> PResult<Vec<MessageAttribute>> {
+        let list = self.paren_list(|p| p.message_attribute())?;
+        if list.is_empty() {
+            return self.err("at least one message attribute");
+        }
+        self.skip_spaces();
+        Ok(list)
+    }
+
+    fn message_attribute(&mut self) -> PResult<MessageAttribute> {
+        let (s, e) = self.take_while1(is_att_name_char, "message attribute")?;
+        let name = &self.buf[s..e];
+        let is = |kw: &[u8]| name.eq_ignore_ascii_case(kw);
+        if is(b"BODY") && self.peek() == Some(b'[') {
+            let section = self.section()?;
+            let origin = if self.eat(b'<') {
+                let o = self.number()?;
+                self.byte(b'>', ">")?;
+                Some(o)
+            } else {
+                None
+            };
+            self.sp()?;
+            return Ok(MessageAttribute::BodySection { section, origin, data: self.nstring()? });
+        }
+        if self.peek() == Some(b'[') || !(is(b"FLAGS") || is(b"ENVELOPE") || is(b"INTERNALDATE") || is(b"RFC822") || is(b"RFC822.HEADER") || is(b"RFC822.TEXT") || is(b"RFC822.SIZE") || is(b"BODY") || is(b"BODYSTRUCTURE") || is(b"UID") || is(b"MODSEQ")) {
+            return self.other_attribute(s, e);
+        }
+        self.sp()?;
+        Ok(if is(b"FLAGS") {
+            MessageAttribute::Flags(self.flag_fetch_list()?)
+        } else if is(b"ENVELOPE") {
+            MessageAttribute::Envelope(Box::new(self.envelope()?))
+        } else if is(b"INTERNALDATE") {
+            MessageAttribute::InternalDate(self.date_time()?)
+        } else if is(b"RFC822") {
+            MessageAttribute::Rfc822(self.nstring()?)
+        } else if is(b"RFC822.HEADER") {
+            MessageAttribute::Rfc822Header(self.nstring()?)
+        } else if is(b"RFC822.TEXT") {
+            MessageAttribute::Rfc822Text(self.nstring()?)
+        } else if is(b"RFC822.SIZE") {
+            MessageAttribute::Rfc822Size(self.number()?)
+        } else if is(b"BODY") {
+            MessageAttribute::Body(Box::new(self.body()?))
+        } else if is(b"BODYSTRUCTURE") {
+            MessageAttribute::BodyStructure(Box::new(self.body()?))
+        } else if is(b"UID") {
+            MessageAttribute::Uid(self.nz_number()?)
+        } else {
+            self.byte(b'(', "(")?;
+            let v = self.number64()?;
+            self.byte(b')', ")")?;
+            MessageAttribute::ModSeq(v)
+        })
+    }
+
+    /// An attribute this crate does not model: the name must be an atom;
+    /// the value is one generic value, optionally preceded by `[...]<n>`.
+    fn other_attribute(&mut self, s: usize, e: usize) -> PResult<MessageAttribute> {
+        let name = Atom::new(self.slice(s, e)).or_else(|_| self.err("attribute name"))?;
+        let start = self.pos;
+        if self.peek() == Some(b'[') {
+            self.generic_value()?;
+        }
+        self.sp()?;
+        self.generic_value()?;
+        Ok(MessageAttribute::Other { name, value: RawValue(self.slice(start, self.pos)) })
+    }
+
+    /// `date-time` (quoted).
+    pub(crate) fn date_time(&mut self) -> PResult<DateTime> {
+        let start = self.pos + 1;
+        let text = self.quoted()?;
+        super::tokens::date_time_text(&text).map_err(|mut e| {
+            e.offset += start;
+            e
+        })
+    }
+
+    /// `section` = "[" [section-spec] "]"
+    pub(crate) fn section(&mut self) -> PResult<Section> {
+        self.byte(b'[', "[")?;
+        let mut section = Section::default();
+        if self.eat(b']') {
+            return Ok(section);
+        }
+        if matches!(self.peek(), Some(b'0'..=b'9')) {
+            loop {
+                section.part.push(self.nz_number()?);
+                if !self.eat(b'.') {
+                    break;
+                }
+                if !matches!(self.peek(), Some(b'0'..=b'9')) {
+                    section.text = Some(self.section_text(true)?);
+                    break;
+                }
+            }
+        } else {
+            section.text = Some(self.section_text(false)?);
+        }
+        self.byte(b']', "]")?;
+        Ok(section)
+    }
+
+    fn section_text(&mut self, allow_mime: bool) -> PResult<SectionText> {
+        if self.eat_keyword(b"HEADER.FIELDS.NOT") {
+            self.sp()?;
+            Ok(SectionText::HeaderFields { not: true, fields: self.header_list()? })
+        } else if self.eat_keyword(b"HEADER.FIELDS") {
+            self.sp()?;
+            Ok(SectionText::HeaderFields { not: false, fields: self.header_list()? })
+        } else if self.eat_keyword(b"HEADER") {
+            Ok(SectionText::Header)
+        } else if self.eat_keyword(b"TEXT") {
+            Ok(SectionText::Text)
+        } else if allow_mime && self.eat_keyword(b"MIME") {
+            Ok(SectionText::Mime)
+        } else {
+            self.err("HEADER, HEADER.FIELDS, TEXT or MIME")
+        }
+    }
+
+    fn header_list(&mut self) -> PResult<Vec<IString>> {
+        let fields = self.paren_list(|p| p.astring())?;
+        if fields.is_empty() {
+            return self.err("at least one header field name");
+        }
+        Ok(fields)
+    }
+
+    /// `envelope`
+    pub(crate) fn envelope(&mut self) -> PResult<Envelope> {
+        self.byte(b'(', "( opening envelope")?;
+        self.skip_spaces();
+        let date = self.nstring()?;
+        self.sp1()?;
+        let subject = self.nstring()?;
+        self.sp1()?;
+        let from = self.address_list()?;
+        self.sp1()?;
+        let sender = self.address_list()?;
+        self.sp1()?;
+        let reply_to = self.address_list()?;
+        self.sp1()?;
+        let to = self.address_list()?;
+        self.sp1()?;
+        let cc = self.address_list()?;
+        self.sp1()?;
+        let bcc = self.address_list()?;
+        self.sp1()?;
+        let in_reply_to = self.nstring()?;
+        self.sp1()?;
+        let message_id = self.nstring()?;
+        self.skip_spaces();
+        self.byte(b')', ") closing envelope")?;
+        Ok(Envelope { date, subject, from, sender, reply_to, to, cc, bcc, in_reply_to, message_id })
+    }
+
+    /// `"(" 1*address ")" / nil`, tolerating `()` and spaces between
+    /// addresses.
+    fn address_list(&mut self) -> PResult<Vec<Address>> {
+        if self.eat_keyword(b"NIL") {
+            return Ok(Vec::new());
+        }
+        self.byte(b'(', "address list or NIL")?;
+        let mut out = Vec::new();
+        loop {
+            self.skip_spaces();
+            if self.eat(b')') {
+                return Ok(out);
+            }
+            out.push(self.address()?);
+        }
+    }
+
+    fn address(&mut self) -> PResult<Address> {
+        self.byte(b'(', "( opening address")?;
+        let name = self.nstring()?;
+        self.sp1()?;
+        let adl = self.nstring()?;
+        self.sp1()?;
+        let mailbox = self.nstring()?;
+        self.sp1()?;
+        let host = self.nstring()?;
+        self.skip_spaces();
+        self.byte(b')', ") closing address")?;
+        Ok(Address { name, adl, mailbox, host })
+    }
+
+    /// `body`, depth-limited.
+    pub(crate) fn body(&mut self) -> PResult<BodyStructure> {
+        self.descend()?;
+        self.byte(b'(', "( opening body")?;
+        self.skip_spaces();
+        let b = if self.peek() == Some(b'(') { self.body_multi()? } else { self.body_single()? };
+        self.skip_spaces();
+        self.byte(b')', ") closing body")?;
+        self.ascend();
+        Ok(b)
+    }
+
+    /// Whether another optional field follows (consumes the separating
+    /// spaces when it does).
+    fn more_fields(&mut self) -> bool {
+        let save = self.pos;
+        self.skip_spaces();
+        if self.pos > save && !matches!(self.peek(), Some(b')') | None) {
+            true
+        } else {
+            self.pos = save;
+            false
+        }
+    }
+
+    fn body_multi(&mut self) -> PResult<BodyStructure> {
+        let mut parts = Vec::new();
+        while self.peek() == Some(b'(') {
+            parts.push(self.body()?);
+            self.skip_spaces();
+        }
+        let subtype = self.string()?;
+        let extension = if self.more_fields() {
+            let parameters = self.body_params()?;
+            Some(MultiPartExtension { parameters, tail: self.disposition_ext()? })
+        } else {
+            None
+        };
+        Ok(BodyStructure::Multi { parts, subtype, extension })
+    }
+
+    fn body_single(&mut self) -> PResult<BodyStructure> {
+        let media_type = self.string()?;
+        self.sp1()?;
+        let subtype = self.string()?;
+        self.sp1()?;
+        let fields = self.body_fields()?;
+        let kind = if media_type.eq_ignore_case("TEXT") {
+            self.sp1()?;
+            SinglePartKind::Text { subtype, lines: self.number()? }
+        } else if media_type.eq_ignore_case("MESSAGE")
+            && (subtype.eq_ignore_case("RFC822") || subtype.eq_ignore_case("GLOBAL"))
+            && self.attempt(|p| {
+                p.sp1()?;
+                if p.peek() == Some(b'(') {
+                    Ok(())
+                } else {
+                    p.err("envelope")
+                }
+            })
+            .is_ok()
+        {
+            let envelope = Box::new(self.envelope()?);
+            self.sp1()?;
+            let body = Box::new(self.body()?);
+            self.sp1()?;
+            SinglePartKind::Message { subtype, envelope, body, lines: self.number()? }
+        } else {
+            SinglePartKind::Basic { media_type, subtype }
+        };
+        let extension = if self.more_fields() {
+            let md5 = self.nstring()?;
+            Some(SinglePartExtension { md5, tail: self.disposition_ext()? })
+        } else {
+            None
+        };
+        Ok(BodyStructure::Single { body: SinglePart { kind, fields }, extension })
+    }
+
+    /// `body-fields`
+    fn body_fields(&mut self) -> PResult<BodyFields> {
+        let parameters = self.body_params()?;
+        self.sp1()?;
+        let id = self.nstring()?;
+        self.sp1()?;
+        let description = self.nstring()?;
+        self.sp1()?;
+        let encoding = self.nstring()?.unwrap_or_default();
+        self.sp1()?;
+        let octets = self.number()?;
+        Ok(BodyFields { parameters, id, description, encoding, octets })
+    }
+
+    /// `body-fld-param`, accepting `()` for NIL.
+    fn body_params(&mut self) -> PResult<Vec<BodyParameter>> {
+        if self.eat_keyword(b"NIL") {
+            return Ok(Vec::new());
+        }
+        self.paren_list(|p| {
+            let k = p.string()?;
+            p.sp1()?;
+            Ok((k, p.string()?))
+        })
+    }
+
+    /// `[SP body-fld-dsp [SP body-fld-lang [SP body-fld-loc *(SP body-extension)]]]`
+    fn disposition_ext(&mut self) -> PResult<Option<DispositionExtension>> {
+        if !self.more_fields() {
+            return Ok(None);
+        }
+        let disposition = if self.eat_keyword(b"NIL") {
+            None
+        } else {
+            self.byte(b'(', "disposition or NIL")?;
+            self.skip_spaces();
+            let kind = self.string()?;
+            self.sp1()?;
+            let parameters = self.body_params()?;
+            self.skip_spaces();
+            self.byte(b')', ") closing disposition")?;
+            Some(Disposition { kind, parameters })
+        };
+        let tail = if self.more_fields() {
+            let languages = if self.peek() == Some(b'(') {
+                self.paren_list(|p| p.string())?
+            } else {
+                self.nstring()?.into_iter().collect()
+            };
+            let tail = if self.more_fields() {
+                let location = self.nstring()?;
+                let mut extensions = Vec::new();
+                while self.more_fields() {
+                    extensions.push(self.body_extension()?);
+                }
+                Some(LocationExtension { location, extensions })
+            } else {
+                None
+            };
+            Some(LanguageExtension { languages, tail })
+        } else {
+            None
+        };
+        Ok(Some(DispositionExtension { disposition, tail }))
+    }
+
+    /// `body-extension`, depth-limited.
+    fn body_extension(&mut self) -> PResult<BodyExtension> {
+        match self.peek() {
+            Some(b'(') => {
+                self.descend()?;
+                let list = self.paren_list(|p| p.body_extension())?;
+                self.ascend();
+                Ok(if list.is_empty() { BodyExtension::NString(None) } else { BodyExtension::List(list) })
+            }
+            Some(b'0'..=b'9') => Ok(BodyExtension::Number(self.number()?)),
+            _ => Ok(BodyExtension::NString(self.nstring()?)),
+        }
+    }
+}

@@ -1,0 +1,192 @@
+//! The grammar: a recursive-descent parser over one complete message.
+//!
+//! The framer hands over a complete message (lines and literal data) as a
+//! [`Bytes`]; the parser walks it once with a byte cursor. Strings are
+//! returned as slices of that buffer (no copy) unless a quoted string held
+//! escapes. Self-contained tokens (sequence sets, dates) are parsed with
+//! nom combinators in [`tokens`].
+//!
+//! One module per area of the formal syntax:
+//! [`core`] (strings, numbers, flags), [`tokens`] (sequence sets, dates),
+//! [`response`] (responses and codes), [`fetch`] (message attributes,
+//! envelope, body structure, sections), [`command`] (commands and search
+//! keys).
+
+use bytes::Bytes;
+
+use crate::error::{ParseError, ParseErrorKind};
+
+mod command;
+mod core;
+mod fetch;
+mod response;
+pub(crate) mod tokens;
+
+pub(crate) type PResult<T> = Result<T, ParseError>;
+
+/// Cursor over one complete message.
+pub(crate) struct Parser<'a> {
+    src: &'a Bytes,
+    buf: &'a [u8],
+    pos: usize,
+    depth: usize,
+    max_depth: usize,
+}
+
+impl<'a> Parser<'a> {
+    pub(crate) fn new(src: &'a Bytes, max_depth: usize) -> Parser<'a> {
+        Parser { src, buf: &src[..], pos: 0, depth: 0, max_depth }
+    }
+
+    #[inline]
+    pub(crate) fn peek(&self) -> Option<u8> {
+        self.buf.get(self.pos).copied()
+    }
+
+    #[inline]
+    pub(crate) fn peek_at(&self, n: usize) -> Option<u8> {
+        self.buf.get(self.pos + n).copied()
+    }
+
+    #[inline]
+    pub(crate) fn rest(&self) -> &'a [u8] {
+        self.buf.get(self.pos..).unwrap_or(&[])
+    }
+
+    pub(crate) fn err<T>(&self, expected: &'static str) -> PResult<T> {
+        Err(ParseError::expected(self.pos, expected))
+    }
+
+    pub(crate) fn err_kind<T>(&self, kind: ParseErrorKind) -> PResult<T> {
+        Err(ParseError { offset: self.pos, kind })
+    }
+
+    #[inline]
+    pub(crate) fn byte(&mut self, b: u8, what: &'static str) -> PResult<()> {
+        if self.peek() == Some(b) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            self.err(what)
+        }
+    }
+
+    #[inline]
+    pub(crate) fn eat(&mut self, b: u8) -> bool {
+        if self.peek() == Some(b) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Exactly one space.
+    #[inline]
+    pub(crate) fn sp(&mut self) -> PResult<()> {
+        self.byte(b' ', "SP")
+    }
+
+    /// One or more spaces (lenient separator inside lists).
+    pub(crate) fn sp1(&mut self) -> PResult<()> {
+        self.sp()?;
+        self.skip_spaces();
+        Ok(())
+    }
+
+    #[inline]
+    pub(crate) fn skip_spaces(&mut self) {
+        while self.peek() == Some(b' ') {
+            self.pos += 1;
+        }
+    }
+
+    /// At the end of the line (CRLF, or a bare LF from a sloppy peer)?
+    #[inline]
+    pub(crate) fn at_eol(&self) -> bool {
+        matches!(self.peek(), Some(b'\r') | Some(b'\n') | None)
+    }
+
+    /// The final line ending; nothing may follow it.
+    pub(crate) fn crlf_end(&mut self) -> PResult<()> {
+        self.eat(b'\r');
+        self.byte(b'\n', "CRLF")?;
+        if self.pos != self.buf.len() {
+            return self.err("end of message after CRLF");
+        }
+        Ok(())
+    }
+
+    /// Whether the remaining input starts with `kw`, case-insensitively,
+    /// followed by a byte that cannot continue an atom.
+    pub(crate) fn at_keyword(&self, kw: &[u8]) -> bool {
+        let rest = self.rest();
+        rest.len() >= kw.len()
+            && rest[..kw.len()].eq_ignore_ascii_case(kw)
+            && rest.get(kw.len()).is_none_or(|&b| !crate::types::core::is_atom_char(b))
+    }
+
+    /// Consumes `kw` if [`Parser::at_keyword`].
+    pub(crate) fn eat_keyword(&mut self, kw: &[u8]) -> bool {
+        if self.at_keyword(kw) {
+            self.pos += kw.len();
+            true
+        } else {
+            false
+        }
+    }
+
+    pub(crate) fn keyword(&mut self, kw: &[u8], what: &'static str) -> PResult<()> {
+        if self.eat_keyword(kw) {
+            Ok(())
+        } else {
+            self.err(what)
+        }
+    }
+
+    /// Shares `start..end` of the message without copying.
+    #[inline]
+    pub(crate) fn slice(&self, start: usize, end: usize) -> Bytes {
+        self.src.slice(start..end)
+    }
+
+    /// Enters one level of nesting.
+    pub(crate) fn descend(&mut self) -> PResult<()> {
+        self.depth += 1;
+        if self.depth > self.max_depth {
+            return self.err_kind(ParseErrorKind::TooDeep { limit: self.max_depth });
+        }
+        Ok(())
+    }
+
+    pub(crate) fn ascend(&mut self) {
+        self.depth -= 1;
+    }
+
+    /// Runs `f`; on failure, rewinds to where it started.
+    pub(crate) fn attempt<T>(&mut self, f: impl FnOnce(&mut Self) -> PResult<T>) -> PResult<T> {
+        let (pos, depth) = (self.pos, self.depth);
+        let r = f(self);
+        if r.is_err() {
+            self.pos = pos;
+            self.depth = depth;
+        }
+        r
+    }
+}
+
+/// Parses a sequence set from its text, e.g. `1:4,7,9:*`.
+pub(crate) fn sequence_set_from_bytes(text: &[u8]) -> PResult<crate::SequenceSet> {
+    tokens::sequence_set_complete(text)
+}
+
+/// Parses one generic value and checks nothing follows.
+pub(crate) fn raw_value_from_bytes(bytes: Bytes) -> PResult<crate::RawValue> {
+    let mut p = Parser::new(&bytes, crate::Limits::default().max_depth);
+    let start = p.pos;
+    p.generic_value()?;
+    if p.pos != bytes.len() {
+        return p.err("end of value");
+    }
+    Ok(crate::RawValue(p.slice(start, p.pos)))
+}

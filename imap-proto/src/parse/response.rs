@@ -1,0 +1,426 @@
+//! Responses: greeting, status responses and codes, untagged data,
+//! continuation requests.
+
+use super::tokens::{is_sequence_char, sequence_set_complete};
+use super::{PResult, Parser};
+use crate::types::core::is_text_byte;
+use crate::types::*;
+
+impl<'a> Parser<'a> {
+    /// `greeting`
+    pub(crate) fn greeting(&mut self) -> PResult<Greeting> {
+        self.byte(b'*', "* (greeting)")?;
+        self.sp()?;
+        let kind = if self.eat_keyword(b"OK") {
+            GreetingKind::Ok
+        } else if self.eat_keyword(b"PREAUTH") {
+            GreetingKind::PreAuth
+        } else if self.eat_keyword(b"BYE") {
+            GreetingKind::Bye
+        } else {
+            return self.err("OK, PREAUTH or BYE");
+        };
+        let (code, text) = self.resp_text()?;
+        self.crlf_end()?;
+        Ok(Greeting { kind, code, text })
+    }
+
+    /// `response-data / response-done / continue-req`
+    pub(crate) fn response(&mut self) -> PResult<Response> {
+        let r = match self.peek() {
+            Some(b'+') => Response::Continuation(self.continuation()?),
+            Some(b'*') => {
+                self.pos += 1;
+                self.sp()?;
+                self.untagged()?
+            }
+            _ => {
+                let tag = self.tag()?;
+                self.sp()?;
+                let kind = self.status_kind()?;
+                if matches!(kind, StatusKind::PreAuth | StatusKind::Bye) {
+                    return self.err("OK, NO or BAD after a tag");
+                }
+                let (code, text) = self.resp_text()?;
+                Response::Status(StatusResponse { tag: Some(tag), kind, code, text })
+            }
+        };
+        self.crlf_end()?;
+        Ok(r)
+    }
+
+    fn status_kind(&mut self) -> PResult<StatusKind> {
+        for (kw, kind) in [
+            (&b"OK"[..], StatusKind::Ok),
+            (b"NO", StatusKind::No),
+            (b"BAD", StatusKind::Bad),
+            (b"BYE", StatusKind::Bye),
+            (b"PREAUTH", StatusKind::PreAuth),
+        ] {
+            if self.eat_keyword(kw) {
+                return Ok(kind);
+            }
+        }
+        self.err("OK, NO, BAD, BYE or PREAUTH")
+    }
+
+    /// `continue-req`, accepting `+` without a space.
+    fn continuation(&mut self) -> PResult<Continuation> {
+        self.byte(b'+', "+")?;
+        self.eat(b' ');
+        if self.peek() == Some(b'[') {
+            let (code, text) = self.resp_text_after_sp()?;
+            return Ok(Continuation::Text { code, text });
+        }
+        let text = self.text()?;
+        if crate::base64::is_base64(text.as_bytes()) {
+            if let Some(data) = crate::base64::decode(text.as_bytes()) {
+                return Ok(Continuation::Base64(IString::from(data)));
+            }
+        }
+        Ok(Continuation::Text { code: None, text })
+    }
+
+    /// `resp-text` after a status keyword: lenient about the missing SP
+    /// and text (`A1 OK` CRLF).
+    fn resp_text(&mut self) -> PResult<(Option<Code>, Text)> {
+        if self.at_eol() {
+            return Ok((None, Text::default()));
+        }
+        self.sp()?;
+        self.resp_text_after_sp()
+    }
+
+    fn resp_text_after_sp(&mut self) -> PResult<(Option<Code>, Text)> {
+        let mut code = None;
+        if self.peek() == Some(b'[') {
+            // A bracket that does not open a valid code is just text.
+            code = self
+                .attempt(|p| {
+                    p.pos += 1;
+                    let c = p.resp_text_code()?;
+                    p.byte(b']', "] after response code")?;
+                    Ok(c)
+                })
+                .ok();
+            if code.is_some() && !self.eat(b' ') && !self.at_eol() {
+                return self.err("SP after response code");
+            }
+        }
+        Ok((code, self.text()?))
+    }
+
+    /// `resp-text-code`. A known code whose arguments do not parse is kept
+    /// as [`Code::Other`] rather than failing the response.
+    fn resp_text_code(&mut self) -> PResult<Code> {
+        let name = self.atom()?;
+        let after_name = self.pos;
+        let known = self.attempt(|p| p.known_code(&name));
+        match known {
+            Ok(Some(code)) if self.peek() == Some(b']') => Ok(code),
+            _ => {
+                self.pos = after_name;
+                let arguments = if self.eat(b' ') {
+                    let (s, e) = self.take_while1(|b| b != b']' && is_text_byte(b), "response code arguments")?;
+                    Some(CodeText::from_validated(self.slice(s, e)))
+                } else {
+                    None
+                };
+                Ok(Code::Other { name, arguments })
+            }
+        }
+    }
+
+    fn known_code(&mut self, name: &Atom) -> PResult<Option<Code>> {
+        let n = name.as_bytes();
+        let is = |kw: &[u8]| n.eq_ignore_ascii_case(kw);
+        Ok(Some(if is(b"ALERT") {
+            Code::Alert
+        } else if is(b"PARSE") {
+            Code::Parse
+        } else if is(b"READ-ONLY") {
+            Code::ReadOnly
+        } else if is(b"READ-WRITE") {
+            Code::ReadWrite
+        } else if is(b"TRYCREATE") {
+            Code::TryCreate
+        } else if is(b"UIDNOTSTICKY") {
+            Code::UidNotSticky
+        } else if is(b"NOMODSEQ") {
+            Code::NoModSeq
+        } else if is(b"CLOSED") {
+            Code::Closed
+        } else if is(b"BADCHARSET") {
+            let mut charsets = Vec::new();
+            if self.eat(b' ') {
+                charsets = self.paren_list(|p| p.astring())?;
+            }
+            Code::BadCharset(charsets)
+        } else if is(b"CAPABILITY") {
+            Code::Capability(self.capabilities()?)
+        } else if is(b"PERMANENTFLAGS") {
+            self.sp()?;
+            Code::PermanentFlags(self.flag_perm_list()?)
+        } else if is(b"UIDNEXT") {
+            self.sp()?;
+            Code::UidNext(self.nz_number()?)
+        } else if is(b"UIDVALIDITY") {
+            self.sp()?;
+            Code::UidValidity(self.nz_number()?)
+        } else if is(b"UNSEEN") {
+            self.sp()?;
+            Code::Unseen(self.nz_number()?)
+        } else if is(b"HIGHESTMODSEQ") {
+            self.sp()?;
+            Code::HighestModSeq(self.number64()?)
+        } else if is(b"APPENDUID") {
+            self.sp()?;
+            let uid_validity = self.nz_number()?;
+            self.sp()?;
+            Code::AppendUid { uid_validity, uids: self.sequence_set()? }
+        } else if is(b"COPYUID") {
+            self.sp()?;
+            let uid_validity = self.nz_number()?;
+            self.sp()?;
+            let source = self.sequence_set()?;
+            self.sp()?;
+            Code::CopyUid { uid_validity, source, destination: self.sequence_set()? }
+        } else {
+            return Ok(None);
+        }))
+    }
+
+    /// `*(SP capability)`, tolerating trailing spaces.
+    fn capabilities(&mut self) -> PResult<Vec<Capability>> {
+        let mut caps = Vec::new();
+        loop {
+            let before = self.pos;
+            self.skip_spaces();
+            match self.peek() {
+                Some(b) if crate::types::core::is_atom_char(b) && self.pos > before => {
+                    caps.push(Capability::from_atom(self.atom()?));
+                }
+                _ => break,
+            }
+        }
+        Ok(caps)
+    }
+
+    /// `sequence-set`
+    pub(crate) fn sequence_set(&mut self) -> PResult<SequenceSet> {
+        let start = self.pos;
+        let (s, e) = self.take_while1(is_sequence_char, "sequence set")?;
+        sequence_set_complete(&self.buf[s..e]).map_err(|mut err| {
+            err.offset += start;
+            err
+        })
+    }
+
+    /// Everything after `* `.
+    fn untagged(&mut self) -> PResult<Response> {
+        if matches!(self.peek(), Some(b'0'..=b'9')) {
+            return self.numbered_data().map(Response::Data);
+        }
+        let start = self.pos;
+        let name = self.atom_bytes()?;
+        let is = |kw: &[u8]| name.eq_ignore_ascii_case(kw);
+        let kind = if is(b"OK") {
+            Some(StatusKind::Ok)
+        } else if is(b"NO") {
+            Some(StatusKind::No)
+        } else if is(b"BAD") {
+            Some(StatusKind::Bad)
+        } else if is(b"BYE") {
+            Some(StatusKind::Bye)
+        } else if is(b"PREAUTH") {
+            Some(StatusKind::PreAuth)
+        } else {
+            None
+        };
+        if let Some(kind) = kind {
+            let (code, text) = self.resp_text()?;
+            return Ok(Response::Status(StatusResponse { tag: None, kind, code, text }));
+        }
+        let data = if is(b"CAPABILITY") {
+            Data::Capability(self.capabilities()?)
+        } else if is(b"FLAGS") {
+            self.sp()?;
+            Data::Flags(self.flag_list()?)
+        } else if is(b"LIST") {
+            self.sp()?;
+            Data::List(self.list_item()?)
+        } else if is(b"LSUB") {
+            self.sp()?;
+            Data::Lsub(self.list_item()?)
+        } else if is(b"SEARCH") {
+            self.search_data()?
+        } else if is(b"STATUS") {
+            self.sp()?;
+            let mailbox = self.mailbox()?;
+            self.sp()?;
+            let items = self.paren_list(|p| {
+                let attribute = p.status_attribute()?;
+                p.sp()?;
+                Ok(StatusItem { attribute, value: p.number64()? })
+            })?;
+            self.skip_spaces();
+            Data::Status { mailbox, items }
+        } else if is(b"ENABLED") {
+            let mut caps = Vec::new();
+            while self.eat(b' ') {
+                if self.at_eol() {
+                    break;
+                }
+                caps.push(self.atom()?);
+            }
+            Data::Enabled(caps)
+        } else {
+            self.pos = start;
+            let name = self.atom()?;
+            Data::Other { name, number: None, arguments: self.raw_rest()? }
+        };
+        Ok(Response::Data(data))
+    }
+
+    /// Raw arguments after `SP` to the end of the message (before the final
+    /// CRLF), or empty.
+    pub(crate) fn raw_rest(&mut self) -> PResult<RawArguments> {
+        if self.at_eol() {
+            return Ok(RawArguments::default());
+        }
+        self.sp()?;
+        let start = self.pos;
+        let end = self.buf.len() - line_ending_len(self.buf);
+        if end < start {
+            return self.err("CRLF");
+        }
+        self.pos = end;
+        Ok(RawArguments(self.slice(start, end)))
+    }
+
+    fn numbered_data(&mut self) -> PResult<Data> {
+        let num_start = self.pos;
+        let n = self.number()?;
+        self.sp()?;
+        let name_start = self.pos;
+        let name = self.atom_bytes()?;
+        let is = |kw: &[u8]| name.eq_ignore_ascii_case(kw);
+        let nz = || {
+            std::num::NonZeroU32::new(n).ok_or(crate::ParseError {
+                offset: num_start,
+                kind: crate::ParseErrorKind::Invalid("zero where nz-number is due"),
+            })
+        };
+        Ok(if is(b"EXISTS") {
+            Data::Exists(n)
+        } else if is(b"RECENT") {
+            Data::Recent(n)
+        } else if is(b"EXPUNGE") {
+            Data::Expunge(nz()?)
+        } else if is(b"FETCH") {
+            let seq = nz()?;
+            self.sp()?;
+            Data::Fetch { seq, attributes: self.msg_att()? }
+        } else {
+            self.pos = name_start;
+            let name = self.atom()?;
+            Data::Other { name, number: Some(n), arguments: self.raw_rest()? }
+        })
+    }
+
+    fn search_data(&mut self) -> PResult<Data> {
+        let mut ids = Vec::new();
+        let mut modseq = None;
+        while self.eat(b' ') {
+            match self.peek() {
+                Some(b'0'..=b'9') => ids.push(self.nz_number()?),
+                Some(b'(') => {
+                    self.pos += 1;
+                    self.keyword(b"MODSEQ", "MODSEQ")?;
+                    self.sp()?;
+                    modseq = Some(self.number64()?);
+                    self.byte(b')', ")")?;
+                    self.skip_spaces();
+                    break;
+                }
+                Some(b' ') => continue,
+                _ => break,
+            }
+        }
+        Ok(Data::Search { ids, modseq })
+    }
+
+    /// `mailbox-list` (LIST / LSUB), with RFC 5258 extended data kept raw.
+    fn list_item(&mut self) -> PResult<ListItem> {
+        let attributes = self.paren_list(|p| {
+            p.byte(b'\\', "mailbox attribute")?;
+            Ok(MailboxAttribute::from_name(p.atom()?))
+        })?;
+        self.sp()?;
+        let delimiter = if self.eat_keyword(b"NIL") {
+            None
+        } else {
+            let start = self.pos;
+            let d = self.quoted()?;
+            match (d.len(), d.first()) {
+                (1, Some(&c)) if c.is_ascii() && c != 0 => Some(Delimiter::new(c as char).map_err(|_| {
+                    crate::ParseError { offset: start, kind: crate::ParseErrorKind::Invalid("delimiter") }
+                })?),
+                _ => {
+                    self.pos = start;
+                    return self.err("one-character delimiter or NIL");
+                }
+            }
+        };
+        self.sp()?;
+        let mailbox = self.mailbox()?;
+        let mut extended = None;
+        if self.eat(b' ') {
+            self.skip_spaces();
+            if !self.at_eol() {
+                let start = self.pos;
+                self.generic_value()?;
+                extended = Some(RawValue(self.slice(start, self.pos)));
+                self.skip_spaces();
+            }
+        }
+        Ok(ListItem { attributes, delimiter, mailbox, extended })
+    }
+
+    /// `status-att`
+    pub(crate) fn status_attribute(&mut self) -> PResult<StatusAttribute> {
+        let a = self.atom()?;
+        let b = a.as_bytes();
+        let is = |kw: &[u8]| b.eq_ignore_ascii_case(kw);
+        Ok(if is(b"MESSAGES") {
+            StatusAttribute::Messages
+        } else if is(b"RECENT") {
+            StatusAttribute::Recent
+        } else if is(b"UIDNEXT") {
+            StatusAttribute::UidNext
+        } else if is(b"UIDVALIDITY") {
+            StatusAttribute::UidValidity
+        } else if is(b"UNSEEN") {
+            StatusAttribute::Unseen
+        } else if is(b"HIGHESTMODSEQ") {
+            StatusAttribute::HighestModSeq
+        } else if is(b"SIZE") {
+            StatusAttribute::Size
+        } else if is(b"DELETED") {
+            StatusAttribute::Deleted
+        } else {
+            StatusAttribute::Other(a)
+        })
+    }
+}
+
+/// Length of the final line ending of a message (2 for CRLF, 1 for LF).
+pub(crate) fn line_ending_len(buf: &[u8]) -> usize {
+    if buf.ends_with(b"\r\n") {
+        2
+    } else if buf.ends_with(b"\n") {
+        1
+    } else {
+        0
+    }
+}

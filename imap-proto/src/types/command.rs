@@ -1,0 +1,262 @@
+//! Client commands (RFC 3501 section 6) and the other lines a client sends.
+
+use bytes::Bytes;
+
+use super::core::{Atom, IString, Tag};
+use super::fetch::FetchItems;
+use super::flag::Flag;
+use super::mailbox::Mailbox;
+use super::search::{SearchKey, StatusAttribute};
+use super::sequence::{DateTime, SequenceSet};
+
+/// A tagged client command.
+///
+/// ```
+/// use imap_proto::{Command, CommandBody, Tag};
+/// let cmd = Command::new(Tag::try_from("a1").unwrap(), CommandBody::Noop);
+/// assert_eq!(cmd.to_bytes(), &b"a1 NOOP\r\n"[..]);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Command {
+    /// The tag the server will echo in its completion.
+    pub tag: Tag,
+    /// The command proper.
+    pub body: CommandBody,
+}
+
+impl Command {
+    /// A command with this tag.
+    pub fn new(tag: Tag, body: CommandBody) -> Command {
+        Command { tag, body }
+    }
+}
+
+/// The part of a command after the tag.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum CommandBody {
+    /// `CAPABILITY`
+    Capability,
+    /// `NOOP`
+    Noop,
+    /// `LOGOUT`
+    Logout,
+    /// `STARTTLS`
+    StartTls,
+    /// `AUTHENTICATE mechanism [initial-response]` (initial response per
+    /// RFC 4959; an empty one is sent as `=`).
+    Authenticate {
+        /// SASL mechanism name, e.g. `PLAIN`.
+        mechanism: Atom,
+        /// Initial response, already base64-decoded.
+        initial_response: Option<IString>,
+    },
+    /// `LOGIN user password`
+    Login {
+        /// User name.
+        username: IString,
+        /// Password.
+        password: IString,
+    },
+    /// `SELECT mailbox`
+    Select(Mailbox),
+    /// `EXAMINE mailbox`
+    Examine(Mailbox),
+    /// `CREATE mailbox`
+    Create(Mailbox),
+    /// `DELETE mailbox`
+    Delete(Mailbox),
+    /// `RENAME from to`
+    Rename {
+        /// Existing name.
+        from: Mailbox,
+        /// New name.
+        to: Mailbox,
+    },
+    /// `SUBSCRIBE mailbox`
+    Subscribe(Mailbox),
+    /// `UNSUBSCRIBE mailbox`
+    Unsubscribe(Mailbox),
+    /// `LIST reference pattern`
+    List {
+        /// Reference name.
+        reference: Mailbox,
+        /// Mailbox name with possible wildcards.
+        pattern: IString,
+    },
+    /// `LSUB reference pattern`
+    Lsub {
+        /// Reference name.
+        reference: Mailbox,
+        /// Mailbox name with possible wildcards.
+        pattern: IString,
+    },
+    /// `STATUS mailbox (attributes)`
+    Status {
+        /// The mailbox.
+        mailbox: Mailbox,
+        /// At least one attribute.
+        attributes: Vec<StatusAttribute>,
+    },
+    /// `APPEND mailbox [(flags)] [date-time] literal`
+    Append {
+        /// Target mailbox.
+        mailbox: Mailbox,
+        /// Flags to set (an empty list is not sent).
+        flags: Vec<Flag>,
+        /// Internal date to set.
+        date: Option<DateTime>,
+        /// The message, as a literal.
+        message: IString,
+    },
+    /// `CHECK`
+    Check,
+    /// `CLOSE`
+    Close,
+    /// `EXPUNGE`
+    Expunge,
+    /// `[UID] SEARCH [CHARSET charset] criteria`
+    Search {
+        /// `UID SEARCH`
+        uid: bool,
+        /// Charset of the string arguments.
+        charset: Option<IString>,
+        /// Criteria, at least one; all must match.
+        criteria: Vec<SearchKey>,
+    },
+    /// `[UID] FETCH set items`
+    Fetch {
+        /// `UID FETCH`
+        uid: bool,
+        /// Messages.
+        sequence_set: SequenceSet,
+        /// What to fetch.
+        items: FetchItems,
+    },
+    /// `[UID] STORE set [+|-]FLAGS[.SILENT] flags`
+    Store {
+        /// `UID STORE`
+        uid: bool,
+        /// Messages.
+        sequence_set: SequenceSet,
+        /// Replace, add or remove.
+        action: StoreAction,
+        /// `.SILENT`: no untagged FETCH in reply.
+        silent: bool,
+        /// The flags (may be empty).
+        flags: Vec<Flag>,
+    },
+    /// `[UID] COPY set mailbox`
+    Copy {
+        /// `UID COPY`
+        uid: bool,
+        /// Messages.
+        sequence_set: SequenceSet,
+        /// Target mailbox.
+        mailbox: Mailbox,
+    },
+    /// `IDLE` (RFC 2177); the client ends it with [`ClientMessage::IdleDone`].
+    Idle,
+    /// `ENABLE capability...` (RFC 5161).
+    Enable(Vec<Atom>),
+    /// `NAMESPACE` (RFC 2342).
+    Namespace,
+    /// `UNSELECT` (RFC 3691).
+    Unselect,
+    /// `UID EXPUNGE set` (RFC 4315).
+    UidExpunge(SequenceSet),
+    /// `[UID] MOVE set mailbox` (RFC 6851).
+    Move {
+        /// `UID MOVE`
+        uid: bool,
+        /// Messages.
+        sequence_set: SequenceSet,
+        /// Target mailbox.
+        mailbox: Mailbox,
+    },
+    /// Any other command (an `X` command or an extension this crate does not
+    /// model), with its arguments kept as raw bytes after the name.
+    Other {
+        /// The command name.
+        name: Atom,
+        /// Everything after `name SP` up to the final CRLF (literals
+        /// included), or empty.
+        arguments: RawArguments,
+    },
+}
+
+/// How STORE changes flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum StoreAction {
+    /// `FLAGS`: replace.
+    Replace,
+    /// `+FLAGS`: add.
+    Add,
+    /// `-FLAGS`: remove.
+    Remove,
+}
+
+/// The raw argument bytes of a command or response this crate does not
+/// model. They can only come from the parser, or from
+/// [`RawArguments::new`], which refuses line breaks, so they always
+/// serialize validly.
+#[derive(Clone, PartialEq, Eq, Hash, Default)]
+pub struct RawArguments(pub(crate) Bytes);
+
+impl RawArguments {
+    /// Raw arguments without CR, LF or NUL (so without literals), not
+    /// ending in `}` (which would read as a literal announcement).
+    pub fn new(bytes: impl Into<Bytes>) -> Result<RawArguments, crate::ValidationError> {
+        let bytes = bytes.into();
+        if let Some(offset) = bytes.iter().position(|&b| b == b'\r' || b == b'\n' || b == 0) {
+            return Err(crate::ValidationError::InvalidByte { byte: bytes[offset], offset });
+        }
+        if bytes.last() == Some(&b'}') {
+            return Err(crate::ValidationError::InvalidByte { byte: b'}', offset: bytes.len() - 1 });
+        }
+        Ok(RawArguments(bytes))
+    }
+    /// The raw bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for RawArguments {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RawArguments({:?})", String::from_utf8_lossy(&self.0))
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for RawArguments {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        IString(self.0.clone()).serialize(s)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for RawArguments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::Deserialize;
+        let s = IString::deserialize(d)?;
+        RawArguments::new(s.0).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Anything a client sends: a command, or one of the untagged lines that
+/// continue an earlier command.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum ClientMessage {
+    /// A tagged command.
+    Command(Command),
+    /// A line of an AUTHENTICATE exchange (base64-decoded).
+    AuthenticateData(IString),
+    /// `*`: the client cancels AUTHENTICATE.
+    AuthenticateCancel,
+    /// `DONE`: the client ends IDLE.
+    IdleDone,
+}

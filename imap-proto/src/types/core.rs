@@ -1,0 +1,414 @@
+//! Building blocks: tags, atoms, strings and response text.
+
+use bytes::Bytes;
+use std::fmt;
+
+use crate::error::ValidationError;
+
+/// `ATOM-CHAR`: any 7-bit CHAR except atom-specials (RFC 3501 section 9).
+#[inline]
+pub(crate) const fn is_atom_char(b: u8) -> bool {
+    ATOM_CHAR[b as usize]
+}
+
+/// `ASTRING-CHAR`: an atom char or `]`.
+#[inline]
+pub(crate) const fn is_astring_char(b: u8) -> bool {
+    b == b']' || ATOM_CHAR[b as usize]
+}
+
+/// A character allowed in a tag: `ASTRING-CHAR` except `+`.
+#[inline]
+pub(crate) const fn is_tag_char(b: u8) -> bool {
+    b != b'+' && is_astring_char(b)
+}
+
+/// `list-char`: an atom char, a list wildcard or `]`.
+#[inline]
+pub(crate) const fn is_list_char(b: u8) -> bool {
+    b == b'%' || b == b'*' || is_astring_char(b)
+}
+
+/// `TEXT-CHAR` plus 8-bit bytes: anything except NUL, CR and LF.
+#[inline]
+pub(crate) const fn is_text_byte(b: u8) -> bool {
+    b != 0 && b != b'\r' && b != b'\n'
+}
+
+const ATOM_CHAR: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0x21;
+    while i < 0x7f {
+        t[i] = !matches!(
+            i as u8,
+            b'(' | b')' | b'{' | b' ' | b'%' | b'*' | b'"' | b'\\' | b']'
+        );
+        i += 1;
+    }
+    t
+};
+
+fn validate(bytes: &[u8], allowed: fn(u8) -> bool) -> Result<(), ValidationError> {
+    if bytes.is_empty() {
+        return Err(ValidationError::Empty);
+    }
+    match bytes.iter().position(|&b| !allowed(b)) {
+        Some(offset) => Err(ValidationError::InvalidByte {
+            byte: bytes[offset],
+            offset,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Views validated ASCII bytes as `&str`.
+///
+/// All callers hold bytes that were validated as 7-bit ASCII, so the fallback
+/// is never taken; it exists so that no code path can panic.
+fn ascii_str(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes).unwrap_or("")
+}
+
+macro_rules! ascii_newtype {
+    ($(#[$doc:meta])* $name:ident, $check:expr, $what:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(Bytes);
+
+        impl $name {
+            #[doc = concat!("Validates `value` as ", $what, ".")]
+            pub fn new(value: impl Into<Bytes>) -> Result<Self, ValidationError> {
+                let value = value.into();
+                validate(&value, $check)?;
+                Ok(Self(value))
+            }
+
+            /// Wraps bytes the parser already validated.
+            pub(crate) fn from_validated(value: Bytes) -> Self {
+                debug_assert!(validate(&value, $check).is_ok());
+                Self(value)
+            }
+
+            /// The value as a string slice (always ASCII).
+            pub fn as_str(&self) -> &str {
+                ascii_str(&self.0)
+            }
+
+            /// The raw bytes.
+            pub fn as_bytes(&self) -> &[u8] {
+                &self.0
+            }
+
+            /// The underlying shared buffer.
+            pub fn to_bytes(&self) -> Bytes {
+                self.0.clone()
+            }
+
+            /// Case-insensitive comparison with an ASCII string.
+            pub fn eq_ignore_case(&self, other: &str) -> bool {
+                self.0.eq_ignore_ascii_case(other.as_bytes())
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({:?})", stringify!($name), self.as_str())
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl TryFrom<&str> for $name {
+            type Error = ValidationError;
+            fn try_from(value: &str) -> Result<Self, ValidationError> {
+                Self::new(Bytes::copy_from_slice(value.as_bytes()))
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = ValidationError;
+            fn try_from(value: String) -> Result<Self, ValidationError> {
+                Self::new(Bytes::from(value))
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = ValidationError;
+            fn from_str(value: &str) -> Result<Self, ValidationError> {
+                Self::try_from(value)
+            }
+        }
+
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                Self::try_from(s).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+ascii_newtype!(
+    /// A command tag: one or more `ASTRING-CHAR` except `+`.
+    ///
+    /// ```
+    /// use imap_proto::Tag;
+    /// let tag = Tag::try_from("A001").unwrap();
+    /// assert_eq!(tag.as_str(), "A001");
+    /// assert!(Tag::try_from("A+1").is_err());
+    /// ```
+    Tag,
+    is_tag_char,
+    "a tag"
+);
+
+ascii_newtype!(
+    /// An atom: one or more `ATOM-CHAR` (no spaces, parentheses, quotes,
+    /// wildcards, `{`, `]` or control characters).
+    ///
+    /// ```
+    /// use imap_proto::Atom;
+    /// assert!(Atom::try_from("$Forwarded").is_ok());
+    /// assert!(Atom::try_from("two words").is_err());
+    /// ```
+    Atom,
+    is_atom_char,
+    "an atom"
+);
+
+/// The content of an IMAP string (atom, quoted string or literal on the wire).
+///
+/// The wire form is not kept: the serializer picks the form the content needs.
+/// The bytes are shared with the receive buffer when parsed, so cloning and
+/// slicing are cheap.
+///
+/// ```
+/// use imap_proto::IString;
+/// let s = IString::from("Hello");
+/// assert_eq!(s.as_str(), Some("Hello"));
+/// assert_eq!(&s[..], b"Hello");
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct IString(pub Bytes);
+
+impl IString {
+    /// The content as UTF-8, if it is valid UTF-8.
+    pub fn as_str(&self) -> Option<&str> {
+        std::str::from_utf8(&self.0).ok()
+    }
+
+    /// The content as UTF-8 with invalid sequences replaced.
+    pub fn to_string_lossy(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.0)
+    }
+
+    /// The underlying shared buffer.
+    pub fn to_bytes(&self) -> Bytes {
+        self.0.clone()
+    }
+
+    /// Whether the content is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Case-insensitive comparison with an ASCII string.
+    pub fn eq_ignore_case(&self, other: &str) -> bool {
+        self.0.eq_ignore_ascii_case(other.as_bytes())
+    }
+}
+
+impl std::ops::Deref for IString {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for IString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.as_str() {
+            Some(s) => write!(f, "{s:?}"),
+            None => write!(f, "b{:?}", self.to_string_lossy()),
+        }
+    }
+}
+
+impl From<&str> for IString {
+    fn from(s: &str) -> Self {
+        IString(Bytes::copy_from_slice(s.as_bytes()))
+    }
+}
+impl From<String> for IString {
+    fn from(s: String) -> Self {
+        IString(Bytes::from(s))
+    }
+}
+impl From<&[u8]> for IString {
+    fn from(s: &[u8]) -> Self {
+        IString(Bytes::copy_from_slice(s))
+    }
+}
+impl From<Vec<u8>> for IString {
+    fn from(s: Vec<u8>) -> Self {
+        IString(Bytes::from(s))
+    }
+}
+impl From<Bytes> for IString {
+    fn from(s: Bytes) -> Self {
+        IString(s)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for IString {
+    /// Valid UTF-8 serializes as a string, anything else as a byte sequence.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.as_str() {
+            Some(text) => s.serialize_str(text),
+            None => s.serialize_bytes(&self.0),
+        }
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for IString {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = IString;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string or a byte sequence")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<IString, E> {
+                Ok(IString::from(v))
+            }
+            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<IString, E> {
+                Ok(IString::from(v))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<IString, A::Error> {
+                let mut out = Vec::new();
+                while let Some(b) = a.next_element::<u8>()? {
+                    out.push(b);
+                }
+                Ok(IString::from(out))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
+
+/// Human-readable response text (`text` in RFC 3501): no CR, LF or NUL.
+///
+/// Empty text is allowed (IMAP4rev2 made it optional and real servers omit
+/// it); 8-bit bytes are kept as received.
+#[derive(Clone, PartialEq, Eq, Hash, Default)]
+pub struct Text(Bytes);
+
+impl Text {
+    /// Validates response text: any bytes except NUL, CR and LF.
+    pub fn new(value: impl Into<Bytes>) -> Result<Self, ValidationError> {
+        let value = value.into();
+        if let Some(offset) = value.iter().position(|&b| !is_text_byte(b)) {
+            return Err(ValidationError::InvalidByte {
+                byte: value[offset],
+                offset,
+            });
+        }
+        Ok(Text(value))
+    }
+
+    pub(crate) fn from_validated(value: Bytes) -> Self {
+        Text(value)
+    }
+
+    /// The raw bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The text as UTF-8 with invalid sequences replaced.
+    pub fn to_string_lossy(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.0)
+    }
+
+    /// Whether the text is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Text({:?})", self.to_string_lossy())
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_string_lossy())
+    }
+}
+
+impl TryFrom<&str> for Text {
+    type Error = ValidationError;
+    fn try_from(value: &str) -> Result<Self, ValidationError> {
+        Text::new(Bytes::copy_from_slice(value.as_bytes()))
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for Text {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string_lossy())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for Text {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Text::new(Bytes::from(s)).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atom_chars_follow_rfc3501() {
+        for b in [b'(', b')', b'{', b' ', b'%', b'*', b'"', b'\\', b']', 0x7f, 0x00, 0x80] {
+            assert!(!is_atom_char(b), "{b:#x} must not be an atom char");
+        }
+        for b in [b'a', b'Z', b'0', b'$', b'.', b'[', b'+', b'-', b'}', b'~'] {
+            assert!(is_atom_char(b), "{b:#x} must be an atom char");
+        }
+        assert!(is_astring_char(b']'));
+        assert!(!is_tag_char(b'+'));
+        assert!(is_list_char(b'%') && is_list_char(b'*'));
+    }
+
+    #[test]
+    fn newtypes_reject_invalid_values() {
+        assert_eq!(Tag::try_from(""), Err(ValidationError::Empty));
+        assert_eq!(
+            Atom::try_from("a b"),
+            Err(ValidationError::InvalidByte { byte: b' ', offset: 1 })
+        );
+        assert!(Text::try_from("line\r\nbreak").is_err());
+        assert!(Text::try_from("").is_ok());
+    }
+}

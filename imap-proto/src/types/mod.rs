@@ -1,0 +1,24 @@
+//! The owned value types for everything that travels on an IMAP connection.
+//!
+//! All types are `Send + Sync + 'static` and cheap to clone: strings share
+//! the receive buffer through [`bytes::Bytes`].
+
+pub(crate) mod body;
+pub(crate) mod command;
+pub(crate) mod core;
+pub(crate) mod fetch;
+pub(crate) mod flag;
+pub(crate) mod mailbox;
+pub(crate) mod response;
+pub(crate) mod search;
+pub(crate) mod sequence;
+
+pub use self::body::*;
+pub use self::command::*;
+pub use self::core::{Atom, IString, Tag, Text};
+pub use self::fetch::*;
+pub use self::flag::*;
+pub use self::mailbox::{decode_modified_utf7, encode_modified_utf7, Mailbox, Utf7Error};
+pub use self::response::*;
+pub use self::search::*;
+pub use self::sequence::*;

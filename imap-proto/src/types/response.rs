@@ -1,0 +1,399 @@
+//! Server responses (RFC 3501 section 7).
+
+use std::num::NonZeroU32;
+
+use super::command::RawArguments;
+use super::core::{Atom, IString, Tag, Text};
+use super::fetch::MessageAttribute;
+use super::flag::{Flag, FlagPerm, MailboxAttribute};
+use super::mailbox::Mailbox;
+use super::search::StatusItem;
+use super::sequence::SequenceSet;
+
+/// The first thing a server sends (`greeting`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Greeting {
+    /// OK, PREAUTH or BYE.
+    pub kind: GreetingKind,
+    /// Optional response code, often `[CAPABILITY ...]`.
+    pub code: Option<Code>,
+    /// Human-readable text.
+    pub text: Text,
+}
+
+/// The kind of greeting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum GreetingKind {
+    /// `* OK`: not authenticated yet.
+    Ok,
+    /// `* PREAUTH`: already authenticated.
+    PreAuth,
+    /// `* BYE`: the server refuses the connection.
+    Bye,
+}
+
+/// Any server response after the greeting.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum Response {
+    /// A status response, tagged or untagged (`OK`, `NO`, `BAD`,
+    /// `PREAUTH`, `BYE`).
+    Status(StatusResponse),
+    /// Untagged data (`* ...`).
+    Data(Data),
+    /// A continuation request (`+ ...`).
+    Continuation(Continuation),
+}
+
+/// A status response.
+///
+/// ```
+/// use imap_proto::{Response, StatusKind};
+/// let r = Response::parse(b"a1 OK [READ-WRITE] SELECT completed\r\n").unwrap();
+/// let Response::Status(s) = r else { panic!() };
+/// assert_eq!(s.kind, StatusKind::Ok);
+/// assert_eq!(s.tag.unwrap().as_str(), "a1");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct StatusResponse {
+    /// The command's tag; `None` for untagged (`*`) responses.
+    pub tag: Option<Tag>,
+    /// The condition.
+    pub kind: StatusKind,
+    /// Optional bracketed response code.
+    pub code: Option<Code>,
+    /// Human-readable text (may be empty).
+    pub text: Text,
+}
+
+/// The condition of a status response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum StatusKind {
+    /// `OK`
+    Ok,
+    /// `NO`
+    No,
+    /// `BAD`
+    Bad,
+    /// `PREAUTH` (untagged only)
+    PreAuth,
+    /// `BYE` (untagged only)
+    Bye,
+}
+
+impl StatusKind {
+    /// The wire keyword.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            StatusKind::Ok => "OK",
+            StatusKind::No => "NO",
+            StatusKind::Bad => "BAD",
+            StatusKind::PreAuth => "PREAUTH",
+            StatusKind::Bye => "BYE",
+        }
+    }
+}
+
+/// A response code (`resp-text-code`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum Code {
+    /// `ALERT`
+    Alert,
+    /// `BADCHARSET [(charsets)]`
+    BadCharset(Vec<IString>),
+    /// `CAPABILITY ...`
+    Capability(Vec<Capability>),
+    /// `PARSE`
+    Parse,
+    /// `PERMANENTFLAGS (...)`
+    PermanentFlags(Vec<FlagPerm>),
+    /// `READ-ONLY`
+    ReadOnly,
+    /// `READ-WRITE`
+    ReadWrite,
+    /// `TRYCREATE`
+    TryCreate,
+    /// `UIDNEXT n`
+    UidNext(NonZeroU32),
+    /// `UIDVALIDITY n`
+    UidValidity(NonZeroU32),
+    /// `UNSEEN n`
+    Unseen(NonZeroU32),
+    /// `APPENDUID uidvalidity uid-set` (RFC 4315).
+    AppendUid {
+        /// UIDVALIDITY of the target mailbox.
+        uid_validity: NonZeroU32,
+        /// The UIDs assigned.
+        uids: SequenceSet,
+    },
+    /// `COPYUID uidvalidity source-set dest-set` (RFC 4315).
+    CopyUid {
+        /// UIDVALIDITY of the target mailbox.
+        uid_validity: NonZeroU32,
+        /// Source UIDs.
+        source: SequenceSet,
+        /// Destination UIDs, in the same order.
+        destination: SequenceSet,
+    },
+    /// `UIDNOTSTICKY` (RFC 4315).
+    UidNotSticky,
+    /// `HIGHESTMODSEQ n` (RFC 7162).
+    HighestModSeq(u64),
+    /// `NOMODSEQ` (RFC 7162).
+    NoModSeq,
+    /// `CLOSED` (RFC 7162).
+    Closed,
+    /// Any other code, e.g. `[UNAVAILABLE]` or `[X-FOO bar]`, with the text
+    /// after the name up to `]` kept verbatim.
+    Other {
+        /// The code name.
+        name: Atom,
+        /// The arguments after `name SP`, if any.
+        arguments: Option<CodeText>,
+    },
+}
+
+/// A capability name (`capability`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum Capability {
+    /// `IMAP4rev1`
+    Imap4Rev1,
+    /// `IMAP4rev2`
+    Imap4Rev2,
+    /// `STARTTLS`
+    StartTls,
+    /// `LOGINDISABLED`
+    LoginDisabled,
+    /// `AUTH=mechanism`
+    Auth(Atom),
+    /// `IDLE`
+    Idle,
+    /// `LITERAL+`
+    LiteralPlus,
+    /// `LITERAL-`
+    LiteralMinus,
+    /// `SASL-IR`
+    SaslIr,
+    /// Any other capability, kept as sent.
+    Other(Atom),
+}
+
+impl Capability {
+    /// Classifies a capability atom (case-insensitive for the known names).
+    pub fn from_atom(atom: Atom) -> Capability {
+        let b = atom.as_bytes();
+        if b.len() > 5 && b[..5].eq_ignore_ascii_case(b"AUTH=") {
+            if let Ok(mech) = Atom::new(atom.to_bytes().slice(5..)) {
+                return Capability::Auth(mech);
+            }
+        }
+        let known = [
+            (&b"IMAP4rev1"[..], Capability::Imap4Rev1),
+            (b"IMAP4rev2", Capability::Imap4Rev2),
+            (b"STARTTLS", Capability::StartTls),
+            (b"LOGINDISABLED", Capability::LoginDisabled),
+            (b"IDLE", Capability::Idle),
+            (b"LITERAL+", Capability::LiteralPlus),
+            (b"LITERAL-", Capability::LiteralMinus),
+            (b"SASL-IR", Capability::SaslIr),
+        ];
+        for (name, cap) in known {
+            if b.eq_ignore_ascii_case(name) {
+                return cap;
+            }
+        }
+        Capability::Other(atom)
+    }
+}
+
+/// Untagged server data.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum Data {
+    /// `* CAPABILITY ...`
+    Capability(Vec<Capability>),
+    /// `* LIST (...) "/" name`
+    List(ListItem),
+    /// `* LSUB (...) "/" name`
+    Lsub(ListItem),
+    /// `* STATUS name (...)`
+    Status {
+        /// The mailbox.
+        mailbox: Mailbox,
+        /// Attribute values.
+        items: Vec<StatusItem>,
+    },
+    /// `* SEARCH n...` (with `(MODSEQ n)` from RFC 7162 when sent).
+    Search {
+        /// Matching numbers.
+        ids: Vec<NonZeroU32>,
+        /// The highest mod-sequence of the matches.
+        modseq: Option<u64>,
+    },
+    /// `* FLAGS (...)`
+    Flags(Vec<Flag>),
+    /// `* n EXISTS`
+    Exists(u32),
+    /// `* n RECENT`
+    Recent(u32),
+    /// `* n EXPUNGE`
+    Expunge(NonZeroU32),
+    /// `* n FETCH (...)`
+    Fetch {
+        /// Message sequence number.
+        seq: NonZeroU32,
+        /// Attributes, at least one.
+        attributes: Vec<MessageAttribute>,
+    },
+    /// `* ENABLED ...` (RFC 5161)
+    Enabled(Vec<Atom>),
+    /// Any other untagged response, e.g. `* NAMESPACE ...` or `* ID ...`,
+    /// with everything after the name kept raw.
+    Other {
+        /// The response name (for `* 5 XFOO ...` the name is `XFOO` and
+        /// the number is in `number`).
+        name: Atom,
+        /// A leading number, as in `* 5 XFOO`.
+        number: Option<u32>,
+        /// The bytes after `name SP` up to the final CRLF.
+        arguments: RawArguments,
+    },
+}
+
+/// The body of a LIST or LSUB response (`mailbox-list`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct ListItem {
+    /// Mailbox attributes.
+    pub attributes: Vec<MailboxAttribute>,
+    /// Hierarchy delimiter; `None` for NIL (flat namespace).
+    pub delimiter: Option<Delimiter>,
+    /// The mailbox name.
+    pub mailbox: Mailbox,
+    /// Extended data after the name (RFC 5258 `mbox-list-extended`, e.g.
+    /// `("CHILDINFO" ("SUBSCRIBED"))`), kept raw.
+    pub extended: Option<super::fetch::RawValue>,
+}
+
+/// A hierarchy delimiter: one 7-bit character other than CR, LF and NUL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "char", into = "char"))]
+pub struct Delimiter(u8);
+
+impl Delimiter {
+    /// A delimiter; fails for non-ASCII, CR, LF and NUL.
+    pub fn new(c: char) -> Result<Delimiter, crate::ValidationError> {
+        if c.is_ascii() && !matches!(c, '\r' | '\n' | '\0') {
+            Ok(Delimiter(c as u8))
+        } else {
+            Err(crate::ValidationError::OutOfRange("delimiter"))
+        }
+    }
+    /// The character.
+    pub fn as_char(&self) -> char {
+        self.0 as char
+    }
+    pub(crate) fn byte(&self) -> u8 {
+        self.0
+    }
+}
+
+impl TryFrom<char> for Delimiter {
+    type Error = crate::ValidationError;
+    fn try_from(c: char) -> Result<Self, Self::Error> {
+        Delimiter::new(c)
+    }
+}
+
+impl From<Delimiter> for char {
+    fn from(d: Delimiter) -> char {
+        d.as_char()
+    }
+}
+
+/// A continuation request (`continue-req`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum Continuation {
+    /// `+ [code] text`, e.g. `+ Ready for literal data` or `+ idling`.
+    Text {
+        /// Optional response code.
+        code: Option<Code>,
+        /// The text (may be empty: `+` alone or `+ `).
+        text: Text,
+    },
+    /// `+ base64` during AUTHENTICATE: the decoded challenge.
+    ///
+    /// The parser picks this form when the text is non-empty, consists of
+    /// base64 characters only and decodes cleanly; a state machine that
+    /// knows an AUTHENTICATE is in progress can reinterpret with
+    /// [`Continuation::challenge`].
+    Base64(IString),
+}
+
+impl Continuation {
+    /// The SASL challenge this continuation carries: the decoded base64, or
+    /// `None` when it is not valid base64.
+    pub fn challenge(&self) -> Option<bytes::Bytes> {
+        match self {
+            Continuation::Base64(data) => Some(data.to_bytes()),
+            Continuation::Text { code: None, text } => crate::base64::decode(text.as_bytes()).map(Into::into),
+            Continuation::Text { .. } => None,
+        }
+    }
+}
+
+/// The free-form arguments of an unknown response code: text without `]`,
+/// CR, LF or NUL (`1*<any TEXT-CHAR except "]">`).
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct CodeText(bytes::Bytes);
+
+impl CodeText {
+    /// Validates code arguments; they must be non-empty.
+    pub fn new(value: impl Into<bytes::Bytes>) -> Result<CodeText, crate::ValidationError> {
+        let value = value.into();
+        if value.is_empty() {
+            return Err(crate::ValidationError::Empty);
+        }
+        if let Some(offset) = value.iter().position(|&b| b == b']' || !super::core::is_text_byte(b)) {
+            return Err(crate::ValidationError::InvalidByte { byte: value[offset], offset });
+        }
+        Ok(CodeText(value))
+    }
+    pub(crate) fn from_validated(value: bytes::Bytes) -> CodeText {
+        CodeText(value)
+    }
+    /// The raw bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for CodeText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CodeText({:?})", String::from_utf8_lossy(&self.0))
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for CodeText {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&String::from_utf8_lossy(&self.0))
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for CodeText {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::Deserialize;
+        let s = String::deserialize(d)?;
+        CodeText::new(s).map_err(serde::de::Error::custom)
+    }
+}

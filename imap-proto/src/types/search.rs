@@ -1,0 +1,121 @@
+//! SEARCH criteria (`search-key`) and STATUS attributes.
+
+use super::core::{Atom, IString};
+use super::sequence::{Date, SequenceSet};
+
+/// A search criterion (`search-key`), nested to any depth (bounded by the
+/// parser's depth limit).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum SearchKey {
+    /// `ALL`
+    All,
+    /// `ANSWERED`
+    Answered,
+    /// `BCC string`
+    Bcc(IString),
+    /// `BEFORE date`
+    Before(Date),
+    /// `BODY string`
+    Body(IString),
+    /// `CC string`
+    Cc(IString),
+    /// `DELETED`
+    Deleted,
+    /// `DRAFT`
+    Draft,
+    /// `FLAGGED`
+    Flagged,
+    /// `FROM string`
+    From(IString),
+    /// `HEADER field-name string`
+    Header(IString, IString),
+    /// `KEYWORD flag`
+    Keyword(Atom),
+    /// `LARGER n`
+    Larger(u32),
+    /// `NEW`
+    New,
+    /// `NOT key`
+    Not(Box<SearchKey>),
+    /// `OLD`
+    Old,
+    /// `ON date`
+    On(Date),
+    /// `OR key key`
+    Or(Box<SearchKey>, Box<SearchKey>),
+    /// `RECENT`
+    Recent,
+    /// `SEEN`
+    Seen,
+    /// `SENTBEFORE date`
+    SentBefore(Date),
+    /// `SENTON date`
+    SentOn(Date),
+    /// `SENTSINCE date`
+    SentSince(Date),
+    /// `SINCE date`
+    Since(Date),
+    /// `SMALLER n`
+    Smaller(u32),
+    /// `SUBJECT string`
+    Subject(IString),
+    /// `TEXT string`
+    Text(IString),
+    /// `TO string`
+    To(IString),
+    /// `UID set`
+    Uid(SequenceSet),
+    /// `UNANSWERED`
+    Unanswered,
+    /// `UNDELETED`
+    Undeleted,
+    /// `UNDRAFT`
+    Undraft,
+    /// `UNFLAGGED`
+    Unflagged,
+    /// `UNKEYWORD flag`
+    Unkeyword(Atom),
+    /// `UNSEEN`
+    Unseen,
+    /// A bare sequence set.
+    SequenceSet(SequenceSet),
+    /// `(key key ...)`: all must match. Never empty.
+    And(Vec<SearchKey>),
+    /// `MODSEQ n` (RFC 7162; the optional entry-name form is not modelled).
+    ModSeq(u64),
+}
+
+/// A STATUS request attribute (`status-att`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum StatusAttribute {
+    /// `MESSAGES`
+    Messages,
+    /// `RECENT`
+    Recent,
+    /// `UIDNEXT`
+    UidNext,
+    /// `UIDVALIDITY`
+    UidValidity,
+    /// `UNSEEN`
+    Unseen,
+    /// `HIGHESTMODSEQ` (RFC 7162)
+    HighestModSeq,
+    /// `SIZE` (RFC 8438)
+    Size,
+    /// `DELETED` (IMAP4rev2)
+    Deleted,
+    /// Any other attribute.
+    Other(Atom),
+}
+
+/// A STATUS response item (`status-att SP number`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct StatusItem {
+    /// The attribute.
+    pub attribute: StatusAttribute,
+    /// Its value (64-bit for HIGHESTMODSEQ and SIZE).
+    pub value: u64,
+}
