@@ -12,7 +12,7 @@ use super::sequence::{DateTime, SequenceSet};
 /// A tagged client command.
 ///
 /// ```
-/// use imap_proto::{Command, CommandBody, Tag};
+/// use imap_proto::{Command, CommandBody, Encode, Tag};
 /// let cmd = Command::new(Tag::try_from("a1").unwrap(), CommandBody::Noop);
 /// assert_eq!(cmd.to_bytes(), &b"a1 NOOP\r\n"[..]);
 /// ```

@@ -1,0 +1,80 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use bytes::BytesMut;
+use imap_proto::*;
+
+/// One decoded item: the message (as its Debug text, to compare runs) or
+/// the error.
+pub type Event = Result<(u64, String), String>;
+
+/// Decodes a server-to-client stream fed `chunk` bytes at a time.
+pub fn decode_server(input: &[u8], chunk: usize, limits: Limits) -> (Vec<Event>, Vec<ServerMessage>) {
+    let mut dec = ResponseDecoder::new(limits);
+    let mut buf = BytesMut::new();
+    let mut events = Vec::new();
+    let mut messages = Vec::new();
+    for piece in input.chunks(chunk.max(1)) {
+        buf.extend_from_slice(piece);
+        loop {
+            match dec.decode(&mut buf) {
+                Ok(Some(d)) => {
+                    events.push(Ok((d.offset, format!("{:?}", d.message))));
+                    messages.push(d.message);
+                }
+                Ok(None) => break,
+                Err(e) => events.push(Err(e.to_string())),
+            }
+        }
+    }
+    (events, messages)
+}
+
+/// Decodes a client-to-server stream fed `chunk` bytes at a time.
+pub fn decode_client(input: &[u8], chunk: usize, limits: Limits) -> (Vec<Event>, Vec<ClientMessage>) {
+    let mut dec = CommandDecoder::new(limits);
+    let mut buf = BytesMut::new();
+    let mut events = Vec::new();
+    let mut messages = Vec::new();
+    for piece in input.chunks(chunk.max(1)) {
+        buf.extend_from_slice(piece);
+        loop {
+            match dec.decode(&mut buf) {
+                Ok(Some(d)) => {
+                    events.push(Ok((d.offset, format!("{:?}", d.message))));
+                    messages.push(d.message);
+                }
+                Ok(None) => break,
+                Err(e) => events.push(Err(e.to_string())),
+            }
+        }
+    }
+    (events, messages)
+}
+
+/// Serializes a server message and parses it again.
+pub fn reparse_server(m: &ServerMessage) -> ServerMessage {
+    let bytes = m.to_bytes();
+    match m {
+        ServerMessage::Greeting(_) => ServerMessage::Greeting(
+            Greeting::parse(&bytes).unwrap_or_else(|e| panic!("{e}: {:?}", String::from_utf8_lossy(&bytes))),
+        ),
+        ServerMessage::Response(_) => ServerMessage::Response(
+            Response::parse(&bytes).unwrap_or_else(|e| panic!("{e}: {:?}", String::from_utf8_lossy(&bytes))),
+        ),
+    }
+}
+
+/// Serializes a client message and decodes it again.
+pub fn reparse_client(m: &ClientMessage, mode: ClientLineMode) -> ClientMessage {
+    let bytes = m.to_bytes();
+    let mut dec = CommandDecoder::new(Limits::default());
+    dec.set_mode(mode);
+    let mut buf = BytesMut::from(&bytes[..]);
+    let out = dec
+        .decode(&mut buf)
+        .unwrap_or_else(|e| panic!("{e}: {:?}", String::from_utf8_lossy(&bytes)))
+        .expect("complete message");
+    assert!(buf.is_empty(), "one message");
+    out.message
+}
