@@ -12,9 +12,10 @@ use crate::types::{Atom, Flag, FlagFetch, FlagPerm, IString, Mailbox, Tag, Text}
 impl<'a> Parser<'a> {
     /// `number`: an unsigned 32-bit integer; overflow is an error.
     pub(crate) fn number(&mut self) -> PResult<u32> {
+        let start = self.pos;
         let v = self.number64()?;
         u32::try_from(v).map_err(|_| crate::ParseError {
-            offset: self.pos,
+            offset: start,
             kind: ParseErrorKind::NumberOverflow("u32"),
         })
     }

@@ -71,11 +71,14 @@ impl<'a> Parser<'a> {
     /// the value is one generic value, optionally preceded by `[...]<n>`.
     fn other_attribute(&mut self, s: usize, e: usize) -> PResult<MessageAttribute> {
         let name = Atom::new(self.slice(s, e)).or_else(|_| self.err("attribute name"))?;
-        let start = self.pos;
+        let mut start = self.pos;
         if self.peek() == Some(b'[') {
             self.generic_value()?;
+            self.sp()?;
+        } else {
+            self.sp()?;
+            start = self.pos;
         }
-        self.sp()?;
         self.generic_value()?;
         Ok(MessageAttribute::Other { name, value: RawValue(self.slice(start, self.pos)) })
     }

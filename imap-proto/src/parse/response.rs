@@ -100,12 +100,12 @@ impl<'a> Parser<'a> {
                     p.pos += 1;
                     let c = p.resp_text_code()?;
                     p.byte(b']', "] after response code")?;
+                    if !p.eat(b' ') && !p.at_eol() {
+                        return p.err("SP after response code");
+                    }
                     Ok(c)
                 })
                 .ok();
-            if code.is_some() && !self.eat(b' ') && !self.at_eol() {
-                return self.err("SP after response code");
-            }
         }
         Ok((code, self.text()?))
     }

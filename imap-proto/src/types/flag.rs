@@ -40,7 +40,9 @@ impl Flag {
     }
 
     /// Classifies `\name` (given without the backslash).
-    pub(crate) fn system_or_extension(name: Atom) -> Flag {
+    /// Classifies a backslash flag given without the backslash; `Recent`
+    /// becomes an extension here (it is only valid in FETCH responses).
+    pub fn system_or_extension(name: Atom) -> Flag {
         let b = name.as_bytes();
         if b.eq_ignore_ascii_case(b"Seen") {
             Flag::Seen
@@ -96,7 +98,9 @@ pub enum MailboxAttribute {
 }
 
 impl MailboxAttribute {
-    pub(crate) fn from_name(name: Atom) -> MailboxAttribute {
+    /// Classifies an attribute name given without the backslash
+    /// (case-insensitive for the RFC 3501 names).
+    pub fn from_name(name: Atom) -> MailboxAttribute {
         let b = name.as_bytes();
         if b.eq_ignore_ascii_case(b"Noinferiors") {
             MailboxAttribute::NoInferiors
