@@ -284,6 +284,11 @@ impl Framer {
                     } else {
                         self.literal_remaining = size;
                         if self.discarding {
+                            // Drop what already arrived of the refused data.
+                            let take = ((buf.len() - self.pos) as u64).min(size);
+                            self.pos += take as usize;
+                            self.literal_remaining -= take;
+                            self.line_start = self.pos;
                             self.drop_scanned(buf);
                         } else {
                             self.pending = Some(PendingLiteral { size, synchronizing });

@@ -94,7 +94,14 @@ impl Encode for Code {
                 e.raw(b"BADCHARSET");
                 if !list.is_empty() {
                     e.sp();
-                    e.paren(list, |e, s| e.astring(s));
+                    // A literal cannot appear inside a status line (the
+                    // framer ends those at CRLF), so charset names are
+                    // written as atoms or quoted strings; bytes a quoted
+                    // string cannot hold become '?'.
+                    e.paren(list, |e, s| {
+                        let clean: Vec<u8> = s.iter().map(|&b| if (0x20..0x7f).contains(&b) { b } else { b'?' }).collect();
+                        e.astring(&clean)
+                    });
                 }
             }
             Code::Capability(caps) => {

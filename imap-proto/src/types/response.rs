@@ -104,7 +104,8 @@ impl StatusKind {
 pub enum Code {
     /// `ALERT`
     Alert,
-    /// `BADCHARSET [(charsets)]`
+    /// `BADCHARSET [(charsets)]`. Charset names are printable ASCII; other
+    /// bytes are written as `?` (a literal cannot appear in a status line).
     BadCharset(Vec<IString>),
     /// `CAPABILITY ...`
     Capability(Vec<Capability>),

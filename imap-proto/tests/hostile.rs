@@ -1,0 +1,198 @@
+//! Hostile input: typed errors, never a panic, a stack overflow or an
+//! allocation the limits do not bound.
+
+mod common;
+
+use bytes::BytesMut;
+use imap_proto::*;
+
+#[test]
+fn literal_announcing_u64_max_bytes_is_refused_before_buffering() {
+    let mut dec = ResponseDecoder::after_greeting(Limits::default());
+    let mut buf = BytesMut::from(&b"* 1 FETCH (BODY[] {18446744073709551615}\r\nabc"[..]);
+    let err = dec.decode(&mut buf).unwrap_err();
+    assert!(matches!(err, DecodeError::Frame(FrameError::LiteralTooLarge { size: u64::MAX, offset: 0, .. })), "{err:?}");
+    // The announced data is being skipped, not buffered.
+    assert!(buf.is_empty());
+    // One past u64 is a typed error too.
+    let mut dec = ResponseDecoder::after_greeting(Limits::default());
+    let mut buf = BytesMut::from(&b"* 1 FETCH (BODY[] {18446744073709551616}\r\n* 2 EXISTS\r\n"[..]);
+    assert!(matches!(dec.decode(&mut buf), Err(DecodeError::Frame(FrameError::LiteralSizeOverflow { offset: 0 }))));
+    assert!(matches!(dec.decode(&mut buf), Ok(Some(Decoded { message: ServerMessage::Response(Response::Data(Data::Exists(2))), .. }))));
+    // The grammar alone (no framer) reports the missing data.
+    assert!(Response::parse(b"* 1 FETCH (BODY[] {18446744073709551615}\r\n)\r\n").is_err());
+    assert!(Command::parse(b"a APPEND x {18446744073709551615+}\r\n\r\n").is_err());
+}
+
+#[test]
+fn number_past_u32_is_a_typed_error() {
+    for input in [&b"* 4294967296 EXISTS\r\n"[..], b"* 1 FETCH (UID 4294967296)\r\n", b"* OK [UIDNEXT 4294967296] x\r\n"] {
+        let mut dec = ResponseDecoder::after_greeting(Limits::default());
+        let mut buf = BytesMut::from(input);
+        match dec.decode(&mut buf) {
+            Err(DecodeError::Parse { error, .. }) => assert_eq!(error.kind, ParseErrorKind::NumberOverflow("u32")),
+            // A known code with bad arguments is kept as an unknown code.
+            Ok(Some(d)) => assert!(format!("{d:?}").contains("Other"), "{d:?}"),
+            other => panic!("{other:?}"),
+        }
+    }
+    let err = Command::parse(b"a FETCH 4294967296 FLAGS\r\n").unwrap_err();
+    assert_eq!((err.offset, err.kind), (8, ParseErrorKind::NumberOverflow("u32")));
+}
+
+fn nested(open: &str, inner: &str, close: &str, n: usize, prefix: &str, suffix: &str) -> Vec<u8> {
+    let mut s = String::with_capacity(n * (open.len() + close.len()) + 64);
+    s.push_str(prefix);
+    for _ in 0..n {
+        s.push_str(open);
+    }
+    s.push_str(inner);
+    for _ in 0..n {
+        s.push_str(close);
+    }
+    s.push_str(suffix);
+    s.into_bytes()
+}
+
+#[test]
+fn hundred_thousand_nested_parentheses_hit_the_depth_limit() {
+    let too_deep = |input: &[u8], command: bool| {
+        let r = if command { Command::parse(input).map(drop) } else { Response::parse(input).map(drop) };
+        let err = r.unwrap_err();
+        assert_eq!(err.kind, ParseErrorKind::TooDeep { limit: Limits::default().max_depth }, "{err}");
+    };
+    let n = 100_000;
+    too_deep(&nested("(", "\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 1 1", ")", n, "* 1 FETCH (BODYSTRUCTURE ", ")\r\n"), false);
+    too_deep(&nested("(", "1", ")", n, "* 1 FETCH (X-DEEP ", ")\r\n"), false);
+    too_deep(&nested("(", "ALL", ")", n, "a SEARCH ", "\r\n"), true);
+    too_deep(&nested("NOT ", "ALL", "", n, "a SEARCH ", "\r\n"), true);
+    too_deep(&nested("(", "1", ")", n, "* LIST () \"/\" x ", "\r\n"), false);
+    let ext = nested("(", "1", ")", n, "* 1 FETCH (BODYSTRUCTURE (\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 1 1 NIL NIL NIL NIL ", "))\r\n");
+    too_deep(&ext, false);
+    // Through the decoder: an error, then the next message decodes.
+    let mut input = nested("(", "ALL", ")", n, "a SEARCH ", "\r\n");
+    input.extend_from_slice(b"b NOOP\r\n");
+    let (events, messages) = common::decode_client(&input, 4096, Limits::default());
+    assert_eq!(events.len(), 2);
+    assert!(events[0].as_ref().unwrap_err().contains("nesting deeper"));
+    assert_eq!(messages.len(), 1);
+}
+
+#[test]
+fn depth_limit_is_configurable() {
+    let input = nested("(", "ALL", ")", 10, "a SEARCH ", "\r\n");
+    let limits = Limits { max_depth: 5, ..Limits::default() };
+    let (events, _) = common::decode_client(&input, usize::MAX, limits);
+    assert!(events[0].as_ref().unwrap_err().contains("limit of 5"));
+    let limits = Limits { max_depth: 11, ..Limits::default() };
+    let (events, _) = common::decode_client(&input, usize::MAX, limits);
+    assert!(events[0].is_ok());
+}
+
+#[test]
+fn ten_mib_line_is_refused_and_memory_stays_bounded() {
+    let limits = Limits::default();
+    let mut dec = ResponseDecoder::after_greeting(limits);
+    let mut buf = BytesMut::new();
+    let chunk = vec![b'x'; 64 * 1024];
+    let mut errors = Vec::new();
+    buf.extend_from_slice(b"* OK ");
+    let mut max_buffered = 0;
+    for _ in 0..160 {
+        buf.extend_from_slice(&chunk);
+        max_buffered = max_buffered.max(buf.len());
+        while let r = dec.decode(&mut buf) {
+            match r {
+                Ok(None) => break,
+                Ok(Some(m)) => panic!("{m:?}"),
+                Err(e) => errors.push(e),
+            }
+        }
+    }
+    buf.extend_from_slice(b"\r\n* 5 EXISTS\r\n");
+    let next = dec.decode(&mut buf).unwrap().unwrap();
+    assert_eq!(next.message, ServerMessage::Response(Response::Data(Data::Exists(5))));
+    assert_eq!(next.offset, 5 + 160 * 64 * 1024 + 2);
+    assert_eq!(errors.len(), 1);
+    assert!(matches!(errors[0], DecodeError::Frame(FrameError::LineTooLong { offset: 0, limit }) if limit == limits.max_line_length));
+    assert!(max_buffered <= limits.max_line_length + 2 * chunk.len(), "{max_buffered}");
+    // Whole, in one piece, on the command side with server limits.
+    let mut line = b"a LOGIN ".to_vec();
+    line.resize(10 << 20, b'y');
+    line.extend_from_slice(b"\r\nb NOOP\r\n");
+    let (events, messages) = common::decode_client(&line, usize::MAX, Limits::server());
+    assert!(events[0].as_ref().unwrap_err().contains("exceeds the limit of 65536"));
+    assert_eq!(messages.len(), 1);
+}
+
+#[test]
+fn message_size_limit_counts_lines_and_literals() {
+    let limits = Limits { max_message_size: 100, ..Limits::default() };
+    let mut input = b"* 1 FETCH (BODY[1] {40}\r\n".to_vec();
+    input.extend_from_slice(&[b'a'; 40]);
+    input.extend_from_slice(b" BODY[2] {40}\r\n");
+    input.extend_from_slice(&[b'b'; 40]);
+    input.extend_from_slice(b")\r\n* 2 EXISTS\r\n");
+    for chunk in [1, 10, usize::MAX] {
+        let (events, messages) = common::decode_server(&input, chunk, limits);
+        assert_eq!(events.len(), 2, "{events:?}");
+        assert!(events[0].as_ref().unwrap_err().contains("exceeds the limit of 100"));
+        assert_eq!(messages, vec![ServerMessage::Response(Response::Data(Data::Exists(2)))]);
+    }
+}
+
+#[test]
+fn literal_size_limit_is_configurable() {
+    let input = b"a APPEND INBOX {11}\r\nhello world\r\n";
+    let (events, _) = common::decode_client(input, usize::MAX, Limits { max_literal_size: 10, ..Limits::default() });
+    assert!(events[0].as_ref().unwrap_err().contains("literal of 11 bytes"));
+    let (events, _) = common::decode_client(input, usize::MAX, Limits { max_literal_size: 11, ..Limits::default() });
+    assert!(events[0].is_ok());
+}
+
+#[test]
+fn a_bad_message_never_loses_the_good_ones_around_it() {
+    let input = b"* 1 EXISTS\r\n* 1 FETCH (UID x)\r\n* garbage (((\r\n* 2 FETCH (BODY[] {3}\r\n)))\r\n* 3 EXISTS\r\n";
+    for chunk in 1..input.len() {
+        let (events, messages) = common::decode_server(input, chunk, Limits::default());
+        assert_eq!(events.len(), 5, "chunk {chunk}");
+        // "* garbage (((" is a well-formed unknown response, kept raw; the
+        // bad UID and the unclosed FETCH are errors.
+        assert_eq!(events.iter().filter(|e| e.is_err()).count(), 2, "chunk {chunk}: {events:?}");
+        assert_eq!(messages.len(), 3);
+        assert!(matches!(messages[2], ServerMessage::Response(Response::Data(Data::Exists(3)))));
+    }
+}
+
+#[test]
+fn malformed_command_reports_its_tag_for_a_bad_reply() {
+    let mut dec = CommandDecoder::new(Limits::server());
+    let mut buf = BytesMut::from(&b"A7 FETCH x FLAGS\r\nA8 NOOP\r\n"[..]);
+    match dec.decode(&mut buf) {
+        Err(DecodeError::Parse { tag: Some(tag), message_offset: 0, error }) => {
+            assert_eq!(tag.as_str(), "A7");
+            assert_eq!(error.offset, 9);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(dec.decode(&mut buf).unwrap().is_some());
+}
+
+#[test]
+fn random_garbage_in_every_chunking_never_panics() {
+    // A deterministic pseudo-random stream mixing protocol fragments.
+    let pieces: [&[u8]; 14] = [b"* ", b"1 ", b"FETCH ", b"(", b")", b"{3}\r\n", b"{99999999999}\r\n", b"\r\n", b"\"", b"\\", b"BODY[", b"]", b"\xff", b"NIL "];
+    let mut state = 0x2545F4914F6CDD1Du64;
+    let mut input = Vec::new();
+    for _ in 0..20_000 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        input.extend_from_slice(pieces[(state % pieces.len() as u64) as usize]);
+    }
+    for chunk in [1, 5, 4096] {
+        let limits = Limits { max_literal_size: 1 << 16, ..Limits::default() };
+        let _ = common::decode_server(&input, chunk, limits);
+        let _ = common::decode_client(&input, chunk, limits);
+    }
+}
