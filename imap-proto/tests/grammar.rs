@@ -173,9 +173,9 @@ fn flags_fetch_flags_and_permanent_flags() {
 
 #[test]
 fn mailbox_inbox_is_case_insensitive_and_utf7_is_kept() {
-    assert_eq!(cmd("a SELECT inbox\r\n"), CommandBody::Select(Mailbox::inbox()));
-    assert_eq!(cmd("a SELECT \"InBoX\"\r\n"), CommandBody::Select(Mailbox::inbox()));
-    let CommandBody::Select(m) = cmd("a SELECT Entw&APw-rfe\r\n") else { panic!() };
+    assert_eq!(cmd("a SELECT inbox\r\n"), CommandBody::Select { mailbox: Mailbox::inbox(), parameters: vec![] });
+    assert_eq!(cmd("a SELECT \"InBoX\"\r\n"), CommandBody::Select { mailbox: Mailbox::inbox(), parameters: vec![] });
+    let CommandBody::Select { mailbox: m, .. } = cmd("a SELECT Entw&APw-rfe\r\n") else { panic!() };
     assert_eq!(m.to_utf8().unwrap(), "Entwürfe");
     let CommandBody::List { reference, pattern } = cmd("a LIST \"\" %/*\r\n") else { panic!() };
     assert_eq!(reference.as_bytes(), b"");
@@ -441,6 +441,10 @@ fn every_command() {
         "a FETCH 1:* (ENVELOPE FLAGS INTERNALDATE RFC822 RFC822.HEADER RFC822.SIZE RFC822.TEXT BODY BODYSTRUCTURE UID MODSEQ X-GM-MSGID)\r\n",
         "a FETCH 1 (BODY[] BODY.PEEK[1.2.TEXT]<0.2048> BODY[HEADER.FIELDS (From To)] BODY.PEEK[3.MIME])\r\n",
         "a UID FETCH 4827313:4828442 FLAGS\r\n",
+        "a UID FETCH 1:* (FLAGS) (CHANGEDSINCE 12345 VANISHED)\r\n",
+        "a SELECT INBOX (CONDSTORE)\r\n",
+        "a EXAMINE INBOX (QRESYNC (67890007 20050715194045000 41,43:211,214:541))\r\n",
+        "a STORE 1:3 (UNCHANGEDSINCE 320162338) +FLAGS.SILENT (\\Deleted)\r\n",
         "a STORE 2:4 +FLAGS (\\Deleted)\r\n",
         "a STORE 2 -FLAGS.SILENT \\Seen $Junk\r\n",
         "a UID STORE 2 FLAGS ()\r\n",

@@ -321,6 +321,11 @@ fn fetch_attribute() -> impl Strategy<Value = FetchAttribute> {
     ]
 }
 
+fn modifiers() -> impl Strategy<Value = Vec<Modifier>> {
+    let value = prop_oneof![Just("12"), Just("1:5,7"), Just("(1 (2 3))")].prop_map(|s| RawValue::parse(Bytes::from_static(s.as_bytes())).unwrap());
+    vec((x_name(), of(value)).prop_map(|(name, value)| Modifier { name, value }), 0..3)
+}
+
 fn command_body() -> impl Strategy<Value = CommandBody> {
     let simple = prop_oneof![
         Just(CommandBody::Capability),
@@ -335,8 +340,8 @@ fn command_body() -> impl Strategy<Value = CommandBody> {
         Just(CommandBody::Unselect),
     ];
     let mailbox_cmds = prop_oneof![
-        mailbox().prop_map(CommandBody::Select),
-        mailbox().prop_map(CommandBody::Examine),
+        (mailbox(), modifiers()).prop_map(|(mailbox, parameters)| CommandBody::Select { mailbox, parameters }),
+        (mailbox(), modifiers()).prop_map(|(mailbox, parameters)| CommandBody::Examine { mailbox, parameters }),
         mailbox().prop_map(CommandBody::Create),
         mailbox().prop_map(CommandBody::Delete),
         mailbox().prop_map(CommandBody::Subscribe),
@@ -351,10 +356,10 @@ fn command_body() -> impl Strategy<Value = CommandBody> {
         (atom(), of(vec(any::<u8>(), 0..20).prop_map(IString::from))).prop_map(|(mechanism, initial_response)| CommandBody::Authenticate { mechanism, initial_response }),
         (istring(), istring()).prop_map(|(username, password)| CommandBody::Login { username, password }),
         (any::<bool>(), of(istring()), vec(search_key(), 1..4)).prop_map(|(uid, charset, criteria)| CommandBody::Search { uid, charset, criteria }),
-        (any::<bool>(), sequence_set(), prop_oneof![Just(FetchItems::All), Just(FetchItems::Fast), Just(FetchItems::Full), vec(fetch_attribute(), 1..5).prop_map(FetchItems::Attributes)])
-            .prop_map(|(uid, sequence_set, items)| CommandBody::Fetch { uid, sequence_set, items }),
-        (any::<bool>(), sequence_set(), prop_oneof![Just(StoreAction::Replace), Just(StoreAction::Add), Just(StoreAction::Remove)], any::<bool>(), vec(flag(), 0..4))
-            .prop_map(|(uid, sequence_set, action, silent, flags)| CommandBody::Store { uid, sequence_set, action, silent, flags }),
+        (any::<bool>(), sequence_set(), prop_oneof![Just(FetchItems::All), Just(FetchItems::Fast), Just(FetchItems::Full), vec(fetch_attribute(), 1..5).prop_map(FetchItems::Attributes)], modifiers())
+            .prop_map(|(uid, sequence_set, items, modifiers)| CommandBody::Fetch { uid, sequence_set, items, modifiers }),
+        (any::<bool>(), sequence_set(), modifiers(), prop_oneof![Just(StoreAction::Replace), Just(StoreAction::Add), Just(StoreAction::Remove)], any::<bool>(), vec(flag(), 0..4))
+            .prop_map(|(uid, sequence_set, modifiers, action, silent, flags)| CommandBody::Store { uid, sequence_set, modifiers, action, silent, flags }),
         (any::<bool>(), sequence_set(), mailbox()).prop_map(|(uid, sequence_set, mailbox)| CommandBody::Copy { uid, sequence_set, mailbox }),
         (any::<bool>(), sequence_set(), mailbox()).prop_map(|(uid, sequence_set, mailbox)| CommandBody::Move { uid, sequence_set, mailbox }),
         sequence_set().prop_map(CommandBody::UidExpunge),

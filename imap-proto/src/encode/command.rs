@@ -252,6 +252,21 @@ impl Encode for Command {
     }
 }
 
+/// ` (name value ...)` when there are modifiers.
+fn modifiers(e: &mut Encoder<'_>, mods: &[Modifier]) {
+    if mods.is_empty() {
+        return;
+    }
+    e.sp();
+    e.paren(mods, |e, m| {
+        e.raw(m.name.as_bytes());
+        if let Some(v) = &m.value {
+            e.sp();
+            e.raw(v.as_bytes());
+        }
+    });
+}
+
 fn uid_prefix(e: &mut Encoder<'_>, uid: bool) {
     if uid {
         e.raw(b"UID ");
@@ -294,8 +309,14 @@ impl Encode for CommandBody {
                 e.sp();
                 e.astring(password);
             }
-            CommandBody::Select(m) => with_mailbox(e, b"SELECT", m),
-            CommandBody::Examine(m) => with_mailbox(e, b"EXAMINE", m),
+            CommandBody::Select { mailbox, parameters } => {
+                with_mailbox(e, b"SELECT", mailbox);
+                modifiers(e, parameters);
+            }
+            CommandBody::Examine { mailbox, parameters } => {
+                with_mailbox(e, b"EXAMINE", mailbox);
+                modifiers(e, parameters);
+            }
             CommandBody::Create(m) => with_mailbox(e, b"CREATE", m),
             CommandBody::Delete(m) => with_mailbox(e, b"DELETE", m),
             CommandBody::Subscribe(m) => with_mailbox(e, b"SUBSCRIBE", m),
@@ -348,7 +369,7 @@ impl Encode for CommandBody {
                     k.encode(e);
                 }
             }
-            CommandBody::Fetch { uid, sequence_set, items } => {
+            CommandBody::Fetch { uid, sequence_set, items, modifiers: mods } => {
                 uid_prefix(e, *uid);
                 e.raw(b"FETCH ");
                 sequence_set.encode(e);
@@ -360,11 +381,13 @@ impl Encode for CommandBody {
                     FetchItems::Attributes(a) if a.is_empty() => e.raw(b"(UID)"),
                     FetchItems::Attributes(a) => e.paren(a, |e, a| a.encode(e)),
                 }
+                modifiers(e, mods);
             }
-            CommandBody::Store { uid, sequence_set, action, silent, flags } => {
+            CommandBody::Store { uid, sequence_set, modifiers: mods, action, silent, flags } => {
                 uid_prefix(e, *uid);
                 e.raw(b"STORE ");
                 sequence_set.encode(e);
+                modifiers(e, mods);
                 e.sp();
                 e.raw(match action {
                     StoreAction::Replace => b"",

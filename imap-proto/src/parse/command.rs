@@ -57,9 +57,11 @@ impl<'a> Parser<'a> {
             self.sp()?;
             CommandBody::Login { username, password: self.astring()? }
         } else if is(b"SELECT") {
-            CommandBody::Select(mailbox_arg(self)?)
+            let mailbox = mailbox_arg(self)?;
+            CommandBody::Select { mailbox, parameters: self.modifiers()? }
         } else if is(b"EXAMINE") {
-            CommandBody::Examine(mailbox_arg(self)?)
+            let mailbox = mailbox_arg(self)?;
+            CommandBody::Examine { mailbox, parameters: self.modifiers()? }
         } else if is(b"CREATE") {
             CommandBody::Create(mailbox_arg(self)?)
         } else if is(b"DELETE") {
@@ -190,6 +192,7 @@ impl<'a> Parser<'a> {
     fn store(&mut self, uid: bool) -> PResult<CommandBody> {
         self.sp()?;
         let sequence_set = self.sequence_set()?;
+        let modifiers = self.modifiers()?;
         self.sp()?;
         let action = if self.eat(b'+') {
             StoreAction::Add
@@ -217,7 +220,7 @@ impl<'a> Parser<'a> {
             }
             flags
         };
-        Ok(CommandBody::Store { uid, sequence_set, action, silent, flags })
+        Ok(CommandBody::Store { uid, sequence_set, modifiers, action, silent, flags })
     }
 
     fn fetch(&mut self, uid: bool) -> PResult<CommandBody> {
@@ -239,7 +242,33 @@ impl<'a> Parser<'a> {
         } else {
             FetchItems::Attributes(vec![self.fetch_attribute()?])
         };
-        Ok(CommandBody::Fetch { uid, sequence_set, items })
+        Ok(CommandBody::Fetch { uid, sequence_set, items, modifiers: self.modifiers()? })
+    }
+
+    /// `[SP "(" modifier *(SP modifier) ")"]` (RFC 4466 select-params,
+    /// fetch-modifiers and store-modifiers).
+    fn modifiers(&mut self) -> PResult<Vec<Modifier>> {
+        if !(self.peek() == Some(b' ') && self.peek_at(1) == Some(b'(')) {
+            return Ok(Vec::new());
+        }
+        self.pos += 1;
+        let list = self.paren_list(|p| {
+            let name = p.atom()?;
+            // A value (tagged-ext-val) starts with a digit, '*', '$' or '('.
+            let value = if p.peek() == Some(b' ') && matches!(p.peek_at(1), Some(b'0'..=b'9' | b'*' | b'$' | b'(')) {
+                p.pos += 1;
+                let start = p.pos;
+                p.generic_value()?;
+                Some(RawValue(p.slice(start, p.pos)))
+            } else {
+                None
+            };
+            Ok(Modifier { name, value })
+        })?;
+        if list.is_empty() {
+            return self.err("at least one modifier");
+        }
+        Ok(list)
     }
 
     /// `fetch-att`

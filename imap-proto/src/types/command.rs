@@ -59,10 +59,21 @@ pub enum CommandBody {
         /// Password.
         password: IString,
     },
-    /// `SELECT mailbox`
-    Select(Mailbox),
-    /// `EXAMINE mailbox`
-    Examine(Mailbox),
+    /// `SELECT mailbox [(parameters)]` (parameters per RFC 4466, e.g.
+    /// `CONDSTORE`).
+    Select {
+        /// The mailbox.
+        mailbox: Mailbox,
+        /// Select parameters, usually empty.
+        parameters: Vec<Modifier>,
+    },
+    /// `EXAMINE mailbox [(parameters)]`
+    Examine {
+        /// The mailbox.
+        mailbox: Mailbox,
+        /// Select parameters, usually empty.
+        parameters: Vec<Modifier>,
+    },
     /// `CREATE mailbox`
     Create(Mailbox),
     /// `DELETE mailbox`
@@ -133,6 +144,8 @@ pub enum CommandBody {
         sequence_set: SequenceSet,
         /// What to fetch.
         items: FetchItems,
+        /// Fetch modifiers (RFC 4466), e.g. `CHANGEDSINCE 12`.
+        modifiers: Vec<Modifier>,
     },
     /// `[UID] STORE set [+|-]FLAGS[.SILENT] flags`
     Store {
@@ -140,6 +153,8 @@ pub enum CommandBody {
         uid: bool,
         /// Messages.
         sequence_set: SequenceSet,
+        /// Store modifiers (RFC 4466), e.g. `UNCHANGEDSINCE 12`.
+        modifiers: Vec<Modifier>,
         /// Replace, add or remove.
         action: StoreAction,
         /// `.SILENT`: no untagged FETCH in reply.
@@ -184,6 +199,43 @@ pub enum CommandBody {
         /// included), or empty.
         arguments: RawArguments,
     },
+}
+
+/// A command modifier or parameter in the RFC 4466 form `name [SP value]`:
+/// select parameters (`CONDSTORE`, `QRESYNC (...)`), fetch modifiers
+/// (`CHANGEDSINCE n`, `VANISHED`), store modifiers (`UNCHANGEDSINCE n`).
+///
+/// ```
+/// use imap_proto::Modifier;
+/// let m = Modifier::with_number("CHANGEDSINCE", 12).unwrap();
+/// assert_eq!(m.number(), Some(12));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Modifier {
+    /// The name, e.g. `CHANGEDSINCE`.
+    pub name: Atom,
+    /// The value: a number, sequence set or parenthesised list.
+    pub value: Option<super::fetch::RawValue>,
+}
+
+impl Modifier {
+    /// A modifier without a value, e.g. `CONDSTORE`.
+    pub fn flag(name: &str) -> Result<Modifier, crate::ValidationError> {
+        Ok(Modifier { name: Atom::try_from(name)?, value: None })
+    }
+
+    /// A modifier with a number, e.g. `CHANGEDSINCE 12`.
+    pub fn with_number(name: &str, n: u64) -> Result<Modifier, crate::ValidationError> {
+        let value = super::fetch::RawValue(Bytes::from(n.to_string()));
+        Ok(Modifier { name: Atom::try_from(name)?, value: Some(value) })
+    }
+
+    /// The value as a number, when it is one.
+    pub fn number(&self) -> Option<u64> {
+        let v = self.value.as_ref()?;
+        std::str::from_utf8(v.as_bytes()).ok()?.parse().ok()
+    }
 }
 
 /// How STORE changes flags.
@@ -240,7 +292,6 @@ impl serde::Serialize for RawArguments {
 #[cfg(feature = "serde")]
 impl<'de> serde::Deserialize<'de> for RawArguments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use serde::Deserialize;
         let s = IString::deserialize(d)?;
         RawArguments::new(s.0).map_err(serde::de::Error::custom)
     }

@@ -198,7 +198,6 @@ impl serde::Serialize for RawValue {
 #[cfg(feature = "serde")]
 impl<'de> serde::Deserialize<'de> for RawValue {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use serde::Deserialize;
         let s = IString::deserialize(d)?;
         RawValue::parse(s.0).map_err(serde::de::Error::custom)
     }

@@ -393,7 +393,6 @@ impl serde::Serialize for CodeText {
 #[cfg(feature = "serde")]
 impl<'de> serde::Deserialize<'de> for CodeText {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use serde::Deserialize;
         let s = String::deserialize(d)?;
         CodeText::new(s).map_err(serde::de::Error::custom)
     }

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# Starts a throw-away Dovecot (IMAP + POP3) on 127.0.0.1 for tests and
+# recordings, with users alice/bob (password "secret") and sample mail.
+#
+#   examples/scripts/dovecot-test-server.sh start DIR [IMAP_PORT POP3_PORT]
+#   examples/scripts/dovecot-test-server.sh stop DIR
+#
+# Needs Debian's dovecot-core, dovecot-imapd and dovecot-pop3d; install
+# them with examples/scripts/install-dovecot.sh.
+set -euo pipefail
+
+cmd=${1:?start|stop}
+dir=$(realpath -m "${2:?directory}")
+imap_port=${3:-14143}
+pop3_port=${4:-14110}
+here=$(cd "$(dirname "$0")" && pwd)
+
+case "$cmd" in
+stop)
+    if [ -f "$dir/run/master.pid" ]; then
+        kill "$(cat "$dir/run/master.pid")" 2>/dev/null || true
+        for _ in $(seq 50); do [ -f "$dir/run/master.pid" ] || break; sleep 0.1; done
+    fi
+    exit 0
+    ;;
+start) ;;
+*) echo "unknown command $cmd" >&2; exit 2 ;;
+esac
+
+mkdir -p "$dir/run" "$dir/state" "$dir/home/alice" "$dir/home/bob"
+if [ "$(id -u)" = 0 ]; then
+    # Dovecot refuses UID 0 for mail; run the mail users as 5000.
+    uid=5000
+    gid=5000
+    chown -R "$uid:$gid" "$dir/home"
+    internal_users=""
+else
+    uid=$(id -u)
+    gid=$(id -g)
+    internal_users="default_internal_user = $(id -un)
+default_login_user = $(id -un)
+default_internal_group = $(id -gn)"
+fi
+cat > "$dir/users" <<USERS
+alice:{PLAIN}secret:$uid:$gid::$dir/home/alice::
+bob:{PLAIN}secret:$uid:$gid::$dir/home/bob::
+USERS
+cat > "$dir/dovecot.conf" <<CONF
+instance_name = mailproto-test-$imap_port
+base_dir = $dir/run
+state_dir = $dir/state
+log_path = $dir/dovecot.log
+info_log_path = $dir/dovecot.log
+listen = 127.0.0.1
+protocols = imap pop3
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+auth_failure_delay = 0
+first_valid_uid = 1
+mail_location = maildir:~/Maildir
+pop3_uidl_format = %08Xu%08Xv
+namespace inbox {
+  inbox = yes
+  separator = /
+  mailbox Sent {
+    special_use = \\Sent
+    auto = subscribe
+  }
+  mailbox Trash {
+    special_use = \\Trash
+    auto = create
+  }
+}
+$internal_users
+passdb {
+  driver = passwd-file
+  args = $dir/users
+}
+userdb {
+  driver = passwd-file
+  args = $dir/users
+}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = $imap_port
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+service pop3-login {
+  inet_listener pop3 {
+    address = 127.0.0.1
+    port = $pop3_port
+  }
+  inet_listener pop3s {
+    port = 0
+  }
+}
+service anvil {
+  chroot =
+}
+service imap-login {
+  chroot =
+}
+service pop3-login {
+  chroot =
+}
+CONF
+
+dovecot -c "$dir/dovecot.conf" > "$dir/dovecot.stdout" 2>&1
+for _ in $(seq 50); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$imap_port") 2>/dev/null; then
+        # Sample mail, delivered once per fresh directory.
+        if [ ! -d "$dir/home/alice/Maildir" ]; then
+            for msg in "$here"/../sessions/mail/*.eml; do
+                /usr/lib/dovecot/dovecot-lda -c "$dir/dovecot.conf" -d alice -f sender@example.org < "$msg"
+            done
+        fi
+        echo "dovecot listening on 127.0.0.1:$imap_port (imap) and :$pop3_port (pop3), dir $dir"
+        exit 0
+    fi
+    sleep 0.1
+done
+echo "dovecot did not start; see $dir/dovecot.log" >&2
+cat "$dir/dovecot.log" >&2 || true
+exit 1

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs Debian's Dovecot packages without starting the system service.
+set -euo pipefail
+if command -v dovecot >/dev/null && [ -x /usr/lib/dovecot/imap ] && [ -x /usr/lib/dovecot/pop3 ]; then
+    exit 0
+fi
+sudo=""
+[ "$(id -u)" = 0 ] || sudo=sudo
+printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
+$sudo chmod 755 /usr/sbin/policy-rc.d
+trap '$sudo rm -f /usr/sbin/policy-rc.d' EXIT
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends dovecot-core dovecot-imapd dovecot-pop3d >/dev/null
