@@ -4,7 +4,10 @@
 use std::io::{self, Write};
 
 use bytes::BytesMut;
-use imap_proto::{ClientLineMode, DecodeError, ClientMessage, Command, CommandDecoder, Encode, Greeting, Limits, Response, ResponseDecoder, ServerMessage};
+use imap_proto::{
+    ClientLineMode, ClientMessage, Command, CommandDecoder, DecodeError, Encode, Greeting, Limits, Response,
+    ResponseDecoder, ServerMessage,
+};
 use serde_json::json;
 
 /// Which side of the connection sent the bytes.
@@ -56,7 +59,12 @@ enum Message {
 
 /// Decodes `input` and writes one JSON line per message to `out`; the
 /// closing summary line is left to the caller.
-pub fn inspect_imap(input: &[u8], direction: Direction, options: InspectOptions, out: &mut impl Write) -> io::Result<Summary> {
+pub fn inspect_imap(
+    input: &[u8],
+    direction: Direction,
+    options: InspectOptions,
+    out: &mut impl Write,
+) -> io::Result<Summary> {
     let mut decoder = match direction {
         Direction::FromServer => Decoder::Server(ResponseDecoder::new(options.limits)),
         Direction::FromClient => Decoder::Client(CommandDecoder::new(options.limits)),
@@ -83,7 +91,9 @@ pub fn inspect_imap(input: &[u8], direction: Direction, options: InspectOptions,
                             let expect_greeting = std::mem::take(&mut first_server_message);
                             (json!(m), options.roundtrip.then(|| roundtrip_server(m, expect_greeting)).flatten())
                         }
-                        Message::Client(m, mode) => (json!(m), options.roundtrip.then(|| roundtrip_client(m, *mode)).flatten()),
+                        Message::Client(m, mode) => {
+                            (json!(m), options.roundtrip.then(|| roundtrip_client(m, *mode)).flatten())
+                        }
                     };
                     match mismatch {
                         None => writeln!(out, "{{\"offset\":{offset},\"message\":{value}}}")?,
@@ -143,7 +153,11 @@ fn roundtrip_client(m: &ClientMessage, mode: ClientLineMode) -> Option<String> {
     compare(m, again, &bytes)
 }
 
-fn compare<T: PartialEq + std::fmt::Debug>(original: &T, again: Result<T, imap_proto::ParseError>, bytes: &[u8]) -> Option<String> {
+fn compare<T: PartialEq + std::fmt::Debug>(
+    original: &T,
+    again: Result<T, imap_proto::ParseError>,
+    bytes: &[u8],
+) -> Option<String> {
     match again {
         Ok(v) if &v == original => None,
         Ok(v) => Some(format!("round trip: {:?} parsed back as {v:?}", String::from_utf8_lossy(bytes))),

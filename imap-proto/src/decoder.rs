@@ -37,7 +37,11 @@ impl crate::encode::Encode for ServerMessage {
 }
 
 /// Parses one complete message with the given grammar entry point.
-pub(crate) fn parse_frame<T>(bytes: &Bytes, max_depth: usize, f: impl FnOnce(&mut Parser<'_>) -> Result<T, ParseError>) -> Result<T, ParseError> {
+pub(crate) fn parse_frame<T>(
+    bytes: &Bytes,
+    max_depth: usize,
+    f: impl FnOnce(&mut Parser<'_>) -> Result<T, ParseError>,
+) -> Result<T, ParseError> {
     let mut p = Parser::new(bytes, max_depth);
     f(&mut p)
 }
@@ -90,7 +94,9 @@ impl ResponseDecoder {
             match parse_frame(&frame.bytes, depth, |p| p.greeting()) {
                 Ok(g) => Ok(ServerMessage::Greeting(g)),
                 // A capture that starts mid-session: accept a response.
-                Err(e) => parse_frame(&frame.bytes, depth, |p| p.response()).map(ServerMessage::Response).map_err(|_| e),
+                Err(e) => {
+                    parse_frame(&frame.bytes, depth, |p| p.response()).map(ServerMessage::Response).map_err(|_| e)
+                }
             }
         } else {
             parse_frame(&frame.bytes, depth, |p| p.response()).map(ServerMessage::Response)
@@ -99,7 +105,11 @@ impl ResponseDecoder {
     }
 }
 
-fn finish<T>(frame: Frame, result: Result<T, ParseError>, tag: impl FnOnce(&[u8]) -> Option<Tag>) -> Result<Option<Decoded<T>>, DecodeError> {
+fn finish<T>(
+    frame: Frame,
+    result: Result<T, ParseError>,
+    tag: impl FnOnce(&[u8]) -> Option<Tag>,
+) -> Result<Option<Decoded<T>>, DecodeError> {
     match result {
         Ok(message) => Ok(Some(Decoded { offset: frame.offset, message })),
         Err(error) => Err(DecodeError::Parse { message_offset: frame.offset, error, tag: tag(&frame.bytes) }),

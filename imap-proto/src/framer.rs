@@ -207,12 +207,18 @@ impl Framer {
                 continue;
             }
 
-            let Some(i) = memchr::memchr(b'\n', &buf[self.pos..]) else {
+            let hay = &buf[self.pos..];
+            // Short reads (a byte or a few at a time) skip memchr's setup.
+            let found = if hay.len() < 16 { hay.iter().position(|&b| b == b'\n') } else { memchr::memchr(b'\n', hay) };
+            let Some(i) = found else {
                 self.pos = buf.len();
                 if self.discarding {
                     self.drop_scanned(buf);
                 } else if self.pos - self.line_start > self.limits.max_line_length {
-                    let err = FrameError::LineTooLong { offset: self.consumed + self.line_start as u64, limit: self.limits.max_line_length };
+                    let err = FrameError::LineTooLong {
+                        offset: self.consumed + self.line_start as u64,
+                        limit: self.limits.max_line_length,
+                    };
                     self.start_discarding(buf);
                     self.drop_scanned(buf);
                     return Err(err);
@@ -225,9 +231,15 @@ impl Framer {
             let mut error = None;
             if !self.discarding {
                 if self.pos - self.line_start > self.limits.max_line_length {
-                    error = Some(FrameError::LineTooLong { offset: self.consumed + self.line_start as u64, limit: self.limits.max_line_length });
+                    error = Some(FrameError::LineTooLong {
+                        offset: self.consumed + self.line_start as u64,
+                        limit: self.limits.max_line_length,
+                    });
                 } else if self.pos as u64 > self.limits.max_message_size {
-                    error = Some(FrameError::MessageTooLarge { offset: self.consumed, limit: self.limits.max_message_size });
+                    error = Some(FrameError::MessageTooLarge {
+                        offset: self.consumed,
+                        limit: self.limits.max_message_size,
+                    });
                 }
                 if error.is_some() {
                     self.start_discarding(buf);
@@ -271,9 +283,17 @@ impl Framer {
                     let data_follows = !(self.kind == StreamKind::Commands && synchronizing);
                     if !self.discarding {
                         if size > self.limits.max_literal_size {
-                            error = Some(FrameError::LiteralTooLarge { offset: line_offset, size, limit: self.limits.max_literal_size, synchronizing });
+                            error = Some(FrameError::LiteralTooLarge {
+                                offset: line_offset,
+                                size,
+                                limit: self.limits.max_literal_size,
+                                synchronizing,
+                            });
                         } else if self.pos as u64 + size > self.limits.max_message_size {
-                            error = Some(FrameError::MessageTooLarge { offset: self.consumed, limit: self.limits.max_message_size });
+                            error = Some(FrameError::MessageTooLarge {
+                                offset: self.consumed,
+                                limit: self.limits.max_message_size,
+                            });
                         }
                         if error.is_some() {
                             self.start_discarding(buf);

@@ -28,12 +28,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Limits {
-        Limits {
-            max_line_length: 4 << 20,
-            max_literal_size: 64 << 20,
-            max_message_size: 128 << 20,
-            max_depth: 64,
-        }
+        Limits { max_line_length: 4 << 20, max_literal_size: 64 << 20, max_message_size: 128 << 20, max_depth: 64 }
     }
 }
 
@@ -41,11 +36,6 @@ impl Limits {
     /// Limits for a server reading client commands: 64 KiB lines (as
     /// Dovecot), 64 MiB literals (APPEND), depth 32.
     pub fn server() -> Limits {
-        Limits {
-            max_line_length: 64 << 10,
-            max_literal_size: 64 << 20,
-            max_message_size: 65 << 20,
-            max_depth: 32,
-        }
+        Limits { max_line_length: 64 << 10, max_literal_size: 64 << 20, max_message_size: 65 << 20, max_depth: 32 }
     }
 }

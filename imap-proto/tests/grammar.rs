@@ -77,7 +77,9 @@ fn astring_as_atom_quoted_and_literal() {
 #[test]
 fn quoted_strings_without_escapes_share_the_buffer() {
     let input = bytes::Bytes::from_static(b"* 1 FETCH (BODY[] \"hello\")\r\n");
-    let Response::Data(Data::Fetch { attributes, .. }) = Response::parse_bytes(input.clone()).unwrap() else { panic!() };
+    let Response::Data(Data::Fetch { attributes, .. }) = Response::parse_bytes(input.clone()).unwrap() else {
+        panic!()
+    };
     let MessageAttribute::BodySection { data: Some(d), .. } = &attributes[0] else { panic!() };
     let start = input.as_ptr() as usize;
     let p = d.as_ptr() as usize;
@@ -130,11 +132,17 @@ fn sequence_sets_keep_order_and_stars() {
 
 #[test]
 fn dates_in_search_and_date_times_in_append() {
-    let CommandBody::Search { criteria, .. } = cmd("a SEARCH SINCE 1-Feb-1994 BEFORE \"28-Feb-1994\"\r\n") else { panic!() };
+    let CommandBody::Search { criteria, .. } = cmd("a SEARCH SINCE 1-Feb-1994 BEFORE \"28-Feb-1994\"\r\n") else {
+        panic!()
+    };
     assert_eq!(criteria[0], SearchKey::Since(Date::new(1994, 2, 1).unwrap()));
     assert_eq!(criteria[1], SearchKey::Before(Date::new(1994, 2, 28).unwrap()));
     assert!(Command::parse(b"a SEARCH SINCE 30-Feb-1994\r\n").is_err());
-    let CommandBody::Append { date, flags, message, .. } = cmd("a APPEND INBOX (\\Seen) \" 7-Feb-1994 21:52:25 -0800\" {2}\r\nhi\r\n") else { panic!() };
+    let CommandBody::Append { date, flags, message, .. } =
+        cmd("a APPEND INBOX (\\Seen) \" 7-Feb-1994 21:52:25 -0800\" {2}\r\nhi\r\n")
+    else {
+        panic!()
+    };
     let date = date.unwrap();
     assert_eq!((date.date().day(), date.hour(), date.zone_minutes()), (7, 21, -480));
     assert_eq!(flags, vec![Flag::Seen]);
@@ -162,10 +170,20 @@ fn flags_fetch_flags_and_permanent_flags() {
             Flag::Extension(Atom::try_from("XCustom").unwrap()),
         ])
     );
-    assert_eq!(fetch_atts("* 1 FETCH (FLAGS (\\Recent \\Seen))\r\n")[0], MessageAttribute::Flags(vec![FlagFetch::Recent, FlagFetch::Flag(Flag::Seen)]));
+    assert_eq!(
+        fetch_atts("* 1 FETCH (FLAGS (\\Recent \\Seen))\r\n")[0],
+        MessageAttribute::Flags(vec![FlagFetch::Recent, FlagFetch::Flag(Flag::Seen)])
+    );
     assert!(Response::parse(b"* FLAGS (\\Recent)\r\n").is_err(), "\\Recent is not a flag");
     let st = status("* OK [PERMANENTFLAGS (\\Deleted \\Seen \\*)] Limited\r\n");
-    assert_eq!(st.code, Some(Code::PermanentFlags(vec![FlagPerm::Flag(Flag::Deleted), FlagPerm::Flag(Flag::Seen), FlagPerm::AnyKeyword])));
+    assert_eq!(
+        st.code,
+        Some(Code::PermanentFlags(vec![
+            FlagPerm::Flag(Flag::Deleted),
+            FlagPerm::Flag(Flag::Seen),
+            FlagPerm::AnyKeyword
+        ]))
+    );
     assert_eq!(st.text.as_bytes(), b"Limited");
 }
 
@@ -190,11 +208,19 @@ fn mailbox_inbox_is_case_insensitive_and_utf7_is_kept() {
 fn every_response_code() {
     let code = |s: &str| status(s).code.unwrap();
     assert_eq!(code("* OK [ALERT] x\r\n"), Code::Alert);
-    assert_eq!(code("a NO [BADCHARSET (UTF-8 \"US-ASCII\")] x\r\n"), Code::BadCharset(vec![istr("UTF-8"), istr("US-ASCII")]));
+    assert_eq!(
+        code("a NO [BADCHARSET (UTF-8 \"US-ASCII\")] x\r\n"),
+        Code::BadCharset(vec![istr("UTF-8"), istr("US-ASCII")])
+    );
     assert_eq!(code("a NO [BADCHARSET] x\r\n"), Code::BadCharset(vec![]));
     assert_eq!(
         code("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN LITERAL+ X-FOO] ready\r\n"),
-        Code::Capability(vec![Capability::Imap4Rev1, Capability::Auth(Atom::try_from("PLAIN").unwrap()), Capability::LiteralPlus, Capability::Other(Atom::try_from("X-FOO").unwrap())])
+        Code::Capability(vec![
+            Capability::Imap4Rev1,
+            Capability::Auth(Atom::try_from("PLAIN").unwrap()),
+            Capability::LiteralPlus,
+            Capability::Other(Atom::try_from("X-FOO").unwrap())
+        ])
     );
     assert_eq!(code("a BAD [PARSE] x\r\n"), Code::Parse);
     assert_eq!(code("a OK [READ-ONLY] x\r\n"), Code::ReadOnly);
@@ -203,16 +229,29 @@ fn every_response_code() {
     assert_eq!(code("* OK [UIDNEXT 4392] x\r\n"), Code::UidNext(nz(4392)));
     assert_eq!(code("* OK [UIDVALIDITY 3857529045] x\r\n"), Code::UidValidity(nz(3857529045)));
     assert_eq!(code("* OK [UNSEEN 12] x\r\n"), Code::Unseen(nz(12)));
-    assert_eq!(code("a OK [APPENDUID 38505 3955] x\r\n"), Code::AppendUid { uid_validity: nz(38505), uids: "3955".parse().unwrap() });
+    assert_eq!(
+        code("a OK [APPENDUID 38505 3955] x\r\n"),
+        Code::AppendUid { uid_validity: nz(38505), uids: "3955".parse().unwrap() }
+    );
     assert_eq!(
         code("a OK [COPYUID 38505 304,319:320 3956:3958] x\r\n"),
-        Code::CopyUid { uid_validity: nz(38505), source: "304,319:320".parse().unwrap(), destination: "3956:3958".parse().unwrap() }
+        Code::CopyUid {
+            uid_validity: nz(38505),
+            source: "304,319:320".parse().unwrap(),
+            destination: "3956:3958".parse().unwrap()
+        }
     );
     assert_eq!(code("* OK [HIGHESTMODSEQ 715194045007] x\r\n"), Code::HighestModSeq(715194045007));
-    assert_eq!(code("* OK [UNAVAILABLE] x\r\n"), Code::Other { name: Atom::try_from("UNAVAILABLE").unwrap(), arguments: None });
+    assert_eq!(
+        code("* OK [UNAVAILABLE] x\r\n"),
+        Code::Other { name: Atom::try_from("UNAVAILABLE").unwrap(), arguments: None }
+    );
     assert_eq!(
         code("* NO [X-QUOTA storage 98% of 1 GiB] x\r\n"),
-        Code::Other { name: Atom::try_from("X-QUOTA").unwrap(), arguments: Some(CodeText::new("storage 98% of 1 GiB").unwrap()) }
+        Code::Other {
+            name: Atom::try_from("X-QUOTA").unwrap(),
+            arguments: Some(CodeText::new("storage 98% of 1 GiB").unwrap())
+        }
     );
     for s in ["* OK [X-QUOTA storage 98%] x\r\n", "* OK [UIDNEXT 1] x\r\n", "* OK [CAPABILITY IMAP4rev1] x\r\n"] {
         round_trip_response(&resp(s));
@@ -223,7 +262,13 @@ fn every_response_code() {
 fn known_code_with_bad_arguments_is_kept_as_other() {
     // Seen from servers that send UIDVALIDITY 0 on empty mailboxes.
     let st = status("* OK [UIDVALIDITY 0] UIDs valid\r\n");
-    assert_eq!(st.code, Some(Code::Other { name: Atom::try_from("UIDVALIDITY").unwrap(), arguments: Some(CodeText::new("0").unwrap()) }));
+    assert_eq!(
+        st.code,
+        Some(Code::Other {
+            name: Atom::try_from("UIDVALIDITY").unwrap(),
+            arguments: Some(CodeText::new("0").unwrap())
+        })
+    );
     assert_eq!(st.text.as_bytes(), b"UIDs valid");
 }
 
@@ -260,9 +305,23 @@ fn greetings() {
 
 #[test]
 fn continuation_text_and_base64() {
-    assert_eq!(resp("+ Ready for literal data\r\n"), Response::Continuation(Continuation::Text { code: None, text: Text::try_from("Ready for literal data").unwrap() }));
-    assert_eq!(resp("+ YGgGCSqGSIb3EgECAgIAb1kw\r\n"), Response::Continuation(Continuation::Base64(IString::from(imap_proto::base64::decode(b"YGgGCSqGSIb3EgECAgIAb1kw").unwrap()))));
-    assert!(matches!(resp("+ [ALERT] careful\r\n"), Response::Continuation(Continuation::Text { code: Some(Code::Alert), .. })));
+    assert_eq!(
+        resp("+ Ready for literal data\r\n"),
+        Response::Continuation(Continuation::Text {
+            code: None,
+            text: Text::try_from("Ready for literal data").unwrap()
+        })
+    );
+    assert_eq!(
+        resp("+ YGgGCSqGSIb3EgECAgIAb1kw\r\n"),
+        Response::Continuation(Continuation::Base64(IString::from(
+            imap_proto::base64::decode(b"YGgGCSqGSIb3EgECAgIAb1kw").unwrap()
+        )))
+    );
+    assert!(matches!(
+        resp("+ [ALERT] careful\r\n"),
+        Response::Continuation(Continuation::Text { code: Some(Code::Alert), .. })
+    ));
     // "+ idling" is not canonical base64 (length 6).
     assert!(matches!(resp("+ idling\r\n"), Response::Continuation(Continuation::Text { .. })));
     round_trip_response(&resp("+ YGgGCSqGSIb3EgECAgIAb1kw\r\n"));
@@ -272,16 +331,29 @@ fn continuation_text_and_base64() {
 
 #[test]
 fn capability_list_lsub_status_search() {
-    assert_eq!(data("* CAPABILITY IMAP4rev1 STARTTLS AUTH=GSSAPI LOGINDISABLED\r\n"), Data::Capability(vec![Capability::Imap4Rev1, Capability::StartTls, Capability::Auth(Atom::try_from("GSSAPI").unwrap()), Capability::LoginDisabled]));
+    assert_eq!(
+        data("* CAPABILITY IMAP4rev1 STARTTLS AUTH=GSSAPI LOGINDISABLED\r\n"),
+        Data::Capability(vec![
+            Capability::Imap4Rev1,
+            Capability::StartTls,
+            Capability::Auth(Atom::try_from("GSSAPI").unwrap()),
+            Capability::LoginDisabled
+        ])
+    );
     let Data::List(item) = data("* LIST (\\Noselect \\HasChildren) \"/\" ~/Mail/foo\r\n") else { panic!() };
-    assert_eq!(item.attributes, vec![MailboxAttribute::NoSelect, MailboxAttribute::Extension(Atom::try_from("HasChildren").unwrap())]);
+    assert_eq!(
+        item.attributes,
+        vec![MailboxAttribute::NoSelect, MailboxAttribute::Extension(Atom::try_from("HasChildren").unwrap())]
+    );
     assert_eq!(item.delimiter.unwrap().as_char(), '/');
     assert_eq!(item.mailbox.as_bytes(), b"~/Mail/foo");
     let Data::List(item) = data("* LIST () NIL flat\r\n") else { panic!() };
     assert_eq!(item.delimiter, None);
     let Data::List(item) = data("* LIST () \"\\\\\" \"a\\\\b\"\r\n") else { panic!() };
     assert_eq!(item.delimiter.unwrap().as_char(), '\\');
-    let Data::List(item) = data("* LIST (\\Subscribed) \"/\" foo (\"CHILDINFO\" (\"SUBSCRIBED\"))\r\n") else { panic!() };
+    let Data::List(item) = data("* LIST (\\Subscribed) \"/\" foo (\"CHILDINFO\" (\"SUBSCRIBED\"))\r\n") else {
+        panic!()
+    };
     assert_eq!(item.extended.unwrap().as_bytes(), b"(\"CHILDINFO\" (\"SUBSCRIBED\"))");
     assert!(matches!(data("* LSUB () \".\" #news.comp.mail.misc\r\n"), Data::Lsub(_)));
     assert_eq!(
@@ -297,8 +369,16 @@ fn capability_list_lsub_status_search() {
     );
     assert_eq!(data("* SEARCH 2 3 6\r\n"), Data::Search { ids: vec![nz(2), nz(3), nz(6)], modseq: None });
     assert_eq!(data("* SEARCH\r\n"), Data::Search { ids: vec![], modseq: None });
-    assert_eq!(data("* SEARCH 2 5 (MODSEQ 917162500)\r\n"), Data::Search { ids: vec![nz(2), nz(5)], modseq: Some(917162500) });
-    for s in ["* LIST (\\Noselect) \"/\" ~/Mail/foo\r\n", "* LIST () \"\\\\\" x\r\n", "* SEARCH 2 5 (MODSEQ 917162500)\r\n", "* STATUS \"a b\" (MESSAGES 1)\r\n"] {
+    assert_eq!(
+        data("* SEARCH 2 5 (MODSEQ 917162500)\r\n"),
+        Data::Search { ids: vec![nz(2), nz(5)], modseq: Some(917162500) }
+    );
+    for s in [
+        "* LIST (\\Noselect) \"/\" ~/Mail/foo\r\n",
+        "* LIST () \"\\\\\" x\r\n",
+        "* SEARCH 2 5 (MODSEQ 917162500)\r\n",
+        "* STATUS \"a b\" (MESSAGES 1)\r\n",
+    ] {
         round_trip_response(&resp(s));
     }
 }
@@ -308,13 +388,18 @@ fn exists_recent_expunge_enabled() {
     assert_eq!(data("* 23 EXISTS\r\n"), Data::Exists(23));
     assert_eq!(data("* 5 RECENT\r\n"), Data::Recent(5));
     assert_eq!(data("* 44 EXPUNGE\r\n"), Data::Expunge(nz(44)));
-    assert_eq!(data("* ENABLED CONDSTORE QRESYNC\r\n"), Data::Enabled(vec![Atom::try_from("CONDSTORE").unwrap(), Atom::try_from("QRESYNC").unwrap()]));
+    assert_eq!(
+        data("* ENABLED CONDSTORE QRESYNC\r\n"),
+        Data::Enabled(vec![Atom::try_from("CONDSTORE").unwrap(), Atom::try_from("QRESYNC").unwrap()])
+    );
 }
 
 #[test]
 fn unknown_untagged_responses_are_kept_raw() {
     let d = data("* NAMESPACE ((\"\" \"/\")) NIL NIL\r\n");
-    assert!(matches!(&d, Data::Other { name, number: None, arguments } if name.as_str() == "NAMESPACE" && arguments.as_bytes() == b"((\"\" \"/\")) NIL NIL"));
+    assert!(
+        matches!(&d, Data::Other { name, number: None, arguments } if name.as_str() == "NAMESPACE" && arguments.as_bytes() == b"((\"\" \"/\")) NIL NIL")
+    );
     let d = data("* 3 XFOO {3}\r\nabc\r\n");
     assert!(matches!(&d, Data::Other { number: Some(3), arguments, .. } if arguments.as_bytes() == b"{3}\r\nabc"));
     round_trip_response(&resp("* 3 XFOO {3}\r\nabc\r\n"));
@@ -339,14 +424,33 @@ fn every_message_attribute() {
     assert_eq!(
         atts[8],
         MessageAttribute::BodySection {
-            section: Section { part: vec![nz(1), nz(2)], text: Some(SectionText::HeaderFields { not: true, fields: vec![istr("Subject"), istr("X-Mailer")] }) },
+            section: Section {
+                part: vec![nz(1), nz(2)],
+                text: Some(SectionText::HeaderFields { not: true, fields: vec![istr("Subject"), istr("X-Mailer")] })
+            },
             origin: Some(0),
             data: Some(istr("x")),
         }
     );
-    assert_eq!(atts[10], MessageAttribute::BodySection { section: Section { part: vec![nz(2)], text: Some(SectionText::Mime) }, origin: None, data: Some(istr("m")) });
-    assert_eq!(atts[11], MessageAttribute::BodySection { section: Section { part: vec![nz(3)], text: None }, origin: None, data: Some(istr("p")) });
-    assert!(matches!(&atts[13], MessageAttribute::Other { name, value } if name.as_str() == "X-GM-LABELS" && value.as_bytes() == b"(\\Inbox \"a b\")"));
+    assert_eq!(
+        atts[10],
+        MessageAttribute::BodySection {
+            section: Section { part: vec![nz(2)], text: Some(SectionText::Mime) },
+            origin: None,
+            data: Some(istr("m"))
+        }
+    );
+    assert_eq!(
+        atts[11],
+        MessageAttribute::BodySection {
+            section: Section { part: vec![nz(3)], text: None },
+            origin: None,
+            data: Some(istr("p"))
+        }
+    );
+    assert!(
+        matches!(&atts[13], MessageAttribute::Other { name, value } if name.as_str() == "X-GM-LABELS" && value.as_bytes() == b"(\\Inbox \"a b\")")
+    );
     round_trip_response(&resp(concat!(
         "* 12 FETCH (FLAGS (\\Seen) RFC822 {2}\r\nhi BODY[1.2.HEADER.FIELDS.NOT (Subject \"X-Mailer\")]<0> {1}\r\nx ",
         "BINARY[1] ~{3}\r\nabc X-GM-LABELS (\\Inbox \"a b\"))\r\n"
@@ -395,11 +499,24 @@ fn body_structure_single_multipart_and_message() {
     assert_eq!(lang.languages, vec![istr("en"), istr("de")]);
     let loc = lang.tail.as_ref().unwrap();
     assert_eq!(loc.location, Some(istr("loc")));
-    assert_eq!(loc.extensions, vec![BodyExtension::Number(1), BodyExtension::List(vec![BodyExtension::Number(2), BodyExtension::NString(Some(istr("x"))), BodyExtension::List(vec![BodyExtension::NString(None)])])]);
+    assert_eq!(
+        loc.extensions,
+        vec![
+            BodyExtension::Number(1),
+            BodyExtension::List(vec![
+                BodyExtension::Number(2),
+                BodyExtension::NString(Some(istr("x"))),
+                BodyExtension::List(vec![BodyExtension::NString(None)])
+            ])
+        ]
+    );
     let BodyStructure::Single { body, .. } = &parts[2] else { panic!() };
     let SinglePartKind::Message { envelope, body: inner, lines, .. } = &body.kind else { panic!() };
     assert_eq!(envelope.subject, Some(istr("inner")));
-    assert!(matches!(&**inner, BodyStructure::Single { body: SinglePart { kind: SinglePartKind::Basic { .. }, .. }, .. }));
+    assert!(matches!(
+        &**inner,
+        BodyStructure::Single { body: SinglePart { kind: SinglePartKind::Basic { .. }, .. }, .. }
+    ));
     assert_eq!(*lines, 10);
     let ext = extension.as_ref().unwrap();
     assert_eq!(ext.parameters, vec![(istr("BOUNDARY"), istr("xyz"))]);
@@ -463,9 +580,15 @@ fn every_command() {
     for c in cases {
         round_trip_command(c);
     }
-    assert!(matches!(cmd("a AUTHENTICATE PLAIN AHVzZXIAcGFzcw==\r\n"), CommandBody::Authenticate { initial_response: Some(ir), .. } if &ir[..] == b"\0user\0pass"));
-    assert!(matches!(cmd("a AUTHENTICATE EXTERNAL =\r\n"), CommandBody::Authenticate { initial_response: Some(ir), .. } if ir.is_empty()));
-    assert!(matches!(cmd("a STORE 2 -FLAGS.SILENT \\Seen $Junk\r\n"), CommandBody::Store { action: StoreAction::Remove, silent: true, ref flags, .. } if flags.len() == 2));
+    assert!(
+        matches!(cmd("a AUTHENTICATE PLAIN AHVzZXIAcGFzcw==\r\n"), CommandBody::Authenticate { initial_response: Some(ir), .. } if &ir[..] == b"\0user\0pass")
+    );
+    assert!(
+        matches!(cmd("a AUTHENTICATE EXTERNAL =\r\n"), CommandBody::Authenticate { initial_response: Some(ir), .. } if ir.is_empty())
+    );
+    assert!(
+        matches!(cmd("a STORE 2 -FLAGS.SILENT \\Seen $Junk\r\n"), CommandBody::Store { action: StoreAction::Remove, silent: true, ref flags, .. } if flags.len() == 2)
+    );
     assert!(matches!(cmd("a XPIG-LATIN\r\n"), CommandBody::Other { ref name, .. } if name.as_str() == "XPIG-LATIN"));
     assert!(Command::parse(b"a FETCH 1 ()\r\n").is_err());
     assert!(Command::parse(b"a STATUS x ()\r\n").is_err());
@@ -481,10 +604,14 @@ fn search_keys_nest_to_any_depth() {
         "KEYWORD $k LARGER 10 NEW NOT SEEN OLD ON 2-Feb-2001 OR (SEEN UNSEEN) 1:3 RECENT SEEN SENTBEFORE 1-Jan-2000 ",
         "SENTON 1-Jan-2000 SENTSINCE 1-Jan-2000 SINCE 1-Jan-2000 SMALLER 5 SUBJECT s TEXT t TO to UID 1,2 UNANSWERED ",
         "UNDELETED UNDRAFT UNFLAGGED UNKEYWORD $k UNSEEN 2:* ((((NOT (OR 1 2))))) MODSEQ 5\r\n"
-    )) else { panic!() };
+    )) else {
+        panic!()
+    };
     assert!(!uid && charset.is_none());
     assert_eq!(criteria.len(), 38);
-    assert!(matches!(&criteria[17], SearchKey::Or(a, b) if matches!(**a, SearchKey::And(_)) && matches!(**b, SearchKey::SequenceSet(_))));
+    assert!(
+        matches!(&criteria[17], SearchKey::Or(a, b) if matches!(**a, SearchKey::And(_)) && matches!(**b, SearchKey::SequenceSet(_)))
+    );
     let deep = format!("a SEARCH {}ALL{}\r\n", "(".repeat(50), ")".repeat(50));
     round_trip_command(&deep);
     let nots = format!("a SEARCH {}ALL\r\n", "NOT ".repeat(50));
@@ -550,7 +677,10 @@ fn lenient_plus_without_space() {
 #[test]
 fn lenient_extra_spaces_in_flag_lists() {
     assert_eq!(data("* FLAGS (  \\Seen   \\Draft  )\r\n"), Data::Flags(vec![Flag::Seen, Flag::Draft]));
-    assert_eq!(fetch_atts("* 1 FETCH (FLAGS ( \\Seen  \\Answered))\r\n")[0], MessageAttribute::Flags(vec![FlagFetch::Flag(Flag::Seen), FlagFetch::Flag(Flag::Answered)]));
+    assert_eq!(
+        fetch_atts("* 1 FETCH (FLAGS ( \\Seen  \\Answered))\r\n")[0],
+        MessageAttribute::Flags(vec![FlagFetch::Flag(Flag::Seen), FlagFetch::Flag(Flag::Answered)])
+    );
 }
 
 #[test]
@@ -561,7 +691,9 @@ fn lenient_bare_lf_line_endings() {
 
 #[test]
 fn lenient_spaces_between_addresses() {
-    let atts = fetch_atts("* 1 FETCH (ENVELOPE (NIL NIL ((NIL NIL \"a\" \"b\") (NIL NIL \"c\" \"d\")) () NIL NIL NIL NIL NIL NIL))\r\n");
+    let atts = fetch_atts(
+        "* 1 FETCH (ENVELOPE (NIL NIL ((NIL NIL \"a\" \"b\") (NIL NIL \"c\" \"d\")) () NIL NIL NIL NIL NIL NIL))\r\n",
+    );
     let MessageAttribute::Envelope(env) = &atts[0] else { panic!() };
     assert_eq!(env.from.len(), 2);
     assert!(env.sender.is_empty());

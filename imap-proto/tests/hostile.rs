@@ -11,14 +11,20 @@ fn literal_announcing_u64_max_bytes_is_refused_before_buffering() {
     let mut dec = ResponseDecoder::after_greeting(Limits::default());
     let mut buf = BytesMut::from(&b"* 1 FETCH (BODY[] {18446744073709551615}\r\nabc"[..]);
     let err = dec.decode(&mut buf).unwrap_err();
-    assert!(matches!(err, DecodeError::Frame(FrameError::LiteralTooLarge { size: u64::MAX, offset: 0, .. })), "{err:?}");
+    assert!(
+        matches!(err, DecodeError::Frame(FrameError::LiteralTooLarge { size: u64::MAX, offset: 0, .. })),
+        "{err:?}"
+    );
     // The announced data is being skipped, not buffered.
     assert!(buf.is_empty());
     // One past u64 is a typed error too.
     let mut dec = ResponseDecoder::after_greeting(Limits::default());
     let mut buf = BytesMut::from(&b"* 1 FETCH (BODY[] {18446744073709551616}\r\n* 2 EXISTS\r\n"[..]);
     assert!(matches!(dec.decode(&mut buf), Err(DecodeError::Frame(FrameError::LiteralSizeOverflow { offset: 0 }))));
-    assert!(matches!(dec.decode(&mut buf), Ok(Some(Decoded { message: ServerMessage::Response(Response::Data(Data::Exists(2))), .. }))));
+    assert!(matches!(
+        dec.decode(&mut buf),
+        Ok(Some(Decoded { message: ServerMessage::Response(Response::Data(Data::Exists(2))), .. }))
+    ));
     // The grammar alone (no framer) reports the missing data.
     assert!(Response::parse(b"* 1 FETCH (BODY[] {18446744073709551615}\r\n)\r\n").is_err());
     assert!(Command::parse(b"a APPEND x {18446744073709551615+}\r\n\r\n").is_err());
@@ -26,7 +32,9 @@ fn literal_announcing_u64_max_bytes_is_refused_before_buffering() {
 
 #[test]
 fn number_past_u32_is_a_typed_error() {
-    for input in [&b"* 4294967296 EXISTS\r\n"[..], b"* 1 FETCH (UID 4294967296)\r\n", b"* OK [UIDNEXT 4294967296] x\r\n"] {
+    for input in
+        [&b"* 4294967296 EXISTS\r\n"[..], b"* 1 FETCH (UID 4294967296)\r\n", b"* OK [UIDNEXT 4294967296] x\r\n"]
+    {
         let mut dec = ResponseDecoder::after_greeting(Limits::default());
         let mut buf = BytesMut::from(input);
         match dec.decode(&mut buf) {
@@ -62,12 +70,22 @@ fn hundred_thousand_nested_parentheses_hit_the_depth_limit() {
         assert_eq!(err.kind, ParseErrorKind::TooDeep { limit: Limits::default().max_depth }, "{err}");
     };
     let n = 100_000;
-    too_deep(&nested("(", "\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 1 1", ")", n, "* 1 FETCH (BODYSTRUCTURE ", ")\r\n"), false);
+    too_deep(
+        &nested("(", "\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 1 1", ")", n, "* 1 FETCH (BODYSTRUCTURE ", ")\r\n"),
+        false,
+    );
     too_deep(&nested("(", "1", ")", n, "* 1 FETCH (X-DEEP ", ")\r\n"), false);
     too_deep(&nested("(", "ALL", ")", n, "a SEARCH ", "\r\n"), true);
     too_deep(&nested("NOT ", "ALL", "", n, "a SEARCH ", "\r\n"), true);
     too_deep(&nested("(", "1", ")", n, "* LIST () \"/\" x ", "\r\n"), false);
-    let ext = nested("(", "1", ")", n, "* 1 FETCH (BODYSTRUCTURE (\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 1 1 NIL NIL NIL NIL ", "))\r\n");
+    let ext = nested(
+        "(",
+        "1",
+        ")",
+        n,
+        "* 1 FETCH (BODYSTRUCTURE (\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 1 1 NIL NIL NIL NIL ",
+        "))\r\n",
+    );
     too_deep(&ext, false);
     // Through the decoder: an error, then the next message decodes.
     let mut input = nested("(", "ALL", ")", n, "a SEARCH ", "\r\n");
@@ -101,7 +119,8 @@ fn ten_mib_line_is_refused_and_memory_stays_bounded() {
     for _ in 0..160 {
         buf.extend_from_slice(&chunk);
         max_buffered = max_buffered.max(buf.len());
-        while let r = dec.decode(&mut buf) {
+        loop {
+            let r = dec.decode(&mut buf);
             match r {
                 Ok(None) => break,
                 Ok(Some(m)) => panic!("{m:?}"),
@@ -114,7 +133,9 @@ fn ten_mib_line_is_refused_and_memory_stays_bounded() {
     assert_eq!(next.message, ServerMessage::Response(Response::Data(Data::Exists(5))));
     assert_eq!(next.offset, 5 + 160 * 64 * 1024 + 2);
     assert_eq!(errors.len(), 1);
-    assert!(matches!(errors[0], DecodeError::Frame(FrameError::LineTooLong { offset: 0, limit }) if limit == limits.max_line_length));
+    assert!(
+        matches!(errors[0], DecodeError::Frame(FrameError::LineTooLong { offset: 0, limit }) if limit == limits.max_line_length)
+    );
     assert!(max_buffered <= limits.max_line_length + 2 * chunk.len(), "{max_buffered}");
     // Whole, in one piece, on the command side with server limits.
     let mut line = b"a LOGIN ".to_vec();
@@ -181,7 +202,22 @@ fn malformed_command_reports_its_tag_for_a_bad_reply() {
 #[test]
 fn random_garbage_in_every_chunking_never_panics() {
     // A deterministic pseudo-random stream mixing protocol fragments.
-    let pieces: [&[u8]; 14] = [b"* ", b"1 ", b"FETCH ", b"(", b")", b"{3}\r\n", b"{99999999999}\r\n", b"\r\n", b"\"", b"\\", b"BODY[", b"]", b"\xff", b"NIL "];
+    let pieces: [&[u8]; 14] = [
+        b"* ",
+        b"1 ",
+        b"FETCH ",
+        b"(",
+        b")",
+        b"{3}\r\n",
+        b"{99999999999}\r\n",
+        b"\r\n",
+        b"\"",
+        b"\\",
+        b"BODY[",
+        b"]",
+        b"\xff",
+        b"NIL ",
+    ];
     let mut state = 0x2545F4914F6CDD1Du64;
     let mut input = Vec::new();
     for _ in 0..20_000 {

@@ -21,7 +21,12 @@ fn examples() -> Vec<Example> {
             if name.starts_with("Extracted") {
                 continue;
             }
-            out.push(Example { name: name.to_string(), client: Vec::new(), server: Vec::new(), server_placeholders: 0 });
+            out.push(Example {
+                name: name.to_string(),
+                client: Vec::new(),
+                server: Vec::new(),
+                server_placeholders: 0,
+            });
             continue;
         }
         let ex = out.last_mut().expect("example header first");
@@ -104,7 +109,9 @@ fn section_8_session_values() {
     let fetch = messages
         .iter()
         .find_map(|m| match m {
-            ServerMessage::Response(Response::Data(Data::Fetch { attributes, .. })) if attributes.len() == 5 => Some(attributes),
+            ServerMessage::Response(Response::Data(Data::Fetch { attributes, .. })) if attributes.len() == 5 => {
+                Some(attributes)
+            }
             _ => None,
         })
         .expect("the FETCH FULL response");
@@ -124,7 +131,11 @@ fn section_8_session_values() {
         .iter()
         .find_map(|m| match m {
             ServerMessage::Response(Response::Data(Data::Fetch { attributes, .. })) => match &attributes[0] {
-                MessageAttribute::BodySection { section, data: Some(d), .. } if section.text == Some(SectionText::Header) => Some(d.clone()),
+                MessageAttribute::BodySection { section, data: Some(d), .. }
+                    if section.text == Some(SectionText::Header) =>
+                {
+                    Some(d.clone())
+                }
                 _ => None,
             },
             _ => None,

@@ -51,7 +51,10 @@ fn nz() -> impl Strategy<Value = NonZeroU32> {
 
 fn sequence_set() -> impl Strategy<Value = SequenceSet> {
     let num = prop_oneof![4 => nz().prop_map(SeqNumber::Value), 1 => Just(SeqNumber::Largest)];
-    let range = prop_oneof![num.clone().prop_map(SeqRange::Single), (num.clone(), num).prop_map(|(a, b)| SeqRange::Range(a, b))];
+    let range = prop_oneof![
+        num.clone().prop_map(SeqRange::Single),
+        (num.clone(), num).prop_map(|(a, b)| SeqRange::Range(a, b))
+    ];
     vec(range, 1..5).prop_map(|r| SequenceSet::new(r).unwrap())
 }
 
@@ -81,7 +84,11 @@ fn flag() -> impl Strategy<Value = Flag> {
 }
 
 fn mailbox() -> impl Strategy<Value = Mailbox> {
-    prop_oneof![istring().prop_map(Mailbox::from), Just(Mailbox::inbox()), "[a-zA-Z]{1,10}".prop_map(|s| Mailbox::from_utf8(&format!("{s}ü")))]
+    prop_oneof![
+        istring().prop_map(Mailbox::from),
+        Just(Mailbox::inbox()),
+        "[a-zA-Z]{1,10}".prop_map(|s| Mailbox::from_utf8(&format!("{s}ü")))
+    ]
 }
 
 fn capability() -> impl Strategy<Value = Capability> {
@@ -94,7 +101,8 @@ fn code() -> impl Strategy<Value = Code> {
         vec("[A-Za-z0-9 _-]{0,10}".prop_map(IString::from), 0..3).prop_map(Code::BadCharset),
         vec(capability(), 0..4).prop_map(Code::Capability),
         Just(Code::Parse),
-        vec(prop_oneof![flag().prop_map(FlagPerm::Flag), Just(FlagPerm::AnyKeyword)], 0..4).prop_map(Code::PermanentFlags),
+        vec(prop_oneof![flag().prop_map(FlagPerm::Flag), Just(FlagPerm::AnyKeyword)], 0..4)
+            .prop_map(Code::PermanentFlags),
         Just(Code::ReadOnly),
         Just(Code::ReadWrite),
         Just(Code::TryCreate),
@@ -102,12 +110,17 @@ fn code() -> impl Strategy<Value = Code> {
         nz().prop_map(Code::UidValidity),
         nz().prop_map(Code::Unseen),
         (nz(), sequence_set()).prop_map(|(uid_validity, uids)| Code::AppendUid { uid_validity, uids }),
-        (nz(), sequence_set(), sequence_set()).prop_map(|(uid_validity, source, destination)| Code::CopyUid { uid_validity, source, destination }),
+        (nz(), sequence_set(), sequence_set()).prop_map(|(uid_validity, source, destination)| Code::CopyUid {
+            uid_validity,
+            source,
+            destination
+        }),
         Just(Code::UidNotSticky),
         any::<u64>().prop_map(Code::HighestModSeq),
         Just(Code::NoModSeq),
         Just(Code::Closed),
-        (x_name(), of("[a-z0-9 %]{0,5}[a-z]")).prop_map(|(name, a)| Code::Other { name, arguments: a.map(|a| CodeText::new(a).unwrap()) }),
+        (x_name(), of("[a-z0-9 %]{0,5}[a-z]"))
+            .prop_map(|(name, a)| Code::Other { name, arguments: a.map(|a| CodeText::new(a).unwrap()) }),
     ]
 }
 
@@ -124,13 +137,29 @@ fn section() -> impl Strategy<Value = Section> {
 }
 
 fn address() -> impl Strategy<Value = Address> {
-    (nstring(), nstring(), nstring(), nstring()).prop_map(|(name, adl, mailbox, host)| Address { name, adl, mailbox, host })
+    (nstring(), nstring(), nstring(), nstring()).prop_map(|(name, adl, mailbox, host)| Address {
+        name,
+        adl,
+        mailbox,
+        host,
+    })
 }
 
 fn envelope() -> impl Strategy<Value = Envelope> {
     let list = || vec(address(), 0..3);
     (nstring(), nstring(), list(), list(), list(), list(), list(), list(), nstring(), nstring()).prop_map(
-        |(date, subject, from, sender, reply_to, to, cc, bcc, in_reply_to, message_id)| Envelope { date, subject, from, sender, reply_to, to, cc, bcc, in_reply_to, message_id },
+        |(date, subject, from, sender, reply_to, to, cc, bcc, in_reply_to, message_id)| Envelope {
+            date,
+            subject,
+            from,
+            sender,
+            reply_to,
+            to,
+            cc,
+            bcc,
+            in_reply_to,
+            message_id,
+        },
     )
 }
 
@@ -144,14 +173,17 @@ fn body_extension() -> impl Strategy<Value = BodyExtension> {
 }
 
 fn disposition_ext() -> impl Strategy<Value = Option<DispositionExtension>> {
-    let loc = (nstring(), vec(body_extension(), 0..3)).prop_map(|(location, extensions)| LocationExtension { location, extensions });
+    let loc = (nstring(), vec(body_extension(), 0..3))
+        .prop_map(|(location, extensions)| LocationExtension { location, extensions });
     let lang = (vec(istring(), 0..3), of(loc)).prop_map(|(languages, tail)| LanguageExtension { languages, tail });
     let dsp = of((istring(), params()).prop_map(|(kind, parameters)| Disposition { kind, parameters }));
     of((dsp, of(lang)).prop_map(|(disposition, tail)| DispositionExtension { disposition, tail }))
 }
 
 fn body_fields() -> impl Strategy<Value = BodyFields> {
-    (params(), nstring(), nstring(), istring(), any::<u32>()).prop_map(|(parameters, id, description, encoding, octets)| BodyFields { parameters, id, description, encoding, octets })
+    (params(), nstring(), nstring(), istring(), any::<u32>()).prop_map(
+        |(parameters, id, description, encoding, octets)| BodyFields { parameters, id, description, encoding, octets },
+    )
 }
 
 fn single_ext() -> impl Strategy<Value = Option<SinglePartExtension>> {
@@ -162,21 +194,37 @@ fn body_structure() -> impl Strategy<Value = BodyStructure> {
     let basic = ("[A-Z]{1,8}".prop_filter("not TEXT or MESSAGE", |t| t != "TEXT" && t != "MESSAGE"), istring())
         .prop_map(|(t, subtype)| SinglePartKind::Basic { media_type: IString::from(t), subtype });
     let text = (istring(), any::<u32>()).prop_map(|(subtype, lines)| SinglePartKind::Text { subtype, lines });
-    let leaf = (prop_oneof![basic, text], body_fields(), single_ext()).prop_map(|(kind, fields, extension)| BodyStructure::Single { body: SinglePart { kind, fields }, extension });
+    let leaf = (prop_oneof![basic, text], body_fields(), single_ext())
+        .prop_map(|(kind, fields, extension)| BodyStructure::Single { body: SinglePart { kind, fields }, extension });
     leaf.prop_recursive(3, 12, 3, |inner| {
         prop_oneof![
-            (vec(inner.clone(), 1..3), istring(), of((params(), disposition_ext()).prop_map(|(parameters, tail)| MultiPartExtension { parameters, tail })))
+            (
+                vec(inner.clone(), 1..3),
+                istring(),
+                of((params(), disposition_ext())
+                    .prop_map(|(parameters, tail)| MultiPartExtension { parameters, tail }))
+            )
                 .prop_map(|(parts, subtype, extension)| BodyStructure::Multi { parts, subtype, extension }),
-            (prop_oneof![Just("RFC822"), Just("global")], envelope(), inner, any::<u32>(), body_fields(), single_ext()).prop_map(|(st, env, body, lines, fields, extension)| BodyStructure::Single {
-                body: SinglePart { kind: SinglePartKind::Message { subtype: IString::from(st), envelope: Box::new(env), body: Box::new(body), lines }, fields },
-                extension,
-            }),
+            (prop_oneof![Just("RFC822"), Just("global")], envelope(), inner, any::<u32>(), body_fields(), single_ext())
+                .prop_map(|(st, env, body, lines, fields, extension)| BodyStructure::Single {
+                    body: SinglePart {
+                        kind: SinglePartKind::Message {
+                            subtype: IString::from(st),
+                            envelope: Box::new(env),
+                            body: Box::new(body),
+                            lines
+                        },
+                        fields
+                    },
+                    extension,
+                }),
         ]
     })
 }
 
 fn raw_value() -> impl Strategy<Value = RawValue> {
-    prop_oneof![Just("NIL"), Just("12"), Just("(\\Inbox \"a b\" (1 2))"), Just("{3}\r\nabc"), Just("\"q\"")].prop_map(|s| RawValue::parse(Bytes::from_static(s.as_bytes())).unwrap())
+    prop_oneof![Just("NIL"), Just("12"), Just("(\\Inbox \"a b\" (1 2))"), Just("{3}\r\nabc"), Just("\"q\"")]
+        .prop_map(|s| RawValue::parse(Bytes::from_static(s.as_bytes())).unwrap())
 }
 
 fn message_attribute() -> impl Strategy<Value = MessageAttribute> {
@@ -191,7 +239,11 @@ fn message_attribute() -> impl Strategy<Value = MessageAttribute> {
         any::<u32>().prop_map(MessageAttribute::Rfc822Size),
         body_structure().prop_map(|b| MessageAttribute::Body(Box::new(b))),
         body_structure().prop_map(|b| MessageAttribute::BodyStructure(Box::new(b))),
-        (section(), of(any::<u32>()), nstring()).prop_map(|(section, origin, data)| MessageAttribute::BodySection { section, origin, data }),
+        (section(), of(any::<u32>()), nstring()).prop_map(|(section, origin, data)| MessageAttribute::BodySection {
+            section,
+            origin,
+            data
+        }),
         nz().prop_map(MessageAttribute::Uid),
         any::<u64>().prop_map(MessageAttribute::ModSeq),
         (x_name(), raw_value()).prop_map(|(name, value)| MessageAttribute::Other { name, value }),
@@ -200,8 +252,11 @@ fn message_attribute() -> impl Strategy<Value = MessageAttribute> {
 
 fn list_item() -> impl Strategy<Value = ListItem> {
     let attr = atom().prop_map(MailboxAttribute::from_name);
-    let delim = of((1u8..0x7f).prop_filter("no line breaks", |b| *b != b'\r' && *b != b'\n').prop_map(|b| Delimiter::new(b as char).unwrap()));
-    (vec(attr, 0..3), delim, mailbox(), of(raw_value().prop_filter("a list", |v| v.as_bytes()[0] == b'('))).prop_map(|(attributes, delimiter, mailbox, extended)| ListItem { attributes, delimiter, mailbox, extended })
+    let delim = of((1u8..0x7f)
+        .prop_filter("no line breaks", |b| *b != b'\r' && *b != b'\n')
+        .prop_map(|b| Delimiter::new(b as char).unwrap()));
+    (vec(attr, 0..3), delim, mailbox(), of(raw_value().prop_filter("a list", |v| v.as_bytes()[0] == b'(')))
+        .prop_map(|(attributes, delimiter, mailbox, extended)| ListItem { attributes, delimiter, mailbox, extended })
 }
 
 fn status_attribute() -> impl Strategy<Value = StatusAttribute> {
@@ -219,7 +274,9 @@ fn status_attribute() -> impl Strategy<Value = StatusAttribute> {
 }
 
 fn raw_arguments() -> impl Strategy<Value = RawArguments> {
-    "[a-zA-Z0-9 ()\"]{0,10}[a-z]?".prop_filter("no trailing brace", |s| !s.ends_with('}')).prop_map(|s| RawArguments::new(s).unwrap())
+    "[a-zA-Z0-9 ()\"]{0,10}[a-z]?"
+        .prop_filter("no trailing brace", |s| !s.ends_with('}'))
+        .prop_map(|s| RawArguments::new(s).unwrap())
 }
 
 fn data() -> impl Strategy<Value = Data> {
@@ -227,7 +284,14 @@ fn data() -> impl Strategy<Value = Data> {
         vec(capability(), 0..5).prop_map(Data::Capability),
         list_item().prop_map(Data::List),
         list_item().prop_map(Data::Lsub),
-        (mailbox(), vec((status_attribute(), any::<u64>()).prop_map(|(attribute, value)| StatusItem { attribute, value }), 0..4)).prop_map(|(mailbox, items)| Data::Status { mailbox, items }),
+        (
+            mailbox(),
+            vec(
+                (status_attribute(), any::<u64>()).prop_map(|(attribute, value)| StatusItem { attribute, value }),
+                0..4
+            )
+        )
+            .prop_map(|(mailbox, items)| Data::Status { mailbox, items }),
         (vec(nz(), 0..10), of(any::<u64>())).prop_map(|(ids, modseq)| Data::Search { ids, modseq }),
         vec(flag(), 0..5).prop_map(Data::Flags),
         any::<u32>().prop_map(Data::Exists),
@@ -235,7 +299,11 @@ fn data() -> impl Strategy<Value = Data> {
         nz().prop_map(Data::Expunge),
         (nz(), vec(message_attribute(), 1..4)).prop_map(|(seq, attributes)| Data::Fetch { seq, attributes }),
         vec(atom(), 0..3).prop_map(Data::Enabled),
-        (x_name(), of(any::<u32>()), raw_arguments()).prop_map(|(name, number, arguments)| Data::Other { name, number, arguments }),
+        (x_name(), of(any::<u32>()), raw_arguments()).prop_map(|(name, number, arguments)| Data::Other {
+            name,
+            number,
+            arguments
+        }),
     ]
 }
 
@@ -243,15 +311,26 @@ fn status_kind(tagged: bool) -> BoxedStrategy<StatusKind> {
     if tagged {
         prop_oneof![Just(StatusKind::Ok), Just(StatusKind::No), Just(StatusKind::Bad)].boxed()
     } else {
-        prop_oneof![Just(StatusKind::Ok), Just(StatusKind::No), Just(StatusKind::Bad), Just(StatusKind::Bye), Just(StatusKind::PreAuth)].boxed()
+        prop_oneof![
+            Just(StatusKind::Ok),
+            Just(StatusKind::No),
+            Just(StatusKind::Bad),
+            Just(StatusKind::Bye),
+            Just(StatusKind::PreAuth)
+        ]
+        .boxed()
     }
 }
 
 fn response() -> impl Strategy<Value = Response> {
-    let tagged = (tag(), status_kind(true), of(code()), text()).prop_map(|(t, kind, code, text)| Response::Status(StatusResponse { tag: Some(t), kind, code, text }));
-    let untagged = (status_kind(false), of(code()), text()).prop_map(|(kind, code, text)| Response::Status(StatusResponse { tag: None, kind, code, text }));
+    let tagged = (tag(), status_kind(true), of(code()), text())
+        .prop_map(|(t, kind, code, text)| Response::Status(StatusResponse { tag: Some(t), kind, code, text }));
+    let untagged = (status_kind(false), of(code()), text())
+        .prop_map(|(kind, code, text)| Response::Status(StatusResponse { tag: None, kind, code, text }));
     // Continuation text must not look like base64 when there is no code.
-    let cont_text = (of(code()), "([a-z]+ [a-z ]*)?").prop_map(|(code, t)| Response::Continuation(Continuation::Text { code, text: Text::try_from(t.as_str()).unwrap() }));
+    let cont_text = (of(code()), "([a-z]+ [a-z ]*)?").prop_map(|(code, t)| {
+        Response::Continuation(Continuation::Text { code, text: Text::try_from(t.as_str()).unwrap() })
+    });
     let cont_b64 = vec(any::<u8>(), 1..30).prop_map(|d| Response::Continuation(Continuation::Base64(IString::from(d))));
     prop_oneof![1 => tagged, 1 => untagged, 4 => data().prop_map(Response::Data), 1 => cont_text, 1 => cont_b64]
 }
@@ -317,12 +396,14 @@ fn fetch_attribute() -> impl Strategy<Value = FetchAttribute> {
         Just(FetchAttribute::Uid),
         Just(FetchAttribute::ModSeq),
         x_name().prop_map(FetchAttribute::Other),
-        (any::<bool>(), section(), of((any::<u32>(), nz()).prop_map(|(origin, length)| Partial { origin, length }))).prop_map(|(peek, section, partial)| FetchAttribute::BodySection { peek, section, partial }),
+        (any::<bool>(), section(), of((any::<u32>(), nz()).prop_map(|(origin, length)| Partial { origin, length })))
+            .prop_map(|(peek, section, partial)| FetchAttribute::BodySection { peek, section, partial }),
     ]
 }
 
 fn modifiers() -> impl Strategy<Value = Vec<Modifier>> {
-    let value = prop_oneof![Just("12"), Just("1:5,7"), Just("(1 (2 3))")].prop_map(|s| RawValue::parse(Bytes::from_static(s.as_bytes())).unwrap());
+    let value = prop_oneof![Just("12"), Just("1:5,7"), Just("(1 (2 3))")]
+        .prop_map(|s| RawValue::parse(Bytes::from_static(s.as_bytes())).unwrap());
     vec((x_name(), of(value)).prop_map(|(name, value)| Modifier { name, value }), 0..3)
 }
 
@@ -349,19 +430,60 @@ fn command_body() -> impl Strategy<Value = CommandBody> {
         (mailbox(), mailbox()).prop_map(|(from, to)| CommandBody::Rename { from, to }),
         (mailbox(), istring()).prop_map(|(reference, pattern)| CommandBody::List { reference, pattern }),
         (mailbox(), istring()).prop_map(|(reference, pattern)| CommandBody::Lsub { reference, pattern }),
-        (mailbox(), vec(status_attribute(), 1..4)).prop_map(|(mailbox, attributes)| CommandBody::Status { mailbox, attributes }),
-        (mailbox(), vec(flag(), 0..3), of(date_time()), istring()).prop_map(|(mailbox, flags, date, message)| CommandBody::Append { mailbox, flags, date, message }),
+        (mailbox(), vec(status_attribute(), 1..4))
+            .prop_map(|(mailbox, attributes)| CommandBody::Status { mailbox, attributes }),
+        (mailbox(), vec(flag(), 0..3), of(date_time()), istring())
+            .prop_map(|(mailbox, flags, date, message)| CommandBody::Append { mailbox, flags, date, message }),
     ];
     let other = prop_oneof![
-        (atom(), of(vec(any::<u8>(), 0..20).prop_map(IString::from))).prop_map(|(mechanism, initial_response)| CommandBody::Authenticate { mechanism, initial_response }),
+        (atom(), of(vec(any::<u8>(), 0..20).prop_map(IString::from)))
+            .prop_map(|(mechanism, initial_response)| CommandBody::Authenticate { mechanism, initial_response }),
         (istring(), istring()).prop_map(|(username, password)| CommandBody::Login { username, password }),
-        (any::<bool>(), of(istring()), vec(search_key(), 1..4)).prop_map(|(uid, charset, criteria)| CommandBody::Search { uid, charset, criteria }),
-        (any::<bool>(), sequence_set(), prop_oneof![Just(FetchItems::All), Just(FetchItems::Fast), Just(FetchItems::Full), vec(fetch_attribute(), 1..5).prop_map(FetchItems::Attributes)], modifiers())
-            .prop_map(|(uid, sequence_set, items, modifiers)| CommandBody::Fetch { uid, sequence_set, items, modifiers }),
-        (any::<bool>(), sequence_set(), modifiers(), prop_oneof![Just(StoreAction::Replace), Just(StoreAction::Add), Just(StoreAction::Remove)], any::<bool>(), vec(flag(), 0..4))
-            .prop_map(|(uid, sequence_set, modifiers, action, silent, flags)| CommandBody::Store { uid, sequence_set, modifiers, action, silent, flags }),
-        (any::<bool>(), sequence_set(), mailbox()).prop_map(|(uid, sequence_set, mailbox)| CommandBody::Copy { uid, sequence_set, mailbox }),
-        (any::<bool>(), sequence_set(), mailbox()).prop_map(|(uid, sequence_set, mailbox)| CommandBody::Move { uid, sequence_set, mailbox }),
+        (any::<bool>(), of(istring()), vec(search_key(), 1..4))
+            .prop_map(|(uid, charset, criteria)| CommandBody::Search { uid, charset, criteria }),
+        (
+            any::<bool>(),
+            sequence_set(),
+            prop_oneof![
+                Just(FetchItems::All),
+                Just(FetchItems::Fast),
+                Just(FetchItems::Full),
+                vec(fetch_attribute(), 1..5).prop_map(FetchItems::Attributes)
+            ],
+            modifiers()
+        )
+            .prop_map(|(uid, sequence_set, items, modifiers)| CommandBody::Fetch {
+                uid,
+                sequence_set,
+                items,
+                modifiers
+            }),
+        (
+            any::<bool>(),
+            sequence_set(),
+            modifiers(),
+            prop_oneof![Just(StoreAction::Replace), Just(StoreAction::Add), Just(StoreAction::Remove)],
+            any::<bool>(),
+            vec(flag(), 0..4)
+        )
+            .prop_map(|(uid, sequence_set, modifiers, action, silent, flags)| CommandBody::Store {
+                uid,
+                sequence_set,
+                modifiers,
+                action,
+                silent,
+                flags
+            }),
+        (any::<bool>(), sequence_set(), mailbox()).prop_map(|(uid, sequence_set, mailbox)| CommandBody::Copy {
+            uid,
+            sequence_set,
+            mailbox
+        }),
+        (any::<bool>(), sequence_set(), mailbox()).prop_map(|(uid, sequence_set, mailbox)| CommandBody::Move {
+            uid,
+            sequence_set,
+            mailbox
+        }),
         sequence_set().prop_map(CommandBody::UidExpunge),
         vec(atom(), 1..3).prop_map(CommandBody::Enable),
         (x_name(), raw_arguments()).prop_map(|(name, arguments)| CommandBody::Other { name, arguments }),
@@ -374,7 +496,8 @@ fn command() -> impl Strategy<Value = Command> {
 }
 
 fn greeting() -> impl Strategy<Value = Greeting> {
-    (prop_oneof![Just(GreetingKind::Ok), Just(GreetingKind::PreAuth), Just(GreetingKind::Bye)], of(code()), text()).prop_map(|(kind, code, text)| Greeting { kind, code, text })
+    (prop_oneof![Just(GreetingKind::Ok), Just(GreetingKind::PreAuth), Just(GreetingKind::Bye)], of(code()), text())
+        .prop_map(|(kind, code, text)| Greeting { kind, code, text })
 }
 
 proptest! {
@@ -475,9 +598,12 @@ fn response_streams_decode_the_same_in_any_chunking() {
     std::thread::Builder::new()
         .stack_size(64 << 20)
         .spawn(|| {
-            let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig { cases: 256, ..ProptestConfig::default() });
+            let mut runner =
+                proptest::test_runner::TestRunner::new(ProptestConfig { cases: 256, ..ProptestConfig::default() });
             runner
-                .run(&(greeting(), vec(response(), 1..6), 1usize..64), |(g, rs, chunk)| check_response_stream(g, rs, chunk))
+                .run(&(greeting(), vec(response(), 1..6), 1usize..64), |(g, rs, chunk)| {
+                    check_response_stream(g, rs, chunk)
+                })
                 .unwrap();
         })
         .unwrap()

@@ -49,11 +49,24 @@ fn dovecot_server_stream_decodes_without_errors_and_round_trips() {
     // Things this session is known to contain.
     let has = |f: &dyn Fn(&ServerMessage) -> bool| messages.iter().any(f);
     assert!(has(&|m| matches!(m, ServerMessage::Response(Response::Continuation(_)))));
-    assert!(has(&|m| matches!(m, ServerMessage::Response(Response::Status(StatusResponse { code: Some(Code::AppendUid { .. }), .. })))));
-    assert!(has(&|m| matches!(m, ServerMessage::Response(Response::Status(StatusResponse { code: Some(Code::CopyUid { .. }), .. })))));
-    assert!(has(&|m| matches!(m, ServerMessage::Response(Response::Data(Data::Fetch { attributes, .. })) if attributes.iter().any(|a| matches!(a, MessageAttribute::BodyStructure(_))))));
-    assert!(has(&|m| matches!(m, ServerMessage::Response(Response::Data(Data::List(ListItem { attributes, .. }))) if attributes.contains(&MailboxAttribute::Extension(Atom::try_from("Sent").unwrap())))));
-    assert!(has(&|m| matches!(m, ServerMessage::Response(Response::Status(StatusResponse { kind: StatusKind::Bye, .. })))));
+    assert!(has(&|m| matches!(
+        m,
+        ServerMessage::Response(Response::Status(StatusResponse { code: Some(Code::AppendUid { .. }), .. }))
+    )));
+    assert!(has(&|m| matches!(
+        m,
+        ServerMessage::Response(Response::Status(StatusResponse { code: Some(Code::CopyUid { .. }), .. }))
+    )));
+    assert!(has(
+        &|m| matches!(m, ServerMessage::Response(Response::Data(Data::Fetch { attributes, .. })) if attributes.iter().any(|a| matches!(a, MessageAttribute::BodyStructure(_))))
+    ));
+    assert!(has(
+        &|m| matches!(m, ServerMessage::Response(Response::Data(Data::List(ListItem { attributes, .. }))) if attributes.contains(&MailboxAttribute::Extension(Atom::try_from("Sent").unwrap())))
+    ));
+    assert!(has(&|m| matches!(
+        m,
+        ServerMessage::Response(Response::Status(StatusResponse { kind: StatusKind::Bye, .. }))
+    )));
 }
 
 #[test]
@@ -65,7 +78,8 @@ fn dovecot_client_stream_decodes_without_errors_and_round_trips() {
     for m in &messages {
         assert_eq!(&reparse_client(m, mode), m);
         mode = match m {
-            ClientMessage::Command(Command { body: CommandBody::Authenticate { .. }, .. }) | ClientMessage::AuthenticateData(_) => ClientLineMode::Authenticate,
+            ClientMessage::Command(Command { body: CommandBody::Authenticate { .. }, .. })
+            | ClientMessage::AuthenticateData(_) => ClientLineMode::Authenticate,
             ClientMessage::Command(Command { body: CommandBody::Idle, .. }) => ClientLineMode::Idle,
             _ => ClientLineMode::Commands,
         };

@@ -17,7 +17,7 @@ const USAGE: &str = "usage: mail-inspect imap --from server|client [--roundtrip]
 
 fn main() -> ExitCode {
     match run() {
-        Ok(errors) if errors == 0 => ExitCode::SUCCESS,
+        Ok(0) => ExitCode::SUCCESS,
         Ok(_) => ExitCode::from(1),
         Err(msg) => {
             eprintln!("mail-inspect: {msg}\n{USAGE}");
@@ -44,7 +44,8 @@ fn run() -> Result<u64, String> {
             "--roundtrip" => options.roundtrip = true,
             "--chunk" => {
                 let n = args.next().ok_or("--chunk needs a number")?;
-                options.chunk = n.parse().ok().filter(|&n| n > 0).ok_or(format!("--chunk takes a positive number, not {n:?}"))?;
+                options.chunk =
+                    n.parse().ok().filter(|&n| n > 0).ok_or(format!("--chunk takes a positive number, not {n:?}"))?;
             }
             "-h" | "--help" => {
                 println!("{USAGE}");

@@ -196,7 +196,12 @@ impl Encode for SearchKey {
                 e.sp();
                 e.astring(v);
             }
-            SearchKey::Before(d) | SearchKey::On(d) | SearchKey::Since(d) | SearchKey::SentBefore(d) | SearchKey::SentOn(d) | SearchKey::SentSince(d) => {
+            SearchKey::Before(d)
+            | SearchKey::On(d)
+            | SearchKey::Since(d)
+            | SearchKey::SentBefore(d)
+            | SearchKey::SentOn(d)
+            | SearchKey::SentSince(d) => {
                 e.raw(match self {
                     SearchKey::Before(_) => b"BEFORE",
                     SearchKey::On(_) => b"ON",

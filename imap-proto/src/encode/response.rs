@@ -99,7 +99,8 @@ impl Encode for Code {
                     // written as atoms or quoted strings; bytes a quoted
                     // string cannot hold become '?'.
                     e.paren(list, |e, s| {
-                        let clean: Vec<u8> = s.iter().map(|&b| if (0x20..0x7f).contains(&b) { b } else { b'?' }).collect();
+                        let clean: Vec<u8> =
+                            s.iter().map(|&b| if (0x20..0x7f).contains(&b) { b } else { b'?' }).collect();
                         e.astring(&clean)
                     });
                 }

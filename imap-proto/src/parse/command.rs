@@ -45,11 +45,7 @@ impl<'a> Parser<'a> {
         } else if is(b"AUTHENTICATE") {
             self.sp()?;
             let mechanism = self.atom()?;
-            let initial_response = if self.eat(b' ') {
-                Some(self.sasl_data()?)
-            } else {
-                None
-            };
+            let initial_response = if self.eat(b' ') { Some(self.sasl_data()?) } else { None };
             CommandBody::Authenticate { mechanism, initial_response }
         } else if is(b"LOGIN") {
             self.sp()?;
@@ -274,7 +270,8 @@ impl<'a> Parser<'a> {
     /// `fetch-att`
     pub(crate) fn fetch_attribute(&mut self) -> PResult<FetchAttribute> {
         let start = self.pos;
-        let (s, e) = self.take_while1(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'$'), "fetch attribute")?;
+        let (s, e) = self
+            .take_while1(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'$'), "fetch attribute")?;
         let name = &self.buf[s..e];
         let is = |kw: &[u8]| name.eq_ignore_ascii_case(kw);
         if (is(b"BODY") || is(b"BODY.PEEK")) && self.peek() == Some(b'[') {
@@ -485,4 +482,3 @@ impl<'a> Parser<'a> {
         Ok(ClientMessage::IdleDone)
     }
 }
-

@@ -14,17 +14,15 @@ impl<'a> Parser<'a> {
     pub(crate) fn number(&mut self) -> PResult<u32> {
         let start = self.pos;
         let v = self.number64()?;
-        u32::try_from(v).map_err(|_| crate::ParseError {
-            offset: start,
-            kind: ParseErrorKind::NumberOverflow("u32"),
-        })
+        u32::try_from(v).map_err(|_| crate::ParseError { offset: start, kind: ParseErrorKind::NumberOverflow("u32") })
     }
 
     /// `nz-number`.
     pub(crate) fn nz_number(&mut self) -> PResult<NonZeroU32> {
         let start = self.pos;
         let v = self.number()?;
-        NonZeroU32::new(v).ok_or(crate::ParseError { offset: start, kind: ParseErrorKind::Invalid("zero where nz-number is due") })
+        NonZeroU32::new(v)
+            .ok_or(crate::ParseError { offset: start, kind: ParseErrorKind::Invalid("zero where nz-number is due") })
     }
 
     /// `number64` (RFC 9051 / 7162 mod-sequence values).
@@ -34,9 +32,7 @@ impl<'a> Parser<'a> {
         while let Some(d @ b'0'..=b'9') = self.peek() {
             v = match v.checked_mul(10).and_then(|v| v.checked_add((d - b'0') as u64)) {
                 Some(v) => v,
-                None => {
-                    return Err(crate::ParseError { offset: start, kind: ParseErrorKind::NumberOverflow("u64") })
-                }
+                None => return Err(crate::ParseError { offset: start, kind: ParseErrorKind::NumberOverflow("u64") }),
             };
             self.pos += 1;
         }

@@ -35,7 +35,19 @@ impl<'a> Parser<'a> {
             self.sp()?;
             return Ok(MessageAttribute::BodySection { section, origin, data: self.nstring()? });
         }
-        if self.peek() == Some(b'[') || !(is(b"FLAGS") || is(b"ENVELOPE") || is(b"INTERNALDATE") || is(b"RFC822") || is(b"RFC822.HEADER") || is(b"RFC822.TEXT") || is(b"RFC822.SIZE") || is(b"BODY") || is(b"BODYSTRUCTURE") || is(b"UID") || is(b"MODSEQ")) {
+        if self.peek() == Some(b'[')
+            || !(is(b"FLAGS")
+                || is(b"ENVELOPE")
+                || is(b"INTERNALDATE")
+                || is(b"RFC822")
+                || is(b"RFC822.HEADER")
+                || is(b"RFC822.TEXT")
+                || is(b"RFC822.SIZE")
+                || is(b"BODY")
+                || is(b"BODYSTRUCTURE")
+                || is(b"UID")
+                || is(b"MODSEQ"))
+        {
             return self.other_attribute(s, e);
         }
         self.sp()?;
@@ -255,15 +267,16 @@ impl<'a> Parser<'a> {
             SinglePartKind::Text { subtype, lines: self.number()? }
         } else if media_type.eq_ignore_case("MESSAGE")
             && (subtype.eq_ignore_case("RFC822") || subtype.eq_ignore_case("GLOBAL"))
-            && self.attempt(|p| {
-                p.sp1()?;
-                if p.peek() == Some(b'(') {
-                    Ok(())
-                } else {
-                    p.err("envelope")
-                }
-            })
-            .is_ok()
+            && self
+                .attempt(|p| {
+                    p.sp1()?;
+                    if p.peek() == Some(b'(') {
+                        Ok(())
+                    } else {
+                        p.err("envelope")
+                    }
+                })
+                .is_ok()
         {
             let envelope = Box::new(self.envelope()?);
             self.sp1()?;

@@ -67,9 +67,7 @@ fn u32_digits(d: &[u8]) -> Result<u32, ParseErrorKind> {
 }
 
 fn nz_number(i: &[u8]) -> TResult<'_, NonZeroU32> {
-    map_res(digit1, |d| {
-        NonZeroU32::new(u32_digits(d)?).ok_or(ParseErrorKind::Invalid("zero in sequence set"))
-    })(i)
+    map_res(digit1, |d| NonZeroU32::new(u32_digits(d)?).ok_or(ParseErrorKind::Invalid("zero in sequence set")))(i)
 }
 
 fn seq_number(i: &[u8]) -> TResult<'_, SeqNumber> {
@@ -113,10 +111,10 @@ fn make_date(day: u32, month: u8, year: u32) -> Result<Date, ParseErrorKind> {
 
 /// `date-text`: `1-Feb-1994` (day 1 or 2 digits).
 pub(crate) fn date_text(text: &[u8]) -> Result<Date, ParseError> {
-    let r = all_consuming(map_res(
-        tuple((digits(1, 2), char('-'), month, char('-'), digits(4, 4))),
-        |(d, _, m, _, y)| make_date(d, m, y),
-    ))(text);
+    let r =
+        all_consuming(map_res(tuple((digits(1, 2), char('-'), month, char('-'), digits(4, 4))), |(d, _, m, _, y)| {
+            make_date(d, m, y)
+        }))(text);
     finish(text, r, "date")
 }
 
@@ -132,7 +130,8 @@ pub(crate) fn date_time_text(text: &[u8]) -> Result<DateTime, ParseError> {
             let date = make_date(d, m, y)?;
             let zone_minutes = ((z / 100) * 60 + z % 100) as i16;
             let zone_minutes = if sign == '-' { -zone_minutes } else { zone_minutes };
-            DateTime::new(date, hh as u8, mm as u8, ss as u8, zone_minutes).map_err(|_| ParseErrorKind::Invalid("date-time"))
+            DateTime::new(date, hh as u8, mm as u8, ss as u8, zone_minutes)
+                .map_err(|_| ParseErrorKind::Invalid("date-time"))
         },
     ))(text);
     finish(text, r, "date-time")

@@ -39,10 +39,7 @@ const ATOM_CHAR: [bool; 256] = {
     let mut t = [false; 256];
     let mut i = 0x21;
     while i < 0x7f {
-        t[i] = !matches!(
-            i as u8,
-            b'(' | b')' | b'{' | b' ' | b'%' | b'*' | b'"' | b'\\' | b']'
-        );
+        t[i] = !matches!(i as u8, b'(' | b')' | b'{' | b' ' | b'%' | b'*' | b'"' | b'\\' | b']');
         i += 1;
     }
     t
@@ -53,10 +50,7 @@ fn validate(bytes: &[u8], allowed: fn(u8) -> bool) -> Result<(), ValidationError
         return Err(ValidationError::Empty);
     }
     match bytes.iter().position(|&b| !allowed(b)) {
-        Some(offset) => Err(ValidationError::InvalidByte {
-            byte: bytes[offset],
-            offset,
-        }),
+        Some(offset) => Err(ValidationError::InvalidByte { byte: bytes[offset], offset }),
         None => Ok(()),
     }
 }
@@ -322,10 +316,7 @@ impl Text {
     pub fn new(value: impl Into<Bytes>) -> Result<Self, ValidationError> {
         let value = value.into();
         if let Some(offset) = value.iter().position(|&b| !is_text_byte(b)) {
-            return Err(ValidationError::InvalidByte {
-                byte: value[offset],
-                offset,
-            });
+            return Err(ValidationError::InvalidByte { byte: value[offset], offset });
         }
         Ok(Text(value))
     }
@@ -404,10 +395,7 @@ mod tests {
     #[test]
     fn newtypes_reject_invalid_values() {
         assert_eq!(Tag::try_from(""), Err(ValidationError::Empty));
-        assert_eq!(
-            Atom::try_from("a b"),
-            Err(ValidationError::InvalidByte { byte: b' ', offset: 1 })
-        );
+        assert_eq!(Atom::try_from("a b"), Err(ValidationError::InvalidByte { byte: b' ', offset: 1 }));
         assert!(Text::try_from("line\r\nbreak").is_err());
         assert!(Text::try_from("").is_ok());
     }

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Records a fresh IMAP session against a real Dovecot on 127.0.0.1 and
+# decodes both directions with mail-inspect --roundtrip. Fails if any
+# message does not decode or round-trip.
+#
+#   examples/scripts/live-dovecot-check.sh [WORKDIR]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+work=${1:-$(mktemp -d)}
+"$here/install-dovecot.sh"
+"$here/dovecot-test-server.sh" stop "$work/dovecot" || true
+rm -rf "$work/dovecot"
+trap '"$here/dovecot-test-server.sh" stop "$work/dovecot"' EXIT
+"$here/dovecot-test-server.sh" start "$work/dovecot" 24143 24110
+python3 "$here/record-imap-session.py" 127.0.0.1 24143 "$work/live-imap"
+cd "$root"
+cargo build -q -p mail-examples --bin mail-inspect
+for dir in server client; do
+    ext=$([ $dir = server ] && echo s2c || echo c2s)
+    for chunk in 1 7 65536; do
+        ./target/debug/mail-inspect imap --from $dir --roundtrip --chunk $chunk "$work/live-imap.$ext" > "$work/inspect-$dir-$chunk.jsonl" || {
+            grep '"error"' "$work/inspect-$dir-$chunk.jsonl" | head -5 >&2
+            exit 1
+        }
+    done
+    cmp "$work/inspect-$dir-1.jsonl" "$work/inspect-$dir-65536.jsonl"
+    cmp "$work/inspect-$dir-7.jsonl" "$work/inspect-$dir-65536.jsonl"
+    echo "live $dir stream: $(tail -1 "$work/inspect-$dir-65536.jsonl")"
+done
