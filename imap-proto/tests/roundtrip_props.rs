@@ -500,47 +500,122 @@ fn greeting() -> impl Strategy<Value = Greeting> {
         .prop_map(|(kind, code, text)| Greeting { kind, code, text })
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+/// Checks one stream of responses: decoded whole, it gives back the values;
+/// decoded in `chunk`-byte pieces, the same events.
+fn check_response_stream(g: Greeting, rs: Vec<Response>, chunk: usize) -> Result<(), TestCaseError> {
+    let mut stream = g.to_bytes().to_vec();
+    for r in &rs {
+        stream.extend_from_slice(&r.to_bytes());
+    }
+    let (whole, messages) = common::decode_server(&stream, usize::MAX, Limits::default());
+    prop_assert_eq!(messages.len(), rs.len() + 1);
+    prop_assert_eq!(&messages[0], &ServerMessage::Greeting(g));
+    for (m, r) in messages[1..].iter().zip(&rs) {
+        prop_assert_eq!(m, &ServerMessage::Response(r.clone()));
+    }
+    prop_assert_eq!(common::decode_server(&stream, chunk, Limits::default()).0, whole);
+    Ok(())
+}
 
-    #[test]
-    fn responses_round_trip(r in response()) {
+/// Runs a property on a thread with a large stack: generating deeply
+/// nested values (body structures inside envelopes inside FETCH responses)
+/// takes more stack in debug builds than a test thread has. The parser
+/// itself is checked on an ordinary test thread in `hostile.rs`.
+fn check<S: Strategy>(
+    cases: u32,
+    strategy: impl FnOnce() -> S + Send + 'static,
+    test: impl Fn(S::Value) -> Result<(), TestCaseError> + Send + 'static,
+) {
+    std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(move || {
+            let cases = std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(cases);
+            let config = ProptestConfig { cases, ..ProptestConfig::default() };
+            let mut runner = proptest::test_runner::TestRunner::new(config);
+            if let Err(e) = runner.run(&strategy(), test) {
+                panic!("{e}");
+            }
+        })
+        .expect("spawn")
+        .join()
+        .unwrap_or_else(|e| std::panic::resume_unwind(e));
+}
+
+#[test]
+fn responses_round_trip() {
+    check(512, response, |r| {
         let bytes = r.to_bytes();
         let parsed = Response::parse(&bytes);
         prop_assert_eq!(parsed.as_ref(), Ok(&r), "{:?}", String::from_utf8_lossy(&bytes));
-    }
+        Ok(())
+    });
+}
 
-    #[test]
-    fn greetings_round_trip(g in greeting()) {
+#[test]
+fn greetings_round_trip() {
+    check(512, greeting, |g| {
         let bytes = g.to_bytes();
         prop_assert_eq!(Greeting::parse(&bytes), Ok(g), "{:?}", String::from_utf8_lossy(&bytes));
-    }
+        Ok(())
+    });
+}
 
-    #[test]
-    fn commands_round_trip(c in command(), non_sync in any::<bool>()) {
-        let options = EncodeOptions { literal_mode: if non_sync { LiteralMode::NonSynchronizing } else { LiteralMode::Synchronizing } };
-        let mut out = bytes::BytesMut::new();
-        let points = c.encode_to(&mut out, options);
-        if non_sync {
-            prop_assert!(points.is_empty());
-        }
-        for p in &points {
-            prop_assert!(out[..*p].ends_with(b"}\r\n"), "a continuation point follows a literal announcement");
-        }
-        prop_assert_eq!(Command::parse(&out), Ok(c), "{:?}", String::from_utf8_lossy(&out));
-    }
+#[test]
+fn commands_round_trip() {
+    check(
+        512,
+        || (command(), any::<bool>()),
+        |(c, non_sync)| {
+            let options = EncodeOptions {
+                literal_mode: if non_sync { LiteralMode::NonSynchronizing } else { LiteralMode::Synchronizing },
+            };
+            let mut out = bytes::BytesMut::new();
+            let points = c.encode_to(&mut out, options);
+            if non_sync {
+                prop_assert!(points.is_empty());
+            }
+            for p in &points {
+                prop_assert!(out[..*p].ends_with(b"}\r\n"), "a continuation point follows a literal announcement");
+            }
+            prop_assert_eq!(Command::parse(&out), Ok(c), "{:?}", String::from_utf8_lossy(&out));
+            Ok(())
+        },
+    );
+}
 
-    #[test]
-    fn command_streams_decode_the_same_in_any_chunking(cs in vec(command(), 1..6), chunk in 1usize..64) {
-        let cs: Vec<Command> = cs.into_iter().filter(|c| !matches!(c.body, CommandBody::Idle | CommandBody::Authenticate { .. })).collect();
-        let mut stream = Vec::new();
-        for c in &cs {
-            stream.extend_from_slice(&c.to_bytes());
-        }
-        let (whole, messages) = common::decode_client(&stream, usize::MAX, Limits::default());
-        prop_assert_eq!(messages, cs.into_iter().map(ClientMessage::Command).collect::<Vec<_>>());
-        prop_assert_eq!(common::decode_client(&stream, chunk, Limits::default()).0, whole);
-    }
+#[test]
+fn response_streams_decode_the_same_in_any_chunking() {
+    check(
+        256,
+        || (greeting(), vec(response(), 1..6), 1usize..64),
+        |(g, rs, chunk)| check_response_stream(g, rs, chunk),
+    );
+}
+
+#[test]
+fn command_streams_decode_the_same_in_any_chunking() {
+    check(
+        256,
+        || (vec(command(), 1..6), 1usize..64),
+        |(cs, chunk)| {
+            let cs: Vec<Command> = cs
+                .into_iter()
+                .filter(|c| !matches!(c.body, CommandBody::Idle | CommandBody::Authenticate { .. }))
+                .collect();
+            let mut stream = Vec::new();
+            for c in &cs {
+                stream.extend_from_slice(&c.to_bytes());
+            }
+            let (whole, messages) = common::decode_client(&stream, usize::MAX, Limits::default());
+            prop_assert_eq!(messages, cs.into_iter().map(ClientMessage::Command).collect::<Vec<_>>());
+            prop_assert_eq!(common::decode_client(&stream, chunk, Limits::default()).0, whole);
+            Ok(())
+        },
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
     #[test]
     fn authenticate_and_idle_lines_round_trip(data in vec(any::<u8>(), 0..40)) {
@@ -572,41 +647,4 @@ proptest! {
         let _ = common::decode_server(&input, 7, Limits::default());
         let _ = common::decode_client(&input, 7, Limits::default());
     }
-}
-
-/// Checks one stream of responses: decoded whole, it gives back the values;
-/// decoded in `chunk`-byte pieces, the same events.
-fn check_response_stream(g: Greeting, rs: Vec<Response>, chunk: usize) -> Result<(), TestCaseError> {
-    let mut stream = g.to_bytes().to_vec();
-    for r in &rs {
-        stream.extend_from_slice(&r.to_bytes());
-    }
-    let (whole, messages) = common::decode_server(&stream, usize::MAX, Limits::default());
-    prop_assert_eq!(messages.len(), rs.len() + 1);
-    prop_assert_eq!(&messages[0], &ServerMessage::Greeting(g));
-    for (m, r) in messages[1..].iter().zip(&rs) {
-        prop_assert_eq!(m, &ServerMessage::Response(r.clone()));
-    }
-    prop_assert_eq!(common::decode_server(&stream, chunk, Limits::default()).0, whole);
-    Ok(())
-}
-
-#[test]
-fn response_streams_decode_the_same_in_any_chunking() {
-    // Generating vectors of deeply nested values takes more stack than a
-    // test thread has in debug builds; the parser itself does not.
-    std::thread::Builder::new()
-        .stack_size(64 << 20)
-        .spawn(|| {
-            let mut runner =
-                proptest::test_runner::TestRunner::new(ProptestConfig { cases: 256, ..ProptestConfig::default() });
-            runner
-                .run(&(greeting(), vec(response(), 1..6), 1usize..64), |(g, rs, chunk)| {
-                    check_response_stream(g, rs, chunk)
-                })
-                .unwrap();
-        })
-        .unwrap()
-        .join()
-        .unwrap();
 }
