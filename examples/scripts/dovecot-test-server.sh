@@ -5,7 +5,8 @@
 #   examples/scripts/dovecot-test-server.sh start DIR [IMAP_PORT POP3_PORT]
 #   examples/scripts/dovecot-test-server.sh stop DIR
 #
-# Needs Debian's dovecot-core, dovecot-imapd and dovecot-pop3d; install
+# DIR and its parents must be enterable by Dovecot's unprivileged users
+# (a directory directly under /tmp is). Needs Debian's dovecot-core, dovecot-imapd and dovecot-pop3d; install
 # them with examples/scripts/install-dovecot.sh.
 set -euo pipefail
 
@@ -28,6 +29,9 @@ start) ;;
 esac
 
 mkdir -p "$dir/run" "$dir/state" "$dir/home/alice" "$dir/home/bob"
+# Dovecot's auth process runs as its own user and must reach the files.
+chmod 755 "$dir"
+trap 'echo "dovecot-test-server: failed; log follows" >&2; cat "$dir/dovecot.log" >&2 2>/dev/null || true' ERR
 if [ "$(id -u)" = 0 ]; then
     # Dovecot refuses UID 0 for mail; run the mail users as 5000.
     uid=5000

@@ -8,11 +8,13 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 work=${1:-$(mktemp -d)}
+mkdir -p "$work"
 "$here/install-dovecot.sh"
-"$here/dovecot-test-server.sh" stop "$work/dovecot" || true
-rm -rf "$work/dovecot"
-trap '"$here/dovecot-test-server.sh" stop "$work/dovecot"' EXIT
-"$here/dovecot-test-server.sh" start "$work/dovecot" 24143 24110
+# Dovecot's unprivileged processes must be able to reach its files, so the
+# server directory lives directly under /tmp, whatever WORKDIR's parents allow.
+server=$(mktemp -d /tmp/mailproto-dovecot.XXXXXX)
+trap '"$here/dovecot-test-server.sh" stop "$server"; rm -rf "$server"' EXIT
+"$here/dovecot-test-server.sh" start "$server" 24143 24110
 python3 "$here/record-imap-session.py" 127.0.0.1 24143 "$work/live-imap"
 cd "$root"
 cargo build -q -p mail-examples --bin mail-inspect
