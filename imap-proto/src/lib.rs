@@ -36,7 +36,7 @@
 //! - keywords in any case (`fetch`, `Body[header]`, `nil`);
 //! - 8-bit bytes in quoted strings and response text;
 //! - `()` where NIL was due in body parameters and address lists, NIL
-//!   where a body encoding was due;
+//!   where a body encoding or a body parameter value was due;
 //! - `+` with no space or text;
 //! - bare LF line endings;
 //! - a space-padded or one-digit day in `date-time`;

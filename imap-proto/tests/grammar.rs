@@ -662,6 +662,11 @@ fn lenient_empty_parens_for_nil_body_parameters() {
     let MessageAttribute::Body(b) = &atts[0] else { panic!() };
     let BodyStructure::Single { body, .. } = &**b else { panic!() };
     assert!(body.fields.parameters.is_empty());
+    // NIL as a parameter value, seen from old Exchange versions.
+    let atts = fetch_atts("* 1 FETCH (BODY (\"TEXT\" \"PLAIN\" (\"CHARSET\" NIL) NIL NIL \"7BIT\" 5 1))\r\n");
+    let MessageAttribute::Body(b) = &atts[0] else { panic!() };
+    let BodyStructure::Single { body, .. } = &**b else { panic!() };
+    assert_eq!(body.fields.parameters, vec![(istr("CHARSET"), istr(""))]);
     let atts = fetch_atts("* 1 FETCH (BODY (\"APPLICATION\" \"X\" NIL NIL NIL NIL 5))\r\n");
     let MessageAttribute::Body(b) = &atts[0] else { panic!() };
     let BodyStructure::Single { body, .. } = &**b else { panic!() };

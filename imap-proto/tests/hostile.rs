@@ -232,3 +232,18 @@ fn random_garbage_in_every_chunking_never_panics() {
         let _ = common::decode_client(&input, chunk, limits);
     }
 }
+
+#[test]
+fn literal_data_shares_the_receive_buffer() {
+    let mut dec = ResponseDecoder::after_greeting(Limits::default());
+    let mut buf = BytesMut::with_capacity(4096);
+    buf.extend_from_slice(b"* 1 FETCH (BODY[] {1000}\r\n");
+    buf.extend_from_slice(&[b'z'; 1000]);
+    buf.extend_from_slice(b")\r\n");
+    let range = buf.as_ptr() as usize..buf.as_ptr() as usize + buf.len();
+    let msg = dec.decode(&mut buf).unwrap().unwrap().message;
+    let ServerMessage::Response(Response::Data(Data::Fetch { attributes, .. })) = msg else { panic!() };
+    let MessageAttribute::BodySection { data: Some(data), .. } = &attributes[0] else { panic!() };
+    assert_eq!(data.len(), 1000);
+    assert!(range.contains(&(data.as_ptr() as usize)), "the literal was not copied");
+}

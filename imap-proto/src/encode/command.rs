@@ -96,17 +96,15 @@ impl Encode for Section {
             match text {
                 SectionText::Header => e.raw(b"HEADER"),
                 SectionText::Text => e.raw(b"TEXT"),
-                // MIME needs part numbers; without them the strict form is
-                // the part's own header.
+                // MIME needs part numbers; at the top level the part's own
+                // header is the message header.
                 SectionText::Mime if self.part.is_empty() => e.raw(b"HEADER"),
                 SectionText::Mime => e.raw(b"MIME"),
+                // An empty header-list cannot be written; the nearest valid
+                // request is the whole header.
+                SectionText::HeaderFields { fields, .. } if fields.is_empty() => e.raw(b"HEADER"),
                 SectionText::HeaderFields { not, fields } => {
                     e.raw(if *not { b"HEADER.FIELDS.NOT (" } else { b"HEADER.FIELDS (" });
-                    if fields.is_empty() {
-                        // An empty header-list is not allowed; ask for a
-                        // field that cannot exist.
-                        e.raw(b"X-Empty-List");
-                    }
                     e.join(fields, |e, f| e.astring(f));
                     e.byte(b')');
                 }

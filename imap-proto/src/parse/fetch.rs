@@ -317,7 +317,8 @@ impl<'a> Parser<'a> {
         self.paren_list(|p| {
             let k = p.string()?;
             p.sp1()?;
-            Ok((k, p.string()?))
+            // Lenient: NIL for a parameter value reads as empty.
+            Ok((k, p.nstring()?.unwrap_or_default()))
         })
     }
 
