@@ -13,28 +13,12 @@ const C2S: &[u8] = include_bytes!("../../examples/sessions/dovecot-imap.c2s");
 
 fn decode_server_pieces(pieces: &[&[u8]]) -> Vec<Event> {
     let mut dec = ResponseDecoder::new(Limits::default());
-    let mut buf = bytes::BytesMut::new();
-    let mut events = Vec::new();
-    for p in pieces {
-        buf.extend_from_slice(p);
-        while let Some(d) = dec.decode(&mut buf).map_err(|e| e.to_string()).transpose() {
-            events.push(d.map(|d| (d.offset, format!("{:?}", d.message))));
-        }
-    }
-    events
+    decode_pieces(pieces, |buf| dec.decode(buf)).0
 }
 
 fn decode_client_pieces(pieces: &[&[u8]]) -> Vec<Event> {
     let mut dec = CommandDecoder::new(Limits::default());
-    let mut buf = bytes::BytesMut::new();
-    let mut events = Vec::new();
-    for p in pieces {
-        buf.extend_from_slice(p);
-        while let Some(d) = dec.decode(&mut buf).map_err(|e| e.to_string()).transpose() {
-            events.push(d.map(|d| (d.offset, format!("{:?}", d.message))));
-        }
-    }
-    events
+    decode_pieces(pieces, |buf| dec.decode(buf)).0
 }
 
 #[test]

@@ -25,9 +25,15 @@
 
 use bytes::BytesMut;
 use imap_proto::{
-    ClientMessage, CommandDecoder, DecodeError, Encode, EncodeOptions, Limits, ResponseDecoder, ServerMessage,
+    ClientMessage, CommandDecoder, DecodeError, Decoded, Encode, EncodeOptions, Limits, ResponseDecoder, ServerMessage,
 };
 use tokio_util::codec::{Decoder, Encoder};
+
+/// Turns a decoder result into a stream item: a decoding error is an item,
+/// not the end of the stream.
+fn as_item<T>(r: Result<Option<Decoded<T>>, DecodeError>) -> Option<Result<T, DecodeError>> {
+    r.map(|d| d.map(|d| d.message)).transpose()
+}
 
 /// Client side of an IMAP connection: decodes what the server sends,
 /// encodes what the client sends.
@@ -60,11 +66,7 @@ impl Decoder for ImapClientCodec {
     type Error = std::io::Error;
 
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Self::Item>, Self::Error> {
-        Ok(match self.decoder.decode(src) {
-            Ok(Some(d)) => Some(Ok(d.message)),
-            Ok(None) => None,
-            Err(e) => Some(Err(e)),
-        })
+        Ok(as_item(self.decoder.decode(src)))
     }
 }
 
@@ -102,11 +104,7 @@ impl Decoder for ImapServerCodec {
     type Error = std::io::Error;
 
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Self::Item>, Self::Error> {
-        Ok(match self.decoder.decode(src) {
-            Ok(Some(d)) => Some(Ok(d.message)),
-            Ok(None) => None,
-            Err(e) => Some(Err(e)),
-        })
+        Ok(as_item(self.decoder.decode(src)))
     }
 }
 

@@ -8,16 +8,19 @@ use imap_proto::*;
 /// the error.
 pub type Event = Result<(u64, String), String>;
 
-/// Decodes a server-to-client stream fed `chunk` bytes at a time.
-pub fn decode_server(input: &[u8], chunk: usize, limits: Limits) -> (Vec<Event>, Vec<ServerMessage>) {
-    let mut dec = ResponseDecoder::new(limits);
+/// Runs a decoder over `pieces` fed one after the other, collecting the
+/// events and the decoded messages.
+pub fn decode_pieces<T: std::fmt::Debug>(
+    pieces: &[&[u8]],
+    mut decode: impl FnMut(&mut BytesMut) -> Result<Option<Decoded<T>>, DecodeError>,
+) -> (Vec<Event>, Vec<T>) {
     let mut buf = BytesMut::new();
     let mut events = Vec::new();
     let mut messages = Vec::new();
-    for piece in input.chunks(chunk.max(1)) {
+    for piece in pieces {
         buf.extend_from_slice(piece);
         loop {
-            match dec.decode(&mut buf) {
+            match decode(&mut buf) {
                 Ok(Some(d)) => {
                     events.push(Ok((d.offset, format!("{:?}", d.message))));
                     messages.push(d.message);
@@ -30,26 +33,18 @@ pub fn decode_server(input: &[u8], chunk: usize, limits: Limits) -> (Vec<Event>,
     (events, messages)
 }
 
+/// Decodes a server-to-client stream fed `chunk` bytes at a time.
+pub fn decode_server(input: &[u8], chunk: usize, limits: Limits) -> (Vec<Event>, Vec<ServerMessage>) {
+    let pieces: Vec<&[u8]> = input.chunks(chunk.max(1)).collect();
+    let mut dec = ResponseDecoder::new(limits);
+    decode_pieces(&pieces, |buf| dec.decode(buf))
+}
+
 /// Decodes a client-to-server stream fed `chunk` bytes at a time.
 pub fn decode_client(input: &[u8], chunk: usize, limits: Limits) -> (Vec<Event>, Vec<ClientMessage>) {
+    let pieces: Vec<&[u8]> = input.chunks(chunk.max(1)).collect();
     let mut dec = CommandDecoder::new(limits);
-    let mut buf = BytesMut::new();
-    let mut events = Vec::new();
-    let mut messages = Vec::new();
-    for piece in input.chunks(chunk.max(1)) {
-        buf.extend_from_slice(piece);
-        loop {
-            match dec.decode(&mut buf) {
-                Ok(Some(d)) => {
-                    events.push(Ok((d.offset, format!("{:?}", d.message))));
-                    messages.push(d.message);
-                }
-                Ok(None) => break,
-                Err(e) => events.push(Err(e.to_string())),
-            }
-        }
-    }
-    (events, messages)
+    decode_pieces(&pieces, |buf| dec.decode(buf))
 }
 
 /// Serializes a server message and parses it again.
