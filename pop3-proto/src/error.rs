@@ -1,0 +1,44 @@
+//! Error types.
+
+/// What went wrong in a line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseErrorKind {
+    /// Something else was required here.
+    #[error("expected {0}")]
+    Expected(&'static str),
+    /// A number does not fit in 32 bits.
+    #[error("number does not fit in u32")]
+    NumberOverflow,
+    /// Well-formed but not allowed, e.g. message number 0.
+    #[error("invalid: {0}")]
+    Invalid(&'static str),
+}
+
+/// A line did not match the grammar.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{kind} at byte {offset}")]
+pub struct ParseError {
+    /// Where in the line.
+    pub offset: usize,
+    /// What.
+    pub kind: ParseErrorKind,
+}
+
+impl ParseError {
+    pub(crate) fn expected(offset: usize, what: &'static str) -> ParseError {
+        ParseError { offset, kind: ParseErrorKind::Expected(what) }
+    }
+}
+
+/// A value was refused by a validating constructor.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValidationError {
+    /// A byte the type does not allow.
+    #[error("byte {byte:#04x} at offset {offset} is not allowed here")]
+    InvalidByte {
+        /// The byte.
+        byte: u8,
+        /// Its position.
+        offset: usize,
+    },
+}
