@@ -83,3 +83,23 @@ BODYSTRUCTURE ((\"text\" \"plain\" (\"charset\" \"utf-8\") NIL NIL \"quoted-prin
     out.extend_from_slice(b"A1 OK FETCH completed\r\n");
     out
 }
+
+/// A message of about `target` bytes: 76-character lines, every 40th one
+/// starting with a dot (so it is stuffed on the wire), CRLF endings.
+pub fn large_message(target: usize, seed: u64) -> Vec<u8> {
+    let mut rng = Rng::new(seed);
+    let mut out = Vec::with_capacity(target + 128);
+    out.extend_from_slice(b"From: bench@example.org\r\nSubject: large\r\n\r\n");
+    let mut line = 0u64;
+    while out.len() < target {
+        if line % 40 == 0 {
+            out.push(b'.');
+        }
+        for _ in 0..76 {
+            out.push(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[rng.below(64) as usize]);
+        }
+        out.extend_from_slice(b"\r\n");
+        line += 1;
+    }
+    out
+}

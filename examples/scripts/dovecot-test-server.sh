@@ -120,7 +120,10 @@ for _ in $(seq 50); do
         # Sample mail, delivered once per fresh directory.
         if [ ! -d "$dir/home/alice/Maildir" ]; then
             for msg in "$here"/../sessions/mail/*.eml; do
-                /usr/lib/dovecot/dovecot-lda -c "$dir/dovecot.conf" -d alice -f sender@example.org < "$msg"
+                # alice is for IMAP sessions, bob for POP3 sessions.
+                for user in alice bob; do
+                    /usr/lib/dovecot/dovecot-lda -c "$dir/dovecot.conf" -d "$user" -f sender@example.org < "$msg"
+                done
             done
         fi
         echo "dovecot listening on 127.0.0.1:$imap_port (imap) and :$pop3_port (pop3), dir $dir"

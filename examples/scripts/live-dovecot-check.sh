@@ -16,6 +16,7 @@ server=$(mktemp -d /tmp/mailproto-dovecot.XXXXXX)
 trap '"$here/dovecot-test-server.sh" stop "$server"; rm -rf "$server"' EXIT
 "$here/dovecot-test-server.sh" start "$server" 24143 24110
 python3 "$here/record-imap-session.py" 127.0.0.1 24143 "$work/live-imap"
+python3 "$here/record-pop3-session.py" 127.0.0.1 24110 "$work/live-pop3"
 cd "$root"
 cargo build -q -p mail-examples --bin mail-inspect
 for dir in server client; do
@@ -29,4 +30,21 @@ for dir in server client; do
     cmp "$work/inspect-$dir-1.jsonl" "$work/inspect-$dir-65536.jsonl"
     cmp "$work/inspect-$dir-7.jsonl" "$work/inspect-$dir-65536.jsonl"
     echo "live $dir stream: $(tail -1 "$work/inspect-$dir-65536.jsonl")"
+done
+# POP3: the "auth" session sends four bad commands on purpose.
+for session in auth:4 user:0; do
+    name=${session%%:*}
+    expected=${session##*:}
+    for chunk in 1 5 65536; do
+        ./target/debug/mail-inspect pop3 --roundtrip --chunk $chunk \
+            --client "$work/live-pop3-$name.c2s" --server "$work/live-pop3-$name.s2c" > "$work/pop3-$name-$chunk.jsonl" || true
+    done
+    cmp "$work/pop3-$name-1.jsonl" "$work/pop3-$name-65536.jsonl"
+    cmp "$work/pop3-$name-5.jsonl" "$work/pop3-$name-65536.jsonl"
+    last=$(tail -1 "$work/pop3-$name-65536.jsonl")
+    echo "live pop3 $name session: $last"
+    case "$last" in
+        *" messages, $expected errors") ;;
+        *) grep '"error"' "$work/pop3-$name-65536.jsonl" | head -5 >&2; exit 1 ;;
+    esac
 done

@@ -2,6 +2,7 @@
 //! code they share.
 //!
 //! - `mail-inspect`: a protocol dissector for recorded sessions
-//!   (see [`inspect`]).
+//!   (see [`inspect`] for IMAP and [`pop3_replay`] for POP3).
 
 pub mod inspect;
+pub mod pop3_replay;

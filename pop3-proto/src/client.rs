@@ -45,7 +45,7 @@ pub struct ClientConfig {
 
 /// What the client learnt from the server.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum ClientEvent {
     /// `+OK` greeting; the APOP timestamp when the server offers APOP.
     Greeting {
@@ -136,10 +136,12 @@ pub enum ClientEvent {
     Violation(ClientError),
 }
 
+/// Serializes content as text when it is UTF-8 (readable JSON), else as
+/// bytes.
 #[cfg(feature = "serde")]
-mod bytes_as_text {
+pub(crate) mod bytes_as_text {
     use bytes::Bytes;
-    use serde::{Deserialize, Deserializer, Serializer};
+    use serde::Serializer;
 
     pub fn serialize<S: Serializer>(b: &Bytes, s: S) -> Result<S::Ok, S::Error> {
         match std::str::from_utf8(b) {
@@ -148,14 +150,23 @@ mod bytes_as_text {
         }
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Bytes, D::Error> {
-        Ok(Bytes::from(String::deserialize(d)?))
+    /// The same for an optional value.
+    pub mod option {
+        use bytes::Bytes;
+        use serde::Serializer;
+
+        pub fn serialize<S: Serializer>(b: &Option<Bytes>, s: S) -> Result<S::Ok, S::Error> {
+            match b {
+                Some(b) => super::serialize(b, s),
+                None => s.serialize_none(),
+            }
+        }
     }
 }
 
 /// Errors of the client machine.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum ClientError {
     /// The command is not valid in this state.
     #[error("{command} is not valid in state {state:?}")]
@@ -318,7 +329,10 @@ impl Client {
             return Err(ClientError::TooManyPending { limit: self.config.limits.max_pending_commands });
         }
         if !command_allowed(&command, self.expected_state()) {
-            return Err(ClientError::NotAllowed { command: command.keyword().to_string(), state: self.expected_state() });
+            return Err(ClientError::NotAllowed {
+                command: command.keyword().to_string(),
+                state: self.expected_state(),
+            });
         }
         self.unsent.push_back(command);
         self.flush_unsent();
@@ -334,9 +348,10 @@ impl Client {
         };
         for c in self.in_flight.iter().chain(&self.unsent) {
             state = match (state, c) {
-                (ClientState::Authorization, Command::Pass(_) | Command::Apop { .. } | Command::Auth { mechanism: Some(_), .. }) => {
-                    ClientState::Transaction
-                }
+                (
+                    ClientState::Authorization,
+                    Command::Pass(_) | Command::Apop { .. } | Command::Auth { mechanism: Some(_), .. },
+                ) => ClientState::Transaction,
                 (_, Command::Quit) => ClientState::Closed,
                 (s, _) => s,
             };
@@ -373,8 +388,11 @@ impl Client {
         self.flush_unsent();
     }
 
-    /// Bytes to write to the server, if any.
+    /// Bytes to write to the server, if any. (Received input is processed
+    /// first, so that replies can release queued commands.)
     pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+        self.process(usize::MAX);
+        self.flush_unsent();
         if self.out.is_empty() {
             None
         } else {
@@ -384,17 +402,25 @@ impl Client {
 
     /// Appends the bytes to write to `out`.
     pub fn write_to(&mut self, out: &mut BytesMut) {
+        self.process(usize::MAX);
+        self.flush_unsent();
         out.extend_from_slice(&self.out);
         self.out.clear();
     }
 
-    /// The next event.
+    /// The next event. Input is processed lazily, one reply at a time,
+    /// so commands registered between calls (see [`Client::assume_sent`])
+    /// are matched with the replies that follow them.
     pub fn poll_event(&mut self) -> Option<ClientEvent> {
-        self.events.pop_front().map(|(_, e)| e)
+        self.poll_event_at().map(|(_, e)| e)
     }
 
     /// The next event with the stream offset of the bytes it came from.
     pub fn poll_event_at(&mut self) -> Option<(u64, ClientEvent)> {
+        if self.events.is_empty() {
+            self.process(1);
+            self.flush_unsent();
+        }
         self.events.pop_front()
     }
 
@@ -442,12 +468,13 @@ impl Client {
             return;
         }
         self.recv.extend_from_slice(data);
-        self.process();
-        self.flush_unsent();
     }
 
-    fn process(&mut self) {
-        loop {
+    /// Processes received input until `events_wanted` new events exist or
+    /// the input is used up.
+    fn process(&mut self, events_wanted: usize) {
+        let target = self.events.len().saturating_add(events_wanted);
+        while self.events.len() < target {
             if self.awaiting_tls {
                 if !self.recv.is_empty() {
                     let bytes = self.recv.len();
@@ -566,7 +593,10 @@ impl Client {
                 let body = match command {
                     Command::Retr(_) | Command::Top { .. } => {
                         if !self.config.collect_messages {
-                            self.emit(offset, ClientEvent::MessageStart { command: command.clone(), line: line.clone() });
+                            self.emit(
+                                offset,
+                                ClientEvent::MessageStart { command: command.clone(), line: line.clone() },
+                            );
                         }
                         let collected = self.config.collect_messages.then(BytesMut::new);
                         Body::Message { command, line, collected, size: 0 }
@@ -587,13 +617,10 @@ impl Client {
     }
 
     fn apply_success(&mut self, command: &Command) {
-        match command {
-            Command::Pass(_) | Command::Apop { .. } | Command::Auth { mechanism: Some(_), .. } => {
-                if self.state == ClientState::Authorization {
-                    self.state = ClientState::Transaction;
-                }
-            }
-            _ => {}
+        let login =
+            matches!(command, Command::Pass(_) | Command::Apop { .. } | Command::Auth { mechanism: Some(_), .. });
+        if login && self.state == ClientState::Authorization {
+            self.state = ClientState::Transaction;
         }
     }
 
@@ -612,16 +639,22 @@ impl Client {
             Some(BodyPiece::Data(chunk)) => {
                 let (over, limit) = match &mut body {
                     Body::Collect { data, .. } => {
-                        data.extend_from_slice(&chunk);
-                        (data.len() as u64 > limits.max_listing_size, limits.max_listing_size)
+                        let over = (data.len() + chunk.len()) as u64 > limits.max_listing_size;
+                        if !over {
+                            data.extend_from_slice(&chunk);
+                        }
+                        (over, limits.max_listing_size)
                     }
                     Body::Message { collected, size, .. } => {
                         *size += chunk.len() as u64;
-                        match collected {
-                            Some(c) => c.extend_from_slice(&chunk),
-                            None => self.events.push_back((offset, ClientEvent::MessageData(chunk))),
+                        let over = *size > limits.max_message_size;
+                        if !over {
+                            match collected {
+                                Some(c) => c.extend_from_slice(&chunk),
+                                None => self.events.push_back((offset, ClientEvent::MessageData(chunk))),
+                            }
                         }
-                        (*size > limits.max_message_size, limits.max_message_size)
+                        (over, limits.max_message_size)
                     }
                 };
                 if over {
@@ -670,7 +703,13 @@ impl Client {
         }
     }
 
-    fn listing_event(&mut self, offset: u64, command: Command, line: StatusLine, lines: &[(usize, &[u8])]) -> ClientEvent {
+    fn listing_event(
+        &mut self,
+        offset: u64,
+        command: Command,
+        line: StatusLine,
+        lines: &[(usize, &[u8])],
+    ) -> ClientEvent {
         match command {
             Command::List(None) => {
                 ClientEvent::ScanListings { line, entries: self.parse_lines(offset, lines, ScanListing::parse_text) }
@@ -728,7 +767,17 @@ pub(crate) fn command_allowed(command: &Command, state: ClientState) -> bool {
         ),
         ClientState::Transaction => matches!(
             command,
-            Stat | List(_) | Retr(_) | Dele(_) | Noop | Rset | Quit | Top { .. } | Uidl(_) | Capa | Lang(_) | Other { .. }
+            Stat | List(_)
+                | Retr(_)
+                | Dele(_)
+                | Noop
+                | Rset
+                | Quit
+                | Top { .. }
+                | Uidl(_)
+                | Capa
+                | Lang(_)
+                | Other { .. }
         ),
         ClientState::Update | ClientState::Closed => false,
     }

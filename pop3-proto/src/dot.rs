@@ -142,11 +142,15 @@ impl DotEncoder {
         self.empty = false;
         let mut rest = data;
         if self.pending_cr {
+            // The CR that ended the last chunk: a line ending if LF
+            // follows, content otherwise.
             self.pending_cr = false;
-            out.extend_from_slice(b"\r\n");
-            self.at_line_start = true;
             if rest[0] == b'\n' {
+                out.extend_from_slice(b"\r\n");
+                self.at_line_start = true;
                 rest = &rest[1..];
+            } else {
+                out.extend_from_slice(b"\r");
             }
         }
         while !rest.is_empty() {

@@ -33,14 +33,12 @@ impl Command {
                 arg(&mut out, message.to_string().as_bytes());
                 arg(&mut out, lines.to_string().as_bytes());
             }
-            Command::Auth { mechanism, initial_response } => {
-                if let Some(m) = mechanism {
-                    arg(&mut out, m.as_bytes());
-                    match initial_response {
-                        Some(ir) if ir.is_empty() => arg(&mut out, b"="),
-                        Some(ir) => arg(&mut out, crate::base64::encode(ir).as_bytes()),
-                        None => {}
-                    }
+            Command::Auth { mechanism: Some(m), initial_response } => {
+                arg(&mut out, m.as_bytes());
+                match initial_response {
+                    Some(ir) if ir.is_empty() => arg(&mut out, b"="),
+                    Some(ir) => arg(&mut out, crate::base64::encode(ir).as_bytes()),
+                    None => {}
                 }
             }
             Command::Lang(Some(tag)) => arg(&mut out, tag.as_bytes()),

@@ -2,6 +2,7 @@
 
 /// What went wrong in a line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum ParseErrorKind {
     /// Something else was required here.
     #[error("expected {0}")]
@@ -16,6 +17,7 @@ pub enum ParseErrorKind {
 
 /// A line did not match the grammar.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[error("{kind} at byte {offset}")]
 pub struct ParseError {
     /// Where in the line.

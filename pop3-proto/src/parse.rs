@@ -98,7 +98,10 @@ impl Command {
                 return Err(ParseError::expected(body.len(), "an argument"));
             }
             if args.len() > n {
-                return Err(ParseError { offset: args[n].0 - 1, kind: ParseErrorKind::Invalid("noise after the arguments") });
+                return Err(ParseError {
+                    offset: args[n].0 - 1,
+                    kind: ParseErrorKind::Invalid("noise after the arguments"),
+                });
             }
             Ok(())
         };
@@ -106,7 +109,9 @@ impl Command {
             match args {
                 [] => Ok(None),
                 [(o, t)] => message_number(t, *o).map(Some),
-                [_, (o, _), ..] => Err(ParseError { offset: o - 1, kind: ParseErrorKind::Invalid("noise after the message number") }),
+                [_, (o, _), ..] => {
+                    Err(ParseError { offset: o - 1, kind: ParseErrorKind::Invalid("noise after the message number") })
+                }
             }
         };
         match upper.as_slice() {
@@ -148,7 +153,10 @@ impl Command {
             }
             b"AUTH" => {
                 if args.len() > 2 {
-                    return Err(ParseError { offset: args[2].0 - 1, kind: ParseErrorKind::Invalid("noise after the initial response") });
+                    return Err(ParseError {
+                        offset: args[2].0 - 1,
+                        kind: ParseErrorKind::Invalid("noise after the initial response"),
+                    });
                 }
                 let mechanism = args.first().map(|(_, m)| arg(m));
                 if mechanism.as_ref().is_some_and(|m| m.is_empty()) {
@@ -157,7 +165,9 @@ impl Command {
                 let initial_response = match args.get(1) {
                     None => None,
                     Some((_, b"=")) => Some(Bytes::new()),
-                    Some((o, ir)) => Some(crate::base64::decode(ir).map(Bytes::from).ok_or(ParseError::expected(*o, "base64"))?),
+                    Some((o, ir)) => {
+                        Some(crate::base64::decode(ir).map(Bytes::from).ok_or(ParseError::expected(*o, "base64"))?)
+                    }
                 };
                 Ok(Command::Auth { mechanism, initial_response })
             }
@@ -165,7 +175,9 @@ impl Command {
                 [] => Ok(Command::Lang(None)),
                 [(_, t)] if !t.is_empty() => Ok(Command::Lang(Some(arg(t)))),
                 [(o, _)] => Err(ParseError::expected(*o, "a language tag")),
-                [_, (o, _), ..] => Err(ParseError { offset: o - 1, kind: ParseErrorKind::Invalid("noise after the language tag") }),
+                [_, (o, _), ..] => {
+                    Err(ParseError { offset: o - 1, kind: ParseErrorKind::Invalid("noise after the language tag") })
+                }
             },
             _ => Ok(Command::Other { keyword: arg(&upper), arguments: rest.map(arg) }),
         }
@@ -236,16 +248,16 @@ impl ScanListing {
         let (o, msg) = w.next().ok_or(ParseError::expected(0, "a message number"))?;
         let message = message_number(msg, o)?;
         let (o, size) = w.next().ok_or(ParseError::expected(text.len(), "a size in octets"))?;
-        let octets = size
-            .iter()
-            .try_fold(0u64, |n, &b| {
-                if b.is_ascii_digit() {
-                    n.checked_mul(10)?.checked_add((b - b'0') as u64)
-                } else {
-                    None
-                }
-            })
-            .ok_or(ParseError::expected(o, "a size in octets"))?;
+        let octets =
+            size.iter()
+                .try_fold(0u64, |n, &b| {
+                    if b.is_ascii_digit() {
+                        n.checked_mul(10)?.checked_add((b - b'0') as u64)
+                    } else {
+                        None
+                    }
+                })
+                .ok_or(ParseError::expected(o, "a size in octets"))?;
         Ok(ScanListing { message, octets })
     }
 }
@@ -325,7 +337,10 @@ impl Capability {
             }
             _ => None,
         };
-        Ok(known.unwrap_or_else(|| Capability::Other { tag: arg(tag), parameters: params.iter().map(|p| arg(p.1)).collect() }))
+        Ok(known.unwrap_or_else(|| Capability::Other {
+            tag: arg(tag),
+            parameters: params.iter().map(|p| arg(p.1)).collect(),
+        }))
     }
 }
 
@@ -373,14 +388,23 @@ mod tests {
             ),
             (
                 b"AUTH EXTERNAL =\r\n",
-                Command::Auth { mechanism: Some(Arg::try_from("EXTERNAL").unwrap()), initial_response: Some(Bytes::new()) },
+                Command::Auth {
+                    mechanism: Some(Arg::try_from("EXTERNAL").unwrap()),
+                    initial_response: Some(Bytes::new()),
+                },
             ),
             (b"AUTH\r\n", Command::Auth { mechanism: None, initial_response: None }),
             (b"UTF8\r\n", Command::Utf8),
             (b"LANG\r\n", Command::Lang(None)),
             (b"LANG es\r\n", Command::Lang(Some(Arg::try_from("es").unwrap()))),
             (b"stat\n", Command::Stat),
-            (b"XTND XMIT\r\n", Command::Other { keyword: Arg::try_from("XTND").unwrap(), arguments: Some(Arg::try_from("XMIT").unwrap()) }),
+            (
+                b"XTND XMIT\r\n",
+                Command::Other {
+                    keyword: Arg::try_from("XTND").unwrap(),
+                    arguments: Some(Arg::try_from("XMIT").unwrap()),
+                },
+            ),
         ];
         for (line, cmd) in cases {
             assert_eq!(Command::parse(line).as_ref(), Ok(&cmd), "{:?}", String::from_utf8_lossy(line));
@@ -408,7 +432,10 @@ mod tests {
     #[test]
     fn status_lines_and_codes() {
         let l = StatusLine::parse(b"-ERR [SYS/TEMP/DISK] full\r\n").unwrap();
-        assert_eq!(l.code, Some(ResponseCode { kind: CodeKind::SysTemp, sublevels: vec![Arg::try_from("DISK").unwrap()] }));
+        assert_eq!(
+            l.code,
+            Some(ResponseCode { kind: CodeKind::SysTemp, sublevels: vec![Arg::try_from("DISK").unwrap()] })
+        );
         assert_eq!(l.to_bytes(), b"-ERR [SYS/TEMP/DISK] full\r\n");
         for (code, kind) in [
             ("IN-USE", CodeKind::InUse),
@@ -436,11 +463,17 @@ mod tests {
     #[test]
     fn listings_tolerate_extra_spaces_and_trailing_text() {
         assert_eq!(ScanListing::parse_text(b"1  120 extra").unwrap(), ScanListing { message: n(1), octets: 120 });
-        assert_eq!(UniqueIdListing::parse_text(b" 2 QhdPYR:00WBw1Ph7x7 ").unwrap().uid.as_str(), Some("QhdPYR:00WBw1Ph7x7"));
+        assert_eq!(
+            UniqueIdListing::parse_text(b" 2 QhdPYR:00WBw1Ph7x7 ").unwrap().uid.as_str(),
+            Some("QhdPYR:00WBw1Ph7x7")
+        );
         assert!(ScanListing::parse_text(b"0 120").is_err());
         assert!(ScanListing::parse_text(b"1").is_err());
         assert!(UniqueIdListing::parse_text(&[b"1 ".as_slice(), &[b'u'; 71]].concat()).is_err());
-        assert_eq!(Language::parse_text(b"en-boont English Boontling dialect").unwrap().description.as_str(), Some("English Boontling dialect"));
+        assert_eq!(
+            Language::parse_text(b"en-boont English Boontling dialect").unwrap().description.as_str(),
+            Some("English Boontling dialect")
+        );
     }
 
     #[test]
@@ -448,7 +481,10 @@ mod tests {
         let cases: Vec<(&[u8], Capability)> = vec![
             (b"TOP", Capability::Top),
             (b"USER", Capability::User),
-            (b"SASL PLAIN LOGIN", Capability::Sasl(vec![Arg::try_from("PLAIN").unwrap(), Arg::try_from("LOGIN").unwrap()])),
+            (
+                b"SASL PLAIN LOGIN",
+                Capability::Sasl(vec![Arg::try_from("PLAIN").unwrap(), Arg::try_from("LOGIN").unwrap()]),
+            ),
             (b"RESP-CODES", Capability::RespCodes),
             (b"LOGIN-DELAY 900", Capability::LoginDelay { seconds: 900, per_user: false }),
             (b"LOGIN-DELAY 0 USER", Capability::LoginDelay { seconds: 0, per_user: true }),
@@ -456,13 +492,28 @@ mod tests {
             (b"EXPIRE NEVER", Capability::Expire { days: None, per_user: false }),
             (b"EXPIRE 60 USER", Capability::Expire { days: Some(60), per_user: true }),
             (b"UIDL", Capability::Uidl),
-            (b"IMPLEMENTATION Shlemazle-Plotz-v302", Capability::Implementation(Arg::try_from("Shlemazle-Plotz-v302").unwrap())),
+            (
+                b"IMPLEMENTATION Shlemazle-Plotz-v302",
+                Capability::Implementation(Arg::try_from("Shlemazle-Plotz-v302").unwrap()),
+            ),
             (b"STLS", Capability::Stls),
             (b"UTF8", Capability::Utf8 { user: false }),
             (b"UTF8 USER", Capability::Utf8 { user: true }),
             (b"LANG", Capability::Lang),
-            (b"X-FOO a b", Capability::Other { tag: Arg::try_from("X-FOO").unwrap(), parameters: vec![Arg::try_from("a").unwrap(), Arg::try_from("b").unwrap()] }),
-            (b"EXPIRE soon", Capability::Other { tag: Arg::try_from("EXPIRE").unwrap(), parameters: vec![Arg::try_from("soon").unwrap()] }),
+            (
+                b"X-FOO a b",
+                Capability::Other {
+                    tag: Arg::try_from("X-FOO").unwrap(),
+                    parameters: vec![Arg::try_from("a").unwrap(), Arg::try_from("b").unwrap()],
+                },
+            ),
+            (
+                b"EXPIRE soon",
+                Capability::Other {
+                    tag: Arg::try_from("EXPIRE").unwrap(),
+                    parameters: vec![Arg::try_from("soon").unwrap()],
+                },
+            ),
         ];
         for (line, cap) in cases {
             assert_eq!(Capability::parse_text(line).as_ref(), Ok(&cap), "{:?}", String::from_utf8_lossy(line));

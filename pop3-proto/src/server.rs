@@ -59,6 +59,7 @@ impl Default for ServerConfig {
 
 /// What the client asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum ServerEvent {
     /// A command valid in the current state. Answer it with exactly one
     /// reply method (in order, if several are waiting). USER, PASS, APOP
@@ -67,7 +68,7 @@ pub enum ServerEvent {
     /// QUIT in TRANSACTION means UPDATE: apply the deletions, then reply.
     Command(Command),
     /// A SASL response line (base64-decoded) during AUTH.
-    SaslResponse(Bytes),
+    SaslResponse(#[cfg_attr(feature = "serde", serde(with = "crate::client::bytes_as_text"))] Bytes),
     /// The client cancelled AUTH with `*` (the machine already replied).
     SaslCancelled,
     /// The client sent something invalid, or a command not valid now;
@@ -232,9 +233,7 @@ impl Server {
             && self.state != ClientState::Closed
             && self.waiting() < self.config.limits.max_pending_commands
             && self.sasl != Sasl::AwaitingApplication
-            // Nothing after STLS is read before the application decides:
-            // on acceptance it is plaintext that must not be processed.
-            && !self.slots.iter().any(|s| matches!(s, Slot::Waiting(Command::Stls)))
+            && (self.sasl == Sasl::AwaitingClient || !self.awaiting_outcome())
         {
             let Some((offset, line)) = self.next_line() else { return };
             if self.sasl == Sasl::AwaitingClient {
@@ -246,6 +245,26 @@ impl Server {
                 Err(error) => self.reject(offset, None, &error_text(&error)),
             }
         }
+    }
+
+    /// Whether a command whose outcome decides how later commands are
+    /// judged is still unanswered: USER (may PASS follow?), the logins
+    /// (which state?), STLS (plaintext after it must not be read) and
+    /// QUIT. Pipelined input after it waits in the buffer.
+    fn awaiting_outcome(&self) -> bool {
+        self.slots.iter().any(|s| {
+            matches!(
+                s,
+                Slot::Waiting(
+                    Command::User(_)
+                        | Command::Pass(_)
+                        | Command::Apop { .. }
+                        | Command::Auth { .. }
+                        | Command::Stls
+                        | Command::Quit
+                )
+            )
+        })
     }
 
     fn next_line(&mut self) -> Option<(u64, Bytes)> {
@@ -351,7 +370,10 @@ impl Server {
             }
             None => {
                 self.sasl = Sasl::Idle;
-                self.events.push_back((offset, ServerEvent::Rejected { offset, command: None, reason: "invalid base64".into() }));
+                self.events.push_back((
+                    offset,
+                    ServerEvent::Rejected { offset, command: None, reason: "invalid base64".into() },
+                ));
                 self.complete(StatusLine::err("Invalid base64 in SASL response").to_bytes());
             }
         }
@@ -363,7 +385,8 @@ impl Server {
             .capabilities
             .iter()
             .filter(|c| {
-                self.state == ClientState::Authorization || !matches!(c, Capability::User | Capability::Sasl(_) | Capability::Stls)
+                self.state == ClientState::Authorization
+                    || !matches!(c, Capability::User | Capability::Sasl(_) | Capability::Stls)
             })
             .filter(|c| **c != Capability::Stls)
             .cloned()

@@ -82,7 +82,7 @@ pub type MessageNumber = NonZeroU32;
 
 /// A POP3 command.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum Command {
     /// `USER name`
     User(Arg),
@@ -129,6 +129,7 @@ pub enum Command {
         /// SASL mechanism, e.g. `PLAIN`; `None` for the listing form.
         mechanism: Option<Arg>,
         /// Initial response, base64-decoded.
+        #[cfg_attr(feature = "serde", serde(with = "crate::client::bytes_as_text::option"))]
         initial_response: Option<Bytes>,
     },
     /// `UTF8` (RFC 6856)

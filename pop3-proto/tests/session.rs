@@ -14,7 +14,10 @@ struct Maildrop {
 impl Maildrop {
     fn new() -> Maildrop {
         let messages = vec![
-            (b"From: a@example.org\r\nSubject: one\r\n\r\nHello\r\n.leading dot\r\nbye\r\n".to_vec(), "uid-one".to_string()),
+            (
+                b"From: a@example.org\r\nSubject: one\r\n\r\nHello\r\n.leading dot\r\nbye\r\n".to_vec(),
+                "uid-one".to_string(),
+            ),
             (b"Subject: two\n\nbare LF body\n..two dots\n".to_vec(), "uid-two".to_string()),
             (Vec::new(), "uid-empty".to_string()),
         ];
@@ -65,14 +68,20 @@ impl Maildrop {
             Command::List(None) => {
                 let entries: Vec<ScanListing> = (0..self.messages.len())
                     .filter(|&i| !self.deleted[i])
-                    .map(|i| ScanListing { message: (i as u32 + 1).try_into().unwrap(), octets: self.messages[i].0.len() as u64 })
+                    .map(|i| ScanListing {
+                        message: (i as u32 + 1).try_into().unwrap(),
+                        octets: self.messages[i].0.len() as u64,
+                    })
                     .collect();
                 server.reply_scan_listing(StatusLine::ok("scan listing follows"), &entries).unwrap();
             }
             Command::Uidl(None) => {
                 let entries: Vec<UniqueIdListing> = (0..self.messages.len())
                     .filter(|&i| !self.deleted[i])
-                    .map(|i| UniqueIdListing { message: (i as u32 + 1).try_into().unwrap(), uid: Arg::try_from(self.messages[i].1.as_str()).unwrap() })
+                    .map(|i| UniqueIdListing {
+                        message: (i as u32 + 1).try_into().unwrap(),
+                        uid: Arg::try_from(self.messages[i].1.as_str()).unwrap(),
+                    })
                     .collect();
                 server.reply_unique_ids(StatusLine::ok(""), &entries).unwrap();
             }
@@ -221,13 +230,19 @@ fn full_session_capa_auth_stat_list_uidl_top_retr_dele_rset_quit() {
     let (events, app) = full_session(usize::MAX, false);
     assert!(events.iter().all(|e| !matches!(e, ClientEvent::Violation(_))), "{events:#?}");
     assert!(matches!(&events[0], ClientEvent::Greeting { apop_timestamp: Some(t), .. } if t == "<1.2@test>"));
-    assert!(matches!(&events[1], ClientEvent::Capabilities { capabilities, .. } if capabilities.contains(&Capability::Pipelining)));
+    assert!(
+        matches!(&events[1], ClientEvent::Capabilities { capabilities, .. } if capabilities.contains(&Capability::Pipelining))
+    );
     assert!(matches!(&events[2], ClientEvent::SaslChallenge(_)));
     assert!(matches!(&events[3], ClientEvent::Reply { command: Command::Auth { .. }, line } if line.is_ok()));
     let total: usize = app.messages.iter().map(|m| m.0.len()).sum();
     let stat = format!("3 {total}");
-    assert!(matches!(&events[4], ClientEvent::Reply { command: Command::Stat, line } if line.text.as_str() == Some(stat.as_str())));
-    assert!(matches!(&events[5], ClientEvent::ScanListings { entries, .. } if entries.len() == 3 && entries[2].octets == 0));
+    assert!(
+        matches!(&events[4], ClientEvent::Reply { command: Command::Stat, line } if line.text.as_str() == Some(stat.as_str()))
+    );
+    assert!(
+        matches!(&events[5], ClientEvent::ScanListings { entries, .. } if entries.len() == 3 && entries[2].octets == 0)
+    );
     assert!(matches!(&events[6], ClientEvent::UniqueIds { entries, .. } if entries[1].uid.as_str() == Some("uid-two")));
     let bodies = message_bodies(&events);
     assert_eq!(bodies[0], b"From: a@example.org\r\nSubject: one\r\n\r\nHello\r\n");
@@ -241,7 +256,18 @@ fn full_session_capa_auth_stat_list_uidl_top_retr_dele_rset_quit() {
             _ => None,
         })
         .collect();
-    assert_eq!(replies, vec![("AUTH", true), ("STAT", true), ("DELE", true), ("RETR", false), ("RSET", true), ("DELE", true), ("QUIT", true)]);
+    assert_eq!(
+        replies,
+        vec![
+            ("AUTH", true),
+            ("STAT", true),
+            ("DELE", true),
+            ("RETR", false),
+            ("RSET", true),
+            ("DELE", true),
+            ("QUIT", true)
+        ]
+    );
     assert_eq!(app.committed, Some(vec![1]), "only message 2 stays deleted after RSET");
 }
 
@@ -251,7 +277,9 @@ fn full_session_gives_the_same_events_in_any_chunking_and_collected() {
     for chunk in [1, 2, 5, 64] {
         let (events, _) = full_session(chunk, false);
         assert_eq!(message_bodies(&events), message_bodies(&whole), "chunk {chunk}");
-        let strip = |v: &[ClientEvent]| -> Vec<ClientEvent> { v.iter().filter(|e| !matches!(e, ClientEvent::MessageData(_))).cloned().collect() };
+        let strip = |v: &[ClientEvent]| -> Vec<ClientEvent> {
+            v.iter().filter(|e| !matches!(e, ClientEvent::MessageData(_))).cloned().collect()
+        };
         assert_eq!(strip(&events), strip(&whole), "chunk {chunk}");
     }
     let (collected, _) = full_session(3, true);
@@ -261,23 +289,32 @@ fn full_session_gives_the_same_events_in_any_chunking_and_collected() {
 
 #[test]
 fn user_pass_and_apop_logins() {
-    let mut server = Server::new(ServerConfig { apop_timestamp: Some("<1896.697170952@dbc.mtview.ca.us>".into()), ..ServerConfig::default() });
+    let mut server = Server::new(ServerConfig {
+        apop_timestamp: Some("<1896.697170952@dbc.mtview.ca.us>".into()),
+        ..ServerConfig::default()
+    });
     let mut client = Client::new(ClientConfig::default());
     let mut app = Maildrop::new();
     pump(&mut client, &mut server, &mut app, usize::MAX);
     // PASS before USER is refused by the machine itself.
     client.send(Command::Pass(Arg::try_from("secret").unwrap())).unwrap();
     let ev = pump(&mut client, &mut server, &mut app, usize::MAX);
-    assert!(matches!(&ev[0], ClientEvent::Reply { line, .. } if !line.is_ok() && line.text.as_str() == Some("Give USER first")));
+    assert!(
+        matches!(&ev[0], ClientEvent::Reply { line, .. } if !line.is_ok() && line.text.as_str() == Some("Give USER first"))
+    );
     client.send(Command::User(Arg::try_from("alice").unwrap())).unwrap();
     client.send(Command::Pass(Arg::try_from("wrong").unwrap())).unwrap();
     let ev = pump(&mut client, &mut server, &mut app, usize::MAX);
-    assert!(matches!(&ev[1], ClientEvent::Reply { line, .. } if line.code.as_ref().map(|c| &c.kind) == Some(&CodeKind::Auth)));
+    assert!(
+        matches!(&ev[1], ClientEvent::Reply { line, .. } if line.code.as_ref().map(|c| &c.kind) == Some(&CodeKind::Auth))
+    );
     assert_eq!(client.state(), ClientState::Authorization);
     // STAT is refused by the client before it reaches the wire.
     assert!(matches!(client.send(Command::Stat), Err(ClientError::NotAllowed { .. })));
     let digest = apop_digest("<1896.697170952@dbc.mtview.ca.us>", b"tanstaaf");
-    client.send(Command::Apop { name: Arg::try_from("mrose").unwrap(), digest: Arg::try_from(digest.as_str()).unwrap() }).unwrap();
+    client
+        .send(Command::Apop { name: Arg::try_from("mrose").unwrap(), digest: Arg::try_from(digest.as_str()).unwrap() })
+        .unwrap();
     let ev = pump(&mut client, &mut server, &mut app, usize::MAX);
     // The toy maildrop has no APOP secret: a refusal, but it reached the app.
     assert!(matches!(&ev[0], ClientEvent::Reply { command: Command::Apop { .. }, .. }));
@@ -294,7 +331,16 @@ fn server_answers_bad_commands_with_err_and_carries_on() {
             rejected.push(reason);
         }
     }
-    assert_eq!(rejected, vec!["RETR is not valid in this state", "Unknown command: BOGUS", "Syntax error: expected a user name", "Invalid message number 0", "Noise after message number"]);
+    assert_eq!(
+        rejected,
+        vec![
+            "RETR is not valid in this state",
+            "Unknown command: BOGUS",
+            "Syntax error: expected a user name",
+            "Invalid message number 0",
+            "Noise after message number"
+        ]
+    );
     let out = String::from_utf8(server.poll_transmit().unwrap()).unwrap();
     assert_eq!(out.matches("-ERR").count(), 5);
     // Over-long command lines (255 by default) are refused and skipped.
@@ -308,7 +354,10 @@ fn server_answers_bad_commands_with_err_and_carries_on() {
             server.receive(piece);
         }
         let events: Vec<ServerEvent> = std::iter::from_fn(|| server.poll_event()).collect();
-        assert!(matches!(&events[0], ServerEvent::Rejected { reason, .. } if reason == "Command line too long"), "{events:?}");
+        assert!(
+            matches!(&events[0], ServerEvent::Rejected { reason, .. } if reason == "Command line too long"),
+            "{events:?}"
+        );
         assert_eq!(events[1], ServerEvent::Answered(Command::Capa));
         assert_eq!(events.len(), 2);
     }
@@ -336,11 +385,21 @@ fn replies_leave_in_order_when_the_client_pipelines() {
 fn pending_command_limit_applies_back_pressure() {
     let limits = Limits { max_pending_commands: 2, ..Limits::default() };
     let mut server = Server::new(ServerConfig { limits, ..ServerConfig::default() });
-    server.receive(b"USER a\r\nUSER b\r\nUSER c\r\n");
-    let events: Vec<ServerEvent> = std::iter::from_fn(|| server.poll_event()).collect();
-    assert_eq!(events.len(), 2, "the third command waits in the buffer");
+    server.receive(b"USER a\r\nPASS b\r\nSTAT\r\nNOOP\r\nLIST 1\r\n");
+    assert!(matches!(server.poll_event(), Some(ServerEvent::Command(Command::User(_)))));
+    assert_eq!(server.poll_event(), None, "PASS waits until USER is answered");
     server.reply(StatusLine::ok("")).unwrap();
-    assert!(matches!(server.poll_event(), Some(ServerEvent::Command(Command::User(u))) if u.as_str() == Some("c")));
+    assert!(matches!(server.poll_event(), Some(ServerEvent::Command(Command::Pass(_)))));
+    assert_eq!(server.poll_event(), None, "STAT waits until the login is decided");
+    server.accept_login("in").unwrap();
+    let events: Vec<ServerEvent> = std::iter::from_fn(|| server.poll_event()).collect();
+    assert_eq!(
+        events,
+        vec![ServerEvent::Command(Command::Stat), ServerEvent::Command(Command::Noop)],
+        "LIST 1 waits in the buffer"
+    );
+    server.reply(StatusLine::ok("0 0")).unwrap();
+    assert_eq!(server.poll_event(), Some(ServerEvent::Command(Command::List(Some(std::num::NonZeroU32::MIN)))));
     let mut client = Client::new(ClientConfig { limits, ..ClientConfig::default() });
     client.send(Command::Capa).unwrap();
     client.send(Command::Capa).unwrap();
@@ -392,7 +451,10 @@ fn over_long_reply_lines_and_never_ending_replies_are_bounded() {
     }
     client.receive(b"\r\n+OK fine\r\n");
     let events: Vec<ClientEvent> = std::iter::from_fn(|| client.poll_event()).skip(1).collect();
-    assert!(matches!(events[0], ClientEvent::Violation(ClientError::LineTooLong { offset: 8, limit: 64 })), "{events:?}");
+    assert!(
+        matches!(events[0], ClientEvent::Violation(ClientError::LineTooLong { offset: 8, limit: 64 })),
+        "{events:?}"
+    );
     assert!(matches!(&events[1], ClientEvent::Reply { line, .. } if line.text.as_str() == Some("fine")));
     // A RETR that never terminates.
     let mut client = Client::new(ClientConfig { limits, ..ClientConfig::default() });
@@ -414,7 +476,9 @@ fn unsolicited_err_before_close_is_reported() {
     let mut client = Client::new(ClientConfig::default());
     client.receive(b"+OK hi\r\n-ERR [SYS/TEMP] idle too long, closing\r\n+OK what\r\n");
     let events: Vec<ClientEvent> = std::iter::from_fn(|| client.poll_event()).collect();
-    assert!(matches!(&events[1], ClientEvent::UnsolicitedError(l) if l.code.as_ref().unwrap().kind == CodeKind::SysTemp));
+    assert!(
+        matches!(&events[1], ClientEvent::UnsolicitedError(l) if l.code.as_ref().unwrap().kind == CodeKind::SysTemp)
+    );
     assert!(matches!(&events[2], ClientEvent::Violation(ClientError::Unsolicited { .. })));
 }
 
@@ -423,10 +487,11 @@ fn stls_rejects_buffered_plaintext_and_forgets_capabilities() {
     let mut client = Client::new(ClientConfig::default());
     client.receive(b"+OK hi\r\n");
     client.send(Command::Capa).unwrap();
+    assert_eq!(client.poll_transmit().unwrap(), b"CAPA\r\n");
     client.receive(b"+OK\r\nSTLS\r\nUSER\r\n.\r\n");
     client.send(Command::Stls).unwrap();
     client.send(Command::User(Arg::try_from("a").unwrap())).unwrap();
-    assert_eq!(client.poll_transmit().unwrap(), b"CAPA\r\nSTLS\r\n", "nothing is sent after STLS before TLS");
+    assert_eq!(client.poll_transmit().unwrap(), b"STLS\r\n", "nothing is sent after STLS before TLS");
     // A man in the middle appends a reply after +OK.
     client.receive(b"+OK begin TLS\r\n+OK injected\r\n");
     let events: Vec<ClientEvent> = std::iter::from_fn(|| client.poll_event()).collect();

@@ -2,23 +2,30 @@
 //!
 //! ```text
 //! mail-inspect imap --from server|client [--roundtrip] [--chunk N] FILE|-
+//! mail-inspect pop3 --client C2S_FILE --server S2C_FILE [--roundtrip] [--chunk N]
 //! ```
 //!
 //! Prints one JSON object per decoded message (`offset` and `message`, or
-//! `offset` and `error`), then a last line `N messages, M errors`. Exit
-//! status 0 when there were no errors, 1 otherwise, 2 for usage errors.
+//! `offset` and `error`; POP3 lines also say `from`), then a last line
+//! `N messages, M errors`. Exit status 0 when there were no errors, 1
+//! otherwise, 2 for usage errors. The output is the same for every
+//! `--chunk N`.
 
 use std::io::{self, BufWriter, Read, Write};
 use std::process::ExitCode;
 
-use mail_examples::inspect::{inspect_imap, Direction, InspectOptions};
+use mail_examples::inspect::{inspect_imap, Direction, InspectOptions, Summary};
+use mail_examples::pop3_replay::replay;
 
-const USAGE: &str = "usage: mail-inspect imap --from server|client [--roundtrip] [--chunk N] FILE|-";
+const USAGE: &str = "usage: mail-inspect imap --from server|client [--roundtrip] [--chunk N] FILE|-
+       mail-inspect pop3 --client C2S_FILE --server S2C_FILE [--roundtrip] [--chunk N]";
 
 fn main() -> ExitCode {
     match run() {
         Ok(0) => ExitCode::SUCCESS,
         Ok(_) => ExitCode::from(1),
+        // The reader went away (`| head`): stop quietly.
+        Err(msg) if msg.contains("Broken pipe") => ExitCode::from(1),
         Err(msg) => {
             eprintln!("mail-inspect: {msg}\n{USAGE}");
             ExitCode::from(2)
@@ -26,44 +33,76 @@ fn main() -> ExitCode {
     }
 }
 
-fn run() -> Result<u64, String> {
-    let mut args = std::env::args().skip(1);
-    let protocol = args.next().ok_or("missing protocol")?;
-    let mut direction = None;
-    let mut options = InspectOptions::default();
-    let mut file = None;
+#[derive(Default)]
+struct Args {
+    direction: Option<Direction>,
+    client: Option<String>,
+    server: Option<String>,
+    file: Option<String>,
+    options: InspectOptions,
+}
+
+fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
+    let mut a = Args::default();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--from" => {
-                direction = Some(match args.next().as_deref() {
+                a.direction = Some(match args.next().as_deref() {
                     Some("server") => Direction::FromServer,
                     Some("client") => Direction::FromClient,
                     other => return Err(format!("--from takes server or client, not {other:?}")),
                 })
             }
-            "--roundtrip" => options.roundtrip = true,
+            "--client" => a.client = Some(args.next().ok_or("--client needs a file")?),
+            "--server" => a.server = Some(args.next().ok_or("--server needs a file")?),
+            "--roundtrip" => a.options.roundtrip = true,
             "--chunk" => {
                 let n = args.next().ok_or("--chunk needs a number")?;
-                options.chunk =
+                a.options.chunk =
                     n.parse().ok().filter(|&n| n > 0).ok_or(format!("--chunk takes a positive number, not {n:?}"))?;
             }
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
             }
-            _ if file.is_none() && (arg == "-" || !arg.starts_with("--")) => file = Some(arg),
+            _ if a.file.is_none() && (arg == "-" || !arg.starts_with("--")) => a.file = Some(arg),
             other => return Err(format!("unexpected argument {other:?}")),
         }
     }
-    if protocol != "imap" {
-        return Err(format!("unknown protocol {protocol:?}"));
-    }
-    let direction = direction.ok_or("missing --from")?;
-    let file = file.ok_or("missing FILE")?;
-    let input = read_input(&file).map_err(|e| format!("{file}: {e}"))?;
+    Ok(a)
+}
+
+fn run() -> Result<u64, String> {
+    let mut args = std::env::args().skip(1);
+    let protocol = args.next().ok_or("missing protocol")?;
+    let a = parse_args(args)?;
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    let summary = inspect_imap(&input, direction, options, &mut out).map_err(|e| e.to_string())?;
+    let summary = match protocol.as_str() {
+        "imap" => {
+            let direction = a.direction.ok_or("missing --from")?;
+            let file = a.file.ok_or("missing FILE")?;
+            let input = read_input(&file).map_err(|e| format!("{file}: {e}"))?;
+            inspect_imap(&input, direction, a.options, &mut out).map_err(|e| e.to_string())?
+        }
+        "pop3" => {
+            if a.file.is_some() || a.direction.is_some() {
+                return Err("pop3 takes --client and --server files".into());
+            }
+            let client = a.client.ok_or("missing --client")?;
+            let server = a.server.ok_or("missing --server")?;
+            let c2s = read_input(&client).map_err(|e| format!("{client}: {e}"))?;
+            let s2c = read_input(&server).map_err(|e| format!("{server}: {e}"))?;
+            let mut summary = Summary::default();
+            for record in replay(&c2s, &s2c, a.options.chunk, a.options.roundtrip, pop3_proto::Limits::default()) {
+                summary.messages += record.message.is_some() as u64;
+                summary.errors += record.error.is_some() as u64;
+                writeln!(out, "{}", record.to_json_line()).map_err(|e| e.to_string())?;
+            }
+            summary
+        }
+        other => return Err(format!("unknown protocol {other:?}")),
+    };
     writeln!(out, "{} messages, {} errors", summary.messages, summary.errors).map_err(|e| e.to_string())?;
     out.flush().map_err(|e| e.to_string())?;
     Ok(summary.errors)

@@ -1,0 +1,181 @@
+//! Properties: dot-stuffing round trips whatever the bytes and chunking;
+//! commands, status lines and listings survive serialize-then-parse.
+
+use std::num::NonZeroU32;
+
+use bytes::BytesMut;
+use pop3_proto::dot::{BodyPiece, DotDecoder, DotEncoder};
+use pop3_proto::*;
+use proptest::collection::vec;
+use proptest::prelude::*;
+
+/// The message as a receiver must see it: line endings CRLF (a lone CR
+/// at the very end, or before LF, counts as a line ending), a final CRLF
+/// added to a non-empty message without one.
+fn normalise(m: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(m.len() + 2);
+    let mut i = 0;
+    while i < m.len() {
+        match m[i] {
+            b'\r' if i + 1 == m.len() => out.extend_from_slice(b"\r\n"),
+            b'\r' if m[i + 1] == b'\n' => {
+                out.extend_from_slice(b"\r\n");
+                i += 1;
+            }
+            b'\n' => out.extend_from_slice(b"\r\n"),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    if !out.is_empty() && !out.ends_with(b"\r\n") {
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
+
+fn message_bytes() -> impl Strategy<Value = Vec<u8>> {
+    // Biased towards the bytes that matter: dots, CR, LF.
+    vec(prop_oneof![4 => Just(b'.'), 3 => Just(b'\n'), 2 => Just(b'\r'), 3 => any::<u8>(), 2 => Just(b'a')], 0..300)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn stuffing_then_unstuffing_gives_the_message_back(
+        m in message_bytes(),
+        send_chunk in 1usize..40,
+        recv_chunk in 1usize..40,
+        trailer in vec(any::<u8>(), 0..10),
+    ) {
+        // Server side: stuff in pieces.
+        let mut wire = BytesMut::new();
+        let mut enc = DotEncoder::new();
+        for piece in m.chunks(send_chunk) {
+            enc.push(piece, &mut wire);
+        }
+        enc.finish(&mut wire);
+        // Nothing bare: every LF on the wire follows a CR.
+        for (i, &b) in wire.iter().enumerate() {
+            if b == b'\n' {
+                prop_assert!(i > 0 && wire[i - 1] == b'\r');
+            }
+        }
+        wire.extend_from_slice(&trailer);
+        // Client side: unstuff in other pieces.
+        let mut dec = DotDecoder::new();
+        let mut buf = BytesMut::new();
+        let mut body = Vec::new();
+        let mut ended = false;
+        for piece in wire.chunks(recv_chunk) {
+            buf.extend_from_slice(piece);
+            while !ended {
+                match dec.next_piece(&mut buf) {
+                    Some(BodyPiece::Data(d)) => body.extend_from_slice(&d),
+                    Some(BodyPiece::End) => ended = true,
+                    None => break,
+                }
+            }
+        }
+        prop_assert!(ended);
+        prop_assert_eq!(body, normalise(&m));
+        prop_assert_eq!(&buf[..], &trailer[..], "bytes after the terminator are left alone");
+    }
+
+    #[test]
+    fn commands_round_trip(cmd in command()) {
+        prop_assert_eq!(Command::parse(&cmd.to_bytes()), Ok(cmd));
+    }
+
+    #[test]
+    fn status_lines_round_trip(line in status_line()) {
+        prop_assert_eq!(StatusLine::parse(&line.to_bytes()), Ok(line));
+    }
+
+    #[test]
+    fn listings_round_trip(n in 1u32.., octets in any::<u64>(), uid in "[!-~]{1,70}") {
+        let message = NonZeroU32::new(n).unwrap();
+        let scan = ScanListing { message, octets };
+        let b = scan.to_bytes();
+        prop_assert_eq!(ScanListing::parse_text(&b[..b.len() - 2]), Ok(scan));
+        let u = UniqueIdListing { message, uid: Arg::try_from(uid.as_str()).unwrap() };
+        let b = u.to_bytes();
+        prop_assert_eq!(UniqueIdListing::parse_text(&b[..b.len() - 2]), Ok(u));
+    }
+
+    #[test]
+    fn arbitrary_input_never_panics_either_machine(input in vec(any::<u8>(), 0..400), chunk in 1usize..50) {
+        let _ = Command::parse(&input);
+        let _ = StatusLine::parse(&input);
+        let mut server = Server::new(ServerConfig::default());
+        let mut client = Client::new(ClientConfig::default());
+        client.assume_sent(Command::Retr(NonZeroU32::MIN));
+        client.assume_sent(Command::Capa);
+        client.assume_sent(Command::Uidl(None));
+        for piece in input.chunks(chunk) {
+            server.receive(piece);
+            client.receive(piece);
+            while server.poll_event().is_some() {}
+            while client.poll_event().is_some() {}
+        }
+    }
+}
+
+fn arg() -> impl Strategy<Value = Arg> {
+    "[!-~][ -~]{0,20}".prop_map(|s| Arg::try_from(s.trim_end()).unwrap_or_else(|_| Arg::try_from("x").unwrap()))
+}
+
+fn token() -> impl Strategy<Value = Arg> {
+    "[!-~]{1,20}".prop_map(|s| Arg::try_from(s.as_str()).unwrap())
+}
+
+fn msg() -> impl Strategy<Value = NonZeroU32> {
+    (1u32..).prop_map(|n| NonZeroU32::new(n).unwrap())
+}
+
+fn command() -> impl Strategy<Value = Command> {
+    prop_oneof![
+        token().prop_map(Command::User),
+        "[ -~]{0,30}".prop_map(|s| Command::Pass(Arg::try_from(s.as_str()).unwrap())),
+        (token(), "[0-9a-f]{32}")
+            .prop_map(|(name, d)| Command::Apop { name, digest: Arg::try_from(d.as_str()).unwrap() }),
+        Just(Command::Stat),
+        proptest::option::of(msg()).prop_map(Command::List),
+        msg().prop_map(Command::Retr),
+        msg().prop_map(Command::Dele),
+        Just(Command::Noop),
+        Just(Command::Rset),
+        Just(Command::Quit),
+        (msg(), any::<u32>()).prop_map(|(message, lines)| Command::Top { message, lines }),
+        proptest::option::of(msg()).prop_map(Command::Uidl),
+        Just(Command::Capa),
+        Just(Command::Stls),
+        (token(), proptest::option::of(vec(any::<u8>(), 0..30)))
+            .prop_map(|(m, ir)| Command::Auth { mechanism: Some(m), initial_response: ir.map(Into::into) }),
+        Just(Command::Auth { mechanism: None, initial_response: None }),
+        Just(Command::Utf8),
+        proptest::option::of(token()).prop_map(Command::Lang),
+        ("X[A-Z]{3}", proptest::option::of(arg()))
+            .prop_map(|(k, a)| Command::Other { keyword: Arg::try_from(k.as_str()).unwrap(), arguments: a }),
+    ]
+}
+
+fn status_line() -> impl Strategy<Value = StatusLine> {
+    let kind = prop_oneof![
+        Just(CodeKind::InUse),
+        Just(CodeKind::LoginDelay),
+        Just(CodeKind::SysTemp),
+        Just(CodeKind::SysPerm),
+        Just(CodeKind::Sys),
+        Just(CodeKind::Auth),
+        Just(CodeKind::Utf8),
+        "X-[A-Z]{1,8}".prop_map(|s| CodeKind::Other(Arg::try_from(s.as_str()).unwrap())),
+    ];
+    let code = (kind, vec("[A-Z0-9-]{1,8}".prop_map(|s| Arg::try_from(s.as_str()).unwrap()), 0..3))
+        .prop_map(|(kind, sublevels)| ResponseCode { kind, sublevels });
+    (any::<bool>(), proptest::option::of(code), "([a-zA-Z0-9.,!] ?){0,12}").prop_map(|(ok, code, text)| StatusLine {
+        status: if ok { Status::Ok } else { Status::Err },
+        code,
+        text: Arg::try_from(text.trim_end()).unwrap(),
+    })
+}
