@@ -6,3 +6,8 @@
 
 pub mod inspect;
 pub mod pop3_replay;
+
+/// The README's code examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

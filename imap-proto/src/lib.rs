@@ -62,8 +62,3 @@ pub use encode::{Encode, EncodeOptions, Encoder, LiteralMode};
 pub use error::{DecodeError, FrameError, ParseError, ParseErrorKind, ValidationError};
 pub use limits::Limits;
 pub use types::*;
-
-/// The README's code examples, compiled and run as doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-pub struct ReadmeDoctests;

@@ -9,6 +9,14 @@
 //! - [`Client`] and [`Server`]: the connection state machines. Feed bytes
 //!   in, take events out; no sockets, no clocks, no async.
 //!
+//! # Accepted deviations (parse liberally, serialize strictly)
+//! Each has a test: a bare `+OK` and status keywords in any case; bare LF
+//! line endings (commands, replies and multi-line bodies); extra spaces
+//! and trailing text in scan and unique-id listings; `+` without a space
+//! as a SASL continuation; a `[` that opens no well-formed response code
+//! (kept as text); `AUTH` without a mechanism (a pre-standard listing
+//! that Outlook sends). On send, bodies are always CRLF and dot-stuffed.
+//!
 //! ```
 //! use pop3_proto::{Client, ClientConfig, ClientEvent, Command, Server, ServerConfig, ServerEvent, StatusLine};
 //!
