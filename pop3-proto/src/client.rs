@@ -227,11 +227,12 @@ pub enum ClientError {
         limit: u64,
     },
     /// Bytes arrived after the `+OK` to STLS, before TLS: they were
-    /// dropped (a man in the middle may have injected them).
-    #[error("{bytes} plaintext bytes after +OK to STLS were dropped")]
+    /// dropped (a man in the middle may have injected them). Reported
+    /// once, at the first such byte.
+    #[error("plaintext after +OK to STLS, from byte {offset}, was dropped")]
     PlaintextAfterStls {
-        /// How many.
-        bytes: usize,
+        /// Stream offset of the first dropped byte.
+        offset: u64,
     },
 }
 
@@ -275,6 +276,8 @@ pub struct Client {
     skipping_line: bool,
     /// STLS accepted: nothing may be read until TLS is up.
     awaiting_tls: bool,
+    /// Plaintext after STLS was already reported.
+    plaintext_reported: bool,
     /// A SASL challenge waits for the client's response.
     sasl_waiting: bool,
 }
@@ -295,6 +298,7 @@ impl Client {
             capabilities: None,
             skipping_line: false,
             awaiting_tls: false,
+            plaintext_reported: false,
             sasl_waiting: false,
         }
     }
@@ -451,6 +455,16 @@ impl Client {
         }
     }
 
+    /// Drops `n` bytes received while waiting for TLS, reporting the first.
+    fn drop_plaintext(&mut self, n: usize) {
+        if n > 0 && !self.plaintext_reported {
+            self.plaintext_reported = true;
+            let offset = self.consumed;
+            self.emit(offset, ClientEvent::Violation(ClientError::PlaintextAfterStls { offset }));
+        }
+        self.consumed += n as u64;
+    }
+
     fn emit(&mut self, offset: u64, event: ClientEvent) {
         self.events.push_back((offset, event));
     }
@@ -458,8 +472,7 @@ impl Client {
     /// Feeds bytes received from the server.
     pub fn receive(&mut self, data: &[u8]) {
         if self.awaiting_tls {
-            self.emit(self.consumed, ClientEvent::Violation(ClientError::PlaintextAfterStls { bytes: data.len() }));
-            self.consumed += data.len() as u64;
+            self.drop_plaintext(data.len());
             return;
         }
         if self.state == ClientState::Closed {
@@ -475,13 +488,17 @@ impl Client {
     fn process(&mut self, events_wanted: usize) {
         let target = self.events.len().saturating_add(events_wanted);
         while self.events.len() < target {
+            if self.state == ClientState::Closed {
+                // The session is over; whatever follows is not a reply
+                // (dropped the same way however the input was chunked).
+                self.consumed += self.recv.len() as u64;
+                self.recv.clear();
+                return;
+            }
             if self.awaiting_tls {
-                if !self.recv.is_empty() {
-                    let bytes = self.recv.len();
-                    self.emit(self.consumed, ClientEvent::Violation(ClientError::PlaintextAfterStls { bytes }));
-                    self.consumed += bytes as u64;
-                    self.recv.clear();
-                }
+                let n = self.recv.len();
+                self.recv.clear();
+                self.drop_plaintext(n);
                 return;
             }
             if self.body.is_some() {

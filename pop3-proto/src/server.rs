@@ -86,11 +86,12 @@ pub enum ServerEvent {
     /// STLS was accepted: run the TLS handshake on the raw connection,
     /// then call [`Server::tls_established`].
     StartTls,
-    /// Plaintext bytes that followed STLS were dropped (possible
-    /// injection).
+    /// Plaintext arrived after STLS was accepted and before TLS was up;
+    /// it was dropped (a man in the middle may have injected it).
+    /// Reported once, at the offset of the first such byte.
     PlaintextAfterStls {
-        /// How many bytes.
-        bytes: usize,
+        /// Stream offset of the first dropped byte.
+        offset: u64,
     },
     /// The session is over: close the connection once the output is
     /// written.
@@ -144,6 +145,7 @@ pub struct Server {
     /// STLS was accepted: input is ignored until TLS is up.
     awaiting_tls: bool,
     tls_active: bool,
+    plaintext_reported: bool,
     skipping_line: bool,
     /// A message body being streamed by the application.
     streaming: Option<DotEncoder>,
@@ -172,6 +174,7 @@ impl Server {
             sasl: Sasl::Idle,
             awaiting_tls: false,
             tls_active: false,
+            plaintext_reported: false,
             skipping_line: false,
             streaming: None,
         }
@@ -185,8 +188,7 @@ impl Server {
     /// Feeds bytes received from the client.
     pub fn receive(&mut self, data: &[u8]) {
         if self.awaiting_tls {
-            self.events.push_back((self.consumed, ServerEvent::PlaintextAfterStls { bytes: data.len() }));
-            self.consumed += data.len() as u64;
+            self.drop_plaintext(data.len());
             return;
         }
         if self.state == ClientState::Closed {
@@ -435,10 +437,12 @@ impl Server {
         if matches!(command, Command::Auth { .. }) {
             self.sasl = Sasl::Idle;
         }
-        self.complete(line.to_bytes());
         if command == Command::Quit {
+            // Closed before the reply is queued, so that nothing the
+            // client sent after QUIT is read.
             self.close();
         }
+        self.complete(line.to_bytes());
         Ok(())
     }
 
@@ -501,14 +505,20 @@ impl Server {
         }
         self.awaiting_tls = true;
         self.complete(StatusLine::ok("Begin TLS negotiation now").to_bytes());
-        let dropped = self.recv.len();
-        if dropped > 0 {
-            self.events.push_back((self.consumed, ServerEvent::PlaintextAfterStls { bytes: dropped }));
-            self.consumed += dropped as u64;
-            self.recv.clear();
-        }
         self.events.push_back((self.consumed, ServerEvent::StartTls));
+        let buffered = self.recv.len();
+        self.recv.clear();
+        self.drop_plaintext(buffered);
         Ok(())
+    }
+
+    /// Drops `n` bytes received while waiting for TLS, reporting the first.
+    fn drop_plaintext(&mut self, n: usize) {
+        if n > 0 && !self.plaintext_reported {
+            self.plaintext_reported = true;
+            self.events.push_back((self.consumed, ServerEvent::PlaintextAfterStls { offset: self.consumed }));
+        }
+        self.consumed += n as u64;
     }
 
     /// Call once the TLS handshake after STLS is done.
@@ -602,7 +612,10 @@ impl Server {
 
     fn close(&mut self) {
         self.state = ClientState::Closed;
+        // The event points just past QUIT; what followed is dropped.
         self.events.push_back((self.consumed, ServerEvent::Closed));
+        self.consumed += self.recv.len() as u64;
+        self.recv.clear();
     }
 }
 

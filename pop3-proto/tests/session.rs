@@ -496,7 +496,7 @@ fn stls_rejects_buffered_plaintext_and_forgets_capabilities() {
     client.receive(b"+OK begin TLS\r\n+OK injected\r\n");
     let events: Vec<ClientEvent> = std::iter::from_fn(|| client.poll_event()).collect();
     assert!(matches!(events[events.len() - 2], ClientEvent::StartTls));
-    assert!(matches!(events[events.len() - 1], ClientEvent::Violation(ClientError::PlaintextAfterStls { bytes: 14 })));
+    assert!(matches!(events[events.len() - 1], ClientEvent::Violation(ClientError::PlaintextAfterStls { offset: 43 })));
     assert!(client.capabilities().is_some());
     client.tls_established();
     assert!(client.capabilities().is_none());
@@ -509,8 +509,8 @@ fn stls_rejects_buffered_plaintext_and_forgets_capabilities() {
     assert!(String::from_utf8(server.poll_transmit().unwrap()).unwrap().contains("\r\nSTLS\r\n"));
     assert_eq!(server.poll_event(), Some(ServerEvent::Command(Command::Stls)));
     server.accept_stls().unwrap();
-    assert_eq!(server.poll_event(), Some(ServerEvent::PlaintextAfterStls { bytes: 15 }));
     assert_eq!(server.poll_event(), Some(ServerEvent::StartTls));
+    assert_eq!(server.poll_event(), Some(ServerEvent::PlaintextAfterStls { offset: 12 }));
     assert_eq!(server.poll_transmit().unwrap(), b"+OK Begin TLS negotiation now\r\n");
     server.tls_established();
     server.receive(b"STLS\r\n");

@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Builds the seed corpora in fuzz/corpus/<target>/ from the project's own
+test data: recorded sessions, the RFC 3501 examples and hand-picked
+hostile inputs. Each seed starts with one byte that the checks use to
+choose a chunking. Run from the repository root: python3 fuzz/make-seeds.py"""
+import hashlib
+import os
+import re
+
+root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+corpus = os.path.join(root, "fuzz", "corpus")
+sessions = os.path.join(root, "examples", "sessions")
+
+
+def put(target, data, prefix=True):
+    d = os.path.join(corpus, target)
+    os.makedirs(d, exist_ok=True)
+    for seed in ([0, 7, 200] if prefix else [None]):
+        blob = (bytes([seed]) if seed is not None else b"") + data
+        name = "seed-" + hashlib.sha1(blob).hexdigest()[:16]
+        open(os.path.join(d, name), "wb").write(blob)
+
+
+def messages(stream, kind):
+    """Splits a stream into messages roughly (lines with their literals)."""
+    out, cur, i = [], b"", 0
+    while i < len(stream):
+        j = stream.find(b"\n", i)
+        if j < 0:
+            cur += stream[i:]
+            break
+        line = stream[i:j + 1]
+        cur += line
+        i = j + 1
+        m = re.search(rb"\{(\d+)\+?\}\r\n$", line)
+        if m and not (kind == "s" and re.match(rb"(\+|\S+ (OK|NO|BAD)|\* (OK|NO|BAD|BYE|PREAUTH))", cur)):
+            n = int(m.group(1))
+            cur += stream[i:i + n]
+            i += n
+            continue
+        out.append(cur)
+        cur = b""
+    if cur:
+        out.append(cur)
+    return out
+
+
+s2c = open(os.path.join(sessions, "dovecot-imap.s2c"), "rb").read()
+c2s = open(os.path.join(sessions, "dovecot-imap.c2s"), "rb").read()
+for m in messages(s2c, "s"):
+    put("imap_response", m)
+put("imap_response", s2c)
+for m in messages(c2s, "c"):
+    put("imap_command", m)
+put("imap_command", c2s)
+put("imap_greeting", s2c.split(b"\n", 1)[0] + b"\n")
+ex = open(os.path.join(root, "imap-proto", "tests", "fixtures", "rfc3501-examples.txt"), "rb").read()
+block_c, block_s = b"", b""
+for line in ex.split(b"\n") + [b"# end"]:
+    if line.startswith(b"#"):
+        if block_s:
+            put("imap_response", block_s)
+            put("imap_greeting", block_s)
+        if block_c:
+            put("imap_command", block_c)
+        block_c, block_s = b"", b""
+    elif line[:2] in (b"C:", b"S:"):
+        (block_c if line[:1] == b"C" else block_s)
+        if line[:1] == b"C":
+            block_c += line[3:] + b"\r\n"
+        else:
+            block_s += line[3:] + b"\r\n"
+hostile = [
+    b"* 1 FETCH (BODY[] {18446744073709551615}\r\n",
+    b"* 1 FETCH (BODY[] {99999999999999999999999}\r\n* 2 EXISTS\r\n",
+    b"* 4294967296 EXISTS\r\n",
+    b"* 1 FETCH (BODYSTRUCTURE " + b"(" * 200 + b"\r\n",
+    b"* OK [ALERT] quota at {5}\r\n* 3 EXISTS\r\n",
+    b"a SEARCH " + b"NOT " * 100 + b"ALL\r\n",
+    b"a LOGIN {5+}\r\nalice {6}\r\nsecret\r\n",
+    b"a AUTHENTICATE PLAIN\r\nAGFsaWNlAHNlY3JldA==\r\n*\r\nb IDLE\r\nDONE\r\n",
+]
+for h in hostile:
+    put("imap_response", h)
+    put("imap_command", h)
+    put("imap_framer", h)
+for m in messages(s2c, "s")[:40] + messages(c2s, "c"):
+    put("imap_framer", m)
+
+for name in ("auth", "user"):
+    pc = open(os.path.join(sessions, f"dovecot-pop3-{name}.c2s"), "rb").read()
+    ps = open(os.path.join(sessions, f"dovecot-pop3-{name}.s2c"), "rb").read()
+    put("pop3_command", pc, prefix=False)
+    put("pop3_response", ps, prefix=False)
+    put("pop3_server", pc)
+    for cmds in (b"\x03\x04\x01\x02", b"\x00\x08\x07\x05"):
+        put("pop3_client", cmds + ps)
+    for body in ps.split(b"\r\n.\r\n")[:6]:
+        put("pop3_dot", body)
+put("pop3_dot", b".\r\n..\r\n.x\rX\r")
+put("pop3_command", b"RETR 0\r\nRETR 4294967296\r\nDELE 1 2\r\nAUTH PLAIN =\r\nAPOP a c4c9334bac560ecc979e58001b3e22fb\r\n", prefix=False)
+put("pop3_response", b"-ERR [SYS/TEMP/X] t\r\n+OK\r\n1  120 x\r\nLOGIN-DELAY 900 USER\r\nEXPIRE NEVER\r\n", prefix=False)
+# Typed targets start from a few arbitrary byte patterns.
+for i in range(8):
+    put("imap_typed", bytes(range(i * 31 % 256, 256)) + bytes(range(0, 64)), prefix=False)
+    put("pop3_typed", bytes(range(i * 17 % 256, 256)), prefix=False)
+print("seeds written to", corpus)

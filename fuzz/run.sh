@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Builds the fuzz targets and runs each for SECONDS (default 30).
+#
+#   fuzz/run.sh [SECONDS] [TARGET...]
+#
+# cargo-fuzz needs nightly-only compiler flags (-Zsanitizer=address and
+# friends). On this project's stable toolchain they are unlocked with
+# RUSTC_BOOTSTRAP=1, which lets a stable rustc accept them; install
+# cargo-fuzz with `cargo install cargo-fuzz --locked`.
+#
+# New inputs are added to fuzz/corpus/TARGET; crashes land in
+# fuzz/artifacts/TARGET. Copy a crash to fuzz/regressions/TARGET/ (with a
+# name that says what it found) so `cargo test` replays it forever.
+# Statistics of each run are appended to fuzz/runs.log.
+set -euo pipefail
+cd "$(dirname "$0")"
+seconds=${1:-30}
+shift || true
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+    mapfile -t targets < <(ls fuzz_targets | sed 's/\.rs$//')
+fi
+export RUSTC_BOOTSTRAP=1
+if ! command -v cargo-fuzz >/dev/null; then
+    cargo install cargo-fuzz --locked
+fi
+cargo fuzz build -O
+status=0
+for t in "${targets[@]}"; do
+    dict=dict/imap.dict
+    case $t in pop3*) dict=dict/pop3.dict ;; esac
+    mkdir -p "corpus/$t" "artifacts/$t"
+    log=$(mktemp)
+    if ! cargo fuzz run -O "$t" "corpus/$t" -- \
+        -max_total_time="$seconds" -max_len=65536 -timeout=1 -rss_limit_mb=2048 \
+        -dict="$dict" -print_final_stats=1 > "$log" 2>&1; then
+        status=1
+        echo "== $t FAILED"
+        grep -E "ERROR|panicked|SUMMARY|Test unit written" "$log" | head -20
+    fi
+    execs=$(grep -E "stat::number_of_executed_units" "$log" | awk '{print $2}' | tail -1)
+    echo "$(date -u +%FT%TZ) $t seconds=$seconds execs=${execs:-?}" | tee -a runs.log
+    rm -f "$log"
+done
+exit $status
