@@ -251,8 +251,14 @@ impl Framer {
             }
             let announcement = if self.literal_capable == Some(true) {
                 if self.discarding {
+                    // The same window of the line's end, however the line
+                    // arrived: the last TAIL bytes.
                     let line = &buf[self.line_start..lf];
                     self.tail.extend_from_slice(&line[line.len().saturating_sub(TAIL)..]);
+                    if self.tail.len() > TAIL {
+                        let cut = self.tail.len() - TAIL;
+                        self.tail.drain(..cut);
+                    }
                     literal_at_end(strip_cr(&self.tail))
                 } else {
                     literal_at_end(strip_cr(&buf[self.line_start..lf]))
@@ -271,9 +277,14 @@ impl Framer {
                     }
                 }
                 Some(Err(())) => {
-                    // The size cannot be skipped by count: end the message here.
+                    // The size cannot be skipped by count: end the message
+                    // here. A message already being dropped was reported.
+                    let reported = self.discarding && error.is_none();
                     self.discarding = true;
                     self.finish(buf);
+                    if reported {
+                        continue;
+                    }
                     return Err(error.unwrap_or(FrameError::LiteralSizeOverflow { offset: line_offset }));
                 }
                 Some(Ok((size, synchronizing))) => {

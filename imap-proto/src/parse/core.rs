@@ -282,9 +282,8 @@ impl<'a> Parser<'a> {
     }
 
     /// One value in the generic syntax: atom-like token, number, NIL,
-    /// quoted, literal, or a parenthesised list of values. An optional
-    /// `[...]` section and `<n>` partial directly after an atom-like token
-    /// are part of it.
+    /// quoted, literal, or a parenthesised list of values. A `[...]`
+    /// section and `<n>` partial directly after a token are part of it.
     pub(crate) fn generic_value(&mut self) -> PResult<()> {
         match self.peek() {
             Some(b'(') => {
@@ -308,7 +307,9 @@ impl<'a> Parser<'a> {
             Some(b'"') => self.quoted().map(drop),
             Some(b'{') => self.literal().map(drop),
             Some(b'~') if self.peek_at(1) == Some(b'{') => self.literal().map(drop),
-            Some(b'[') => self.bracketed(),
+            // A value never starts with '[': a section belongs to the token
+            // before it (`BINARY[1]`), which keeps raw values unambiguous.
+            Some(b'[') => self.err("value"),
             _ => {
                 self.take_while1(is_generic_token_char, "value")?;
                 if self.peek() == Some(b'[') {
@@ -319,9 +320,8 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// `[...]` with balanced brackets and strings inside, then an optional
-    /// `<...>`.
-    fn bracketed(&mut self) -> PResult<()> {
+    /// `[...]` with strings inside, then an optional `<...>`.
+    pub(crate) fn bracketed(&mut self) -> PResult<()> {
         self.byte(b'[', "[")?;
         loop {
             match self.peek() {

@@ -85,7 +85,7 @@ impl<'a> Parser<'a> {
         let name = Atom::new(self.slice(s, e)).or_else(|_| self.err("attribute name"))?;
         let mut start = self.pos;
         if self.peek() == Some(b'[') {
-            self.generic_value()?;
+            self.bracketed()?;
             self.sp()?;
         } else {
             self.sp()?;
