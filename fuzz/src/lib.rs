@@ -122,7 +122,7 @@ pub fn imap_command_stream(data: &[u8]) {
         let back = d.decode(&mut buf);
         assert!(
             matches!(&back, Ok(Some(x)) if &x.message == m),
-            "round trip of {:?}: {back:?}",
+            "round trip of {:?}:\n original: {m:?}\n back:     {back:?}",
             String::from_utf8_lossy(&bytes)
         );
         mode = match m {

@@ -249,6 +249,10 @@ impl<'a> Parser<'a> {
         }
         self.pos += 1;
         let list = self.paren_list(|p| {
+            // tagged-ext-label: starts with a letter, '-', '_' or '.'.
+            if !matches!(p.peek(), Some(b'a'..=b'z' | b'A'..=b'Z' | b'-' | b'_' | b'.')) {
+                return p.err("modifier name");
+            }
             let name = p.atom()?;
             // A value (tagged-ext-val) starts with a digit, '*', '$' or '('.
             let value = if p.peek() == Some(b' ') && matches!(p.peek_at(1), Some(b'0'..=b'9' | b'*' | b'$' | b'(')) {

@@ -222,13 +222,23 @@ pub struct Modifier {
 impl Modifier {
     /// A modifier without a value, e.g. `CONDSTORE`.
     pub fn flag(name: &str) -> Result<Modifier, crate::ValidationError> {
-        Ok(Modifier { name: Atom::try_from(name)?, value: None })
+        Ok(Modifier { name: Self::label(name)?, value: None })
     }
 
     /// A modifier with a number, e.g. `CHANGEDSINCE 12`.
     pub fn with_number(name: &str, n: u64) -> Result<Modifier, crate::ValidationError> {
         let value = super::fetch::RawValue(Bytes::from(n.to_string()));
-        Ok(Modifier { name: Atom::try_from(name)?, value: Some(value) })
+        Ok(Modifier { name: Self::label(name)?, value: Some(value) })
+    }
+
+    /// `tagged-ext-label` (RFC 4466): an atom starting with a letter, `-`,
+    /// `_` or `.`.
+    fn label(name: &str) -> Result<Atom, crate::ValidationError> {
+        match name.as_bytes().first() {
+            Some(b'a'..=b'z' | b'A'..=b'Z' | b'-' | b'_' | b'.') => Atom::try_from(name),
+            Some(&byte) => Err(crate::ValidationError::InvalidByte { byte, offset: 0 }),
+            None => Err(crate::ValidationError::Empty),
+        }
     }
 
     /// The value as a number, when it is one.
