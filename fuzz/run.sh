@@ -31,6 +31,7 @@ for t in "${targets[@]}"; do
     case $t in pop3*) dict=dict/pop3.dict ;; esac
     mkdir -p "corpus/$t" "artifacts/$t"
     log=$(mktemp)
+    started=$(date +%s)
     if ! cargo fuzz run -O "$t" "corpus/$t" -- \
         -max_total_time="$seconds" -max_len=65536 -timeout=1 -rss_limit_mb=2048 \
         -dict="$dict" -print_final_stats=1 > "$log" 2>&1; then
@@ -39,7 +40,7 @@ for t in "${targets[@]}"; do
         grep -E "ERROR|panicked|SUMMARY|Test unit written" "$log" | head -20
     fi
     execs=$(grep -E "stat::number_of_executed_units" "$log" | awk '{print $2}' | tail -1)
-    echo "$(date -u +%FT%TZ) $t seconds=$seconds execs=${execs:-?}" | tee -a runs.log
+    echo "$(date -u +%FT%TZ) $t seconds=$(( $(date +%s) - started )) of=$seconds execs=${execs:-?}" | tee -a runs.log
     rm -f "$log"
 done
 exit $status
