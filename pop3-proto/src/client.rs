@@ -13,6 +13,7 @@ use bytes::{Buf, Bytes, BytesMut};
 
 use crate::dot::{BodyPiece, DotDecoder};
 use crate::error::ParseError;
+use crate::lines::{Line, LineReader};
 use crate::types::*;
 use crate::Limits;
 
@@ -262,8 +263,8 @@ pub struct Client {
     config: ClientConfig,
     state: ClientState,
     recv: BytesMut,
-    /// Stream offset of `recv[0]`.
-    consumed: u64,
+    /// Line reading and the stream offset of `recv[0]`.
+    lines: LineReader,
     /// Commands written, waiting for their replies.
     in_flight: VecDeque<Command>,
     /// Commands accepted by `send`, not yet written.
@@ -272,8 +273,6 @@ pub struct Client {
     events: VecDeque<(u64, ClientEvent)>,
     body: Option<(u64, Body, DotDecoder)>,
     capabilities: Option<Vec<Capability>>,
-    /// Skipping the rest of an over-long line.
-    skipping_line: bool,
     /// STLS accepted: nothing may be read until TLS is up.
     awaiting_tls: bool,
     /// Plaintext after STLS was already reported.
@@ -289,14 +288,13 @@ impl Client {
             config,
             state: ClientState::Greeting,
             recv: BytesMut::new(),
-            consumed: 0,
+            lines: LineReader::default(),
             in_flight: VecDeque::new(),
             unsent: VecDeque::new(),
             out: BytesMut::new(),
             events: VecDeque::new(),
             body: None,
             capabilities: None,
-            skipping_line: false,
             awaiting_tls: false,
             plaintext_reported: false,
             sasl_waiting: false,
@@ -459,10 +457,10 @@ impl Client {
     fn drop_plaintext(&mut self, n: usize) {
         if n > 0 && !self.plaintext_reported {
             self.plaintext_reported = true;
-            let offset = self.consumed;
+            let offset = self.lines.consumed;
             self.emit(offset, ClientEvent::Violation(ClientError::PlaintextAfterStls { offset }));
         }
-        self.consumed += n as u64;
+        self.lines.consumed += n as u64;
     }
 
     fn emit(&mut self, offset: u64, event: ClientEvent) {
@@ -477,7 +475,7 @@ impl Client {
         }
         if self.state == ClientState::Closed {
             // The session is over; whatever follows is not a reply.
-            self.consumed += data.len() as u64;
+            self.lines.consumed += data.len() as u64;
             return;
         }
         self.recv.extend_from_slice(data);
@@ -491,7 +489,7 @@ impl Client {
             if self.state == ClientState::Closed {
                 // The session is over; whatever follows is not a reply
                 // (dropped the same way however the input was chunked).
-                self.consumed += self.recv.len() as u64;
+                self.lines.consumed += self.recv.len() as u64;
                 self.recv.clear();
                 return;
             }
@@ -515,33 +513,13 @@ impl Client {
 
     /// Takes the next complete line, enforcing the line limit.
     fn next_line(&mut self) -> Option<(u64, Bytes)> {
+        let limit = self.config.limits.max_reply_line;
         loop {
-            let limit = self.config.limits.max_reply_line;
-            match memchr::memchr(b'\n', &self.recv) {
-                Some(i) => {
-                    let offset = self.consumed;
-                    self.consumed += (i + 1) as u64;
-                    let line = self.recv.split_to(i + 1).freeze();
-                    if std::mem::take(&mut self.skipping_line) {
-                        continue;
-                    }
-                    if line.len() > limit {
-                        self.emit(offset, ClientEvent::Violation(ClientError::LineTooLong { offset, limit }));
-                        continue;
-                    }
-                    return Some((offset, line));
+            match self.lines.next(&mut self.recv, limit)? {
+                Line::Complete(offset, line) => return Some((offset, line)),
+                Line::TooLong(offset) => {
+                    self.emit(offset, ClientEvent::Violation(ClientError::LineTooLong { offset, limit }))
                 }
-                None if self.recv.len() > limit => {
-                    if !self.skipping_line {
-                        let offset = self.consumed;
-                        self.emit(offset, ClientEvent::Violation(ClientError::LineTooLong { offset, limit }));
-                        self.skipping_line = true;
-                    }
-                    self.consumed += self.recv.len() as u64;
-                    self.recv.clear();
-                    return None;
-                }
-                None => return None,
             }
         }
     }
@@ -646,7 +624,7 @@ impl Client {
         let Some((offset, mut body, mut decoder)) = self.body.take() else { return true };
         let before = self.recv.len();
         let piece = decoder.next_piece(&mut self.recv);
-        self.consumed += (before - self.recv.len()) as u64;
+        self.lines.consumed += (before - self.recv.len()) as u64;
         let limits = self.config.limits;
         match piece {
             None => {
@@ -679,7 +657,7 @@ impl Client {
                     // can be trusted.
                     self.emit(offset, ClientEvent::Violation(ClientError::ReplyTooLarge { offset, limit }));
                     self.state = ClientState::Closed;
-                    self.consumed += self.recv.len() as u64;
+                    self.lines.consumed += self.recv.len() as u64;
                     self.recv.clear();
                     self.in_flight.clear();
                     self.unsent.clear();
@@ -804,7 +782,7 @@ impl Client {
     /// Drops everything received so far that has not been processed (for
     /// a caller that abandons the session).
     pub fn discard_input(&mut self) {
-        self.consumed += self.recv.len() as u64;
+        self.lines.consumed += self.recv.len() as u64;
         self.recv.advance(self.recv.len());
     }
 }

@@ -41,6 +41,7 @@ pub mod client;
 pub mod dot;
 mod encode;
 mod error;
+mod lines;
 mod parse;
 pub mod server;
 mod types;

@@ -12,11 +12,12 @@
 
 use std::collections::VecDeque;
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
 
 use crate::client::{command_allowed, ClientState};
 use crate::dot::DotEncoder;
 use crate::error::ParseError;
+use crate::lines::{Line, LineReader};
 use crate::types::*;
 use crate::Limits;
 
@@ -134,7 +135,7 @@ pub struct Server {
     config: ServerConfig,
     state: ClientState,
     recv: BytesMut,
-    consumed: u64,
+    lines: LineReader,
     out: BytesMut,
     slots: VecDeque<Slot>,
     events: VecDeque<(u64, ServerEvent)>,
@@ -146,7 +147,6 @@ pub struct Server {
     awaiting_tls: bool,
     tls_active: bool,
     plaintext_reported: bool,
-    skipping_line: bool,
     /// A message body being streamed by the application.
     streaming: Option<DotEncoder>,
 }
@@ -166,7 +166,7 @@ impl Server {
             config,
             state: ClientState::Authorization,
             recv: BytesMut::new(),
-            consumed: 0,
+            lines: LineReader::default(),
             out,
             slots: VecDeque::new(),
             events: VecDeque::new(),
@@ -175,7 +175,6 @@ impl Server {
             awaiting_tls: false,
             tls_active: false,
             plaintext_reported: false,
-            skipping_line: false,
             streaming: None,
         }
     }
@@ -192,7 +191,7 @@ impl Server {
             return;
         }
         if self.state == ClientState::Closed {
-            self.consumed += data.len() as u64;
+            self.lines.consumed += data.len() as u64;
             return;
         }
         self.recv.extend_from_slice(data);
@@ -272,30 +271,9 @@ impl Server {
     fn next_line(&mut self) -> Option<(u64, Bytes)> {
         let limit = self.config.limits.max_command_line;
         loop {
-            match memchr::memchr(b'\n', &self.recv) {
-                Some(i) => {
-                    let offset = self.consumed;
-                    self.consumed += (i + 1) as u64;
-                    let line = self.recv.split_to(i + 1).freeze();
-                    if std::mem::take(&mut self.skipping_line) {
-                        continue;
-                    }
-                    if line.len() > limit {
-                        self.reject(offset, None, "Command line too long");
-                        continue;
-                    }
-                    return Some((offset, line));
-                }
-                None if self.recv.len() > limit => {
-                    if !self.skipping_line {
-                        self.skipping_line = true;
-                        self.reject(self.consumed, None, "Command line too long");
-                    }
-                    self.consumed += self.recv.len() as u64;
-                    self.recv.advance(self.recv.len());
-                    return None;
-                }
-                None => return None,
+            match self.lines.next(&mut self.recv, limit)? {
+                Line::Complete(offset, line) => return Some((offset, line)),
+                Line::TooLong(offset) => self.reject(offset, None, "Command line too long"),
             }
         }
     }
@@ -505,7 +483,7 @@ impl Server {
         }
         self.awaiting_tls = true;
         self.complete(StatusLine::ok("Begin TLS negotiation now").to_bytes());
-        self.events.push_back((self.consumed, ServerEvent::StartTls));
+        self.events.push_back((self.lines.consumed, ServerEvent::StartTls));
         let buffered = self.recv.len();
         self.recv.clear();
         self.drop_plaintext(buffered);
@@ -516,9 +494,10 @@ impl Server {
     fn drop_plaintext(&mut self, n: usize) {
         if n > 0 && !self.plaintext_reported {
             self.plaintext_reported = true;
-            self.events.push_back((self.consumed, ServerEvent::PlaintextAfterStls { offset: self.consumed }));
+            self.events
+                .push_back((self.lines.consumed, ServerEvent::PlaintextAfterStls { offset: self.lines.consumed }));
         }
-        self.consumed += n as u64;
+        self.lines.consumed += n as u64;
     }
 
     /// Call once the TLS handshake after STLS is done.
@@ -613,8 +592,8 @@ impl Server {
     fn close(&mut self) {
         self.state = ClientState::Closed;
         // The event points just past QUIT; what followed is dropped.
-        self.events.push_back((self.consumed, ServerEvent::Closed));
-        self.consumed += self.recv.len() as u64;
+        self.events.push_back((self.lines.consumed, ServerEvent::Closed));
+        self.lines.consumed += self.recv.len() as u64;
         self.recv.clear();
     }
 }
