@@ -210,7 +210,7 @@ impl CommandDecoder {
 /// The tag at the start of a malformed command, if there is a valid one.
 fn leading_tag(bytes: &[u8]) -> Option<Tag> {
     let end = memchr::memchr(b' ', bytes)?;
-    Tag::new(Bytes::copy_from_slice(&bytes[..end])).ok()
+    std::str::from_utf8(&bytes[..end]).ok().and_then(|t| Tag::try_from(t).ok())
 }
 
 macro_rules! parse_entry {

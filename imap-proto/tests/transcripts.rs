@@ -45,7 +45,7 @@ fn dovecot_server_stream_decodes_without_errors_and_round_trips() {
         &|m| matches!(m, ServerMessage::Response(Response::Data(Data::Fetch { attributes, .. })) if attributes.iter().any(|a| matches!(a, MessageAttribute::BodyStructure(_))))
     ));
     assert!(has(
-        &|m| matches!(m, ServerMessage::Response(Response::Data(Data::List(ListItem { attributes, .. }))) if attributes.contains(&MailboxAttribute::Extension(Atom::try_from("Sent").unwrap())))
+        &|m| matches!(m, ServerMessage::Response(Response::Data(Data::List(ListItem { attributes, .. }))) if attributes.contains(&MailboxAttribute::Sent))
     ));
     assert!(has(&|m| matches!(
         m,

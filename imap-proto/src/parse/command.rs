@@ -454,10 +454,10 @@ impl<'a> Parser<'a> {
     fn search_date(&mut self) -> PResult<Date> {
         let start = self.pos;
         let (text, offset) = if self.peek() == Some(b'"') {
-            (self.quoted()?.0, start + 1)
+            (self.quoted()?, start + 1)
         } else {
             let (s, e) = self.take_while1(|b| b.is_ascii_alphanumeric() || b == b'-', "date")?;
-            (self.slice(s, e), s)
+            (IString(self.small(s, e)), s)
         };
         date_text(&text).map_err(|mut e| {
             e.offset += offset;

@@ -2,11 +2,10 @@
 
 use std::num::NonZeroU32;
 
-use bytes::Bytes;
-
 use super::{PResult, Parser};
 use crate::error::ParseErrorKind;
 use crate::types::core::{is_astring_char, is_atom_char, is_list_char, is_tag_char};
+use crate::types::small_bytes::SmallBytes;
 use crate::types::{Atom, Flag, FlagFetch, FlagPerm, IString, Mailbox, Tag, Text};
 
 impl<'a> Parser<'a> {
@@ -58,7 +57,7 @@ impl<'a> Parser<'a> {
     /// `atom`
     pub(crate) fn atom(&mut self) -> PResult<Atom> {
         let (s, e) = self.take_while1(is_atom_char, "atom")?;
-        Ok(Atom::from_validated(self.slice(s, e)))
+        Ok(Atom::from_validated(self.small(s, e)))
     }
 
     /// The bytes of an atom, without building one.
@@ -70,7 +69,7 @@ impl<'a> Parser<'a> {
     /// `tag`
     pub(crate) fn tag(&mut self) -> PResult<Tag> {
         let (s, e) = self.take_while1(is_tag_char, "tag")?;
-        Ok(Tag::from_validated(self.slice(s, e)))
+        Ok(Tag::from_validated(self.small(s, e)))
     }
 
     /// `quoted`. 8-bit bytes are accepted (real servers send them); a
@@ -79,28 +78,33 @@ impl<'a> Parser<'a> {
         self.byte(b'"', "quoted string")?;
         let start = self.pos;
         let rest = self.rest();
-        // Fast path: no escapes before the closing quote.
-        match memchr::memchr3(b'"', b'\\', b'\n', rest) {
-            Some(n) if rest[n] == b'"' => {
-                if let Some(bad) = rest[..n].iter().position(|&b| b == b'\r' || b == 0) {
-                    self.pos = start + bad;
-                    return self.err("quoted character");
-                }
+        // One pass over the content with a table of the bytes that end the
+        // fast path: the closing quote, a backslash, CR, LF and NUL.
+        let n = rest.iter().position(|&b| QUOTED_STOP[b as usize]).unwrap_or(rest.len());
+        match rest.get(n) {
+            Some(b'"') => {
                 self.pos = start + n + 1;
-                return Ok(IString(self.slice(start, start + n)));
+                return Ok(IString(self.small(start, start + n)));
             }
-            Some(n) if rest[n] == b'\\' => {}
+            Some(b'\\') => {}
+            Some(b'\r' | 0) => {
+                self.pos = start + n;
+                return self.err("quoted character");
+            }
             _ => {
-                self.pos = start + rest.len().min(memchr::memchr(b'\n', rest).unwrap_or(rest.len()));
+                self.pos = start + n;
                 return self.err("closing quote");
             }
         }
+        // Escapes: unescape into a new buffer from the first backslash on.
         let mut out = Vec::with_capacity(rest.len().min(256));
+        out.extend_from_slice(&rest[..n]);
+        self.pos = start + n;
         loop {
             match self.peek() {
                 Some(b'"') => {
                     self.pos += 1;
-                    return Ok(IString(Bytes::from(out)));
+                    return Ok(IString::from(out));
                 }
                 Some(b'\\') => {
                     self.pos += 1;
@@ -112,7 +116,8 @@ impl<'a> Parser<'a> {
                         _ => return self.err("escaped quote or backslash"),
                     }
                 }
-                Some(b'\r' | b'\n' | 0) | None => return self.err("closing quote"),
+                Some(b'\r' | 0) => return self.err("quoted character"),
+                Some(b'\n') | None => return self.err("closing quote"),
                 Some(c) => {
                     out.push(c);
                     self.pos += 1;
@@ -139,7 +144,8 @@ impl<'a> Parser<'a> {
             return self.err("literal data");
         }
         self.pos = start + n as usize;
-        Ok(IString(self.slice(start, self.pos)))
+        // Literal data is always shared, never copied.
+        Ok(IString(SmallBytes::Shared(self.slice(start, self.pos))))
     }
 
     /// `string` = quoted / literal
@@ -158,7 +164,7 @@ impl<'a> Parser<'a> {
             Some(b'~') if self.peek_at(1) == Some(b'{') => self.string(),
             _ => {
                 let (s, e) = self.take_while1(is_astring_char, "astring")?;
-                Ok(IString(self.slice(s, e)))
+                Ok(IString(self.small(s, e)))
             }
         }
     }
@@ -178,7 +184,7 @@ impl<'a> Parser<'a> {
             Some(b'"' | b'{') => self.string(),
             _ => {
                 let (s, e) = self.take_while1(is_list_char, "list-mailbox")?;
-                Ok(IString(self.slice(s, e)))
+                Ok(IString(self.small(s, e)))
             }
         }
     }
@@ -198,7 +204,7 @@ impl<'a> Parser<'a> {
             return self.err("text character (NUL is not allowed)");
         }
         self.pos = start + n;
-        Ok(Text::from_validated(self.slice(start, self.pos)))
+        Ok(Text::from_validated(self.small(start, self.pos)))
     }
 
     /// `flag`, also accepting what `flag-fetch` and `flag-perm` add.
@@ -207,11 +213,15 @@ impl<'a> Parser<'a> {
             if self.eat(b'*') {
                 return Ok(FlagAny::AnyKeyword);
             }
-            let name = self.atom()?;
-            if name.eq_ignore_case("Recent") {
+            let (s, e) = self.take_while1(is_atom_char, "atom")?;
+            let name = &self.buf[s..e];
+            if name.eq_ignore_ascii_case(b"Recent") {
                 return Ok(FlagAny::Recent);
             }
-            Ok(FlagAny::Flag(Flag::system_or_extension(name)))
+            Ok(FlagAny::Flag(match Flag::system(name) {
+                Some(flag) => flag,
+                None => Flag::Extension(Atom::from_validated(self.small(s, e))),
+            }))
         } else {
             Ok(FlagAny::Flag(Flag::Keyword(self.atom()?)))
         }
@@ -353,3 +363,14 @@ enum FlagAny {
     Recent,
     AnyKeyword,
 }
+
+/// Bytes that stop the scan of a quoted string's content.
+const QUOTED_STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t[b'\r' as usize] = true;
+    t[b'\n' as usize] = true;
+    t[0] = true;
+    t
+};

@@ -82,7 +82,10 @@ impl<'a> Parser<'a> {
     /// An attribute this crate does not model: the name must be an atom;
     /// the value is one generic value, optionally preceded by `[...]<n>`.
     fn other_attribute(&mut self, s: usize, e: usize) -> PResult<MessageAttribute> {
-        let name = Atom::new(self.slice(s, e)).or_else(|_| self.err("attribute name"))?;
+        if !self.buf[s..e].iter().all(|&b| crate::types::core::is_atom_char(b)) {
+            return self.err("attribute name");
+        }
+        let name = Atom::from_validated(self.small(s, e));
         let mut start = self.pos;
         if self.peek() == Some(b'[') {
             self.bracketed()?;

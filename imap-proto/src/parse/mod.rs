@@ -15,6 +15,7 @@
 use bytes::Bytes;
 
 use crate::error::{ParseError, ParseErrorKind};
+use crate::types::small_bytes::SmallBytes;
 
 mod command;
 mod core;
@@ -148,6 +149,13 @@ impl<'a> Parser<'a> {
     #[inline]
     pub(crate) fn slice(&self, start: usize, end: usize) -> Bytes {
         self.src.slice(start..end)
+    }
+
+    /// `start..end` of the message: copied inline when short, shared when
+    /// long.
+    #[inline]
+    pub(crate) fn small(&self, start: usize, end: usize) -> SmallBytes {
+        SmallBytes::slice_of(self.src, start, end)
     }
 
     /// Enters one level of nesting.

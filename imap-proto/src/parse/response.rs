@@ -354,7 +354,9 @@ impl<'a> Parser<'a> {
     fn list_item(&mut self) -> PResult<ListItem> {
         let attributes = self.paren_list(|p| {
             p.byte(b'\\', "mailbox attribute")?;
-            Ok(MailboxAttribute::from_name(p.atom()?))
+            let (s, e) = p.take_while1(crate::types::core::is_atom_char, "atom")?;
+            Ok(MailboxAttribute::known(&p.buf[s..e])
+                .unwrap_or_else(|| MailboxAttribute::Extension(Atom::from_validated(p.small(s, e)))))
         })?;
         self.sp()?;
         let delimiter = if self.eat_keyword(b"NIL") {

@@ -295,7 +295,7 @@ impl std::fmt::Debug for RawArguments {
 #[cfg(feature = "serde")]
 impl serde::Serialize for RawArguments {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        IString(self.0.clone()).serialize(s)
+        IString::from(self.0.clone()).serialize(s)
     }
 }
 
@@ -303,7 +303,7 @@ impl serde::Serialize for RawArguments {
 impl<'de> serde::Deserialize<'de> for RawArguments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = IString::deserialize(d)?;
-        RawArguments::new(s.0).map_err(serde::de::Error::custom)
+        RawArguments::new(s.into_bytes()).map_err(serde::de::Error::custom)
     }
 }
 

@@ -3,6 +3,7 @@
 use bytes::Bytes;
 use std::fmt;
 
+use super::small_bytes::SmallBytes;
 use crate::error::ValidationError;
 
 /// `ATOM-CHAR`: any 7-bit CHAR except atom-specials (RFC 3501 section 9).
@@ -67,18 +68,18 @@ macro_rules! ascii_newtype {
     ($(#[$doc:meta])* $name:ident, $check:expr, $what:literal) => {
         $(#[$doc])*
         #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $name(Bytes);
+        pub struct $name(SmallBytes);
 
         impl $name {
             #[doc = concat!("Validates `value` as ", $what, ".")]
             pub fn new(value: impl Into<Bytes>) -> Result<Self, ValidationError> {
                 let value = value.into();
                 validate(&value, $check)?;
-                Ok(Self(value))
+                Ok(Self(SmallBytes::compact(value)))
             }
 
             /// Wraps bytes the parser already validated.
-            pub(crate) fn from_validated(value: Bytes) -> Self {
+            pub(crate) fn from_validated(value: SmallBytes) -> Self {
                 debug_assert!(validate(&value, $check).is_ok());
                 Self(value)
             }
@@ -93,9 +94,10 @@ macro_rules! ascii_newtype {
                 &self.0
             }
 
-            /// The underlying shared buffer.
+            /// The bytes as a [`Bytes`] (a copy for short values, which are
+            /// stored inline).
             pub fn to_bytes(&self) -> Bytes {
-                self.0.clone()
+                self.0.to_bytes()
             }
 
             /// Case-insensitive comparison with an ASCII string.
@@ -119,7 +121,8 @@ macro_rules! ascii_newtype {
         impl TryFrom<&str> for $name {
             type Error = ValidationError;
             fn try_from(value: &str) -> Result<Self, ValidationError> {
-                Self::new(Bytes::copy_from_slice(value.as_bytes()))
+                validate(value.as_bytes(), $check)?;
+                Ok(Self(SmallBytes::copy_from_slice(value.as_bytes())))
             }
         }
 
@@ -185,8 +188,9 @@ ascii_newtype!(
 /// The content of an IMAP string (atom, quoted string or literal on the wire).
 ///
 /// The wire form is not kept: the serializer picks the form the content needs.
-/// The bytes are shared with the receive buffer when parsed, so cloning and
-/// slicing are cheap.
+/// Short content (up to 38 bytes) is stored inline; longer content and all
+/// literal data are shared with the receive buffer (no copy), so cloning is
+/// cheap either way.
 ///
 /// ```
 /// use imap_proto::IString;
@@ -195,9 +199,15 @@ ascii_newtype!(
 /// assert_eq!(&s[..], b"Hello");
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub struct IString(pub Bytes);
+pub struct IString(pub(crate) SmallBytes);
 
 impl IString {
+    /// The content as a [`Bytes`]: shares the buffer of long content and
+    /// literals, copies short inline content.
+    pub fn into_bytes(self) -> Bytes {
+        self.0.into_bytes()
+    }
+
     /// The content as UTF-8, if it is valid UTF-8.
     pub fn as_str(&self) -> Option<&str> {
         std::str::from_utf8(&self.0).ok()
@@ -208,9 +218,9 @@ impl IString {
         String::from_utf8_lossy(&self.0)
     }
 
-    /// The underlying shared buffer.
+    /// The content as a [`Bytes`] (see [`IString::into_bytes`]).
     pub fn to_bytes(&self) -> Bytes {
-        self.0.clone()
+        self.0.to_bytes()
     }
 
     /// Whether the content is empty.
@@ -242,27 +252,32 @@ impl fmt::Debug for IString {
 
 impl From<&str> for IString {
     fn from(s: &str) -> Self {
-        IString(Bytes::copy_from_slice(s.as_bytes()))
+        IString(SmallBytes::copy_from_slice(s.as_bytes()))
     }
 }
 impl From<String> for IString {
     fn from(s: String) -> Self {
-        IString(Bytes::from(s))
+        IString::from(s.into_bytes())
     }
 }
 impl From<&[u8]> for IString {
     fn from(s: &[u8]) -> Self {
-        IString(Bytes::copy_from_slice(s))
+        IString(SmallBytes::copy_from_slice(s))
     }
 }
 impl From<Vec<u8>> for IString {
     fn from(s: Vec<u8>) -> Self {
-        IString(Bytes::from(s))
+        if s.len() <= super::small_bytes::INLINE {
+            IString(SmallBytes::copy_from_slice(&s))
+        } else {
+            IString(SmallBytes::from(Bytes::from(s)))
+        }
     }
 }
 impl From<Bytes> for IString {
+    /// Keeps the buffer (no copy).
     fn from(s: Bytes) -> Self {
-        IString(s)
+        IString(SmallBytes::from(s))
     }
 }
 
@@ -309,7 +324,7 @@ impl<'de> serde::Deserialize<'de> for IString {
 /// Empty text is allowed (IMAP4rev2 made it optional and real servers omit
 /// it); 8-bit bytes are kept as received.
 #[derive(Clone, PartialEq, Eq, Hash, Default)]
-pub struct Text(Bytes);
+pub struct Text(SmallBytes);
 
 impl Text {
     /// Validates response text: any bytes except NUL, CR and LF.
@@ -318,10 +333,10 @@ impl Text {
         if let Some(offset) = value.iter().position(|&b| !is_text_byte(b)) {
             return Err(ValidationError::InvalidByte { byte: value[offset], offset });
         }
-        Ok(Text(value))
+        Ok(Text(SmallBytes::compact(value)))
     }
 
-    pub(crate) fn from_validated(value: Bytes) -> Self {
+    pub(crate) fn from_validated(value: SmallBytes) -> Self {
         Text(value)
     }
 
@@ -356,7 +371,10 @@ impl fmt::Display for Text {
 impl TryFrom<&str> for Text {
     type Error = ValidationError;
     fn try_from(value: &str) -> Result<Self, ValidationError> {
-        Text::new(Bytes::copy_from_slice(value.as_bytes()))
+        if let Some(offset) = value.bytes().position(|b| !is_text_byte(b)) {
+            return Err(ValidationError::InvalidByte { byte: value.as_bytes()[offset], offset });
+        }
+        Ok(Text(SmallBytes::copy_from_slice(value.as_bytes())))
     }
 }
 

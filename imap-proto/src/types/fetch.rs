@@ -191,7 +191,7 @@ impl std::fmt::Debug for RawValue {
 #[cfg(feature = "serde")]
 impl serde::Serialize for RawValue {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        IString(self.0.clone()).serialize(s)
+        IString::from(self.0.clone()).serialize(s)
     }
 }
 
@@ -199,6 +199,6 @@ impl serde::Serialize for RawValue {
 impl<'de> serde::Deserialize<'de> for RawValue {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = IString::deserialize(d)?;
-        RawValue::parse(s.0).map_err(serde::de::Error::custom)
+        RawValue::parse(s.into_bytes()).map_err(serde::de::Error::custom)
     }
 }

@@ -43,20 +43,21 @@ impl Flag {
     /// Classifies a backslash flag given without the backslash; `Recent`
     /// becomes an extension here (it is only valid in FETCH responses).
     pub fn system_or_extension(name: Atom) -> Flag {
-        let b = name.as_bytes();
-        if b.eq_ignore_ascii_case(b"Seen") {
-            Flag::Seen
-        } else if b.eq_ignore_ascii_case(b"Answered") {
-            Flag::Answered
-        } else if b.eq_ignore_ascii_case(b"Flagged") {
-            Flag::Flagged
-        } else if b.eq_ignore_ascii_case(b"Deleted") {
-            Flag::Deleted
-        } else if b.eq_ignore_ascii_case(b"Draft") {
-            Flag::Draft
-        } else {
-            Flag::Extension(name)
-        }
+        Flag::system(name.as_bytes()).unwrap_or(Flag::Extension(name))
+    }
+
+    /// The system flag named `name` (without the backslash,
+    /// case-insensitive).
+    pub(crate) fn system(name: &[u8]) -> Option<Flag> {
+        let is = |known: &[u8]| name.eq_ignore_ascii_case(known);
+        Some(match name.len() {
+            4 if is(b"Seen") => Flag::Seen,
+            5 if is(b"Draft") => Flag::Draft,
+            7 if is(b"Flagged") => Flag::Flagged,
+            7 if is(b"Deleted") => Flag::Deleted,
+            8 if is(b"Answered") => Flag::Answered,
+            _ => return None,
+        })
     }
 }
 
@@ -93,36 +94,101 @@ pub enum MailboxAttribute {
     Marked,
     /// `\Unmarked`
     Unmarked,
-    /// Any other attribute, without the backslash (`\HasChildren`, `\Sent`, ...).
+    /// `\NonExistent` (RFC 5258)
+    NonExistent,
+    /// `\Subscribed` (RFC 5258)
+    Subscribed,
+    /// `\Remote` (RFC 5258)
+    Remote,
+    /// `\HasChildren` (RFC 5258, RFC 3348)
+    HasChildren,
+    /// `\HasNoChildren` (RFC 5258, RFC 3348)
+    HasNoChildren,
+    /// `\All`: every message (RFC 6154 special use)
+    All,
+    /// `\Archive` (RFC 6154)
+    Archive,
+    /// `\Drafts` (RFC 6154)
+    Drafts,
+    /// `\Flagged` (RFC 6154)
+    Flagged,
+    /// `\Junk` (RFC 6154)
+    Junk,
+    /// `\Sent` (RFC 6154)
+    Sent,
+    /// `\Trash` (RFC 6154)
+    Trash,
+    /// Any other attribute, without the backslash. Never one of the names
+    /// above.
     Extension(Atom),
 }
 
+/// The attributes with a variant, by their canonical name.
+const KNOWN_MAILBOX_ATTRIBUTES: [(&str, MailboxAttribute); 16] = [
+    ("Noinferiors", MailboxAttribute::NoInferiors),
+    ("Noselect", MailboxAttribute::NoSelect),
+    ("Marked", MailboxAttribute::Marked),
+    ("Unmarked", MailboxAttribute::Unmarked),
+    ("NonExistent", MailboxAttribute::NonExistent),
+    ("Subscribed", MailboxAttribute::Subscribed),
+    ("Remote", MailboxAttribute::Remote),
+    ("HasChildren", MailboxAttribute::HasChildren),
+    ("HasNoChildren", MailboxAttribute::HasNoChildren),
+    ("All", MailboxAttribute::All),
+    ("Archive", MailboxAttribute::Archive),
+    ("Drafts", MailboxAttribute::Drafts),
+    ("Flagged", MailboxAttribute::Flagged),
+    ("Junk", MailboxAttribute::Junk),
+    ("Sent", MailboxAttribute::Sent),
+    ("Trash", MailboxAttribute::Trash),
+];
+
 impl MailboxAttribute {
     /// Classifies an attribute name given without the backslash
-    /// (case-insensitive for the RFC 3501 names).
+    /// (case-insensitive for the names with a variant).
+    ///
+    /// ```
+    /// use imap_proto::{Atom, MailboxAttribute};
+    /// let name = Atom::try_from("hasnochildren").unwrap();
+    /// assert_eq!(MailboxAttribute::from_name(name), MailboxAttribute::HasNoChildren);
+    /// let other = Atom::try_from("XList").unwrap();
+    /// assert_eq!(MailboxAttribute::from_name(other.clone()), MailboxAttribute::Extension(other));
+    /// ```
     pub fn from_name(name: Atom) -> MailboxAttribute {
-        let b = name.as_bytes();
-        if b.eq_ignore_ascii_case(b"Noinferiors") {
-            MailboxAttribute::NoInferiors
-        } else if b.eq_ignore_ascii_case(b"Noselect") {
-            MailboxAttribute::NoSelect
-        } else if b.eq_ignore_ascii_case(b"Marked") {
-            MailboxAttribute::Marked
-        } else if b.eq_ignore_ascii_case(b"Unmarked") {
-            MailboxAttribute::Unmarked
-        } else {
-            MailboxAttribute::Extension(name)
-        }
+        MailboxAttribute::known(name.as_bytes()).unwrap_or(MailboxAttribute::Extension(name))
+    }
+
+    /// The attribute with a variant named `name` (case-insensitive).
+    pub(crate) fn known(name: &[u8]) -> Option<MailboxAttribute> {
+        use MailboxAttribute::*;
+        let is = |known: &[u8]| name.eq_ignore_ascii_case(known);
+        // By length first: one or two comparisons per name.
+        Some(match name.len() {
+            3 if is(b"All") => All,
+            4 if is(b"Junk") => Junk,
+            4 if is(b"Sent") => Sent,
+            5 if is(b"Trash") => Trash,
+            6 if is(b"Marked") => Marked,
+            6 if is(b"Remote") => Remote,
+            6 if is(b"Drafts") => Drafts,
+            7 if is(b"Archive") => Archive,
+            7 if is(b"Flagged") => Flagged,
+            8 if is(b"Noselect") => NoSelect,
+            8 if is(b"Unmarked") => Unmarked,
+            10 if is(b"Subscribed") => Subscribed,
+            11 if is(b"Noinferiors") => NoInferiors,
+            11 if is(b"NonExistent") => NonExistent,
+            11 if is(b"HasChildren") => HasChildren,
+            13 if is(b"HasNoChildren") => HasNoChildren,
+            _ => return None,
+        })
     }
 
     /// The attribute name without the leading backslash.
     pub fn name(&self) -> &str {
         match self {
-            MailboxAttribute::NoInferiors => "Noinferiors",
-            MailboxAttribute::NoSelect => "Noselect",
-            MailboxAttribute::Marked => "Marked",
-            MailboxAttribute::Unmarked => "Unmarked",
             MailboxAttribute::Extension(a) => a.as_str(),
+            known => KNOWN_MAILBOX_ATTRIBUTES.iter().find(|(_, a)| a == known).map_or("", |(name, _)| name),
         }
     }
 }

@@ -26,17 +26,12 @@ pub struct Mailbox(IString);
 impl Mailbox {
     /// The mailbox `INBOX`.
     pub fn inbox() -> Mailbox {
-        Mailbox(IString(Bytes::from_static(b"INBOX")))
+        Mailbox(IString::from("INBOX"))
     }
 
     /// A mailbox from its wire bytes (already modified UTF-7 or raw UTF-8).
     pub fn from_wire(name: impl Into<Bytes>) -> Mailbox {
-        let name = name.into();
-        if name.eq_ignore_ascii_case(b"INBOX") {
-            Mailbox::inbox()
-        } else {
-            Mailbox(IString(name))
-        }
+        Mailbox::from(IString::from(name.into()))
     }
 
     /// Encodes a Unicode name in modified UTF-7.
@@ -76,13 +71,18 @@ impl fmt::Debug for Mailbox {
 impl From<&str> for Mailbox {
     /// Takes the string as wire bytes (no UTF-7 encoding; see [`Mailbox::from_utf8`]).
     fn from(s: &str) -> Mailbox {
-        Mailbox::from_wire(Bytes::copy_from_slice(s.as_bytes()))
+        Mailbox::from(IString::from(s))
     }
 }
 
 impl From<IString> for Mailbox {
+    /// `INBOX` in any case becomes `INBOX`.
     fn from(s: IString) -> Mailbox {
-        Mailbox::from_wire(s.0)
+        if s.eq_ignore_ascii_case(b"INBOX") {
+            Mailbox::inbox()
+        } else {
+            Mailbox(s)
+        }
     }
 }
 

@@ -1,7 +1,8 @@
 //! The owned value types for everything that travels on an IMAP connection.
 //!
-//! All types are `Send + Sync + 'static` and cheap to clone: strings share
-//! the receive buffer through [`bytes::Bytes`].
+//! All types are `Send + Sync + 'static` and cheap to clone: short strings
+//! are stored inline, long strings and literal data share the receive buffer
+//! through [`bytes::Bytes`].
 
 pub(crate) mod body;
 pub(crate) mod command;
@@ -12,6 +13,7 @@ pub(crate) mod mailbox;
 pub(crate) mod response;
 pub(crate) mod search;
 pub(crate) mod sequence;
+pub(crate) mod small_bytes;
 
 pub use self::body::*;
 pub use self::command::*;
