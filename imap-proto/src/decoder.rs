@@ -85,10 +85,15 @@ impl ResponseDecoder {
     /// Decodes the next message from the front of `buf`. `Ok(None)` means
     /// more input is needed. After an error, call again: decoding resumes
     /// with the next message.
+    #[inline]
     pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Decoded<ServerMessage>>, DecodeError> {
-        let Some(frame) = self.framer.next_frame(buf)? else {
-            return Ok(None);
-        };
+        match self.framer.next_frame(buf)? {
+            Some(frame) => self.parse(frame),
+            None => Ok(None),
+        }
+    }
+
+    fn parse(&mut self, frame: Frame) -> Result<Option<Decoded<ServerMessage>>, DecodeError> {
         let depth = self.framer.limits().max_depth;
         let message = if std::mem::take(&mut self.expect_greeting) {
             match parse_frame(&frame.bytes, depth, |p| p.greeting()) {
@@ -181,10 +186,15 @@ impl CommandDecoder {
     }
 
     /// Decodes the next client message from the front of `buf`.
+    #[inline]
     pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Decoded<ClientMessage>>, DecodeError> {
-        let Some(frame) = self.framer.next_frame(buf)? else {
-            return Ok(None);
-        };
+        match self.framer.next_frame(buf)? {
+            Some(frame) => self.parse(frame),
+            None => Ok(None),
+        }
+    }
+
+    fn parse(&mut self, frame: Frame) -> Result<Option<Decoded<ClientMessage>>, DecodeError> {
         let depth = self.framer.limits().max_depth;
         let bytes = &frame.bytes;
         let has_space = memchr::memchr(b' ', bytes).is_some();

@@ -188,7 +188,37 @@ impl Framer {
     /// framer skips the rest of the offending message by itself (dropping
     /// its bytes as they arrive); call again to continue with the next
     /// message.
+    #[inline]
     pub fn next_frame(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, FrameError> {
+        // Fast path for short reads that cannot complete anything: a few
+        // nanoseconds, inlined into the caller's read loop.
+        if !self.discarding {
+            if let Some(new) = buf.len().checked_sub(self.pos) {
+                if self.literal_remaining > 0 && new as u64 <= self.literal_remaining {
+                    // All of it is literal data (the same as the general
+                    // path, which finds nothing after the data).
+                    if new > 0 {
+                        self.pending = None;
+                    }
+                    self.pos += new;
+                    self.literal_remaining -= new as u64;
+                    self.line_start = self.pos;
+                    return Ok(None);
+                }
+                if self.literal_remaining == 0
+                    && new < 16
+                    && !buf[self.pos..].contains(&b'\n')
+                    && buf.len() - self.line_start <= self.limits.max_line_length
+                {
+                    self.pos = buf.len();
+                    return Ok(None);
+                }
+            }
+        }
+        self.next_frame_general(buf)
+    }
+
+    fn next_frame_general(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, FrameError> {
         loop {
             if self.literal_remaining > 0 {
                 let take = ((buf.len() - self.pos) as u64).min(self.literal_remaining);
