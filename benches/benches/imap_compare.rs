@@ -45,54 +45,69 @@ fn limits() -> Limits {
     Limits { max_line_length: 64 << 20, max_literal_size: 64 << 20, max_message_size: 256 << 20, max_depth: 64 }
 }
 
+thread_local! {
+    /// The receive buffer of our read loops, kept across runs like a
+    /// connection's buffer: each run starts with it empty, and its memory
+    /// is reused once the previous run's messages are dropped.
+    static OUR_BUFFER: std::cell::RefCell<BytesMut> = std::cell::RefCell::new(BytesMut::with_capacity(64 * 1024));
+    /// The same for the peers' read loop.
+    static PEER_BUFFER: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(Vec::with_capacity(64 * 1024));
+}
+
 /// Our decoder through a read loop fed `chunk` bytes at a time.
 fn ours_responses(input: &[u8], chunk: usize) -> usize {
     let mut dec = ResponseDecoder::after_greeting(limits());
-    let mut buf = BytesMut::with_capacity(64 * 1024);
-    let mut n = 0;
-    for piece in input.chunks(chunk) {
-        buf.extend_from_slice(piece);
-        while let Some(m) = dec.decode(&mut buf).expect("valid input") {
-            std::hint::black_box(&m);
-            n += 1;
+    OUR_BUFFER.with_borrow_mut(|buf| {
+        buf.clear();
+        let mut n = 0;
+        for piece in input.chunks(chunk) {
+            buf.extend_from_slice(piece);
+            while let Some(m) = dec.decode(buf).expect("valid input") {
+                std::hint::black_box(&m);
+                n += 1;
+            }
         }
-    }
-    n
+        n
+    })
 }
 
 fn ours_commands(input: &[u8], chunk: usize) -> usize {
     let mut dec = CommandDecoder::new(limits());
-    let mut buf = BytesMut::with_capacity(64 * 1024);
-    let mut n = 0;
-    for piece in input.chunks(chunk) {
-        buf.extend_from_slice(piece);
-        while let Some(m) = dec.decode(&mut buf).expect("valid input") {
-            std::hint::black_box(&m);
-            n += 1;
+    OUR_BUFFER.with_borrow_mut(|buf| {
+        buf.clear();
+        let mut n = 0;
+        for piece in input.chunks(chunk) {
+            buf.extend_from_slice(piece);
+            while let Some(m) = dec.decode(buf).expect("valid input") {
+                std::hint::black_box(&m);
+                n += 1;
+            }
         }
-    }
-    n
+        n
+    })
 }
 
 /// A peer through the read loop its documentation suggests: append, try to
 /// parse from the start of the unparsed bytes, keep the rest on
 /// "incomplete".
 fn read_loop(input: &[u8], chunk: usize, mut parse: impl FnMut(&[u8]) -> Result<Option<usize>, ()>) -> usize {
-    let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
-    let mut start = 0;
-    let mut n = 0;
-    for piece in input.chunks(chunk) {
-        buf.extend_from_slice(piece);
-        while let Ok(Some(remaining)) = parse(&buf[start..]) {
-            start = buf.len() - remaining;
-            n += 1;
+    PEER_BUFFER.with_borrow_mut(|buf| {
+        buf.clear();
+        let mut start = 0;
+        let mut n = 0;
+        for piece in input.chunks(chunk) {
+            buf.extend_from_slice(piece);
+            while let Ok(Some(remaining)) = parse(&buf[start..]) {
+                start = buf.len() - remaining;
+                n += 1;
+            }
+            if start > 0 && start * 2 > buf.len() {
+                buf.drain(..start);
+                start = 0;
+            }
         }
-        if start > 0 && start * 2 > buf.len() {
-            buf.drain(..start);
-            start = 0;
-        }
-    }
-    n
+        n
+    })
 }
 
 fn codec_responses(input: &[u8], chunk: usize) -> usize {

@@ -720,7 +720,9 @@ pub mod gen {
                 },
                 mailbox: mailbox(u)?,
                 extended: if u.ratio(1, 4)? {
-                    Some(RawValue::parse(Bytes::from_static(b"(\"CHILDINFO\" (\"SUBSCRIBED\"))")).expect("sample"))
+                    Some(Box::new(
+                        RawValue::parse(Bytes::from_static(b"(\"CHILDINFO\" (\"SUBSCRIBED\"))")).expect("sample"),
+                    ))
                 } else {
                     None
                 },
@@ -750,7 +752,7 @@ pub mod gen {
             0 => Response::Status(StatusResponse {
                 tag: Some(Tag::try_from(from_alphabet(u, b"Aa0.", 1, 6)?).expect("tag")),
                 kind: *u.choose(&[StatusKind::Ok, StatusKind::No, StatusKind::Bad])?,
-                code: if u.arbitrary()? { Some(code(u)?) } else { None },
+                code: if u.arbitrary()? { Some(Box::new(code(u)?)) } else { None },
                 text: text(u)?,
             }),
             1 => Response::Status(StatusResponse {
@@ -762,11 +764,11 @@ pub mod gen {
                     StatusKind::Bye,
                     StatusKind::PreAuth,
                 ])?,
-                code: if u.arbitrary()? { Some(code(u)?) } else { None },
+                code: if u.arbitrary()? { Some(Box::new(code(u)?)) } else { None },
                 text: text(u)?,
             }),
             2 => {
-                let code = if u.arbitrary()? { Some(code(u)?) } else { None };
+                let code = if u.arbitrary()? { Some(Box::new(code(u)?)) } else { None };
                 // Text without a code must not look like base64.
                 let t = if code.is_none() {
                     format!("go {}", from_alphabet(u, b"ab ", 0, 6)?)

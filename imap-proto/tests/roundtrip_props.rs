@@ -255,8 +255,18 @@ fn list_item() -> impl Strategy<Value = ListItem> {
     let delim = of((1u8..0x7f)
         .prop_filter("no line breaks", |b| *b != b'\r' && *b != b'\n')
         .prop_map(|b| Delimiter::new(b as char).unwrap()));
-    (vec(attr, 0..3), delim, mailbox(), of(raw_value().prop_filter("a list", |v| v.as_bytes()[0] == b'(')))
-        .prop_map(|(attributes, delimiter, mailbox, extended)| ListItem { attributes, delimiter, mailbox, extended })
+    (
+        vec(attr, 0..3),
+        delim,
+        mailbox(),
+        of(raw_value().prop_filter("a list", |v| v.as_bytes()[0] == b'(').prop_map(Box::new)),
+    )
+        .prop_map(|(attributes, delimiter, mailbox, extended)| ListItem {
+            attributes,
+            delimiter,
+            mailbox,
+            extended,
+        })
 }
 
 fn status_attribute() -> impl Strategy<Value = StatusAttribute> {
@@ -323,12 +333,12 @@ fn status_kind(tagged: bool) -> BoxedStrategy<StatusKind> {
 }
 
 fn response() -> impl Strategy<Value = Response> {
-    let tagged = (tag(), status_kind(true), of(code()), text())
+    let tagged = (tag(), status_kind(true), of(code().prop_map(Box::new)), text())
         .prop_map(|(t, kind, code, text)| Response::Status(StatusResponse { tag: Some(t), kind, code, text }));
-    let untagged = (status_kind(false), of(code()), text())
+    let untagged = (status_kind(false), of(code().prop_map(Box::new)), text())
         .prop_map(|(kind, code, text)| Response::Status(StatusResponse { tag: None, kind, code, text }));
     // Continuation text must not look like base64 when there is no code.
-    let cont_text = (of(code()), "([a-z]+ [a-z ]*)?").prop_map(|(code, t)| {
+    let cont_text = (of(code().prop_map(Box::new)), "([a-z]+ [a-z ]*)?").prop_map(|(code, t)| {
         Response::Continuation(Continuation::Text { code, text: Text::try_from(t.as_str()).unwrap() })
     });
     let cont_b64 = vec(any::<u8>(), 1..30).prop_map(|d| Response::Continuation(Continuation::Base64(IString::from(d))));
@@ -496,7 +506,11 @@ fn command() -> impl Strategy<Value = Command> {
 }
 
 fn greeting() -> impl Strategy<Value = Greeting> {
-    (prop_oneof![Just(GreetingKind::Ok), Just(GreetingKind::PreAuth), Just(GreetingKind::Bye)], of(code()), text())
+    (
+        prop_oneof![Just(GreetingKind::Ok), Just(GreetingKind::PreAuth), Just(GreetingKind::Bye)],
+        of(code().prop_map(Box::new)),
+        text(),
+    )
         .prop_map(|(kind, code, text)| Greeting { kind, code, text })
 }
 

@@ -3,7 +3,7 @@
 use super::{Encode, Encoder};
 use crate::types::*;
 
-fn resp_text(e: &mut Encoder<'_>, code: &Option<Code>, text: &Text) {
+fn resp_text(e: &mut Encoder<'_>, code: &Option<Box<Code>>, text: &Text) {
     if let Some(c) = code {
         e.byte(b'[');
         c.encode(e);

@@ -171,10 +171,11 @@ impl<'a> Parser<'a> {
 
     /// `nstring` = string / nil
     pub(crate) fn nstring(&mut self) -> PResult<Option<IString>> {
-        if self.eat_keyword(b"NIL") {
-            Ok(None)
-        } else {
-            self.string().map(Some)
+        match self.peek() {
+            Some(b'"') => self.quoted().map(Some),
+            Some(b'{' | b'~') => self.literal().map(Some),
+            _ if self.eat_keyword(b"NIL") => Ok(None),
+            _ => self.err("string"),
         }
     }
 
@@ -241,9 +242,18 @@ impl<'a> Parser<'a> {
 
     /// A parenthesised list of items, tolerating extra spaces and a space
     /// before `)`.
-    pub(crate) fn paren_list<T>(&mut self, mut item: impl FnMut(&mut Self) -> PResult<T>) -> PResult<Vec<T>> {
+    pub(crate) fn paren_list<T>(&mut self, item: impl FnMut(&mut Self) -> PResult<T>) -> PResult<Vec<T>> {
+        self.paren_list_with_capacity(0, item)
+    }
+
+    /// [`Parser::paren_list`] with room for `capacity` items from the start.
+    pub(crate) fn paren_list_with_capacity<T>(
+        &mut self,
+        capacity: usize,
+        mut item: impl FnMut(&mut Self) -> PResult<T>,
+    ) -> PResult<Vec<T>> {
         self.byte(b'(', "(")?;
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(capacity);
         loop {
             self.skip_spaces();
             if self.eat(b')') {

@@ -11,7 +11,8 @@ fn is_att_name_char(b: u8) -> bool {
 impl<'a> Parser<'a> {
     /// `msg-att`: `"(" att *(SP att) ")"`.
     pub(crate) fn msg_att(&mut self) -> PResult<Vec<MessageAttribute>> {
-        let list = self.paren_list(|p| p.message_attribute())?;
+        // A mailbox sync asks for six to eight attributes: one allocation.
+        let list = self.paren_list_with_capacity(8, |p| p.message_attribute())?;
         if list.is_empty() {
             return self.err("at least one message attribute");
         }
@@ -22,8 +23,7 @@ impl<'a> Parser<'a> {
     fn message_attribute(&mut self) -> PResult<MessageAttribute> {
         let (s, e) = self.take_while1(is_att_name_char, "message attribute")?;
         let name = &self.buf[s..e];
-        let is = |kw: &[u8]| name.eq_ignore_ascii_case(kw);
-        if is(b"BODY") && self.peek() == Some(b'[') {
+        if name.eq_ignore_ascii_case(b"BODY") && self.peek() == Some(b'[') {
             let section = self.section()?;
             let origin = if self.eat(b'<') {
                 let o = self.number()?;
@@ -35,47 +35,28 @@ impl<'a> Parser<'a> {
             self.sp()?;
             return Ok(MessageAttribute::BodySection { section, origin, data: self.nstring()? });
         }
-        if self.peek() == Some(b'[')
-            || !(is(b"FLAGS")
-                || is(b"ENVELOPE")
-                || is(b"INTERNALDATE")
-                || is(b"RFC822")
-                || is(b"RFC822.HEADER")
-                || is(b"RFC822.TEXT")
-                || is(b"RFC822.SIZE")
-                || is(b"BODY")
-                || is(b"BODYSTRUCTURE")
-                || is(b"UID")
-                || is(b"MODSEQ"))
-        {
-            return self.other_attribute(s, e);
-        }
+        let kind = match attribute_kind(name) {
+            Some(kind) if self.peek() != Some(b'[') => kind,
+            _ => return self.other_attribute(s, e),
+        };
         self.sp()?;
-        Ok(if is(b"FLAGS") {
-            MessageAttribute::Flags(self.flag_fetch_list()?)
-        } else if is(b"ENVELOPE") {
-            MessageAttribute::Envelope(Box::new(self.envelope()?))
-        } else if is(b"INTERNALDATE") {
-            MessageAttribute::InternalDate(self.date_time()?)
-        } else if is(b"RFC822") {
-            MessageAttribute::Rfc822(self.nstring()?)
-        } else if is(b"RFC822.HEADER") {
-            MessageAttribute::Rfc822Header(self.nstring()?)
-        } else if is(b"RFC822.TEXT") {
-            MessageAttribute::Rfc822Text(self.nstring()?)
-        } else if is(b"RFC822.SIZE") {
-            MessageAttribute::Rfc822Size(self.number()?)
-        } else if is(b"BODY") {
-            MessageAttribute::Body(Box::new(self.body()?))
-        } else if is(b"BODYSTRUCTURE") {
-            MessageAttribute::BodyStructure(Box::new(self.body()?))
-        } else if is(b"UID") {
-            MessageAttribute::Uid(self.nz_number()?)
-        } else {
-            self.byte(b'(', "(")?;
-            let v = self.number64()?;
-            self.byte(b')', ")")?;
-            MessageAttribute::ModSeq(v)
+        Ok(match kind {
+            AttributeKind::Flags => MessageAttribute::Flags(self.flag_fetch_list()?),
+            AttributeKind::Envelope => MessageAttribute::Envelope(Box::new(self.envelope()?)),
+            AttributeKind::InternalDate => MessageAttribute::InternalDate(self.date_time()?),
+            AttributeKind::Rfc822 => MessageAttribute::Rfc822(self.nstring()?),
+            AttributeKind::Rfc822Header => MessageAttribute::Rfc822Header(self.nstring()?),
+            AttributeKind::Rfc822Text => MessageAttribute::Rfc822Text(self.nstring()?),
+            AttributeKind::Rfc822Size => MessageAttribute::Rfc822Size(self.number()?),
+            AttributeKind::Body => MessageAttribute::Body(Box::new(self.body()?)),
+            AttributeKind::BodyStructure => MessageAttribute::BodyStructure(Box::new(self.body()?)),
+            AttributeKind::Uid => MessageAttribute::Uid(self.nz_number()?),
+            AttributeKind::ModSeq => {
+                self.byte(b'(', "(")?;
+                let v = self.number64()?;
+                self.byte(b')', ")")?;
+                MessageAttribute::ModSeq(v)
+            }
         })
     }
 
@@ -378,4 +359,39 @@ impl<'a> Parser<'a> {
             _ => Ok(BodyExtension::NString(self.nstring()?)),
         }
     }
+}
+
+/// The message attributes with a variant of their own, by name.
+#[derive(Clone, Copy)]
+enum AttributeKind {
+    Flags,
+    Envelope,
+    InternalDate,
+    Rfc822,
+    Rfc822Header,
+    Rfc822Text,
+    Rfc822Size,
+    Body,
+    BodyStructure,
+    Uid,
+    ModSeq,
+}
+
+/// Classifies an attribute name (case-insensitive), by length first.
+fn attribute_kind(name: &[u8]) -> Option<AttributeKind> {
+    let is = |kw: &[u8]| name.eq_ignore_ascii_case(kw);
+    Some(match name.len() {
+        3 if is(b"UID") => AttributeKind::Uid,
+        4 if is(b"BODY") => AttributeKind::Body,
+        5 if is(b"FLAGS") => AttributeKind::Flags,
+        6 if is(b"RFC822") => AttributeKind::Rfc822,
+        6 if is(b"MODSEQ") => AttributeKind::ModSeq,
+        8 if is(b"ENVELOPE") => AttributeKind::Envelope,
+        11 if is(b"RFC822.SIZE") => AttributeKind::Rfc822Size,
+        11 if is(b"RFC822.TEXT") => AttributeKind::Rfc822Text,
+        12 if is(b"INTERNALDATE") => AttributeKind::InternalDate,
+        13 if is(b"RFC822.HEADER") => AttributeKind::Rfc822Header,
+        13 if is(b"BODYSTRUCTURE") => AttributeKind::BodyStructure,
+        _ => return None,
+    })
 }

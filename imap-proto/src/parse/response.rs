@@ -83,7 +83,7 @@ impl<'a> Parser<'a> {
 
     /// `resp-text` after a status keyword: lenient about the missing SP
     /// and text (`A1 OK` CRLF).
-    fn resp_text(&mut self) -> PResult<(Option<Code>, Text)> {
+    fn resp_text(&mut self) -> PResult<(Option<Box<Code>>, Text)> {
         if self.at_eol() {
             return Ok((None, Text::default()));
         }
@@ -91,7 +91,7 @@ impl<'a> Parser<'a> {
         self.resp_text_after_sp()
     }
 
-    fn resp_text_after_sp(&mut self) -> PResult<(Option<Code>, Text)> {
+    fn resp_text_after_sp(&mut self) -> PResult<(Option<Box<Code>>, Text)> {
         let mut code = None;
         if self.peek() == Some(b'[') {
             // A bracket that does not open a valid code is just text.
@@ -107,7 +107,7 @@ impl<'a> Parser<'a> {
                 })
                 .ok();
         }
-        Ok((code, self.text()?))
+        Ok((code.map(Box::new), self.text()?))
     }
 
     /// `resp-text-code`. A known code whose arguments do not parse is kept
@@ -382,7 +382,7 @@ impl<'a> Parser<'a> {
             if !self.at_eol() {
                 let start = self.pos;
                 self.generic_value()?;
-                extended = Some(RawValue(self.slice(start, self.pos)));
+                extended = Some(Box::new(RawValue(self.slice(start, self.pos))));
                 self.skip_spaces();
             }
         }

@@ -16,8 +16,9 @@ use super::sequence::SequenceSet;
 pub struct Greeting {
     /// OK, PREAUTH or BYE.
     pub kind: GreetingKind,
-    /// Optional response code, often `[CAPABILITY ...]`.
-    pub code: Option<Code>,
+    /// Optional response code, often `[CAPABILITY ...]`. Codes are boxed
+    /// (they are rare, and large beside the other fields).
+    pub code: Option<Box<Code>>,
     /// Human-readable text.
     pub text: Text,
 }
@@ -63,8 +64,9 @@ pub struct StatusResponse {
     pub tag: Option<Tag>,
     /// The condition.
     pub kind: StatusKind,
-    /// Optional bracketed response code.
-    pub code: Option<Code>,
+    /// Optional bracketed response code. Codes are boxed: they are rare,
+    /// and keep every [`Response`] small enough to move cheaply.
+    pub code: Option<Box<Code>>,
     /// Human-readable text (may be empty).
     pub text: Text,
 }
@@ -278,8 +280,8 @@ pub struct ListItem {
     /// The mailbox name.
     pub mailbox: Mailbox,
     /// Extended data after the name (RFC 5258 `mbox-list-extended`, e.g.
-    /// `("CHILDINFO" ("SUBSCRIBED"))`), kept raw.
-    pub extended: Option<super::fetch::RawValue>,
+    /// `("CHILDINFO" ("SUBSCRIBED"))`), kept raw; boxed since it is rare.
+    pub extended: Option<Box<super::fetch::RawValue>>,
 }
 
 /// A hierarchy delimiter: one 7-bit character other than CR, LF and NUL.
@@ -325,8 +327,8 @@ impl From<Delimiter> for char {
 pub enum Continuation {
     /// `+ [code] text`, e.g. `+ Ready for literal data` or `+ idling`.
     Text {
-        /// Optional response code.
-        code: Option<Code>,
+        /// Optional response code (boxed, like in [`StatusResponse`]).
+        code: Option<Box<Code>>,
         /// The text (may be empty: `+` alone or `+ `).
         text: Text,
     },
