@@ -48,6 +48,29 @@ fn inline_words(content: &[u8; INLINE + 1], len: usize) -> [u8; INLINE + 1] {
     out
 }
 
+/// `window[by..]` moved to the front, computed on three words.
+#[inline]
+fn shift_down(window: &[u8; INLINE + 1], by: usize) -> [u8; INLINE + 1] {
+    let word = |i: usize| {
+        let mut w = [0; 8];
+        w.copy_from_slice(&window[i * 8..i * 8 + 8]);
+        u64::from_le_bytes(w)
+    };
+    let words = [word(0), word(1), word(2)];
+    let (skip, bits) = (by / 8, (by % 8) * 8);
+    let at = |i: usize| words.get(i).copied().unwrap_or(0);
+    let out_word = |i: usize| {
+        let lo = at(i + skip) >> bits;
+        let hi = if bits == 0 { 0 } else { at(i + skip + 1) << (64 - bits) };
+        lo | hi
+    };
+    let mut out = [0; INLINE + 1];
+    out[..8].copy_from_slice(&out_word(0).to_le_bytes());
+    out[8..16].copy_from_slice(&out_word(1).to_le_bytes());
+    out[16..].copy_from_slice(&out_word(2).to_le_bytes());
+    out
+}
+
 impl SmallBytes {
     /// No bytes.
     pub(crate) const EMPTY: SmallBytes = SmallBytes::Inline([0; INLINE + 1]);
@@ -87,10 +110,17 @@ impl SmallBytes {
         // loads; the bytes past `len` are never read (comparison and hashing
         // look at the content only). Near the end of the buffer, copy
         // exactly.
-        match src.get(start..start + INLINE + 1).and_then(|window| <&[u8; INLINE + 1]>::try_from(window).ok()) {
-            Some(window) => SmallBytes::Inline(inline_words(window, len)),
-            None => SmallBytes::copy_from_slice(&src[start..end]),
+        if let Some(window) = src.get(start..start + INLINE + 1).and_then(|w| <&[u8; INLINE + 1]>::try_from(w).ok()) {
+            return SmallBytes::Inline(inline_words(window, len));
         }
+        // Near the end of the buffer (a mailbox name at the end of a LIST
+        // line): the 24 bytes that end at `end`, shifted down in registers.
+        if let Some(window) = end.checked_sub(INLINE + 1).and_then(|s| src.get(s..end)) {
+            if let Ok(window) = <&[u8; INLINE + 1]>::try_from(window) {
+                return SmallBytes::Inline(inline_words(&shift_down(window, INLINE + 1 - len), len));
+            }
+        }
+        SmallBytes::copy_from_slice(&src[start..end])
     }
 
     /// The content.
@@ -191,6 +221,17 @@ mod tests {
         match &long {
             SmallBytes::Shared(b) => assert_eq!(b.as_ptr(), src[5..].as_ptr(), "long content is not copied"),
             SmallBytes::Inline(_) => panic!("long content stored inline"),
+        }
+    }
+
+    #[test]
+    fn slices_ending_near_the_end_of_the_buffer() {
+        let src = Bytes::from_static(b"* LIST (\\HasNoChildren) \"/\" Archive/2013/05\r\n");
+        let text = &src[..];
+        for start in 0..text.len() {
+            for end in start..=text.len().min(start + INLINE) {
+                assert_eq!(SmallBytes::slice_of(&src, start, end).as_slice(), &text[start..end], "{start}..{end}");
+            }
         }
     }
 
