@@ -74,6 +74,7 @@ impl<'a> Parser<'a> {
 
     /// `quoted`. 8-bit bytes are accepted (real servers send them); a
     /// backslash may only escape `"` or `\`.
+    #[inline]
     pub(crate) fn quoted(&mut self) -> PResult<IString> {
         self.byte(b'"', "quoted string")?;
         let start = self.pos;
@@ -81,25 +82,27 @@ impl<'a> Parser<'a> {
         // One pass over the content with a table of the bytes that end the
         // fast path: the closing quote, a backslash, CR, LF and NUL.
         let n = rest.iter().position(|&b| QUOTED_STOP[b as usize]).unwrap_or(rest.len());
-        match rest.get(n) {
-            Some(b'"') => {
-                self.pos = start + n + 1;
-                return Ok(IString(self.small(start, start + n)));
-            }
+        if rest.get(n) == Some(&b'"') {
+            self.pos = start + n + 1;
+            return Ok(IString(self.small(start, start + n)));
+        }
+        self.pos = start + n;
+        self.quoted_slow(start)
+    }
+
+    /// The rest of a quoted string that holds an escape or a bad byte;
+    /// `self.pos` is at that byte.
+    #[cold]
+    #[inline(never)]
+    fn quoted_slow(&mut self, start: usize) -> PResult<IString> {
+        match self.peek() {
             Some(b'\\') => {}
-            Some(b'\r' | 0) => {
-                self.pos = start + n;
-                return self.err("quoted character");
-            }
-            _ => {
-                self.pos = start + n;
-                return self.err("closing quote");
-            }
+            Some(b'\r' | 0) => return self.err("quoted character"),
+            _ => return self.err("closing quote"),
         }
         // Escapes: unescape into a new buffer from the first backslash on.
-        let mut out = Vec::with_capacity(rest.len().min(256));
-        out.extend_from_slice(&rest[..n]);
-        self.pos = start + n;
+        let mut out = Vec::with_capacity((self.buf.len() - start).min(256));
+        out.extend_from_slice(&self.buf[start..self.pos]);
         loop {
             match self.peek() {
                 Some(b'"') => {
@@ -149,6 +152,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `string` = quoted / literal
+    #[inline]
     pub(crate) fn string(&mut self) -> PResult<IString> {
         match self.peek() {
             Some(b'"') => self.quoted(),
@@ -170,6 +174,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `nstring` = string / nil
+    #[inline]
     pub(crate) fn nstring(&mut self) -> PResult<Option<IString>> {
         match self.peek() {
             Some(b'"') => self.quoted().map(Some),

@@ -204,11 +204,21 @@ impl<'a> Parser<'a> {
         self.descend()?;
         self.byte(b'(', "( opening body")?;
         self.skip_spaces();
-        let b = if self.peek() == Some(b'(') { self.body_multi()? } else { self.body_single()? };
+        // Each variant closes the body itself and builds the value in the
+        // return slot (a body structure is hundreds of bytes to move).
+        if self.peek() == Some(b'(') {
+            self.body_multi()
+        } else {
+            self.body_single()
+        }
+    }
+
+    /// The `)` that closes a body, and the way back up.
+    fn body_end(&mut self) -> PResult<()> {
         self.skip_spaces();
         self.byte(b')', ") closing body")?;
         self.ascend();
-        Ok(b)
+        Ok(())
     }
 
     /// Whether another optional field follows (consumes the separating
@@ -237,6 +247,7 @@ impl<'a> Parser<'a> {
         } else {
             None
         };
+        self.body_end()?;
         Ok(BodyStructure::Multi { parts, subtype, extension })
     }
 
@@ -276,6 +287,7 @@ impl<'a> Parser<'a> {
         } else {
             None
         };
+        self.body_end()?;
         Ok(BodyStructure::Single { body: SinglePart { kind, fields }, extension })
     }
 
