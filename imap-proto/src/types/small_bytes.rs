@@ -103,18 +103,29 @@ impl SmallBytes {
     #[inline]
     pub(crate) fn slice_of(src: &Bytes, start: usize, end: usize) -> SmallBytes {
         let len = end - start;
+        // The common case, inlined so that the value is built in registers:
+        // a fixed-size copy of the bytes at `start` (three word loads); the
+        // bytes past `len` are never read (comparison and hashing look at
+        // the content only).
+        if len <= INLINE {
+            if let Some(window) = src.get(start..start + INLINE + 1).and_then(|w| <&[u8; INLINE + 1]>::try_from(w).ok())
+            {
+                return SmallBytes::Inline(inline_words(window, len));
+            }
+        }
+        SmallBytes::slice_of_rest(src, start, end)
+    }
+
+    /// [`SmallBytes::slice_of`] for long content, and for short content
+    /// near the end of the buffer.
+    #[inline(never)]
+    fn slice_of_rest(src: &Bytes, start: usize, end: usize) -> SmallBytes {
+        let len = end - start;
         if len > INLINE {
             return SmallBytes::Shared(src.slice(start..end));
         }
-        // A fixed-size copy of the bytes at `start` compiles to three word
-        // loads; the bytes past `len` are never read (comparison and hashing
-        // look at the content only). Near the end of the buffer, copy
-        // exactly.
-        if let Some(window) = src.get(start..start + INLINE + 1).and_then(|w| <&[u8; INLINE + 1]>::try_from(w).ok()) {
-            return SmallBytes::Inline(inline_words(window, len));
-        }
-        // Near the end of the buffer (a mailbox name at the end of a LIST
-        // line): the 24 bytes that end at `end`, shifted down in registers.
+        // A mailbox name at the end of a LIST line: the 24 bytes that end
+        // at `end`, shifted down in registers.
         if let Some(window) = end.checked_sub(INLINE + 1).and_then(|s| src.get(s..end)) {
             if let Ok(window) = <&[u8; INLINE + 1]>::try_from(window) {
                 return SmallBytes::Inline(inline_words(&shift_down(window, INLINE + 1 - len), len));
