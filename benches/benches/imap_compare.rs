@@ -119,6 +119,22 @@ fn read_loop(input: &[u8], chunk: usize, mut parse: impl FnMut(&[u8]) -> Result<
     })
 }
 
+/// Appends the input piece by piece to the reused buffer, emptying it now
+/// and then, without decoding: what a read loop costs by itself.
+fn read_loop_only(input: &[u8], chunk: usize) -> usize {
+    OUR_BUFFER.with_borrow_mut(|buf| {
+        buf.clear();
+        for piece in input.chunks(chunk) {
+            buf.extend_from_slice(piece);
+            if buf.len() >= 4096 {
+                std::hint::black_box(&buf[..]);
+                buf.clear();
+            }
+        }
+        std::hint::black_box(buf.len())
+    })
+}
+
 fn codec_responses(input: &[u8], chunk: usize) -> usize {
     let codec = imap_codec::ResponseCodec::default();
     read_loop(input, chunk, |b| match codec.decode(b) {
@@ -264,6 +280,13 @@ fn main() {
             }
             if input.name.starts_with("literals") {
                 group.bench_function("memchr_ceiling", |b| b.iter(|| memchr::memchr_iter(b'\n', bytes).count()));
+            }
+            // The read loop alone (append each piece, no decoding): the
+            // floor under any decoder fed this way.
+            for &(feed, chunk) in feeds.iter().filter(|(_, chunk)| *chunk > 0) {
+                group.bench_with_input(BenchmarkId::new("read_loop_only", feed), &chunk, |b, &chunk| {
+                    b.iter(|| read_loop_only(bytes, chunk))
+                });
             }
             group.finish();
         }

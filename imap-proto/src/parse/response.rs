@@ -351,6 +351,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `mailbox-list` (LIST / LSUB), with RFC 5258 extended data kept raw.
+    #[inline]
     fn list_item(&mut self) -> PResult<ListItem> {
         let attributes = self.paren_list(|p| {
             p.byte(b'\\', "mailbox attribute")?;
@@ -359,7 +360,15 @@ impl<'a> Parser<'a> {
                 .unwrap_or_else(|| MailboxAttribute::Extension(Atom::from_validated(p.small(s, e)))))
         })?;
         self.sp()?;
-        let delimiter = if self.eat_keyword(b"NIL") {
+        let plain_delimiter = match self.rest().get(..3) {
+            // The usual `"/"` or `"."`, read without building a string.
+            Some(&[b'"', c, b'"']) if c != b'\\' && c != b'"' => Delimiter::new(c as char).ok(),
+            _ => None,
+        };
+        let delimiter = if let Some(d) = plain_delimiter {
+            self.pos += 3;
+            Some(d)
+        } else if self.eat_keyword(b"NIL") {
             None
         } else {
             let start = self.pos;
