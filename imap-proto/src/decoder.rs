@@ -1,9 +1,9 @@
 //! Decoders: the framer and the grammar together, for each direction.
 
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 
 use crate::error::{DecodeError, ParseError};
-use crate::framer::{Frame, Framer, PendingLiteral, StreamKind};
+use crate::framer::{FrameEnd, Framer, PendingLiteral, StreamKind};
 use crate::parse::Parser;
 use crate::types::{ClientMessage, Command, Greeting, Response, Tag};
 use crate::Limits;
@@ -44,6 +44,35 @@ pub(crate) fn parse_frame<T>(
 ) -> Result<T, ParseError> {
     let mut p = Parser::new(bytes, max_depth);
     f(&mut p)
+}
+
+/// Messages up to this long that carry no literal data are parsed where
+/// they lie in the receive buffer, which is then advanced: no shared
+/// handle (and no atomic reference count) per message. Their strings are
+/// short enough to be stored inline, or copied when longer.
+const IN_PLACE_MAX: usize = 256;
+
+/// Runs `f` on the complete message at the front of `buf` (described by
+/// `end`), in place or split off as a shared buffer, and removes the
+/// message from `buf` either way.
+#[inline]
+fn with_message<R>(buf: &mut BytesMut, end: FrameEnd, f: impl FnOnce(&[u8], Option<&Bytes>) -> R) -> R {
+    if !end.has_literal && end.len <= IN_PLACE_MAX {
+        let r = f(&buf[..end.len], None);
+        buf.advance(end.len);
+        r
+    } else {
+        let bytes = buf.split_to(end.len).freeze();
+        f(&bytes, Some(&bytes))
+    }
+}
+
+/// A parser over a message: shared when there is a shared buffer.
+fn parser<'a>(bytes: &'a [u8], shared: Option<&'a Bytes>, max_depth: usize) -> Parser<'a> {
+    match shared {
+        Some(shared) => Parser::new(shared, max_depth),
+        None => Parser::in_place(bytes, max_depth),
+    }
 }
 
 /// Decodes a server-to-client stream: the greeting, then responses.
@@ -87,37 +116,39 @@ impl ResponseDecoder {
     /// with the next message.
     #[inline]
     pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Decoded<ServerMessage>>, DecodeError> {
-        match self.framer.next_frame(buf)? {
-            Some(frame) => self.parse(frame),
+        match self.framer.next_frame_end(buf)? {
+            Some(end) => self.parse(buf, end),
             None => Ok(None),
         }
     }
 
-    fn parse(&mut self, frame: Frame) -> Result<Option<Decoded<ServerMessage>>, DecodeError> {
+    fn parse(&mut self, buf: &mut BytesMut, end: FrameEnd) -> Result<Option<Decoded<ServerMessage>>, DecodeError> {
         let depth = self.framer.limits().max_depth;
-        let message = if std::mem::take(&mut self.expect_greeting) {
-            match parse_frame(&frame.bytes, depth, |p| p.greeting()) {
-                Ok(g) => Ok(ServerMessage::Greeting(g)),
-                // A capture that starts mid-session: accept a response.
-                Err(e) => {
-                    parse_frame(&frame.bytes, depth, |p| p.response()).map(ServerMessage::Response).map_err(|_| e)
+        let greeting = std::mem::take(&mut self.expect_greeting);
+        with_message(buf, end, |bytes, shared| {
+            let message = if greeting {
+                match parser(bytes, shared, depth).greeting() {
+                    Ok(g) => Ok(ServerMessage::Greeting(g)),
+                    // A capture that starts mid-session: accept a response.
+                    Err(e) => parser(bytes, shared, depth).response().map(ServerMessage::Response).map_err(|_| e),
                 }
-            }
-        } else {
-            parse_frame(&frame.bytes, depth, |p| p.response()).map(ServerMessage::Response)
-        };
-        finish(frame, message, |_| None)
+            } else {
+                parser(bytes, shared, depth).response().map(ServerMessage::Response)
+            };
+            finish(end.offset, bytes, message, |_| None)
+        })
     }
 }
 
 fn finish<T>(
-    frame: Frame,
+    offset: u64,
+    bytes: &[u8],
     result: Result<T, ParseError>,
     tag: impl FnOnce(&[u8]) -> Option<Tag>,
 ) -> Result<Option<Decoded<T>>, DecodeError> {
     match result {
-        Ok(message) => Ok(Some(Decoded { offset: frame.offset, message })),
-        Err(error) => Err(DecodeError::Parse { message_offset: frame.offset, error, tag: tag(&frame.bytes) }),
+        Ok(message) => Ok(Some(Decoded { offset, message })),
+        Err(error) => Err(DecodeError::Parse { message_offset: offset, error, tag: tag(bytes) }),
     }
 }
 
@@ -188,32 +219,42 @@ impl CommandDecoder {
     /// Decodes the next client message from the front of `buf`.
     #[inline]
     pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Decoded<ClientMessage>>, DecodeError> {
-        match self.framer.next_frame(buf)? {
-            Some(frame) => self.parse(frame),
+        match self.framer.next_frame_end(buf)? {
+            Some(end) => self.parse(buf, end),
             None => Ok(None),
         }
     }
 
-    fn parse(&mut self, frame: Frame) -> Result<Option<Decoded<ClientMessage>>, DecodeError> {
+    fn parse(&mut self, buf: &mut BytesMut, end: FrameEnd) -> Result<Option<Decoded<ClientMessage>>, DecodeError> {
         let depth = self.framer.limits().max_depth;
-        let bytes = &frame.bytes;
-        let has_space = memchr::memchr(b' ', bytes).is_some();
-        let result = match self.mode {
-            ClientLineMode::Authenticate if !has_space => parse_frame(bytes, depth, |p| p.authenticate_line()),
-            ClientLineMode::Idle if !has_space => parse_frame(bytes, depth, |p| p.idle_done()),
-            _ => parse_frame(bytes, depth, |p| p.command()).map(ClientMessage::Command),
-        };
-        self.mode = match &result {
-            Ok(ClientMessage::Command(c)) => match c.body {
-                crate::CommandBody::Authenticate { .. } => ClientLineMode::Authenticate,
-                crate::CommandBody::Idle => ClientLineMode::Idle,
-                _ => ClientLineMode::Commands,
-            },
-            Ok(ClientMessage::AuthenticateData(_)) => ClientLineMode::Authenticate,
-            Ok(_) => ClientLineMode::Commands,
-            Err(_) => self.mode,
-        };
-        finish(frame, result, leading_tag)
+        let mode = self.mode;
+        let (result, decoded) = with_message(buf, end, |bytes, shared| {
+            let has_space = memchr::memchr(b' ', bytes).is_some();
+            let mut p = parser(bytes, shared, depth);
+            let result = match mode {
+                ClientLineMode::Authenticate if !has_space => p.authenticate_line(),
+                ClientLineMode::Idle if !has_space => p.idle_done(),
+                _ => p.command().map(ClientMessage::Command),
+            };
+            let next_mode = next_mode(mode, &result);
+            (next_mode, finish(end.offset, bytes, result, leading_tag))
+        });
+        self.mode = result;
+        decoded
+    }
+}
+
+/// The line mode after a client message.
+fn next_mode(mode: ClientLineMode, result: &Result<ClientMessage, ParseError>) -> ClientLineMode {
+    match result {
+        Ok(ClientMessage::Command(c)) => match c.body {
+            crate::CommandBody::Authenticate { .. } => ClientLineMode::Authenticate,
+            crate::CommandBody::Idle => ClientLineMode::Idle,
+            _ => ClientLineMode::Commands,
+        },
+        Ok(ClientMessage::AuthenticateData(_)) => ClientLineMode::Authenticate,
+        Ok(_) => ClientLineMode::Commands,
+        Err(_) => mode,
     }
 }
 

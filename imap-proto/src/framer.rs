@@ -88,6 +88,20 @@ pub struct Framer {
     /// While discarding: the last bytes of the current line.
     tail: Vec<u8>,
     pending: Option<PendingLiteral>,
+    /// The current message announced a literal whose data it carries.
+    has_literal: bool,
+}
+
+/// Where a complete message ends; the caller removes `len` bytes from the
+/// front of the buffer before the next call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FrameEnd {
+    /// Stream offset of the first byte.
+    pub(crate) offset: u64,
+    /// Length of the message, final CRLF included.
+    pub(crate) len: usize,
+    /// Whether the message carries literal data.
+    pub(crate) has_literal: bool,
 }
 
 impl Framer {
@@ -104,6 +118,7 @@ impl Framer {
             discarding: false,
             tail: Vec::with_capacity(2 * TAIL),
             pending: None,
+            has_literal: false,
         }
     }
 
@@ -142,6 +157,7 @@ impl Framer {
         self.discarding = false;
         self.tail.clear();
         self.pending = None;
+        self.has_literal = false;
     }
 
     /// Drops `buf[..pos]` while discarding, remembering the end of an
@@ -190,6 +206,13 @@ impl Framer {
     /// message.
     #[inline]
     pub fn next_frame(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, FrameError> {
+        Ok(self.next_frame_end(buf)?.map(|end| Frame { offset: end.offset, bytes: buf.split_to(end.len).freeze() }))
+    }
+
+    /// [`Framer::next_frame`] without taking the message out of the buffer:
+    /// the caller removes `len` bytes before calling again.
+    #[inline]
+    pub(crate) fn next_frame_end(&mut self, buf: &mut BytesMut) -> Result<Option<FrameEnd>, FrameError> {
         // Fast path for short reads that cannot complete anything: a few
         // nanoseconds, inlined into the caller's read loop.
         if !self.discarding {
@@ -218,7 +241,7 @@ impl Framer {
         self.next_frame_general(buf)
     }
 
-    fn next_frame_general(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, FrameError> {
+    fn next_frame_general(&mut self, buf: &mut BytesMut) -> Result<Option<FrameEnd>, FrameError> {
         loop {
             if self.literal_remaining > 0 {
                 let take = ((buf.len() - self.pos) as u64).min(self.literal_remaining);
@@ -344,6 +367,7 @@ impl Framer {
                         self.finish(buf);
                     } else {
                         self.literal_remaining = size;
+                        self.has_literal = true;
                         if self.discarding {
                             // Drop what already arrived of the refused data.
                             let take = ((buf.len() - self.pos) as u64).min(size);
@@ -366,10 +390,12 @@ impl Framer {
         }
     }
 
-    /// The message ends at `pos`: hand it out, or drop it when discarding.
-    fn finish(&mut self, buf: &mut BytesMut) -> Option<Frame> {
+    /// The message ends at `pos`: hand out where, or drop it when
+    /// discarding.
+    fn finish(&mut self, buf: &mut BytesMut) -> Option<FrameEnd> {
         let end = self.pos;
         let offset = self.consumed;
+        let has_literal = self.has_literal;
         self.consumed += end as u64;
         let discarding = self.discarding;
         self.reset();
@@ -377,7 +403,7 @@ impl Framer {
             buf.advance(end);
             None
         } else {
-            Some(Frame { offset, bytes: buf.split_to(end).freeze() })
+            Some(FrameEnd { offset, len: end, has_literal })
         }
     }
 }

@@ -247,3 +247,38 @@ fn literal_data_shares_the_receive_buffer() {
     assert_eq!(data.len(), 1000);
     assert!(range.contains(&(data.as_ptr() as usize)), "the literal was not copied");
 }
+
+#[test]
+fn short_messages_are_parsed_in_place_and_long_ones_shared() {
+    let body = |msg: ServerMessage| {
+        let ServerMessage::Response(Response::Data(Data::Fetch { attributes, .. })) = msg else { panic!() };
+        let MessageAttribute::BodySection { data: Some(data), .. } = &attributes[0] else { panic!() };
+        data.clone()
+    };
+    let mut dec = ResponseDecoder::after_greeting(Limits::default());
+    let mut buf = BytesMut::with_capacity(4096);
+    // A short message (no literal): a long string in it is copied, the
+    // receive buffer is advanced past the message, and the next message
+    // decodes from the right place.
+    let short = format!("* 1 FETCH (BODY[] \"{}\")\r\n", "s".repeat(100));
+    let long = format!("* 2 FETCH (BODY[] \"{}\")\r\n", "l".repeat(400));
+    buf.extend_from_slice(short.as_bytes());
+    buf.extend_from_slice(long.as_bytes());
+    buf.extend_from_slice(b"* 3 EXISTS\r\n");
+    let range = buf.as_ptr() as usize..buf.as_ptr() as usize + buf.len();
+    let first = dec.decode(&mut buf).unwrap().unwrap();
+    assert_eq!(first.offset, 0);
+    let data = body(first.message);
+    assert_eq!(&data[..], "s".repeat(100).as_bytes());
+    assert!(!range.contains(&(data.as_ptr() as usize)), "a short message's long string is a copy");
+    // A long message: its long strings share the receive buffer.
+    let second = dec.decode(&mut buf).unwrap().unwrap();
+    assert_eq!(second.offset, short.len() as u64);
+    let data = body(second.message);
+    assert_eq!(&data[..], "l".repeat(400).as_bytes());
+    assert!(range.contains(&(data.as_ptr() as usize)), "a long message's long string is shared");
+    let third = dec.decode(&mut buf).unwrap().unwrap();
+    assert_eq!(third.offset, (short.len() + long.len()) as u64);
+    assert_eq!(third.message, ServerMessage::Response(Response::Data(Data::Exists(3))));
+    assert!(buf.is_empty());
+}

@@ -1,9 +1,12 @@
 //! The grammar: a recursive-descent parser over one complete message.
 //!
-//! The framer hands over a complete message (lines and literal data) as a
-//! [`Bytes`]; the parser walks it once with a byte cursor. Strings are
-//! returned as slices of that buffer (no copy) unless a quoted string held
-//! escapes. Self-contained tokens (sequence sets, dates) are parsed with
+//! The framer finds a complete message (lines and literal data); the
+//! parser walks it once with a byte cursor, either as a shared [`Bytes`]
+//! (messages with literal data, and long ones) or in place in the receive
+//! buffer (short ones). Short strings are copied inline; long strings are
+//! slices of the shared buffer, or copies for a message read in place;
+//! literal data is always shared. Escaped quoted strings are unescaped into
+//! a new buffer. Self-contained tokens (sequence sets, dates) are parsed with
 //! nom combinators in [`tokens`].
 //!
 //! One module per area of the formal syntax:
@@ -27,7 +30,10 @@ pub(crate) type PResult<T> = Result<T, ParseError>;
 
 /// Cursor over one complete message.
 pub(crate) struct Parser<'a> {
-    src: &'a Bytes,
+    /// The message as a shared buffer: long strings and literal data are
+    /// slices of it. `None` for a short message read in place from the
+    /// receive buffer, whose (rare) long strings are copied.
+    src: Option<&'a Bytes>,
     buf: &'a [u8],
     pos: usize,
     depth: usize,
@@ -35,8 +41,15 @@ pub(crate) struct Parser<'a> {
 }
 
 impl<'a> Parser<'a> {
+    /// A parser over a shared message.
     pub(crate) fn new(src: &'a Bytes, max_depth: usize) -> Parser<'a> {
-        Parser { src, buf: &src[..], pos: 0, depth: 0, max_depth }
+        Parser { src: Some(src), buf: &src[..], pos: 0, depth: 0, max_depth }
+    }
+
+    /// A parser over a message read in place: it must hold no literal
+    /// data (literal data is always shared, never copied).
+    pub(crate) fn in_place(buf: &'a [u8], max_depth: usize) -> Parser<'a> {
+        Parser { src: None, buf, pos: 0, depth: 0, max_depth }
     }
 
     #[inline]
@@ -145,17 +158,21 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// Shares `start..end` of the message without copying.
+    /// `start..end` of the message as a `Bytes`: shared without copying,
+    /// or copied for a message read in place.
     #[inline]
     pub(crate) fn slice(&self, start: usize, end: usize) -> Bytes {
-        self.src.slice(start..end)
+        match self.src {
+            Some(src) => src.slice(start..end),
+            None => Bytes::copy_from_slice(&self.buf[start..end]),
+        }
     }
 
     /// `start..end` of the message: copied inline when short, shared when
     /// long.
     #[inline]
     pub(crate) fn small(&self, start: usize, end: usize) -> SmallBytes {
-        SmallBytes::slice_of(self.src, start, end)
+        SmallBytes::slice_of(self.buf, start, end, || self.slice(start, end))
     }
 
     /// Enters one level of nesting.

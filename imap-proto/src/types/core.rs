@@ -188,9 +188,11 @@ ascii_newtype!(
 /// The content of an IMAP string (atom, quoted string or literal on the wire).
 ///
 /// The wire form is not kept: the serializer picks the form the content needs.
-/// Short content (up to 38 bytes) is stored inline; longer content and all
-/// literal data are shared with the receive buffer (no copy), so cloning is
-/// cheap either way.
+/// Short content (up to 23 bytes) is stored inline. Literal data is always
+/// a slice of the receive buffer (never copied); so are other long strings
+/// of messages longer than 256 bytes, while a long string in a short
+/// message is copied (the message is parsed in place and the buffer
+/// reused). Cloning is cheap either way.
 ///
 /// ```
 /// use imap_proto::IString;

@@ -98,10 +98,11 @@ impl SmallBytes {
         }
     }
 
-    /// `src[start..end]`: copied inline when short, shared when long. The
-    /// caller guarantees `start <= end <= src.len()`.
+    /// `src[start..end]`: copied inline when short; when long, the `Bytes`
+    /// that `long` returns (a shared slice). The caller guarantees
+    /// `start <= end <= src.len()`.
     #[inline]
-    pub(crate) fn slice_of(src: &Bytes, start: usize, end: usize) -> SmallBytes {
+    pub(crate) fn slice_of(src: &[u8], start: usize, end: usize, long: impl FnOnce() -> Bytes) -> SmallBytes {
         let len = end - start;
         // The common case, inlined so that the value is built in registers:
         // a fixed-size copy of the bytes at `start` (three word loads); the
@@ -112,20 +113,17 @@ impl SmallBytes {
             {
                 return SmallBytes::Inline(inline_words(window, len));
             }
+            return SmallBytes::near_end(src, start, end);
         }
-        SmallBytes::slice_of_rest(src, start, end)
+        SmallBytes::Shared(long())
     }
 
-    /// [`SmallBytes::slice_of`] for long content, and for short content
-    /// near the end of the buffer.
+    /// Short content near the end of the buffer (a mailbox name at the end
+    /// of a LIST line): the 24 bytes that end at `end`, shifted down in
+    /// registers.
     #[inline(never)]
-    fn slice_of_rest(src: &Bytes, start: usize, end: usize) -> SmallBytes {
+    fn near_end(src: &[u8], start: usize, end: usize) -> SmallBytes {
         let len = end - start;
-        if len > INLINE {
-            return SmallBytes::Shared(src.slice(start..end));
-        }
-        // A mailbox name at the end of a LIST line: the 24 bytes that end
-        // at `end`, shifted down in registers.
         if let Some(window) = end.checked_sub(INLINE + 1).and_then(|s| src.get(s..end)) {
             if let Ok(window) = <&[u8; INLINE + 1]>::try_from(window) {
                 return SmallBytes::Inline(inline_words(&shift_down(window, INLINE + 1 - len), len));
@@ -220,15 +218,19 @@ impl std::fmt::Debug for SmallBytes {
 mod tests {
     use super::*;
 
+    fn slice(src: &Bytes, start: usize, end: usize) -> SmallBytes {
+        SmallBytes::slice_of(src, start, end, || src.slice(start..end))
+    }
+
     #[test]
     fn short_content_is_inline_and_long_content_shared() {
         let src = Bytes::from(vec![b'x'; 200]);
         for len in [0, 1, INLINE - 1, INLINE] {
-            let s = SmallBytes::slice_of(&src, 5, 5 + len);
+            let s = slice(&src, 5, 5 + len);
             assert!(matches!(s, SmallBytes::Inline(_)), "{len} bytes");
             assert_eq!(s.as_slice(), &src[5..5 + len]);
         }
-        let long = SmallBytes::slice_of(&src, 5, 6 + INLINE);
+        let long = slice(&src, 5, 6 + INLINE);
         match &long {
             SmallBytes::Shared(b) => assert_eq!(b.as_ptr(), src[5..].as_ptr(), "long content is not copied"),
             SmallBytes::Inline(_) => panic!("long content stored inline"),
@@ -241,7 +243,7 @@ mod tests {
         let text = &src[..];
         for start in 0..text.len() {
             for end in start..=text.len().min(start + INLINE) {
-                assert_eq!(SmallBytes::slice_of(&src, start, end).as_slice(), &text[start..end], "{start}..{end}");
+                assert_eq!(slice(&src, start, end).as_slice(), &text[start..end], "{start}..{end}");
             }
         }
     }
@@ -249,9 +251,9 @@ mod tests {
     #[test]
     fn slices_near_the_end_of_the_buffer_copy_exactly() {
         let src = Bytes::from_static(b"abc\"def\"");
-        let s = SmallBytes::slice_of(&src, 4, 7);
+        let s = slice(&src, 4, 7);
         assert_eq!(s.as_slice(), b"def");
-        assert_eq!(SmallBytes::slice_of(&src, 8, 8).as_slice(), b"");
+        assert_eq!(slice(&src, 8, 8).as_slice(), b"");
     }
 
     #[test]
@@ -269,6 +271,6 @@ mod tests {
         assert_eq!(hash(&shared), hash(&inline));
         // Bytes past the length do not take part.
         let src = Bytes::from_static(b"INBOX and more text after it, beyond forty bytes");
-        assert_eq!(SmallBytes::slice_of(&src, 0, 5), inline);
+        assert_eq!(slice(&src, 0, 5), inline);
     }
 }
