@@ -101,7 +101,7 @@ impl SmallBytes {
     /// `src[start..end]`: copied inline when short; when long, the `Bytes`
     /// that `long` returns (a shared slice). The caller guarantees
     /// `start <= end <= src.len()`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn slice_of(src: &[u8], start: usize, end: usize, long: impl FnOnce() -> Bytes) -> SmallBytes {
         let len = end - start;
         // The common case, inlined so that the value is built in registers:
@@ -115,6 +115,12 @@ impl SmallBytes {
             }
             return SmallBytes::near_end(src, start, end);
         }
+        SmallBytes::shared(long)
+    }
+
+    /// Long content: out of line, to keep the inlined part small.
+    #[inline(never)]
+    fn shared(long: impl FnOnce() -> Bytes) -> SmallBytes {
         SmallBytes::Shared(long())
     }
 
