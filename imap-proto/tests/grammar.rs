@@ -729,3 +729,18 @@ fn errors_report_offset_and_expectation() {
     let e = Command::parse(b"a LOGIN user\r\n").unwrap_err();
     assert_eq!((e.offset, e.kind), (12, ParseErrorKind::Expected("SP")));
 }
+
+#[test]
+fn search_response_numbers() {
+    let ids = |s: &str| match resp(s) {
+        Response::Data(Data::Search { ids, .. }) => ids.iter().map(|n| n.get()).collect::<Vec<u32>>(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(ids("* SEARCH\r\n"), Vec::<u32>::new());
+    assert_eq!(ids("* SEARCH 2 84 882\r\n"), vec![2, 84, 882]);
+    assert_eq!(ids("* SEARCH 0007 999999999 1234567890 4294967295\r\n"), vec![7, 999_999_999, 1_234_567_890, u32::MAX]);
+    let err = Response::parse(b"* SEARCH 1 4294967296\r\n").unwrap_err();
+    assert_eq!((err.offset, err.kind), (11, ParseErrorKind::NumberOverflow("u32")));
+    let err = Response::parse(b"* SEARCH 5 0 7\r\n").unwrap_err();
+    assert_eq!(err.offset, 11, "zero is not an id");
+}
