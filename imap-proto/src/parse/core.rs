@@ -10,7 +10,29 @@ use crate::types::{Atom, Flag, FlagFetch, FlagPerm, IString, Mailbox, Tag, Text}
 
 impl<'a> Parser<'a> {
     /// `number`: an unsigned 32-bit integer; overflow is an error.
+    #[inline]
     pub(crate) fn number(&mut self) -> PResult<u32> {
+        // Up to nine digits always fit: no checks per digit. Ten digits or
+        // more take the checked path.
+        let rest = self.rest();
+        let mut v = 0u32;
+        let mut n = 0;
+        while n < 9 {
+            match rest.get(n) {
+                Some(&d @ b'0'..=b'9') => v = v * 10 + (d - b'0') as u32,
+                _ => break,
+            }
+            n += 1;
+        }
+        if n > 0 && !matches!(rest.get(n), Some(b'0'..=b'9')) {
+            self.pos += n;
+            return Ok(v);
+        }
+        self.number_checked()
+    }
+
+    #[inline(never)]
+    fn number_checked(&mut self) -> PResult<u32> {
         let start = self.pos;
         let v = self.number64()?;
         u32::try_from(v).map_err(|_| crate::ParseError { offset: start, kind: ParseErrorKind::NumberOverflow("u32") })
