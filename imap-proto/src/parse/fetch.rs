@@ -81,6 +81,13 @@ impl<'a> Parser<'a> {
 
     /// `date-time` (quoted).
     pub(crate) fn date_time(&mut self) -> PResult<DateTime> {
+        // The usual form, read in place.
+        if let Some([b'"', text @ .., b'"']) = self.rest().get(..28) {
+            if let Some(dt) = super::tokens::date_time_fixed(text) {
+                self.pos += 28;
+                return Ok(dt);
+            }
+        }
         let start = self.pos + 1;
         let text = self.quoted()?;
         super::tokens::date_time_text(&text).map_err(|mut e| {

@@ -121,6 +121,9 @@ pub(crate) fn date_text(text: &[u8]) -> Result<Date, ParseError> {
 /// The inside of `date-time`: `17-Jul-1996 02:44:25 -0700`. The day may be
 /// space-padded (` 7-Jul-...`) as the RFC requires, or (lenient) one digit.
 pub(crate) fn date_time_text(text: &[u8]) -> Result<DateTime, ParseError> {
+    if let Some(dt) = date_time_fixed(text) {
+        return Ok(dt);
+    }
     let day = alt((preceded(char(' '), digits(1, 1)), digits(1, 2)));
     let time = tuple((digits(2, 2), char(':'), digits(2, 2), char(':'), digits(2, 2)));
     let zone = tuple((one_of("+-"), digits(4, 4)));
@@ -135,6 +138,29 @@ pub(crate) fn date_time_text(text: &[u8]) -> Result<DateTime, ParseError> {
         },
     ))(text);
     finish(text, r, "date-time")
+}
+
+/// The form servers send, `dd-Mon-yyyy hh:mm:ss +zzzz` (the day possibly
+/// space-padded), read by position; anything else (or anything invalid)
+/// is left to the general parser and its error reporting.
+pub(crate) fn date_time_fixed(text: &[u8]) -> Option<DateTime> {
+    let t: &[u8; 26] = text.try_into().ok()?;
+    let digit = |i: usize| t[i].is_ascii_digit().then(|| (t[i] - b'0') as u32);
+    let two = |i: usize| Some(digit(i)? * 10 + digit(i + 1)?);
+    if t[2] != b'-' || t[6] != b'-' || t[11] != b' ' || t[14] != b':' || t[17] != b':' || t[20] != b' ' {
+        return None;
+    }
+    let day = if t[0] == b' ' { digit(1)? } else { two(0)? };
+    let month = crate::types::sequence::MONTHS.iter().position(|m| m.as_bytes().eq_ignore_ascii_case(&t[3..6]))?;
+    let year = two(7)? * 100 + two(9)?;
+    let zone = (two(22)? * 60 + two(24)?) as i16;
+    let zone = match t[21] {
+        b'+' => zone,
+        b'-' => -zone,
+        _ => return None,
+    };
+    let date = Date::new(year as u16, month as u8 + 1, day as u8).ok()?;
+    DateTime::new(date, two(12)? as u8, two(15)? as u8, two(18)? as u8, zone).ok()
 }
 
 #[cfg(test)]
@@ -159,6 +185,18 @@ mod tests {
         assert_eq!((d.year(), d.month(), d.day()), (1994, 2, 1));
         assert!(date_text(b"31-Feb-1994").is_err());
         assert!(date_text(b"1-Foo-1994").is_err());
+        // The fixed-position reader and the general parser agree.
+        for text in [&b" 7-jul-1996 02:44:25 -0700"[..], b"17-Jul-1996 02:44:25 +0130", b"01-DEC-2023 23:59:59 +0000"] {
+            let fast = date_time_fixed(text).expect("fixed form");
+            let mut padded = text.to_vec();
+            padded.insert(0, b' ');
+            assert!(date_time_fixed(&padded).is_none());
+            assert_eq!(Some(fast), super::date_time_text(text).ok());
+        }
+        assert!(date_time_fixed(b"31-Feb-1996 02:44:25 +0000").is_none());
+        assert!(date_time_text(b"31-Feb-1996 02:44:25 +0000").is_err());
+        assert!(date_time_fixed(b"17-Jul-1996 02:44:25 *0700").is_none());
+        assert!(date_time_fixed(b"17-Jul-1996 25:44:25 +0700").is_none());
         let dt = date_time_text(b" 7-jul-1996 02:44:25 -0700").unwrap();
         assert_eq!(dt.zone_minutes(), -420);
         assert_eq!(dt.date().day(), 7);
