@@ -48,8 +48,8 @@ impl<'a> Parser<'a> {
             AttributeKind::Rfc822Header => MessageAttribute::Rfc822Header(self.nstring()?),
             AttributeKind::Rfc822Text => MessageAttribute::Rfc822Text(self.nstring()?),
             AttributeKind::Rfc822Size => MessageAttribute::Rfc822Size(self.number()?),
-            AttributeKind::Body => MessageAttribute::Body(Box::new(self.body()?)),
-            AttributeKind::BodyStructure => MessageAttribute::BodyStructure(Box::new(self.body()?)),
+            AttributeKind::Body => MessageAttribute::Body(self.boxed_body()?),
+            AttributeKind::BodyStructure => MessageAttribute::BodyStructure(self.boxed_body()?),
             AttributeKind::Uid => MessageAttribute::Uid(self.nz_number()?),
             AttributeKind::ModSeq => {
                 self.byte(b'(', "(")?;
@@ -207,16 +207,24 @@ impl<'a> Parser<'a> {
     }
 
     /// `body`, depth-limited.
-    pub(crate) fn body(&mut self) -> PResult<BodyStructure> {
+    /// `body`, parsed into a new box.
+    pub(crate) fn boxed_body(&mut self) -> PResult<Box<BodyStructure>> {
+        let mut body = Box::new(empty_body());
+        self.body_into(&mut body)?;
+        Ok(body)
+    }
+
+    /// `body`, written into `out` field by field: a body structure is
+    /// hundreds of bytes, and building it in place saves copying it from
+    /// temporaries into the final place at every level.
+    fn body_into(&mut self, out: &mut BodyStructure) -> PResult<()> {
         self.descend()?;
         self.byte(b'(', "( opening body")?;
         self.skip_spaces();
-        // Each variant closes the body itself and builds the value in the
-        // return slot (a body structure is hundreds of bytes to move).
         if self.peek() == Some(b'(') {
-            self.body_multi()
+            self.body_multi_into(out)
         } else {
-            self.body_single()
+            self.body_single_into(out)
         }
     }
 
@@ -241,34 +249,50 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn body_multi(&mut self) -> PResult<BodyStructure> {
-        let mut parts = Vec::new();
+    fn body_multi_into(&mut self, out: &mut BodyStructure) -> PResult<()> {
+        *out = empty_body();
+        let BodyStructure::Multi { parts, subtype, extension } = out else {
+            return self.err("body");
+        };
         while self.peek() == Some(b'(') {
-            parts.push(self.body()?);
+            parts.push(empty_body());
+            if let Some(part) = parts.last_mut() {
+                self.body_into(part)?;
+            }
             self.skip_spaces();
         }
-        let subtype = self.string()?;
-        let extension = if self.more_fields() {
-            let parameters = self.body_params()?;
-            Some(MultiPartExtension { parameters, tail: self.disposition_ext()? })
-        } else {
-            None
-        };
-        self.body_end()?;
-        Ok(BodyStructure::Multi { parts, subtype, extension })
+        *subtype = self.string()?;
+        if self.more_fields() {
+            let ext = extension.insert(MultiPartExtension::default());
+            ext.parameters = self.body_params()?;
+            self.disposition_ext_into(&mut ext.tail)?;
+        }
+        self.body_end()
     }
 
-    fn body_single(&mut self) -> PResult<BodyStructure> {
+    fn body_single_into(&mut self, out: &mut BodyStructure) -> PResult<()> {
         let media_type = self.string()?;
         self.sp1()?;
         let subtype = self.string()?;
         self.sp1()?;
-        let fields = self.body_fields()?;
-        let kind = if media_type.eq_ignore_case("TEXT") {
+        let is_text = media_type.eq_ignore_case("TEXT");
+        let may_be_message = media_type.eq_ignore_case("MESSAGE")
+            && (subtype.eq_ignore_case("RFC822") || subtype.eq_ignore_case("GLOBAL"));
+        *out = BodyStructure::Single {
+            body: SinglePart { kind: SinglePartKind::Basic { media_type, subtype }, fields: BodyFields::default() },
+            extension: None,
+        };
+        let BodyStructure::Single { body, extension } = out else {
+            return self.err("body");
+        };
+        self.body_fields_into(&mut body.fields)?;
+        if is_text {
             self.sp1()?;
-            SinglePartKind::Text { subtype, lines: self.number()? }
-        } else if media_type.eq_ignore_case("MESSAGE")
-            && (subtype.eq_ignore_case("RFC822") || subtype.eq_ignore_case("GLOBAL"))
+            let lines = self.number()?;
+            if let SinglePartKind::Basic { subtype, .. } = &mut body.kind {
+                body.kind = SinglePartKind::Text { subtype: std::mem::take(subtype), lines };
+            }
+        } else if may_be_message
             && self
                 .attempt(|p| {
                     p.sp1()?;
@@ -282,34 +306,33 @@ impl<'a> Parser<'a> {
         {
             let envelope = Box::new(self.envelope()?);
             self.sp1()?;
-            let body = Box::new(self.body()?);
+            let inner = self.boxed_body()?;
             self.sp1()?;
-            SinglePartKind::Message { subtype, envelope, body, lines: self.number()? }
-        } else {
-            SinglePartKind::Basic { media_type, subtype }
-        };
-        let extension = if self.more_fields() {
-            let md5 = self.nstring()?;
-            Some(SinglePartExtension { md5, tail: self.disposition_ext()? })
-        } else {
-            None
-        };
-        self.body_end()?;
-        Ok(BodyStructure::Single { body: SinglePart { kind, fields }, extension })
+            let lines = self.number()?;
+            if let SinglePartKind::Basic { subtype, .. } = &mut body.kind {
+                body.kind = SinglePartKind::Message { subtype: std::mem::take(subtype), envelope, body: inner, lines };
+            }
+        }
+        if self.more_fields() {
+            let ext = extension.insert(SinglePartExtension::default());
+            ext.md5 = self.nstring()?;
+            self.disposition_ext_into(&mut ext.tail)?;
+        }
+        self.body_end()
     }
 
-    /// `body-fields`
-    fn body_fields(&mut self) -> PResult<BodyFields> {
-        let parameters = self.body_params()?;
+    /// `body-fields`, into `out`.
+    fn body_fields_into(&mut self, out: &mut BodyFields) -> PResult<()> {
+        out.parameters = self.body_params()?;
         self.sp1()?;
-        let id = self.nstring()?;
+        out.id = self.nstring()?;
         self.sp1()?;
-        let description = self.nstring()?;
+        out.description = self.nstring()?;
         self.sp1()?;
-        let encoding = self.nstring()?.unwrap_or_default();
+        out.encoding = self.nstring()?.unwrap_or_default();
         self.sp1()?;
-        let octets = self.number()?;
-        Ok(BodyFields { parameters, id, description, encoding, octets })
+        out.octets = self.number()?;
+        Ok(())
     }
 
     /// `body-fld-param`, accepting `()` for NIL.
@@ -325,14 +348,14 @@ impl<'a> Parser<'a> {
         })
     }
 
-    /// `[SP body-fld-dsp [SP body-fld-lang [SP body-fld-loc *(SP body-extension)]]]`
-    fn disposition_ext(&mut self) -> PResult<Option<DispositionExtension>> {
+    /// `[SP body-fld-dsp [SP body-fld-lang [SP body-fld-loc *(SP body-extension)]]]`,
+    /// into `out` (left `None` when absent).
+    fn disposition_ext_into(&mut self, out: &mut Option<DispositionExtension>) -> PResult<()> {
         if !self.more_fields() {
-            return Ok(None);
+            return Ok(());
         }
-        let disposition = if self.eat_keyword(b"NIL") {
-            None
-        } else {
+        let ext = out.insert(DispositionExtension::default());
+        if !self.eat_keyword(b"NIL") {
             self.byte(b'(', "disposition or NIL")?;
             self.skip_spaces();
             let kind = self.string()?;
@@ -340,29 +363,24 @@ impl<'a> Parser<'a> {
             let parameters = self.body_params()?;
             self.skip_spaces();
             self.byte(b')', ") closing disposition")?;
-            Some(Disposition { kind, parameters })
-        };
-        let tail = if self.more_fields() {
-            let languages = if self.peek() == Some(b'(') {
+            ext.disposition = Some(Disposition { kind, parameters });
+        }
+        if self.more_fields() {
+            let language = ext.tail.insert(LanguageExtension::default());
+            language.languages = if self.peek() == Some(b'(') {
                 self.paren_list(|p| p.string())?
             } else {
                 self.nstring()?.into_iter().collect()
             };
-            let tail = if self.more_fields() {
-                let location = self.nstring()?;
-                let mut extensions = Vec::new();
+            if self.more_fields() {
+                let location = language.tail.insert(LocationExtension::default());
+                location.location = self.nstring()?;
                 while self.more_fields() {
-                    extensions.push(self.body_extension()?);
+                    location.extensions.push(self.body_extension()?);
                 }
-                Some(LocationExtension { location, extensions })
-            } else {
-                None
-            };
-            Some(LanguageExtension { languages, tail })
-        } else {
-            None
-        };
-        Ok(Some(DispositionExtension { disposition, tail }))
+            }
+        }
+        Ok(())
     }
 
     /// `body-extension`, depth-limited.
@@ -378,6 +396,11 @@ impl<'a> Parser<'a> {
             _ => Ok(BodyExtension::NString(self.nstring()?)),
         }
     }
+}
+
+/// A body structure to parse into: made without allocating, overwritten.
+fn empty_body() -> BodyStructure {
+    BodyStructure::Multi { parts: Vec::new(), subtype: IString::default(), extension: None }
 }
 
 /// The message attributes with a variant of their own, by name.
