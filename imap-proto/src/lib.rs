@@ -23,7 +23,8 @@
 //! - [`framer`]: finds complete messages (lines plus literals) in linear
 //!   time and enforces [`Limits`].
 //! - the grammar ([`Response::parse`], [`Command::parse`], ...): one pass
-//!   over a complete message; strings share the input buffer.
+//!   over a complete message; literal data and long strings share the
+//!   input buffer, short strings are stored inline.
 //! - [`types`]: owned values, `Send + Sync + 'static`.
 //! - [`encode`]: the strict serializer.
 //! - [`ResponseDecoder`] / [`CommandDecoder`]: framer and grammar together.
