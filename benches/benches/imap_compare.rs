@@ -63,15 +63,18 @@ thread_local! {
     static PEER_BUFFER: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(Vec::with_capacity(64 * 1024));
 }
 
-/// Our decoder through a read loop fed `chunk` bytes at a time.
-fn ours_responses(input: &[u8], chunk: usize) -> usize {
-    let mut dec = ResponseDecoder::after_greeting(limits());
+/// One of our decoders through a read loop fed `chunk` bytes at a time.
+fn ours<M>(
+    input: &[u8],
+    chunk: usize,
+    mut decode: impl FnMut(&mut BytesMut) -> Result<Option<M>, imap_proto::DecodeError>,
+) -> usize {
     OUR_BUFFER.with_borrow_mut(|buf| {
         buf.clear();
         let mut n = 0;
         for piece in input.chunks(chunk) {
             buf.extend_from_slice(piece);
-            while let Some(m) = dec.decode(buf).expect("valid input") {
+            while let Some(m) = decode(buf).expect("valid input") {
                 std::hint::black_box(&m);
                 n += 1;
             }
@@ -80,20 +83,14 @@ fn ours_responses(input: &[u8], chunk: usize) -> usize {
     })
 }
 
+fn ours_responses(input: &[u8], chunk: usize) -> usize {
+    let mut dec = ResponseDecoder::after_greeting(limits());
+    ours(input, chunk, |buf| dec.decode(buf))
+}
+
 fn ours_commands(input: &[u8], chunk: usize) -> usize {
     let mut dec = CommandDecoder::new(limits());
-    OUR_BUFFER.with_borrow_mut(|buf| {
-        buf.clear();
-        let mut n = 0;
-        for piece in input.chunks(chunk) {
-            buf.extend_from_slice(piece);
-            while let Some(m) = dec.decode(buf).expect("valid input") {
-                std::hint::black_box(&m);
-                n += 1;
-            }
-        }
-        n
-    })
+    ours(input, chunk, |buf| dec.decode(buf))
 }
 
 /// A peer through the read loop its documentation suggests: append, try to

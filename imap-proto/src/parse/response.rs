@@ -333,27 +333,7 @@ impl<'a> Parser<'a> {
         let mut modseq = None;
         while self.eat(b' ') {
             match self.peek() {
-                Some(b'0'..=b'9') => {
-                    // Up to nine digits always fit a u32: no checks per
-                    // digit. Longer numbers and zero take the checked path.
-                    let rest = self.rest();
-                    let mut v = 0u32;
-                    let mut n = 0;
-                    while n < 9 {
-                        match rest.get(n) {
-                            Some(&d @ b'0'..=b'9') => v = v * 10 + (d - b'0') as u32,
-                            _ => break,
-                        }
-                        n += 1;
-                    }
-                    match std::num::NonZeroU32::new(v) {
-                        Some(id) if !matches!(rest.get(n), Some(b'0'..=b'9')) => {
-                            self.pos += n;
-                            ids.push(id);
-                        }
-                        _ => ids.push(self.nz_number()?),
-                    }
-                }
+                Some(b'0'..=b'9') => ids.push(self.nz_number()?),
                 Some(b'(') => {
                     self.pos += 1;
                     self.keyword(b"MODSEQ", "MODSEQ")?;

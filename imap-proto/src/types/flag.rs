@@ -123,26 +123,6 @@ pub enum MailboxAttribute {
     Extension(Atom),
 }
 
-/// The attributes with a variant, by their canonical name.
-const KNOWN_MAILBOX_ATTRIBUTES: [(&str, MailboxAttribute); 16] = [
-    ("Noinferiors", MailboxAttribute::NoInferiors),
-    ("Noselect", MailboxAttribute::NoSelect),
-    ("Marked", MailboxAttribute::Marked),
-    ("Unmarked", MailboxAttribute::Unmarked),
-    ("NonExistent", MailboxAttribute::NonExistent),
-    ("Subscribed", MailboxAttribute::Subscribed),
-    ("Remote", MailboxAttribute::Remote),
-    ("HasChildren", MailboxAttribute::HasChildren),
-    ("HasNoChildren", MailboxAttribute::HasNoChildren),
-    ("All", MailboxAttribute::All),
-    ("Archive", MailboxAttribute::Archive),
-    ("Drafts", MailboxAttribute::Drafts),
-    ("Flagged", MailboxAttribute::Flagged),
-    ("Junk", MailboxAttribute::Junk),
-    ("Sent", MailboxAttribute::Sent),
-    ("Trash", MailboxAttribute::Trash),
-];
-
 impl MailboxAttribute {
     /// Classifies an attribute name given without the backslash
     /// (case-insensitive for the names with a variant).
@@ -187,8 +167,23 @@ impl MailboxAttribute {
     /// The attribute name without the leading backslash.
     pub fn name(&self) -> &str {
         match self {
+            MailboxAttribute::NoInferiors => "Noinferiors",
+            MailboxAttribute::NoSelect => "Noselect",
+            MailboxAttribute::Marked => "Marked",
+            MailboxAttribute::Unmarked => "Unmarked",
+            MailboxAttribute::NonExistent => "NonExistent",
+            MailboxAttribute::Subscribed => "Subscribed",
+            MailboxAttribute::Remote => "Remote",
+            MailboxAttribute::HasChildren => "HasChildren",
+            MailboxAttribute::HasNoChildren => "HasNoChildren",
+            MailboxAttribute::All => "All",
+            MailboxAttribute::Archive => "Archive",
+            MailboxAttribute::Drafts => "Drafts",
+            MailboxAttribute::Flagged => "Flagged",
+            MailboxAttribute::Junk => "Junk",
+            MailboxAttribute::Sent => "Sent",
+            MailboxAttribute::Trash => "Trash",
             MailboxAttribute::Extension(a) => a.as_str(),
-            known => KNOWN_MAILBOX_ATTRIBUTES.iter().find(|(_, a)| a == known).map_or("", |(name, _)| name),
         }
     }
 }
@@ -196,6 +191,35 @@ impl MailboxAttribute {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_named_mailbox_attribute_reads_back_from_its_name() {
+        use MailboxAttribute::*;
+        let all = [
+            NoInferiors,
+            NoSelect,
+            Marked,
+            Unmarked,
+            NonExistent,
+            Subscribed,
+            Remote,
+            HasChildren,
+            HasNoChildren,
+            All,
+            Archive,
+            Drafts,
+            Flagged,
+            Junk,
+            Sent,
+            Trash,
+        ];
+        for attribute in all {
+            let name = attribute.name();
+            assert_eq!(MailboxAttribute::known(name.as_bytes()), Some(attribute.clone()), "{name}");
+            assert_eq!(MailboxAttribute::known(name.to_ascii_uppercase().as_bytes()), Some(attribute));
+        }
+        assert_eq!(MailboxAttribute::known(b"XList"), None);
+    }
 
     #[test]
     fn system_flags_are_case_insensitive() {
