@@ -9,7 +9,7 @@
 //! states). Both streams are fed `chunk` bytes at a time, on demand; the
 //! records come out in conversation order, whatever the chunking.
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use pop3_proto::dot::{BodyPiece, DotDecoder};
 use pop3_proto::*;
 use serde_json::{json, Value};
@@ -61,6 +61,9 @@ struct Replay<'a> {
     s2c: &'a [u8],
     c_pos: usize,
     s_pos: usize,
+    /// The end of each stream was given to its machine.
+    c_eof: bool,
+    s_eof: bool,
     /// Where each piece fed to a machine ends.
     c_cuts: Vec<usize>,
     s_cuts: Vec<usize>,
@@ -91,15 +94,18 @@ pub fn replay_cut(
     // offered APOP; STLS is enabled so that a recorded STLS reaches the
     // replay, which answers it as the recording did.
     let first_line = s2c.iter().position(|&b| b == b'\n').map(|i| &s2c[..=i]);
-    let apop_timestamp =
-        first_line.and_then(|l| StatusLine::parse(l).ok()).and_then(|l| l.apop_timestamp().map(str::to_string));
+    let apop_timestamp = first_line
+        .and_then(|l| StatusLine::parse(l).ok())
+        .and_then(|l| l.apop_timestamp().and_then(|t| ApopTimestamp::new(t).ok()));
     let mut server = Server::new(ServerConfig { limits, apop_timestamp, stls: true, ..ServerConfig::default() });
-    server.poll_transmit();
+    let _greeting = server.poll_transmit();
     let mut r = Replay {
         c2s,
         s2c,
         c_pos: 0,
         s_pos: 0,
+        c_eof: false,
+        s_eof: false,
         c_cuts,
         s_cuts,
         roundtrip,
@@ -118,6 +124,12 @@ impl Replay<'_> {
                 self.server.receive(piece);
                 true
             }
+            None if !self.c_eof => {
+                // The recording ends: so does the connection.
+                self.c_eof = true;
+                self.server.receive_eof();
+                true
+            }
             None => false,
         }
     }
@@ -126,6 +138,11 @@ impl Replay<'_> {
         match next_piece(self.s2c, &mut self.s_pos, &self.s_cuts) {
             Some(piece) => {
                 self.client.receive(piece);
+                true
+            }
+            None if !self.s_eof => {
+                self.s_eof = true;
+                self.client.receive_eof();
                 true
             }
             None => false,
@@ -194,6 +211,9 @@ impl Replay<'_> {
                 ServerEvent::Closed => {
                     self.record(Side::Client, offset, Some(json!("Closed")), None);
                 }
+                ServerEvent::Truncated { .. } => {
+                    self.record(Side::Client, offset, None, Some("the recording ends inside a command".into()));
+                }
                 other => {
                     let error = matches!(other, ServerEvent::PlaintextAfterStls { .. })
                         .then(|| "plaintext after STLS".to_string());
@@ -201,13 +221,11 @@ impl Replay<'_> {
                 }
             }
         }
-        // Replies nobody asked for (an unsolicited -ERR before close).
+        // Replies nobody asked for (an unsolicited -ERR before close), and
+        // a recording that ends before the last reply (a violation of the
+        // client machine at the end of input).
         while let Some((offset, event)) = self.next_client_event() {
             self.record_client_event(offset, &event);
-        }
-        if self.client.state() != ClientState::Closed && self.client.pending_commands() > 0 {
-            let offset = self.s2c.len() as u64;
-            self.record(Side::Server, offset, None, Some("the recording ends before the last reply".into()));
         }
     }
 
@@ -286,16 +304,19 @@ impl Replay<'_> {
                     Command::Pass(_) | Command::Apop { .. } | Command::Auth { mechanism: Some(_), .. }
                         if line.is_ok() =>
                     {
-                        self.server.accept_login(line.text.as_str().unwrap_or(""))
+                        self.server.accept_login(line)
                     }
                     Command::Pass(_) | Command::Apop { .. } | Command::Auth { .. } => self.server.reject_login(line),
                     Command::Stls if line.is_ok() => self.server.accept_stls(),
                     _ => self.server.reply(line),
                 },
+                ClientEvent::Stat { line, .. }
+                | ClientEvent::Scan { line, .. }
+                | ClientEvent::UniqueId { line, .. } => self.server.reply(line),
                 ClientEvent::ScanListings { line, entries } => self.server.reply_scan_listing(line, &entries),
                 ClientEvent::UniqueIds { line, entries } => self.server.reply_unique_ids(line, &entries),
                 ClientEvent::Languages { line, languages } => {
-                    let lines: Vec<Vec<u8>> = languages.iter().map(Language::to_bytes).collect();
+                    let lines: Vec<Vec<u8>> = languages.iter().map(|l| l.to_bytes().to_vec()).collect();
                     self.server.reply_lines(line, &lines)
                 }
                 ClientEvent::Lines { line, lines, .. } => {
@@ -342,7 +363,7 @@ fn next_piece<'d>(data: &'d [u8], pos: &mut usize, cuts: &[usize]) -> Option<&'d
 fn roundtrip_event(event: &ClientEvent) -> Option<String> {
     fn check<T: PartialEq + std::fmt::Debug>(
         v: &T,
-        bytes: Vec<u8>,
+        bytes: Bytes,
         parse: impl Fn(&[u8]) -> Result<T, ParseError>,
     ) -> Option<String> {
         match parse(&bytes) {
@@ -351,14 +372,14 @@ fn roundtrip_event(event: &ClientEvent) -> Option<String> {
             Err(e) => Some(format!("round trip: {:?} does not parse: {e}", String::from_utf8_lossy(&bytes))),
         }
     }
-    let strip = |mut b: Vec<u8>| {
-        b.truncate(b.len().saturating_sub(2));
-        b
-    };
+    let strip = |b: Bytes| b.slice(..b.len().saturating_sub(2));
     let line = match event {
         ClientEvent::Greeting { line, .. }
         | ClientEvent::GreetingRefused(line)
         | ClientEvent::Reply { line, .. }
+        | ClientEvent::Stat { line, .. }
+        | ClientEvent::Scan { line, .. }
+        | ClientEvent::UniqueId { line, .. }
         | ClientEvent::UnsolicitedError(line)
         | ClientEvent::ScanListings { line, .. }
         | ClientEvent::UniqueIds { line, .. }
@@ -372,6 +393,9 @@ fn roundtrip_event(event: &ClientEvent) -> Option<String> {
         return Some(e);
     }
     match event {
+        ClientEvent::Stat { stat, .. } => check(stat, strip(stat.to_bytes()), DropListing::parse_text),
+        ClientEvent::Scan { listing, .. } => check(listing, strip(listing.to_bytes()), ScanListing::parse_text),
+        ClientEvent::UniqueId { listing, .. } => check(listing, strip(listing.to_bytes()), UniqueIdListing::parse_text),
         ClientEvent::ScanListings { entries, .. } => {
             entries.iter().find_map(|e| check(e, strip(e.to_bytes()), ScanListing::parse_text))
         }
@@ -392,8 +416,23 @@ fn roundtrip_event(event: &ClientEvent) -> Option<String> {
             while let Some(BodyPiece::Data(chunk)) = d.next_piece(&mut wire) {
                 back.extend_from_slice(&chunk);
             }
-            (back != data[..]).then(|| "round trip: message content changed by dot-stuffing".to_string())
+            // The content model (see pop3_proto::dot): a client hands out
+            // content with the line endings the server sent, a server
+            // writes CRLF. Like is compared with like.
+            (back != crlf_lines(data)).then(|| "round trip: message content changed by dot-stuffing".to_string())
         }
         _ => None,
     }
+}
+
+/// The content with every bare LF made CRLF (what a server writes).
+fn crlf_lines(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len() + data.len() / 32);
+    for (i, &b) in data.iter().enumerate() {
+        if b == b'\n' && (i == 0 || data[i - 1] != b'\r') {
+            out.push(b'\r');
+        }
+        out.push(b);
+    }
+    out
 }

@@ -304,3 +304,27 @@ fn every_session_gives_the_same_records_at_every_split_point() {
         assert_eq!(replay(&c, &s, 1, false, Limits::default()), whole, "{name}: byte by byte");
     }
 }
+
+#[test]
+fn a_bare_lf_server_replays_with_zero_errors() {
+    // A sloppy server: bare LF everywhere, in the status lines and the body.
+    let c2s = b"USER a\r\nPASS b\r\nRETR 1\r\nQUIT\r\n";
+    let s2c = b"+OK hi\n+OK\n+OK in\n+OK\nSubject: x\n\n..dot\nbody\n.\n+OK bye\n";
+    for chunk in [1, 3, usize::MAX] {
+        let records = replay(c2s, s2c, chunk, true, Limits::default());
+        assert!(errors(&records).is_empty(), "chunk {chunk}: {:?}", errors(&records));
+        let json: Vec<String> = records.iter().map(Record::to_json_line).collect();
+        // The client hands out the content with the line endings it got.
+        assert!(json.iter().any(|l| l.contains("\"data\":\"Subject: x\\n\\n.dot\\nbody\\n\"")), "{json:#?}");
+    }
+}
+
+#[test]
+fn a_recording_cut_in_the_middle_of_a_reply_is_reported() {
+    let c2s = b"USER a\r\nPASS b\r\nRETR 1\r\n";
+    let s2c = b"+OK hi\r\n+OK\r\n+OK in\r\n+OK\r\nSubject: x\r\n\r\nbo";
+    let records = replay(c2s, s2c, usize::MAX, false, Limits::default());
+    let errs = errors(&records);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert!(errs[0].contains("before the reply to RETR was complete"), "{errs:?}");
+}

@@ -11,6 +11,7 @@ use std::num::NonZeroU32;
 
 use arbitrary::{Arbitrary, Result as AResult, Unstructured};
 use bytes::{Bytes, BytesMut};
+use pop3_proto::Encode as _;
 
 /// Splits `data` into a chunking schedule (from the first byte) and the
 /// payload; the chunk sizes repeat through 1..=16 and 64.
@@ -219,10 +220,7 @@ pub fn pop3_response(data: &[u8]) {
         if text.iter().any(|&b| b == b'\r' || b == 0) {
             continue;
         }
-        let strip = |mut v: Vec<u8>| {
-            v.truncate(v.len() - 2);
-            v
-        };
+        let strip = |v: Bytes| v.slice(..v.len() - 2);
         if let Ok(v) = ScanListing::parse_text(text) {
             assert_eq!(ScanListing::parse_text(&strip(v.to_bytes())), Ok(v));
         }
@@ -331,6 +329,10 @@ pub fn pop3_client(data: &[u8]) {
                 events.push(format!("{e:?}"));
             }
         }
+        client.receive_eof();
+        while let Some(e) = client.poll_event_at() {
+            events.push(format!("{e:?}"));
+        }
         events
     };
     let whole = run(vec![data]);
@@ -352,27 +354,33 @@ pub fn pop3_server(data: &[u8]) {
         let mut server = Server::new(ServerConfig {
             limits,
             stls: true,
-            apop_timestamp: Some("<1@x>".into()),
+            apop_timestamp: Some("<1@x>".try_into().unwrap()),
             ..ServerConfig::default()
         });
         let mut events = Vec::new();
-        let mut out = server.poll_transmit().unwrap_or_default();
-        for p in parts {
-            server.receive(p);
+        let mut out = BytesMut::from(&server.poll_transmit().unwrap_or_default()[..]);
+        // The pieces, then the end of input.
+        for p in parts.into_iter().map(Some).chain([None]) {
+            match p {
+                Some(p) => server.receive(p),
+                None => server.receive_eof(),
+            }
             while let Some((off, e)) = server.poll_event_at() {
                 events.push(format!("{off} {e:?}"));
                 let _ = match e {
-                    ServerEvent::Command(Command::Pass(_) | Command::Apop { .. }) => server.accept_login("ok"),
+                    ServerEvent::Command(Command::Pass(_) | Command::Apop { .. }) => {
+                        server.accept_login(StatusLine::ok("ok").unwrap())
+                    }
                     ServerEvent::Command(Command::Auth { .. }) => server.sasl_challenge(b"challenge"),
-                    ServerEvent::SaslResponse(_) => server.accept_login("ok"),
-                    ServerEvent::Command(Command::Stls) => server.reply(StatusLine::err("no")),
+                    ServerEvent::SaslResponse(_) => server.accept_login(StatusLine::ok("ok").unwrap()),
+                    ServerEvent::Command(Command::Stls) => server.reply(StatusLine::err("no").unwrap()),
                     ServerEvent::Command(Command::Retr(_) | Command::Top { .. }) => {
-                        server.reply_message(StatusLine::ok(""), b".x\r\ny")
+                        server.reply_message(StatusLine::ok("").unwrap(), b".x\r\ny")
                     }
                     ServerEvent::Command(c) if c.has_multiline_reply() => {
-                        server.reply_lines(StatusLine::ok(""), &[b"a".to_vec()])
+                        server.reply_lines(StatusLine::ok("").unwrap(), &[b"a".to_vec()])
                     }
-                    ServerEvent::Command(_) => server.reply(StatusLine::ok("")),
+                    ServerEvent::Command(_) => server.reply(StatusLine::ok("").unwrap()),
                     _ => Ok(()),
                 };
             }

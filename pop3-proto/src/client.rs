@@ -9,29 +9,16 @@
 
 use std::collections::VecDeque;
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
 
+use crate::conn::Conn;
 use crate::dot::{BodyPiece, DotDecoder};
+use crate::encode::Encode;
 use crate::error::ParseError;
-use crate::lines::{Line, LineReader};
+use crate::lines::Line;
+use crate::state::{command_allowed, is_login, State};
 use crate::types::*;
 use crate::Limits;
-
-/// The session state, as RFC 1939 names it (plus the greeting wait).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub enum ClientState {
-    /// Connected, waiting for the greeting.
-    Greeting,
-    /// Logging in.
-    Authorization,
-    /// Logged in: the maildrop is open.
-    Transaction,
-    /// QUIT was accepted in TRANSACTION: the server applies deletions.
-    Update,
-    /// The session is over (QUIT answered, greeting refused, or closed).
-    Closed,
-}
 
 /// Client settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -57,7 +44,30 @@ pub enum ClientEvent {
     },
     /// A `-ERR` greeting: the server will not serve this session.
     GreetingRefused(StatusLine),
-    /// A single-line reply, or `-ERR` to any command.
+    /// `+OK` to STAT, with the drop listing it carries.
+    Stat {
+        /// The status line.
+        line: StatusLine,
+        /// Messages and octets.
+        stat: DropListing,
+    },
+    /// `+OK` to `LIST n`, with the scan listing it carries.
+    Scan {
+        /// The status line.
+        line: StatusLine,
+        /// The message and its size.
+        listing: ScanListing,
+    },
+    /// `+OK` to `UIDL n`, with the unique-id listing it carries.
+    UniqueId {
+        /// The status line.
+        line: StatusLine,
+        /// The message and its unique id.
+        listing: UniqueIdListing,
+    },
+    /// Any other single-line reply, `-ERR` to any command, or a `+OK` to
+    /// STAT, `LIST n` or `UIDL n` whose listing did not parse (reported
+    /// first as a [`ClientError::BadListing`] violation).
     Reply {
         /// The command answered.
         command: Command,
@@ -111,7 +121,7 @@ pub enum ClientEvent {
     },
     /// A piece of message content (unstuffed, shared with the receive
     /// buffer).
-    MessageData(#[cfg_attr(feature = "serde", serde(with = "bytes_as_text"))] Bytes),
+    MessageData(#[cfg_attr(feature = "serde", serde(with = "crate::serde_text"))] Bytes),
     /// The end of the message content.
     MessageEnd,
     /// A whole message (with [`ClientConfig::collect_messages`]).
@@ -121,12 +131,12 @@ pub enum ClientEvent {
         /// The status line.
         line: StatusLine,
         /// The content, unstuffed.
-        #[cfg_attr(feature = "serde", serde(with = "bytes_as_text"))]
+        #[cfg_attr(feature = "serde", serde(with = "crate::serde_text"))]
         data: Bytes,
     },
     /// `+ challenge` during AUTH (base64-decoded); answer with
     /// [`Client::send_sasl_response`] or [`Client::cancel_sasl`].
-    SaslChallenge(#[cfg_attr(feature = "serde", serde(with = "bytes_as_text"))] Bytes),
+    SaslChallenge(#[cfg_attr(feature = "serde", serde(with = "crate::serde_text"))] Bytes),
     /// `+OK` to STLS: run the TLS handshake now, then call
     /// [`Client::tls_established`].
     StartTls,
@@ -135,34 +145,6 @@ pub enum ClientEvent {
     /// The server broke the protocol; earlier events stand, and the
     /// machine carries on where it can.
     Violation(ClientError),
-}
-
-/// Serializes content as text when it is UTF-8 (readable JSON), else as
-/// bytes.
-#[cfg(feature = "serde")]
-pub(crate) mod bytes_as_text {
-    use bytes::Bytes;
-    use serde::Serializer;
-
-    pub fn serialize<S: Serializer>(b: &Bytes, s: S) -> Result<S::Ok, S::Error> {
-        match std::str::from_utf8(b) {
-            Ok(t) => s.serialize_str(t),
-            Err(_) => s.serialize_bytes(b),
-        }
-    }
-
-    /// The same for an optional value.
-    pub mod option {
-        use bytes::Bytes;
-        use serde::Serializer;
-
-        pub fn serialize<S: Serializer>(b: &Option<Bytes>, s: S) -> Result<S::Ok, S::Error> {
-            match b {
-                Some(b) => super::serialize(b, s),
-                None => s.serialize_none(),
-            }
-        }
-    }
 }
 
 /// Errors of the client machine.
@@ -175,7 +157,7 @@ pub enum ClientError {
         /// The keyword.
         command: String,
         /// The state.
-        state: ClientState,
+        state: State,
     },
     /// Too many commands are waiting for replies.
     #[error("more than {limit} commands are waiting")]
@@ -189,7 +171,19 @@ pub enum ClientError {
     /// The session is closed.
     #[error("the session is closed")]
     Closed,
-    /// A reply line is longer than the limit; it was skipped.
+    /// The connection ended before the session did: in the middle of a
+    /// reply, or with commands unanswered. Reported once, by
+    /// [`Client::receive_eof`].
+    #[error("connection closed at byte {offset} before the reply to {} was complete", .command.as_ref().map_or("the greeting", |c| c.keyword()))]
+    Truncated {
+        /// Stream offset of the end of input.
+        offset: u64,
+        /// The oldest command left without a (complete) reply; `None`
+        /// when the greeting was cut.
+        command: Option<Command>,
+    },
+    /// A reply line is longer than the limit; it was skipped, and it
+    /// counts as the reply to the oldest command in flight.
     #[error("reply line at byte {offset} exceeds {limit} bytes")]
     LineTooLong {
         /// Stream offset of the line.
@@ -245,7 +239,27 @@ enum Body {
     Message { command: Command, line: StatusLine, collected: Option<BytesMut>, size: u64 },
 }
 
+impl Body {
+    fn command(&self) -> &Command {
+        match self {
+            Body::Collect { command, .. } | Body::Message { command, .. } => command,
+        }
+    }
+}
+
 /// The POP3 client state machine.
+///
+/// # Call order
+/// 1. [`Client::receive`] whatever the server sent (and
+///    [`Client::receive_eof`] when it closed the connection);
+/// 2. [`Client::poll_event`] until it returns `None`;
+/// 3. [`Client::send`] commands (or SASL responses) as the events suggest;
+/// 4. [`Client::poll_transmit`] until it returns `None`, and write the
+///    bytes.
+///
+/// Input is processed lazily, in `poll_event` (one reply at a time) and in
+/// `poll_transmit` (all of it, because replies release queued commands),
+/// exactly as in the [`Server`](crate::Server). `receive` only buffers.
 ///
 /// ```
 /// use pop3_proto::{Client, ClientConfig, ClientEvent, Command};
@@ -254,29 +268,21 @@ enum Body {
 /// client.receive(b"+OK ready <1.2@host>\r\n");
 /// assert!(matches!(client.poll_event(), Some(ClientEvent::Greeting { apop_timestamp: Some(_), .. })));
 /// client.send(Command::Capa).unwrap();
-/// assert_eq!(client.poll_transmit().unwrap(), b"CAPA\r\n".to_vec());
+/// assert_eq!(client.poll_transmit().unwrap(), &b"CAPA\r\n"[..]);
 /// client.receive(b"+OK\r\nTOP\r\nPIPELINING\r\n.\r\n");
 /// assert!(matches!(client.poll_event(), Some(ClientEvent::Capabilities { capabilities, .. }) if capabilities.len() == 2));
 /// ```
 #[derive(Debug)]
 pub struct Client {
     config: ClientConfig,
-    state: ClientState,
-    recv: BytesMut,
-    /// Line reading and the stream offset of `recv[0]`.
-    lines: LineReader,
+    state: State,
+    conn: Conn<ClientEvent>,
     /// Commands written, waiting for their replies.
     in_flight: VecDeque<Command>,
     /// Commands accepted by `send`, not yet written.
     unsent: VecDeque<Command>,
-    out: BytesMut,
-    events: VecDeque<(u64, ClientEvent)>,
     body: Option<(u64, Body, DotDecoder)>,
     capabilities: Option<Vec<Capability>>,
-    /// STLS accepted: nothing may be read until TLS is up.
-    awaiting_tls: bool,
-    /// Plaintext after STLS was already reported.
-    plaintext_reported: bool,
     /// A SASL challenge waits for the client's response.
     sasl_waiting: bool,
 }
@@ -286,23 +292,20 @@ impl Client {
     pub fn new(config: ClientConfig) -> Client {
         Client {
             config,
-            state: ClientState::Greeting,
-            recv: BytesMut::new(),
-            lines: LineReader::default(),
+            state: State::Greeting,
+            conn: Conn::new(|offset| ClientEvent::Violation(ClientError::PlaintextAfterStls { offset })),
             in_flight: VecDeque::new(),
             unsent: VecDeque::new(),
-            out: BytesMut::new(),
-            events: VecDeque::new(),
             body: None,
             capabilities: None,
-            awaiting_tls: false,
-            plaintext_reported: false,
             sasl_waiting: false,
         }
     }
 
-    /// The session state.
-    pub fn state(&self) -> ClientState {
+    /// The session state the server has confirmed: `Transaction` once a
+    /// login was accepted, `Closed` once QUIT was answered (whatever
+    /// queued commands assume).
+    pub fn state(&self) -> State {
         self.state
     }
 
@@ -324,17 +327,15 @@ impl Client {
     /// Queues a command. It is checked against the state the session will
     /// be in when it runs, as far as that is known now.
     pub fn send(&mut self, command: Command) -> Result<(), ClientError> {
-        if self.state == ClientState::Closed || self.state == ClientState::Update {
+        let expected = self.expected_state();
+        if expected == State::Closed {
             return Err(ClientError::Closed);
         }
         if self.pending_commands() >= self.config.limits.max_pending_commands {
             return Err(ClientError::TooManyPending { limit: self.config.limits.max_pending_commands });
         }
-        if !command_allowed(&command, self.expected_state()) {
-            return Err(ClientError::NotAllowed {
-                command: command.keyword().to_string(),
-                state: self.expected_state(),
-            });
+        if !command_allowed(&command, expected) {
+            return Err(ClientError::NotAllowed { command: command.keyword().to_string(), state: expected });
         }
         self.unsent.push_back(command);
         self.flush_unsent();
@@ -343,18 +344,15 @@ impl Client {
 
     /// The state after the commands already queued, assuming they succeed
     /// where success changes the state.
-    fn expected_state(&self) -> ClientState {
+    fn expected_state(&self) -> State {
         let mut state = match self.state {
-            ClientState::Greeting => ClientState::Authorization,
+            State::Greeting => State::Authorization,
             s => s,
         };
         for c in self.in_flight.iter().chain(&self.unsent) {
             state = match (state, c) {
-                (
-                    ClientState::Authorization,
-                    Command::Pass(_) | Command::Apop { .. } | Command::Auth { mechanism: Some(_), .. },
-                ) => ClientState::Transaction,
-                (_, Command::Quit) => ClientState::Closed,
+                (State::Authorization, c) if is_login(c) => State::Transaction,
+                (_, Command::Quit) => State::Closed,
                 (s, _) => s,
             };
         }
@@ -367,8 +365,8 @@ impl Client {
             return Err(ClientError::NoSaslExchange);
         }
         self.sasl_waiting = false;
-        self.out.extend_from_slice(crate::base64::encode(data).as_bytes());
-        self.out.extend_from_slice(b"\r\n");
+        self.conn.out.extend_from_slice(crate::base64::encode(data).as_bytes());
+        self.conn.out.extend_from_slice(b"\r\n");
         Ok(())
     }
 
@@ -378,52 +376,50 @@ impl Client {
             return Err(ClientError::NoSaslExchange);
         }
         self.sasl_waiting = false;
-        self.out.extend_from_slice(b"*\r\n");
+        self.conn.out.extend_from_slice(b"*\r\n");
         Ok(())
     }
 
     /// Call after the TLS handshake that followed [`ClientEvent::StartTls`]:
     /// the capabilities are forgotten (ask CAPA again) and reading resumes.
     pub fn tls_established(&mut self) {
-        self.awaiting_tls = false;
+        self.conn.tls_established();
         self.capabilities = None;
         self.flush_unsent();
     }
 
     /// Bytes to write to the server, if any. (Received input is processed
     /// first, so that replies can release queued commands.)
-    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+    #[must_use = "the bytes must be written to the server"]
+    pub fn poll_transmit(&mut self) -> Option<Bytes> {
         self.process(usize::MAX);
         self.flush_unsent();
-        if self.out.is_empty() {
-            None
-        } else {
-            Some(self.out.split().to_vec())
-        }
+        self.conn.poll_transmit()
     }
 
-    /// Appends the bytes to write to `out`.
+    /// Appends the bytes to write to `out` (as [`Client::poll_transmit`]).
     pub fn write_to(&mut self, out: &mut BytesMut) {
         self.process(usize::MAX);
         self.flush_unsent();
-        out.extend_from_slice(&self.out);
-        self.out.clear();
+        self.conn.write_to(out);
     }
 
     /// The next event. Input is processed lazily, one reply at a time,
     /// so commands registered between calls (see [`Client::assume_sent`])
     /// are matched with the replies that follow them.
+    #[must_use = "events carry the server's replies"]
     pub fn poll_event(&mut self) -> Option<ClientEvent> {
         self.poll_event_at().map(|(_, e)| e)
     }
 
     /// The next event with the stream offset of the bytes it came from.
+    #[must_use = "events carry the server's replies"]
     pub fn poll_event_at(&mut self) -> Option<(u64, ClientEvent)> {
-        if self.events.is_empty() {
+        if self.conn.events.is_empty() {
             self.process(1);
             self.flush_unsent();
         }
-        self.events.pop_front()
+        self.conn.events.pop_front()
     }
 
     /// Records that a command was written by other means (a recorded
@@ -437,106 +433,118 @@ impl Client {
         while !self.unsent.is_empty() {
             // One command at a time unless the server pipelines; never past
             // STLS or an AUTH exchange, whose outcome changes the session.
-            let blocked = self.awaiting_tls
-                || self.state == ClientState::Greeting
+            let blocked = self.conn.awaiting_tls()
+                || self.conn.eof
+                || matches!(self.state, State::Greeting | State::Closed)
                 || (!self.in_flight.is_empty() && !self.pipelining())
                 || self.in_flight.iter().any(|c| matches!(c, Command::Stls | Command::Auth { .. }));
             if blocked {
                 return;
             }
             let Some(cmd) = self.unsent.pop_front() else { return };
-            if cmd == Command::Quit && self.state == ClientState::Transaction {
-                self.state = ClientState::Update;
-            }
-            self.out.extend_from_slice(&cmd.to_bytes());
+            cmd.encode_to(&mut self.conn.out);
             self.in_flight.push_back(cmd);
         }
     }
 
-    /// Drops `n` bytes received while waiting for TLS, reporting the first.
-    fn drop_plaintext(&mut self, n: usize) {
-        if n > 0 && !self.plaintext_reported {
-            self.plaintext_reported = true;
-            let offset = self.lines.consumed;
-            self.emit(offset, ClientEvent::Violation(ClientError::PlaintextAfterStls { offset }));
-        }
-        self.lines.consumed += n as u64;
-    }
-
-    fn emit(&mut self, offset: u64, event: ClientEvent) {
-        self.events.push_back((offset, event));
-    }
-
-    /// Feeds bytes received from the server.
+    /// Feeds bytes received from the server. They are processed by the
+    /// next `poll_event` or `poll_transmit`.
     pub fn receive(&mut self, data: &[u8]) {
-        if self.awaiting_tls {
-            self.drop_plaintext(data.len());
-            return;
-        }
-        if self.state == ClientState::Closed {
-            // The session is over; whatever follows is not a reply.
-            self.lines.consumed += data.len() as u64;
-            return;
-        }
-        self.recv.extend_from_slice(data);
+        self.conn.receive(data);
+    }
+
+    /// The server closed the connection. Once the input before it is
+    /// processed, a session that had not ended (a reply cut short, or
+    /// commands unanswered) gives a [`ClientError::Truncated`] violation;
+    /// the state becomes [`State::Closed`] either way.
+    pub fn receive_eof(&mut self) {
+        self.conn.eof = true;
+    }
+
+    /// Drops everything received so far that has not been processed (for
+    /// a caller that abandons the session).
+    pub fn discard_input(&mut self) {
+        self.conn.lines.consumed += self.conn.recv.len() as u64;
+        self.conn.recv.clear();
     }
 
     /// Processes received input until `events_wanted` new events exist or
     /// the input is used up.
     fn process(&mut self, events_wanted: usize) {
-        let target = self.events.len().saturating_add(events_wanted);
-        while self.events.len() < target {
-            if self.state == ClientState::Closed {
+        let target = self.conn.events.len().saturating_add(events_wanted);
+        while self.conn.events.len() < target {
+            if self.state == State::Closed {
                 // The session is over; whatever follows is not a reply
                 // (dropped the same way however the input was chunked).
-                self.lines.consumed += self.recv.len() as u64;
-                self.recv.clear();
+                self.conn.close_input();
                 return;
             }
-            if self.awaiting_tls {
-                let n = self.recv.len();
-                self.recv.clear();
-                self.drop_plaintext(n);
+            if !self.conn.readable() {
                 return;
             }
             if self.body.is_some() {
                 if !self.process_body() {
-                    return;
+                    break;
                 }
                 continue;
             }
-            let Some(line) = self.next_line() else { return };
-            let (offset, line) = line;
-            self.handle_line(offset, &line);
+            let limit = self.config.limits.max_reply_line;
+            match self.conn.next_line(limit) {
+                Some(Line::Complete(offset, line)) => self.handle_line(offset, &line),
+                Some(Line::TooLong(offset)) => {
+                    // The line was a reply all the same: it answers the
+                    // oldest command, which must not block those behind it.
+                    if self.state != State::Greeting {
+                        self.in_flight.pop_front();
+                        self.sasl_waiting = false;
+                    }
+                    self.conn.emit(offset, ClientEvent::Violation(ClientError::LineTooLong { offset, limit }));
+                }
+                None => break,
+            }
+        }
+        if self.conn.eof && self.conn.events.len() < target {
+            self.end_of_input();
         }
     }
 
-    /// Takes the next complete line, enforcing the line limit.
-    fn next_line(&mut self) -> Option<(u64, Bytes)> {
-        let limit = self.config.limits.max_reply_line;
-        loop {
-            match self.lines.next(&mut self.recv, limit)? {
-                Line::Complete(offset, line) => return Some((offset, line)),
-                Line::TooLong(offset) => {
-                    self.emit(offset, ClientEvent::Violation(ClientError::LineTooLong { offset, limit }))
-                }
+    /// All input before the end was processed: report what it cut short.
+    fn end_of_input(&mut self) {
+        if self.conn.eof_handled {
+            return;
+        }
+        self.conn.eof_handled = true;
+        if self.state != State::Closed && !self.conn.awaiting_tls() {
+            let cut = !self.conn.recv.is_empty() || self.body.is_some() || !self.in_flight.is_empty();
+            if cut || self.state == State::Greeting {
+                let offset = self.conn.end_offset();
+                let command = match &self.body {
+                    Some((_, body, _)) => Some(body.command().clone()),
+                    None => self.in_flight.front().cloned(),
+                };
+                self.conn.emit(offset, ClientEvent::Violation(ClientError::Truncated { offset, command }));
             }
         }
+        self.state = State::Closed;
+        self.body = None;
+        self.in_flight.clear();
+        self.unsent.clear();
+        self.conn.close_input();
     }
 
     fn handle_line(&mut self, offset: u64, raw: &[u8]) {
-        if self.state == ClientState::Greeting {
+        if self.state == State::Greeting {
             match StatusLine::parse(raw) {
                 Ok(line) if line.is_ok() => {
-                    self.state = ClientState::Authorization;
+                    self.state = State::Authorization;
                     let apop_timestamp = line.apop_timestamp().map(str::to_string);
-                    self.emit(offset, ClientEvent::Greeting { line, apop_timestamp });
+                    self.conn.emit(offset, ClientEvent::Greeting { line, apop_timestamp });
                 }
                 Ok(line) => {
-                    self.state = ClientState::Closed;
-                    self.emit(offset, ClientEvent::GreetingRefused(line));
+                    self.state = State::Closed;
+                    self.conn.emit(offset, ClientEvent::GreetingRefused(line));
                 }
-                Err(error) => self.emit(offset, ClientEvent::Violation(ClientError::BadReply { offset, error })),
+                Err(error) => self.conn.emit(offset, ClientEvent::Violation(ClientError::BadReply { offset, error })),
             }
             return;
         }
@@ -548,9 +556,9 @@ impl Client {
             match crate::base64::decode(text) {
                 Some(challenge) => {
                     self.sasl_waiting = true;
-                    self.emit(offset, ClientEvent::SaslChallenge(Bytes::from(challenge)));
+                    self.conn.emit(offset, ClientEvent::SaslChallenge(Bytes::from(challenge)));
                 }
-                None => self.emit(
+                None => self.conn.emit(
                     offset,
                     ClientEvent::Violation(ClientError::BadReply {
                         offset,
@@ -565,66 +573,97 @@ impl Client {
             Err(error) => {
                 // The reply is lost, but it answered the oldest command.
                 self.in_flight.pop_front();
-                self.emit(offset, ClientEvent::Violation(ClientError::BadReply { offset, error }));
+                self.sasl_waiting = false;
+                self.conn.emit(offset, ClientEvent::Violation(ClientError::BadReply { offset, error }));
                 return;
             }
         };
         let Some(command) = self.in_flight.pop_front() else {
             if line.is_ok() {
-                self.emit(offset, ClientEvent::Violation(ClientError::Unsolicited { offset }));
+                self.conn.emit(offset, ClientEvent::Violation(ClientError::Unsolicited { offset }));
             } else {
-                self.emit(offset, ClientEvent::UnsolicitedError(line));
+                self.conn.emit(offset, ClientEvent::UnsolicitedError(line));
             }
             return;
         };
         self.sasl_waiting = false;
         if command == Command::Quit {
             // The server closes after answering QUIT, whatever the answer.
-            self.state = ClientState::Closed;
+            self.state = State::Closed;
         }
-        if line.is_ok() {
-            self.apply_success(&command);
-            if command.has_multiline_reply() {
-                let body = match command {
-                    Command::Retr(_) | Command::Top { .. } => {
-                        if !self.config.collect_messages {
-                            self.emit(
-                                offset,
-                                ClientEvent::MessageStart { command: command.clone(), line: line.clone() },
-                            );
-                        }
-                        let collected = self.config.collect_messages.then(BytesMut::new);
-                        Body::Message { command, line, collected, size: 0 }
+        if !line.is_ok() {
+            self.conn.emit(offset, ClientEvent::Reply { command, line });
+            return;
+        }
+        if is_login(&command) && self.state == State::Authorization {
+            self.state = State::Transaction;
+        }
+        if command.has_multiline_reply() {
+            let body = match command {
+                Command::Retr(_) | Command::Top { .. } => {
+                    if !self.config.collect_messages {
+                        let event = ClientEvent::MessageStart { command: command.clone(), line: line.clone() };
+                        self.conn.emit(offset, event);
                     }
-                    _ => Body::Collect { command, line, data: BytesMut::new() },
-                };
-                self.body = Some((offset, body, DotDecoder::new()));
-                return;
-            }
-            if command == Command::Stls {
-                self.awaiting_tls = true;
-                self.emit(offset, ClientEvent::Reply { command, line });
-                self.emit(offset, ClientEvent::StartTls);
-                return;
-            }
+                    let collected = self.config.collect_messages.then(BytesMut::new);
+                    Body::Message { command, line, collected, size: 0 }
+                }
+                _ => Body::Collect { command, line, data: BytesMut::new() },
+            };
+            self.body = Some((offset, body, DotDecoder::new()));
+            return;
         }
-        self.emit(offset, ClientEvent::Reply { command, line });
+        let event = match command {
+            Command::Stls => {
+                self.conn.emit(offset, ClientEvent::Reply { command, line });
+                self.conn.emit(offset, ClientEvent::StartTls);
+                self.conn.await_tls();
+                return;
+            }
+            Command::Stat => self.typed_reply(offset, command, line, DropListing::parse_text, |line, stat| {
+                ClientEvent::Stat { line, stat }
+            }),
+            Command::List(Some(_)) => {
+                self.typed_reply(offset, command, line, ScanListing::parse_text, |line, listing| ClientEvent::Scan {
+                    line,
+                    listing,
+                })
+            }
+            Command::Uidl(Some(_)) => {
+                self.typed_reply(offset, command, line, UniqueIdListing::parse_text, |line, listing| {
+                    ClientEvent::UniqueId { line, listing }
+                })
+            }
+            command => ClientEvent::Reply { command, line },
+        };
+        self.conn.emit(offset, event);
     }
 
-    fn apply_success(&mut self, command: &Command) {
-        let login =
-            matches!(command, Command::Pass(_) | Command::Apop { .. } | Command::Auth { mechanism: Some(_), .. });
-        if login && self.state == ClientState::Authorization {
-            self.state = ClientState::Transaction;
+    /// A `+OK` whose text is a listing: the typed event, or a violation
+    /// and the plain reply when the text does not parse.
+    fn typed_reply<T>(
+        &mut self,
+        offset: u64,
+        command: Command,
+        line: StatusLine,
+        parse: fn(&[u8]) -> Result<T, ParseError>,
+        event: fn(StatusLine, T) -> ClientEvent,
+    ) -> ClientEvent {
+        match parse(line.text.as_bytes()) {
+            Ok(value) => event(line, value),
+            Err(error) => {
+                self.conn.emit(offset, ClientEvent::Violation(ClientError::BadListing { offset, error }));
+                ClientEvent::Reply { command, line }
+            }
         }
     }
 
     /// Advances the multi-line body; false when more input is needed.
     fn process_body(&mut self) -> bool {
         let Some((offset, mut body, mut decoder)) = self.body.take() else { return true };
-        let before = self.recv.len();
-        let piece = decoder.next_piece(&mut self.recv);
-        self.lines.consumed += (before - self.recv.len()) as u64;
+        let before = self.conn.recv.len();
+        let piece = decoder.next_piece(&mut self.conn.recv);
+        self.conn.lines.consumed += (before - self.conn.recv.len()) as u64;
         let limits = self.config.limits;
         match piece {
             None => {
@@ -646,7 +685,7 @@ impl Client {
                         if !over {
                             match collected {
                                 Some(c) => c.extend_from_slice(&chunk),
-                                None => self.events.push_back((offset, ClientEvent::MessageData(chunk))),
+                                None => self.conn.emit(offset, ClientEvent::MessageData(chunk)),
                             }
                         }
                         (over, limits.max_message_size)
@@ -655,10 +694,9 @@ impl Client {
                 if over {
                     // The reply never ends within bounds: nothing after it
                     // can be trusted.
-                    self.emit(offset, ClientEvent::Violation(ClientError::ReplyTooLarge { offset, limit }));
-                    self.state = ClientState::Closed;
-                    self.lines.consumed += self.recv.len() as u64;
-                    self.recv.clear();
+                    self.conn.emit(offset, ClientEvent::Violation(ClientError::ReplyTooLarge { offset, limit }));
+                    self.state = State::Closed;
+                    self.conn.close_input();
                     self.in_flight.clear();
                     self.unsent.clear();
                     return false;
@@ -676,8 +714,8 @@ impl Client {
     fn finish_body(&mut self, offset: u64, body: Body) {
         match body {
             Body::Message { command, line, collected, .. } => match collected {
-                Some(data) => self.emit(offset, ClientEvent::Message { command, line, data: data.freeze() }),
-                None => self.emit(offset, ClientEvent::MessageEnd),
+                Some(data) => self.conn.emit(offset, ClientEvent::Message { command, line, data: data.freeze() }),
+                None => self.conn.emit(offset, ClientEvent::MessageEnd),
             },
             Body::Collect { command, line, data } => {
                 let mut lines = Vec::new();
@@ -693,7 +731,7 @@ impl Client {
                     rest = &rest[end..];
                 }
                 let event = self.listing_event(offset, command, line, &lines);
-                self.emit(offset, event);
+                self.conn.emit(offset, event);
             }
         }
     }
@@ -743,46 +781,10 @@ impl Client {
                 Ok(v) => out.push(v),
                 Err(error) => {
                     let at = offset + *pos as u64;
-                    self.events.push_back((at, ClientEvent::Violation(ClientError::BadListing { offset: at, error })));
+                    self.conn.emit(at, ClientEvent::Violation(ClientError::BadListing { offset: at, error }));
                 }
             }
         }
         out
-    }
-}
-
-/// Whether a command may be sent in a state (RFC 1939, 2449, 2595, 5034,
-/// 6856).
-pub(crate) fn command_allowed(command: &Command, state: ClientState) -> bool {
-    use Command::*;
-    match state {
-        ClientState::Greeting | ClientState::Authorization => matches!(
-            command,
-            User(_) | Pass(_) | Apop { .. } | Quit | Capa | Stls | Auth { .. } | Utf8 | Lang(_) | Other { .. }
-        ),
-        ClientState::Transaction => matches!(
-            command,
-            Stat | List(_)
-                | Retr(_)
-                | Dele(_)
-                | Noop
-                | Rset
-                | Quit
-                | Top { .. }
-                | Uidl(_)
-                | Capa
-                | Lang(_)
-                | Other { .. }
-        ),
-        ClientState::Update | ClientState::Closed => false,
-    }
-}
-
-impl Client {
-    /// Drops everything received so far that has not been processed (for
-    /// a caller that abandons the session).
-    pub fn discard_input(&mut self) {
-        self.lines.consumed += self.recv.len() as u64;
-        self.recv.advance(self.recv.len());
     }
 }

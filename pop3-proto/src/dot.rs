@@ -4,8 +4,18 @@
 //! A body ends at a line that is exactly `.`; a line that starts with a dot
 //! has one more dot put in front of it on the wire. The decoder finds the
 //! terminator across any chunk boundary and hands the content out as
-//! [`Bytes`] slices of the receive buffer. Bare LF line endings from sloppy
-//! servers are understood on receive; the encoder always writes CRLF.
+//! [`Bytes`] slices of the receive buffer.
+//!
+//! # The content model
+//! - What a client hands its user is the content as the server sent it,
+//!   minus the stuffing: line endings are kept as received (a sloppy
+//!   server's bare LFs stay bare LFs), so the bytes are never copied or
+//!   rewritten.
+//! - What a server writes is always CRLF: the encoder turns a bare LF into
+//!   CRLF and ends unterminated content with CRLF, as RFC 1939 requires.
+//!
+//! So stuffing then unstuffing gives the content back with CRLF line
+//! endings; a round trip compares the content in that form.
 
 use bytes::{Buf, Bytes, BytesMut};
 use memchr::memmem;

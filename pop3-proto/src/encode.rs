@@ -1,59 +1,90 @@
-//! The serializer: every value into its wire form, CRLF included.
+//! The serializer: every value into its wire form, CRLF included, through
+//! one trait, [`Encode`] (the same shape as `imap_proto::Encode`).
+
+use bytes::{BufMut, Bytes, BytesMut};
 
 use crate::types::*;
 
-fn push_arg(out: &mut Vec<u8>, a: &Arg) {
-    out.extend_from_slice(a.as_bytes());
-}
+/// Something with a wire form.
+///
+/// ```
+/// use pop3_proto::{Command, Encode};
+/// assert_eq!(Command::Top { message: 1.try_into().unwrap(), lines: 0 }.to_bytes(), &b"TOP 1 0\r\n"[..]);
+/// ```
+pub trait Encode {
+    /// Appends the wire form to `out`.
+    fn encode_to(&self, out: &mut BytesMut);
 
-impl Command {
     /// The wire form.
-    ///
-    /// ```
-    /// use pop3_proto::Command;
-    /// assert_eq!(Command::Top { message: 1.try_into().unwrap(), lines: 0 }.to_bytes(), b"TOP 1 0\r\n");
-    /// ```
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(32);
-        out.extend_from_slice(self.keyword().as_bytes());
-        let arg = |out: &mut Vec<u8>, bytes: &[u8]| {
-            out.push(b' ');
-            out.extend_from_slice(bytes);
-        };
-        match self {
-            Command::User(a) | Command::Pass(a) => arg(&mut out, a.as_bytes()),
-            Command::Apop { name, digest } => {
-                arg(&mut out, name.as_bytes());
-                arg(&mut out, digest.as_bytes());
-            }
-            Command::List(Some(n)) | Command::Uidl(Some(n)) | Command::Retr(n) | Command::Dele(n) => {
-                arg(&mut out, n.to_string().as_bytes())
-            }
-            Command::Top { message, lines } => {
-                arg(&mut out, message.to_string().as_bytes());
-                arg(&mut out, lines.to_string().as_bytes());
-            }
-            Command::Auth { mechanism: Some(m), initial_response } => {
-                arg(&mut out, m.as_bytes());
-                match initial_response {
-                    Some(ir) if ir.is_empty() => arg(&mut out, b"="),
-                    Some(ir) => arg(&mut out, crate::base64::encode(ir).as_bytes()),
-                    None => {}
-                }
-            }
-            Command::Lang(Some(tag)) => arg(&mut out, tag.as_bytes()),
-            Command::Other { arguments: Some(a), .. } => arg(&mut out, a.as_bytes()),
-            _ => {}
-        }
-        out.extend_from_slice(b"\r\n");
-        out
+    fn to_bytes(&self) -> Bytes {
+        let mut out = BytesMut::new();
+        self.encode_to(&mut out);
+        out.freeze()
     }
 }
 
-impl StatusLine {
-    /// The wire form.
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.text.as_bytes().len() + 16);
+fn number(out: &mut BytesMut, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
+}
+
+fn sp_arg(out: &mut BytesMut, bytes: &[u8]) {
+    out.put_u8(b' ');
+    out.extend_from_slice(bytes);
+}
+
+fn sp_number(out: &mut BytesMut, n: u64) {
+    out.put_u8(b' ');
+    number(out, n);
+}
+
+fn crlf(out: &mut BytesMut) {
+    out.extend_from_slice(b"\r\n");
+}
+
+impl Encode for Command {
+    fn encode_to(&self, out: &mut BytesMut) {
+        out.extend_from_slice(self.keyword().as_bytes());
+        match self {
+            Command::User(a) | Command::Pass(a) => sp_arg(out, a.as_bytes()),
+            Command::Apop { name, digest } => {
+                sp_arg(out, name.as_bytes());
+                sp_arg(out, digest.as_bytes());
+            }
+            Command::List(Some(n)) | Command::Uidl(Some(n)) | Command::Retr(n) | Command::Dele(n) => {
+                sp_number(out, n.get().into())
+            }
+            Command::Top { message, lines } => {
+                sp_number(out, message.get().into());
+                sp_number(out, (*lines).into());
+            }
+            Command::Auth { mechanism: Some(m), initial_response } => {
+                sp_arg(out, m.as_bytes());
+                match initial_response {
+                    Some(ir) if ir.is_empty() => sp_arg(out, b"="),
+                    Some(ir) => sp_arg(out, crate::base64::encode(ir).as_bytes()),
+                    None => {}
+                }
+            }
+            Command::Lang(Some(tag)) => sp_arg(out, tag.as_bytes()),
+            Command::Other { arguments: Some(a), .. } => sp_arg(out, a.as_bytes()),
+            _ => {}
+        }
+        crlf(out);
+    }
+}
+
+impl Encode for StatusLine {
+    fn encode_to(&self, out: &mut BytesMut) {
         out.extend_from_slice(match self.status {
             Status::Ok => b"+OK",
             Status::Err => b"-ERR",
@@ -62,56 +93,65 @@ impl StatusLine {
             out.extend_from_slice(b" [");
             for (i, level) in code.levels().iter().enumerate() {
                 if i > 0 {
-                    out.push(b'/');
+                    out.put_u8(b'/');
                 }
                 out.extend_from_slice(level);
             }
-            out.push(b']');
+            out.put_u8(b']');
         }
         if !self.text.is_empty() {
-            out.push(b' ');
-            push_arg(&mut out, &self.text);
+            sp_arg(out, self.text.as_bytes());
         }
-        out.extend_from_slice(b"\r\n");
-        out
+        crlf(out);
     }
 }
 
-impl ScanListing {
-    /// `msg octets` CRLF
-    pub fn to_bytes(&self) -> Vec<u8> {
-        format!("{} {}\r\n", self.message, self.octets).into_bytes()
+impl Encode for DropListing {
+    /// `count SP octets` CRLF: the text of `+OK` to STAT.
+    fn encode_to(&self, out: &mut BytesMut) {
+        number(out, self.messages.into());
+        sp_number(out, self.octets);
+        crlf(out);
     }
 }
 
-impl UniqueIdListing {
-    /// `msg uid` CRLF
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = format!("{} ", self.message).into_bytes();
-        push_arg(&mut out, &self.uid);
-        out.extend_from_slice(b"\r\n");
-        out
+impl Encode for ScanListing {
+    /// `msg SP octets` CRLF
+    fn encode_to(&self, out: &mut BytesMut) {
+        number(out, self.message.get().into());
+        sp_number(out, self.octets);
+        crlf(out);
     }
 }
 
-impl Language {
-    /// `tag description` CRLF
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = self.tag.as_bytes().to_vec();
+impl Encode for UniqueIdListing {
+    /// `msg SP uid` CRLF
+    fn encode_to(&self, out: &mut BytesMut) {
+        number(out, self.message.get().into());
+        sp_arg(out, self.uid.as_bytes());
+        crlf(out);
+    }
+}
+
+impl Encode for Language {
+    /// `tag [SP description]` CRLF
+    fn encode_to(&self, out: &mut BytesMut) {
+        out.extend_from_slice(self.tag.as_bytes());
         if !self.description.is_empty() {
-            out.push(b' ');
-            push_arg(&mut out, &self.description);
+            sp_arg(out, self.description.as_bytes());
         }
-        out.extend_from_slice(b"\r\n");
-        out
+        crlf(out);
     }
 }
 
-impl Capability {
+impl Encode for Capability {
     /// The capability line, CRLF included.
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(24);
-        let flag = |b: bool, s: &str| if b { format!(" {s}") } else { String::new() };
+    fn encode_to(&self, out: &mut BytesMut) {
+        let user = |out: &mut BytesMut, b: bool| {
+            if b {
+                out.extend_from_slice(b" USER");
+            }
+        };
         match self {
             Capability::Top => out.extend_from_slice(b"TOP"),
             Capability::User => out.extend_from_slice(b"USER"),
@@ -120,34 +160,40 @@ impl Capability {
             Capability::Uidl => out.extend_from_slice(b"UIDL"),
             Capability::Stls => out.extend_from_slice(b"STLS"),
             Capability::Lang => out.extend_from_slice(b"LANG"),
-            Capability::Utf8 { user } => out.extend_from_slice(format!("UTF8{}", flag(*user, "USER")).as_bytes()),
+            Capability::Utf8 { user: u } => {
+                out.extend_from_slice(b"UTF8");
+                user(out, *u);
+            }
             Capability::LoginDelay { seconds, per_user } => {
-                out.extend_from_slice(format!("LOGIN-DELAY {seconds}{}", flag(*per_user, "USER")).as_bytes())
+                out.extend_from_slice(b"LOGIN-DELAY");
+                sp_number(out, (*seconds).into());
+                user(out, *per_user);
             }
             Capability::Expire { days, per_user } => {
-                let days = days.map_or("NEVER".to_string(), |d| d.to_string());
-                out.extend_from_slice(format!("EXPIRE {days}{}", flag(*per_user, "USER")).as_bytes())
+                out.extend_from_slice(b"EXPIRE");
+                match days {
+                    Some(d) => sp_number(out, (*d).into()),
+                    None => sp_arg(out, b"NEVER"),
+                }
+                user(out, *per_user);
             }
             Capability::Sasl(mechs) => {
                 out.extend_from_slice(b"SASL");
                 for m in mechs {
-                    out.push(b' ');
-                    push_arg(&mut out, m);
+                    sp_arg(out, m.as_bytes());
                 }
             }
             Capability::Implementation(text) => {
-                out.extend_from_slice(b"IMPLEMENTATION ");
-                push_arg(&mut out, text);
+                out.extend_from_slice(b"IMPLEMENTATION");
+                sp_arg(out, text.as_bytes());
             }
             Capability::Other { tag, parameters } => {
-                push_arg(&mut out, tag);
+                out.extend_from_slice(tag.as_bytes());
                 for p in parameters {
-                    out.push(b' ');
-                    push_arg(&mut out, p);
+                    sp_arg(out, p.as_bytes());
                 }
             }
         }
-        out.extend_from_slice(b"\r\n");
-        out
+        crlf(out);
     }
 }

@@ -7,9 +7,9 @@ pub enum ParseErrorKind {
     /// Something else was required here.
     #[error("expected {0}")]
     Expected(&'static str),
-    /// A number does not fit in 32 bits.
-    #[error("number does not fit in u32")]
-    NumberOverflow,
+    /// A number is larger than its type allows (the type is named).
+    #[error("number does not fit in {0}")]
+    NumberOverflow(&'static str),
     /// Well-formed but not allowed, e.g. message number 0.
     #[error("invalid: {0}")]
     Invalid(&'static str),
@@ -43,4 +43,10 @@ pub enum ValidationError {
         /// Its position.
         offset: usize,
     },
+    /// The value must not be empty.
+    #[error("value must not be empty")]
+    Empty,
+    /// The value does not have the required form.
+    #[error("malformed value: {0}")]
+    Malformed(&'static str),
 }

@@ -7,7 +7,12 @@
 //! - [`dot`]: multi-line bodies, unstuffed as they stream (zero copy) and
 //!   stuffed on send.
 //! - [`Client`] and [`Server`]: the connection state machines. Feed bytes
-//!   in, take events out; no sockets, no clocks, no async.
+//!   in, take events out; no sockets, no clocks, no async. Both have the
+//!   same surface: `receive`, `receive_eof`, `poll_event`,
+//!   `poll_event_at`, `poll_transmit`, `write_to`, `tls_established`, and
+//!   both process input lazily (in `poll_event` and `poll_transmit`).
+//! - [`state`]: the RFC 1939 states and which commands each allows.
+//! - [`Encode`]: the wire form of every value (`to_bytes`, `encode_to`).
 //!
 //! # Accepted deviations (parse liberally, serialize strictly)
 //! Each has a test: a bare `+OK` and status keywords in any case; bare LF
@@ -19,6 +24,7 @@
 //!
 //! ```
 //! use pop3_proto::{Client, ClientConfig, ClientEvent, Command, Server, ServerConfig, ServerEvent, StatusLine};
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //!
 //! let mut server = Server::new(ServerConfig::default());
 //! let mut client = Client::new(ClientConfig::default());
@@ -26,30 +32,41 @@
 //! assert!(matches!(client.poll_event(), Some(ClientEvent::Greeting { .. })));
 //!
 //! client.send(Command::Stat).unwrap_err(); // not before login
-//! client.send(Command::User("alice".try_into().unwrap())).unwrap();
+//! client.send(Command::User("alice".try_into()?))?;
 //! server.receive(&client.poll_transmit().unwrap());
 //! assert!(matches!(server.poll_event(), Some(ServerEvent::Command(Command::User(_)))));
-//! server.reply(StatusLine::ok("send PASS")).unwrap();
+//! server.reply(StatusLine::ok("send PASS")?)?;
 //! client.receive(&server.poll_transmit().unwrap());
 //! assert!(matches!(client.poll_event(), Some(ClientEvent::Reply { line, .. }) if line.is_ok()));
+//! # Ok(())
+//! # }
 //! ```
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod client;
+mod conn;
 pub mod dot;
 mod encode;
 mod error;
 mod lines;
 mod parse;
+#[cfg(feature = "serde")]
+mod serde_text;
 pub mod server;
+pub mod state;
 mod types;
 
-pub use client::{Client, ClientConfig, ClientError, ClientEvent, ClientState};
+pub use client::{Client, ClientConfig, ClientError, ClientEvent};
+pub use encode::Encode;
 pub use error::{ParseError, ParseErrorKind, ValidationError};
 pub use server::{Server, ServerConfig, ServerError, ServerEvent};
-pub use types::*;
+pub use state::State;
+pub use types::{
+    ApopTimestamp, Arg, Capability, CodeKind, Command, DropListing, Language, MessageNumber, ResponseCode, ScanListing,
+    Status, StatusLine, UniqueIdListing,
+};
 
 /// Memory-protecting limits, each enforced in one place.
 ///

@@ -39,13 +39,17 @@ impl LineReader {
                     }
                     return Some(Line::Complete(offset, line));
                 }
+                None if self.skipping => {
+                    // The rest of an over-long line: dropped as it arrives.
+                    self.consumed += buf.len() as u64;
+                    buf.advance(buf.len());
+                    return None;
+                }
                 None if buf.len() > limit => {
                     let offset = self.consumed;
                     self.consumed += buf.len() as u64;
                     buf.advance(buf.len());
-                    if std::mem::replace(&mut self.skipping, true) {
-                        return None;
-                    }
+                    self.skipping = true;
                     return Some(Line::TooLong(offset));
                 }
                 None => return None,

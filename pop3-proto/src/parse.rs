@@ -43,7 +43,7 @@ fn number(token: &[u8], offset: usize) -> Result<u32, ParseError> {
         n = n
             .checked_mul(10)
             .and_then(|n| n.checked_add((b - b'0') as u32))
-            .ok_or(ParseError { offset, kind: ParseErrorKind::NumberOverflow })?;
+            .ok_or(ParseError { offset, kind: ParseErrorKind::NumberOverflow("u32") })?;
     }
     Ok(n)
 }
@@ -240,6 +240,30 @@ fn words(body: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
     })
 }
 
+/// A size in octets: digits, fitting in 64 bits.
+fn octets(token: &[u8], offset: usize) -> Result<u64, ParseError> {
+    if token.is_empty() || !token.iter().all(u8::is_ascii_digit) {
+        return Err(ParseError::expected(offset, "a size in octets"));
+    }
+    token
+        .iter()
+        .try_fold(0u64, |n, &b| n.checked_mul(10)?.checked_add((b - b'0') as u64))
+        .ok_or(ParseError { offset, kind: ParseErrorKind::NumberOverflow("u64") })
+}
+
+impl DropListing {
+    /// Parses `count SP octets`, the text of `+OK` to STAT, tolerating
+    /// extra spaces and trailing text (RFC 1939 allows servers to add
+    /// information after the two numbers).
+    pub fn parse_text(text: &[u8]) -> Result<DropListing, ParseError> {
+        let mut w = words(text);
+        let (o, count) = w.next().ok_or(ParseError::expected(0, "a message count"))?;
+        let messages = number(count, o)?;
+        let (o, size) = w.next().ok_or(ParseError::expected(text.len(), "a size in octets"))?;
+        Ok(DropListing { messages, octets: octets(size, o)? })
+    }
+}
+
 impl ScanListing {
     /// Parses `msg SP octets` (a scan listing line, or the text of
     /// `+OK` to `LIST n`), tolerating extra spaces and trailing text.
@@ -248,17 +272,7 @@ impl ScanListing {
         let (o, msg) = w.next().ok_or(ParseError::expected(0, "a message number"))?;
         let message = message_number(msg, o)?;
         let (o, size) = w.next().ok_or(ParseError::expected(text.len(), "a size in octets"))?;
-        let octets =
-            size.iter()
-                .try_fold(0u64, |n, &b| {
-                    if b.is_ascii_digit() {
-                        n.checked_mul(10)?.checked_add((b - b'0') as u64)
-                    } else {
-                        None
-                    }
-                })
-                .ok_or(ParseError::expected(o, "a size in octets"))?;
-        Ok(ScanListing { message, octets })
+        Ok(ScanListing { message, octets: octets(size, o)? })
     }
 }
 
@@ -347,6 +361,7 @@ impl Capability {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Encode;
 
     fn n(v: u32) -> NonZeroU32 {
         NonZeroU32::new(v).unwrap()
@@ -416,7 +431,7 @@ mod tests {
     fn bad_message_numbers() {
         let kind = |l: &[u8]| Command::parse(l).unwrap_err().kind;
         assert_eq!(kind(b"RETR 0\r\n"), ParseErrorKind::Invalid("message number 0"));
-        assert_eq!(kind(b"RETR 4294967296\r\n"), ParseErrorKind::NumberOverflow);
+        assert_eq!(kind(b"RETR 4294967296\r\n"), ParseErrorKind::NumberOverflow("u32"));
         assert_eq!(kind(b"DELE 1 2\r\n"), ParseErrorKind::Invalid("noise after the arguments"));
         assert_eq!(kind(b"LIST 1 x\r\n"), ParseErrorKind::Invalid("noise after the message number"));
         assert_eq!(kind(b"RETR 1x\r\n"), ParseErrorKind::Expected("a digit"));
@@ -436,7 +451,7 @@ mod tests {
             l.code,
             Some(ResponseCode { kind: CodeKind::SysTemp, sublevels: vec![Arg::try_from("DISK").unwrap()] })
         );
-        assert_eq!(l.to_bytes(), b"-ERR [SYS/TEMP/DISK] full\r\n");
+        assert_eq!(l.to_bytes(), &b"-ERR [SYS/TEMP/DISK] full\r\n"[..]);
         for (code, kind) in [
             ("IN-USE", CodeKind::InUse),
             ("LOGIN-DELAY", CodeKind::LoginDelay),
@@ -451,7 +466,7 @@ mod tests {
             assert_eq!(parsed.code.as_ref().unwrap().kind, kind, "{code}");
             assert_eq!(parsed.to_bytes(), line.as_bytes());
         }
-        assert_eq!(StatusLine::parse(b"+OK\r\n").unwrap(), StatusLine::ok(""));
+        assert_eq!(StatusLine::parse(b"+OK\r\n").unwrap(), StatusLine::ok("").unwrap());
         assert_eq!(StatusLine::parse(b"-ERR [] x\r\n").unwrap().code, None);
         assert_eq!(StatusLine::parse(b"-ERR [a b] x\r\n").unwrap().text.as_str(), Some("[a b] x"));
         assert!(StatusLine::parse(b"+OKAY\r\n").is_err());

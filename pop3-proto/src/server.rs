@@ -14,10 +14,12 @@ use std::collections::VecDeque;
 
 use bytes::{Bytes, BytesMut};
 
-use crate::client::{command_allowed, ClientState};
+use crate::conn::Conn;
 use crate::dot::DotEncoder;
+use crate::encode::Encode;
 use crate::error::ParseError;
-use crate::lines::{Line, LineReader};
+use crate::lines::Line;
+use crate::state::{command_allowed, is_login, State};
 use crate::types::*;
 use crate::Limits;
 
@@ -26,11 +28,11 @@ use crate::Limits;
 pub struct ServerConfig {
     /// Memory limits (command line length, pending commands).
     pub limits: Limits,
-    /// Greeting text after `+OK`.
-    pub greeting: String,
-    /// An APOP timestamp such as `<1896.697170952@host>`; when set it is
-    /// appended to the greeting and APOP is accepted.
-    pub apop_timestamp: Option<String>,
+    /// Greeting text after `+OK` (validated: no CR, LF or NUL).
+    pub greeting: Arg,
+    /// An APOP timestamp; when set it is appended to the greeting and APOP
+    /// is accepted.
+    pub apop_timestamp: Option<ApopTimestamp>,
     /// What CAPA lists (the machine answers CAPA itself). STLS is left out
     /// after TLS and in TRANSACTION; USER and SASL are left out in
     /// TRANSACTION.
@@ -39,11 +41,15 @@ pub struct ServerConfig {
     pub stls: bool,
 }
 
+fn fixed_arg(text: &'static str) -> Arg {
+    Arg::from_validated(Bytes::from_static(text.as_bytes()))
+}
+
 impl Default for ServerConfig {
     fn default() -> ServerConfig {
         ServerConfig {
             limits: Limits::default(),
-            greeting: "POP3 server ready".to_string(),
+            greeting: fixed_arg("POP3 server ready"),
             apop_timestamp: None,
             capabilities: vec![
                 Capability::Top,
@@ -51,7 +57,7 @@ impl Default for ServerConfig {
                 Capability::Uidl,
                 Capability::RespCodes,
                 Capability::Pipelining,
-                Capability::Sasl(vec![Arg::try_from("PLAIN").unwrap_or_default()]),
+                Capability::Sasl(vec![fixed_arg("PLAIN")]),
             ],
             stls: false,
         }
@@ -69,7 +75,7 @@ pub enum ServerEvent {
     /// QUIT in TRANSACTION means UPDATE: apply the deletions, then reply.
     Command(Command),
     /// A SASL response line (base64-decoded) during AUTH.
-    SaslResponse(#[cfg_attr(feature = "serde", serde(with = "crate::client::bytes_as_text"))] Bytes),
+    SaslResponse(#[cfg_attr(feature = "serde", serde(with = "crate::serde_text"))] Bytes),
     /// The client cancelled AUTH with `*` (the machine already replied).
     SaslCancelled,
     /// The client sent something invalid, or a command not valid now;
@@ -94,8 +100,14 @@ pub enum ServerEvent {
         /// Stream offset of the first dropped byte.
         offset: u64,
     },
-    /// The session is over: close the connection once the output is
-    /// written.
+    /// The connection ended in the middle of a command line or of a SASL
+    /// exchange ([`Server::receive_eof`]); the partial input was dropped.
+    Truncated {
+        /// Stream offset of the end of input.
+        offset: u64,
+    },
+    /// The session is over (QUIT answered, or the client closed the
+    /// connection): close the connection once the output is written.
     Closed,
 }
 
@@ -126,27 +138,47 @@ enum Slot {
     /// The application owes a reply to this command.
     Waiting(Command),
     /// Bytes ready to go out in turn.
-    Ready(Vec<u8>),
+    Ready(Bytes),
 }
 
 /// The POP3 server state machine.
+///
+/// # Call order
+/// 1. [`Server::poll_transmit`] after creation: the greeting;
+/// 2. [`Server::receive`] what the client sent (and
+///    [`Server::receive_eof`] when it closed the connection);
+/// 3. [`Server::poll_event`] until it returns `None`, answering each
+///    [`ServerEvent::Command`] with one reply method;
+/// 4. [`Server::poll_transmit`] until it returns `None`, and write the
+///    bytes.
+///
+/// Input is processed lazily, in `poll_event` and `poll_transmit`, as in
+/// the [`Client`](crate::Client); `receive` only buffers.
+///
+/// ```
+/// use pop3_proto::{Command, Server, ServerConfig, ServerEvent, StatusLine};
+///
+/// let mut server = Server::new(ServerConfig::default());
+/// assert_eq!(server.poll_transmit().unwrap(), &b"+OK POP3 server ready\r\n"[..]);
+/// server.receive(b"NOOP\r\nUSER alice\r\n");
+/// // NOOP is not valid before login: the machine answers it.
+/// assert!(matches!(server.poll_event(), Some(ServerEvent::Rejected { .. })));
+/// assert!(matches!(server.poll_event(), Some(ServerEvent::Command(Command::User(_)))));
+/// server.reply(StatusLine::ok("send PASS").unwrap()).unwrap();
+/// let out = server.poll_transmit().unwrap();
+/// assert_eq!(out, &b"-ERR NOOP is not valid in this state\r\n+OK send PASS\r\n"[..]);
+/// ```
 #[derive(Debug)]
 pub struct Server {
     config: ServerConfig,
-    state: ClientState,
-    recv: BytesMut,
-    lines: LineReader,
-    out: BytesMut,
+    state: State,
+    conn: Conn<ServerEvent>,
     slots: VecDeque<Slot>,
-    events: VecDeque<(u64, ServerEvent)>,
     /// USER was accepted; PASS may follow.
     user_accepted: bool,
     /// Where an AUTH exchange stands.
     sasl: Sasl,
-    /// STLS was accepted: input is ignored until TLS is up.
-    awaiting_tls: bool,
     tls_active: bool,
-    plaintext_reported: bool,
     /// A message body being streamed by the application.
     streaming: Option<DotEncoder>,
 }
@@ -154,98 +186,138 @@ pub struct Server {
 impl Server {
     /// A server for a new connection; the greeting is queued at once.
     pub fn new(config: ServerConfig) -> Server {
-        let mut greeting = format!("+OK {}", config.greeting);
+        let mut conn = Conn::new(|offset| ServerEvent::PlaintextAfterStls { offset });
+        let mut text = BytesMut::from(config.greeting.as_bytes());
         if let Some(ts) = &config.apop_timestamp {
-            greeting.push(' ');
-            greeting.push_str(ts);
+            if !text.is_empty() {
+                text.extend_from_slice(b" ");
+            }
+            text.extend_from_slice(ts.as_str().as_bytes());
         }
-        greeting.push_str("\r\n");
-        let mut out = BytesMut::new();
-        out.extend_from_slice(greeting.as_bytes());
+        // Both parts are validated: no CR, LF or NUL.
+        StatusLine::new(Status::Ok, None, Arg::from_validated(text.freeze())).encode_to(&mut conn.out);
         Server {
             config,
-            state: ClientState::Authorization,
-            recv: BytesMut::new(),
-            lines: LineReader::default(),
-            out,
+            state: State::Authorization,
+            conn,
             slots: VecDeque::new(),
-            events: VecDeque::new(),
             user_accepted: false,
             sasl: Sasl::Idle,
-            awaiting_tls: false,
             tls_active: false,
-            plaintext_reported: false,
             streaming: None,
         }
     }
 
-    /// The session state.
-    pub fn state(&self) -> ClientState {
+    /// The session state: `Authorization`, `Transaction`, `Update` (QUIT
+    /// received after login, not yet answered) or `Closed`.
+    pub fn state(&self) -> State {
         self.state
     }
 
-    /// Feeds bytes received from the client.
+    /// Feeds bytes received from the client. They are processed by the
+    /// next `poll_event` or `poll_transmit`.
     pub fn receive(&mut self, data: &[u8]) {
-        if self.awaiting_tls {
-            self.drop_plaintext(data.len());
-            return;
-        }
-        if self.state == ClientState::Closed {
-            self.lines.consumed += data.len() as u64;
-            return;
-        }
-        self.recv.extend_from_slice(data);
-        self.process();
+        self.conn.receive(data);
+    }
+
+    /// The client closed the connection. Once the complete commands before
+    /// it are processed, a command line cut short (or a SASL exchange left
+    /// open) gives [`ServerEvent::Truncated`], then [`ServerEvent::Closed`]
+    /// ends the session. A session that ends this way never entered UPDATE
+    /// (unless QUIT was received): apply no deletions.
+    pub fn receive_eof(&mut self) {
+        self.conn.eof = true;
     }
 
     /// The next event.
+    #[must_use = "events carry the client's commands"]
     pub fn poll_event(&mut self) -> Option<ServerEvent> {
-        self.events.pop_front().map(|(_, e)| e)
+        self.poll_event_at().map(|(_, e)| e)
     }
 
     /// The next event with the stream offset of the line it came from.
+    #[must_use = "events carry the client's commands"]
     pub fn poll_event_at(&mut self) -> Option<(u64, ServerEvent)> {
-        self.events.pop_front()
-    }
-
-    /// Bytes to write to the client, if any.
-    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
-        if self.out.is_empty() {
-            None
-        } else {
-            Some(self.out.split().to_vec())
+        if self.conn.events.is_empty() {
+            self.process();
         }
+        self.conn.events.pop_front()
     }
 
-    /// Appends the bytes to write to `out`.
+    /// Bytes to write to the client, if any (input is processed first, so
+    /// that replies the machine gives itself go out).
+    #[must_use = "the bytes must be written to the client"]
+    pub fn poll_transmit(&mut self) -> Option<Bytes> {
+        self.process();
+        self.conn.poll_transmit()
+    }
+
+    /// Appends the bytes to write to `out` (as [`Server::poll_transmit`]).
     pub fn write_to(&mut self, out: &mut BytesMut) {
-        out.extend_from_slice(&self.out);
-        self.out.clear();
+        self.process();
+        self.conn.write_to(out);
     }
 
     fn waiting(&self) -> usize {
         self.slots.iter().filter(|s| matches!(s, Slot::Waiting(_))).count()
     }
 
+    /// Reads commands until the input is used up or the rules say to wait.
     fn process(&mut self) {
         // Back-pressure: with too many commands unanswered, leave the rest
         // in the buffer.
-        while !self.awaiting_tls
-            && self.state != ClientState::Closed
+        while self.conn.readable()
+            && self.state != State::Closed
             && self.waiting() < self.config.limits.max_pending_commands
             && self.sasl != Sasl::AwaitingApplication
             && (self.sasl == Sasl::AwaitingClient || !self.awaiting_outcome())
         {
-            let Some((offset, line)) = self.next_line() else { return };
-            if self.sasl == Sasl::AwaitingClient {
-                self.sasl_line(offset, &line);
-                continue;
-            }
-            match Command::parse(&line) {
-                Ok(command) => self.dispatch(offset, command),
-                Err(error) => self.reject(offset, None, &error_text(&error)),
+            let limit = self.config.limits.max_command_line;
+            match self.conn.next_line(limit) {
+                Some(Line::Complete(offset, line)) if self.sasl == Sasl::AwaitingClient => {
+                    self.sasl_line(offset, &line)
+                }
+                Some(Line::Complete(offset, line)) => match Command::parse(&line) {
+                    Ok(command) => self.dispatch(offset, command),
+                    Err(error) => self.reject(offset, None, &error_text(&error)),
+                },
+                Some(Line::TooLong(offset)) => {
+                    if self.sasl == Sasl::AwaitingClient {
+                        // The line answered the challenge: the exchange fails.
+                        self.sasl = Sasl::Idle;
+                        let reason = "SASL response too long".to_string();
+                        self.conn.emit(offset, ServerEvent::Rejected { offset, command: None, reason });
+                        self.complete(StatusLine::fixed(Status::Err, "SASL response too long").to_bytes());
+                    } else {
+                        self.reject(offset, None, "Command line too long")
+                    }
+                }
+                None => {
+                    if self.conn.eof {
+                        self.end_of_input();
+                    }
+                    return;
+                }
             }
         }
+        if self.conn.eof && self.conn.awaiting_tls() {
+            self.end_of_input();
+        }
+    }
+
+    /// The client closed; everything complete before it was read.
+    fn end_of_input(&mut self) {
+        if self.conn.eof_handled {
+            return;
+        }
+        self.conn.eof_handled = true;
+        let offset = self.conn.end_offset();
+        if !self.conn.recv.is_empty() || self.sasl == Sasl::AwaitingClient {
+            self.conn.emit(offset, ServerEvent::Truncated { offset });
+        }
+        self.state = State::Closed;
+        self.conn.emit(offset, ServerEvent::Closed);
+        self.conn.close_input();
     }
 
     /// Whether a command whose outcome decides how later commands are
@@ -253,32 +325,15 @@ impl Server {
     /// (which state?), STLS (plaintext after it must not be read) and
     /// QUIT. Pipelined input after it waits in the buffer.
     fn awaiting_outcome(&self) -> bool {
-        self.slots.iter().any(|s| {
-            matches!(
-                s,
-                Slot::Waiting(
-                    Command::User(_)
-                        | Command::Pass(_)
-                        | Command::Apop { .. }
-                        | Command::Auth { .. }
-                        | Command::Stls
-                        | Command::Quit
-                )
-            )
+        self.slots.iter().any(|s| match s {
+            Slot::Waiting(c) => {
+                is_login(c) || matches!(c, Command::User(_) | Command::Auth { .. } | Command::Stls | Command::Quit)
+            }
+            Slot::Ready(_) => false,
         })
     }
 
-    fn next_line(&mut self) -> Option<(u64, Bytes)> {
-        let limit = self.config.limits.max_command_line;
-        loop {
-            match self.lines.next(&mut self.recv, limit)? {
-                Line::Complete(offset, line) => return Some((offset, line)),
-                Line::TooLong(offset) => self.reject(offset, None, "Command line too long"),
-            }
-        }
-    }
-
-    fn push_ready(&mut self, bytes: Vec<u8>) {
+    fn push_ready(&mut self, bytes: Bytes) {
         self.slots.push_back(Slot::Ready(bytes));
         self.flush();
     }
@@ -286,14 +341,17 @@ impl Server {
     fn flush(&mut self) {
         while let Some(Slot::Ready(_)) = self.slots.front() {
             if let Some(Slot::Ready(bytes)) = self.slots.pop_front() {
-                self.out.extend_from_slice(&bytes);
+                self.conn.out.extend_from_slice(&bytes);
             }
         }
     }
 
+    /// Answers `-ERR reason` in turn; `reason` is built from constant text
+    /// and validated values only.
     fn reject(&mut self, offset: u64, command: Option<Command>, reason: &str) {
-        self.push_ready(StatusLine::err(reason).to_bytes());
-        self.events.push_back((offset, ServerEvent::Rejected { offset, command, reason: reason.to_string() }));
+        let line = StatusLine::err(reason).unwrap_or_else(|_| StatusLine::fixed(Status::Err, "Invalid command"));
+        self.push_ready(line.to_bytes());
+        self.conn.emit(offset, ServerEvent::Rejected { offset, command, reason: reason.to_string() });
     }
 
     fn dispatch(&mut self, offset: u64, command: Command) {
@@ -303,13 +361,14 @@ impl Server {
         }
         match &command {
             Command::Capa => {
-                let mut reply = StatusLine::ok("Capability list follows").to_bytes();
+                let mut reply = BytesMut::new();
+                StatusLine::fixed(Status::Ok, "Capability list follows").encode_to(&mut reply);
                 for cap in self.advertised() {
-                    reply.extend_from_slice(&cap.to_bytes());
+                    cap.encode_to(&mut reply);
                 }
                 reply.extend_from_slice(b".\r\n");
-                self.events.push_back((offset, ServerEvent::Answered(command)));
-                return self.push_ready(reply);
+                self.conn.emit(offset, ServerEvent::Answered(command));
+                return self.push_ready(reply.freeze());
             }
             Command::Pass(_) if !self.user_accepted => return self.reject(offset, Some(command), "Give USER first"),
             Command::Apop { .. } if self.config.apop_timestamp.is_none() => {
@@ -325,11 +384,11 @@ impl Server {
             }
             _ => {}
         }
-        if command == Command::Quit && self.state == ClientState::Transaction {
-            self.state = ClientState::Update;
+        if command == Command::Quit && self.state == State::Transaction {
+            self.state = State::Update;
         }
         self.slots.push_back(Slot::Waiting(command.clone()));
-        self.events.push_back((offset, ServerEvent::Command(command)));
+        self.conn.emit(offset, ServerEvent::Command(command));
     }
 
     fn sasl_line(&mut self, offset: u64, line: &[u8]) {
@@ -337,8 +396,8 @@ impl Server {
         let text = text.strip_suffix(b"\r").unwrap_or(text);
         if text == b"*" {
             self.sasl = Sasl::Idle;
-            self.events.push_back((offset, ServerEvent::SaslCancelled));
-            self.complete(StatusLine::err("Authentication cancelled").to_bytes());
+            self.conn.emit(offset, ServerEvent::SaslCancelled);
+            self.complete(StatusLine::fixed(Status::Err, "Authentication cancelled").to_bytes());
             return;
         }
         match crate::base64::decode(text) {
@@ -346,15 +405,13 @@ impl Server {
                 // The AUTH slot is answered by accept/reject_login or the
                 // next challenge; meanwhile it waits again.
                 self.sasl = Sasl::AwaitingApplication;
-                self.events.push_back((offset, ServerEvent::SaslResponse(Bytes::from(data))));
+                self.conn.emit(offset, ServerEvent::SaslResponse(Bytes::from(data)));
             }
             None => {
                 self.sasl = Sasl::Idle;
-                self.events.push_back((
-                    offset,
-                    ServerEvent::Rejected { offset, command: None, reason: "invalid base64".into() },
-                ));
-                self.complete(StatusLine::err("Invalid base64 in SASL response").to_bytes());
+                let event = ServerEvent::Rejected { offset, command: None, reason: "invalid base64".into() };
+                self.conn.emit(offset, event);
+                self.complete(StatusLine::fixed(Status::Err, "Invalid base64 in SASL response").to_bytes());
             }
         }
     }
@@ -365,13 +422,13 @@ impl Server {
             .capabilities
             .iter()
             .filter(|c| {
-                self.state == ClientState::Authorization
+                self.state == State::Authorization
                     || !matches!(c, Capability::User | Capability::Sasl(_) | Capability::Stls)
             })
             .filter(|c| **c != Capability::Stls)
             .cloned()
             .collect();
-        if self.config.stls && !self.tls_active && self.state == ClientState::Authorization {
+        if self.config.stls && !self.tls_active && self.state == State::Authorization {
             caps.push(Capability::Stls);
         }
         caps
@@ -386,18 +443,19 @@ impl Server {
     }
 
     /// Fills the first waiting slot and flushes what is ready.
-    fn complete(&mut self, bytes: Vec<u8>) -> Option<Command> {
+    fn complete(&mut self, bytes: Bytes) -> Option<Command> {
         let idx = self.slots.iter().position(|s| matches!(s, Slot::Waiting(_)))?;
         let Slot::Waiting(command) = std::mem::replace(&mut self.slots[idx], Slot::Ready(bytes)) else {
             return None;
         };
         self.flush();
-        self.process();
         Some(command)
     }
 
     /// Answers the oldest waiting command with a single line (`+OK` or
     /// `-ERR`). For USER, `+OK` allows PASS; for QUIT, the session closes.
+    /// For STAT, `LIST n` and `UIDL n`, build the line from the listing
+    /// (`StatusLine::from(&DropListing { .. })`).
     pub fn reply(&mut self, line: StatusLine) -> Result<(), ServerError> {
         let command = self.pending_command().cloned().ok_or(ServerError::NoPendingCommand)?;
         if line.is_ok() && matches!(command, Command::Pass(_) | Command::Apop { .. } | Command::Auth { .. }) {
@@ -424,18 +482,21 @@ impl Server {
         Ok(())
     }
 
-    /// Accepts PASS, APOP or AUTH: `+OK`, and the session enters
-    /// TRANSACTION (the maildrop is the application's to lock).
-    pub fn accept_login(&mut self, text: &str) -> Result<(), ServerError> {
+    /// Accepts PASS, APOP or AUTH with a `+OK` line, and the session
+    /// enters TRANSACTION (the maildrop is the application's to lock).
+    pub fn accept_login(&mut self, line: StatusLine) -> Result<(), ServerError> {
         match self.pending_command() {
-            Some(Command::Pass(_) | Command::Apop { .. } | Command::Auth { mechanism: Some(_), .. }) => {}
+            Some(c) if is_login(c) => {}
             Some(_) => return Err(ServerError::WrongReply("the waiting command is not a login")),
             None => return Err(ServerError::NoPendingCommand),
         }
+        if !line.is_ok() {
+            return Err(ServerError::WrongReply("an acceptance is +OK"));
+        }
         self.sasl = Sasl::Idle;
         self.user_accepted = false;
-        self.state = ClientState::Transaction;
-        self.complete(StatusLine::ok(text).to_bytes());
+        self.state = State::Transaction;
+        self.complete(line.to_bytes());
         Ok(())
     }
 
@@ -467,11 +528,10 @@ impl Server {
         }
         // The challenge goes out now; the AUTH slot keeps waiting for the
         // outcome, and the client's next line is its response.
-        self.out.extend_from_slice(b"+ ");
-        self.out.extend_from_slice(crate::base64::encode(challenge).as_bytes());
-        self.out.extend_from_slice(b"\r\n");
+        self.conn.out.extend_from_slice(b"+ ");
+        self.conn.out.extend_from_slice(crate::base64::encode(challenge).as_bytes());
+        self.conn.out.extend_from_slice(b"\r\n");
         self.sasl = Sasl::AwaitingClient;
-        self.process();
         Ok(())
     }
 
@@ -481,28 +541,15 @@ impl Server {
         if self.pending_command() != Some(&Command::Stls) {
             return Err(ServerError::WrongReply("STLS is not waiting"));
         }
-        self.awaiting_tls = true;
-        self.complete(StatusLine::ok("Begin TLS negotiation now").to_bytes());
-        self.events.push_back((self.lines.consumed, ServerEvent::StartTls));
-        let buffered = self.recv.len();
-        self.recv.clear();
-        self.drop_plaintext(buffered);
+        self.complete(StatusLine::fixed(Status::Ok, "Begin TLS negotiation now").to_bytes());
+        self.conn.emit(self.conn.lines.consumed, ServerEvent::StartTls);
+        self.conn.await_tls();
         Ok(())
-    }
-
-    /// Drops `n` bytes received while waiting for TLS, reporting the first.
-    fn drop_plaintext(&mut self, n: usize) {
-        if n > 0 && !self.plaintext_reported {
-            self.plaintext_reported = true;
-            self.events
-                .push_back((self.lines.consumed, ServerEvent::PlaintextAfterStls { offset: self.lines.consumed }));
-        }
-        self.lines.consumed += n as u64;
     }
 
     /// Call once the TLS handshake after STLS is done.
     pub fn tls_established(&mut self) {
-        self.awaiting_tls = false;
+        self.conn.tls_established();
         self.tls_active = true;
         self.user_accepted = false;
     }
@@ -515,7 +562,8 @@ impl Server {
             Some(_) => return Err(ServerError::WrongReply("the waiting command has no listing reply")),
             None => return Err(ServerError::NoPendingCommand),
         }
-        let mut out = BytesMut::from(&line.to_bytes()[..]);
+        let mut out = BytesMut::new();
+        line.encode_to(&mut out);
         if line.is_ok() {
             let mut body = DotEncoder::new();
             for l in lines {
@@ -526,19 +574,19 @@ impl Server {
             }
             body.finish(&mut out);
         }
-        self.complete(out.to_vec());
+        self.complete(out.freeze());
         Ok(())
     }
 
     /// Answers LIST (no argument) with a scan listing.
     pub fn reply_scan_listing(&mut self, line: StatusLine, entries: &[ScanListing]) -> Result<(), ServerError> {
-        let lines: Vec<Vec<u8>> = entries.iter().map(ScanListing::to_bytes).collect();
+        let lines: Vec<Vec<u8>> = entries.iter().map(|e| e.to_bytes().to_vec()).collect();
         self.reply_lines(line, &lines)
     }
 
     /// Answers UIDL (no argument) with a unique-id listing.
     pub fn reply_unique_ids(&mut self, line: StatusLine, entries: &[UniqueIdListing]) -> Result<(), ServerError> {
-        let lines: Vec<Vec<u8>> = entries.iter().map(UniqueIdListing::to_bytes).collect();
+        let lines: Vec<Vec<u8>> = entries.iter().map(|e| e.to_bytes().to_vec()).collect();
         self.reply_lines(line, &lines)
     }
 
@@ -565,7 +613,7 @@ impl Server {
         if !matches!(self.slots.front(), Some(Slot::Waiting(_))) {
             return Err(ServerError::WrongReply("earlier replies are still owed"));
         }
-        self.out.extend_from_slice(&line.to_bytes());
+        line.encode_to(&mut self.conn.out);
         self.streaming = Some(DotEncoder::new());
         Ok(())
     }
@@ -575,7 +623,7 @@ impl Server {
         let Some(enc) = self.streaming.as_mut() else {
             return Ok(()); // a -ERR was sent instead; nothing to stream
         };
-        enc.push(data, &mut self.out);
+        enc.push(data, &mut self.conn.out);
         Ok(())
     }
 
@@ -584,17 +632,16 @@ impl Server {
         let Some(mut enc) = self.streaming.take() else {
             return Ok(());
         };
-        enc.finish(&mut self.out);
-        self.complete(Vec::new());
+        enc.finish(&mut self.conn.out);
+        self.complete(Bytes::new());
         Ok(())
     }
 
     fn close(&mut self) {
-        self.state = ClientState::Closed;
+        self.state = State::Closed;
         // The event points just past QUIT; what followed is dropped.
-        self.events.push_back((self.lines.consumed, ServerEvent::Closed));
-        self.lines.consumed += self.recv.len() as u64;
-        self.recv.clear();
+        self.conn.emit(self.conn.lines.consumed, ServerEvent::Closed);
+        self.conn.close_input();
     }
 }
 
@@ -603,7 +650,7 @@ fn error_text(e: &ParseError) -> String {
     match &e.kind {
         Invalid(what) if what.starts_with("noise") => "Noise after message number".to_string(),
         Invalid(what) => format!("Invalid {what}"),
-        NumberOverflow => "Invalid message number".to_string(),
+        NumberOverflow(_) => "Invalid message number".to_string(),
         Expected(what) => format!("Syntax error: expected {what}"),
     }
 }

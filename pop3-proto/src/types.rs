@@ -129,7 +129,7 @@ pub enum Command {
         /// SASL mechanism, e.g. `PLAIN`; `None` for the listing form.
         mechanism: Option<Arg>,
         /// Initial response, base64-decoded.
-        #[cfg_attr(feature = "serde", serde(with = "crate::client::bytes_as_text::option"))]
+        #[cfg_attr(feature = "serde", serde(with = "crate::serde_text::option"))]
         initial_response: Option<Bytes>,
     },
     /// `UTF8` (RFC 6856)
@@ -291,19 +291,36 @@ pub struct StatusLine {
 }
 
 impl StatusLine {
-    /// `+OK text`
-    pub fn ok(text: &str) -> StatusLine {
-        StatusLine { status: Status::Ok, code: None, text: Arg::try_from(text).unwrap_or_default() }
+    /// A status line from its parts.
+    pub fn new(status: Status, code: Option<ResponseCode>, text: Arg) -> StatusLine {
+        StatusLine { status, code, text }
     }
 
-    /// `-ERR text`
-    pub fn err(text: &str) -> StatusLine {
-        StatusLine { status: Status::Err, code: None, text: Arg::try_from(text).unwrap_or_default() }
+    /// `+OK text`; text with CR, LF or NUL is refused.
+    ///
+    /// ```
+    /// use pop3_proto::StatusLine;
+    /// assert!(StatusLine::ok("maildrop ready").unwrap().is_ok());
+    /// assert!(StatusLine::ok("two\r\nlines").is_err());
+    /// ```
+    pub fn ok(text: &str) -> Result<StatusLine, crate::ValidationError> {
+        Ok(StatusLine::new(Status::Ok, None, Arg::try_from(text)?))
     }
 
-    /// `-ERR [code] text`
-    pub fn err_with_code(code: CodeKind, text: &str) -> StatusLine {
-        StatusLine { code: Some(ResponseCode::new(code)), ..StatusLine::err(text) }
+    /// `-ERR text`; text with CR, LF or NUL is refused.
+    pub fn err(text: &str) -> Result<StatusLine, crate::ValidationError> {
+        Ok(StatusLine::new(Status::Err, None, Arg::try_from(text)?))
+    }
+
+    /// `-ERR [code] text`; text with CR, LF or NUL is refused.
+    pub fn err_with_code(code: CodeKind, text: &str) -> Result<StatusLine, crate::ValidationError> {
+        Ok(StatusLine::new(Status::Err, Some(ResponseCode::new(code)), Arg::try_from(text)?))
+    }
+
+    /// A line the machines write themselves, from constant text.
+    pub(crate) fn fixed(status: Status, text: &'static str) -> StatusLine {
+        debug_assert!(Arg::new(text).is_ok());
+        StatusLine::new(status, None, Arg::from_validated(Bytes::from_static(text.as_bytes())))
     }
 
     /// Whether this is `+OK`.
@@ -319,6 +336,24 @@ impl StatusLine {
         let stamp = &text[start..=end];
         (stamp.len() > 2 && stamp.bytes().all(|b| b.is_ascii_graphic())).then_some(stamp)
     }
+}
+
+/// The reply to `STAT` (a "drop listing"): messages in the maildrop and
+/// their total size.
+///
+/// ```
+/// use pop3_proto::{DropListing, StatusLine};
+/// let line = StatusLine::from(&DropListing { messages: 2, octets: 320 });
+/// assert_eq!(line.text.as_str(), Some("2 320"));
+/// assert_eq!(DropListing::parse_text(b"2 320").unwrap().octets, 320);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct DropListing {
+    /// Messages in the maildrop (not counting those marked deleted).
+    pub messages: u32,
+    /// Their total size in octets.
+    pub octets: u64,
 }
 
 /// One line of a scan listing (`LIST`): message number and size.
@@ -399,4 +434,64 @@ pub enum Capability {
         /// The parameters.
         parameters: Vec<Arg>,
     },
+}
+
+/// `+OK` with a listing as its text: the positive replies to STAT,
+/// `LIST n` and `UIDL n`.
+macro_rules! listing_status_line {
+    ($ty:ty) => {
+        impl From<&$ty> for StatusLine {
+            fn from(listing: &$ty) -> StatusLine {
+                use crate::Encode;
+                let wire = listing.to_bytes();
+                // The listing's wire form is validated text plus CRLF.
+                let text = wire.slice(..wire.len() - 2);
+                StatusLine::new(Status::Ok, None, Arg::from_validated(text))
+            }
+        }
+    };
+}
+
+listing_status_line!(DropListing);
+listing_status_line!(ScanListing);
+listing_status_line!(UniqueIdListing);
+
+/// An APOP timestamp as a server puts it in its greeting: `<`, printable
+/// ASCII without spaces or angle brackets, `>` (RFC 1939 section 7 uses a
+/// msg-id such as `<1896.697170952@dbc.mtview.ca.us>`).
+///
+/// ```
+/// use pop3_proto::ApopTimestamp;
+/// assert!(ApopTimestamp::new("<1896.697170952@dbc.mtview.ca.us>").is_ok());
+/// assert!(ApopTimestamp::new("<a>\r\n+OK").is_err());
+/// assert!(ApopTimestamp::new("no brackets").is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ApopTimestamp(String);
+
+impl ApopTimestamp {
+    /// Validates a timestamp.
+    pub fn new(value: &str) -> Result<ApopTimestamp, crate::ValidationError> {
+        let bytes = value.as_bytes();
+        if bytes.len() < 3 || bytes[0] != b'<' || bytes[bytes.len() - 1] != b'>' {
+            return Err(crate::ValidationError::Malformed("an APOP timestamp is <...>"));
+        }
+        let inner = &bytes[1..bytes.len() - 1];
+        if let Some(i) = inner.iter().position(|&b| !b.is_ascii_graphic() || b == b'<' || b == b'>') {
+            return Err(crate::ValidationError::InvalidByte { byte: inner[i], offset: i + 1 });
+        }
+        Ok(ApopTimestamp(value.to_string()))
+    }
+
+    /// The timestamp, brackets included.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<&str> for ApopTimestamp {
+    type Error = crate::ValidationError;
+    fn try_from(value: &str) -> Result<ApopTimestamp, Self::Error> {
+        ApopTimestamp::new(value)
+    }
 }

@@ -104,21 +104,78 @@ proptest! {
     }
 
     #[test]
-    fn arbitrary_input_never_panics_either_machine(input in vec(any::<u8>(), 0..400), chunk in 1usize..50) {
-        let _ = Command::parse(&input);
-        let _ = StatusLine::parse(&input);
-        let mut server = Server::new(ServerConfig::default());
-        let mut client = Client::new(ClientConfig::default());
-        client.assume_sent(Command::Retr(NonZeroU32::MIN));
-        client.assume_sent(Command::Capa);
-        client.assume_sent(Command::Uidl(None));
-        for piece in input.chunks(chunk) {
-            server.receive(piece);
-            client.receive(piece);
-            while server.poll_event().is_some() {}
-            while client.poll_event().is_some() {}
+    fn any_input_gives_both_machines_the_same_events_whole_and_chunked(
+        input in vec(any::<u8>(), 0..400),
+        chunk in 1usize..50,
+    ) {
+        // The line parsers either parse or say where they stopped.
+        if let Err(e) = Command::parse(&input) {
+            prop_assert!(e.offset <= input.len());
+        }
+        if let Err(e) = StatusLine::parse(&input) {
+            prop_assert!(e.offset <= input.len());
+        }
+        let whole = run_machines(&[&input]);
+        let pieces: Vec<&[u8]> = input.chunks(chunk).collect();
+        let chunked = run_machines(&pieces);
+        prop_assert_eq!(&whole, &chunked);
+        // Every event's offset lies within the input, in order.
+        for events in [&whole.0, &whole.1] {
+            let offsets: Vec<u64> = events.iter().map(|(o, _)| *o).collect();
+            prop_assert!(offsets.iter().all(|&o| o <= input.len() as u64), "{:?}", events);
         }
     }
+}
+
+/// Events with their stream offsets, debug-formatted.
+type Events = Vec<(u64, String)>;
+
+/// Feeds the same bytes to a server and to a client expecting a RETR, a
+/// CAPA and a UIDL reply, then ends the input; returns both event lists
+/// with offsets (debug-formatted).
+fn run_machines(pieces: &[&[u8]]) -> (Events, Events) {
+    let mut server = Server::new(ServerConfig::default());
+    let mut client = Client::new(ClientConfig::default());
+    client.assume_sent(Command::Retr(NonZeroU32::MIN));
+    client.assume_sent(Command::Capa);
+    client.assume_sent(Command::Uidl(None));
+    let (mut s, mut c) = (Vec::new(), Vec::new());
+    let mut drain = |server: &mut Server, client: &mut Client| {
+        while let Some((o, e)) = server.poll_event_at() {
+            // Answer what the application owes, so that reading goes on.
+            if let ServerEvent::Command(_) = e {
+                let _ = server.reply(StatusLine::err("no").unwrap());
+            }
+            s.push((o, format!("{e:?}")));
+        }
+        while let Some((o, e)) = client.poll_event_at() {
+            c.push((o, format!("{e:?}")));
+        }
+    };
+    for piece in pieces {
+        server.receive(piece);
+        client.receive(piece);
+        drain(&mut server, &mut client);
+    }
+    server.receive_eof();
+    client.receive_eof();
+    drain(&mut server, &mut client);
+    // Message data may arrive in different pieces: join adjacent pieces.
+    (s, join_message_data(c))
+}
+
+fn join_message_data(events: Events) -> Events {
+    let mut out: Vec<(u64, String)> = Vec::new();
+    for (o, e) in events {
+        if let (Some(rest), Some((_, last))) = (e.strip_prefix("MessageData(b\""), out.last_mut()) {
+            if let Some(prev) = last.strip_prefix("MessageData(b\"") {
+                *last = format!("MessageData(b\"{}{}", prev.strip_suffix("\")").unwrap_or(prev), rest);
+                continue;
+            }
+        }
+        out.push((o, e));
+    }
+    out
 }
 
 fn arg() -> impl Strategy<Value = Arg> {
