@@ -60,28 +60,40 @@ fn imap_limits() -> imap_proto::Limits {
     imap_proto::Limits { max_line_length: 2048, max_literal_size: 4096, max_message_size: 8192, max_depth: 16 }
 }
 
+/// What a decoder may keep buffered with [`imap_limits`] between calls: an
+/// unfinished message is refused once it passes the message limit, and a
+/// line once it passes the line limit, so at most the largest message plus
+/// the line that pushed it over.
+const IMAP_BUFFER_BOUND: usize = 8192 + 2048 + 64;
+
+/// Decodes `parts` fed one after the other, then ends the input.
+///
+/// Memory check: between calls, the buffer holds the message being read
+/// (bounded by the limits) plus whatever was handed over since the last
+/// call; once the decoder asks for more input, only the former.
 fn decode_all<T: std::fmt::Debug>(
     parts: &[&[u8]],
-    mut decode: impl FnMut(&mut BytesMut) -> Result<Option<imap_proto::Decoded<T>>, imap_proto::DecodeError>,
+    mut decode: impl FnMut(&mut BytesMut, bool) -> Result<Option<imap_proto::Decoded<T>>, imap_proto::DecodeError>,
 ) -> (Vec<String>, Vec<T>) {
     let mut buf = BytesMut::new();
     let mut events = Vec::new();
     let mut messages = Vec::new();
-    for p in parts {
+    for (p, eof) in parts.iter().map(|p| (*p, false)).chain([(&[][..], true)]) {
         buf.extend_from_slice(p);
         loop {
-            match decode(&mut buf) {
+            assert!(buf.len() <= IMAP_BUFFER_BOUND + p.len(), "buffer grew to {} (piece {})", buf.len(), p.len());
+            match decode(&mut buf, eof) {
                 Ok(Some(d)) => {
                     events.push(format!("{} {:?}", d.offset, d.message));
                     messages.push(d.message);
                 }
                 Ok(None) => break,
-                Err(e) => events.push(format!("error {e}")),
+                Err(e) => events.push(format!("error {e} tag {:?}", e.tag())),
             }
-            // Memory stays bounded by the limits whatever the input.
-            assert!(buf.len() <= 2 * 8192 + 64, "buffer grew to {}", buf.len());
         }
+        assert!(buf.len() <= IMAP_BUFFER_BOUND, "decoder keeps {} bytes while waiting for input", buf.len());
     }
+    assert!(buf.is_empty(), "the end of input leaves nothing behind");
     (events, messages)
 }
 
@@ -91,9 +103,9 @@ pub fn imap_response_stream(data: &[u8]) {
     use imap_proto::{Encode, Greeting, Response, ResponseDecoder, ServerMessage};
     let (sizes, data) = schedule(data);
     let mut dec = ResponseDecoder::new(imap_limits());
-    let (events, messages) = decode_all(&[data], |b| dec.decode(b));
+    let (events, messages) = decode_all(&[data], |b, eof| if eof { dec.decode_eof(b) } else { dec.decode(b) });
     let mut dec = ResponseDecoder::new(imap_limits());
-    let chunked = decode_all(&pieces(data, &sizes), |b| dec.decode(b));
+    let chunked = decode_all(&pieces(data, &sizes), |b, eof| if eof { dec.decode_eof(b) } else { dec.decode(b) });
     assert_same(&events, &chunked.0, "decoding");
     for (i, m) in messages.iter().enumerate() {
         let bytes = m.to_bytes();
@@ -110,9 +122,9 @@ pub fn imap_command_stream(data: &[u8]) {
     use imap_proto::{ClientLineMode, ClientMessage, CommandDecoder, Encode};
     let (sizes, data) = schedule(data);
     let mut dec = CommandDecoder::new(imap_limits());
-    let (events, messages) = decode_all(&[data], |b| dec.decode(b));
+    let (events, messages) = decode_all(&[data], |b, eof| if eof { dec.decode_eof(b) } else { dec.decode(b) });
     let mut dec = CommandDecoder::new(imap_limits());
-    let chunked = decode_all(&pieces(data, &sizes), |b| dec.decode(b));
+    let chunked = decode_all(&pieces(data, &sizes), |b, eof| if eof { dec.decode_eof(b) } else { dec.decode(b) });
     assert_same(&events, &chunked.0, "decoding");
     let mut mode = ClientLineMode::Commands;
     for m in &messages {

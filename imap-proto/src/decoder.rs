@@ -3,7 +3,7 @@
 use bytes::{Buf, Bytes, BytesMut};
 
 use crate::error::{DecodeError, ParseError};
-use crate::framer::{FrameEnd, Framer, PendingLiteral, StreamKind};
+use crate::framer::{leading_tag, FrameEnd, Framer, PendingLiteral, StreamKind};
 use crate::parse::Parser;
 use crate::types::{ClientMessage, Command, Greeting, Response, Tag};
 use crate::Limits;
@@ -116,9 +116,20 @@ impl ResponseDecoder {
     /// with the next message.
     #[inline]
     pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Decoded<ServerMessage>>, DecodeError> {
-        match self.framer.next_frame_end(buf)? {
-            Some(end) => self.parse(buf, end),
-            None => Ok(None),
+        match self.framer.next_frame_end(buf) {
+            Ok(Some(end)) => self.parse(buf, end),
+            Ok(None) => Ok(None),
+            Err(error) => Err(frame_error(&mut self.framer, error)),
+        }
+    }
+
+    /// Decodes at the end of input: the next message, or, once none is
+    /// left, [`DecodeError::Truncated`] for bytes of an unfinished message
+    /// (the connection closed in the middle of it), then `Ok(None)`.
+    pub fn decode_eof(&mut self, buf: &mut BytesMut) -> Result<Option<Decoded<ServerMessage>>, DecodeError> {
+        match self.decode(buf)? {
+            Some(decoded) => Ok(Some(decoded)),
+            None => truncated(&mut self.framer, buf),
         }
     }
 
@@ -135,8 +146,20 @@ impl ResponseDecoder {
             } else {
                 parser(bytes, shared, depth).response().map(ServerMessage::Response)
             };
-            finish(end.offset, bytes, message, |_| None)
+            finish(end.offset, bytes, message, leading_tag)
         })
+    }
+}
+
+#[cold]
+fn frame_error(framer: &mut Framer, error: crate::FrameError) -> DecodeError {
+    DecodeError::Frame { error, tag: framer.take_error_tag() }
+}
+
+fn truncated<T>(framer: &mut Framer, buf: &mut BytesMut) -> Result<Option<T>, DecodeError> {
+    match framer.finish_input(buf) {
+        Some((offset, tag)) => Err(DecodeError::Truncated { offset, tag }),
+        None => Ok(None),
     }
 }
 
@@ -219,9 +242,18 @@ impl CommandDecoder {
     /// Decodes the next client message from the front of `buf`.
     #[inline]
     pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Decoded<ClientMessage>>, DecodeError> {
-        match self.framer.next_frame_end(buf)? {
-            Some(end) => self.parse(buf, end),
-            None => Ok(None),
+        match self.framer.next_frame_end(buf) {
+            Ok(Some(end)) => self.parse(buf, end),
+            Ok(None) => Ok(None),
+            Err(error) => Err(frame_error(&mut self.framer, error)),
+        }
+    }
+
+    /// Decodes at the end of input, as [`ResponseDecoder::decode_eof`].
+    pub fn decode_eof(&mut self, buf: &mut BytesMut) -> Result<Option<Decoded<ClientMessage>>, DecodeError> {
+        match self.decode(buf)? {
+            Some(decoded) => Ok(Some(decoded)),
+            None => truncated(&mut self.framer, buf),
         }
     }
 
@@ -256,12 +288,6 @@ fn next_mode(mode: ClientLineMode, result: &Result<ClientMessage, ParseError>) -
         Ok(_) => ClientLineMode::Commands,
         Err(_) => mode,
     }
-}
-
-/// The tag at the start of a malformed command, if there is a valid one.
-fn leading_tag(bytes: &[u8]) -> Option<Tag> {
-    let end = memchr::memchr(b' ', bytes)?;
-    std::str::from_utf8(&bytes[..end]).ok().and_then(|t| Tag::try_from(t).ok())
 }
 
 macro_rules! parse_entry {

@@ -42,12 +42,14 @@ pub enum ParseErrorKind {
 
 /// A message did not match the grammar.
 ///
-/// `offset` counts from the start of the message (or, from a decoder, of
-/// the stream).
+/// `offset` counts from the first byte of the message that was parsed.
+/// Inside a [`DecodeError::Parse`] the message's stream offset is beside
+/// it, and [`DecodeError::offset`] (also what its message prints) is the
+/// stream offset of the error.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{kind} at byte {offset}")]
 pub struct ParseError {
-    /// Where the problem is.
+    /// Where the problem is, from the start of the message.
     pub offset: usize,
     /// What the problem is.
     pub kind: ParseErrorKind,
@@ -112,33 +114,58 @@ impl FrameError {
     }
 }
 
-/// An error from a decoder: a framing limit or a grammar violation, with
-/// the stream offset of the message it concerns. Decoding can always
-/// continue with the next message.
+/// An error from a decoder: a framing limit, a grammar violation, or the
+/// end of input inside a message, with stream offsets and, when the
+/// message started with a readable tag, that tag (a server answers
+/// `tag BAD` or `tag NO`; a client fails the command waiting for it).
+/// Decoding can always continue with the next message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeError {
     /// A limit was exceeded; the message is being skipped.
-    #[error(transparent)]
-    Frame(#[from] FrameError),
+    #[error("{error}")]
+    Frame {
+        /// Which limit, with stream offsets.
+        error: FrameError,
+        /// The tag of the refused message, when it had a readable one.
+        tag: Option<crate::Tag>,
+    },
     /// A complete message did not parse.
-    #[error("message at byte {message_offset}: {error}")]
+    #[error("{} at byte {} (in the message at byte {message_offset})", error.kind, message_offset + error.offset as u64)]
     Parse {
         /// Stream offset of the message.
         message_offset: u64,
-        /// The grammar error, offset relative to the message.
+        /// The grammar error; its offset counts from the message's start.
         error: ParseError,
-        /// The tag of the message, when one could be read (a server answers
-        /// `tag BAD`).
+        /// The tag of the message, when it had a readable one.
+        tag: Option<crate::Tag>,
+    },
+    /// The input ended inside a message (reported by `decode_eof`).
+    #[error("the input ends inside the message at byte {offset}")]
+    Truncated {
+        /// Stream offset of the unfinished message.
+        offset: u64,
+        /// Its tag, when it had a readable one.
         tag: Option<crate::Tag>,
     },
 }
 
 impl DecodeError {
-    /// Stream offset of the message (or, for limits, of the violation).
+    /// Stream offset of the error: the grammar error's position, the
+    /// violation of a limit, or the start of an unfinished message.
     pub fn offset(&self) -> u64 {
         match self {
-            DecodeError::Frame(e) => e.offset(),
+            DecodeError::Frame { error, .. } => error.offset(),
             DecodeError::Parse { message_offset, error, .. } => message_offset + error.offset as u64,
+            DecodeError::Truncated { offset, .. } => *offset,
+        }
+    }
+
+    /// The tag of the message the error concerns, when it had one.
+    pub fn tag(&self) -> Option<&crate::Tag> {
+        match self {
+            DecodeError::Frame { tag, .. } | DecodeError::Parse { tag, .. } | DecodeError::Truncated { tag, .. } => {
+                tag.as_ref()
+            }
         }
     }
 }

@@ -15,6 +15,7 @@
 use bytes::{Buf, Bytes, BytesMut};
 
 use crate::error::FrameError;
+use crate::types::Tag;
 use crate::Limits;
 
 /// Which direction of a connection the framer reads.
@@ -90,6 +91,9 @@ pub struct Framer {
     pending: Option<PendingLiteral>,
     /// The current message announced a literal whose data it carries.
     has_literal: bool,
+    /// The tag of the message the last error refused, read before its
+    /// bytes were dropped.
+    error_tag: Option<Tag>,
 }
 
 /// Where a complete message ends; the caller removes `len` bytes from the
@@ -119,6 +123,7 @@ impl Framer {
             tail: Vec::with_capacity(2 * TAIL),
             pending: None,
             has_literal: false,
+            error_tag: None,
         }
     }
 
@@ -147,6 +152,31 @@ impl Framer {
     /// the rest of a refused message being dropped).
     pub fn is_mid_message(&self) -> bool {
         self.pos > 0 || self.discarding || self.literal_remaining > 0
+    }
+
+    /// The tag of the message refused by the last error (taken once).
+    pub fn take_error_tag(&mut self) -> Option<Tag> {
+        self.error_tag.take()
+    }
+
+    /// Remembers the tag of the message at the front of `buf`, which an
+    /// error is about to refuse (only when its start is still there).
+    #[cold]
+    fn note_error_tag(&mut self, buf: &[u8]) {
+        self.error_tag = if self.discarding { None } else { leading_tag(buf) };
+    }
+
+    /// The input ended. Returns the stream offset of the unfinished
+    /// message, if one was buffered (a message already refused by a limit
+    /// is not reported again), and its tag; the buffer is emptied and the
+    /// framer starts afresh.
+    pub fn finish_input(&mut self, buf: &mut BytesMut) -> Option<(u64, Option<Tag>)> {
+        let unfinished = (!self.discarding && (!buf.is_empty() || self.literal_remaining > 0))
+            .then(|| (self.consumed, leading_tag(buf)));
+        self.consumed += buf.len() as u64;
+        buf.clear();
+        self.reset();
+        unfinished
     }
 
     fn reset(&mut self) {
@@ -268,6 +298,7 @@ impl Framer {
                 if self.discarding {
                     self.drop_scanned(buf);
                 } else if self.pos - self.line_start > self.limits.max_line_length {
+                    self.note_error_tag(buf);
                     let err = FrameError::LineTooLong {
                         offset: self.consumed + self.line_start as u64,
                         limit: self.limits.max_line_length,
@@ -295,6 +326,7 @@ impl Framer {
                     });
                 }
                 if error.is_some() {
+                    self.note_error_tag(buf);
                     self.start_discarding(buf);
                 }
             }
@@ -333,6 +365,9 @@ impl Framer {
                     // The size cannot be skipped by count: end the message
                     // here. A message already being dropped was reported.
                     let reported = self.discarding && error.is_none();
+                    if !reported && error.is_none() {
+                        self.note_error_tag(buf);
+                    }
                     self.discarding = true;
                     self.finish(buf);
                     if reported {
@@ -360,6 +395,7 @@ impl Framer {
                             });
                         }
                         if error.is_some() {
+                            self.note_error_tag(buf);
                             self.start_discarding(buf);
                         }
                     }
@@ -406,6 +442,15 @@ impl Framer {
             Some(FrameEnd { offset, len: end, has_literal })
         }
     }
+}
+
+/// The tag at the start of a message: the bytes before the first space
+/// or line end, when they make a valid tag (never `*` or `+`). Tags are
+/// short: only the first 256 bytes are looked at.
+pub(crate) fn leading_tag(message: &[u8]) -> Option<Tag> {
+    let head = &message[..message.len().min(256)];
+    let end = memchr::memchr3(b' ', b'\r', b'\n', head)?;
+    std::str::from_utf8(&head[..end]).ok().and_then(|t| Tag::try_from(t).ok())
 }
 
 fn strip_cr(line: &[u8]) -> &[u8] {

@@ -12,7 +12,7 @@ fn literal_announcing_u64_max_bytes_is_refused_before_buffering() {
     let mut buf = BytesMut::from(&b"* 1 FETCH (BODY[] {18446744073709551615}\r\nabc"[..]);
     let err = dec.decode(&mut buf).unwrap_err();
     assert!(
-        matches!(err, DecodeError::Frame(FrameError::LiteralTooLarge { size: u64::MAX, offset: 0, .. })),
+        matches!(err, DecodeError::Frame { error: FrameError::LiteralTooLarge { size: u64::MAX, offset: 0, .. }, .. }),
         "{err:?}"
     );
     // The announced data is being skipped, not buffered.
@@ -20,7 +20,10 @@ fn literal_announcing_u64_max_bytes_is_refused_before_buffering() {
     // One past u64 is a typed error too.
     let mut dec = ResponseDecoder::after_greeting(Limits::default());
     let mut buf = BytesMut::from(&b"* 1 FETCH (BODY[] {18446744073709551616}\r\n* 2 EXISTS\r\n"[..]);
-    assert!(matches!(dec.decode(&mut buf), Err(DecodeError::Frame(FrameError::LiteralSizeOverflow { offset: 0 }))));
+    assert!(matches!(
+        dec.decode(&mut buf),
+        Err(DecodeError::Frame { error: FrameError::LiteralSizeOverflow { offset: 0 }, .. })
+    ));
     assert!(matches!(
         dec.decode(&mut buf),
         Ok(Some(Decoded { message: ServerMessage::Response(Response::Data(Data::Exists(2))), .. }))
@@ -134,7 +137,7 @@ fn ten_mib_line_is_refused_and_memory_stays_bounded() {
     assert_eq!(next.offset, 5 + 160 * 64 * 1024 + 2);
     assert_eq!(errors.len(), 1);
     assert!(
-        matches!(errors[0], DecodeError::Frame(FrameError::LineTooLong { offset: 0, limit }) if limit == limits.max_line_length)
+        matches!(errors[0], DecodeError::Frame { error: FrameError::LineTooLong { offset: 0, limit }, .. } if limit == limits.max_line_length)
     );
     assert!(max_buffered <= limits.max_line_length + 2 * chunk.len(), "{max_buffered}");
     // Whole, in one piece, on the command side with server limits.
@@ -200,7 +203,7 @@ fn malformed_command_reports_its_tag_for_a_bad_reply() {
 }
 
 #[test]
-fn random_garbage_in_every_chunking_never_panics() {
+fn random_garbage_gives_the_same_events_in_every_chunking() {
     // A deterministic pseudo-random stream mixing protocol fragments.
     let pieces: [&[u8]; 14] = [
         b"* ",
@@ -209,7 +212,7 @@ fn random_garbage_in_every_chunking_never_panics() {
         b"(",
         b")",
         b"{3}\r\n",
-        b"{99999999999}\r\n",
+        b"{99999999999999999999999}\r\n",
         b"\r\n",
         b"\"",
         b"\\",
@@ -226,11 +229,92 @@ fn random_garbage_in_every_chunking_never_panics() {
         state ^= state << 17;
         input.extend_from_slice(pieces[(state % pieces.len() as u64) as usize]);
     }
-    for chunk in [1, 5, 4096] {
-        let limits = Limits { max_literal_size: 1 << 16, ..Limits::default() };
-        let _ = common::decode_server(&input, chunk, limits);
-        let _ = common::decode_client(&input, chunk, limits);
+    let limits = Limits { max_literal_size: 1 << 16, ..Limits::default() };
+    let server = common::decode_server(&input, usize::MAX, limits).0;
+    let client = common::decode_client(&input, usize::MAX, limits).0;
+    // The stream holds both good messages and errors, at increasing offsets.
+    for events in [&server, &client] {
+        let good = events.iter().filter(|e| e.is_ok()).count();
+        let bad = events.len() - good;
+        assert!(good > 10 && bad > 1000, "{good} good, {bad} bad");
+        let offsets: Vec<u64> = events.iter().filter_map(|e| e.as_ref().ok().map(|(o, _)| *o)).collect();
+        assert!(offsets.windows(2).all(|w| w[0] < w[1]) && offsets.iter().all(|&o| o < input.len() as u64));
     }
+    for chunk in [1, 5, 4096] {
+        assert_eq!(common::decode_server(&input, chunk, limits).0, server, "server side, chunk {chunk}");
+        assert_eq!(common::decode_client(&input, chunk, limits).0, client, "client side, chunk {chunk}");
+    }
+}
+
+#[test]
+fn malformed_tagged_responses_keep_their_tag() {
+    for input in [&b"a1 OK text \0 NUL\r\n"[..], b"a1 NOPE x\r\n"] {
+        let mut dec = ResponseDecoder::after_greeting(Limits::default());
+        let mut buf = BytesMut::from(input);
+        let err = dec.decode(&mut buf).unwrap_err();
+        assert_eq!(err.tag().map(Tag::as_str), Some("a1"), "{input:?}: {err:?}");
+    }
+    // Untagged and continuation lines have no tag.
+    let mut dec = ResponseDecoder::after_greeting(Limits::default());
+    let mut buf = BytesMut::from(&b"* 1 FETCH (UID x)\r\n"[..]);
+    assert_eq!(dec.decode(&mut buf).unwrap_err().tag(), None);
+}
+
+#[test]
+fn commands_refused_by_a_limit_keep_their_tag() {
+    let mut dec = CommandDecoder::new(Limits::server());
+    let mut buf = BytesMut::from(&b"a1 APPEND INBOX {100000000}\r\na2 NOOP\r\n"[..]);
+    let err = dec.decode(&mut buf).unwrap_err();
+    assert!(matches!(err, DecodeError::Frame { error: FrameError::LiteralTooLarge { synchronizing: true, .. }, .. }));
+    assert_eq!(err.tag().map(Tag::as_str), Some("a1"));
+    assert!(dec.decode(&mut buf).unwrap().is_some(), "the next command still decodes");
+    // An over-long line, fed in pieces: the tag is read before the bytes go.
+    let mut dec = CommandDecoder::new(Limits::server());
+    let mut buf = BytesMut::from(&b"x9 LOGIN "[..]);
+    let mut tags = Vec::new();
+    for _ in 0..100 {
+        buf.extend_from_slice(&[b'y'; 1000]);
+        if let Err(e) = dec.decode(&mut buf) {
+            tags.push(e.tag().cloned());
+        }
+    }
+    assert_eq!(tags, vec![Some(Tag::try_from("x9").unwrap())]);
+    // A literal size past 64 bits.
+    let mut dec = CommandDecoder::new(Limits::server());
+    let mut buf = BytesMut::from(&b"t APPEND INBOX {99999999999999999999999}\r\n"[..]);
+    assert_eq!(dec.decode(&mut buf).unwrap_err().tag().map(Tag::as_str), Some("t"));
+}
+
+#[test]
+fn decode_errors_report_stream_offsets() {
+    let mut dec = CommandDecoder::new(Limits::server());
+    let mut buf = BytesMut::from(&b"a1 NOOP\r\nA7 FETCH x FLAGS\r\n"[..]);
+    assert!(dec.decode(&mut buf).unwrap().is_some());
+    let err = dec.decode(&mut buf).unwrap_err();
+    let DecodeError::Parse { message_offset, error, .. } = &err else { panic!("{err:?}") };
+    assert_eq!((*message_offset, error.offset), (9, 9), "the grammar error counts from its message");
+    assert_eq!(err.offset(), 18);
+    assert!(err.to_string().contains("at byte 18 (in the message at byte 9)"), "{err}");
+}
+
+#[test]
+fn end_of_input_inside_a_message_is_reported() {
+    let mut dec = ResponseDecoder::after_greeting(Limits::default());
+    let mut buf = BytesMut::from(&b"* 2 EXISTS\r\na1 OK [READ-WRITE] sel"[..]);
+    assert!(dec.decode_eof(&mut buf).unwrap().is_some());
+    let err = dec.decode_eof(&mut buf).unwrap_err();
+    assert_eq!(err, DecodeError::Truncated { offset: 12, tag: Some(Tag::try_from("a1").unwrap()) });
+    assert_eq!(dec.decode_eof(&mut buf), Ok(None), "reported once");
+    // Inside a literal's data.
+    let mut dec = CommandDecoder::new(Limits::server());
+    let mut buf = BytesMut::from(&b"a2 APPEND INBOX {10+}\r\nabc"[..]);
+    assert!(dec.decode(&mut buf).unwrap().is_none());
+    assert!(matches!(dec.decode_eof(&mut buf), Err(DecodeError::Truncated { offset: 0, .. })));
+    // A clean end is no error.
+    let mut dec = CommandDecoder::new(Limits::server());
+    let mut buf = BytesMut::from(&b"a3 NOOP\r\n"[..]);
+    assert!(dec.decode_eof(&mut buf).unwrap().is_some());
+    assert_eq!(dec.decode_eof(&mut buf), Ok(None));
 }
 
 #[test]

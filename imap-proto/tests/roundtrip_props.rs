@@ -654,11 +654,25 @@ proptest! {
     }
 
     #[test]
-    fn arbitrary_bytes_never_panic(input in vec(any::<u8>(), 0..200)) {
-        let _ = Response::parse(&input);
-        let _ = Command::parse(&input);
-        let _ = Greeting::parse(&input);
-        let _ = common::decode_server(&input, 7, Limits::default());
-        let _ = common::decode_client(&input, 7, Limits::default());
+    fn any_bytes_decode_the_same_whole_and_chunked(input in vec(any::<u8>(), 0..200), chunk in 1usize..16) {
+        // The grammar alone: a value that reads back as itself, or an
+        // error inside the input.
+        match Response::parse(&input) {
+            Ok(r) => prop_assert_eq!(Response::parse(&r.to_bytes()), Ok(r)),
+            Err(e) => prop_assert!(e.offset <= input.len(), "{}", e),
+        }
+        match Command::parse(&input) {
+            Ok(c) => prop_assert_eq!(Command::parse(&c.to_bytes()), Ok(c)),
+            Err(e) => prop_assert!(e.offset <= input.len(), "{}", e),
+        }
+        // The decoders: the same events however the input is cut, every
+        // message at an offset inside the input.
+        let server = common::decode_server(&input, usize::MAX, Limits::default()).0;
+        prop_assert_eq!(&common::decode_server(&input, chunk, Limits::default()).0, &server);
+        let client = common::decode_client(&input, usize::MAX, Limits::default()).0;
+        prop_assert_eq!(&common::decode_client(&input, chunk, Limits::default()).0, &client);
+        for (offset, _) in server.iter().chain(&client).filter_map(|e| e.as_ref().ok()) {
+            prop_assert!(*offset < input.len() as u64);
+        }
     }
 }

@@ -13,12 +13,12 @@ const C2S: &[u8] = include_bytes!("../../examples/sessions/dovecot-imap.c2s");
 
 fn decode_server_pieces(pieces: &[&[u8]]) -> Vec<Event> {
     let mut dec = ResponseDecoder::new(Limits::default());
-    decode_pieces(pieces, |buf| dec.decode(buf)).0
+    decode_pieces(pieces, |buf, eof| if eof { dec.decode_eof(buf) } else { dec.decode(buf) }).0
 }
 
 fn decode_client_pieces(pieces: &[&[u8]]) -> Vec<Event> {
     let mut dec = CommandDecoder::new(Limits::default());
-    decode_pieces(pieces, |buf| dec.decode(buf)).0
+    decode_pieces(pieces, |buf, eof| if eof { dec.decode_eof(buf) } else { dec.decode(buf) }).0
 }
 
 #[test]

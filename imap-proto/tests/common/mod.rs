@@ -8,19 +8,19 @@ use imap_proto::*;
 /// the error.
 pub type Event = Result<(u64, String), String>;
 
-/// Runs a decoder over `pieces` fed one after the other, collecting the
-/// events and the decoded messages.
+/// Runs a decoder over `pieces` fed one after the other, then ends the
+/// input, collecting the events and the decoded messages.
 pub fn decode_pieces<T: std::fmt::Debug>(
     pieces: &[&[u8]],
-    mut decode: impl FnMut(&mut BytesMut) -> Result<Option<Decoded<T>>, DecodeError>,
+    mut decode: impl FnMut(&mut BytesMut, bool) -> Result<Option<Decoded<T>>, DecodeError>,
 ) -> (Vec<Event>, Vec<T>) {
     let mut buf = BytesMut::new();
     let mut events = Vec::new();
     let mut messages = Vec::new();
-    for piece in pieces {
+    for (piece, eof) in pieces.iter().map(|p| (*p, false)).chain([(&b""[..], true)]) {
         buf.extend_from_slice(piece);
         loop {
-            match decode(&mut buf) {
+            match decode(&mut buf, eof) {
                 Ok(Some(d)) => {
                     events.push(Ok((d.offset, format!("{:?}", d.message))));
                     messages.push(d.message);
@@ -37,14 +37,14 @@ pub fn decode_pieces<T: std::fmt::Debug>(
 pub fn decode_server(input: &[u8], chunk: usize, limits: Limits) -> (Vec<Event>, Vec<ServerMessage>) {
     let pieces: Vec<&[u8]> = input.chunks(chunk.max(1)).collect();
     let mut dec = ResponseDecoder::new(limits);
-    decode_pieces(&pieces, |buf| dec.decode(buf))
+    decode_pieces(&pieces, |buf, eof| if eof { dec.decode_eof(buf) } else { dec.decode(buf) })
 }
 
 /// Decodes a client-to-server stream fed `chunk` bytes at a time.
 pub fn decode_client(input: &[u8], chunk: usize, limits: Limits) -> (Vec<Event>, Vec<ClientMessage>) {
     let pieces: Vec<&[u8]> = input.chunks(chunk.max(1)).collect();
     let mut dec = CommandDecoder::new(limits);
-    decode_pieces(&pieces, |buf| dec.decode(buf))
+    decode_pieces(&pieces, |buf, eof| if eof { dec.decode_eof(buf) } else { dec.decode(buf) })
 }
 
 /// Serializes a server message and parses it again.
