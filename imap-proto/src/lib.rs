@@ -49,7 +49,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod base64;
+mod base64;
 mod decoder;
 pub mod encode;
 mod error;

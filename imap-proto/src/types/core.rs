@@ -94,10 +94,10 @@ macro_rules! ascii_newtype {
                 &self.0
             }
 
-            /// The bytes as a [`Bytes`] (a copy for short values, which are
-            /// stored inline).
-            pub fn to_bytes(&self) -> Bytes {
-                self.0.to_bytes()
+            /// The value as a [`Bytes`] (a copy for short values, which
+            /// are stored inline).
+            pub fn into_bytes(self) -> Bytes {
+                self.0.into_bytes()
             }
 
             /// Case-insensitive comparison with an ASCII string.
@@ -218,11 +218,6 @@ impl IString {
     /// The content as UTF-8 with invalid sequences replaced.
     pub fn to_string_lossy(&self) -> std::borrow::Cow<'_, str> {
         String::from_utf8_lossy(&self.0)
-    }
-
-    /// The content as a [`Bytes`] (see [`IString::into_bytes`]).
-    pub fn to_bytes(&self) -> Bytes {
-        self.0.to_bytes()
     }
 
     /// Whether the content is empty.

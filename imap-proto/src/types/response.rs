@@ -192,7 +192,7 @@ impl Capability {
     pub fn from_atom(atom: Atom) -> Capability {
         let b = atom.as_bytes();
         if b.len() > 5 && b[..5].eq_ignore_ascii_case(b"AUTH=") {
-            if let Ok(mech) = Atom::new(atom.to_bytes().slice(5..)) {
+            if let Ok(mech) = Atom::new(atom.clone().into_bytes().slice(5..)) {
                 return Capability::Auth(mech);
             }
         }
@@ -346,7 +346,7 @@ impl Continuation {
     /// `None` when it is not valid base64.
     pub fn challenge(&self) -> Option<bytes::Bytes> {
         match self {
-            Continuation::Base64(data) => Some(data.to_bytes()),
+            Continuation::Base64(data) => Some(data.clone().into_bytes()),
             Continuation::Text { code: None, text } => crate::base64::decode(text.as_bytes()).map(Into::into),
             Continuation::Text { .. } => None,
         }

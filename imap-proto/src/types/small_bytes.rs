@@ -147,15 +147,6 @@ impl SmallBytes {
         }
     }
 
-    /// The content as a `Bytes`: a cheap clone when shared, a copy when
-    /// inline.
-    pub(crate) fn to_bytes(&self) -> Bytes {
-        match self {
-            SmallBytes::Inline(_) => Bytes::copy_from_slice(self.as_slice()),
-            SmallBytes::Shared(bytes) => bytes.clone(),
-        }
-    }
-
     /// The content as a `Bytes`, without a copy when shared.
     pub(crate) fn into_bytes(self) -> Bytes {
         match self {
