@@ -25,9 +25,19 @@
 //! - the grammar ([`Response::parse`], [`Command::parse`], ...): one pass
 //!   over a complete message; literal data and long strings share the
 //!   input buffer, short strings are stored inline.
-//! - [`types`]: owned values, `Send + Sync + 'static`.
-//! - [`encode`]: the strict serializer.
+//! - the types, at the crate root: owned values, `Send + Sync + 'static`.
+//! - [`Encode`]: the strict serializer.
 //! - [`ResponseDecoder`] / [`CommandDecoder`]: framer and grammar together.
+//!
+//! Every item has one public path: the crate root, or [`framer`] for the
+//! framer's own types.
+//!
+//! # Where each grammar rule lives
+//! The source keeps one file name per syntax area in `types/` (the
+//! values), `parse/` (the parser, each function quoting its ABNF rule) and
+//! `encode/` (the serializer): `core` (numbers, atoms, strings, raw
+//! values), `flag`, `mailbox`, `sequence`, `datetime`, `status`,
+//! `search`, `fetch`, `body`, `command` and `response`.
 //!
 //! # Accepted deviations from RFC 3501
 //! Parse liberally, serialize strictly. The parser accepts, and the tests
@@ -51,12 +61,12 @@
 
 mod base64;
 mod decoder;
-pub mod encode;
+mod encode;
 mod error;
 pub mod framer;
 mod limits;
 mod parse;
-pub mod types;
+mod types;
 
 pub use decoder::{ClientLineMode, CommandDecoder, Decoded, ResponseDecoder, ServerMessage};
 pub use encode::{Encode, EncodeOptions, Encoder, LiteralMode};

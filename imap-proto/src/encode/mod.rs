@@ -11,8 +11,16 @@ use bytes::{BufMut, BytesMut};
 use crate::types::core::{is_astring_char, is_list_char};
 use crate::types::IString;
 
+mod body;
 mod command;
+mod datetime;
+mod fetch;
+mod flag;
+mod mailbox;
 mod response;
+mod search;
+mod sequence;
+mod status;
 
 /// Longest content written as a quoted string; longer content becomes a
 /// literal.

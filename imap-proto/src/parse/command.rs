@@ -1,11 +1,15 @@
 //! Commands (RFC 3501 section 6), fetch attributes and search keys.
 
-use super::tokens::date_text;
 use super::{PResult, Parser};
 use crate::types::*;
 
 impl<'a> Parser<'a> {
     /// `command`: `tag SP command-body CRLF`.
+    ///
+    /// ```text
+    /// command         = tag SP (command-any / command-auth / command-nonauth /
+    ///                   command-select) CRLF
+    /// ```
     pub(crate) fn command(&mut self) -> PResult<Command> {
         let tag = self.tag()?;
         self.sp()?;
@@ -14,6 +18,14 @@ impl<'a> Parser<'a> {
         Ok(Command { tag, body })
     }
 
+    /// ```text
+    /// command-any     = "CAPABILITY" / "LOGOUT" / "NOOP" / x-command
+    /// command-auth    = append / create / delete / examine / list / lsub /
+    ///                   rename / select / status / subscribe / unsubscribe
+    /// command-nonauth = login / authenticate / "STARTTLS"
+    /// command-select  = "CHECK" / "CLOSE" / "EXPUNGE" / copy / fetch / store /
+    ///                   uid / search
+    /// ```
     fn command_body(&mut self) -> PResult<CommandBody> {
         let start = self.pos;
         let name = self.atom_bytes()?;
@@ -152,6 +164,11 @@ impl<'a> Parser<'a> {
     }
 
     /// `append` (after the name).
+    ///
+    /// ```text
+    /// append          = "APPEND" SP mailbox [SP flag-list] [SP date-time] SP
+    ///                   literal
+    /// ```
     fn append(&mut self) -> PResult<CommandBody> {
         self.sp()?;
         let mailbox = self.mailbox()?;
@@ -173,6 +190,9 @@ impl<'a> Parser<'a> {
         Ok(CommandBody::Append { mailbox, flags, date, message })
     }
 
+    /// ```text
+    /// copy            = "COPY" SP sequence-set SP mailbox
+    /// ```
     fn copy_or_move(&mut self, uid: bool, is_move: bool) -> PResult<CommandBody> {
         self.sp()?;
         let sequence_set = self.sequence_set()?;
@@ -185,6 +205,11 @@ impl<'a> Parser<'a> {
         })
     }
 
+    /// ```text
+    /// store           = "STORE" SP sequence-set SP store-att-flags
+    /// store-att-flags = (["+" / "-"] "FLAGS" [".SILENT"]) SP
+    ///                   (flag-list / (flag *(SP flag)))
+    /// ```
     fn store(&mut self, uid: bool) -> PResult<CommandBody> {
         self.sp()?;
         let sequence_set = self.sequence_set()?;
@@ -219,6 +244,10 @@ impl<'a> Parser<'a> {
         Ok(CommandBody::Store { uid, sequence_set, modifiers, action, silent, flags })
     }
 
+    /// ```text
+    /// fetch           = "FETCH" SP sequence-set SP ("ALL" / "FULL" / "FAST" /
+    ///                   fetch-att / "(" fetch-att *(SP fetch-att) ")")
+    /// ```
     fn fetch(&mut self, uid: bool) -> PResult<CommandBody> {
         self.sp()?;
         let sequence_set = self.sequence_set()?;
@@ -271,55 +300,9 @@ impl<'a> Parser<'a> {
         Ok(list)
     }
 
-    /// `fetch-att`
-    pub(crate) fn fetch_attribute(&mut self) -> PResult<FetchAttribute> {
-        let start = self.pos;
-        let (s, e) = self
-            .take_while1(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'$'), "fetch attribute")?;
-        let name = &self.buf[s..e];
-        let is = |kw: &[u8]| name.eq_ignore_ascii_case(kw);
-        if (is(b"BODY") || is(b"BODY.PEEK")) && self.peek() == Some(b'[') {
-            let peek = is(b"BODY.PEEK");
-            let section = self.section()?;
-            let partial = if self.eat(b'<') {
-                let origin = self.number()?;
-                self.byte(b'.', ". in partial")?;
-                let length = self.nz_number()?;
-                self.byte(b'>', ">")?;
-                Some(Partial { origin, length })
-            } else {
-                None
-            };
-            return Ok(FetchAttribute::BodySection { peek, section, partial });
-        }
-        Ok(if is(b"ENVELOPE") {
-            FetchAttribute::Envelope
-        } else if is(b"FLAGS") {
-            FetchAttribute::Flags
-        } else if is(b"INTERNALDATE") {
-            FetchAttribute::InternalDate
-        } else if is(b"RFC822") {
-            FetchAttribute::Rfc822
-        } else if is(b"RFC822.HEADER") {
-            FetchAttribute::Rfc822Header
-        } else if is(b"RFC822.SIZE") {
-            FetchAttribute::Rfc822Size
-        } else if is(b"RFC822.TEXT") {
-            FetchAttribute::Rfc822Text
-        } else if is(b"BODY") {
-            FetchAttribute::Body
-        } else if is(b"BODYSTRUCTURE") {
-            FetchAttribute::BodyStructure
-        } else if is(b"UID") {
-            FetchAttribute::Uid
-        } else if is(b"MODSEQ") {
-            FetchAttribute::ModSeq
-        } else {
-            self.pos = start;
-            FetchAttribute::Other(self.atom()?)
-        })
-    }
-
+    /// ```text
+    /// search          = "SEARCH" [SP "CHARSET" SP astring] 1*(SP search-key)
+    /// ```
     fn search(&mut self, uid: bool) -> PResult<CommandBody> {
         self.sp()?;
         let mut charset = None;
@@ -338,135 +321,12 @@ impl<'a> Parser<'a> {
         Ok(CommandBody::Search { uid, charset, criteria })
     }
 
-    /// `search-key`, depth-limited.
-    pub(crate) fn search_key(&mut self) -> PResult<SearchKey> {
-        self.descend()?;
-        let key = self.search_key_inner()?;
-        self.ascend();
-        Ok(key)
-    }
-
-    fn search_key_inner(&mut self) -> PResult<SearchKey> {
-        match self.peek() {
-            Some(b'(') => {
-                let keys = self.paren_list(|p| p.search_key())?;
-                if keys.is_empty() {
-                    return self.err("at least one search key");
-                }
-                return Ok(SearchKey::And(keys));
-            }
-            Some(b'0'..=b'9' | b'*') => return Ok(SearchKey::SequenceSet(self.sequence_set()?)),
-            _ => {}
-        }
-        let start = self.pos;
-        let name = self.atom_bytes()?;
-        let is = |kw: &[u8]| name.eq_ignore_ascii_case(kw);
-        let simple = [
-            (&b"ALL"[..], SearchKey::All),
-            (b"ANSWERED", SearchKey::Answered),
-            (b"DELETED", SearchKey::Deleted),
-            (b"DRAFT", SearchKey::Draft),
-            (b"FLAGGED", SearchKey::Flagged),
-            (b"NEW", SearchKey::New),
-            (b"OLD", SearchKey::Old),
-            (b"RECENT", SearchKey::Recent),
-            (b"SEEN", SearchKey::Seen),
-            (b"UNANSWERED", SearchKey::Unanswered),
-            (b"UNDELETED", SearchKey::Undeleted),
-            (b"UNDRAFT", SearchKey::Undraft),
-            (b"UNFLAGGED", SearchKey::Unflagged),
-            (b"UNSEEN", SearchKey::Unseen),
-        ];
-        for (kw, key) in simple {
-            if is(kw) {
-                return Ok(key);
-            }
-        }
-        type StrKey = fn(IString) -> SearchKey;
-        let string_keys: [(&[u8], StrKey); 7] = [
-            (b"BCC", SearchKey::Bcc),
-            (b"BODY", SearchKey::Body),
-            (b"CC", SearchKey::Cc),
-            (b"FROM", SearchKey::From),
-            (b"SUBJECT", SearchKey::Subject),
-            (b"TEXT", SearchKey::Text),
-            (b"TO", SearchKey::To),
-        ];
-        for (kw, make) in string_keys {
-            if is(kw) {
-                self.sp()?;
-                return Ok(make(self.astring()?));
-            }
-        }
-        type DateKey = fn(Date) -> SearchKey;
-        let date_keys: [(&[u8], DateKey); 6] = [
-            (b"BEFORE", SearchKey::Before),
-            (b"ON", SearchKey::On),
-            (b"SINCE", SearchKey::Since),
-            (b"SENTBEFORE", SearchKey::SentBefore),
-            (b"SENTON", SearchKey::SentOn),
-            (b"SENTSINCE", SearchKey::SentSince),
-        ];
-        for (kw, make) in date_keys {
-            if is(kw) {
-                self.sp()?;
-                return Ok(make(self.search_date()?));
-            }
-        }
-        Ok(if is(b"KEYWORD") {
-            self.sp()?;
-            SearchKey::Keyword(self.atom()?)
-        } else if is(b"UNKEYWORD") {
-            self.sp()?;
-            SearchKey::Unkeyword(self.atom()?)
-        } else if is(b"HEADER") {
-            self.sp()?;
-            let field = self.astring()?;
-            self.sp()?;
-            SearchKey::Header(field, self.astring()?)
-        } else if is(b"LARGER") {
-            self.sp()?;
-            SearchKey::Larger(self.number()?)
-        } else if is(b"SMALLER") {
-            self.sp()?;
-            SearchKey::Smaller(self.number()?)
-        } else if is(b"NOT") {
-            self.sp()?;
-            SearchKey::Not(Box::new(self.search_key()?))
-        } else if is(b"OR") {
-            self.sp()?;
-            let a = self.search_key()?;
-            self.sp()?;
-            SearchKey::Or(Box::new(a), Box::new(self.search_key()?))
-        } else if is(b"UID") {
-            self.sp()?;
-            SearchKey::Uid(self.sequence_set()?)
-        } else if is(b"MODSEQ") {
-            self.sp()?;
-            SearchKey::ModSeq(self.number64()?)
-        } else {
-            self.pos = start;
-            return self.err("search key");
-        })
-    }
-
-    /// `date` = date-text / DQUOTE date-text DQUOTE
-    fn search_date(&mut self) -> PResult<Date> {
-        let start = self.pos;
-        let (text, offset) = if self.peek() == Some(b'"') {
-            (self.quoted()?, start + 1)
-        } else {
-            let (s, e) = self.take_while1(|b| b.is_ascii_alphanumeric() || b == b'-', "date")?;
-            (IString(self.small(s, e)), s)
-        };
-        date_text(&text).map_err(|mut e| {
-            e.offset += offset;
-            e
-        })
-    }
-
     /// A line a client sends while an AUTHENTICATE exchange is under way:
     /// base64 or `*`.
+    ///
+    /// ```text
+    /// authenticate    = "AUTHENTICATE" SP auth-type *(CRLF base64)
+    /// ```
     pub(crate) fn authenticate_line(&mut self) -> PResult<ClientMessage> {
         let msg = if self.eat(b'*') {
             ClientMessage::AuthenticateCancel

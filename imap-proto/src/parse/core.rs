@@ -2,14 +2,20 @@
 
 use std::num::NonZeroU32;
 
-use super::{PResult, Parser};
+use bytes::Bytes;
+
+use super::{line_ending_len, PResult, Parser};
 use crate::error::ParseErrorKind;
-use crate::types::core::{is_astring_char, is_atom_char, is_list_char, is_tag_char};
+use crate::types::core::{is_astring_char, is_atom_char, is_tag_char};
 use crate::types::small_bytes::SmallBytes;
-use crate::types::{Atom, Flag, FlagFetch, FlagPerm, IString, Mailbox, Tag, Text};
+use crate::types::{Atom, IString, RawArguments, RawValue, Tag, Text};
 
 impl<'a> Parser<'a> {
     /// `number`: an unsigned 32-bit integer; overflow is an error.
+    ///
+    /// ```text
+    /// number          = 1*DIGIT
+    /// ```
     #[inline]
     pub(crate) fn number(&mut self) -> PResult<u32> {
         // Up to nine digits always fit: no checks per digit. Ten digits or
@@ -39,6 +45,10 @@ impl<'a> Parser<'a> {
     }
 
     /// `nz-number`.
+    ///
+    /// ```text
+    /// nz-number       = digit-nz *DIGIT
+    /// ```
     pub(crate) fn nz_number(&mut self) -> PResult<NonZeroU32> {
         let start = self.pos;
         let v = self.number()?;
@@ -77,6 +87,10 @@ impl<'a> Parser<'a> {
     }
 
     /// `atom`
+    ///
+    /// ```text
+    /// atom            = 1*ATOM-CHAR
+    /// ```
     pub(crate) fn atom(&mut self) -> PResult<Atom> {
         let (s, e) = self.take_while1(is_atom_char, "atom")?;
         Ok(Atom::from_validated(self.small(s, e)))
@@ -89,6 +103,10 @@ impl<'a> Parser<'a> {
     }
 
     /// `tag`
+    ///
+    /// ```text
+    /// tag             = 1*<any ASTRING-CHAR except "+">
+    /// ```
     pub(crate) fn tag(&mut self) -> PResult<Tag> {
         let (s, e) = self.take_while1(is_tag_char, "tag")?;
         Ok(Tag::from_validated(self.small(s, e)))
@@ -96,6 +114,10 @@ impl<'a> Parser<'a> {
 
     /// `quoted`. 8-bit bytes are accepted (real servers send them); a
     /// backslash may only escape `"` or `\`.
+    ///
+    /// ```text
+    /// quoted          = DQUOTE *QUOTED-CHAR DQUOTE
+    /// ```
     #[inline]
     pub(crate) fn quoted(&mut self) -> PResult<IString> {
         self.byte(b'"', "quoted string")?;
@@ -153,6 +175,10 @@ impl<'a> Parser<'a> {
 
     /// `literal` (`{N}`, `{N+}`, `{N-}`) and `literal8` (`~{N}`): the data is
     /// shared with the message buffer.
+    ///
+    /// ```text
+    /// literal         = "{" number "}" CRLF *CHAR8
+    /// ```
     pub(crate) fn literal(&mut self) -> PResult<IString> {
         self.eat(b'~');
         self.byte(b'{', "literal")?;
@@ -174,6 +200,10 @@ impl<'a> Parser<'a> {
     }
 
     /// `string` = quoted / literal
+    ///
+    /// ```text
+    /// string          = quoted / literal
+    /// ```
     #[inline]
     pub(crate) fn string(&mut self) -> PResult<IString> {
         match self.peek() {
@@ -184,6 +214,10 @@ impl<'a> Parser<'a> {
     }
 
     /// `astring` = 1*ASTRING-CHAR / string
+    ///
+    /// ```text
+    /// astring         = 1*ASTRING-CHAR / string
+    /// ```
     pub(crate) fn astring(&mut self) -> PResult<IString> {
         match self.peek() {
             Some(b'"' | b'{') => self.string(),
@@ -196,6 +230,10 @@ impl<'a> Parser<'a> {
     }
 
     /// `nstring` = string / nil
+    ///
+    /// ```text
+    /// nstring         = string / nil
+    /// ```
     #[inline]
     pub(crate) fn nstring(&mut self) -> PResult<Option<IString>> {
         match self.peek() {
@@ -206,23 +244,11 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// `list-mailbox` = 1*list-char / string
-    pub(crate) fn list_mailbox(&mut self) -> PResult<IString> {
-        match self.peek() {
-            Some(b'"' | b'{') => self.string(),
-            _ => {
-                let (s, e) = self.take_while1(is_list_char, "list-mailbox")?;
-                Ok(IString(self.small(s, e)))
-            }
-        }
-    }
-
-    /// `mailbox` = "INBOX" / astring
-    pub(crate) fn mailbox(&mut self) -> PResult<Mailbox> {
-        Ok(Mailbox::from(self.astring()?))
-    }
-
     /// `text` up to the end of the line (possibly empty: lenient).
+    ///
+    /// ```text
+    /// text            = 1*TEXT-CHAR
+    /// ```
     pub(crate) fn text(&mut self) -> PResult<Text> {
         let start = self.pos;
         let rest = self.rest();
@@ -233,38 +259,6 @@ impl<'a> Parser<'a> {
         }
         self.pos = start + n;
         Ok(Text::from_validated(self.small(start, self.pos)))
-    }
-
-    /// `flag`, also accepting what `flag-fetch` and `flag-perm` add.
-    fn any_flag(&mut self) -> PResult<FlagAny> {
-        if self.eat(b'\\') {
-            if self.eat(b'*') {
-                return Ok(FlagAny::AnyKeyword);
-            }
-            let (s, e) = self.take_while1(is_atom_char, "atom")?;
-            let name = &self.buf[s..e];
-            if name.eq_ignore_ascii_case(b"Recent") {
-                return Ok(FlagAny::Recent);
-            }
-            Ok(FlagAny::Flag(match Flag::system(name) {
-                Some(flag) => flag,
-                None => Flag::Extension(Atom::from_validated(self.small(s, e))),
-            }))
-        } else {
-            Ok(FlagAny::Flag(Flag::Keyword(self.atom()?)))
-        }
-    }
-
-    /// `flag`
-    pub(crate) fn flag(&mut self) -> PResult<Flag> {
-        let start = self.pos;
-        match self.any_flag()? {
-            FlagAny::Flag(f) => Ok(f),
-            _ => {
-                self.pos = start;
-                self.err("flag (\\Recent and \\* are not allowed here)")
-            }
-        }
     }
 
     /// A parenthesised list of items, tolerating extra spaces and a space
@@ -291,41 +285,6 @@ impl<'a> Parser<'a> {
             }
             out.push(item(self)?);
         }
-    }
-
-    /// `flag-list`
-    pub(crate) fn flag_list(&mut self) -> PResult<Vec<Flag>> {
-        self.paren_list(|p| p.flag())
-    }
-
-    /// `"(" [flag-fetch *(SP flag-fetch)] ")"`
-    pub(crate) fn flag_fetch_list(&mut self) -> PResult<Vec<FlagFetch>> {
-        self.paren_list(|p| {
-            let start = p.pos;
-            match p.any_flag()? {
-                FlagAny::Flag(f) => Ok(FlagFetch::Flag(f)),
-                FlagAny::Recent => Ok(FlagFetch::Recent),
-                FlagAny::AnyKeyword => {
-                    p.pos = start;
-                    p.err("flag-fetch")
-                }
-            }
-        })
-    }
-
-    /// `"(" [flag-perm *(SP flag-perm)] ")"`
-    pub(crate) fn flag_perm_list(&mut self) -> PResult<Vec<FlagPerm>> {
-        self.paren_list(|p| {
-            let start = p.pos;
-            match p.any_flag()? {
-                FlagAny::Flag(f) => Ok(FlagPerm::Flag(f)),
-                FlagAny::AnyKeyword => Ok(FlagPerm::AnyKeyword),
-                FlagAny::Recent => {
-                    p.pos = start;
-                    p.err("flag-perm")
-                }
-            }
-        })
     }
 
     /// One value in the generic syntax: atom-like token, number, NIL,
@@ -389,16 +348,26 @@ impl<'a> Parser<'a> {
         }
         Ok(())
     }
+
+    /// Raw arguments after `SP` to the end of the message (before the final
+    /// CRLF), or empty.
+    pub(crate) fn raw_rest(&mut self) -> PResult<RawArguments> {
+        if self.at_eol() {
+            return Ok(RawArguments::default());
+        }
+        self.sp()?;
+        let start = self.pos;
+        let end = self.buf.len() - line_ending_len(self.buf);
+        if end < start {
+            return self.err("CRLF");
+        }
+        self.pos = end;
+        Ok(RawArguments(self.slice(start, end)))
+    }
 }
 
 fn is_generic_token_char(b: u8) -> bool {
     !matches!(b, b' ' | b'(' | b')' | b'"' | b'{' | b'[' | b'\r' | b'\n' | 0)
-}
-
-enum FlagAny {
-    Flag(Flag),
-    Recent,
-    AnyKeyword,
 }
 
 /// Length of the run of plain quoted-string content at the start of
@@ -442,6 +411,24 @@ const QUOTED_STOP: [bool; 256] = {
     t[0] = true;
     t
 };
+
+/// Parses one generic value and checks nothing follows.
+pub(crate) fn raw_value_from_bytes(bytes: Bytes) -> PResult<crate::RawValue> {
+    let mut p = Parser::new(&bytes, crate::Limits::default().max_depth);
+    let start = p.pos;
+    p.generic_value()?;
+    if p.pos != bytes.len() {
+        return p.err("end of value");
+    }
+    Ok(crate::RawValue(p.slice(start, p.pos)))
+}
+
+impl RawValue {
+    /// Parses one generic value, checking that `bytes` is exactly that.
+    pub fn parse(bytes: impl Into<Bytes>) -> Result<RawValue, crate::ParseError> {
+        raw_value_from_bytes(bytes.into())
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -1,4 +1,5 @@
-//! FETCH data: `msg-att`, sections, `envelope`, `body`.
+//! FETCH: `fetch-att` (the request), `msg-att` (the response), `section`,
+//! `section-spec`, `header-list`.
 
 use super::{PResult, Parser};
 use crate::types::*;
@@ -10,6 +11,18 @@ fn is_att_name_char(b: u8) -> bool {
 
 impl<'a> Parser<'a> {
     /// `msg-att`: `"(" att *(SP att) ")"`.
+    ///
+    /// ```text
+    /// msg-att         = "(" (msg-att-dynamic / msg-att-static)
+    ///                    *(SP (msg-att-dynamic / msg-att-static)) ")"
+    /// msg-att-dynamic = "FLAGS" SP "(" [flag-fetch *(SP flag-fetch)] ")"
+    /// msg-att-static  = "ENVELOPE" SP envelope / "INTERNALDATE" SP date-time /
+    ///                   "RFC822" [".HEADER" / ".TEXT"] SP nstring /
+    ///                   "RFC822.SIZE" SP number /
+    ///                   "BODY" ["STRUCTURE"] SP body /
+    ///                   "BODY" section ["<" number ">"] SP nstring /
+    ///                   "UID" SP uniqueid
+    /// ```
     pub(crate) fn msg_att(&mut self) -> PResult<Vec<MessageAttribute>> {
         // A mailbox sync asks for six to eight attributes: one allocation.
         let list = self.paren_list_with_capacity(8, |p| p.message_attribute())?;
@@ -79,24 +92,12 @@ impl<'a> Parser<'a> {
         Ok(MessageAttribute::Other { name, value: RawValue(self.slice(start, self.pos)) })
     }
 
-    /// `date-time` (quoted).
-    pub(crate) fn date_time(&mut self) -> PResult<DateTime> {
-        // The usual form, read in place.
-        if let Some([b'"', text @ .., b'"']) = self.rest().get(..28) {
-            if let Some(dt) = super::tokens::date_time_fixed(text) {
-                self.pos += 28;
-                return Ok(dt);
-            }
-        }
-        let start = self.pos + 1;
-        let text = self.quoted()?;
-        super::tokens::date_time_text(&text).map_err(|mut e| {
-            e.offset += start;
-            e
-        })
-    }
-
     /// `section` = "[" [section-spec] "]"
+    ///
+    /// ```text
+    /// section         = "[" [section-spec] "]"
+    /// section-spec    = section-msgtext / (section-part ["." section-text])
+    /// ```
     pub(crate) fn section(&mut self) -> PResult<Section> {
         self.byte(b'[', "[")?;
         let mut section = Section::default();
@@ -121,6 +122,11 @@ impl<'a> Parser<'a> {
         Ok(section)
     }
 
+    /// ```text
+    /// section-text    = section-msgtext / "MIME"
+    /// section-msgtext = "HEADER" / "HEADER.FIELDS" [".NOT"] SP header-list /
+    ///                   "TEXT"
+    /// ```
     fn section_text(&mut self, allow_mime: bool) -> PResult<SectionText> {
         if self.eat_keyword(b"HEADER.FIELDS.NOT") {
             self.sp()?;
@@ -139,6 +145,9 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// ```text
+    /// header-list     = "(" header-fld-name *(SP header-fld-name) ")"
+    /// ```
     fn header_list(&mut self) -> PResult<Vec<IString>> {
         let fields = self.paren_list(|p| p.astring())?;
         if fields.is_empty() {
@@ -147,260 +156,62 @@ impl<'a> Parser<'a> {
         Ok(fields)
     }
 
-    /// `envelope`
-    pub(crate) fn envelope(&mut self) -> PResult<Envelope> {
-        self.byte(b'(', "( opening envelope")?;
-        self.skip_spaces();
-        let date = self.nstring()?;
-        self.sp1()?;
-        let subject = self.nstring()?;
-        self.sp1()?;
-        let from = self.address_list()?;
-        self.sp1()?;
-        let sender = self.address_list()?;
-        self.sp1()?;
-        let reply_to = self.address_list()?;
-        self.sp1()?;
-        let to = self.address_list()?;
-        self.sp1()?;
-        let cc = self.address_list()?;
-        self.sp1()?;
-        let bcc = self.address_list()?;
-        self.sp1()?;
-        let in_reply_to = self.nstring()?;
-        self.sp1()?;
-        let message_id = self.nstring()?;
-        self.skip_spaces();
-        self.byte(b')', ") closing envelope")?;
-        Ok(Envelope { date, subject, from, sender, reply_to, to, cc, bcc, in_reply_to, message_id })
-    }
-
-    /// `"(" 1*address ")" / nil`, tolerating `()` and spaces between
-    /// addresses.
-    fn address_list(&mut self) -> PResult<Vec<Address>> {
-        if self.eat_keyword(b"NIL") {
-            return Ok(Vec::new());
+    /// `fetch-att`
+    ///
+    /// ```text
+    /// fetch-att       = "ENVELOPE" / "FLAGS" / "INTERNALDATE" /
+    ///                   "RFC822" [".HEADER" / ".SIZE" / ".TEXT"] /
+    ///                   "BODY" ["STRUCTURE"] / "UID" /
+    ///                   "BODY" section ["<" number "." nz-number ">"] /
+    ///                   "BODY.PEEK" section ["<" number "." nz-number ">"]
+    /// ```
+    pub(crate) fn fetch_attribute(&mut self) -> PResult<FetchAttribute> {
+        let start = self.pos;
+        let (s, e) = self
+            .take_while1(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'$'), "fetch attribute")?;
+        let name = &self.buf[s..e];
+        let is = |kw: &[u8]| name.eq_ignore_ascii_case(kw);
+        if (is(b"BODY") || is(b"BODY.PEEK")) && self.peek() == Some(b'[') {
+            let peek = is(b"BODY.PEEK");
+            let section = self.section()?;
+            let partial = if self.eat(b'<') {
+                let origin = self.number()?;
+                self.byte(b'.', ". in partial")?;
+                let length = self.nz_number()?;
+                self.byte(b'>', ">")?;
+                Some(Partial { origin, length })
+            } else {
+                None
+            };
+            return Ok(FetchAttribute::BodySection { peek, section, partial });
         }
-        self.byte(b'(', "address list or NIL")?;
-        let mut out = Vec::new();
-        loop {
-            self.skip_spaces();
-            if self.eat(b')') {
-                return Ok(out);
-            }
-            out.push(self.address()?);
-        }
-    }
-
-    fn address(&mut self) -> PResult<Address> {
-        self.byte(b'(', "( opening address")?;
-        let name = self.nstring()?;
-        self.sp1()?;
-        let adl = self.nstring()?;
-        self.sp1()?;
-        let mailbox = self.nstring()?;
-        self.sp1()?;
-        let host = self.nstring()?;
-        self.skip_spaces();
-        self.byte(b')', ") closing address")?;
-        Ok(Address { name, adl, mailbox, host })
-    }
-
-    /// `body`, depth-limited.
-    /// `body`, parsed into a new box.
-    pub(crate) fn boxed_body(&mut self) -> PResult<Box<BodyStructure>> {
-        let mut body = Box::new(empty_body());
-        self.body_into(&mut body)?;
-        Ok(body)
-    }
-
-    /// `body`, written into `out` field by field: a body structure is
-    /// hundreds of bytes, and building it in place saves copying it from
-    /// temporaries into the final place at every level.
-    fn body_into(&mut self, out: &mut BodyStructure) -> PResult<()> {
-        self.descend()?;
-        self.byte(b'(', "( opening body")?;
-        self.skip_spaces();
-        if self.peek() == Some(b'(') {
-            self.body_multi_into(out)
+        Ok(if is(b"ENVELOPE") {
+            FetchAttribute::Envelope
+        } else if is(b"FLAGS") {
+            FetchAttribute::Flags
+        } else if is(b"INTERNALDATE") {
+            FetchAttribute::InternalDate
+        } else if is(b"RFC822") {
+            FetchAttribute::Rfc822
+        } else if is(b"RFC822.HEADER") {
+            FetchAttribute::Rfc822Header
+        } else if is(b"RFC822.SIZE") {
+            FetchAttribute::Rfc822Size
+        } else if is(b"RFC822.TEXT") {
+            FetchAttribute::Rfc822Text
+        } else if is(b"BODY") {
+            FetchAttribute::Body
+        } else if is(b"BODYSTRUCTURE") {
+            FetchAttribute::BodyStructure
+        } else if is(b"UID") {
+            FetchAttribute::Uid
+        } else if is(b"MODSEQ") {
+            FetchAttribute::ModSeq
         } else {
-            self.body_single_into(out)
-        }
-    }
-
-    /// The `)` that closes a body, and the way back up.
-    fn body_end(&mut self) -> PResult<()> {
-        self.skip_spaces();
-        self.byte(b')', ") closing body")?;
-        self.ascend();
-        Ok(())
-    }
-
-    /// Whether another optional field follows (consumes the separating
-    /// spaces when it does).
-    fn more_fields(&mut self) -> bool {
-        let save = self.pos;
-        self.skip_spaces();
-        if self.pos > save && !matches!(self.peek(), Some(b')') | None) {
-            true
-        } else {
-            self.pos = save;
-            false
-        }
-    }
-
-    fn body_multi_into(&mut self, out: &mut BodyStructure) -> PResult<()> {
-        *out = empty_body();
-        let BodyStructure::Multi { parts, subtype, extension } = out else {
-            return self.err("body");
-        };
-        while self.peek() == Some(b'(') {
-            parts.push(empty_body());
-            if let Some(part) = parts.last_mut() {
-                self.body_into(part)?;
-            }
-            self.skip_spaces();
-        }
-        *subtype = self.string()?;
-        if self.more_fields() {
-            let ext = extension.insert(MultiPartExtension::default());
-            ext.parameters = self.body_params()?;
-            self.disposition_ext_into(&mut ext.tail)?;
-        }
-        self.body_end()
-    }
-
-    fn body_single_into(&mut self, out: &mut BodyStructure) -> PResult<()> {
-        let media_type = self.string()?;
-        self.sp1()?;
-        let subtype = self.string()?;
-        self.sp1()?;
-        let is_text = media_type.eq_ignore_case("TEXT");
-        let may_be_message = media_type.eq_ignore_case("MESSAGE")
-            && (subtype.eq_ignore_case("RFC822") || subtype.eq_ignore_case("GLOBAL"));
-        *out = BodyStructure::Single {
-            body: SinglePart { kind: SinglePartKind::Basic { media_type, subtype }, fields: BodyFields::default() },
-            extension: None,
-        };
-        let BodyStructure::Single { body, extension } = out else {
-            return self.err("body");
-        };
-        self.body_fields_into(&mut body.fields)?;
-        if is_text {
-            self.sp1()?;
-            let lines = self.number()?;
-            if let SinglePartKind::Basic { subtype, .. } = &mut body.kind {
-                body.kind = SinglePartKind::Text { subtype: std::mem::take(subtype), lines };
-            }
-        } else if may_be_message
-            && self
-                .attempt(|p| {
-                    p.sp1()?;
-                    if p.peek() == Some(b'(') {
-                        Ok(())
-                    } else {
-                        p.err("envelope")
-                    }
-                })
-                .is_ok()
-        {
-            let envelope = Box::new(self.envelope()?);
-            self.sp1()?;
-            let inner = self.boxed_body()?;
-            self.sp1()?;
-            let lines = self.number()?;
-            if let SinglePartKind::Basic { subtype, .. } = &mut body.kind {
-                body.kind = SinglePartKind::Message { subtype: std::mem::take(subtype), envelope, body: inner, lines };
-            }
-        }
-        if self.more_fields() {
-            let ext = extension.insert(SinglePartExtension::default());
-            ext.md5 = self.nstring()?;
-            self.disposition_ext_into(&mut ext.tail)?;
-        }
-        self.body_end()
-    }
-
-    /// `body-fields`, into `out`.
-    fn body_fields_into(&mut self, out: &mut BodyFields) -> PResult<()> {
-        out.parameters = self.body_params()?;
-        self.sp1()?;
-        out.id = self.nstring()?;
-        self.sp1()?;
-        out.description = self.nstring()?;
-        self.sp1()?;
-        out.encoding = self.nstring()?.unwrap_or_default();
-        self.sp1()?;
-        out.octets = self.number()?;
-        Ok(())
-    }
-
-    /// `body-fld-param`, accepting `()` for NIL.
-    fn body_params(&mut self) -> PResult<Vec<BodyParameter>> {
-        if self.eat_keyword(b"NIL") {
-            return Ok(Vec::new());
-        }
-        self.paren_list(|p| {
-            let k = p.string()?;
-            p.sp1()?;
-            // Lenient: NIL for a parameter value reads as empty.
-            Ok((k, p.nstring()?.unwrap_or_default()))
+            self.pos = start;
+            FetchAttribute::Other(self.atom()?)
         })
     }
-
-    /// `[SP body-fld-dsp [SP body-fld-lang [SP body-fld-loc *(SP body-extension)]]]`,
-    /// into `out` (left `None` when absent).
-    fn disposition_ext_into(&mut self, out: &mut Option<DispositionExtension>) -> PResult<()> {
-        if !self.more_fields() {
-            return Ok(());
-        }
-        let ext = out.insert(DispositionExtension::default());
-        if !self.eat_keyword(b"NIL") {
-            self.byte(b'(', "disposition or NIL")?;
-            self.skip_spaces();
-            let kind = self.string()?;
-            self.sp1()?;
-            let parameters = self.body_params()?;
-            self.skip_spaces();
-            self.byte(b')', ") closing disposition")?;
-            ext.disposition = Some(Disposition { kind, parameters });
-        }
-        if self.more_fields() {
-            let language = ext.tail.insert(LanguageExtension::default());
-            language.languages = if self.peek() == Some(b'(') {
-                self.paren_list(|p| p.string())?
-            } else {
-                self.nstring()?.into_iter().collect()
-            };
-            if self.more_fields() {
-                let location = language.tail.insert(LocationExtension::default());
-                location.location = self.nstring()?;
-                while self.more_fields() {
-                    location.extensions.push(self.body_extension()?);
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// `body-extension`, depth-limited.
-    fn body_extension(&mut self) -> PResult<BodyExtension> {
-        match self.peek() {
-            Some(b'(') => {
-                self.descend()?;
-                let list = self.paren_list(|p| p.body_extension())?;
-                self.ascend();
-                Ok(if list.is_empty() { BodyExtension::NString(None) } else { BodyExtension::List(list) })
-            }
-            Some(b'0'..=b'9') => Ok(BodyExtension::Number(self.number()?)),
-            _ => Ok(BodyExtension::NString(self.nstring()?)),
-        }
-    }
-}
-
-/// A body structure to parse into: made without allocating, overwritten.
-fn empty_body() -> BodyStructure {
-    BodyStructure::Multi { parts: Vec::new(), subtype: IString::default(), extension: None }
 }
 
 /// The message attributes with a variant of their own, by name.

@@ -20,10 +20,17 @@ use bytes::Bytes;
 use crate::error::{ParseError, ParseErrorKind};
 use crate::types::small_bytes::SmallBytes;
 
+mod body;
 mod command;
 mod core;
+pub(crate) mod datetime;
 mod fetch;
+mod flag;
+mod mailbox;
 mod response;
+mod search;
+pub(crate) mod sequence;
+mod status;
 pub(crate) mod tokens;
 
 pub(crate) type PResult<T> = Result<T, ParseError>;
@@ -200,18 +207,13 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// Parses a sequence set from its text, e.g. `1:4,7,9:*`.
-pub(crate) fn sequence_set_from_bytes(text: &[u8]) -> PResult<crate::SequenceSet> {
-    tokens::sequence_set_complete(text)
-}
-
-/// Parses one generic value and checks nothing follows.
-pub(crate) fn raw_value_from_bytes(bytes: Bytes) -> PResult<crate::RawValue> {
-    let mut p = Parser::new(&bytes, crate::Limits::default().max_depth);
-    let start = p.pos;
-    p.generic_value()?;
-    if p.pos != bytes.len() {
-        return p.err("end of value");
+/// Length of the final line ending of a message (2 for CRLF, 1 for LF).
+pub(crate) fn line_ending_len(buf: &[u8]) -> usize {
+    if buf.ends_with(b"\r\n") {
+        2
+    } else if buf.ends_with(b"\n") {
+        1
+    } else {
+        0
     }
-    Ok(crate::RawValue(p.slice(start, p.pos)))
 }

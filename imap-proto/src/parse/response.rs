@@ -1,13 +1,16 @@
 //! Responses: greeting, status responses and codes, untagged data,
 //! continuation requests.
 
-use super::tokens::{is_sequence_char, sequence_set_complete};
 use super::{PResult, Parser};
 use crate::types::core::is_text_byte;
 use crate::types::*;
 
 impl<'a> Parser<'a> {
     /// `greeting`
+    ///
+    /// ```text
+    /// greeting        = "*" SP (resp-cond-auth / resp-cond-bye) CRLF
+    /// ```
     pub(crate) fn greeting(&mut self) -> PResult<Greeting> {
         self.byte(b'*', "* (greeting)")?;
         self.sp()?;
@@ -26,6 +29,10 @@ impl<'a> Parser<'a> {
     }
 
     /// `response-data / response-done / continue-req`
+    ///
+    /// ```text
+    /// response        = *(continue-req / response-data) response-done
+    /// ```
     pub(crate) fn response(&mut self) -> PResult<Response> {
         let r = match self.peek() {
             Some(b'+') => Response::Continuation(self.continuation()?),
@@ -49,6 +56,9 @@ impl<'a> Parser<'a> {
         Ok(r)
     }
 
+    /// ```text
+    /// resp-cond-state = ("OK" / "NO" / "BAD") SP resp-text
+    /// ```
     fn status_kind(&mut self) -> PResult<StatusKind> {
         for (kw, kind) in [
             (&b"OK"[..], StatusKind::Ok),
@@ -65,6 +75,10 @@ impl<'a> Parser<'a> {
     }
 
     /// `continue-req`, accepting `+` without a space.
+    ///
+    /// ```text
+    /// continue-req    = "+" SP (resp-text / base64) CRLF
+    /// ```
     fn continuation(&mut self) -> PResult<Continuation> {
         self.byte(b'+', "+")?;
         self.eat(b' ');
@@ -83,6 +97,10 @@ impl<'a> Parser<'a> {
 
     /// `resp-text` after a status keyword: lenient about the missing SP
     /// and text (`A1 OK` CRLF).
+    ///
+    /// ```text
+    /// resp-text       = ["[" resp-text-code "]" SP] text
+    /// ```
     fn resp_text(&mut self) -> PResult<(Option<Box<Code>>, Text)> {
         if self.at_eol() {
             return Ok((None, Text::default()));
@@ -112,6 +130,18 @@ impl<'a> Parser<'a> {
 
     /// `resp-text-code`. A known code whose arguments do not parse is kept
     /// as [`Code::Other`] rather than failing the response.
+    ///
+    /// ```text
+    /// resp-text-code  = "ALERT" /
+    ///                   "BADCHARSET" [SP "(" astring *(SP astring) ")" ] /
+    ///                   capability-data / "PARSE" /
+    ///                   "PERMANENTFLAGS" SP "("
+    ///                   [flag-perm *(SP flag-perm)] ")" /
+    ///                   "READ-ONLY" / "READ-WRITE" / "TRYCREATE" /
+    ///                   "UIDNEXT" SP nz-number / "UIDVALIDITY" SP nz-number /
+    ///                   "UNSEEN" SP nz-number /
+    ///                   atom [SP 1*<any TEXT-CHAR except "]">]
+    /// ```
     fn resp_text_code(&mut self) -> PResult<Code> {
         let name = self.atom()?;
         let after_name = self.pos;
@@ -191,6 +221,11 @@ impl<'a> Parser<'a> {
     }
 
     /// `*(SP capability)`, tolerating trailing spaces.
+    ///
+    /// ```text
+    /// capability-data = "CAPABILITY" *(SP capability) SP "IMAP4rev1"
+    ///                   *(SP capability)
+    /// ```
     fn capabilities(&mut self) -> PResult<Vec<Capability>> {
         let mut caps = Vec::new();
         loop {
@@ -206,17 +241,12 @@ impl<'a> Parser<'a> {
         Ok(caps)
     }
 
-    /// `sequence-set`
-    pub(crate) fn sequence_set(&mut self) -> PResult<SequenceSet> {
-        let start = self.pos;
-        let (s, e) = self.take_while1(is_sequence_char, "sequence set")?;
-        sequence_set_complete(&self.buf[s..e]).map_err(|mut err| {
-            err.offset += start;
-            err
-        })
-    }
-
     /// Everything after `* `.
+    ///
+    /// ```text
+    /// response-data   = "*" SP (resp-cond-state / resp-cond-bye /
+    ///                   mailbox-data / message-data / capability-data) CRLF
+    /// ```
     fn untagged(&mut self) -> PResult<Response> {
         if matches!(self.peek(), Some(b'0'..=b'9')) {
             return self.numbered_data().map(Response::Data);
@@ -282,22 +312,9 @@ impl<'a> Parser<'a> {
         Ok(Response::Data(data))
     }
 
-    /// Raw arguments after `SP` to the end of the message (before the final
-    /// CRLF), or empty.
-    pub(crate) fn raw_rest(&mut self) -> PResult<RawArguments> {
-        if self.at_eol() {
-            return Ok(RawArguments::default());
-        }
-        self.sp()?;
-        let start = self.pos;
-        let end = self.buf.len() - line_ending_len(self.buf);
-        if end < start {
-            return self.err("CRLF");
-        }
-        self.pos = end;
-        Ok(RawArguments(self.slice(start, end)))
-    }
-
+    /// ```text
+    /// message-data    = nz-number SP ("EXPUNGE" / ("FETCH" SP msg-att))
+    /// ```
     fn numbered_data(&mut self) -> PResult<Data> {
         let num_start = self.pos;
         let n = self.number()?;
@@ -328,6 +345,12 @@ impl<'a> Parser<'a> {
         })
     }
 
+    /// ```text
+    /// mailbox-data    =  "FLAGS" SP flag-list / "LIST" SP mailbox-list /
+    ///                    "LSUB" SP mailbox-list / "SEARCH" *(SP nz-number) /
+    ///                    "STATUS" SP mailbox SP "(" [status-att-list] ")" /
+    ///                    number SP "EXISTS" / number SP "RECENT"
+    /// ```
     fn search_data(&mut self) -> PResult<Data> {
         let mut ids = Vec::new();
         let mut modseq = None;
@@ -351,6 +374,11 @@ impl<'a> Parser<'a> {
     }
 
     /// `mailbox-list` (LIST / LSUB), with RFC 5258 extended data kept raw.
+    ///
+    /// ```text
+    /// mailbox-list    = "(" [mbx-list-flags] ")" SP
+    ///                    (DQUOTE QUOTED-CHAR DQUOTE / nil) SP mailbox
+    /// ```
     #[inline]
     fn list_item(&mut self) -> PResult<ListItem> {
         let attributes = self.paren_list(|p| {
@@ -396,42 +424,5 @@ impl<'a> Parser<'a> {
             }
         }
         Ok(ListItem { attributes, delimiter, mailbox, extended })
-    }
-
-    /// `status-att`
-    pub(crate) fn status_attribute(&mut self) -> PResult<StatusAttribute> {
-        let a = self.atom()?;
-        let b = a.as_bytes();
-        let is = |kw: &[u8]| b.eq_ignore_ascii_case(kw);
-        Ok(if is(b"MESSAGES") {
-            StatusAttribute::Messages
-        } else if is(b"RECENT") {
-            StatusAttribute::Recent
-        } else if is(b"UIDNEXT") {
-            StatusAttribute::UidNext
-        } else if is(b"UIDVALIDITY") {
-            StatusAttribute::UidValidity
-        } else if is(b"UNSEEN") {
-            StatusAttribute::Unseen
-        } else if is(b"HIGHESTMODSEQ") {
-            StatusAttribute::HighestModSeq
-        } else if is(b"SIZE") {
-            StatusAttribute::Size
-        } else if is(b"DELETED") {
-            StatusAttribute::Deleted
-        } else {
-            StatusAttribute::Other(a)
-        })
-    }
-}
-
-/// Length of the final line ending of a message (2 for CRLF, 1 for LF).
-pub(crate) fn line_ending_len(buf: &[u8]) -> usize {
-    if buf.ends_with(b"\r\n") {
-        2
-    } else if buf.ends_with(b"\n") {
-        1
-    } else {
-        0
     }
 }

@@ -2,12 +2,14 @@
 
 use bytes::Bytes;
 
-use super::core::{Atom, IString, Tag};
+use super::core::{Atom, IString, RawArguments, Tag};
+use super::datetime::DateTime;
 use super::fetch::FetchItems;
 use super::flag::Flag;
 use super::mailbox::Mailbox;
-use super::search::{SearchKey, StatusAttribute};
-use super::sequence::{DateTime, SequenceSet};
+use super::search::SearchKey;
+use super::sequence::SequenceSet;
+use super::status::StatusAttribute;
 
 /// A tagged client command.
 ///
@@ -216,7 +218,7 @@ pub struct Modifier {
     /// The name, e.g. `CHANGEDSINCE`.
     pub name: Atom,
     /// The value: a number, sequence set or parenthesised list.
-    pub value: Option<super::fetch::RawValue>,
+    pub value: Option<super::core::RawValue>,
 }
 
 impl Modifier {
@@ -227,7 +229,7 @@ impl Modifier {
 
     /// A modifier with a number, e.g. `CHANGEDSINCE 12`.
     pub fn with_number(name: &str, n: u64) -> Result<Modifier, crate::ValidationError> {
-        let value = super::fetch::RawValue(Bytes::from(n.to_string()));
+        let value = super::core::RawValue(Bytes::from(n.to_string()));
         Ok(Modifier { name: Self::label(name)?, value: Some(value) })
     }
 
@@ -258,53 +260,6 @@ pub enum StoreAction {
     Add,
     /// `-FLAGS`: remove.
     Remove,
-}
-
-/// The raw argument bytes of a command or response this crate does not
-/// model. They can only come from the parser, or from
-/// [`RawArguments::new`], which refuses line breaks, so they always
-/// serialize validly.
-#[derive(Clone, PartialEq, Eq, Hash, Default)]
-pub struct RawArguments(pub(crate) Bytes);
-
-impl RawArguments {
-    /// Raw arguments without CR, LF or NUL (so without literals), not
-    /// ending in `}` (which would read as a literal announcement).
-    pub fn new(bytes: impl Into<Bytes>) -> Result<RawArguments, crate::ValidationError> {
-        let bytes = bytes.into();
-        if let Some(offset) = bytes.iter().position(|&b| b == b'\r' || b == b'\n' || b == 0) {
-            return Err(crate::ValidationError::InvalidByte { byte: bytes[offset], offset });
-        }
-        if bytes.last() == Some(&b'}') {
-            return Err(crate::ValidationError::InvalidByte { byte: b'}', offset: bytes.len() - 1 });
-        }
-        Ok(RawArguments(bytes))
-    }
-    /// The raw bytes.
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for RawArguments {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "RawArguments({:?})", String::from_utf8_lossy(&self.0))
-    }
-}
-
-#[cfg(feature = "serde")]
-impl serde::Serialize for RawArguments {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        IString::from(self.0.clone()).serialize(s)
-    }
-}
-
-#[cfg(feature = "serde")]
-impl<'de> serde::Deserialize<'de> for RawArguments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = IString::deserialize(d)?;
-        RawArguments::new(s.into_bytes()).map_err(serde::de::Error::custom)
-    }
 }
 
 /// Anything a client sends: a command, or one of the untagged lines that

@@ -390,6 +390,88 @@ impl<'de> serde::Deserialize<'de> for Text {
     }
 }
 
+/// The raw argument bytes of a command or response this crate does not
+/// model. They can only come from the parser, or from
+/// [`RawArguments::new`], which refuses line breaks, so they always
+/// serialize validly.
+#[derive(Clone, PartialEq, Eq, Hash, Default)]
+pub struct RawArguments(pub(crate) Bytes);
+
+impl RawArguments {
+    /// Raw arguments without CR, LF or NUL (so without literals), not
+    /// ending in `}` (which would read as a literal announcement).
+    pub fn new(bytes: impl Into<Bytes>) -> Result<RawArguments, crate::ValidationError> {
+        let bytes = bytes.into();
+        if let Some(offset) = bytes.iter().position(|&b| b == b'\r' || b == b'\n' || b == 0) {
+            return Err(crate::ValidationError::InvalidByte { byte: bytes[offset], offset });
+        }
+        if bytes.last() == Some(&b'}') {
+            return Err(crate::ValidationError::InvalidByte { byte: b'}', offset: bytes.len() - 1 });
+        }
+        Ok(RawArguments(bytes))
+    }
+    /// The raw bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for RawArguments {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RawArguments({:?})", String::from_utf8_lossy(&self.0))
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for RawArguments {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        IString::from(self.0.clone()).serialize(s)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for RawArguments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = IString::deserialize(d)?;
+        RawArguments::new(s.into_bytes()).map_err(serde::de::Error::custom)
+    }
+}
+
+/// The raw bytes of one value in the generic IMAP syntax (atom, number,
+/// NIL, string or parenthesised list), as received.
+///
+/// It can only be built by parsing, so it always serializes validly.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct RawValue(pub(crate) Bytes);
+
+impl RawValue {
+    /// The raw bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for RawValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RawValue({:?})", String::from_utf8_lossy(&self.0))
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for RawValue {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        IString::from(self.0.clone()).serialize(s)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for RawValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = IString::deserialize(d)?;
+        RawValue::parse(s.into_bytes()).map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,12 +2,10 @@
 
 use std::num::NonZeroU32;
 
-use bytes::Bytes;
-
 use super::body::{BodyStructure, Envelope, NString};
-use super::core::{Atom, IString};
+use super::core::{Atom, IString, RawValue};
+use super::datetime::DateTime;
 use super::flag::FlagFetch;
-use super::sequence::DateTime;
 
 /// A body section (`section`): `BODY[]`, `BODY[1.2.MIME]`,
 /// `BODY[HEADER.FIELDS (From To)]`, ...
@@ -162,43 +160,4 @@ pub enum MessageAttribute {
         /// The raw value.
         value: RawValue,
     },
-}
-
-/// The raw bytes of one value in the generic IMAP syntax (atom, number,
-/// NIL, string or parenthesised list), as received.
-///
-/// It can only be built by parsing, so it always serializes validly.
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub struct RawValue(pub(crate) Bytes);
-
-impl RawValue {
-    /// Parses one generic value, checking that `bytes` is exactly that.
-    pub fn parse(bytes: impl Into<Bytes>) -> Result<RawValue, crate::ParseError> {
-        crate::parse::raw_value_from_bytes(bytes.into())
-    }
-    /// The raw bytes.
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for RawValue {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "RawValue({:?})", String::from_utf8_lossy(&self.0))
-    }
-}
-
-#[cfg(feature = "serde")]
-impl serde::Serialize for RawValue {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        IString::from(self.0.clone()).serialize(s)
-    }
-}
-
-#[cfg(feature = "serde")]
-impl<'de> serde::Deserialize<'de> for RawValue {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = IString::deserialize(d)?;
-        RawValue::parse(s.into_bytes()).map_err(serde::de::Error::custom)
-    }
 }

@@ -2,13 +2,13 @@
 
 use std::num::NonZeroU32;
 
-use super::command::RawArguments;
+use super::core::RawArguments;
 use super::core::{Atom, IString, Tag, Text};
 use super::fetch::MessageAttribute;
 use super::flag::{Flag, FlagPerm, MailboxAttribute};
 use super::mailbox::Mailbox;
-use super::search::StatusItem;
 use super::sequence::SequenceSet;
+use super::status::StatusItem;
 
 /// The first thing a server sends (`greeting`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -281,7 +281,7 @@ pub struct ListItem {
     pub mailbox: Mailbox,
     /// Extended data after the name (RFC 5258 `mbox-list-extended`, e.g.
     /// `("CHILDINFO" ("SUBSCRIBED"))`), kept raw; boxed since it is rare.
-    pub extended: Option<Box<super::fetch::RawValue>>,
+    pub extended: Option<Box<super::core::RawValue>>,
 }
 
 /// A hierarchy delimiter: one 7-bit character other than CR, LF and NUL.

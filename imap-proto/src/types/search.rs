@@ -1,7 +1,8 @@
 //! SEARCH criteria (`search-key`) and STATUS attributes.
 
 use super::core::{Atom, IString};
-use super::sequence::{Date, SequenceSet};
+use super::datetime::Date;
+use super::sequence::SequenceSet;
 
 /// A search criterion (`search-key`), nested to any depth (bounded by the
 /// parser's depth limit).
@@ -84,38 +85,4 @@ pub enum SearchKey {
     And(Vec<SearchKey>),
     /// `MODSEQ n` (RFC 7162; the optional entry-name form is not modelled).
     ModSeq(u64),
-}
-
-/// A STATUS request attribute (`status-att`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub enum StatusAttribute {
-    /// `MESSAGES`
-    Messages,
-    /// `RECENT`
-    Recent,
-    /// `UIDNEXT`
-    UidNext,
-    /// `UIDVALIDITY`
-    UidValidity,
-    /// `UNSEEN`
-    Unseen,
-    /// `HIGHESTMODSEQ` (RFC 7162)
-    HighestModSeq,
-    /// `SIZE` (RFC 8438)
-    Size,
-    /// `DELETED` (IMAP4rev2)
-    Deleted,
-    /// Any other attribute.
-    Other(Atom),
-}
-
-/// A STATUS response item (`status-att SP number`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct StatusItem {
-    /// The attribute.
-    pub attribute: StatusAttribute,
-    /// Its value (64-bit for HIGHESTMODSEQ and SIZE).
-    pub value: u64,
 }

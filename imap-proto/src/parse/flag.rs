@@ -1,0 +1,104 @@
+//! Flags: `flag`, `flag-list`, `flag-fetch`, `flag-perm` (RFC 3501 section 9),
+//! and the mailbox attributes of LIST (`mbx-list-flags`, RFC 5258, RFC 6154).
+
+use super::{PResult, Parser};
+use crate::types::core::is_atom_char;
+use crate::types::*;
+
+/// What `flag-fetch` and `flag-perm` add to `flag`.
+enum FlagAny {
+    Flag(Flag),
+    Recent,
+    AnyKeyword,
+}
+
+impl<'a> Parser<'a> {
+    /// `flag`, also accepting what `flag-fetch` and `flag-perm` add.
+    ///
+    /// ```text
+    /// flag-keyword    = atom
+    /// flag-extension  = "\" atom
+    /// ```
+    fn any_flag(&mut self) -> PResult<FlagAny> {
+        if self.eat(b'\\') {
+            if self.eat(b'*') {
+                return Ok(FlagAny::AnyKeyword);
+            }
+            let (s, e) = self.take_while1(is_atom_char, "atom")?;
+            let name = &self.buf[s..e];
+            if name.eq_ignore_ascii_case(b"Recent") {
+                return Ok(FlagAny::Recent);
+            }
+            Ok(FlagAny::Flag(match Flag::system(name) {
+                Some(flag) => flag,
+                None => Flag::Extension(Atom::from_validated(self.small(s, e))),
+            }))
+        } else {
+            Ok(FlagAny::Flag(Flag::Keyword(self.atom()?)))
+        }
+    }
+
+    /// `flag`
+    ///
+    /// ```text
+    /// flag            = "\Answered" / "\Flagged" / "\Deleted" /
+    ///                   "\Seen" / "\Draft" / flag-keyword / flag-extension
+    /// ```
+    pub(crate) fn flag(&mut self) -> PResult<Flag> {
+        let start = self.pos;
+        match self.any_flag()? {
+            FlagAny::Flag(f) => Ok(f),
+            _ => {
+                self.pos = start;
+                self.err("flag (\\Recent and \\* are not allowed here)")
+            }
+        }
+    }
+
+    /// `flag-list`
+    ///
+    /// ```text
+    /// flag-list       = "(" [flag *(SP flag)] ")"
+    /// ```
+    pub(crate) fn flag_list(&mut self) -> PResult<Vec<Flag>> {
+        self.paren_list(|p| p.flag())
+    }
+
+    /// `"(" [flag-fetch *(SP flag-fetch)] ")"`
+    ///
+    /// ```text
+    /// flag-fetch      = flag / "\Recent"
+    /// ```
+    pub(crate) fn flag_fetch_list(&mut self) -> PResult<Vec<FlagFetch>> {
+        self.paren_list(|p| {
+            let start = p.pos;
+            match p.any_flag()? {
+                FlagAny::Flag(f) => Ok(FlagFetch::Flag(f)),
+                FlagAny::Recent => Ok(FlagFetch::Recent),
+                FlagAny::AnyKeyword => {
+                    p.pos = start;
+                    p.err("flag-fetch")
+                }
+            }
+        })
+    }
+
+    /// `"(" [flag-perm *(SP flag-perm)] ")"`
+    ///
+    /// ```text
+    /// flag-perm       = flag / "\*"
+    /// ```
+    pub(crate) fn flag_perm_list(&mut self) -> PResult<Vec<FlagPerm>> {
+        self.paren_list(|p| {
+            let start = p.pos;
+            match p.any_flag()? {
+                FlagAny::Flag(f) => Ok(FlagPerm::Flag(f)),
+                FlagAny::AnyKeyword => Ok(FlagPerm::AnyKeyword),
+                FlagAny::Recent => {
+                    p.pos = start;
+                    p.err("flag-perm")
+                }
+            }
+        })
+    }
+}
