@@ -466,7 +466,7 @@ pub(crate) fn response_line_is_text(line: &[u8]) -> bool {
             let rest = line.get(2..).unwrap_or(&[]);
             let n = rest.iter().position(|&b| matches!(b, b' ' | b'\r' | b'\n' | b'[')).unwrap_or(rest.len());
             let word = &rest[..n];
-            [&b"OK"[..], b"NO", b"BAD", b"BYE", b"PREAUTH"].iter().any(|k| word.eq_ignore_ascii_case(k))
+            crate::StatusKind::from_keyword(word).is_some()
         }
         // Only status responses carry a tag.
         _ => true,

@@ -39,29 +39,15 @@ impl Encode for Section {
 
 impl Encode for FetchAttribute {
     fn encode(&self, e: &mut Encoder<'_>) {
-        match self {
-            FetchAttribute::Envelope => e.raw(b"ENVELOPE"),
-            FetchAttribute::Flags => e.raw(b"FLAGS"),
-            FetchAttribute::InternalDate => e.raw(b"INTERNALDATE"),
-            FetchAttribute::Rfc822 => e.raw(b"RFC822"),
-            FetchAttribute::Rfc822Header => e.raw(b"RFC822.HEADER"),
-            FetchAttribute::Rfc822Size => e.raw(b"RFC822.SIZE"),
-            FetchAttribute::Rfc822Text => e.raw(b"RFC822.TEXT"),
-            FetchAttribute::Body => e.raw(b"BODY"),
-            FetchAttribute::BodyStructure => e.raw(b"BODYSTRUCTURE"),
-            FetchAttribute::Uid => e.raw(b"UID"),
-            FetchAttribute::ModSeq => e.raw(b"MODSEQ"),
-            FetchAttribute::Other(a) => e.raw(a.as_bytes()),
-            FetchAttribute::BodySection { peek, section, partial } => {
-                e.raw(if *peek { b"BODY.PEEK" } else { b"BODY" });
-                section.encode(e);
-                if let Some(p) = partial {
-                    e.byte(b'<');
-                    e.number(p.origin as u64);
-                    e.byte(b'.');
-                    e.number(p.length.get() as u64);
-                    e.byte(b'>');
-                }
+        e.raw(self.name().as_bytes());
+        if let FetchAttribute::BodySection { section, partial, .. } = self {
+            section.encode(e);
+            if let Some(p) = partial {
+                e.byte(b'<');
+                e.number(p.origin as u64);
+                e.byte(b'.');
+                e.number(p.length.get() as u64);
+                e.byte(b'>');
             }
         }
     }
@@ -69,45 +55,33 @@ impl Encode for FetchAttribute {
 
 impl Encode for MessageAttribute {
     fn encode(&self, e: &mut Encoder<'_>) {
+        e.raw(self.name().as_bytes());
         match self {
             MessageAttribute::Flags(flags) => {
-                e.raw(b"FLAGS ");
+                e.sp();
                 e.paren(flags, |e, f| f.encode(e));
             }
             MessageAttribute::Envelope(env) => {
-                e.raw(b"ENVELOPE ");
+                e.sp();
                 env.encode(e);
             }
             MessageAttribute::InternalDate(d) => {
-                e.raw(b"INTERNALDATE ");
+                e.sp();
                 d.encode(e);
             }
-            MessageAttribute::Rfc822(s) => {
-                e.raw(b"RFC822 ");
-                e.nstring(s);
-            }
-            MessageAttribute::Rfc822Header(s) => {
-                e.raw(b"RFC822.HEADER ");
-                e.nstring(s);
-            }
-            MessageAttribute::Rfc822Text(s) => {
-                e.raw(b"RFC822.TEXT ");
+            MessageAttribute::Rfc822(s) | MessageAttribute::Rfc822Header(s) | MessageAttribute::Rfc822Text(s) => {
+                e.sp();
                 e.nstring(s);
             }
             MessageAttribute::Rfc822Size(n) => {
-                e.raw(b"RFC822.SIZE ");
+                e.sp();
                 e.number(*n as u64);
             }
-            MessageAttribute::Body(b) => {
-                e.raw(b"BODY ");
-                b.encode(e);
-            }
-            MessageAttribute::BodyStructure(b) => {
-                e.raw(b"BODYSTRUCTURE ");
+            MessageAttribute::Body(b) | MessageAttribute::BodyStructure(b) => {
+                e.sp();
                 b.encode(e);
             }
             MessageAttribute::BodySection { section, origin, data } => {
-                e.raw(b"BODY");
                 section.encode(e);
                 if let Some(o) = origin {
                     e.byte(b'<');
@@ -118,16 +92,15 @@ impl Encode for MessageAttribute {
                 e.nstring(data);
             }
             MessageAttribute::Uid(u) => {
-                e.raw(b"UID ");
+                e.sp();
                 e.number(u.get() as u64);
             }
             MessageAttribute::ModSeq(m) => {
-                e.raw(b"MODSEQ (");
+                e.raw(b" (");
                 e.number(*m);
                 e.byte(b')');
             }
-            MessageAttribute::Other { name, value } => {
-                e.raw(name.as_bytes());
+            MessageAttribute::Other { value, .. } => {
                 if value.as_bytes().first() != Some(&b'[') {
                     e.sp();
                 }

@@ -14,11 +14,9 @@ fn resp_text(e: &mut Encoder<'_>, code: &Option<Box<Code>>, text: &Text) {
 
 impl Encode for Greeting {
     fn encode(&self, e: &mut Encoder<'_>) {
-        e.raw(match self.kind {
-            GreetingKind::Ok => b"* OK ",
-            GreetingKind::PreAuth => b"* PREAUTH ",
-            GreetingKind::Bye => b"* BYE ",
-        });
+        e.raw(b"* ");
+        e.raw(self.kind.status_kind().as_str().as_bytes());
+        e.sp();
         resp_text(e, &self.code, &self.text);
         e.crlf();
     }
@@ -81,17 +79,17 @@ impl Encode for Capability {
 
 impl Encode for Code {
     fn encode(&self, e: &mut Encoder<'_>) {
+        e.raw(self.name().as_bytes());
         match self {
-            Code::Alert => e.raw(b"ALERT"),
-            Code::Parse => e.raw(b"PARSE"),
-            Code::ReadOnly => e.raw(b"READ-ONLY"),
-            Code::ReadWrite => e.raw(b"READ-WRITE"),
-            Code::TryCreate => e.raw(b"TRYCREATE"),
-            Code::UidNotSticky => e.raw(b"UIDNOTSTICKY"),
-            Code::NoModSeq => e.raw(b"NOMODSEQ"),
-            Code::Closed => e.raw(b"CLOSED"),
+            Code::Alert
+            | Code::Parse
+            | Code::ReadOnly
+            | Code::ReadWrite
+            | Code::TryCreate
+            | Code::UidNotSticky
+            | Code::NoModSeq
+            | Code::Closed => {}
             Code::BadCharset(list) => {
-                e.raw(b"BADCHARSET");
                 if !list.is_empty() {
                     e.sp();
                     // A literal cannot appear inside a status line (the
@@ -106,44 +104,38 @@ impl Encode for Code {
                 }
             }
             Code::Capability(caps) => {
-                e.raw(b"CAPABILITY");
                 for c in caps {
                     e.sp();
                     c.encode(e);
                 }
             }
             Code::PermanentFlags(flags) => {
-                e.raw(b"PERMANENTFLAGS ");
+                e.sp();
                 e.paren(flags, |e, f| f.encode(e));
             }
             Code::UidNext(n) | Code::UidValidity(n) | Code::Unseen(n) => {
-                e.raw(match self {
-                    Code::UidNext(_) => b"UIDNEXT ",
-                    Code::UidValidity(_) => b"UIDVALIDITY ",
-                    _ => b"UNSEEN ",
-                });
+                e.sp();
                 e.number(n.get() as u64);
             }
             Code::HighestModSeq(n) => {
-                e.raw(b"HIGHESTMODSEQ ");
+                e.sp();
                 e.number(*n);
             }
             Code::AppendUid { uid_validity, uids } => {
-                e.raw(b"APPENDUID ");
+                e.sp();
                 e.number(uid_validity.get() as u64);
                 e.sp();
                 uids.encode(e);
             }
             Code::CopyUid { uid_validity, source, destination } => {
-                e.raw(b"COPYUID ");
+                e.sp();
                 e.number(uid_validity.get() as u64);
                 e.sp();
                 source.encode(e);
                 e.sp();
                 destination.encode(e);
             }
-            Code::Other { name, arguments } => {
-                e.raw(name.as_bytes());
+            Code::Other { arguments, .. } => {
                 if let Some(a) = arguments {
                     e.sp();
                     e.raw(a.as_bytes());

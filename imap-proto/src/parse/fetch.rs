@@ -48,28 +48,30 @@ impl<'a> Parser<'a> {
             self.sp()?;
             return Ok(MessageAttribute::BodySection { section, origin, data: self.nstring()? });
         }
-        let kind = match attribute_kind(name) {
+        let kind = match FetchAttribute::known(name) {
             Some(kind) if self.peek() != Some(b'[') => kind,
             _ => return self.other_attribute(s, e),
         };
         self.sp()?;
         Ok(match kind {
-            AttributeKind::Flags => MessageAttribute::Flags(self.flag_fetch_list()?),
-            AttributeKind::Envelope => MessageAttribute::Envelope(Box::new(self.envelope()?)),
-            AttributeKind::InternalDate => MessageAttribute::InternalDate(self.date_time()?),
-            AttributeKind::Rfc822 => MessageAttribute::Rfc822(self.nstring()?),
-            AttributeKind::Rfc822Header => MessageAttribute::Rfc822Header(self.nstring()?),
-            AttributeKind::Rfc822Text => MessageAttribute::Rfc822Text(self.nstring()?),
-            AttributeKind::Rfc822Size => MessageAttribute::Rfc822Size(self.number()?),
-            AttributeKind::Body => MessageAttribute::Body(self.boxed_body()?),
-            AttributeKind::BodyStructure => MessageAttribute::BodyStructure(self.boxed_body()?),
-            AttributeKind::Uid => MessageAttribute::Uid(self.nz_number()?),
-            AttributeKind::ModSeq => {
+            FetchAttribute::Flags => MessageAttribute::Flags(self.flag_fetch_list()?),
+            FetchAttribute::Envelope => MessageAttribute::Envelope(Box::new(self.envelope()?)),
+            FetchAttribute::InternalDate => MessageAttribute::InternalDate(self.date_time()?),
+            FetchAttribute::Rfc822 => MessageAttribute::Rfc822(self.nstring()?),
+            FetchAttribute::Rfc822Header => MessageAttribute::Rfc822Header(self.nstring()?),
+            FetchAttribute::Rfc822Text => MessageAttribute::Rfc822Text(self.nstring()?),
+            FetchAttribute::Rfc822Size => MessageAttribute::Rfc822Size(self.number()?),
+            FetchAttribute::Body => MessageAttribute::Body(self.boxed_body()?),
+            FetchAttribute::BodyStructure => MessageAttribute::BodyStructure(self.boxed_body()?),
+            FetchAttribute::Uid => MessageAttribute::Uid(self.nz_number()?),
+            FetchAttribute::ModSeq => {
                 self.byte(b'(', "(")?;
                 let v = self.number64()?;
                 self.byte(b')', ")")?;
                 MessageAttribute::ModSeq(v)
             }
+            // `known` gives only the attributes above.
+            _ => return self.other_attribute(s, e),
         })
     }
 
@@ -185,66 +187,12 @@ impl<'a> Parser<'a> {
             };
             return Ok(FetchAttribute::BodySection { peek, section, partial });
         }
-        Ok(if is(b"ENVELOPE") {
-            FetchAttribute::Envelope
-        } else if is(b"FLAGS") {
-            FetchAttribute::Flags
-        } else if is(b"INTERNALDATE") {
-            FetchAttribute::InternalDate
-        } else if is(b"RFC822") {
-            FetchAttribute::Rfc822
-        } else if is(b"RFC822.HEADER") {
-            FetchAttribute::Rfc822Header
-        } else if is(b"RFC822.SIZE") {
-            FetchAttribute::Rfc822Size
-        } else if is(b"RFC822.TEXT") {
-            FetchAttribute::Rfc822Text
-        } else if is(b"BODY") {
-            FetchAttribute::Body
-        } else if is(b"BODYSTRUCTURE") {
-            FetchAttribute::BodyStructure
-        } else if is(b"UID") {
-            FetchAttribute::Uid
-        } else if is(b"MODSEQ") {
-            FetchAttribute::ModSeq
-        } else {
-            self.pos = start;
-            FetchAttribute::Other(self.atom()?)
+        Ok(match FetchAttribute::known(name) {
+            Some(attribute) => attribute,
+            None => {
+                self.pos = start;
+                FetchAttribute::Other(self.atom()?)
+            }
         })
     }
-}
-
-/// The message attributes with a variant of their own, by name.
-#[derive(Clone, Copy)]
-enum AttributeKind {
-    Flags,
-    Envelope,
-    InternalDate,
-    Rfc822,
-    Rfc822Header,
-    Rfc822Text,
-    Rfc822Size,
-    Body,
-    BodyStructure,
-    Uid,
-    ModSeq,
-}
-
-/// Classifies an attribute name (case-insensitive), by length first.
-fn attribute_kind(name: &[u8]) -> Option<AttributeKind> {
-    let is = |kw: &[u8]| name.eq_ignore_ascii_case(kw);
-    Some(match name.len() {
-        3 if is(b"UID") => AttributeKind::Uid,
-        4 if is(b"BODY") => AttributeKind::Body,
-        5 if is(b"FLAGS") => AttributeKind::Flags,
-        6 if is(b"RFC822") => AttributeKind::Rfc822,
-        6 if is(b"MODSEQ") => AttributeKind::ModSeq,
-        8 if is(b"ENVELOPE") => AttributeKind::Envelope,
-        11 if is(b"RFC822.SIZE") => AttributeKind::Rfc822Size,
-        11 if is(b"RFC822.TEXT") => AttributeKind::Rfc822Text,
-        12 if is(b"INTERNALDATE") => AttributeKind::InternalDate,
-        13 if is(b"RFC822.HEADER") => AttributeKind::Rfc822Header,
-        13 if is(b"BODYSTRUCTURE") => AttributeKind::BodyStructure,
-        _ => return None,
-    })
 }

@@ -3,6 +3,7 @@
 
 use super::{PResult, Parser};
 use crate::types::core::is_text_byte;
+use crate::types::response::CodeName;
 use crate::types::*;
 
 impl<'a> Parser<'a> {
@@ -14,14 +15,11 @@ impl<'a> Parser<'a> {
     pub(crate) fn greeting(&mut self) -> PResult<Greeting> {
         self.byte(b'*', "* (greeting)")?;
         self.sp()?;
-        let kind = if self.eat_keyword(b"OK") {
-            GreetingKind::Ok
-        } else if self.eat_keyword(b"PREAUTH") {
-            GreetingKind::PreAuth
-        } else if self.eat_keyword(b"BYE") {
-            GreetingKind::Bye
-        } else {
-            return self.err("OK, PREAUTH or BYE");
+        let kind = match self.status_kind()? {
+            StatusKind::Ok => GreetingKind::Ok,
+            StatusKind::PreAuth => GreetingKind::PreAuth,
+            StatusKind::Bye => GreetingKind::Bye,
+            StatusKind::No | StatusKind::Bad => return self.err("OK, PREAUTH or BYE"),
         };
         let (code, text) = self.resp_text()?;
         self.crlf_end()?;
@@ -60,17 +58,11 @@ impl<'a> Parser<'a> {
     /// resp-cond-state = ("OK" / "NO" / "BAD") SP resp-text
     /// ```
     fn status_kind(&mut self) -> PResult<StatusKind> {
-        for (kw, kind) in [
-            (&b"OK"[..], StatusKind::Ok),
-            (b"NO", StatusKind::No),
-            (b"BAD", StatusKind::Bad),
-            (b"BYE", StatusKind::Bye),
-            (b"PREAUTH", StatusKind::PreAuth),
-        ] {
-            if self.eat_keyword(kw) {
-                return Ok(kind);
-            }
+        let start = self.pos;
+        if let Some(kind) = self.atom_bytes().ok().and_then(StatusKind::from_keyword) {
+            return Ok(kind);
         }
+        self.pos = start;
         self.err("OK, NO, BAD, BYE or PREAUTH")
     }
 
@@ -162,61 +154,58 @@ impl<'a> Parser<'a> {
     }
 
     fn known_code(&mut self, name: &Atom) -> PResult<Option<Code>> {
-        let n = name.as_bytes();
-        let is = |kw: &[u8]| n.eq_ignore_ascii_case(kw);
-        Ok(Some(if is(b"ALERT") {
-            Code::Alert
-        } else if is(b"PARSE") {
-            Code::Parse
-        } else if is(b"READ-ONLY") {
-            Code::ReadOnly
-        } else if is(b"READ-WRITE") {
-            Code::ReadWrite
-        } else if is(b"TRYCREATE") {
-            Code::TryCreate
-        } else if is(b"UIDNOTSTICKY") {
-            Code::UidNotSticky
-        } else if is(b"NOMODSEQ") {
-            Code::NoModSeq
-        } else if is(b"CLOSED") {
-            Code::Closed
-        } else if is(b"BADCHARSET") {
-            let mut charsets = Vec::new();
-            if self.eat(b' ') {
-                charsets = self.paren_list(|p| p.astring())?;
+        let Some(name) = CodeName::known(name.as_bytes()) else { return Ok(None) };
+        Ok(Some(match name {
+            CodeName::Alert => Code::Alert,
+            CodeName::Parse => Code::Parse,
+            CodeName::ReadOnly => Code::ReadOnly,
+            CodeName::ReadWrite => Code::ReadWrite,
+            CodeName::TryCreate => Code::TryCreate,
+            CodeName::UidNotSticky => Code::UidNotSticky,
+            CodeName::NoModSeq => Code::NoModSeq,
+            CodeName::Closed => Code::Closed,
+            CodeName::BadCharset => {
+                let mut charsets = Vec::new();
+                if self.eat(b' ') {
+                    charsets = self.paren_list(|p| p.astring())?;
+                }
+                Code::BadCharset(charsets)
             }
-            Code::BadCharset(charsets)
-        } else if is(b"CAPABILITY") {
-            Code::Capability(self.capabilities()?)
-        } else if is(b"PERMANENTFLAGS") {
-            self.sp()?;
-            Code::PermanentFlags(self.flag_perm_list()?)
-        } else if is(b"UIDNEXT") {
-            self.sp()?;
-            Code::UidNext(self.nz_number()?)
-        } else if is(b"UIDVALIDITY") {
-            self.sp()?;
-            Code::UidValidity(self.nz_number()?)
-        } else if is(b"UNSEEN") {
-            self.sp()?;
-            Code::Unseen(self.nz_number()?)
-        } else if is(b"HIGHESTMODSEQ") {
-            self.sp()?;
-            Code::HighestModSeq(self.number64()?)
-        } else if is(b"APPENDUID") {
-            self.sp()?;
-            let uid_validity = self.nz_number()?;
-            self.sp()?;
-            Code::AppendUid { uid_validity, uids: self.sequence_set()? }
-        } else if is(b"COPYUID") {
-            self.sp()?;
-            let uid_validity = self.nz_number()?;
-            self.sp()?;
-            let source = self.sequence_set()?;
-            self.sp()?;
-            Code::CopyUid { uid_validity, source, destination: self.sequence_set()? }
-        } else {
-            return Ok(None);
+            CodeName::Capability => Code::Capability(self.capabilities()?),
+            CodeName::PermanentFlags => {
+                self.sp()?;
+                Code::PermanentFlags(self.flag_perm_list()?)
+            }
+            CodeName::UidNext => {
+                self.sp()?;
+                Code::UidNext(self.nz_number()?)
+            }
+            CodeName::UidValidity => {
+                self.sp()?;
+                Code::UidValidity(self.nz_number()?)
+            }
+            CodeName::Unseen => {
+                self.sp()?;
+                Code::Unseen(self.nz_number()?)
+            }
+            CodeName::HighestModSeq => {
+                self.sp()?;
+                Code::HighestModSeq(self.number64()?)
+            }
+            CodeName::AppendUid => {
+                self.sp()?;
+                let uid_validity = self.nz_number()?;
+                self.sp()?;
+                Code::AppendUid { uid_validity, uids: self.sequence_set()? }
+            }
+            CodeName::CopyUid => {
+                self.sp()?;
+                let uid_validity = self.nz_number()?;
+                self.sp()?;
+                let source = self.sequence_set()?;
+                self.sp()?;
+                Code::CopyUid { uid_validity, source, destination: self.sequence_set()? }
+            }
         }))
     }
 
@@ -254,20 +243,7 @@ impl<'a> Parser<'a> {
         let start = self.pos;
         let name = self.atom_bytes()?;
         let is = |kw: &[u8]| name.eq_ignore_ascii_case(kw);
-        let kind = if is(b"OK") {
-            Some(StatusKind::Ok)
-        } else if is(b"NO") {
-            Some(StatusKind::No)
-        } else if is(b"BAD") {
-            Some(StatusKind::Bad)
-        } else if is(b"BYE") {
-            Some(StatusKind::Bye)
-        } else if is(b"PREAUTH") {
-            Some(StatusKind::PreAuth)
-        } else {
-            None
-        };
-        if let Some(kind) = kind {
+        if let Some(kind) = StatusKind::from_keyword(name) {
             let (code, text) = self.resp_text()?;
             return Ok(Response::Status(StatusResponse { tag: None, kind, code, text }));
         }

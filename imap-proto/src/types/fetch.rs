@@ -89,6 +89,58 @@ pub enum FetchAttribute {
     Other(Atom),
 }
 
+impl FetchAttribute {
+    /// The attribute without arguments named `name` (case-insensitive):
+    /// the keyword table of `fetch-att` and `msg-att`, with
+    /// [`FetchAttribute::name`] its other direction.
+    ///
+    /// ```
+    /// use imap_proto::FetchAttribute;
+    /// assert_eq!(FetchAttribute::known(b"rfc822.size"), Some(FetchAttribute::Rfc822Size));
+    /// assert_eq!(FetchAttribute::known(b"X-GM-LABELS"), None);
+    /// ```
+    pub fn known(name: &[u8]) -> Option<FetchAttribute> {
+        use FetchAttribute::*;
+        let is = |kw: &[u8]| name.eq_ignore_ascii_case(kw);
+        // By length first: one or two comparisons per name.
+        Some(match name.len() {
+            3 if is(b"UID") => Uid,
+            4 if is(b"BODY") => Body,
+            5 if is(b"FLAGS") => Flags,
+            6 if is(b"RFC822") => Rfc822,
+            6 if is(b"MODSEQ") => ModSeq,
+            8 if is(b"ENVELOPE") => Envelope,
+            11 if is(b"RFC822.SIZE") => Rfc822Size,
+            11 if is(b"RFC822.TEXT") => Rfc822Text,
+            12 if is(b"INTERNALDATE") => InternalDate,
+            13 if is(b"RFC822.HEADER") => Rfc822Header,
+            13 if is(b"BODYSTRUCTURE") => BodyStructure,
+            _ => return None,
+        })
+    }
+
+    /// The attribute's name on the wire (`BODY.PEEK` or `BODY` for a
+    /// section, without the section).
+    pub fn name(&self) -> &str {
+        match self {
+            FetchAttribute::Envelope => "ENVELOPE",
+            FetchAttribute::Flags => "FLAGS",
+            FetchAttribute::InternalDate => "INTERNALDATE",
+            FetchAttribute::Rfc822 => "RFC822",
+            FetchAttribute::Rfc822Header => "RFC822.HEADER",
+            FetchAttribute::Rfc822Size => "RFC822.SIZE",
+            FetchAttribute::Rfc822Text => "RFC822.TEXT",
+            FetchAttribute::Body => "BODY",
+            FetchAttribute::BodyStructure => "BODYSTRUCTURE",
+            FetchAttribute::Uid => "UID",
+            FetchAttribute::ModSeq => "MODSEQ",
+            FetchAttribute::BodySection { peek: true, .. } => "BODY.PEEK",
+            FetchAttribute::BodySection { peek: false, .. } => "BODY",
+            FetchAttribute::Other(a) => a.as_str(),
+        }
+    }
+}
+
 /// What a FETCH command asks for: a macro or a list of attributes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -160,4 +212,59 @@ pub enum MessageAttribute {
         /// The raw value.
         value: RawValue,
     },
+}
+
+impl MessageAttribute {
+    /// The attribute's name on the wire, from the same table as
+    /// [`FetchAttribute::name`].
+    pub fn name(&self) -> &str {
+        match self {
+            MessageAttribute::Flags(_) => FetchAttribute::Flags.name(),
+            MessageAttribute::Envelope(_) => FetchAttribute::Envelope.name(),
+            MessageAttribute::InternalDate(_) => FetchAttribute::InternalDate.name(),
+            MessageAttribute::Rfc822(_) => FetchAttribute::Rfc822.name(),
+            MessageAttribute::Rfc822Header(_) => FetchAttribute::Rfc822Header.name(),
+            MessageAttribute::Rfc822Text(_) => FetchAttribute::Rfc822Text.name(),
+            MessageAttribute::Rfc822Size(_) => FetchAttribute::Rfc822Size.name(),
+            MessageAttribute::Body(_) | MessageAttribute::BodySection { .. } => FetchAttribute::Body.name(),
+            MessageAttribute::BodyStructure(_) => FetchAttribute::BodyStructure.name(),
+            MessageAttribute::Uid(_) => FetchAttribute::Uid.name(),
+            MessageAttribute::ModSeq(_) => FetchAttribute::ModSeq.name(),
+            MessageAttribute::Other { name, .. } => name.as_str(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_named_fetch_attribute_reads_back_from_its_name() {
+        use FetchAttribute::*;
+        for attribute in [
+            Envelope,
+            Flags,
+            InternalDate,
+            Rfc822,
+            Rfc822Header,
+            Rfc822Size,
+            Rfc822Text,
+            Body,
+            BodyStructure,
+            Uid,
+            ModSeq,
+        ] {
+            // Fails to compile when a variant is added without a line here.
+            match &attribute {
+                Envelope | Flags | InternalDate | Rfc822 | Rfc822Header | Rfc822Size | Rfc822Text | Body
+                | BodyStructure | Uid | ModSeq => {}
+                BodySection { .. } | Other(_) => unreachable!(),
+            }
+            let name = attribute.name();
+            assert_eq!(FetchAttribute::known(name.as_bytes()), Some(attribute.clone()), "{name}");
+            assert_eq!(FetchAttribute::known(name.to_ascii_lowercase().as_bytes()), Some(attribute));
+        }
+        assert_eq!(FetchAttribute::known(b"BODY.PEEK"), None, "a section is not a plain name");
+    }
 }

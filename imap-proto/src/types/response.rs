@@ -35,6 +35,17 @@ pub enum GreetingKind {
     Bye,
 }
 
+impl GreetingKind {
+    /// The status keyword the greeting starts with.
+    pub fn status_kind(&self) -> StatusKind {
+        match self {
+            GreetingKind::Ok => StatusKind::Ok,
+            GreetingKind::PreAuth => StatusKind::PreAuth,
+            GreetingKind::Bye => StatusKind::Bye,
+        }
+    }
+}
+
 /// Any server response after the greeting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -88,6 +99,22 @@ pub enum StatusKind {
 }
 
 impl StatusKind {
+    /// Every kind.
+    pub const ALL: [StatusKind; 5] =
+        [StatusKind::Ok, StatusKind::No, StatusKind::Bad, StatusKind::PreAuth, StatusKind::Bye];
+
+    /// The kind whose keyword is `name` (case-insensitive); the other
+    /// direction of [`StatusKind::as_str`], which is the one keyword table.
+    ///
+    /// ```
+    /// use imap_proto::StatusKind;
+    /// assert_eq!(StatusKind::from_keyword(b"preauth"), Some(StatusKind::PreAuth));
+    /// assert_eq!(StatusKind::from_keyword(b"OKAY"), None);
+    /// ```
+    pub fn from_keyword(name: &[u8]) -> Option<StatusKind> {
+        StatusKind::ALL.into_iter().find(|k| name.eq_ignore_ascii_case(k.as_str().as_bytes()))
+    }
+
     /// The wire keyword.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -159,6 +186,118 @@ pub enum Code {
         /// The arguments after `name SP`, if any.
         arguments: Option<CodeText>,
     },
+}
+
+/// The names of the response codes with a variant in [`Code`]: the one
+/// keyword table of `resp-text-code`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CodeName {
+    Alert,
+    BadCharset,
+    Capability,
+    Parse,
+    PermanentFlags,
+    ReadOnly,
+    ReadWrite,
+    TryCreate,
+    UidNext,
+    UidValidity,
+    Unseen,
+    AppendUid,
+    CopyUid,
+    UidNotSticky,
+    HighestModSeq,
+    NoModSeq,
+    Closed,
+}
+
+impl CodeName {
+    pub(crate) const ALL: [CodeName; 17] = [
+        CodeName::Alert,
+        CodeName::BadCharset,
+        CodeName::Capability,
+        CodeName::Parse,
+        CodeName::PermanentFlags,
+        CodeName::ReadOnly,
+        CodeName::ReadWrite,
+        CodeName::TryCreate,
+        CodeName::UidNext,
+        CodeName::UidValidity,
+        CodeName::Unseen,
+        CodeName::AppendUid,
+        CodeName::CopyUid,
+        CodeName::UidNotSticky,
+        CodeName::HighestModSeq,
+        CodeName::NoModSeq,
+        CodeName::Closed,
+    ];
+
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            CodeName::Alert => "ALERT",
+            CodeName::BadCharset => "BADCHARSET",
+            CodeName::Capability => "CAPABILITY",
+            CodeName::Parse => "PARSE",
+            CodeName::PermanentFlags => "PERMANENTFLAGS",
+            CodeName::ReadOnly => "READ-ONLY",
+            CodeName::ReadWrite => "READ-WRITE",
+            CodeName::TryCreate => "TRYCREATE",
+            CodeName::UidNext => "UIDNEXT",
+            CodeName::UidValidity => "UIDVALIDITY",
+            CodeName::Unseen => "UNSEEN",
+            CodeName::AppendUid => "APPENDUID",
+            CodeName::CopyUid => "COPYUID",
+            CodeName::UidNotSticky => "UIDNOTSTICKY",
+            CodeName::HighestModSeq => "HIGHESTMODSEQ",
+            CodeName::NoModSeq => "NOMODSEQ",
+            CodeName::Closed => "CLOSED",
+        }
+    }
+
+    /// The code named `name` (case-insensitive).
+    pub(crate) fn known(name: &[u8]) -> Option<CodeName> {
+        CodeName::ALL.into_iter().find(|c| name.eq_ignore_ascii_case(c.as_str().as_bytes()))
+    }
+}
+
+impl Code {
+    /// The code's name: one of the table, or the name of [`Code::Other`].
+    pub(crate) fn code_name(&self) -> Result<CodeName, &Atom> {
+        Ok(match self {
+            Code::Alert => CodeName::Alert,
+            Code::BadCharset(_) => CodeName::BadCharset,
+            Code::Capability(_) => CodeName::Capability,
+            Code::Parse => CodeName::Parse,
+            Code::PermanentFlags(_) => CodeName::PermanentFlags,
+            Code::ReadOnly => CodeName::ReadOnly,
+            Code::ReadWrite => CodeName::ReadWrite,
+            Code::TryCreate => CodeName::TryCreate,
+            Code::UidNext(_) => CodeName::UidNext,
+            Code::UidValidity(_) => CodeName::UidValidity,
+            Code::Unseen(_) => CodeName::Unseen,
+            Code::AppendUid { .. } => CodeName::AppendUid,
+            Code::CopyUid { .. } => CodeName::CopyUid,
+            Code::UidNotSticky => CodeName::UidNotSticky,
+            Code::HighestModSeq(_) => CodeName::HighestModSeq,
+            Code::NoModSeq => CodeName::NoModSeq,
+            Code::Closed => CodeName::Closed,
+            Code::Other { name, .. } => return Err(name),
+        })
+    }
+
+    /// The code's name on the wire (`UIDNEXT`, `X-FOO`, ...).
+    ///
+    /// ```
+    /// use imap_proto::{Code, Response, Response::Status};
+    /// let Status(s) = Response::parse(b"* OK [uidnext 4392] Predicted\r\n").unwrap() else { panic!() };
+    /// assert_eq!(s.code.unwrap().name(), "UIDNEXT");
+    /// ```
+    pub fn name(&self) -> &str {
+        match self.code_name() {
+            Ok(name) => name.as_str(),
+            Err(other) => other.as_str(),
+        }
+    }
 }
 
 /// A capability name (`capability`).
@@ -397,5 +536,59 @@ impl<'de> serde::Deserialize<'de> for CodeText {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
         CodeText::new(s).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every kind is in `ALL` (the match fails to compile when a kind is
+    /// added) and reads back from its keyword in any case.
+    #[test]
+    fn every_status_kind_reads_back_from_its_keyword() {
+        for (i, kind) in StatusKind::ALL.into_iter().enumerate() {
+            let index = match kind {
+                StatusKind::Ok => 0,
+                StatusKind::No => 1,
+                StatusKind::Bad => 2,
+                StatusKind::PreAuth => 3,
+                StatusKind::Bye => 4,
+            };
+            assert_eq!(index, i);
+            assert_eq!(StatusKind::from_keyword(kind.as_str().as_bytes()), Some(kind));
+            assert_eq!(StatusKind::from_keyword(kind.as_str().to_ascii_lowercase().as_bytes()), Some(kind));
+        }
+        assert_eq!(StatusKind::from_keyword(b"OKAY"), None);
+    }
+
+    #[test]
+    fn every_code_name_reads_back() {
+        for (i, name) in CodeName::ALL.into_iter().enumerate() {
+            // Fails to compile when a name is added without a line here.
+            let index = match name {
+                CodeName::Alert => 0,
+                CodeName::BadCharset => 1,
+                CodeName::Capability => 2,
+                CodeName::Parse => 3,
+                CodeName::PermanentFlags => 4,
+                CodeName::ReadOnly => 5,
+                CodeName::ReadWrite => 6,
+                CodeName::TryCreate => 7,
+                CodeName::UidNext => 8,
+                CodeName::UidValidity => 9,
+                CodeName::Unseen => 10,
+                CodeName::AppendUid => 11,
+                CodeName::CopyUid => 12,
+                CodeName::UidNotSticky => 13,
+                CodeName::HighestModSeq => 14,
+                CodeName::NoModSeq => 15,
+                CodeName::Closed => 16,
+            };
+            assert_eq!(index, i);
+            assert_eq!(CodeName::known(name.as_str().as_bytes()), Some(name));
+            assert_eq!(CodeName::known(name.as_str().to_ascii_lowercase().as_bytes()), Some(name));
+        }
+        assert_eq!(CodeName::known(b"X-FOO"), None);
     }
 }
