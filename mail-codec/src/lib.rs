@@ -40,7 +40,7 @@ pub enum EncodeError {
     /// follow the server's `+`, which a codec that writes whole commands
     /// cannot wait for. Writing it whole would let a server that refuses
     /// the command read the literal's data as commands. Use
-    /// [`LiteralMode::NonSynchronizing`] when the server announces
+    /// [`LiteralMode::NonSynchronizing`](imap_proto::LiteralMode::NonSynchronizing) when the server announces
     /// `LITERAL+` (or `LITERAL-` for literals up to 4096 bytes).
     #[error("the command needs a synchronizing literal, which this codec cannot write")]
     SynchronizingLiteral,
@@ -62,7 +62,7 @@ fn as_item<T>(r: Result<Option<Decoded<T>>, DecodeError>) -> Option<Result<Decod
 /// this codec writes a command whole, so a command that needs one is
 /// refused with [`EncodeError::SynchronizingLiteral`] and nothing is
 /// written. Once the server's capabilities are known, switch a live codec
-/// to [`LiteralMode::NonSynchronizing`] with
+/// to [`LiteralMode::NonSynchronizing`](imap_proto::LiteralMode::NonSynchronizing) with
 /// [`ImapClientCodec::set_encode_options`] if it announces `LITERAL+`.
 ///
 /// ```

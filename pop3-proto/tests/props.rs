@@ -3,6 +3,7 @@
 
 use std::num::NonZeroU32;
 
+use arbitrary::{Arbitrary, Unstructured};
 use bytes::BytesMut;
 use pop3_proto::dot::{BodyPiece, DotDecoder, DotEncoder};
 use pop3_proto::*;
@@ -178,61 +179,17 @@ fn join_message_data(events: Events) -> Events {
     out
 }
 
-fn arg() -> impl Strategy<Value = Arg> {
-    "[!-~][ -~]{0,20}".prop_map(|s| Arg::try_from(s.trim_end()).unwrap_or_else(|_| Arg::try_from("x").unwrap()))
-}
-
-fn token() -> impl Strategy<Value = Arg> {
-    "[!-~]{1,20}".prop_map(|s| Arg::try_from(s.as_str()).unwrap())
-}
-
-fn msg() -> impl Strategy<Value = NonZeroU32> {
-    (1u32..).prop_map(|n| NonZeroU32::new(n).unwrap())
+/// Values from the crate's `arbitrary` generators (the same ones the
+/// fuzzers use), driven by proptest's random bytes.
+fn arb<T: for<'a> Arbitrary<'a> + std::fmt::Debug>() -> impl Strategy<Value = T> {
+    vec(any::<u8>(), 0..256)
+        .prop_filter_map("generator ran dry", |bytes| T::arbitrary(&mut Unstructured::new(&bytes)).ok())
 }
 
 fn command() -> impl Strategy<Value = Command> {
-    prop_oneof![
-        token().prop_map(Command::User),
-        "[ -~]{0,30}".prop_map(|s| Command::Pass(Arg::try_from(s.as_str()).unwrap())),
-        (token(), "[0-9a-f]{32}")
-            .prop_map(|(name, d)| Command::Apop { name, digest: Arg::try_from(d.as_str()).unwrap() }),
-        Just(Command::Stat),
-        proptest::option::of(msg()).prop_map(Command::List),
-        msg().prop_map(Command::Retr),
-        msg().prop_map(Command::Dele),
-        Just(Command::Noop),
-        Just(Command::Rset),
-        Just(Command::Quit),
-        (msg(), any::<u32>()).prop_map(|(message, lines)| Command::Top { message, lines }),
-        proptest::option::of(msg()).prop_map(Command::Uidl),
-        Just(Command::Capa),
-        Just(Command::Stls),
-        (token(), proptest::option::of(vec(any::<u8>(), 0..30)))
-            .prop_map(|(m, ir)| Command::Auth { mechanism: Some(m), initial_response: ir.map(Into::into) }),
-        Just(Command::Auth { mechanism: None, initial_response: None }),
-        Just(Command::Utf8),
-        proptest::option::of(token()).prop_map(Command::Lang),
-        ("X[A-Z]{3}", proptest::option::of(arg()))
-            .prop_map(|(k, a)| Command::Other { keyword: Arg::try_from(k.as_str()).unwrap(), arguments: a }),
-    ]
+    arb()
 }
 
 fn status_line() -> impl Strategy<Value = StatusLine> {
-    let kind = prop_oneof![
-        Just(CodeKind::InUse),
-        Just(CodeKind::LoginDelay),
-        Just(CodeKind::SysTemp),
-        Just(CodeKind::SysPerm),
-        Just(CodeKind::Sys),
-        Just(CodeKind::Auth),
-        Just(CodeKind::Utf8),
-        "X-[A-Z]{1,8}".prop_map(|s| CodeKind::Other(Arg::try_from(s.as_str()).unwrap())),
-    ];
-    let code = (kind, vec("[A-Z0-9-]{1,8}".prop_map(|s| Arg::try_from(s.as_str()).unwrap()), 0..3))
-        .prop_map(|(kind, sublevels)| ResponseCode { kind, sublevels });
-    (any::<bool>(), proptest::option::of(code), "([a-zA-Z0-9.,!] ?){0,12}").prop_map(|(ok, code, text)| StatusLine {
-        status: if ok { Status::Ok } else { Status::Err },
-        code,
-        text: Arg::try_from(text.trim_end()).unwrap(),
-    })
+    arb()
 }
