@@ -8,9 +8,14 @@
 # RUSTC_BOOTSTRAP=1, which lets a stable rustc accept them; install
 # cargo-fuzz with `cargo install cargo-fuzz --locked`.
 #
-# New inputs are added to fuzz/corpus/TARGET; crashes land in
+# Each target starts from fuzz/corpus/TARGET (what fuzzing found, kept
+# minimized) and fuzz/seeds/TARGET (hand-made seeds from make-seeds.py,
+# among them the recorded sessions, never minimized away). New inputs go to
+# the corpus, which is minimized after the run (edge coverage only, so it
+# stays a few hundred files per target). Crashes land in
 # fuzz/artifacts/TARGET. Copy a crash to fuzz/regressions/TARGET/ (with a
-# name that says what it found) so `cargo test` replays it forever.
+# name that says what it found) and list it in
+# examples/tests/fuzz_regressions.rs, so `cargo test` replays it forever.
 # Statistics of each run are appended to fuzz/runs.log.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -32,7 +37,7 @@ for t in "${targets[@]}"; do
     mkdir -p "corpus/$t" "artifacts/$t"
     log=$(mktemp)
     started=$(date +%s)
-    if ! cargo fuzz run -O "$t" "corpus/$t" -- \
+    if ! cargo fuzz run -O "$t" "corpus/$t" "seeds/$t" -- \
         -max_total_time="$seconds" -max_len=65536 -timeout=1 -rss_limit_mb=2048 \
         -dict="$dict" -print_final_stats=1 > "$log" 2>&1; then
         status=1
@@ -40,6 +45,9 @@ for t in "${targets[@]}"; do
         grep -E "ERROR|panicked|SUMMARY|Test unit written" "$log" | head -20
     fi
     execs=$(grep -E "stat::number_of_executed_units" "$log" | awk '{print $2}' | tail -1)
+    # Keep the committed corpus small: inputs that add edge coverage only.
+    cargo fuzz cmin -O "$t" "corpus/$t" -- -use_counters=0 -max_len=65536 -timeout=5 \
+        -rss_limit_mb=2048 > /dev/null 2>&1 || echo "== cmin of $t failed (corpus left as is)"
     echo "$(date -u +%FT%TZ) $t seconds=$(( $(date +%s) - started )) of=$seconds execs=${execs:-?}" | tee -a runs.log
     rm -f "$log"
 done

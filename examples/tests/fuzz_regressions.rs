@@ -1,4 +1,4 @@
-//! Every fuzz corpus entry and every past crash input, replayed through the
+//! Every fuzz corpus entry, seed and past crash input, replayed through the
 //! same checks the fuzz targets run (the checks are `fuzz/src/lib.rs`,
 //! included here), so that CI checks them on stable without the fuzzer.
 
@@ -53,8 +53,10 @@ fn every_fuzz_target_has_a_check_and_a_corpus() {
     for t in std::fs::read_dir(format!("{FUZZ}/fuzz_targets")).unwrap() {
         let name = t.unwrap().path().file_stem().unwrap().to_string_lossy().to_string();
         let _ = check_for(&name);
-        let corpus = Path::new(FUZZ).join("corpus").join(&name);
-        assert!(std::fs::read_dir(&corpus).map(|d| d.count()).unwrap_or(0) > 0, "no corpus for {name}");
+        for dir in ["corpus", "seeds"] {
+            let path = Path::new(FUZZ).join(dir).join(&name);
+            assert!(std::fs::read_dir(&path).map(|d| d.count()).unwrap_or(0) > 0, "no {dir} for {name}");
+        }
     }
 }
 
@@ -62,6 +64,12 @@ fn every_fuzz_target_has_a_check_and_a_corpus() {
 fn corpus_entries_pass_their_checks() {
     let n = replay_dir(&Path::new(FUZZ).join("corpus")).len();
     assert!(n > 500, "only {n} corpus entries");
+}
+
+#[test]
+fn seeds_pass_their_checks() {
+    let n = replay_dir(&Path::new(FUZZ).join("seeds")).len();
+    assert!(n > 100, "only {n} seeds");
 }
 
 /// Every input a fuzzer ever failed on. A new finding gets a file in

@@ -9,7 +9,7 @@
 
 use std::num::NonZeroU32;
 
-use arbitrary::{Arbitrary, Result as AResult, Unstructured};
+use arbitrary::{Arbitrary, Unstructured};
 use bytes::{Bytes, BytesMut};
 use pop3_proto::Encode as _;
 
