@@ -59,21 +59,10 @@ impl Encode for Continuation {
 
 impl Encode for Capability {
     fn encode(&self, e: &mut Encoder<'_>) {
-        match self {
-            Capability::Imap4Rev1 => e.raw(b"IMAP4rev1"),
-            Capability::Imap4Rev2 => e.raw(b"IMAP4rev2"),
-            Capability::StartTls => e.raw(b"STARTTLS"),
-            Capability::LoginDisabled => e.raw(b"LOGINDISABLED"),
-            Capability::Idle => e.raw(b"IDLE"),
-            Capability::LiteralPlus => e.raw(b"LITERAL+"),
-            Capability::LiteralMinus => e.raw(b"LITERAL-"),
-            Capability::SaslIr => e.raw(b"SASL-IR"),
-            Capability::Auth(m) => {
-                e.raw(b"AUTH=");
-                e.raw(m.as_bytes());
-            }
-            Capability::Other(a) => e.raw(a.as_bytes()),
+        if let Capability::Auth(_) = self {
+            e.raw(b"AUTH=");
         }
+        e.raw(self.name().as_bytes());
     }
 }
 

@@ -335,22 +335,29 @@ impl Capability {
                 return Capability::Auth(mech);
             }
         }
-        let known = [
-            (&b"IMAP4rev1"[..], Capability::Imap4Rev1),
-            (b"IMAP4rev2", Capability::Imap4Rev2),
-            (b"STARTTLS", Capability::StartTls),
-            (b"LOGINDISABLED", Capability::LoginDisabled),
-            (b"IDLE", Capability::Idle),
-            (b"LITERAL+", Capability::LiteralPlus),
-            (b"LITERAL-", Capability::LiteralMinus),
-            (b"SASL-IR", Capability::SaslIr),
-        ];
-        for (name, cap) in known {
-            if b.eq_ignore_ascii_case(name) {
-                return cap;
-            }
+        use Capability::*;
+        [Imap4Rev1, Imap4Rev2, StartTls, LoginDisabled, Idle, LiteralPlus, LiteralMinus, SaslIr]
+            .into_iter()
+            .find(|c| b.eq_ignore_ascii_case(c.name().as_bytes()))
+            .unwrap_or(Capability::Other(atom))
+    }
+
+    /// The capability's name on the wire, without the `AUTH=` of
+    /// [`Capability::Auth`] (the one keyword table, with
+    /// [`Capability::from_atom`] its other direction).
+    pub fn name(&self) -> &str {
+        match self {
+            Capability::Imap4Rev1 => "IMAP4rev1",
+            Capability::Imap4Rev2 => "IMAP4rev2",
+            Capability::StartTls => "STARTTLS",
+            Capability::LoginDisabled => "LOGINDISABLED",
+            Capability::Idle => "IDLE",
+            Capability::LiteralPlus => "LITERAL+",
+            Capability::LiteralMinus => "LITERAL-",
+            Capability::SaslIr => "SASL-IR",
+            Capability::Auth(mechanism) => mechanism.as_str(),
+            Capability::Other(a) => a.as_str(),
         }
-        Capability::Other(atom)
     }
 }
 
@@ -590,5 +597,23 @@ mod tests {
             assert_eq!(CodeName::known(name.as_str().to_ascii_lowercase().as_bytes()), Some(name));
         }
         assert_eq!(CodeName::known(b"X-FOO"), None);
+    }
+
+    #[test]
+    fn every_named_capability_reads_back_from_its_name() {
+        use Capability::*;
+        for capability in [Imap4Rev1, Imap4Rev2, StartTls, LoginDisabled, Idle, LiteralPlus, LiteralMinus, SaslIr] {
+            // Fails to compile when a variant is added without a line here.
+            match &capability {
+                Imap4Rev1 | Imap4Rev2 | StartTls | LoginDisabled | Idle | LiteralPlus | LiteralMinus | SaslIr => {}
+                Auth(_) | Other(_) => unreachable!(),
+            }
+            let name = Atom::try_from(capability.name()).unwrap();
+            assert_eq!(Capability::from_atom(name), capability);
+            let lower = Atom::try_from(capability.name().to_ascii_lowercase().as_str()).unwrap();
+            assert_eq!(Capability::from_atom(lower), capability);
+        }
+        let plain = Atom::try_from("AUTH=PLAIN").unwrap();
+        assert_eq!(Capability::from_atom(plain), Auth(Atom::try_from("PLAIN").unwrap()));
     }
 }
