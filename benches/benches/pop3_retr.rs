@@ -8,8 +8,9 @@ use std::num::NonZeroU32;
 
 use bytes::BytesMut;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use pop3_proto::client::{Client, ClientConfig, ClientEvent};
 use pop3_proto::dot::{BodyPiece, DotDecoder};
-use pop3_proto::{Client, ClientConfig, ClientEvent, Command};
+use pop3_proto::Command;
 
 const READ: usize = 64 * 1024;
 

@@ -10,7 +10,9 @@
 //! records come out in conversation order, whatever the chunking.
 
 use bytes::{Bytes, BytesMut};
+use pop3_proto::client::*;
 use pop3_proto::dot::{BodyPiece, DotDecoder};
+use pop3_proto::server::*;
 use pop3_proto::*;
 use serde_json::{json, Value};
 

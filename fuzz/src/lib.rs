@@ -313,7 +313,8 @@ fn normalise(m: &[u8]) -> Vec<u8> {
 /// The POP3 client machine on arbitrary server bytes, with a command
 /// queue drawn from the input: same events whole and chunked, bounded.
 pub fn pop3_client(data: &[u8]) {
-    use pop3_proto::{Client, ClientConfig, Command, Limits};
+    use pop3_proto::client::{Client, ClientConfig};
+    use pop3_proto::{Command, Limits};
     let (sizes, data) = schedule(data);
     let (cmds, data) = data.split_at(data.len().min(4));
     let limits = Limits { max_reply_line: 512, max_listing_size: 4096, max_message_size: 4096, ..Limits::default() };
@@ -359,7 +360,8 @@ pub fn pop3_client(data: &[u8]) {
 /// that answers everything as plainly as it can: same events whole and
 /// chunked; replies never outnumber commands.
 pub fn pop3_server(data: &[u8]) {
-    use pop3_proto::{Command, Limits, Server, ServerConfig, ServerEvent, StatusLine};
+    use pop3_proto::server::{Server, ServerConfig, ServerEvent};
+    use pop3_proto::{Command, Limits, StatusLine};
     let (sizes, data) = schedule(data);
     let limits = Limits { max_pending_commands: 8, ..Limits::default() };
     let run = |parts: Vec<&[u8]>| {

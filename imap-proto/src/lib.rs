@@ -62,12 +62,14 @@
 #[cfg(feature = "arbitrary")]
 mod arbitrary;
 mod base64;
+pub mod client;
 mod decoder;
 mod encode;
 mod error;
 pub mod framer;
 mod limits;
 mod parse;
+pub mod state;
 mod types;
 
 pub use decoder::{ClientLineMode, CommandDecoder, Decoded, ResponseDecoder, ServerMessage};

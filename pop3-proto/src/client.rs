@@ -259,10 +259,11 @@ impl Body {
 ///
 /// Input is processed lazily, in `poll_event` (one reply at a time) and in
 /// `poll_transmit` (all of it, because replies release queued commands),
-/// exactly as in the [`Server`](crate::Server). `receive` only buffers.
+/// exactly as in the [`Server`](crate::server::Server). `receive` only buffers.
 ///
 /// ```
-/// use pop3_proto::{Client, ClientConfig, ClientEvent, Command};
+/// use pop3_proto::client::{Client, ClientConfig, ClientEvent};
+/// use pop3_proto::Command;
 ///
 /// let mut client = Client::new(ClientConfig::default());
 /// client.receive(b"+OK ready <1.2@host>\r\n");

@@ -6,7 +6,7 @@
 //!   write every line of the protocol.
 //! - [`dot`]: multi-line bodies, unstuffed as they stream (zero copy) and
 //!   stuffed on send.
-//! - [`Client`] and [`Server`]: the connection state machines. Feed bytes
+//! - [`client::Client`] and [`server::Server`]: the connection state machines. Feed bytes
 //!   in, take events out; no sockets, no clocks, no async. Both have the
 //!   same surface: `receive`, `receive_eof`, `poll_event`,
 //!   `poll_event_at`, `poll_transmit`, `write_to`, `tls_established`, and
@@ -23,7 +23,9 @@
 //! that Outlook sends). On send, bodies are always CRLF and dot-stuffed.
 //!
 //! ```
-//! use pop3_proto::{Client, ClientConfig, ClientEvent, Command, Server, ServerConfig, ServerEvent, StatusLine};
+//! use pop3_proto::client::{Client, ClientConfig, ClientEvent};
+//! use pop3_proto::server::{Server, ServerConfig, ServerEvent};
+//! use pop3_proto::{Command, StatusLine};
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //!
 //! let mut server = Server::new(ServerConfig::default());
@@ -60,11 +62,8 @@ pub mod server;
 pub mod state;
 mod types;
 
-pub use client::{Client, ClientConfig, ClientError, ClientEvent};
 pub use encode::Encode;
 pub use error::{ParseError, ParseErrorKind, ValidationError};
-pub use server::{Server, ServerConfig, ServerError, ServerEvent};
-pub use state::State;
 pub use types::{
     ApopTimestamp, Arg, Capability, CodeKind, Command, DropListing, Language, MessageNumber, ResponseCode, ScanListing,
     Status, StatusLine, UniqueIdListing,

@@ -153,10 +153,11 @@ enum Slot {
 ///    bytes.
 ///
 /// Input is processed lazily, in `poll_event` and `poll_transmit`, as in
-/// the [`Client`](crate::Client); `receive` only buffers.
+/// the [`Client`](crate::client::Client); `receive` only buffers.
 ///
 /// ```
-/// use pop3_proto::{Command, Server, ServerConfig, ServerEvent, StatusLine};
+/// use pop3_proto::server::{Server, ServerConfig, ServerEvent};
+/// use pop3_proto::{Command, StatusLine};
 ///
 /// let mut server = Server::new(ServerConfig::default());
 /// assert_eq!(server.poll_transmit().unwrap(), &b"+OK POP3 server ready\r\n"[..]);

@@ -1,5 +1,5 @@
 //! The session states of RFC 1939 and which commands each allows, shared
-//! by the [`Client`](crate::Client) and [`Server`](crate::Server) machines.
+//! by the [`Client`](crate::client::Client) and [`Server`](crate::server::Server) machines.
 
 use crate::types::Command;
 
@@ -14,7 +14,8 @@ use crate::types::Command;
 /// application applies the deletions.
 ///
 /// ```
-/// use pop3_proto::{state::command_allowed, Command, State};
+/// use pop3_proto::state::{command_allowed, State};
+/// use pop3_proto::Command;
 /// assert!(command_allowed(&Command::Stat, State::Transaction));
 /// assert!(!command_allowed(&Command::Stat, State::Authorization));
 /// ```

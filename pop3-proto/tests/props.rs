@@ -5,7 +5,9 @@ use std::num::NonZeroU32;
 
 use arbitrary::{Arbitrary, Unstructured};
 use bytes::BytesMut;
+use pop3_proto::client::*;
 use pop3_proto::dot::{BodyPiece, DotDecoder, DotEncoder};
+use pop3_proto::server::*;
 use pop3_proto::*;
 use proptest::collection::vec;
 use proptest::prelude::*;

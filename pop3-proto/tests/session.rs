@@ -1,6 +1,9 @@
 //! Client and server machines connected in memory run whole sessions.
 
 use bytes::Bytes;
+use pop3_proto::client::*;
+use pop3_proto::server::*;
+use pop3_proto::state::State;
 use pop3_proto::*;
 
 /// A maildrop application on top of the server machine.

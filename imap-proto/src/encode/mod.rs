@@ -34,7 +34,13 @@ pub enum LiteralMode {
     Synchronizing,
     /// `{N+}` (RFC 7888 LITERAL+): the data follows at once.
     NonSynchronizing,
+    /// RFC 7888 LITERAL-: `{N+}` for literals of at most 4096 bytes, `{N}`
+    /// for longer ones.
+    LiteralMinus,
 }
+
+/// The largest literal LITERAL- allows to be non-synchronizing.
+pub(crate) const LITERAL_MINUS_MAX: usize = 4096;
 
 /// Serialization settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -141,7 +147,12 @@ impl<'b> Encoder<'b> {
     pub(crate) fn literal(&mut self, s: &[u8]) {
         self.byte(b'{');
         self.number(s.len() as u64);
-        let sync = !self.in_command || self.options.literal_mode == LiteralMode::Synchronizing;
+        let sync = !self.in_command
+            || match self.options.literal_mode {
+                LiteralMode::Synchronizing => true,
+                LiteralMode::NonSynchronizing => false,
+                LiteralMode::LiteralMinus => s.len() > LITERAL_MINUS_MAX,
+            };
         if !sync {
             self.byte(b'+');
         }
@@ -235,5 +246,14 @@ mod tests {
         e.set_command(true);
         e.literal(b"abc");
         assert_eq!(e.continuation_points, vec![5]);
+        // LITERAL-: non-synchronizing up to 4096 bytes only.
+        let mut out = BytesMut::new();
+        let mut e = Encoder::new(&mut out, EncodeOptions { literal_mode: LiteralMode::LiteralMinus });
+        e.set_command(true);
+        e.literal(&[b'a'; 4096]);
+        assert!(e.continuation_points.is_empty());
+        e.literal(&[b'b'; 4097]);
+        assert_eq!(e.continuation_points.len(), 1);
+        assert!(out.starts_with(b"{4096+}\r\n"));
     }
 }

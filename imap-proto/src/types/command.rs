@@ -203,6 +203,58 @@ pub enum CommandBody {
     },
 }
 
+impl CommandBody {
+    /// The command's keyword (`FETCH` for `UID FETCH` too; see
+    /// [`CommandBody::is_uid`]).
+    pub fn name(&self) -> &str {
+        match self {
+            CommandBody::Capability => "CAPABILITY",
+            CommandBody::Noop => "NOOP",
+            CommandBody::Logout => "LOGOUT",
+            CommandBody::StartTls => "STARTTLS",
+            CommandBody::Authenticate { .. } => "AUTHENTICATE",
+            CommandBody::Login { .. } => "LOGIN",
+            CommandBody::Select { .. } => "SELECT",
+            CommandBody::Examine { .. } => "EXAMINE",
+            CommandBody::Create(_) => "CREATE",
+            CommandBody::Delete(_) => "DELETE",
+            CommandBody::Rename { .. } => "RENAME",
+            CommandBody::Subscribe(_) => "SUBSCRIBE",
+            CommandBody::Unsubscribe(_) => "UNSUBSCRIBE",
+            CommandBody::List { .. } => "LIST",
+            CommandBody::Lsub { .. } => "LSUB",
+            CommandBody::Status { .. } => "STATUS",
+            CommandBody::Append { .. } => "APPEND",
+            CommandBody::Check => "CHECK",
+            CommandBody::Close => "CLOSE",
+            CommandBody::Expunge | CommandBody::UidExpunge(_) => "EXPUNGE",
+            CommandBody::Search { .. } => "SEARCH",
+            CommandBody::Fetch { .. } => "FETCH",
+            CommandBody::Store { .. } => "STORE",
+            CommandBody::Copy { .. } => "COPY",
+            CommandBody::Move { .. } => "MOVE",
+            CommandBody::Idle => "IDLE",
+            CommandBody::Enable(_) => "ENABLE",
+            CommandBody::Namespace => "NAMESPACE",
+            CommandBody::Unselect => "UNSELECT",
+            CommandBody::Other { name, .. } => name.as_str(),
+        }
+    }
+
+    /// Whether this is the `UID` form of the command.
+    pub fn is_uid(&self) -> bool {
+        match self {
+            CommandBody::Search { uid, .. }
+            | CommandBody::Fetch { uid, .. }
+            | CommandBody::Store { uid, .. }
+            | CommandBody::Copy { uid, .. }
+            | CommandBody::Move { uid, .. } => *uid,
+            CommandBody::UidExpunge(_) => true,
+            _ => false,
+        }
+    }
+}
+
 /// A command modifier or parameter in the RFC 4466 form `name [SP value]`:
 /// select parameters (`CONDSTORE`, `QRESYNC (...)`), fetch modifiers
 /// (`CHANGEDSINCE n`, `VANISHED`), store modifiers (`UNCHANGEDSINCE n`).

@@ -1,0 +1,867 @@
+//! The client state machine: tags, the commands in flight, the literal
+//! handshake, AUTHENTICATE, IDLE, STARTTLS, the connection state, the
+//! server's capabilities and the selected mailbox.
+//!
+//! Sans-IO, the same surface as `pop3_proto::Client`: feed the server's
+//! bytes with [`Client::receive`] (and [`Client::receive_eof`] when the
+//! connection closes), take [`ClientEvent`]s with [`Client::poll_event`],
+//! queue commands with [`Client::send`], and take the bytes to write with
+//! [`Client::poll_transmit`].
+//!
+//! # Call order
+//! 1. [`Client::receive`] what the server sent;
+//! 2. [`Client::poll_event`] until it returns `None`;
+//! 3. [`Client::send`] commands, and answer what the events ask for
+//!    ([`Client::authenticate_response`], [`Client::idle_done`],
+//!    [`Client::tls_established`]);
+//! 4. [`Client::poll_transmit`] until it returns `None`, and write the
+//!    bytes.
+//!
+//! Input is processed lazily, in `poll_event` (one response at a time) and
+//! in `poll_transmit` (all of it, because responses release queued
+//! commands and literal data); `receive` only buffers.
+//!
+//! ```
+//! use imap_proto::client::{Client, ClientConfig, ClientEvent};
+//! use imap_proto::state::State;
+//! use imap_proto::{CommandBody, IString};
+//!
+//! let mut client = Client::new(ClientConfig::default());
+//! client.receive(b"* OK [CAPABILITY IMAP4rev1 IDLE] ready\r\n");
+//! assert!(matches!(client.poll_event(), Some(ClientEvent::Greeting(_))));
+//! let login = CommandBody::Login { username: IString::from("alice"), password: IString::from("secret") };
+//! let tag = client.send(login).unwrap();
+//! assert_eq!(client.poll_transmit().unwrap(), &b"A1 LOGIN alice secret\r\n"[..]);
+//! client.receive(b"A1 OK logged in\r\n");
+//! let Some(ClientEvent::Completed { command, status }) = client.poll_event() else { panic!() };
+//! assert_eq!((command.tag, status.kind), (tag, imap_proto::StatusKind::Ok));
+//! assert_eq!(client.state(), State::Authenticated);
+//! ```
+
+use std::collections::VecDeque;
+use std::num::NonZeroU32;
+
+use bytes::{Bytes, BytesMut};
+
+use crate::encode::{Encode, EncodeOptions, LiteralMode};
+use crate::error::DecodeError;
+use crate::state::{after_failure, after_success, command_allowed, State};
+use crate::types::*;
+use crate::{Decoded, Limits, ResponseDecoder, ServerMessage};
+
+/// Client settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientConfig {
+    /// Memory limits for what the server sends.
+    pub limits: Limits,
+    /// Tags are this prefix and a counter: `A1`, `A2`, ...
+    pub tag_prefix: Tag,
+}
+
+impl Default for ClientConfig {
+    fn default() -> ClientConfig {
+        let tag_prefix = Tag::from_validated(crate::types::small_bytes::SmallBytes::copy_from_slice(b"A"));
+        ClientConfig { limits: Limits::default(), tag_prefix }
+    }
+}
+
+/// What the client learnt from the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientEvent {
+    /// The greeting; the state is now NotAuthenticated (OK), Authenticated
+    /// (PREAUTH) or Logout (BYE).
+    Greeting(Greeting),
+    /// Untagged data, in the order it arrived. `command` is the tag of the
+    /// command in flight it answers (SEARCH results, LIST, STATUS, FETCH
+    /// during a FETCH, the EXISTS of a SELECT, ...); `None` means an
+    /// unsolicited update (EXISTS, EXPUNGE, FETCH FLAGS during NOOP or
+    /// IDLE, ...).
+    Data {
+        /// The data.
+        data: Data,
+        /// The command it answers, if any.
+        command: Option<Tag>,
+    },
+    /// An untagged `OK`, `NO` or `BAD` (with its response code, e.g.
+    /// `[UIDVALIDITY n]` during SELECT or `[ALERT]`, which must be shown
+    /// to the user).
+    Status {
+        /// The response.
+        status: StatusResponse,
+        /// The command it answers, if any.
+        command: Option<Tag>,
+    },
+    /// `* OK` without a code during IDLE: the server's keep-alive (reset
+    /// your own timer).
+    KeepAlive(Text),
+    /// `* BYE`: the server is closing the connection.
+    Bye(StatusResponse),
+    /// A tagged completion, with the command it completes.
+    Completed {
+        /// The command, as given to [`Client::send`], with its tag.
+        command: Command,
+        /// The tagged `OK`, `NO` or `BAD`.
+        status: StatusResponse,
+    },
+    /// A command ended without a readable completion: the completion did
+    /// not parse, or the connection closed first.
+    Failed {
+        /// The command.
+        command: Command,
+        /// Why.
+        error: ClientError,
+    },
+    /// A SASL challenge during AUTHENTICATE (base64-decoded); answer with
+    /// [`Client::authenticate_response`] or [`Client::authenticate_cancel`].
+    AuthenticateChallenge {
+        /// The AUTHENTICATE command's tag.
+        tag: Tag,
+        /// The challenge.
+        challenge: Bytes,
+    },
+    /// The server accepted IDLE (`+`): updates arrive as events until
+    /// [`Client::idle_done`].
+    Idling {
+        /// The IDLE command's tag.
+        tag: Tag,
+    },
+    /// STARTTLS was accepted: run the TLS handshake on the connection now,
+    /// then call [`Client::tls_established`]. Bytes received before that
+    /// are dropped and reported.
+    StartTls,
+    /// The server broke the protocol; earlier events stand, and the
+    /// machine carries on where it can.
+    Violation(ClientError),
+    /// The connection is closed ([`Client::receive_eof`]); the state is
+    /// Logout.
+    Closed,
+}
+
+/// Errors of the client machine: misuse refused by [`Client::send`] and
+/// friends, and what the server did wrong (in [`ClientEvent::Violation`]
+/// and [`ClientEvent::Failed`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClientError {
+    /// The command is not valid in the state the connection will be in.
+    #[error("{command} is not valid in state {state:?}")]
+    NotAllowed {
+        /// The command's keyword.
+        command: String,
+        /// The state.
+        state: State,
+    },
+    /// The connection is over (Logout).
+    #[error("the connection is closed")]
+    Closed,
+    /// No AUTHENTICATE exchange waits for a response.
+    #[error("no AUTHENTICATE exchange is waiting for a response")]
+    NoAuthenticateExchange,
+    /// No IDLE is running.
+    #[error("no IDLE is running")]
+    NotIdling,
+    /// A response did not decode (the error has its stream offset and, for
+    /// a tagged response, the tag).
+    #[error("{0}")]
+    Decode(DecodeError),
+    /// A tagged response whose tag no command in flight has.
+    #[error("response at byte {offset} has the unknown tag {tag}")]
+    UnknownTag {
+        /// Stream offset of the response.
+        offset: u64,
+        /// The tag.
+        tag: Tag,
+    },
+    /// A continuation request (`+`) nothing is waiting for.
+    #[error("unexpected continuation request at byte {offset}")]
+    UnexpectedContinuation {
+        /// Stream offset of the request.
+        offset: u64,
+    },
+    /// Bytes arrived after the OK to STARTTLS, before TLS: they were
+    /// dropped, never parsed (a man in the middle may have injected them).
+    /// Reported once, at the first such byte.
+    #[error("plaintext after the OK to STARTTLS, from byte {offset}, was dropped")]
+    PlaintextAfterStartTls {
+        /// Stream offset of the first dropped byte.
+        offset: u64,
+    },
+    /// The connection closed while the command was in flight (or queued).
+    #[error("the connection closed at byte {offset} before the command completed")]
+    ConnectionClosed {
+        /// Stream offset of the end of input.
+        offset: u64,
+    },
+}
+
+/// The mailbox selected on the connection, kept current from the server's
+/// responses.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SelectedMailbox {
+    /// The name given to SELECT or EXAMINE.
+    pub name: Option<Mailbox>,
+    /// `[READ-ONLY]` (or EXAMINE).
+    pub read_only: bool,
+    /// Messages (`EXISTS`, less `EXPUNGE`s).
+    pub exists: u32,
+    /// `RECENT`.
+    pub recent: u32,
+    /// `FLAGS`.
+    pub flags: Vec<Flag>,
+    /// `[PERMANENTFLAGS]`.
+    pub permanent_flags: Vec<FlagPerm>,
+    /// `[UIDVALIDITY]`.
+    pub uid_validity: Option<NonZeroU32>,
+    /// `[UIDNEXT]`.
+    pub uid_next: Option<NonZeroU32>,
+    /// `[UNSEEN]`: the first unseen message.
+    pub unseen: Option<NonZeroU32>,
+    /// `[HIGHESTMODSEQ]` (RFC 7162).
+    pub highest_modseq: Option<u64>,
+    /// The UID of each message whose UID the client has seen, by sequence
+    /// number (index 0 is message 1); renumbered on EXPUNGE.
+    uids: Vec<Option<NonZeroU32>>,
+}
+
+impl SelectedMailbox {
+    /// The UID of message `seq`, if the server has said it.
+    pub fn uid(&self, seq: NonZeroU32) -> Option<NonZeroU32> {
+        self.uids.get(seq.get() as usize - 1).copied().flatten()
+    }
+
+    /// The sequence number of the message with UID `uid`, if known.
+    pub fn seq_of_uid(&self, uid: NonZeroU32) -> Option<NonZeroU32> {
+        let i = self.uids.iter().position(|u| *u == Some(uid))?;
+        NonZeroU32::new(i as u32 + 1)
+    }
+
+    fn set_exists(&mut self, n: u32) {
+        self.exists = n;
+        self.uids.resize(n as usize, None);
+    }
+
+    fn expunge(&mut self, seq: NonZeroU32) {
+        let i = seq.get() as usize - 1;
+        if i < self.uids.len() {
+            self.uids.remove(i);
+        }
+        self.exists = self.exists.saturating_sub(1);
+    }
+
+    fn apply_code(&mut self, code: &Code) {
+        match code {
+            Code::ReadOnly => self.read_only = true,
+            Code::ReadWrite => self.read_only = false,
+            Code::PermanentFlags(f) => self.permanent_flags = f.clone(),
+            Code::UidValidity(n) => self.uid_validity = Some(*n),
+            Code::UidNext(n) => self.uid_next = Some(*n),
+            Code::Unseen(n) => self.unseen = Some(*n),
+            Code::HighestModSeq(n) => self.highest_modseq = Some(*n),
+            Code::NoModSeq => self.highest_modseq = None,
+            _ => {}
+        }
+    }
+
+    fn apply_data(&mut self, data: &Data) {
+        match data {
+            Data::Exists(n) => self.set_exists(*n),
+            Data::Recent(n) => self.recent = *n,
+            Data::Expunge(seq) => self.expunge(*seq),
+            Data::Flags(f) => self.flags = f.clone(),
+            Data::Fetch { seq, attributes } => {
+                let i = seq.get() as usize - 1;
+                for a in attributes {
+                    match a {
+                        MessageAttribute::Uid(uid) if i < self.uids.len() => self.uids[i] = Some(*uid),
+                        MessageAttribute::ModSeq(m) => {
+                            self.highest_modseq = self.highest_modseq.map(|h| h.max(*m));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The special flow a command in flight is part of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Flow {
+    /// An ordinary command (possibly still sending literal data).
+    Plain,
+    /// AUTHENTICATE: `+` carries challenges. The initial response, when the
+    /// server lacks SASL-IR, waits for the first (empty) challenge.
+    Authenticate { initial_response: Option<IString>, waiting: bool },
+    /// IDLE: `+` starts it; `done` once DONE was written.
+    Idle { started: bool, done: bool },
+}
+
+#[derive(Debug)]
+struct InFlight {
+    command: Command,
+    /// Parts of the command still to write, each after a `+`.
+    pending: VecDeque<Bytes>,
+    flow: Flow,
+}
+
+/// The IMAP client state machine. See the [module docs](self) for the
+/// call order.
+#[derive(Debug)]
+pub struct Client {
+    config: ClientConfig,
+    state: State,
+    decoder: ResponseDecoder,
+    recv: BytesMut,
+    out: BytesMut,
+    events: VecDeque<(u64, ClientEvent)>,
+    /// Accepted by `send`, not yet started.
+    unsent: VecDeque<Command>,
+    /// Started (bytes written), not yet completed; in order.
+    in_flight: Vec<InFlight>,
+    next_tag: u64,
+    capabilities: Option<Vec<Capability>>,
+    mailbox: Option<SelectedMailbox>,
+    /// The mailbox a SELECT or EXAMINE in flight is building.
+    selecting: Option<(Tag, SelectedMailbox)>,
+    greeted: bool,
+    /// The OK to STARTTLS arrived: nothing is read until TLS is up.
+    awaiting_tls: bool,
+    plaintext_reported: bool,
+    /// Stream offset just past the last byte received.
+    received: u64,
+    eof: bool,
+    eof_handled: bool,
+}
+
+impl Client {
+    /// A client waiting for the server's greeting.
+    pub fn new(config: ClientConfig) -> Client {
+        Client {
+            decoder: ResponseDecoder::new(config.limits),
+            config,
+            state: State::NotAuthenticated,
+            recv: BytesMut::new(),
+            out: BytesMut::new(),
+            events: VecDeque::new(),
+            unsent: VecDeque::new(),
+            in_flight: Vec::new(),
+            next_tag: 1,
+            capabilities: None,
+            mailbox: None,
+            selecting: None,
+            greeted: false,
+            awaiting_tls: false,
+            plaintext_reported: false,
+            received: 0,
+            eof: false,
+            eof_handled: false,
+        }
+    }
+
+    /// The connection state the server has confirmed.
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    /// The server's capabilities as last announced (greeting code,
+    /// CAPABILITY data, OK codes); `None` once forgotten (after STARTTLS and
+    /// after login, unless the OK announced new ones) until learnt again.
+    pub fn capabilities(&self) -> Option<&[Capability]> {
+        self.capabilities.as_deref()
+    }
+
+    /// Whether the server announced `capability`.
+    pub fn has_capability(&self, capability: &Capability) -> bool {
+        self.capabilities.as_ref().is_some_and(|c| c.contains(capability))
+    }
+
+    /// The selected mailbox, kept current.
+    pub fn mailbox(&self) -> Option<&SelectedMailbox> {
+        self.mailbox.as_ref()
+    }
+
+    /// Commands sent or queued that have not completed.
+    pub fn pending_commands(&self) -> usize {
+        self.in_flight.len() + self.unsent.len()
+    }
+
+    /// Queues a command and returns the tag it will carry. It is checked
+    /// against the state the connection will be in when it runs, assuming
+    /// the commands before it succeed.
+    pub fn send(&mut self, body: CommandBody) -> Result<Tag, ClientError> {
+        let state = self.expected_state();
+        if state == State::Logout {
+            return Err(ClientError::Closed);
+        }
+        if !command_allowed(&body, state) {
+            return Err(ClientError::NotAllowed { command: body.name().to_string(), state });
+        }
+        let tag = self.new_tag();
+        self.unsent.push_back(Command { tag: tag.clone(), body });
+        self.flush();
+        Ok(tag)
+    }
+
+    fn new_tag(&mut self) -> Tag {
+        let mut text = self.config.tag_prefix.as_str().to_string();
+        text.push_str(&self.next_tag.to_string());
+        self.next_tag += 1;
+        // A tag prefix and digits make a tag.
+        Tag::try_from(text.as_str()).unwrap_or_else(|_| self.config.tag_prefix.clone())
+    }
+
+    /// The state after every command in flight or queued, assuming
+    /// success.
+    fn expected_state(&self) -> State {
+        let commands = self.in_flight.iter().map(|f| &f.command).chain(&self.unsent);
+        commands.fold(self.state, |state, c| after_success(&c.body, state))
+    }
+
+    /// Records that a command was written by other means (a recorded
+    /// session replayed through [`Client::receive`]): its responses are then
+    /// matched with it. Its literals count as sent.
+    pub fn assume_sent(&mut self, command: Command) {
+        let flow = flow_of(&command.body, None);
+        self.in_flight.push(InFlight { command, pending: VecDeque::new(), flow });
+    }
+
+    /// Answers an AUTHENTICATE challenge.
+    pub fn authenticate_response(&mut self, data: &[u8]) -> Result<(), ClientError> {
+        let flight = self.authenticate_waiting().ok_or(ClientError::NoAuthenticateExchange)?;
+        flight.flow = Flow::Authenticate { initial_response: None, waiting: false };
+        self.out.extend_from_slice(crate::base64::encode(data).as_bytes());
+        self.out.extend_from_slice(b"\r\n");
+        Ok(())
+    }
+
+    /// Cancels the AUTHENTICATE exchange (`*`); the server answers BAD.
+    pub fn authenticate_cancel(&mut self) -> Result<(), ClientError> {
+        let flight = self.authenticate_waiting().ok_or(ClientError::NoAuthenticateExchange)?;
+        flight.flow = Flow::Authenticate { initial_response: None, waiting: false };
+        self.out.extend_from_slice(b"*\r\n");
+        Ok(())
+    }
+
+    fn authenticate_waiting(&mut self) -> Option<&mut InFlight> {
+        self.in_flight.iter_mut().find(|f| matches!(f.flow, Flow::Authenticate { waiting: true, .. }))
+    }
+
+    /// Ends IDLE (`DONE`); the tagged OK follows.
+    pub fn idle_done(&mut self) -> Result<(), ClientError> {
+        let flight = self
+            .in_flight
+            .iter_mut()
+            .find(|f| matches!(f.flow, Flow::Idle { done: false, .. }))
+            .ok_or(ClientError::NotIdling)?;
+        let Flow::Idle { started, .. } = flight.flow else { return Err(ClientError::NotIdling) };
+        flight.flow = Flow::Idle { started, done: true };
+        self.out.extend_from_slice(b"DONE\r\n");
+        self.flush();
+        Ok(())
+    }
+
+    /// Call after the TLS handshake that followed [`ClientEvent::StartTls`]:
+    /// reading resumes; the capabilities are forgotten (ask CAPABILITY
+    /// again, RFC 3501 6.2.1).
+    pub fn tls_established(&mut self) {
+        self.awaiting_tls = false;
+        self.capabilities = None;
+        self.flush();
+    }
+
+    /// Feeds bytes received from the server; they are processed by the next
+    /// `poll_event` or `poll_transmit`.
+    pub fn receive(&mut self, data: &[u8]) {
+        if self.eof {
+            return;
+        }
+        let offset = self.received;
+        self.received += data.len() as u64;
+        if self.awaiting_tls {
+            if !data.is_empty() {
+                self.report_plaintext(offset);
+            }
+        } else if self.state == State::Logout && self.greeted && self.in_flight.is_empty() {
+            // The connection is over; whatever follows is not a response.
+        } else {
+            self.recv.extend_from_slice(data);
+        }
+    }
+
+    /// The server closed the connection: once the input before it is
+    /// processed, the commands in flight fail with
+    /// [`ClientError::ConnectionClosed`], an unfinished response is a
+    /// violation, and [`ClientEvent::Closed`] ends the events.
+    pub fn receive_eof(&mut self) {
+        self.eof = true;
+    }
+
+    fn report_plaintext(&mut self, offset: u64) {
+        if !self.plaintext_reported {
+            self.plaintext_reported = true;
+            self.emit(offset, ClientEvent::Violation(ClientError::PlaintextAfterStartTls { offset }));
+        }
+    }
+
+    /// The next event.
+    #[must_use = "events carry the server's responses"]
+    pub fn poll_event(&mut self) -> Option<ClientEvent> {
+        self.poll_event_at().map(|(_, e)| e)
+    }
+
+    /// The next event with the stream offset of the response it came from.
+    #[must_use = "events carry the server's responses"]
+    pub fn poll_event_at(&mut self) -> Option<(u64, ClientEvent)> {
+        if self.events.is_empty() {
+            self.process(1);
+            self.flush();
+        }
+        self.events.pop_front()
+    }
+
+    /// Bytes to write to the server, if any (input is processed first, so
+    /// that responses can release queued commands and literal data).
+    #[must_use = "the bytes must be written to the server"]
+    pub fn poll_transmit(&mut self) -> Option<Bytes> {
+        self.process(usize::MAX);
+        self.flush();
+        (!self.out.is_empty()).then(|| self.out.split().freeze())
+    }
+
+    /// Appends the bytes to write to `out` (as [`Client::poll_transmit`]).
+    pub fn write_to(&mut self, out: &mut BytesMut) {
+        self.process(usize::MAX);
+        self.flush();
+        out.extend_from_slice(&self.out);
+        self.out.clear();
+    }
+
+    fn emit(&mut self, offset: u64, event: ClientEvent) {
+        self.events.push_back((offset, event));
+    }
+
+    /// Starts queued commands while nothing blocks them: a greeting not yet
+    /// received, literal data or an AUTHENTICATE exchange waiting for `+`,
+    /// IDLE before DONE, STARTTLS before TLS is up.
+    fn flush(&mut self) {
+        while !self.unsent.is_empty() {
+            let blocked = !self.greeted
+                || self.awaiting_tls
+                || self.eof
+                || self.state == State::Logout
+                || self.in_flight.iter().any(|f| {
+                    !f.pending.is_empty()
+                        || matches!(f.flow, Flow::Authenticate { .. } | Flow::Idle { done: false, .. })
+                        || f.command.body == CommandBody::StartTls
+                });
+            if blocked {
+                return;
+            }
+            let Some(command) = self.unsent.pop_front() else { return };
+            self.start(command);
+        }
+    }
+
+    /// Writes a command up to its first synchronizing literal; the rest
+    /// waits for `+`.
+    fn start(&mut self, command: Command) {
+        let literal_mode = if self.has_capability(&Capability::LiteralPlus) {
+            LiteralMode::NonSynchronizing
+        } else if self.has_capability(&Capability::LiteralMinus) {
+            LiteralMode::LiteralMinus
+        } else {
+            LiteralMode::Synchronizing
+        };
+        // Without SASL-IR the initial response waits for the first
+        // challenge.
+        let mut deferred = None;
+        let mut wire = command.clone();
+        if let CommandBody::Authenticate { initial_response, .. } = &mut wire.body {
+            if !self.has_capability(&Capability::SaslIr) {
+                deferred = initial_response.take();
+            }
+        }
+        let mut bytes = BytesMut::new();
+        let points = wire.encode_to(&mut bytes, EncodeOptions { literal_mode });
+        let mut bytes = bytes.freeze();
+        let mut pending = VecDeque::new();
+        let mut cut = 0;
+        for p in points {
+            pending.push_back(bytes.slice(cut..p));
+            cut = p;
+        }
+        pending.push_back(bytes.split_off(cut));
+        if let Some(first) = pending.pop_front() {
+            self.out.extend_from_slice(&first);
+        }
+        let flow = flow_of(&command.body, deferred);
+        if matches!(command.body, CommandBody::Select { .. } | CommandBody::Examine { .. }) {
+            let mut view = SelectedMailbox::default();
+            if let CommandBody::Select { mailbox, .. } | CommandBody::Examine { mailbox, .. } = &command.body {
+                view.name = Some(mailbox.clone());
+                view.read_only = matches!(command.body, CommandBody::Examine { .. });
+            }
+            self.selecting = Some((command.tag.clone(), view));
+        }
+        self.in_flight.push(InFlight { command, pending, flow });
+    }
+
+    /// Processes received input until `wanted` new events exist or the
+    /// input is used up.
+    fn process(&mut self, wanted: usize) {
+        let target = self.events.len().saturating_add(wanted);
+        while self.events.len() < target && !self.awaiting_tls {
+            let decoded =
+                if self.eof { self.decoder.decode_eof(&mut self.recv) } else { self.decoder.decode(&mut self.recv) };
+            match decoded {
+                Ok(Some(Decoded { offset, message })) => self.handle(offset, message),
+                Ok(None) => break,
+                Err(error) => self.decode_error(error),
+            }
+        }
+        if self.eof && !self.awaiting_tls && self.events.len() < target && self.recv.is_empty() {
+            self.end_of_input();
+        }
+    }
+
+    fn decode_error(&mut self, error: DecodeError) {
+        let offset = error.offset();
+        // A tagged response that did not parse still ended its command.
+        let flight = error.tag().and_then(|t| self.in_flight.iter().position(|f| &f.command.tag == t));
+        match flight {
+            Some(i) => {
+                let flight = self.in_flight.remove(i);
+                let error = ClientError::Decode(error);
+                self.emit(offset, ClientEvent::Failed { command: flight.command, error });
+            }
+            None => self.emit(offset, ClientEvent::Violation(ClientError::Decode(error))),
+        }
+    }
+
+    fn end_of_input(&mut self) {
+        if self.eof_handled {
+            return;
+        }
+        self.eof_handled = true;
+        let offset = self.received;
+        for flight in std::mem::take(&mut self.in_flight) {
+            let error = ClientError::ConnectionClosed { offset };
+            self.emit(offset, ClientEvent::Failed { command: flight.command, error });
+        }
+        for command in std::mem::take(&mut self.unsent) {
+            self.emit(offset, ClientEvent::Failed { command, error: ClientError::ConnectionClosed { offset } });
+        }
+        self.state = State::Logout;
+        self.emit(offset, ClientEvent::Closed);
+    }
+
+    fn handle(&mut self, offset: u64, message: ServerMessage) {
+        match message {
+            ServerMessage::Greeting(greeting) => {
+                self.greeted = true;
+                self.state = match greeting.kind {
+                    GreetingKind::Ok => State::NotAuthenticated,
+                    GreetingKind::PreAuth => State::Authenticated,
+                    GreetingKind::Bye => State::Logout,
+                };
+                if let Some(Code::Capability(caps)) = greeting.code.as_deref() {
+                    self.capabilities = Some(caps.clone());
+                }
+                self.emit(offset, ClientEvent::Greeting(greeting));
+            }
+            ServerMessage::Response(Response::Continuation(c)) => self.continuation(offset, c),
+            ServerMessage::Response(Response::Status(status)) => match status.tag.clone() {
+                Some(tag) => self.completion(offset, tag, status),
+                None => self.untagged_status(offset, status),
+            },
+            ServerMessage::Response(Response::Data(data)) => self.data(offset, data),
+        }
+    }
+
+    fn continuation(&mut self, offset: u64, c: Continuation) {
+        // Only the newest command can wait for `+`: nothing starts while one
+        // waits.
+        let Some(flight) = self.in_flight.last_mut() else {
+            return self.emit(offset, ClientEvent::Violation(ClientError::UnexpectedContinuation { offset }));
+        };
+        if let Some(next) = flight.pending.pop_front() {
+            self.out.extend_from_slice(&next);
+            return;
+        }
+        match &mut flight.flow {
+            Flow::Authenticate { initial_response, waiting: false } => {
+                let challenge = c.challenge().unwrap_or_else(|| match &c {
+                    Continuation::Text { text, .. } => Bytes::copy_from_slice(text.as_bytes()),
+                    Continuation::Base64(data) => data.clone().into_bytes(),
+                });
+                match initial_response.take() {
+                    Some(ir) if challenge.is_empty() => {
+                        self.out.extend_from_slice(crate::base64::encode(&ir).as_bytes());
+                        self.out.extend_from_slice(b"\r\n");
+                    }
+                    _ => {
+                        flight.flow = Flow::Authenticate { initial_response: None, waiting: true };
+                        let tag = flight.command.tag.clone();
+                        self.emit(offset, ClientEvent::AuthenticateChallenge { tag, challenge });
+                    }
+                }
+            }
+            Flow::Idle { started: started @ false, .. } => {
+                *started = true;
+                let tag = flight.command.tag.clone();
+                self.emit(offset, ClientEvent::Idling { tag });
+            }
+            _ => self.emit(offset, ClientEvent::Violation(ClientError::UnexpectedContinuation { offset })),
+        }
+    }
+
+    fn completion(&mut self, offset: u64, tag: Tag, status: StatusResponse) {
+        let Some(i) = self.in_flight.iter().position(|f| f.command.tag == tag) else {
+            return self.emit(offset, ClientEvent::Violation(ClientError::UnknownTag { offset, tag }));
+        };
+        // Literal data not yet sent is never sent: the command is over.
+        let flight = self.in_flight.remove(i);
+        let body = &flight.command.body;
+        let ok = status.kind == StatusKind::Ok;
+        let code = status.code.as_deref();
+        if ok {
+            self.state = after_success(body, self.state);
+            if matches!(body, CommandBody::Login { .. } | CommandBody::Authenticate { .. }) {
+                // New capabilities after login, unless announced now.
+                self.capabilities = None;
+            }
+        } else {
+            self.state = after_failure(body, self.state);
+        }
+        if let Some(Code::Capability(caps)) = code {
+            self.capabilities = Some(caps.clone());
+        }
+        match body {
+            CommandBody::Select { .. } | CommandBody::Examine { .. } => {
+                let view = self.selecting.take().filter(|(t, _)| *t == tag).map(|(_, v)| v);
+                self.mailbox = if ok {
+                    view.map(|mut v| {
+                        if let Some(code) = code {
+                            v.apply_code(code);
+                        }
+                        v
+                    })
+                } else if self.state == State::Selected {
+                    self.mailbox.take()
+                } else {
+                    None
+                };
+            }
+            CommandBody::Close | CommandBody::Unselect if ok => self.mailbox = None,
+            _ => {}
+        }
+        if self.state != State::Selected {
+            self.mailbox = None;
+        }
+        let start_tls = ok && *body == CommandBody::StartTls;
+        self.emit(offset, ClientEvent::Completed { command: flight.command, status });
+        if start_tls {
+            self.awaiting_tls = true;
+            self.emit(offset, ClientEvent::StartTls);
+            // Whatever followed the OK in the same read is not trusted.
+            if !self.recv.is_empty() {
+                let at = self.received - self.recv.len() as u64;
+                self.recv.clear();
+                self.report_plaintext(at);
+            }
+        }
+    }
+
+    fn untagged_status(&mut self, offset: u64, status: StatusResponse) {
+        if status.kind == StatusKind::Bye {
+            self.state = State::Logout;
+            return self.emit(offset, ClientEvent::Bye(status));
+        }
+        let code = status.code.as_deref();
+        if let Some(Code::Capability(caps)) = code {
+            self.capabilities = Some(caps.clone());
+        }
+        let idling = self.in_flight.iter().any(|f| matches!(f.flow, Flow::Idle { started: true, done: false }));
+        if idling && status.kind == StatusKind::Ok && code.is_none() {
+            return self.emit(offset, ClientEvent::KeepAlive(status.text));
+        }
+        let mut command = None;
+        if let Some(code) = code {
+            if let Some((tag, view)) = &mut self.selecting {
+                if selects_code(code) {
+                    view.apply_code(code);
+                    command = Some(tag.clone());
+                }
+            } else if let Some(view) = &mut self.mailbox {
+                view.apply_code(code);
+            }
+        }
+        self.emit(offset, ClientEvent::Status { status, command });
+    }
+
+    fn data(&mut self, offset: u64, data: Data) {
+        if let Data::Capability(caps) = &data {
+            self.capabilities = Some(caps.clone());
+        }
+        let command = self.answers(&data);
+        match &mut self.selecting {
+            Some((tag, view)) if command.as_ref() == Some(tag) => view.apply_data(&data),
+            _ => {
+                if let Some(view) = &mut self.mailbox {
+                    view.apply_data(&data);
+                }
+            }
+        }
+        self.emit(offset, ClientEvent::Data { data, command });
+    }
+
+    /// The command in flight that untagged `data` answers; `None` for an
+    /// unsolicited update. The newest matching command wins.
+    fn answers(&self, data: &Data) -> Option<Tag> {
+        let idling = self.in_flight.iter().any(|f| matches!(f.flow, Flow::Idle { done: false, .. }));
+        if idling {
+            return None;
+        }
+        self.in_flight.iter().rev().find(|f| data_answers(data, &f.command.body)).map(|f| f.command.tag.clone())
+    }
+}
+
+/// Whether untagged `data` is part of the response to `command`.
+fn data_answers(data: &Data, command: &CommandBody) -> bool {
+    use CommandBody as C;
+    match data {
+        Data::Capability(_) => matches!(command, C::Capability),
+        Data::List(_) => matches!(command, C::List { .. }),
+        Data::Lsub(_) => matches!(command, C::Lsub { .. }),
+        Data::Status { .. } => matches!(command, C::Status { .. }),
+        Data::Search { .. } => matches!(command, C::Search { .. }),
+        Data::Flags(_) | Data::Exists(_) | Data::Recent(_) => matches!(command, C::Select { .. } | C::Examine { .. }),
+        Data::Expunge(_) => matches!(command, C::Expunge | C::UidExpunge(_) | C::Move { .. }),
+        Data::Fetch { .. } => matches!(command, C::Fetch { .. }) || matches!(command, C::Store { silent: false, .. }),
+        Data::Enabled(_) => matches!(command, C::Enable(_)),
+        Data::Other { name, .. } => command.name().eq_ignore_ascii_case(name.as_str()),
+    }
+}
+
+/// Whether an untagged OK code is part of a SELECT response.
+fn selects_code(code: &Code) -> bool {
+    matches!(
+        code,
+        Code::PermanentFlags(_)
+            | Code::UidValidity(_)
+            | Code::UidNext(_)
+            | Code::Unseen(_)
+            | Code::HighestModSeq(_)
+            | Code::NoModSeq
+            | Code::ReadOnly
+            | Code::ReadWrite
+    )
+}
+
+fn flow_of(body: &CommandBody, initial_response: Option<IString>) -> Flow {
+    match body {
+        CommandBody::Authenticate { .. } => Flow::Authenticate { initial_response, waiting: false },
+        CommandBody::Idle => Flow::Idle { started: false, done: false },
+        _ => Flow::Plain,
+    }
+}

@@ -1,0 +1,382 @@
+//! The client machine, flow by flow, against scripted server bytes.
+
+use imap_proto::client::{Client, ClientConfig, ClientError, ClientEvent};
+use imap_proto::state::State;
+use imap_proto::*;
+
+fn events(client: &mut Client) -> Vec<ClientEvent> {
+    std::iter::from_fn(|| client.poll_event()).collect()
+}
+
+fn sent(client: &mut Client) -> String {
+    client.poll_transmit().map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default()
+}
+
+/// A client past an OK greeting with these capabilities.
+fn greeted(capabilities: &str) -> Client {
+    let mut client = Client::new(ClientConfig::default());
+    client.receive(format!("* OK [CAPABILITY IMAP4rev1 {capabilities}] ready\r\n").as_bytes());
+    assert!(matches!(client.poll_event(), Some(ClientEvent::Greeting(_))));
+    client
+}
+
+fn logged_in(capabilities: &str) -> Client {
+    let mut client = Client::new(ClientConfig::default());
+    client.receive(format!("* PREAUTH [CAPABILITY IMAP4rev1 {capabilities}] ready\r\n").as_bytes());
+    assert!(matches!(client.poll_event(), Some(ClientEvent::Greeting(_))));
+    assert_eq!(client.state(), State::Authenticated);
+    client
+}
+
+fn append(message: &str) -> CommandBody {
+    CommandBody::Append { mailbox: Mailbox::from("INBOX"), flags: vec![], date: None, message: IString::from(message) }
+}
+
+fn completed(event: &ClientEvent) -> Option<(&str, &str, StatusKind)> {
+    match event {
+        ClientEvent::Completed { command, status } => Some((command.tag.as_str(), command.body.name(), status.kind)),
+        _ => None,
+    }
+}
+
+#[test]
+fn greetings_set_the_state_and_capabilities() {
+    let client = greeted("IDLE LITERAL+");
+    assert_eq!(client.state(), State::NotAuthenticated);
+    assert!(client.has_capability(&Capability::Idle));
+    assert!(client.has_capability(&Capability::LiteralPlus));
+    let client = logged_in("");
+    assert_eq!(client.state(), State::Authenticated);
+    let mut client = Client::new(ClientConfig::default());
+    client.receive(b"* BYE too many connections\r\n");
+    assert!(matches!(client.poll_event(), Some(ClientEvent::Greeting(_))));
+    assert_eq!(client.state(), State::Logout);
+    assert_eq!(client.send(CommandBody::Noop), Err(ClientError::Closed));
+}
+
+#[test]
+fn nothing_is_sent_before_the_greeting() {
+    let mut client = Client::new(ClientConfig::default());
+    client.send(CommandBody::Capability).unwrap();
+    assert_eq!(sent(&mut client), "");
+    client.receive(b"* OK hi\r\n");
+    let _ = events(&mut client);
+    assert_eq!(sent(&mut client), "A1 CAPABILITY\r\n");
+}
+
+#[test]
+fn tags_are_generated_and_completions_carry_their_command() {
+    let config = ClientConfig { tag_prefix: Tag::try_from("x.").unwrap(), ..ClientConfig::default() };
+    let mut client = Client::new(config);
+    client.receive(b"* OK hi\r\n");
+    let _ = events(&mut client);
+    assert_eq!(client.send(CommandBody::Noop).unwrap().as_str(), "x.1");
+    assert_eq!(client.send(CommandBody::Capability).unwrap().as_str(), "x.2");
+    assert_eq!(sent(&mut client), "x.1 NOOP\r\nx.2 CAPABILITY\r\n");
+    // Completions in any order.
+    client.receive(b"* CAPABILITY IMAP4rev1 IDLE\r\nx.2 OK done\r\nx.1 OK done\r\n");
+    let ev = events(&mut client);
+    assert!(matches!(&ev[0], ClientEvent::Data { data: Data::Capability(_), command: Some(t) } if t.as_str() == "x.2"));
+    assert_eq!(completed(&ev[1]), Some(("x.2", "CAPABILITY", StatusKind::Ok)));
+    assert_eq!(completed(&ev[2]), Some(("x.1", "NOOP", StatusKind::Ok)));
+    assert!(client.has_capability(&Capability::Idle));
+    assert_eq!(client.pending_commands(), 0);
+}
+
+#[test]
+fn a_synchronizing_literal_waits_for_the_continuation() {
+    let mut client = logged_in("");
+    client.send(append("hello")).unwrap();
+    client.send(CommandBody::Noop).unwrap();
+    assert_eq!(sent(&mut client), "A1 APPEND INBOX {5}\r\n", "up to the literal, nothing after it");
+    client.receive(b"+ Ready for literal data\r\n");
+    assert_eq!(events(&mut client), vec![]);
+    assert_eq!(sent(&mut client), "hello\r\nA2 NOOP\r\n");
+    client.receive(b"A1 OK [APPENDUID 1 7] done\r\nA2 OK done\r\n");
+    let ev = events(&mut client);
+    assert_eq!(completed(&ev[0]), Some(("A1", "APPEND", StatusKind::Ok)));
+    assert_eq!(completed(&ev[1]), Some(("A2", "NOOP", StatusKind::Ok)));
+}
+
+#[test]
+fn a_refused_literal_is_never_sent_and_the_connection_stays_usable() {
+    let mut client = logged_in("");
+    client.send(append("X9 CREATE Injected\r\n")).unwrap();
+    client.send(CommandBody::Noop).unwrap();
+    assert_eq!(sent(&mut client), "A1 APPEND INBOX {20}\r\n");
+    client.receive(b"A1 NO [TRYCREATE] no such mailbox\r\n");
+    let ev = events(&mut client);
+    assert_eq!(completed(&ev[0]), Some(("A1", "APPEND", StatusKind::No)));
+    assert_eq!(sent(&mut client), "A2 NOOP\r\n", "the literal's data never goes out");
+    client.receive(b"A2 OK done\r\n");
+    assert_eq!(completed(&events(&mut client)[0]), Some(("A2", "NOOP", StatusKind::Ok)));
+}
+
+#[test]
+fn literal_plus_and_literal_minus_are_used_when_advertised() {
+    let mut client = logged_in("LITERAL+");
+    client.send(append("hello")).unwrap();
+    assert_eq!(sent(&mut client), "A1 APPEND INBOX {5+}\r\nhello\r\n");
+    let mut client = logged_in("LITERAL-");
+    client.send(append("hello")).unwrap();
+    let big = "x".repeat(5000);
+    client.send(append(&big)).unwrap();
+    assert_eq!(sent(&mut client), "A1 APPEND INBOX {5+}\r\nhello\r\nA2 APPEND INBOX {5000}\r\n");
+    client.receive(b"+ go\r\n");
+    assert_eq!(sent(&mut client).len(), 5002);
+}
+
+#[test]
+fn commands_in_the_wrong_state_are_refused_locally() {
+    let mut client = greeted("");
+    let fetch = CommandBody::Fetch {
+        uid: false,
+        sequence_set: "1:*".parse().unwrap(),
+        items: FetchItems::Fast,
+        modifiers: vec![],
+    };
+    assert!(matches!(client.send(fetch.clone()), Err(ClientError::NotAllowed { state: State::NotAuthenticated, .. })));
+    assert!(matches!(client.send(CommandBody::Idle), Err(ClientError::NotAllowed { .. })));
+    // Queued commands count: after LOGIN and SELECT, FETCH is allowed.
+    client.send(CommandBody::Login { username: "a".into(), password: "b".into() }).unwrap();
+    client.send(CommandBody::Select { mailbox: Mailbox::from("INBOX"), parameters: vec![] }).unwrap();
+    client.send(fetch).unwrap();
+    assert_eq!(sent(&mut client), "A1 LOGIN a b\r\nA2 SELECT INBOX\r\nA3 FETCH 1:* FAST\r\n");
+}
+
+#[test]
+fn authenticate_plain_with_sasl_ir() {
+    let mut client = greeted("AUTH=PLAIN SASL-IR");
+    let auth = CommandBody::Authenticate {
+        mechanism: Atom::try_from("PLAIN").unwrap(),
+        initial_response: Some(IString::from(&b"\0alice\0secret"[..])),
+    };
+    client.send(auth).unwrap();
+    assert_eq!(sent(&mut client), "A1 AUTHENTICATE PLAIN AGFsaWNlAHNlY3JldA==\r\n");
+    client.receive(b"A1 OK [CAPABILITY IMAP4rev1 IDLE] logged in\r\n");
+    assert_eq!(completed(&events(&mut client)[0]), Some(("A1", "AUTHENTICATE", StatusKind::Ok)));
+    assert_eq!(client.state(), State::Authenticated);
+    assert!(client.has_capability(&Capability::Idle), "capabilities from the OK");
+}
+
+#[test]
+fn authenticate_plain_without_sasl_ir_sends_the_response_after_the_empty_challenge() {
+    let mut client = greeted("AUTH=PLAIN");
+    let auth = CommandBody::Authenticate {
+        mechanism: Atom::try_from("PLAIN").unwrap(),
+        initial_response: Some(IString::from(&b"\0alice\0secret"[..])),
+    };
+    client.send(auth).unwrap();
+    client.send(CommandBody::Noop).unwrap();
+    assert_eq!(sent(&mut client), "A1 AUTHENTICATE PLAIN\r\n", "nothing else during the exchange");
+    client.receive(b"+ \r\n");
+    assert_eq!(events(&mut client), vec![]);
+    assert_eq!(sent(&mut client), "AGFsaWNlAHNlY3JldA==\r\n");
+    client.receive(b"A1 OK logged in\r\n");
+    assert_eq!(completed(&events(&mut client)[0]), Some(("A1", "AUTHENTICATE", StatusKind::Ok)));
+    assert_eq!(client.capabilities(), None, "forgotten after login");
+    assert_eq!(sent(&mut client), "A2 NOOP\r\n");
+}
+
+#[test]
+fn authenticate_challenges_and_cancel() {
+    let mut client = greeted("AUTH=LOGIN");
+    let auth = CommandBody::Authenticate { mechanism: Atom::try_from("LOGIN").unwrap(), initial_response: None };
+    let tag = client.send(auth).unwrap();
+    let _ = sent(&mut client);
+    assert_eq!(client.authenticate_response(b"x"), Err(ClientError::NoAuthenticateExchange));
+    client.receive(b"+ VXNlcm5hbWU6\r\n");
+    let ev = events(&mut client);
+    assert_eq!(ev, vec![ClientEvent::AuthenticateChallenge { tag: tag.clone(), challenge: "Username:".into() }]);
+    client.authenticate_response(b"alice").unwrap();
+    assert_eq!(sent(&mut client), "YWxpY2U=\r\n");
+    client.receive(b"+ UGFzc3dvcmQ6\r\n");
+    let _ = events(&mut client);
+    client.authenticate_cancel().unwrap();
+    assert_eq!(sent(&mut client), "*\r\n");
+    client.receive(b"A1 BAD cancelled\r\n");
+    assert_eq!(completed(&events(&mut client)[0]), Some(("A1", "AUTHENTICATE", StatusKind::Bad)));
+    assert_eq!(client.state(), State::NotAuthenticated);
+}
+
+#[test]
+fn idle_with_updates_and_keep_alives() {
+    let mut client = logged_in("IDLE");
+    client.send(CommandBody::Select { mailbox: Mailbox::from("INBOX"), parameters: vec![] }).unwrap();
+    client.receive(b"* 2 EXISTS\r\nA1 OK [READ-WRITE] done\r\n");
+    let _ = events(&mut client);
+    let tag = client.send(CommandBody::Idle).unwrap();
+    client.send(CommandBody::Noop).unwrap();
+    assert_eq!(sent(&mut client), "A1 SELECT INBOX\r\nA2 IDLE\r\n");
+    client.receive(b"+ idling\r\n* 3 EXISTS\r\n* OK Still here\r\n* 1 FETCH (FLAGS (\\Seen))\r\n");
+    let ev = events(&mut client);
+    assert_eq!(ev[0], ClientEvent::Idling { tag });
+    assert_eq!(ev[1], ClientEvent::Data { data: Data::Exists(3), command: None });
+    assert!(matches!(&ev[2], ClientEvent::KeepAlive(t) if t.to_string() == "Still here"));
+    assert!(matches!(&ev[3], ClientEvent::Data { data: Data::Fetch { .. }, command: None }));
+    assert_eq!(client.mailbox().unwrap().exists, 3);
+    assert_eq!(sent(&mut client), "", "nothing but DONE while idling");
+    client.idle_done().unwrap();
+    assert_eq!(client.idle_done(), Err(ClientError::NotIdling));
+    assert_eq!(sent(&mut client), "DONE\r\nA3 NOOP\r\n");
+    client.receive(b"A2 OK idle done\r\n");
+    assert_eq!(completed(&events(&mut client)[0]), Some(("A2", "IDLE", StatusKind::Ok)));
+}
+
+#[test]
+fn starttls_drops_injected_plaintext_and_forgets_capabilities() {
+    let mut client = greeted("STARTTLS LOGINDISABLED");
+    client.send(CommandBody::StartTls).unwrap();
+    client.send(CommandBody::Capability).unwrap();
+    assert_eq!(sent(&mut client), "A1 STARTTLS\r\n", "nothing after STARTTLS before TLS");
+    // A man in the middle appends a response to the OK (CVE-2011-0411).
+    client.receive(b"A1 OK begin TLS\r\n* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\nA2 OK done\r\n");
+    let ev = events(&mut client);
+    assert_eq!(completed(&ev[0]), Some(("A1", "STARTTLS", StatusKind::Ok)));
+    assert_eq!(ev[1], ClientEvent::StartTls);
+    // 58 bytes of greeting, 17 of the OK: the first injected byte.
+    assert_eq!(ev[2], ClientEvent::Violation(ClientError::PlaintextAfterStartTls { offset: 75 }));
+    assert_eq!(ev.len(), 3, "the injected bytes were never parsed");
+    client.receive(b"more plaintext\r\n");
+    assert_eq!(events(&mut client), vec![], "reported once");
+    assert_eq!(sent(&mut client), "");
+    client.tls_established();
+    assert_eq!(client.capabilities(), None);
+    assert_eq!(sent(&mut client), "A2 CAPABILITY\r\n");
+    client.receive(b"* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\nA2 OK done\r\n");
+    let _ = events(&mut client);
+    assert!(client.has_capability(&Capability::Auth(Atom::try_from("PLAIN").unwrap())));
+}
+
+#[test]
+fn untagged_data_is_attributed_or_unsolicited() {
+    let mut client = logged_in("");
+    client.send(CommandBody::Select { mailbox: Mailbox::from("INBOX"), parameters: vec![] }).unwrap();
+    client.receive(
+        b"* FLAGS (\\Seen \\Deleted)\r\n* 3 EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY 42] v\r\n\
+          * OK [UIDNEXT 9] n\r\n* OK [ALERT] system going down\r\nA1 OK [READ-WRITE] selected\r\n",
+    );
+    let ev = events(&mut client);
+    let tags: Vec<Option<String>> = ev
+        .iter()
+        .map(|e| match e {
+            ClientEvent::Data { command, .. } | ClientEvent::Status { command, .. } => {
+                command.as_ref().map(|t| t.to_string())
+            }
+            _ => Some("-".into()),
+        })
+        .collect();
+    let a1 = || Some("A1".to_string());
+    assert_eq!(tags, vec![a1(), a1(), a1(), a1(), a1(), None, Some("-".into())]);
+    let mailbox = client.mailbox().unwrap();
+    assert_eq!((mailbox.exists, mailbox.uid_validity.map(|n| n.get())), (3, Some(42)));
+    assert!(!mailbox.read_only);
+    assert_eq!(client.state(), State::Selected);
+
+    let search = CommandBody::Search { uid: true, charset: None, criteria: vec![SearchKey::All] };
+    client.send(search).unwrap();
+    client.send(CommandBody::Noop).unwrap();
+    let _ = sent(&mut client);
+    client.receive(b"* SEARCH 5 7 8\r\n* 4 EXISTS\r\n* 2 EXPUNGE\r\nA2 OK done\r\nA3 OK done\r\n");
+    let ev = events(&mut client);
+    assert!(matches!(&ev[0], ClientEvent::Data { data: Data::Search { .. }, command: Some(t) } if t.as_str() == "A2"));
+    assert_eq!(ev[1], ClientEvent::Data { data: Data::Exists(4), command: None });
+    assert!(matches!(&ev[2], ClientEvent::Data { data: Data::Expunge(_), command: None }));
+    assert_eq!(client.mailbox().unwrap().exists, 3);
+}
+
+#[test]
+fn the_selected_mailbox_tracks_uids_through_expunges() {
+    let mut client = logged_in("");
+    client.send(CommandBody::Examine { mailbox: Mailbox::from("INBOX"), parameters: vec![] }).unwrap();
+    client.receive(b"* 3 EXISTS\r\nA1 OK [READ-ONLY] done\r\n");
+    let _ = events(&mut client);
+    assert!(client.mailbox().unwrap().read_only);
+    let fetch = CommandBody::Fetch {
+        uid: false,
+        sequence_set: "1:*".parse().unwrap(),
+        items: FetchItems::Attributes(vec![FetchAttribute::Uid]),
+        modifiers: vec![],
+    };
+    client.send(fetch).unwrap();
+    let _ = sent(&mut client);
+    client.receive(b"* 1 FETCH (UID 10)\r\n* 2 FETCH (UID 20)\r\n* 3 FETCH (UID 30)\r\nA2 OK done\r\n");
+    let ev = events(&mut client);
+    assert!(matches!(&ev[0], ClientEvent::Data { command: Some(t), .. } if t.as_str() == "A2"));
+    let n = |v: u32| std::num::NonZeroU32::new(v).unwrap();
+    client.receive(b"* 2 EXPUNGE\r\n");
+    let _ = events(&mut client);
+    let mailbox = client.mailbox().unwrap();
+    assert_eq!(mailbox.exists, 2);
+    assert_eq!(mailbox.uid(n(2)), Some(n(30)), "renumbered");
+    assert_eq!(mailbox.seq_of_uid(n(10)), Some(n(1)));
+    assert_eq!(mailbox.seq_of_uid(n(20)), None);
+    // A failed SELECT leaves no mailbox selected.
+    client.send(CommandBody::Select { mailbox: Mailbox::from("Nope"), parameters: vec![] }).unwrap();
+    let _ = sent(&mut client);
+    client.receive(b"A3 NO no such mailbox\r\n");
+    let _ = events(&mut client);
+    assert_eq!(client.state(), State::Authenticated);
+    assert!(client.mailbox().is_none());
+}
+
+#[test]
+fn bye_and_the_end_of_input_end_the_connection() {
+    let mut client = logged_in("");
+    client.send(CommandBody::Noop).unwrap();
+    client.send(CommandBody::Noop).unwrap();
+    let _ = sent(&mut client);
+    client.receive(b"* BYE shutting down\r\n");
+    client.receive_eof();
+    let ev = events(&mut client);
+    assert!(matches!(&ev[0], ClientEvent::Bye(_)));
+    assert!(matches!(&ev[1], ClientEvent::Failed { command, error: ClientError::ConnectionClosed { offset } }
+        if command.tag.as_str() == "A1" && *offset > 0));
+    assert!(matches!(&ev[2], ClientEvent::Failed { .. }));
+    assert_eq!(ev[3], ClientEvent::Closed);
+    assert_eq!(client.state(), State::Logout);
+
+    // LOGOUT: BYE, then the tagged OK, then the close.
+    let mut client = logged_in("");
+    client.send(CommandBody::Logout).unwrap();
+    let _ = sent(&mut client);
+    client.receive(b"* BYE logging out\r\nA1 OK done\r\n");
+    client.receive_eof();
+    let ev = events(&mut client);
+    assert!(matches!(&ev[0], ClientEvent::Bye(_)));
+    assert_eq!(completed(&ev[1]), Some(("A1", "LOGOUT", StatusKind::Ok)));
+    assert_eq!(ev[2], ClientEvent::Closed);
+}
+
+#[test]
+fn server_errors_are_reported_and_parsing_carries_on() {
+    let mut client = logged_in("");
+    client.send(CommandBody::Noop).unwrap();
+    client.send(CommandBody::Capability).unwrap();
+    let _ = sent(&mut client);
+    client.receive(b"Z9 OK who?\r\n+ nobody asked\r\nA1 NOPE garbage\r\n* CAPABILITY IMAP4rev1\r\nA2 OK done\r\n");
+    let ev = events(&mut client);
+    // Offsets count from the greeting (41 bytes).
+    assert!(
+        matches!(&ev[0], ClientEvent::Violation(ClientError::UnknownTag { offset: 41, tag }) if tag.as_str() == "Z9")
+    );
+    assert!(matches!(&ev[1], ClientEvent::Violation(ClientError::UnexpectedContinuation { offset: 53 })));
+    // The malformed completion still ends A1.
+    assert!(
+        matches!(&ev[2], ClientEvent::Failed { command, error: ClientError::Decode(_) } if command.tag.as_str() == "A1")
+    );
+    assert!(matches!(&ev[3], ClientEvent::Data { command: Some(t), .. } if t.as_str() == "A2"));
+    assert_eq!(completed(&ev[4]), Some(("A2", "CAPABILITY", StatusKind::Ok)));
+}
+
+#[test]
+fn a_replayed_command_is_matched_with_its_responses() {
+    let mut client = greeted("");
+    let command = Command::parse(b"a7 LIST \"\" *\r\n").unwrap();
+    client.assume_sent(command.clone());
+    client.receive(b"* LIST () \"/\" INBOX\r\na7 OK done\r\n");
+    let ev = events(&mut client);
+    assert!(matches!(&ev[0], ClientEvent::Data { data: Data::List(_), command: Some(t) } if t.as_str() == "a7"));
+    assert!(matches!(&ev[1], ClientEvent::Completed { command: c, .. } if *c == command));
+    assert_eq!(sent(&mut client), "", "nothing is written for it");
+}
