@@ -69,6 +69,7 @@ mod error;
 pub mod framer;
 mod limits;
 mod parse;
+pub mod server;
 pub mod state;
 mod types;
 

@@ -1,0 +1,716 @@
+//! The server state machine: the greeting, commands handed out with their
+//! tags, the state rules, the literal handshake, AUTHENTICATE, IDLE,
+//! STARTTLS, LOGOUT, ordered output and the EXPUNGE rule of RFC 3501 7.4.1.
+//!
+//! Sans-IO, the same surface as `pop3_proto::server::Server`: feed the
+//! client's bytes with [`Server::receive`] (and [`Server::receive_eof`]),
+//! take [`ServerEvent`]s with [`Server::poll_event`], answer each command
+//! with [`Server::respond`] (untagged data) and one [`Server::complete`],
+//! hand over mailbox changes with [`Server::update`], and take the bytes to
+//! write with [`Server::poll_transmit`].
+//!
+//! # Call order
+//! 1. [`Server::poll_transmit`] after creation: the greeting;
+//! 2. [`Server::receive`] what the client sent;
+//! 3. [`Server::poll_event`] until it returns `None`, answering each
+//!    [`ServerEvent::Command`];
+//! 4. [`Server::poll_transmit`] until it returns `None`, and write the
+//!    bytes.
+//!
+//! Input is processed lazily, in `poll_event` and `poll_transmit`; `receive`
+//! only buffers. The machine stops reading after a command whose outcome
+//! decides how later ones are judged (LOGIN, AUTHENTICATE, STARTTLS,
+//! SELECT, EXAMINE, CLOSE, UNSELECT, LOGOUT) until it is completed, and when
+//! too many commands are unanswered.
+//!
+//! ```
+//! use imap_proto::server::{Server, ServerConfig, ServerEvent};
+//! use imap_proto::{CommandBody, StatusKind};
+//!
+//! let mut server = Server::new(ServerConfig::default());
+//! assert!(server.poll_transmit().unwrap().starts_with(b"* OK "));
+//! server.receive(b"a1 LOGIN alice secret\r\n");
+//! let Some(ServerEvent::Command(command)) = server.poll_event() else { panic!() };
+//! assert!(matches!(command.body, CommandBody::Login { .. }));
+//! server.complete(&command.tag, StatusKind::Ok, None, "Logged in").unwrap();
+//! assert_eq!(server.poll_transmit().unwrap(), &b"a1 OK Logged in\r\n"[..]);
+//! ```
+
+use std::collections::VecDeque;
+
+use bytes::{Bytes, BytesMut};
+
+use crate::encode::{Encode, EncodeOptions};
+use crate::error::{DecodeError, FrameError};
+use crate::state::{after_failure, after_success, command_allowed, State};
+use crate::types::*;
+use crate::{ClientLineMode, CommandDecoder, Decoded, Limits};
+
+/// Server settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerConfig {
+    /// Memory limits for what clients send ([`Limits::server`]): a
+    /// synchronizing literal within `max_literal_size` is accepted with
+    /// `+`, a larger one is refused with `NO [TOOBIG]` before its data.
+    pub limits: Limits,
+    /// The greeting (`* OK`, `* PREAUTH` or `* BYE`).
+    pub greeting: Greeting,
+    /// What CAPABILITY lists (the machine answers CAPABILITY itself);
+    /// STARTTLS is added while it is on offer.
+    pub capabilities: Vec<Capability>,
+    /// Whether STARTTLS is offered (a TLS configuration exists).
+    pub starttls: bool,
+    /// Consecutive invalid commands after which the server says BYE and
+    /// closes (Dovecot's behaviour). Default 20.
+    pub max_bad_commands: u32,
+    /// Commands decoded and not yet completed before the machine stops
+    /// reading (back-pressure). Default 128.
+    pub max_pending_commands: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> ServerConfig {
+        ServerConfig {
+            limits: Limits::server(),
+            greeting: Greeting { kind: GreetingKind::Ok, code: None, text: fixed_text("IMAP4rev1 server ready") },
+            capabilities: vec![Capability::Imap4Rev1, Capability::Idle, Capability::LiteralPlus],
+            starttls: false,
+            max_bad_commands: 20,
+            max_pending_commands: 128,
+        }
+    }
+}
+
+fn fixed_text(text: &'static str) -> Text {
+    Text::from_validated(crate::types::small_bytes::SmallBytes::copy_from_slice(text.as_bytes()))
+}
+
+/// What the client asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServerEvent {
+    /// A command valid in the current state. Answer it with any number of
+    /// [`Server::respond`] and one [`Server::complete`]. For IDLE the
+    /// machine has sent `+` already; for AUTHENTICATE, send challenges with
+    /// [`Server::authenticate_challenge`].
+    Command(Command),
+    /// A command the machine answered itself (CAPABILITY), for the record.
+    Answered(Command),
+    /// A response to an AUTHENTICATE challenge (base64-decoded).
+    AuthenticateData {
+        /// The AUTHENTICATE command's tag.
+        tag: Tag,
+        /// The response.
+        data: Bytes,
+    },
+    /// The client cancelled AUTHENTICATE with `*` (the machine answered
+    /// BAD).
+    AuthenticateCancelled {
+        /// The AUTHENTICATE command's tag.
+        tag: Tag,
+    },
+    /// The client ended IDLE with DONE; complete the IDLE command.
+    IdleDone {
+        /// The IDLE command's tag.
+        tag: Tag,
+    },
+    /// The client sent something invalid, or a command not valid now; the
+    /// machine answered BAD or NO.
+    Rejected {
+        /// Stream offset of the command.
+        offset: u64,
+        /// Its tag, when it had a readable one.
+        tag: Option<Tag>,
+        /// Why (the text of the answer).
+        reason: String,
+    },
+    /// STARTTLS was accepted: run the TLS handshake on the connection, then
+    /// call [`Server::tls_established`].
+    StartTls,
+    /// Plaintext arrived after STARTTLS was accepted, before TLS was up: it
+    /// was dropped, never executed. Reported once.
+    PlaintextAfterStartTls {
+        /// Stream offset of the first dropped byte.
+        offset: u64,
+    },
+    /// The input ended inside a command ([`Server::receive_eof`]).
+    Truncated {
+        /// Stream offset of the unfinished command.
+        offset: u64,
+    },
+    /// The connection is over (LOGOUT answered, BYE after too many bad
+    /// commands, or the client closed): close it once the output is
+    /// written.
+    Closed,
+}
+
+/// Misuse of the server machine by the application.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ServerError {
+    /// No command with this tag is waiting for an answer.
+    #[error("no command with tag {0} is waiting for an answer")]
+    UnknownTag(Tag),
+    /// The text holds a byte a response cannot carry.
+    #[error("invalid response text: {0}")]
+    InvalidText(#[from] crate::ValidationError),
+    /// The answer does not fit the command (e.g. a challenge for LOGIN).
+    #[error("{0}")]
+    WrongAnswer(&'static str),
+}
+
+/// One command's place in the output order.
+#[derive(Debug)]
+struct Slot {
+    /// `None` for a response the machine gives without a command (a
+    /// rejection).
+    command: Option<Command>,
+    /// Output held until the slots before are done.
+    out: BytesMut,
+    done: bool,
+    /// IDLE only: DONE arrived.
+    idle_done: bool,
+}
+
+impl Slot {
+    fn ready(out: BytesMut) -> Slot {
+        Slot { command: None, out, done: true, idle_done: false }
+    }
+
+    /// An IDLE still reading updates' time (before DONE).
+    fn idling(&self) -> bool {
+        !self.done && !self.idle_done && self.command.as_ref().is_some_and(|c| c.body == CommandBody::Idle)
+    }
+}
+
+/// Where an AUTHENTICATE exchange stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Sasl {
+    Idle,
+    /// A challenge went out; the client's next line answers it.
+    AwaitingClient(Tag),
+}
+
+/// The IMAP server state machine. See the [module docs](self) for the call
+/// order.
+#[derive(Debug)]
+pub struct Server {
+    config: ServerConfig,
+    state: State,
+    decoder: CommandDecoder,
+    recv: BytesMut,
+    out: BytesMut,
+    events: VecDeque<(u64, ServerEvent)>,
+    slots: VecDeque<Slot>,
+    /// Updates held back by RFC 3501 7.4.1 (and everything after them, to
+    /// keep their order).
+    held: Vec<Data>,
+    sasl: Sasl,
+    /// `+` was sent for the literal the decoder waits for.
+    continued: bool,
+    bad_commands: u32,
+    tls_active: bool,
+    awaiting_tls: bool,
+    plaintext_reported: bool,
+    received: u64,
+    eof: bool,
+    closed: bool,
+}
+
+impl Server {
+    /// A server for a new connection; the greeting is queued at once.
+    pub fn new(config: ServerConfig) -> Server {
+        let mut out = BytesMut::new();
+        config.greeting.encode_to(&mut out, EncodeOptions::default());
+        let state = match config.greeting.kind {
+            GreetingKind::Ok => State::NotAuthenticated,
+            GreetingKind::PreAuth => State::Authenticated,
+            GreetingKind::Bye => State::Logout,
+        };
+        Server {
+            decoder: CommandDecoder::new(config.limits),
+            config,
+            state,
+            recv: BytesMut::new(),
+            out,
+            events: VecDeque::new(),
+            slots: VecDeque::new(),
+            held: Vec::new(),
+            sasl: Sasl::Idle,
+            continued: false,
+            bad_commands: 0,
+            tls_active: false,
+            awaiting_tls: false,
+            plaintext_reported: false,
+            received: 0,
+            eof: false,
+            closed: state == State::Logout,
+        }
+    }
+
+    /// The connection state.
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    /// Feeds bytes received from the client; they are processed by the
+    /// next `poll_event` or `poll_transmit`.
+    pub fn receive(&mut self, data: &[u8]) {
+        if self.eof {
+            return;
+        }
+        let offset = self.received;
+        self.received += data.len() as u64;
+        if self.awaiting_tls {
+            if !data.is_empty() {
+                self.report_plaintext(offset);
+            }
+        } else if !self.closed {
+            self.recv.extend_from_slice(data);
+        }
+    }
+
+    /// The client closed the connection: once the complete commands before
+    /// it are processed, an unfinished one gives [`ServerEvent::Truncated`],
+    /// then [`ServerEvent::Closed`].
+    pub fn receive_eof(&mut self) {
+        self.eof = true;
+    }
+
+    fn report_plaintext(&mut self, offset: u64) {
+        if !self.plaintext_reported {
+            self.plaintext_reported = true;
+            self.events.push_back((offset, ServerEvent::PlaintextAfterStartTls { offset }));
+        }
+    }
+
+    /// Call once the TLS handshake after [`ServerEvent::StartTls`] is done.
+    pub fn tls_established(&mut self) {
+        self.awaiting_tls = false;
+        self.tls_active = true;
+    }
+
+    /// The next event.
+    #[must_use = "events carry the client's commands"]
+    pub fn poll_event(&mut self) -> Option<ServerEvent> {
+        self.poll_event_at().map(|(_, e)| e)
+    }
+
+    /// The next event with the stream offset of the command it came from.
+    #[must_use = "events carry the client's commands"]
+    pub fn poll_event_at(&mut self) -> Option<(u64, ServerEvent)> {
+        if self.events.is_empty() {
+            self.process();
+        }
+        self.events.pop_front()
+    }
+
+    /// Bytes to write to the client, if any (input is processed first, so
+    /// that the answers the machine gives itself go out).
+    #[must_use = "the bytes must be written to the client"]
+    pub fn poll_transmit(&mut self) -> Option<Bytes> {
+        self.process();
+        (!self.out.is_empty()).then(|| self.out.split().freeze())
+    }
+
+    /// Appends the bytes to write to `out` (as [`Server::poll_transmit`]).
+    pub fn write_to(&mut self, out: &mut BytesMut) {
+        self.process();
+        out.extend_from_slice(&self.out);
+        self.out.clear();
+    }
+
+    /// The commands waiting for [`Server::complete`], oldest first.
+    pub fn pending_commands(&self) -> impl Iterator<Item = &Command> {
+        self.slots.iter().filter(|s| !s.done).filter_map(|s| s.command.as_ref())
+    }
+
+    fn waiting(&self) -> usize {
+        self.slots.iter().filter(|s| !s.done && s.command.is_some()).count()
+    }
+
+    /// Whether a command whose outcome decides how later ones are judged
+    /// is unanswered.
+    fn awaiting_outcome(&self) -> bool {
+        self.pending_commands().any(|c| {
+            use CommandBody::*;
+            matches!(
+                c.body,
+                Login { .. }
+                    | Authenticate { .. }
+                    | StartTls
+                    | Select { .. }
+                    | Examine { .. }
+                    | Close
+                    | Unselect
+                    | Logout
+            )
+        })
+    }
+
+    fn process(&mut self) {
+        loop {
+            if self.closed || self.awaiting_tls {
+                break;
+            }
+            let reading_sasl = matches!(self.sasl, Sasl::AwaitingClient(_));
+            let idling = self.slots.iter().any(Slot::idling);
+            if !reading_sasl && !idling {
+                let authenticating =
+                    self.pending_commands().any(|c| matches!(c.body, CommandBody::Authenticate { .. }));
+                if authenticating || self.awaiting_outcome() || self.waiting() >= self.config.max_pending_commands {
+                    break;
+                }
+            }
+            self.decoder.set_mode(if reading_sasl {
+                ClientLineMode::Authenticate
+            } else if idling {
+                ClientLineMode::Idle
+            } else {
+                ClientLineMode::Commands
+            });
+            let decoded =
+                if self.eof { self.decoder.decode_eof(&mut self.recv) } else { self.decoder.decode(&mut self.recv) };
+            match decoded {
+                Ok(Some(Decoded { offset, message })) => {
+                    self.continued = false;
+                    self.message(offset, message);
+                }
+                Ok(None) => {
+                    self.continue_literal();
+                    if self.eof {
+                        self.end_of_input(None);
+                    }
+                    break;
+                }
+                Err(DecodeError::Truncated { offset, .. }) => {
+                    self.end_of_input(Some(offset));
+                    break;
+                }
+                Err(error) => self.decode_error(error),
+            }
+        }
+    }
+
+    /// Sends `+` for a synchronizing literal within the limits (the framer
+    /// refuses larger ones before this point).
+    fn continue_literal(&mut self) {
+        match self.decoder.pending_literal() {
+            Some(literal) if literal.synchronizing && !self.continued => {
+                self.continued = true;
+                self.out.extend_from_slice(b"+ Ready for literal data\r\n");
+            }
+            Some(_) => {}
+            None => self.continued = false,
+        }
+    }
+
+    fn end_of_input(&mut self, unfinished: Option<u64>) {
+        if self.closed {
+            return;
+        }
+        if let Some(offset) = unfinished {
+            self.events.push_back((offset, ServerEvent::Truncated { offset }));
+        }
+        self.close();
+    }
+
+    fn close(&mut self) {
+        self.closed = true;
+        self.state = State::Logout;
+        self.recv.clear();
+        self.events.push_back((self.received, ServerEvent::Closed));
+    }
+
+    fn decode_error(&mut self, error: DecodeError) {
+        let offset = error.offset();
+        let tag = error.tag().cloned();
+        let (kind, code, reason) = match &error {
+            DecodeError::Frame { error: FrameError::LiteralTooLarge { limit, .. }, .. } => (
+                StatusKind::No,
+                Some(Code::Other { name: fixed_atom("TOOBIG"), arguments: None }),
+                format!("Literal larger than {limit} bytes"),
+            ),
+            DecodeError::Frame { error: FrameError::LineTooLong { .. }, .. } => {
+                (StatusKind::Bad, None, "Line too long".to_string())
+            }
+            DecodeError::Frame { .. } => (StatusKind::Bad, None, "Message too large".to_string()),
+            DecodeError::Parse { error, .. } => {
+                (StatusKind::Bad, None, format!("Error in IMAP command: {}", error.kind))
+            }
+            DecodeError::Truncated { .. } => (StatusKind::Bad, None, "Unfinished command".to_string()),
+        };
+        if let Sasl::AwaitingClient(auth) = self.sasl.clone() {
+            // The line answered a challenge: the exchange fails.
+            self.sasl = Sasl::Idle;
+            let _ = self.complete(&auth, StatusKind::Bad, None, "Invalid AUTHENTICATE response");
+            self.events.push_back((offset, ServerEvent::Rejected { offset, tag: Some(auth), reason }));
+            return;
+        }
+        self.reject(offset, tag, kind, code, &reason);
+    }
+
+    /// Answers BAD or NO in turn, counting toward the BYE.
+    fn reject(&mut self, offset: u64, tag: Option<Tag>, kind: StatusKind, code: Option<Code>, reason: &str) {
+        let text = Text::try_from(reason).unwrap_or_else(|_| fixed_text("Invalid command"));
+        let status = StatusResponse { tag: tag.clone(), kind, code: code.map(Box::new), text };
+        let mut out = BytesMut::new();
+        status.encode_to(&mut out, EncodeOptions::default());
+        self.slots.push_back(Slot::ready(out));
+        self.flush();
+        self.events.push_back((offset, ServerEvent::Rejected { offset, tag, reason: reason.to_string() }));
+        self.bad_commands += 1;
+        if self.bad_commands >= self.config.max_bad_commands {
+            let bye = StatusResponse {
+                tag: None,
+                kind: StatusKind::Bye,
+                code: None,
+                text: fixed_text("Too many invalid IMAP commands."),
+            };
+            let mut out = BytesMut::new();
+            bye.encode_to(&mut out, EncodeOptions::default());
+            self.slots.push_back(Slot::ready(out));
+            self.flush();
+            self.close();
+        }
+    }
+
+    fn message(&mut self, offset: u64, message: ClientMessage) {
+        match message {
+            ClientMessage::Command(command) => self.command(offset, command),
+            ClientMessage::AuthenticateData(data) => {
+                if let Sasl::AwaitingClient(tag) = std::mem::replace(&mut self.sasl, Sasl::Idle) {
+                    self.events.push_back((offset, ServerEvent::AuthenticateData { tag, data: data.into_bytes() }));
+                }
+            }
+            ClientMessage::AuthenticateCancel => {
+                if let Sasl::AwaitingClient(tag) = std::mem::replace(&mut self.sasl, Sasl::Idle) {
+                    let _ = self.complete(&tag, StatusKind::Bad, None, "AUTHENTICATE cancelled");
+                    self.events.push_back((offset, ServerEvent::AuthenticateCancelled { tag }));
+                }
+            }
+            ClientMessage::IdleDone => {
+                if let Some(slot) = self.slots.iter_mut().find(|s| s.idling()) {
+                    // The application completes IDLE; reading goes on.
+                    slot.idle_done = true;
+                    let tag = slot.command.as_ref().map(|c| c.tag.clone());
+                    if let Some(tag) = tag {
+                        self.events.push_back((offset, ServerEvent::IdleDone { tag }));
+                    }
+                }
+            }
+        }
+    }
+
+    fn command(&mut self, offset: u64, command: Command) {
+        if !command_allowed(&command.body, self.state) {
+            let reason = format!("{} is not valid in this state", command.body.name());
+            let kind = if self.state == State::NotAuthenticated { StatusKind::No } else { StatusKind::Bad };
+            return self.reject(offset, Some(command.tag), kind, None, &reason);
+        }
+        match &command.body {
+            CommandBody::StartTls if !self.config.starttls || self.tls_active => {
+                return self.reject(offset, Some(command.tag), StatusKind::Bad, None, "STARTTLS is not available");
+            }
+            CommandBody::Other { name, .. } => {
+                let reason = format!("Unknown command {name}");
+                return self.reject(offset, Some(command.tag), StatusKind::Bad, None, &reason);
+            }
+            _ => {}
+        }
+        self.bad_commands = 0;
+        let mut out = BytesMut::new();
+        // Updates held back may go out during a command that allows them.
+        if expunge_allowed(&command.body) {
+            for data in std::mem::take(&mut self.held) {
+                Response::Data(data).encode_to(&mut out, EncodeOptions::default());
+            }
+        }
+        match &command.body {
+            CommandBody::Capability => {
+                Response::Data(Data::Capability(self.advertised())).encode_to(&mut out, EncodeOptions::default());
+                status(&command.tag, StatusKind::Ok, None, fixed_text("CAPABILITY completed"))
+                    .encode_to(&mut out, EncodeOptions::default());
+                self.slots.push_back(Slot::ready(out));
+                self.flush();
+                self.events.push_back((offset, ServerEvent::Answered(command)));
+                return;
+            }
+            CommandBody::Logout => {
+                let bye =
+                    StatusResponse { tag: None, kind: StatusKind::Bye, code: None, text: fixed_text("Logging out") };
+                bye.encode_to(&mut out, EncodeOptions::default());
+                status(&command.tag, StatusKind::Ok, None, fixed_text("LOGOUT completed"))
+                    .encode_to(&mut out, EncodeOptions::default());
+                self.slots.push_back(Slot::ready(out));
+                self.flush();
+                self.close();
+                return;
+            }
+            CommandBody::Idle => out.extend_from_slice(b"+ idling\r\n"),
+            _ => {}
+        }
+        self.slots.push_back(Slot { command: Some(command.clone()), out, done: false, idle_done: false });
+        self.flush();
+        self.events.push_back((offset, ServerEvent::Command(command)));
+    }
+
+    /// The capabilities CAPABILITY lists now.
+    fn advertised(&self) -> Vec<Capability> {
+        let mut caps: Vec<Capability> =
+            self.config.capabilities.iter().filter(|c| **c != Capability::StartTls).cloned().collect();
+        if self.config.starttls && !self.tls_active && self.state == State::NotAuthenticated {
+            caps.push(Capability::StartTls);
+        }
+        caps
+    }
+
+    fn slot_mut(&mut self, tag: &Tag) -> Option<&mut Slot> {
+        self.slots.iter_mut().find(|s| !s.done && s.command.as_ref().is_some_and(|c| &c.tag == tag))
+    }
+
+    /// Writes out every slot that is done at the front, and the output of
+    /// the first unfinished one.
+    fn flush(&mut self) {
+        while let Some(front) = self.slots.front_mut() {
+            self.out.extend_from_slice(&front.out);
+            front.out.clear();
+            if !front.done {
+                return;
+            }
+            self.slots.pop_front();
+        }
+    }
+
+    /// Untagged data answering the command `tag` (in order, after the
+    /// answers to the commands before it).
+    pub fn respond(&mut self, tag: &Tag, data: Data) -> Result<(), ServerError> {
+        let slot = self.slot_mut(tag).ok_or_else(|| ServerError::UnknownTag(tag.clone()))?;
+        Response::Data(data).encode_to(&mut slot.out, EncodeOptions::default());
+        self.flush();
+        Ok(())
+    }
+
+    /// An untagged `OK`, `NO` or `BAD` during the command `tag` (for
+    /// example `* OK [UIDVALIDITY n]` during SELECT).
+    pub fn respond_status(
+        &mut self,
+        tag: &Tag,
+        kind: StatusKind,
+        code: Option<Code>,
+        text: &str,
+    ) -> Result<(), ServerError> {
+        if !matches!(kind, StatusKind::Ok | StatusKind::No | StatusKind::Bad) {
+            return Err(ServerError::WrongAnswer("an untagged status during a command is OK, NO or BAD"));
+        }
+        let text = Text::try_from(text)?;
+        let slot = self.slot_mut(tag).ok_or_else(|| ServerError::UnknownTag(tag.clone()))?;
+        StatusResponse { tag: None, kind, code: code.map(Box::new), text }
+            .encode_to(&mut slot.out, EncodeOptions::default());
+        self.flush();
+        Ok(())
+    }
+
+    /// Completes the command `tag` with a tagged `OK`, `NO` or `BAD`. The
+    /// state follows (LOGIN, SELECT, CLOSE, ...); an OK to STARTTLS starts
+    /// the TLS switch ([`ServerEvent::StartTls`]).
+    pub fn complete(&mut self, tag: &Tag, kind: StatusKind, code: Option<Code>, text: &str) -> Result<(), ServerError> {
+        if !matches!(kind, StatusKind::Ok | StatusKind::No | StatusKind::Bad) {
+            return Err(ServerError::WrongAnswer("a completion is OK, NO or BAD"));
+        }
+        let text = Text::try_from(text)?;
+        let held = std::mem::take(&mut self.held);
+        let Some(slot) = self.slot_mut(tag) else {
+            self.held = held;
+            return Err(ServerError::UnknownTag(tag.clone()));
+        };
+        let body = slot.command.as_ref().map(|c| c.body.clone()).unwrap_or(CommandBody::Noop);
+        // Held updates go out before the completion of a command that
+        // allows them.
+        let held = if expunge_allowed(&body) {
+            for data in held {
+                Response::Data(data).encode_to(&mut slot.out, EncodeOptions::default());
+            }
+            Vec::new()
+        } else {
+            held
+        };
+        status(tag, kind, code, text).encode_to(&mut slot.out, EncodeOptions::default());
+        slot.done = true;
+        self.held = held;
+        if matches!(body, CommandBody::Authenticate { .. }) {
+            self.sasl = Sasl::Idle;
+        }
+        self.state =
+            if kind == StatusKind::Ok { after_success(&body, self.state) } else { after_failure(&body, self.state) };
+        self.flush();
+        if kind == StatusKind::Ok && body == CommandBody::StartTls {
+            self.awaiting_tls = true;
+            self.events.push_back((self.received, ServerEvent::StartTls));
+            // Commands pipelined after STARTTLS are discarded, never run.
+            if !self.recv.is_empty() {
+                let at = self.received - self.recv.len() as u64;
+                self.recv.clear();
+                self.report_plaintext(at);
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends an AUTHENTICATE challenge; the client's next line comes back
+    /// as [`ServerEvent::AuthenticateData`].
+    pub fn authenticate_challenge(&mut self, tag: &Tag, challenge: &[u8]) -> Result<(), ServerError> {
+        let slot = self.slot_mut(tag).ok_or_else(|| ServerError::UnknownTag(tag.clone()))?;
+        if !matches!(slot.command.as_ref().map(|c| &c.body), Some(CommandBody::Authenticate { .. })) {
+            return Err(ServerError::WrongAnswer("challenges belong to AUTHENTICATE"));
+        }
+        slot.out.extend_from_slice(b"+ ");
+        slot.out.extend_from_slice(crate::base64::encode(challenge).as_bytes());
+        slot.out.extend_from_slice(b"\r\n");
+        self.sasl = Sasl::AwaitingClient(tag.clone());
+        self.flush();
+        Ok(())
+    }
+
+    /// A change of the selected mailbox to tell the client (EXISTS,
+    /// EXPUNGE, FETCH FLAGS, ...). It goes out at once when RFC 3501 7.4.1
+    /// allows; an EXPUNGE is held while no command is in progress and
+    /// during FETCH, STORE and SEARCH (the UID forms allow it), and so is
+    /// everything after a held update, to keep the order.
+    pub fn update(&mut self, data: Data) {
+        let allowed =
+            self.slots.iter().any(|s| !s.done && s.command.as_ref().is_some_and(|c| expunge_allowed(&c.body)))
+                && self.slots.iter().all(|s| s.done || s.command.as_ref().is_none_or(|c| expunge_allowed(&c.body)));
+        let holds = matches!(data, Data::Expunge(_)) && !allowed;
+        if holds || !self.held.is_empty() {
+            self.held.push(data);
+            return;
+        }
+        match self.slots.iter_mut().find(|s| !s.done) {
+            Some(slot) => Response::Data(data).encode_to(&mut slot.out, EncodeOptions::default()),
+            None => Response::Data(data).encode_to(&mut self.out, EncodeOptions::default()),
+        };
+        self.flush();
+    }
+
+    /// Updates held back by the EXPUNGE rule, not yet sent.
+    pub fn held_updates(&self) -> &[Data] {
+        &self.held
+    }
+}
+
+/// Whether an untagged EXPUNGE may be sent while `command` is in progress.
+fn expunge_allowed(command: &CommandBody) -> bool {
+    !matches!(
+        command,
+        CommandBody::Fetch { uid: false, .. }
+            | CommandBody::Store { uid: false, .. }
+            | CommandBody::Search { uid: false, .. }
+    )
+}
+
+fn status(tag: &Tag, kind: StatusKind, code: Option<Code>, text: Text) -> StatusResponse {
+    StatusResponse { tag: Some(tag.clone()), kind, code: code.map(Box::new), text }
+}
+
+fn fixed_atom(name: &'static str) -> Atom {
+    Atom::from_validated(crate::types::small_bytes::SmallBytes::copy_from_slice(name.as_bytes()))
+}

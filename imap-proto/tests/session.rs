@@ -1,0 +1,366 @@
+//! A client and a server machine wired to each other in memory run whole
+//! sessions, fed at many split points; and the server's own rules.
+
+use std::num::NonZeroU32;
+
+use imap_proto::client::{Client, ClientConfig, ClientEvent};
+use imap_proto::server::{Server, ServerConfig, ServerEvent};
+use imap_proto::state::State;
+use imap_proto::*;
+
+/// A one-mailbox application on top of the server machine.
+struct App {
+    messages: Vec<(u32, Vec<Flag>, Vec<u8>)>,
+    next_uid: u32,
+    selected: bool,
+}
+
+impl App {
+    fn new() -> App {
+        let messages = vec![
+            (1, vec![Flag::Seen], b"Subject: one\r\n\r\nfirst\r\n".to_vec()),
+            (2, vec![], b"Subject: two\r\n\r\nsecond\r\n".to_vec()),
+        ];
+        App { messages, next_uid: 3, selected: false }
+    }
+
+    fn fetch_data(&self, i: usize) -> Data {
+        let (uid, flags, _) = &self.messages[i];
+        Data::Fetch {
+            seq: NonZeroU32::new(i as u32 + 1).unwrap(),
+            attributes: vec![
+                MessageAttribute::Uid(NonZeroU32::new(*uid).unwrap()),
+                MessageAttribute::Flags(flags.iter().cloned().map(FlagFetch::Flag).collect()),
+            ],
+        }
+    }
+
+    fn handle(&mut self, server: &mut Server, event: ServerEvent) {
+        let ok = |server: &mut Server, tag: &Tag| server.complete(tag, StatusKind::Ok, None, "done").unwrap();
+        match event {
+            ServerEvent::Command(Command { tag, body }) => match body {
+                CommandBody::Login { username, password } => {
+                    let good = &username[..] == b"alice" && &password[..] == b"secret";
+                    let kind = if good { StatusKind::Ok } else { StatusKind::No };
+                    server.complete(&tag, kind, None, "login").unwrap();
+                }
+                CommandBody::List { .. } => {
+                    let item = ListItem {
+                        attributes: vec![MailboxAttribute::HasNoChildren],
+                        delimiter: Some(Delimiter::new('/').unwrap()),
+                        mailbox: Mailbox::from("INBOX"),
+                        extended: None,
+                    };
+                    server.respond(&tag, Data::List(item)).unwrap();
+                    ok(server, &tag);
+                }
+                CommandBody::Select { .. } => {
+                    self.selected = true;
+                    server.respond(&tag, Data::Flags(vec![Flag::Seen, Flag::Deleted])).unwrap();
+                    server.respond(&tag, Data::Exists(self.messages.len() as u32)).unwrap();
+                    let validity = Code::UidValidity(NonZeroU32::new(7).unwrap());
+                    server.respond_status(&tag, StatusKind::Ok, Some(validity), "UIDs valid").unwrap();
+                    server.complete(&tag, StatusKind::Ok, Some(Code::ReadWrite), "selected").unwrap();
+                }
+                CommandBody::Fetch { .. } => {
+                    for i in 0..self.messages.len() {
+                        server.respond(&tag, self.fetch_data(i)).unwrap();
+                    }
+                    // An EXPUNGE from elsewhere must wait until FETCH is over.
+                    if self.messages.len() == 3 {
+                        self.messages.remove(0);
+                        server.update(Data::Expunge(NonZeroU32::MIN));
+                        assert_eq!(server.held_updates().len(), 1);
+                    }
+                    ok(server, &tag);
+                }
+                CommandBody::Store { flags, .. } => {
+                    self.messages[0].1 = flags;
+                    server.respond(&tag, self.fetch_data(0)).unwrap();
+                    ok(server, &tag);
+                }
+                CommandBody::Search { .. } => {
+                    let ids = self.messages.iter().map(|m| NonZeroU32::new(m.0).unwrap()).collect();
+                    server.respond(&tag, Data::Search { ids, modseq: None }).unwrap();
+                    ok(server, &tag);
+                }
+                CommandBody::Append { message, .. } => {
+                    self.messages.push((self.next_uid, vec![], message.to_vec()));
+                    self.next_uid += 1;
+                    server.update(Data::Exists(self.messages.len() as u32));
+                    ok(server, &tag);
+                }
+                CommandBody::Expunge | CommandBody::Noop | CommandBody::Idle => {
+                    if body == CommandBody::Idle {
+                        // A change from another session while idling.
+                        server.update(Data::Recent(1));
+                    } else {
+                        ok(server, &tag);
+                    }
+                }
+                other => panic!("unexpected {other:?}"),
+            },
+            ServerEvent::IdleDone { tag } => ok(server, &tag),
+            ServerEvent::Answered(_) | ServerEvent::Closed => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}
+
+/// Moves bytes both ways, `chunk` bytes at a time, until nothing moves;
+/// returns the client's events.
+fn pump(client: &mut Client, server: &mut Server, app: &mut App, chunk: usize) -> Vec<ClientEvent> {
+    let mut events = Vec::new();
+    loop {
+        let mut moved = false;
+        while let Some(bytes) = client.poll_transmit() {
+            for piece in bytes.chunks(chunk) {
+                server.receive(piece);
+                while let Some(e) = server.poll_event() {
+                    app.handle(server, e);
+                }
+            }
+            moved = true;
+        }
+        while let Some(e) = server.poll_event() {
+            app.handle(server, e);
+        }
+        while let Some(bytes) = server.poll_transmit() {
+            for piece in bytes.chunks(chunk) {
+                client.receive(piece);
+            }
+            moved = true;
+        }
+        while let Some(e) = client.poll_event() {
+            if let ClientEvent::Idling { .. } = e {
+                moved = true;
+            }
+            events.push(e);
+        }
+        if !moved {
+            return events;
+        }
+    }
+}
+
+fn session(chunk: usize) -> (Vec<ClientEvent>, Client, Server) {
+    let mut server = Server::new(ServerConfig::default());
+    let mut client = Client::new(ClientConfig::default());
+    let mut app = App::new();
+    let mut events = pump(&mut client, &mut server, &mut app, chunk);
+    let n = |v: u32| NonZeroU32::new(v).unwrap();
+    let script = vec![
+        CommandBody::Login { username: "alice".into(), password: "secret".into() },
+        CommandBody::List { reference: Mailbox::from(""), pattern: "*".into() },
+        CommandBody::Select { mailbox: Mailbox::from("INBOX"), parameters: vec![] },
+        CommandBody::Fetch {
+            uid: false,
+            sequence_set: "1:*".parse().unwrap(),
+            items: FetchItems::Attributes(vec![FetchAttribute::Uid, FetchAttribute::Flags]),
+            modifiers: vec![],
+        },
+        CommandBody::Store {
+            uid: false,
+            sequence_set: SequenceSet::single(n(1)),
+            modifiers: vec![],
+            action: StoreAction::Add,
+            silent: false,
+            flags: vec![Flag::Flagged],
+        },
+        CommandBody::Search { uid: true, charset: None, criteria: vec![SearchKey::All] },
+        CommandBody::Append {
+            mailbox: Mailbox::from("INBOX"),
+            flags: vec![],
+            date: None,
+            message: IString::from(&b"Subject: three\r\n\r\nthird, with {5} in it\r\n"[..]),
+        },
+        CommandBody::Fetch {
+            uid: false,
+            sequence_set: "1:*".parse().unwrap(),
+            items: FetchItems::Fast,
+            modifiers: vec![],
+        },
+        CommandBody::Noop,
+        CommandBody::Idle,
+    ];
+    for body in script {
+        client.send(body).unwrap();
+        events.extend(pump(&mut client, &mut server, &mut app, chunk));
+    }
+    client.idle_done().unwrap();
+    events.extend(pump(&mut client, &mut server, &mut app, chunk));
+    client.send(CommandBody::Logout).unwrap();
+    events.extend(pump(&mut client, &mut server, &mut app, chunk));
+    client.receive_eof();
+    events.extend(std::iter::from_fn(|| client.poll_event()));
+    (events, client, server)
+}
+
+#[test]
+fn a_full_session_between_the_machines() {
+    let (events, client, server) = session(usize::MAX);
+    assert_eq!(client.state(), State::Logout);
+    assert_eq!(server.state(), State::Logout);
+    assert!(!events.iter().any(|e| matches!(e, ClientEvent::Violation(_) | ClientEvent::Failed { .. })), "{events:#?}");
+    let completions: Vec<(String, StatusKind)> = events
+        .iter()
+        .filter_map(|e| match e {
+            ClientEvent::Completed { command, status } => Some((command.body.name().to_string(), status.kind)),
+            _ => None,
+        })
+        .collect();
+    let names: Vec<&str> = completions.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        ["LOGIN", "LIST", "SELECT", "FETCH", "STORE", "SEARCH", "APPEND", "FETCH", "NOOP", "IDLE", "LOGOUT"]
+    );
+    assert!(completions.iter().all(|(_, k)| *k == StatusKind::Ok));
+    // The EXPUNGE held during the second FETCH went out with the NOOP.
+    let expunge = events.iter().position(|e| matches!(e, ClientEvent::Data { data: Data::Expunge(_), .. })).unwrap();
+    let noop_done = events
+        .iter()
+        .position(|e| matches!(e, ClientEvent::Completed { command, .. } if command.body == CommandBody::Noop))
+        .unwrap();
+    let fetch2_done = events
+        .iter()
+        .rposition(|e| matches!(e, ClientEvent::Completed { command, .. } if command.body.name() == "FETCH"))
+        .unwrap();
+    assert!(fetch2_done < expunge && expunge < noop_done, "{events:#?}");
+    assert!(matches!(&events[expunge], ClientEvent::Data { command: None, .. }), "unsolicited");
+    // The update during IDLE arrived as unsolicited data.
+    assert!(events.iter().any(|e| matches!(e, ClientEvent::Data { data: Data::Recent(1), command: None })));
+    assert!(matches!(events.last(), Some(ClientEvent::Closed)));
+}
+
+#[test]
+fn the_session_gives_the_same_events_at_every_chunk_size() {
+    let (whole, ..) = session(usize::MAX);
+    for chunk in [1, 2, 3, 5, 7, 11, 16, 64] {
+        assert_eq!(session(chunk).0, whole, "chunk {chunk}");
+    }
+}
+
+fn server_with(input: &[u8]) -> (Server, Vec<ServerEvent>, String) {
+    let mut server = Server::new(ServerConfig::default());
+    let _ = server.poll_transmit();
+    server.receive(input);
+    let events: Vec<ServerEvent> = std::iter::from_fn(|| server.poll_event()).collect();
+    let out = server.poll_transmit().map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+    (server, events, out)
+}
+
+#[test]
+fn the_server_accepts_a_literal_with_a_continuation() {
+    let mut server = Server::new(ServerConfig {
+        greeting: Greeting::parse(b"* PREAUTH hi\r\n").unwrap(),
+        ..ServerConfig::default()
+    });
+    let _ = server.poll_transmit();
+    server.receive(b"a1 APPEND INBOX {5}\r\n");
+    assert_eq!(server.poll_event(), None);
+    assert_eq!(server.poll_transmit().unwrap(), &b"+ Ready for literal data\r\n"[..]);
+    assert_eq!(server.poll_transmit(), None, "one + per literal");
+    server.receive(b"hello\r\n");
+    assert!(matches!(
+        server.poll_event(),
+        Some(ServerEvent::Command(Command { body: CommandBody::Append { .. }, .. }))
+    ));
+}
+
+#[test]
+fn the_server_refuses_a_literal_over_the_limit_without_reading_it() {
+    let limits = Limits { max_literal_size: 10, ..Limits::server() };
+    let config =
+        ServerConfig { limits, greeting: Greeting::parse(b"* PREAUTH hi\r\n").unwrap(), ..ServerConfig::default() };
+    let mut server = Server::new(config);
+    let _ = server.poll_transmit();
+    server.receive(b"a1 APPEND INBOX {100}\r\na2 NOOP\r\n");
+    let events: Vec<ServerEvent> = std::iter::from_fn(|| server.poll_event()).collect();
+    assert!(matches!(&events[0], ServerEvent::Rejected { tag: Some(t), .. } if t.as_str() == "a1"));
+    assert!(matches!(&events[1], ServerEvent::Command(c) if c.body == CommandBody::Noop));
+    let out = server.poll_transmit().unwrap();
+    assert!(out.starts_with(b"a1 NO [TOOBIG] "), "{out:?}");
+    assert!(!out.windows(2).any(|w| w == b"+ "), "no continuation for a refused literal");
+}
+
+#[test]
+fn the_server_rejects_bad_input_and_commands_in_the_wrong_state() {
+    let (server, events, out) = server_with(b"a1 SELECT INBOX\r\nbogus\r\na2 FETCH x\r\na3 CAPABILITY\r\n");
+    assert!(matches!(&events[0], ServerEvent::Rejected { tag: Some(t), .. } if t.as_str() == "a1"));
+    assert!(matches!(&events[1], ServerEvent::Rejected { .. }));
+    assert!(matches!(&events[2], ServerEvent::Rejected { tag: Some(t), .. } if t.as_str() == "a2"));
+    assert!(matches!(&events[3], ServerEvent::Answered(_)));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "a1 NO SELECT is not valid in this state");
+    assert!(lines[1].starts_with("* BAD ") || lines[1].starts_with("bogus BAD "), "{lines:?}");
+    assert!(lines[2].starts_with("a2 BAD Error in IMAP command"), "{lines:?}");
+    assert!(lines[3].starts_with("* CAPABILITY IMAP4rev1"));
+    assert_eq!(lines[4], "a3 OK CAPABILITY completed");
+    assert_eq!(server.state(), State::NotAuthenticated);
+}
+
+#[test]
+fn too_many_bad_commands_end_with_bye() {
+    let config = ServerConfig { max_bad_commands: 3, ..ServerConfig::default() };
+    let mut server = Server::new(config);
+    let _ = server.poll_transmit();
+    server.receive(b"x\r\ny\r\nz\r\na1 NOOP\r\n");
+    let events: Vec<ServerEvent> = std::iter::from_fn(|| server.poll_event()).collect();
+    assert_eq!(events.len(), 4, "{events:?}");
+    assert_eq!(events[3], ServerEvent::Closed);
+    let out = server.poll_transmit().unwrap();
+    assert!(out.ends_with(b"* BYE Too many invalid IMAP commands.\r\n"));
+    assert_eq!(server.state(), State::Logout);
+}
+
+#[test]
+fn starttls_discards_pipelined_plaintext() {
+    let config = ServerConfig { starttls: true, ..ServerConfig::default() };
+    let mut server = Server::new(config);
+    let _ = server.poll_transmit();
+    server.receive(b"a1 STARTTLS\r\na2 LOGIN alice secret\r\n");
+    let Some(ServerEvent::Command(command)) = server.poll_event() else { panic!() };
+    assert_eq!(server.poll_event(), None, "nothing is read before STARTTLS is answered");
+    server.complete(&command.tag, StatusKind::Ok, None, "Begin TLS").unwrap();
+    let events: Vec<ServerEvent> = std::iter::from_fn(|| server.poll_event()).collect();
+    assert_eq!(events, vec![ServerEvent::StartTls, ServerEvent::PlaintextAfterStartTls { offset: 13 }]);
+    assert_eq!(server.poll_transmit().unwrap(), &b"a1 OK Begin TLS\r\n"[..]);
+    server.tls_established();
+    server.receive(b"a3 CAPABILITY\r\n");
+    assert!(matches!(server.poll_event(), Some(ServerEvent::Answered(_))));
+    let out = server.poll_transmit().unwrap();
+    assert!(!out.windows(8).any(|w| w == b"STARTTLS"), "not offered twice");
+}
+
+#[test]
+fn authenticate_exchange_on_the_server() {
+    let (mut server, events, _) = server_with(b"a1 AUTHENTICATE PLAIN\r\n");
+    let ServerEvent::Command(command) = &events[0] else { panic!() };
+    server.authenticate_challenge(&command.tag, b"").unwrap();
+    assert_eq!(server.poll_transmit().unwrap(), &b"+ \r\n"[..]);
+    server.receive(b"AGFsaWNlAHNlY3JldA==\r\n");
+    assert_eq!(
+        server.poll_event(),
+        Some(ServerEvent::AuthenticateData { tag: command.tag.clone(), data: "\0alice\0secret".into() })
+    );
+    server.complete(&command.tag, StatusKind::Ok, None, "welcome").unwrap();
+    assert_eq!(server.state(), State::Authenticated);
+    // Cancelled.
+    let (mut server, events, _) = server_with(b"a1 AUTHENTICATE LOGIN\r\n");
+    let ServerEvent::Command(command) = &events[0] else { panic!() };
+    server.authenticate_challenge(&command.tag, b"Username:").unwrap();
+    server.receive(b"*\r\n");
+    assert_eq!(server.poll_event(), Some(ServerEvent::AuthenticateCancelled { tag: command.tag.clone() }));
+    assert!(server.poll_transmit().unwrap().ends_with(b"a1 BAD AUTHENTICATE cancelled\r\n"));
+}
+
+#[test]
+fn a_command_cut_by_the_end_of_input() {
+    let mut server = Server::new(ServerConfig::default());
+    let _ = server.poll_transmit();
+    server.receive(b"a1 NOOP\r\na2 LOG");
+    server.receive_eof();
+    let events: Vec<ServerEvent> = std::iter::from_fn(|| server.poll_event()).collect();
+    assert!(matches!(&events[0], ServerEvent::Command(_)));
+    assert_eq!(events[1..], [ServerEvent::Truncated { offset: 9 }, ServerEvent::Closed]);
+}
