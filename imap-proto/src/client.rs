@@ -787,13 +787,15 @@ impl Client {
         }
         let mut command = None;
         if let Some(code) = code {
-            if let Some((tag, view)) = &mut self.selecting {
-                if selects_code(code) {
+            match (&mut self.selecting, &mut self.mailbox) {
+                (Some((tag, view)), _) => {
                     view.apply_code(code);
-                    command = Some(tag.clone());
+                    if selects_code(code) {
+                        command = Some(tag.clone());
+                    }
                 }
-            } else if let Some(view) = &mut self.mailbox {
-                view.apply_code(code);
+                (None, Some(view)) => view.apply_code(code),
+                (None, None) => {}
             }
         }
         self.emit(offset, ClientEvent::Status { status, command });
@@ -804,13 +806,11 @@ impl Client {
             self.capabilities = Some(caps.clone());
         }
         let command = self.answers(&data);
-        match &mut self.selecting {
-            Some((tag, view)) if command.as_ref() == Some(tag) => view.apply_data(&data),
-            _ => {
-                if let Some(view) = &mut self.mailbox {
-                    view.apply_data(&data);
-                }
-            }
+        // While SELECT or EXAMINE runs, mailbox data concerns the mailbox
+        // being selected (the old one is already deselected).
+        match (&mut self.selecting, &mut self.mailbox) {
+            (Some((_, view)), _) | (None, Some(view)) => view.apply_data(&data),
+            (None, None) => {}
         }
         self.emit(offset, ClientEvent::Data { data, command });
     }

@@ -1,5 +1,6 @@
 //! Sans-IO IMAP4rev1 (RFC 3501) for clients and servers: owned types, an
-//! incremental framer, a parser and a strict serializer.
+//! incremental framer, a parser, a strict serializer, and the connection
+//! state machines of both roles ([`client::Client`], [`server::Server`]).
 //!
 //! No I/O and no async runtime: feed bytes in, take messages out; give
 //! values in, take bytes out.
@@ -28,9 +29,12 @@
 //! - the types, at the crate root: owned values, `Send + Sync + 'static`.
 //! - [`Encode`]: the strict serializer.
 //! - [`ResponseDecoder`] / [`CommandDecoder`]: framer and grammar together.
+//! - [`client`] and [`server`]: the connection state machines (tags,
+//!   literals, AUTHENTICATE, IDLE, STARTTLS, state rules), over [`state`];
+//!   [`sasl`] builds the messages of the usual SASL mechanisms.
 //!
-//! Every item has one public path: the crate root, or [`framer`] for the
-//! framer's own types.
+//! Every item has one public path: the crate root, or its module
+//! ([`framer`], [`client`], [`server`], [`state`], [`sasl`]).
 //!
 //! # Where each grammar rule lives
 //! The source keeps one file name per syntax area in `types/` (the
@@ -69,6 +73,7 @@ mod error;
 pub mod framer;
 mod limits;
 mod parse;
+pub mod sasl;
 pub mod server;
 pub mod state;
 mod types;

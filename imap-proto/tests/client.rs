@@ -380,3 +380,15 @@ fn a_replayed_command_is_matched_with_its_responses() {
     assert!(matches!(&ev[1], ClientEvent::Completed { command: c, .. } if *c == command));
     assert_eq!(sent(&mut client), "", "nothing is written for it");
 }
+
+#[test]
+fn updates_during_select_apply_to_the_mailbox_being_selected() {
+    let mut client = logged_in("");
+    client.send(CommandBody::Select { mailbox: Mailbox::from("INBOX"), parameters: vec![] }).unwrap();
+    client.receive(b"* 3 EXISTS\r\n* 1 EXPUNGE\r\n* OK [UNSEEN 2] first unseen\r\nA1 OK [READ-WRITE] done\r\n");
+    let ev = events(&mut client);
+    assert!(matches!(&ev[1], ClientEvent::Data { data: Data::Expunge(_), command: None }));
+    let mailbox = client.mailbox().unwrap();
+    assert_eq!(mailbox.exists, 2);
+    assert_eq!(mailbox.unseen.map(|n| n.get()), Some(2));
+}
