@@ -2,8 +2,10 @@
 //! code they share.
 //!
 //! - `mail-inspect`: a protocol dissector for recorded sessions
-//!   (see [`inspect`] for IMAP and [`pop3_replay`] for POP3).
+//!   (see [`inspect`] for one IMAP stream, [`imap_replay`] for an IMAP
+//!   pair through both machines, and [`pop3_replay`] for POP3).
 
+pub mod imap_replay;
 pub mod inspect;
 pub mod pop3_replay;
 

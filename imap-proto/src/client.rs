@@ -301,6 +301,9 @@ struct InFlight {
     command: Command,
     /// Parts of the command still to write, each after a `+`.
     pending: VecDeque<Bytes>,
+    /// Written by other means ([`Client::assume_sent`]): the `+` its
+    /// synchronizing literals still get.
+    replayed_literals: usize,
     flow: Flow,
 }
 
@@ -419,10 +422,12 @@ impl Client {
 
     /// Records that a command was written by other means (a recorded
     /// session replayed through [`Client::receive`]): its responses are then
-    /// matched with it. Its literals count as sent.
-    pub fn assume_sent(&mut self, command: Command) {
+    /// matched with it, and `synchronizing_literals` continuation requests
+    /// are taken as its own.
+    pub fn assume_sent(&mut self, command: Command, synchronizing_literals: usize) {
         let flow = flow_of(&command.body, None);
-        self.in_flight.push(InFlight { command, pending: VecDeque::new(), flow });
+        let pending = VecDeque::new();
+        self.in_flight.push(InFlight { command, pending, replayed_literals: synchronizing_literals, flow });
     }
 
     /// Answers an AUTHENTICATE challenge.
@@ -603,7 +608,7 @@ impl Client {
             }
             self.selecting = Some((command.tag.clone(), view));
         }
-        self.in_flight.push(InFlight { command, pending, flow });
+        self.in_flight.push(InFlight { command, pending, replayed_literals: 0, flow });
     }
 
     /// Processes received input until `wanted` new events exist or the
@@ -679,13 +684,22 @@ impl Client {
     }
 
     fn continuation(&mut self, offset: u64, c: Continuation) {
-        // Only the newest command can wait for `+`: nothing starts while one
-        // waits.
-        let Some(flight) = self.in_flight.last_mut() else {
+        // The oldest command that waits for a `+`: literal data still to
+        // send, an AUTHENTICATE exchange, an IDLE not yet started.
+        let waiting = self.in_flight.iter_mut().find(|f| {
+            !f.pending.is_empty()
+                || f.replayed_literals > 0
+                || matches!(f.flow, Flow::Authenticate { waiting: false, .. } | Flow::Idle { started: false, .. })
+        });
+        let Some(flight) = waiting else {
             return self.emit(offset, ClientEvent::Violation(ClientError::UnexpectedContinuation { offset }));
         };
         if let Some(next) = flight.pending.pop_front() {
             self.out.extend_from_slice(&next);
+            return;
+        }
+        if flight.replayed_literals > 0 {
+            flight.replayed_literals -= 1;
             return;
         }
         match &mut flight.flow {
@@ -781,7 +795,7 @@ impl Client {
         if let Some(Code::Capability(caps)) = code {
             self.capabilities = Some(caps.clone());
         }
-        let idling = self.in_flight.iter().any(|f| matches!(f.flow, Flow::Idle { started: true, done: false }));
+        let idling = self.in_flight.iter().any(|f| matches!(f.flow, Flow::Idle { started: true, .. }));
         if idling && status.kind == StatusKind::Ok && code.is_none() {
             return self.emit(offset, ClientEvent::KeepAlive(status.text));
         }
@@ -816,13 +830,12 @@ impl Client {
     }
 
     /// The command in flight that untagged `data` answers; `None` for an
-    /// unsolicited update. The newest matching command wins.
+    /// unsolicited update. Servers answer commands in order, so the oldest
+    /// matching command wins; until IDLE completes (DONE included), every
+    /// update belongs to the mailbox, not to a command.
     fn answers(&self, data: &Data) -> Option<Tag> {
-        let idling = self.in_flight.iter().any(|f| matches!(f.flow, Flow::Idle { done: false, .. }));
-        if idling {
-            return None;
-        }
-        self.in_flight.iter().rev().find(|f| data_answers(data, &f.command.body)).map(|f| f.command.tag.clone())
+        let mut candidates = self.in_flight.iter().take_while(|f| !matches!(f.flow, Flow::Idle { .. }));
+        candidates.find(|f| data_answers(data, &f.command.body)).map(|f| f.command.tag.clone())
     }
 }
 

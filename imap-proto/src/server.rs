@@ -91,9 +91,12 @@ pub enum ServerEvent {
     /// A command valid in the current state. Answer it with any number of
     /// [`Server::respond`] and one [`Server::complete`]. For IDLE the
     /// machine has sent `+` already; for AUTHENTICATE, send challenges with
-    /// [`Server::authenticate_challenge`].
+    /// [`Server::authenticate_challenge`]. Commands the crate does not model
+    /// (`CommandBody::Other`, e.g. `ID` or `XLIST`) come here too: answer
+    /// `BAD` for those the application does not know.
     Command(Command),
-    /// A command the machine answered itself (CAPABILITY), for the record.
+    /// A command the machine answered itself (CAPABILITY, LOGOUT), for the
+    /// record.
     Answered(Command),
     /// A response to an AUTHENTICATE challenge (base64-decoded).
     AuthenticateData {
@@ -120,6 +123,8 @@ pub enum ServerEvent {
         offset: u64,
         /// Its tag, when it had a readable one.
         tag: Option<Tag>,
+        /// The command, when it parsed (and was refused by the state rules).
+        command: Option<Command>,
         /// Why (the text of the answer).
         reason: String,
     },
@@ -442,21 +447,31 @@ impl Server {
             // The line answered a challenge: the exchange fails.
             self.sasl = Sasl::Idle;
             let _ = self.complete(&auth, StatusKind::Bad, None, "Invalid AUTHENTICATE response");
-            self.events.push_back((offset, ServerEvent::Rejected { offset, tag: Some(auth), reason }));
+            let event = ServerEvent::Rejected { offset, tag: Some(auth), command: None, reason };
+            self.events.push_back((offset, event));
             return;
         }
-        self.reject(offset, tag, kind, code, &reason);
+        self.reject(offset, tag, None, kind, code, &reason);
     }
 
     /// Answers BAD or NO in turn, counting toward the BYE.
-    fn reject(&mut self, offset: u64, tag: Option<Tag>, kind: StatusKind, code: Option<Code>, reason: &str) {
+    fn reject(
+        &mut self,
+        offset: u64,
+        tag: Option<Tag>,
+        command: Option<Command>,
+        kind: StatusKind,
+        code: Option<Code>,
+        reason: &str,
+    ) {
         let text = Text::try_from(reason).unwrap_or_else(|_| fixed_text("Invalid command"));
         let status = StatusResponse { tag: tag.clone(), kind, code: code.map(Box::new), text };
         let mut out = BytesMut::new();
         status.encode_to(&mut out, EncodeOptions::default());
         self.slots.push_back(Slot::ready(out));
         self.flush();
-        self.events.push_back((offset, ServerEvent::Rejected { offset, tag, reason: reason.to_string() }));
+        let event = ServerEvent::Rejected { offset, tag, command, reason: reason.to_string() };
+        self.events.push_back((offset, event));
         self.bad_commands += 1;
         if self.bad_commands >= self.config.max_bad_commands {
             let bye = StatusResponse {
@@ -504,17 +519,11 @@ impl Server {
         if !command_allowed(&command.body, self.state) {
             let reason = format!("{} is not valid in this state", command.body.name());
             let kind = if self.state == State::NotAuthenticated { StatusKind::No } else { StatusKind::Bad };
-            return self.reject(offset, Some(command.tag), kind, None, &reason);
+            return self.reject(offset, Some(command.tag.clone()), Some(command), kind, None, &reason);
         }
-        match &command.body {
-            CommandBody::StartTls if !self.config.starttls || self.tls_active => {
-                return self.reject(offset, Some(command.tag), StatusKind::Bad, None, "STARTTLS is not available");
-            }
-            CommandBody::Other { name, .. } => {
-                let reason = format!("Unknown command {name}");
-                return self.reject(offset, Some(command.tag), StatusKind::Bad, None, &reason);
-            }
-            _ => {}
+        if command.body == CommandBody::StartTls && (!self.config.starttls || self.tls_active) {
+            let reason = "STARTTLS is not available";
+            return self.reject(offset, Some(command.tag.clone()), Some(command), StatusKind::Bad, None, reason);
         }
         self.bad_commands = 0;
         let mut out = BytesMut::new();
@@ -542,6 +551,7 @@ impl Server {
                     .encode_to(&mut out, EncodeOptions::default());
                 self.slots.push_back(Slot::ready(out));
                 self.flush();
+                self.events.push_back((offset, ServerEvent::Answered(command)));
                 self.close();
                 return;
             }

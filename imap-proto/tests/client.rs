@@ -373,7 +373,7 @@ fn server_errors_are_reported_and_parsing_carries_on() {
 fn a_replayed_command_is_matched_with_its_responses() {
     let mut client = greeted("");
     let command = Command::parse(b"a7 LIST \"\" *\r\n").unwrap();
-    client.assume_sent(command.clone());
+    client.assume_sent(command.clone(), 0);
     client.receive(b"* LIST () \"/\" INBOX\r\na7 OK done\r\n");
     let ev = events(&mut client);
     assert!(matches!(&ev[0], ClientEvent::Data { data: Data::List(_), command: Some(t) } if t.as_str() == "a7"));

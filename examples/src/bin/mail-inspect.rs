@@ -2,11 +2,12 @@
 //!
 //! ```text
 //! mail-inspect imap --from server|client [--roundtrip] [--chunk N] FILE|-
+//! mail-inspect imap --client C2S_FILE --server S2C_FILE [--roundtrip] [--chunk N]
 //! mail-inspect pop3 --client C2S_FILE --server S2C_FILE [--roundtrip] [--chunk N]
 //! ```
 //!
 //! Prints one JSON object per decoded message (`offset` and `message`, or
-//! `offset` and `error`; POP3 lines also say `from`), then a last line
+//! `offset` and `error`; a replayed pair also says `from`), then a last line
 //! `N messages, M errors`. Exit status 0 when there were no errors, 1
 //! otherwise, 2 for usage errors. The output is the same for every
 //! `--chunk N`.
@@ -15,9 +16,10 @@ use std::io::{self, BufWriter, Read, Write};
 use std::process::ExitCode;
 
 use mail_examples::inspect::{inspect_imap, Direction, InspectOptions, Summary};
-use mail_examples::pop3_replay::replay;
+use mail_examples::pop3_replay::Record;
 
 const USAGE: &str = "usage: mail-inspect imap --from server|client [--roundtrip] [--chunk N] FILE|-
+       mail-inspect imap --client C2S_FILE --server S2C_FILE [--roundtrip] [--chunk N]
        mail-inspect pop3 --client C2S_FILE --server S2C_FILE [--roundtrip] [--chunk N]";
 
 fn main() -> ExitCode {
@@ -79,6 +81,15 @@ fn run() -> Result<u64, String> {
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let summary = match protocol.as_str() {
+        "imap" if a.client.is_some() || a.server.is_some() => {
+            if a.file.is_some() || a.direction.is_some() {
+                return Err("a replayed pair takes --client and --server files only".into());
+            }
+            let (c2s, s2c) = read_pair(&a)?;
+            let records =
+                mail_examples::imap_replay::replay(&c2s, &s2c, a.options.chunk, a.options.roundtrip, a.options.limits);
+            write_records(&records, &mut out)?
+        }
         "imap" => {
             let direction = a.direction.ok_or("missing --from")?;
             let file = a.file.ok_or("missing FILE")?;
@@ -89,23 +100,40 @@ fn run() -> Result<u64, String> {
             if a.file.is_some() || a.direction.is_some() {
                 return Err("pop3 takes --client and --server files".into());
             }
-            let client = a.client.ok_or("missing --client")?;
-            let server = a.server.ok_or("missing --server")?;
-            let c2s = read_input(&client).map_err(|e| format!("{client}: {e}"))?;
-            let s2c = read_input(&server).map_err(|e| format!("{server}: {e}"))?;
-            let mut summary = Summary::default();
-            for record in replay(&c2s, &s2c, a.options.chunk, a.options.roundtrip, pop3_proto::Limits::default()) {
-                summary.messages += record.message.is_some() as u64;
-                summary.errors += record.error.is_some() as u64;
-                writeln!(out, "{}", record.to_json_line()).map_err(|e| e.to_string())?;
-            }
-            summary
+            let (c2s, s2c) = read_pair(&a)?;
+            let records = mail_examples::pop3_replay::replay(
+                &c2s,
+                &s2c,
+                a.options.chunk,
+                a.options.roundtrip,
+                pop3_proto::Limits::default(),
+            );
+            write_records(&records, &mut out)?
         }
         other => return Err(format!("unknown protocol {other:?}")),
     };
     writeln!(out, "{} messages, {} errors", summary.messages, summary.errors).map_err(|e| e.to_string())?;
     out.flush().map_err(|e| e.to_string())?;
     Ok(summary.errors)
+}
+
+/// Reads the `--client` and `--server` files.
+fn read_pair(a: &Args) -> Result<(Vec<u8>, Vec<u8>), String> {
+    let client = a.client.as_deref().ok_or("missing --client")?;
+    let server = a.server.as_deref().ok_or("missing --server")?;
+    let c2s = read_input(client).map_err(|e| format!("{client}: {e}"))?;
+    let s2c = read_input(server).map_err(|e| format!("{server}: {e}"))?;
+    Ok((c2s, s2c))
+}
+
+fn write_records(records: &[Record], out: &mut impl Write) -> Result<Summary, String> {
+    let mut summary = Summary::default();
+    for record in records {
+        summary.messages += record.message.is_some() as u64;
+        summary.errors += record.error.is_some() as u64;
+        writeln!(out, "{}", record.to_json_line()).map_err(|e| e.to_string())?;
+    }
+    Ok(summary)
 }
 
 fn read_input(file: &str) -> io::Result<Vec<u8>> {
