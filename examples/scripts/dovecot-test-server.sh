@@ -45,6 +45,12 @@ else
 default_login_user = $(id -un)
 default_internal_group = $(id -gn)"
 fi
+# A self-signed certificate for STARTTLS and STLS (test use only).
+if [ ! -f "$dir/cert.pem" ]; then
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
+        -keyout "$dir/key.pem" -out "$dir/cert.pem" > /dev/null 2>&1
+    chmod 644 "$dir/key.pem" "$dir/cert.pem"
+fi
 cat > "$dir/users" <<USERS
 alice:{PLAIN}secret:$uid:$gid::$dir/home/alice::
 bob:{PLAIN}secret:$uid:$gid::$dir/home/bob::
@@ -57,7 +63,9 @@ log_path = $dir/dovecot.log
 info_log_path = $dir/dovecot.log
 listen = 127.0.0.1
 protocols = imap pop3
-ssl = no
+ssl = yes
+ssl_cert = <$dir/cert.pem
+ssl_key = <$dir/key.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_failure_delay = 0

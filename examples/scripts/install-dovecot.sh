@@ -10,4 +10,4 @@ printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
 $sudo chmod 755 /usr/sbin/policy-rc.d
 trap '$sudo rm -f /usr/sbin/policy-rc.d' EXIT
 $sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends dovecot-core dovecot-imapd dovecot-pop3d >/dev/null
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends dovecot-core dovecot-imapd dovecot-pop3d openssl >/dev/null

@@ -14,7 +14,10 @@
 use imap_proto::client::{Client, ClientConfig, ClientEvent};
 use imap_proto::framer::{Framer, StreamKind};
 use imap_proto::server::{Server, ServerConfig, ServerEvent};
-use imap_proto::{Command, CommandBody, Data, Encode, Greeting, GreetingKind, Limits, Response, StatusResponse, Text};
+use imap_proto::{
+    ClientMessage, Command, CommandBody, CommandDecoder, Data, Encode, Greeting, GreetingKind, Limits, Response,
+    ResponseDecoder, ServerMessage, StatusKind, StatusResponse, Text,
+};
 use serde_json::{json, Value};
 
 pub use crate::pop3_replay::{Record, Side};
@@ -26,6 +29,10 @@ struct Replay<'a> {
     s_pos: usize,
     c_cuts: Vec<usize>,
     s_cuts: Vec<usize>,
+    /// Where each side's bytes go inside TLS (after STARTTLS, after its
+    /// OK): feeding stops there until the machine switched.
+    c_tls: Vec<usize>,
+    s_tls: Vec<usize>,
     c_eof: bool,
     s_eof: bool,
     roundtrip: bool,
@@ -61,13 +68,24 @@ pub fn replay_cut(
         ServerConfig { limits, greeting, starttls: true, max_bad_commands: u32::MAX, ..ServerConfig::default() };
     let mut server = Server::new(config);
     let _greeting = server.poll_transmit();
+    // Each side's bytes after STARTTLS belong inside TLS: pieces end there,
+    // and feeding waits until the machine has switched.
+    let (c_tls, s_tls) = starttls_points(c2s, s2c, limits);
+    let merge = |mut cuts: Vec<usize>, points: &[usize]| {
+        cuts.extend_from_slice(points);
+        cuts.sort_unstable();
+        cuts.dedup();
+        cuts
+    };
     let mut r = Replay {
         c2s,
         s2c,
         c_pos: 0,
         s_pos: 0,
-        c_cuts,
-        s_cuts,
+        c_cuts: merge(c_cuts, &c_tls),
+        s_cuts: merge(s_cuts, &s_tls),
+        c_tls,
+        s_tls,
         c_eof: false,
         s_eof: false,
         roundtrip,
@@ -81,6 +99,9 @@ pub fn replay_cut(
 
 impl Replay<'_> {
     fn feed_server(&mut self) -> bool {
+        if self.c_tls.first() == Some(&self.c_pos) {
+            return false;
+        }
         match next_piece(self.c2s, &mut self.c_pos, &self.c_cuts) {
             Some(piece) => self.server.receive(piece),
             None if !self.c_eof => {
@@ -93,6 +114,9 @@ impl Replay<'_> {
     }
 
     fn feed_client(&mut self) -> bool {
+        if self.s_tls.first() == Some(&self.s_pos) {
+            return false;
+        }
         match next_piece(self.s2c, &mut self.s_pos, &self.s_cuts) {
             Some(piece) => self.client.receive(piece),
             None if !self.s_eof => {
@@ -172,6 +196,7 @@ impl Replay<'_> {
                 self.record(Side::Client, offset, Some(json!("StartTls")), None);
                 // The recording continues with the bytes inside TLS.
                 self.server.tls_established();
+                self.c_tls.retain(|&p| p != self.c_pos);
             }
             ServerEvent::PlaintextAfterStartTls { offset } => {
                 self.record(Side::Client, offset, None, Some("plaintext after STARTTLS".into()));
@@ -231,6 +256,7 @@ impl Replay<'_> {
             ClientEvent::Idling { tag } => (json!({ "Idling": tag.to_string() }), None),
             ClientEvent::StartTls => {
                 self.client.tls_established();
+                self.s_tls.retain(|&p| p != self.s_pos);
                 (json!("StartTls"), None)
             }
             ClientEvent::Violation(error) => {
@@ -275,6 +301,46 @@ fn roundtrip_data(data: &Data) -> Option<String> {
 fn roundtrip_status(status: &StatusResponse) -> Option<String> {
     let response = Response::Status(status.clone());
     roundtrip(&response, Response::parse)
+}
+
+/// The stream offsets where each side goes inside TLS: just after each
+/// STARTTLS command in `c2s`, just after the OK that answers it in `s2c`.
+fn starttls_points(c2s: &[u8], s2c: &[u8], limits: Limits) -> (Vec<usize>, Vec<usize>) {
+    let mut tags = Vec::new();
+    let mut client_points = Vec::new();
+    let mut decoder = CommandDecoder::new(limits);
+    let mut buf = bytes::BytesMut::from(c2s);
+    loop {
+        match decoder.decode(&mut buf) {
+            Ok(Some(d)) => {
+                if let ClientMessage::Command(Command { tag, body: CommandBody::StartTls }) = d.message {
+                    tags.push(tag);
+                    client_points.push(decoder.framer().stream_offset() as usize);
+                }
+            }
+            Ok(None) => break,
+            Err(_) => {}
+        }
+    }
+    let mut server_points = Vec::new();
+    let mut decoder = ResponseDecoder::new(limits);
+    let mut buf = bytes::BytesMut::from(s2c);
+    loop {
+        match decoder.decode(&mut buf) {
+            Ok(Some(d)) => {
+                if let ServerMessage::Response(Response::Status(StatusResponse { tag: Some(tag), kind, .. })) =
+                    &d.message
+                {
+                    if *kind == StatusKind::Ok && tags.contains(tag) {
+                        server_points.push(decoder.framer().stream_offset() as usize);
+                    }
+                }
+            }
+            Ok(None) => break,
+            Err(_) => {}
+        }
+    }
+    (client_points, server_points)
 }
 
 /// The synchronizing literals (`{N}`, each answered by a `+`) of the

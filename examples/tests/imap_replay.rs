@@ -1,8 +1,11 @@
 //! IMAP sessions replayed through both state machines: the example session
-//! of RFC 3501 section 8, and a session recorded against Dovecot by
+//! of RFC 3501 section 8, a session recorded against Dovecot by
 //! `examples/scripts/record-imap-session.py` (literals, AUTHENTICATE, IDLE,
-//! UIDPLUS, CONDSTORE, MOVE, every section form). Every session gives the
-//! same records whole, split at every point and fed byte by byte.
+//! UIDPLUS, CONDSTORE, MOVE, every section form), and the flows recorded by
+//! `examples/scripts/record-imap-flows.py` (STARTTLS, IDLE while a second
+//! connection changes the mailbox, pipelined commands completed out of
+//! order). Every session gives the same records whole, split at every point
+//! and fed byte by byte.
 
 use imap_proto::Limits;
 use mail_examples::imap_replay::{replay, replay_cut, Record, Side};
@@ -48,6 +51,11 @@ fn dovecot() -> (Vec<u8>, Vec<u8>) {
     (read("c2s"), read("s2c"))
 }
 
+fn flow(name: &str) -> (Vec<u8>, Vec<u8>) {
+    let read = |ext: &str| std::fs::read(format!("{SESSIONS}/dovecot-imap-{name}.{ext}")).unwrap();
+    (read("c2s"), read("s2c"))
+}
+
 fn errors(records: &[Record]) -> Vec<&str> {
     records.iter().filter_map(|r| r.error.as_deref()).collect()
 }
@@ -83,8 +91,62 @@ fn the_dovecot_session_replays_with_only_the_deliberate_error() {
 }
 
 #[test]
+fn starttls_switches_both_machines_and_the_session_goes_on_inside_tls() {
+    let (c2s, s2c) = flow("starttls");
+    let records = replay(&c2s, &s2c, usize::MAX, true, Limits::default());
+    assert!(errors(&records).is_empty(), "{:?}", errors(&records));
+    let json: Vec<String> = records.iter().map(Record::to_json_line).collect();
+    assert_eq!(json.iter().filter(|l| l.contains("\"message\":\"StartTls\"")).count(), 2, "both sides switched");
+    let after = json.iter().position(|l| l.contains("\"message\":\"StartTls\"")).unwrap();
+    assert!(json[after..].iter().any(|l| l.contains("\"Login\"")), "LOGIN inside TLS");
+    assert!(json.iter().any(|l| l.contains("\"Completed\"") && l.contains("\"SELECT\"")));
+}
+
+#[test]
+fn idle_delivers_the_other_connections_changes_as_updates() {
+    let (c2s, s2c) = flow("idle");
+    let records = replay(&c2s, &s2c, usize::MAX, true, Limits::default());
+    assert!(errors(&records).is_empty(), "{:?}", errors(&records));
+    let json: Vec<String> = records.iter().map(Record::to_json_line).collect();
+    let idling = json.iter().position(|l| l.contains("\"Idling\"")).unwrap();
+    let done = json.iter().position(|l| l.contains("\"Completed\"") && l.contains("\"IDLE\"")).unwrap();
+    let updates = &json[idling + 1..done];
+    for kind in ["\"Expunge\"", "\"Exists\"", "\"Fetch\""] {
+        assert!(updates.iter().any(|l| l.contains(kind) && l.contains("\"command\":null")), "{kind}: {updates:#?}");
+    }
+}
+
+#[test]
+fn pipelined_commands_completed_out_of_order() {
+    let (c2s, s2c) = flow("pipelined");
+    let records = replay(&c2s, &s2c, usize::MAX, true, Limits::default());
+    assert!(errors(&records).is_empty(), "{:?}", errors(&records));
+    let json: Vec<String> = records.iter().map(Record::to_json_line).collect();
+    let order: Vec<&str> = json
+        .iter()
+        .filter(|l| l.contains("\"Completed\""))
+        .filter_map(|l| l.split("\"command\":\"").nth(1)?.split('"').next())
+        .collect();
+    // Dovecot answered LIST and STATUS before FETCH, NOOP and SEARCH.
+    let list = order.iter().position(|c| *c == "LIST").unwrap();
+    let fetch = order.iter().position(|c| *c == "FETCH").unwrap();
+    assert!(list < fetch, "{order:?}");
+    // Each piece of data went to the command that asked for it.
+    assert!(json.iter().any(|l| l.contains("\"Search\"") && l.contains("\"command\":\"F005\"")));
+    assert!(json.iter().any(|l| l.contains("\"List\"") && l.contains("\"command\":\"F006\"")));
+    assert!(json.iter().any(|l| l.contains("\"Status\"") && l.contains("\"command\":\"F007\"")));
+}
+
+#[test]
 fn every_session_gives_the_same_records_at_every_split_point() {
-    for (name, (c2s, s2c)) in [("rfc3501", rfc3501_section_8()), ("dovecot", dovecot())] {
+    let sessions = [
+        ("rfc3501", rfc3501_section_8()),
+        ("dovecot", dovecot()),
+        ("starttls", flow("starttls")),
+        ("idle", flow("idle")),
+        ("pipelined", flow("pipelined")),
+    ];
+    for (name, (c2s, s2c)) in sessions {
         let whole = replay(&c2s, &s2c, usize::MAX, false, Limits::default());
         for at in 0..=c2s.len() {
             let records = replay_cut(&c2s, &s2c, vec![at], vec![], false, Limits::default());

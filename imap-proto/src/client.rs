@@ -325,7 +325,9 @@ pub struct Client {
     capabilities: Option<Vec<Capability>>,
     mailbox: Option<SelectedMailbox>,
     /// The mailbox a SELECT or EXAMINE in flight is building.
-    selecting: Option<(Tag, SelectedMailbox)>,
+    /// Mailboxes SELECT or EXAMINE commands in flight are building, oldest
+    /// first (the server answers them in order).
+    selecting: VecDeque<(Tag, SelectedMailbox)>,
     greeted: bool,
     /// The OK to STARTTLS arrived: nothing is read until TLS is up.
     awaiting_tls: bool,
@@ -351,7 +353,7 @@ impl Client {
             next_tag: 1,
             capabilities: None,
             mailbox: None,
-            selecting: None,
+            selecting: VecDeque::new(),
             greeted: false,
             awaiting_tls: false,
             plaintext_reported: false,
@@ -426,6 +428,7 @@ impl Client {
     /// are taken as its own.
     pub fn assume_sent(&mut self, command: Command, synchronizing_literals: usize) {
         let flow = flow_of(&command.body, None);
+        self.track_select(&command);
         let pending = VecDeque::new();
         self.in_flight.push(InFlight { command, pending, replayed_literals: synchronizing_literals, flow });
     }
@@ -567,6 +570,18 @@ impl Client {
         }
     }
 
+    /// A SELECT or EXAMINE starts building the mailbox it selects.
+    fn track_select(&mut self, command: &Command) {
+        if let CommandBody::Select { mailbox, .. } | CommandBody::Examine { mailbox, .. } = &command.body {
+            let view = SelectedMailbox {
+                name: Some(mailbox.clone()),
+                read_only: matches!(command.body, CommandBody::Examine { .. }),
+                ..SelectedMailbox::default()
+            };
+            self.selecting.push_back((command.tag.clone(), view));
+        }
+    }
+
     /// Writes a command up to its first synchronizing literal; the rest
     /// waits for `+`.
     fn start(&mut self, command: Command) {
@@ -600,14 +615,7 @@ impl Client {
             self.out.extend_from_slice(&first);
         }
         let flow = flow_of(&command.body, deferred);
-        if matches!(command.body, CommandBody::Select { .. } | CommandBody::Examine { .. }) {
-            let mut view = SelectedMailbox::default();
-            if let CommandBody::Select { mailbox, .. } | CommandBody::Examine { mailbox, .. } = &command.body {
-                view.name = Some(mailbox.clone());
-                view.read_only = matches!(command.body, CommandBody::Examine { .. });
-            }
-            self.selecting = Some((command.tag.clone(), view));
-        }
+        self.track_select(&command);
         self.in_flight.push(InFlight { command, pending, replayed_literals: 0, flow });
     }
 
@@ -636,6 +644,7 @@ impl Client {
         match flight {
             Some(i) => {
                 let flight = self.in_flight.remove(i);
+                self.selecting.retain(|(t, _)| *t != flight.command.tag);
                 let error = ClientError::Decode(error);
                 self.emit(offset, ClientEvent::Failed { command: flight.command, error });
             }
@@ -648,6 +657,7 @@ impl Client {
             return;
         }
         self.eof_handled = true;
+        self.selecting.clear();
         let offset = self.received;
         for flight in std::mem::take(&mut self.in_flight) {
             let error = ClientError::ConnectionClosed { offset };
@@ -752,7 +762,8 @@ impl Client {
         }
         match body {
             CommandBody::Select { .. } | CommandBody::Examine { .. } => {
-                let view = self.selecting.take().filter(|(t, _)| *t == tag).map(|(_, v)| v);
+                let view = self.selecting.iter().position(|(t, _)| *t == tag);
+                let view = view.and_then(|i| self.selecting.remove(i)).map(|(_, v)| v);
                 self.mailbox = if ok {
                     view.map(|mut v| {
                         if let Some(code) = code {
@@ -801,7 +812,7 @@ impl Client {
         }
         let mut command = None;
         if let Some(code) = code {
-            match (&mut self.selecting, &mut self.mailbox) {
+            match (self.selecting.front_mut(), &mut self.mailbox) {
                 (Some((tag, view)), _) => {
                     view.apply_code(code);
                     if selects_code(code) {
@@ -822,7 +833,7 @@ impl Client {
         let command = self.answers(&data);
         // While SELECT or EXAMINE runs, mailbox data concerns the mailbox
         // being selected (the old one is already deselected).
-        match (&mut self.selecting, &mut self.mailbox) {
+        match (self.selecting.front_mut(), &mut self.mailbox) {
             (Some((_, view)), _) | (None, Some(view)) => view.apply_data(&data),
             (None, None) => {}
         }
