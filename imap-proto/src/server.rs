@@ -209,6 +209,9 @@ pub struct Server {
     /// keep their order).
     held: Vec<Data>,
     sasl: Sasl,
+    /// A FETCH literal being streamed: its command's tag and the bytes
+    /// still due.
+    streaming: Option<(Tag, u64)>,
     /// `+` was sent for the literal the decoder waits for.
     continued: bool,
     bad_commands: u32,
@@ -240,6 +243,7 @@ impl Server {
             slots: VecDeque::new(),
             held: Vec::new(),
             sasl: Sasl::Idle,
+            streaming: None,
             continued: false,
             bad_commands: 0,
             tls_active: false,
@@ -590,9 +594,17 @@ impl Server {
         }
     }
 
+    fn not_streaming(&self, tag: &Tag) -> Result<(), ServerError> {
+        match &self.streaming {
+            Some((t, _)) if t == tag => Err(ServerError::WrongAnswer("end the FETCH literal first")),
+            _ => Ok(()),
+        }
+    }
+
     /// Untagged data answering the command `tag` (in order, after the
     /// answers to the commands before it).
     pub fn respond(&mut self, tag: &Tag, data: Data) -> Result<(), ServerError> {
+        self.not_streaming(tag)?;
         let slot = self.slot_mut(tag).ok_or_else(|| ServerError::UnknownTag(tag.clone()))?;
         Response::Data(data).encode_to(&mut slot.out, EncodeOptions::default());
         self.flush();
@@ -626,6 +638,7 @@ impl Server {
         if !matches!(kind, StatusKind::Ok | StatusKind::No | StatusKind::Bad) {
             return Err(ServerError::WrongAnswer("a completion is OK, NO or BAD"));
         }
+        self.not_streaming(tag)?;
         let text = Text::try_from(text)?;
         let held = std::mem::take(&mut self.held);
         let Some(slot) = self.slot_mut(tag) else {
@@ -652,6 +665,7 @@ impl Server {
         self.state =
             if kind == StatusKind::Ok { after_success(&body, self.state) } else { after_failure(&body, self.state) };
         self.flush();
+        self.release_held();
         if kind == StatusKind::Ok && body == CommandBody::StartTls {
             self.awaiting_tls = true;
             self.events.push_back((self.received, ServerEvent::StartTls));
@@ -663,6 +677,102 @@ impl Server {
             }
         }
         Ok(())
+    }
+
+    /// Starts a FETCH response whose last attribute is a large
+    /// `BODY[section]<origin>`, streamed: writes
+    /// `* seq FETCH (ATTRIBUTES BODY[section]<origin> {size}` and CRLF; hand
+    /// over exactly `size` bytes with [`Server::fetch_literal_data`], then
+    /// call [`Server::end_fetch_literal`]. While the command `tag` is the
+    /// oldest unanswered one (the usual case), every piece goes out at once,
+    /// so a 100 MB message is never held whole.
+    ///
+    /// ```
+    /// use imap_proto::server::{Server, ServerConfig, ServerEvent};
+    /// use imap_proto::{MessageAttribute, Section, StatusKind};
+    ///
+    /// let mut server = Server::new(ServerConfig { greeting: imap_proto::Greeting::parse(b"* PREAUTH hi\r\n").unwrap(), ..ServerConfig::default() });
+    /// let _ = server.poll_transmit();
+    /// server.receive(b"a1 SELECT INBOX\r\n");
+    /// let Some(ServerEvent::Command(select)) = server.poll_event() else { panic!() };
+    /// server.complete(&select.tag, StatusKind::Ok, None, "selected").unwrap();
+    /// server.receive(b"a2 FETCH 1 BODY[]\r\n");
+    /// let _ = server.poll_transmit();
+    /// let Some(ServerEvent::Command(fetch)) = server.poll_event() else { panic!() };
+    /// let uid = MessageAttribute::Uid(7.try_into().unwrap());
+    /// server.begin_fetch_literal(&fetch.tag, 1.try_into().unwrap(), &[uid], &Section::default(), None, 11).unwrap();
+    /// server.fetch_literal_data(b"Hello").unwrap();
+    /// assert_eq!(server.poll_transmit().unwrap(), &b"* 1 FETCH (UID 7 BODY[] {11}\r\nHello"[..]);
+    /// server.fetch_literal_data(b" world").unwrap();
+    /// server.end_fetch_literal().unwrap();
+    /// server.complete(&fetch.tag, StatusKind::Ok, None, "done").unwrap();
+    /// assert_eq!(server.poll_transmit().unwrap(), &b" world)\r\na2 OK done\r\n"[..]);
+    /// ```
+    pub fn begin_fetch_literal(
+        &mut self,
+        tag: &Tag,
+        seq: std::num::NonZeroU32,
+        attributes: &[MessageAttribute],
+        section: &Section,
+        origin: Option<u32>,
+        size: u64,
+    ) -> Result<(), ServerError> {
+        if self.streaming.is_some() {
+            return Err(ServerError::WrongAnswer("a FETCH literal is already being streamed"));
+        }
+        let slot = self.slot_mut(tag).ok_or_else(|| ServerError::UnknownTag(tag.clone()))?;
+        let options = EncodeOptions::default();
+        slot.out.extend_from_slice(b"* ");
+        slot.out.extend_from_slice(seq.to_string().as_bytes());
+        slot.out.extend_from_slice(b" FETCH (");
+        for a in attributes {
+            a.encode_to(&mut slot.out, options);
+            slot.out.extend_from_slice(b" ");
+        }
+        slot.out.extend_from_slice(b"BODY");
+        section.encode_to(&mut slot.out, options);
+        if let Some(origin) = origin {
+            slot.out.extend_from_slice(format!("<{origin}>").as_bytes());
+        }
+        slot.out.extend_from_slice(format!(" {{{size}}}\r\n").as_bytes());
+        self.streaming = Some((tag.clone(), size));
+        self.flush();
+        Ok(())
+    }
+
+    /// Content of the FETCH literal being streamed; more than the announced
+    /// size is refused.
+    pub fn fetch_literal_data(&mut self, data: &[u8]) -> Result<(), ServerError> {
+        let Some((tag, due)) = self.streaming.clone() else {
+            return Err(ServerError::WrongAnswer("no FETCH literal is being streamed"));
+        };
+        if data.len() as u64 > due {
+            return Err(ServerError::WrongAnswer("more literal data than announced"));
+        }
+        let slot = self.slot_mut(&tag).ok_or(ServerError::UnknownTag(tag.clone()))?;
+        slot.out.extend_from_slice(data);
+        self.streaming = Some((tag, due - data.len() as u64));
+        self.flush();
+        Ok(())
+    }
+
+    /// Ends the FETCH response after its literal (`)` and CRLF); all the
+    /// announced bytes must have been handed over.
+    pub fn end_fetch_literal(&mut self) -> Result<(), ServerError> {
+        match self.streaming.take() {
+            Some((tag, 0)) => {
+                let slot = self.slot_mut(&tag).ok_or(ServerError::UnknownTag(tag.clone()))?;
+                slot.out.extend_from_slice(b")\r\n");
+                self.flush();
+                self.release_held();
+                Ok(())
+            }
+            Some(other) => {
+                self.streaming = Some(other);
+                Err(ServerError::WrongAnswer("fewer literal bytes than announced"))
+            }
+            None => Err(ServerError::WrongAnswer("no FETCH literal is being streamed")),
+        }
     }
 
     /// Sends an AUTHENTICATE challenge; the client's next line comes back
@@ -684,20 +794,32 @@ impl Server {
     /// EXPUNGE, FETCH FLAGS, ...). It goes out at once when RFC 3501 7.4.1
     /// allows; an EXPUNGE is held while no command is in progress and
     /// during FETCH, STORE and SEARCH (the UID forms allow it), and so is
-    /// everything after a held update, to keep the order.
+    /// everything after a held update, to keep the order. Nothing cuts into
+    /// a FETCH literal being streamed.
     pub fn update(&mut self, data: Data) {
-        let allowed =
-            self.slots.iter().any(|s| !s.done && s.command.as_ref().is_some_and(|c| expunge_allowed(&c.body)))
-                && self.slots.iter().all(|s| s.done || s.command.as_ref().is_none_or(|c| expunge_allowed(&c.body)));
-        let holds = matches!(data, Data::Expunge(_)) && !allowed;
-        if holds || !self.held.is_empty() {
-            self.held.push(data);
+        self.held.push(data);
+        self.release_held();
+    }
+
+    /// Sends the held updates that may go out now, in order: an EXPUNGE
+    /// only while commands that allow it (and only those) are in progress,
+    /// nothing while a FETCH literal is being streamed.
+    fn release_held(&mut self) {
+        if self.streaming.is_some() || self.held.is_empty() {
             return;
         }
+        let unfinished = || self.slots.iter().filter(|s| !s.done);
+        let expunge_ok = unfinished().any(|s| s.command.as_ref().is_some_and(|c| expunge_allowed(&c.body)))
+            && unfinished().all(|s| s.command.as_ref().is_none_or(|c| expunge_allowed(&c.body)));
+        let ready = self.held.iter().take_while(|d| expunge_ok || !matches!(d, Data::Expunge(_))).count();
+        let mut out = BytesMut::new();
+        for data in self.held.drain(..ready) {
+            Response::Data(data).encode_to(&mut out, EncodeOptions::default());
+        }
         match self.slots.iter_mut().find(|s| !s.done) {
-            Some(slot) => Response::Data(data).encode_to(&mut slot.out, EncodeOptions::default()),
-            None => Response::Data(data).encode_to(&mut self.out, EncodeOptions::default()),
-        };
+            Some(slot) => slot.out.extend_from_slice(&out),
+            None => self.out.extend_from_slice(&out),
+        }
         self.flush();
     }
 

@@ -364,3 +364,58 @@ fn a_command_cut_by_the_end_of_input() {
     assert!(matches!(&events[0], ServerEvent::Command(_)));
     assert_eq!(events[1..], [ServerEvent::Truncated { offset: 9 }, ServerEvent::Closed]);
 }
+
+#[test]
+fn a_large_body_is_streamed_and_never_held_whole() {
+    let config = ServerConfig { greeting: Greeting::parse(b"* PREAUTH hi\r\n").unwrap(), ..ServerConfig::default() };
+    let mut server = Server::new(config);
+    let mut client = Client::new(ClientConfig::default());
+    client.receive(&server.poll_transmit().unwrap());
+    let _ = client.poll_event();
+    client.send(CommandBody::Select { mailbox: Mailbox::from("INBOX"), parameters: vec![] }).unwrap();
+    server.receive(&client.poll_transmit().unwrap());
+    let Some(ServerEvent::Command(select)) = server.poll_event() else { panic!() };
+    server.respond(&select.tag, Data::Exists(1)).unwrap();
+    server.complete(&select.tag, StatusKind::Ok, None, "selected").unwrap();
+    let fetch = CommandBody::Fetch {
+        uid: false,
+        sequence_set: "1".parse().unwrap(),
+        items: FetchItems::Attributes(vec![FetchAttribute::BodySection {
+            peek: true,
+            section: Section::default(),
+            partial: None,
+        }]),
+        modifiers: vec![],
+    };
+    client.send(fetch).unwrap();
+    server.receive(&client.poll_transmit().unwrap());
+    let Some(ServerEvent::Command(fetch)) = server.poll_event() else { panic!() };
+    client.receive(&server.poll_transmit().unwrap());
+    let size = 1 << 20;
+    let body: Vec<u8> = (0..size).map(|i| b"abcdefghij\r\n"[i % 12]).collect();
+    server.begin_fetch_literal(&fetch.tag, NonZeroU32::MIN, &[], &Section::default(), None, size as u64).unwrap();
+    // An update while the literal streams is held, not cut into it.
+    server.update(Data::Exists(2));
+    for piece in body.chunks(64 << 10) {
+        server.fetch_literal_data(piece).unwrap();
+        let out = server.poll_transmit().unwrap();
+        assert!(out.len() <= piece.len() + 64, "the server holds {} bytes", out.len());
+        client.receive(&out);
+    }
+    assert!(server.complete(&fetch.tag, StatusKind::Ok, None, "done").is_err(), "the literal is unfinished");
+    server.end_fetch_literal().unwrap();
+    server.complete(&fetch.tag, StatusKind::Ok, None, "done").unwrap();
+    client.receive(&server.poll_transmit().unwrap());
+    let events: Vec<ClientEvent> = std::iter::from_fn(|| client.poll_event()).collect();
+    let data = events.iter().find_map(|e| match e {
+        ClientEvent::Data { data: Data::Fetch { attributes, .. }, command: Some(_) } => match &attributes[0] {
+            MessageAttribute::BodySection { data: Some(d), .. } => Some(d.clone()),
+            _ => None,
+        },
+        _ => None,
+    });
+    assert_eq!(data.as_deref(), Some(&body[..]));
+    assert!(events.iter().any(|e| matches!(e, ClientEvent::Completed { status, .. } if status.kind == StatusKind::Ok)));
+    assert!(server.held_updates().is_empty(), "released after the literal");
+    assert!(events.iter().any(|e| matches!(e, ClientEvent::Data { data: Data::Exists(2), command: None })));
+}
