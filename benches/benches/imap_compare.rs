@@ -88,6 +88,31 @@ fn ours_responses(input: &[u8], chunk: usize) -> usize {
     ours(input, chunk, |buf| dec.decode(buf))
 }
 
+/// The client state machine over the same stream: a mailbox selected
+/// (100,000 messages, so FETCH UIDs fill the sequence-to-UID map) and a
+/// FETCH in flight that the data is attributed to. Counts the data events.
+fn ours_client(input: &[u8], chunk: usize) -> usize {
+    use imap_proto::client::{Client, ClientConfig, ClientEvent};
+    let mut client = Client::new(ClientConfig { limits: limits(), ..ClientConfig::default() });
+    let select = imap_proto::Command::parse(b"A0 SELECT INBOX\r\n").expect("command");
+    let fetch = imap_proto::Command::parse(b"A1 FETCH 1:* (FLAGS UID)\r\n").expect("command");
+    client.assume_sent(select, 0);
+    client.receive(b"* PREAUTH ready\r\n* 100000 EXISTS\r\nA0 OK [READ-WRITE] selected\r\n");
+    while client.poll_event().is_some() {}
+    client.assume_sent(fetch, 0);
+    let mut n = 0;
+    for piece in input.chunks(chunk) {
+        client.receive(piece);
+        while let Some(event) = client.poll_event() {
+            if let ClientEvent::Data { .. } = &event {
+                n += 1;
+            }
+            std::hint::black_box(&event);
+        }
+    }
+    n
+}
+
 fn ours_commands(input: &[u8], chunk: usize) -> usize {
     let mut dec = CommandDecoder::new(limits());
     ours(input, chunk, |buf| dec.decode(buf))
@@ -215,7 +240,12 @@ fn peers(commands: bool) -> Vec<(&'static str, Run)> {
     if commands {
         vec![("ours", ours_commands), ("imap-codec", codec_commands)]
     } else {
-        vec![("ours", ours_responses), ("imap-codec", codec_responses), ("djc-imap-proto", djc_responses)]
+        vec![
+            ("ours", ours_responses),
+            ("ours_client_machine", ours_client),
+            ("imap-codec", codec_responses),
+            ("djc-imap-proto", djc_responses),
+        ]
     }
 }
 

@@ -332,6 +332,8 @@ pub struct Client {
     /// The OK to STARTTLS arrived: nothing is read until TLS is up.
     awaiting_tls: bool,
     plaintext_reported: bool,
+    /// The connection is over: later input is dropped.
+    closed_input: bool,
     /// Stream offset just past the last byte received.
     received: u64,
     eof: bool,
@@ -357,6 +359,7 @@ impl Client {
             greeted: false,
             awaiting_tls: false,
             plaintext_reported: false,
+            closed_input: false,
             received: 0,
             eof: false,
             eof_handled: false,
@@ -489,9 +492,7 @@ impl Client {
             if !data.is_empty() {
                 self.report_plaintext(offset);
             }
-        } else if self.state == State::Logout && self.greeted && self.in_flight.is_empty() {
-            // The connection is over; whatever follows is not a response.
-        } else {
+        } else if !self.closed_input {
             self.recv.extend_from_slice(data);
         }
     }
@@ -624,6 +625,13 @@ impl Client {
     fn process(&mut self, wanted: usize) {
         let target = self.events.len().saturating_add(wanted);
         while self.events.len() < target && !self.awaiting_tls {
+            if self.state == State::Logout && self.greeted && self.in_flight.is_empty() {
+                // The connection is over; whatever follows is not a
+                // response (dropped the same way however it was chunked).
+                self.closed_input = true;
+                self.recv.clear();
+                break;
+            }
             let decoded =
                 if self.eof { self.decoder.decode_eof(&mut self.recv) } else { self.decoder.decode(&mut self.recv) };
             match decoded {
