@@ -425,8 +425,10 @@ impl Server {
     fn close(&mut self) {
         self.closed = true;
         self.state = State::Logout;
+        // At the end of what was read; what follows is dropped.
+        let at = self.received - self.recv.len() as u64;
         self.recv.clear();
-        self.events.push_back((self.received, ServerEvent::Closed));
+        self.events.push_back((at, ServerEvent::Closed));
     }
 
     fn decode_error(&mut self, error: DecodeError) {
@@ -668,7 +670,8 @@ impl Server {
         self.release_held();
         if kind == StatusKind::Ok && body == CommandBody::StartTls {
             self.awaiting_tls = true;
-            self.events.push_back((self.received, ServerEvent::StartTls));
+            // At the end of what was read: the STARTTLS command.
+            self.events.push_back((self.received - self.recv.len() as u64, ServerEvent::StartTls));
             // Commands pipelined after STARTTLS are discarded, never run.
             if !self.recv.is_empty() {
                 let at = self.received - self.recv.len() as u64;
@@ -808,9 +811,11 @@ impl Server {
         if self.streaming.is_some() || self.held.is_empty() {
             return;
         }
-        let unfinished = || self.slots.iter().filter(|s| !s.done);
-        let expunge_ok = unfinished().any(|s| s.command.as_ref().is_some_and(|c| expunge_allowed(&c.body)))
-            && unfinished().all(|s| s.command.as_ref().is_none_or(|c| expunge_allowed(&c.body)));
+        // Updates go into the response being sent now: the oldest
+        // unanswered command's. An EXPUNGE may go there unless that command
+        // is a FETCH, STORE or SEARCH (the later ones answer after it).
+        let current = self.slots.iter().find(|s| !s.done).and_then(|s| s.command.as_ref());
+        let expunge_ok = current.is_some_and(|c| expunge_allowed(&c.body));
         let ready = self.held.iter().take_while(|d| expunge_ok || !matches!(d, Data::Expunge(_))).count();
         let mut out = BytesMut::new();
         for data in self.held.drain(..ready) {
