@@ -145,6 +145,8 @@ pub enum ClientEvent {
     /// The server broke the protocol; earlier events stand, and the
     /// machine carries on where it can.
     Violation(ClientError),
+    /// The connection is closed ([`Client::receive_eof`]): the last event.
+    Closed,
 }
 
 /// Errors of the client machine.
@@ -457,7 +459,8 @@ impl Client {
     /// The server closed the connection. Once the input before it is
     /// processed, a session that had not ended (a reply cut short, or
     /// commands unanswered) gives a [`ClientError::Truncated`] violation;
-    /// the state becomes [`State::Closed`] either way.
+    /// then [`ClientEvent::Closed`] ends the events, and the state is
+    /// [`State::Closed`].
     pub fn receive_eof(&mut self) {
         self.conn.eof = true;
     }
@@ -478,10 +481,10 @@ impl Client {
                 // The session is over; whatever follows is not a reply
                 // (dropped the same way however the input was chunked).
                 self.conn.close_input();
-                return;
+                break;
             }
             if !self.conn.readable() {
-                return;
+                break;
             }
             if self.body.is_some() {
                 if !self.process_body() {
@@ -531,6 +534,8 @@ impl Client {
         self.in_flight.clear();
         self.unsent.clear();
         self.conn.close_input();
+        let offset = self.conn.end_offset();
+        self.conn.emit(offset, ClientEvent::Closed);
     }
 
     fn handle_line(&mut self, offset: u64, raw: &[u8]) {
