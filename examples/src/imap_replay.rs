@@ -20,6 +20,7 @@ use imap_proto::{
 };
 use serde_json::{json, Value};
 
+use crate::pop3_replay::{cuts, next_piece};
 pub use crate::pop3_replay::{Record, Side};
 
 struct Replay<'a> {
@@ -44,8 +45,7 @@ struct Replay<'a> {
 /// Replays `c2s` (client to server) and `s2c` (server to client), each fed
 /// `chunk` bytes at a time.
 pub fn replay(c2s: &[u8], s2c: &[u8], chunk: usize, roundtrip: bool, limits: Limits) -> Vec<Record> {
-    let cuts = |len: usize| (1..=len.div_ceil(chunk.max(1))).map(|i| (i * chunk.max(1)).min(len)).collect();
-    replay_cut(c2s, s2c, cuts(c2s.len()), cuts(s2c.len()), roundtrip, limits)
+    replay_cut(c2s, s2c, cuts(c2s.len(), chunk), cuts(s2c.len(), chunk), roundtrip, limits)
 }
 
 /// Replays with the streams cut into pieces that end at the given offsets.
@@ -366,15 +366,4 @@ fn synchronizing_literals(stream: &[u8]) -> usize {
         rest = &rest[size.min(rest.len())..];
     }
     count
-}
-
-/// The next piece of `data` after `pos`, ending at the next cut.
-fn next_piece<'d>(data: &'d [u8], pos: &mut usize, cuts: &[usize]) -> Option<&'d [u8]> {
-    if *pos >= data.len() {
-        return None;
-    }
-    let end = cuts.iter().copied().find(|&c| c > *pos).unwrap_or(data.len()).min(data.len());
-    let piece = &data[*pos..end];
-    *pos = end;
-    Some(piece)
 }

@@ -78,8 +78,7 @@ struct Replay<'a> {
 /// Replays `c2s` (client to server) and `s2c` (server to client), each
 /// fed `chunk` bytes at a time.
 pub fn replay(c2s: &[u8], s2c: &[u8], chunk: usize, roundtrip: bool, limits: Limits) -> Vec<Record> {
-    let cuts = |len: usize| (1..=len.div_ceil(chunk.max(1))).map(|i| (i * chunk.max(1)).min(len)).collect();
-    replay_cut(c2s, s2c, cuts(c2s.len()), cuts(s2c.len()), roundtrip, limits)
+    replay_cut(c2s, s2c, cuts(c2s.len(), chunk), cuts(s2c.len(), chunk), roundtrip, limits)
 }
 
 /// Replays with the streams cut into pieces that end at the given offsets
@@ -350,8 +349,14 @@ impl Replay<'_> {
     }
 }
 
-/// The next piece of `data` after `pos`, ending at the next cut.
-fn next_piece<'d>(data: &'d [u8], pos: &mut usize, cuts: &[usize]) -> Option<&'d [u8]> {
+/// Where the pieces of a `len`-byte stream fed `chunk` bytes at a time end.
+pub(crate) fn cuts(len: usize, chunk: usize) -> Vec<usize> {
+    (1..=len.div_ceil(chunk.max(1))).map(|i| (i * chunk.max(1)).min(len)).collect()
+}
+
+/// The next piece of `data` after `pos`, ending at the next cut. (Shared
+/// by both replays.)
+pub(crate) fn next_piece<'d>(data: &'d [u8], pos: &mut usize, cuts: &[usize]) -> Option<&'d [u8]> {
     if *pos >= data.len() {
         return None;
     }

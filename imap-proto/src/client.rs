@@ -43,6 +43,7 @@ use std::num::NonZeroU32;
 
 use bytes::{Bytes, BytesMut};
 
+use crate::conn::Input;
 use crate::encode::{Encode, EncodeOptions, LiteralMode};
 use crate::error::DecodeError;
 use crate::state::{after_failure, after_success, command_allowed, State};
@@ -314,7 +315,7 @@ pub struct Client {
     config: ClientConfig,
     state: State,
     decoder: ResponseDecoder,
-    recv: BytesMut,
+    input: Input,
     out: BytesMut,
     events: VecDeque<(u64, ClientEvent)>,
     /// Accepted by `send`, not yet started.
@@ -329,14 +330,6 @@ pub struct Client {
     /// first (the server answers them in order).
     selecting: VecDeque<(Tag, SelectedMailbox)>,
     greeted: bool,
-    /// The OK to STARTTLS arrived: nothing is read until TLS is up.
-    awaiting_tls: bool,
-    plaintext_reported: bool,
-    /// The connection is over: later input is dropped.
-    closed_input: bool,
-    /// Stream offset just past the last byte received.
-    received: u64,
-    eof: bool,
     eof_handled: bool,
 }
 
@@ -347,7 +340,7 @@ impl Client {
             decoder: ResponseDecoder::new(config.limits),
             config,
             state: State::NotAuthenticated,
-            recv: BytesMut::new(),
+            input: Input::default(),
             out: BytesMut::new(),
             events: VecDeque::new(),
             unsent: VecDeque::new(),
@@ -357,11 +350,6 @@ impl Client {
             mailbox: None,
             selecting: VecDeque::new(),
             greeted: false,
-            awaiting_tls: false,
-            plaintext_reported: false,
-            closed_input: false,
-            received: 0,
-            eof: false,
             eof_handled: false,
         }
     }
@@ -475,7 +463,7 @@ impl Client {
     /// reading resumes; the capabilities are forgotten (ask CAPABILITY
     /// again, RFC 3501 6.2.1).
     pub fn tls_established(&mut self) {
-        self.awaiting_tls = false;
+        self.input.tls_established();
         self.capabilities = None;
         self.flush();
     }
@@ -483,17 +471,8 @@ impl Client {
     /// Feeds bytes received from the server; they are processed by the next
     /// `poll_event` or `poll_transmit`.
     pub fn receive(&mut self, data: &[u8]) {
-        if self.eof {
-            return;
-        }
-        let offset = self.received;
-        self.received += data.len() as u64;
-        if self.awaiting_tls {
-            if !data.is_empty() {
-                self.report_plaintext(offset);
-            }
-        } else if !self.closed_input {
-            self.recv.extend_from_slice(data);
+        if let Some(offset) = self.input.receive(data) {
+            self.report_plaintext(offset);
         }
     }
 
@@ -502,14 +481,11 @@ impl Client {
     /// [`ClientError::ConnectionClosed`], an unfinished response is a
     /// violation, and [`ClientEvent::Closed`] ends the events.
     pub fn receive_eof(&mut self) {
-        self.eof = true;
+        self.input.eof = true;
     }
 
     fn report_plaintext(&mut self, offset: u64) {
-        if !self.plaintext_reported {
-            self.plaintext_reported = true;
-            self.emit(offset, ClientEvent::Violation(ClientError::PlaintextAfterStartTls { offset }));
-        }
+        self.emit(offset, ClientEvent::Violation(ClientError::PlaintextAfterStartTls { offset }));
     }
 
     /// The next event.
@@ -555,8 +531,8 @@ impl Client {
     fn flush(&mut self) {
         while !self.unsent.is_empty() {
             let blocked = !self.greeted
-                || self.awaiting_tls
-                || self.eof
+                || self.input.awaiting_tls
+                || self.input.eof
                 || self.state == State::Logout
                 || self.in_flight.iter().any(|f| {
                     !f.pending.is_empty()
@@ -624,23 +600,25 @@ impl Client {
     /// input is used up.
     fn process(&mut self, wanted: usize) {
         let target = self.events.len().saturating_add(wanted);
-        while self.events.len() < target && !self.awaiting_tls {
+        while self.events.len() < target && !self.input.awaiting_tls {
             if self.state == State::Logout && self.greeted && self.in_flight.is_empty() {
                 // The connection is over; whatever follows is not a
                 // response (dropped the same way however it was chunked).
-                self.closed_input = true;
-                self.recv.clear();
+                self.input.close();
                 break;
             }
-            let decoded =
-                if self.eof { self.decoder.decode_eof(&mut self.recv) } else { self.decoder.decode(&mut self.recv) };
+            let decoded = if self.input.eof {
+                self.decoder.decode_eof(&mut self.input.recv)
+            } else {
+                self.decoder.decode(&mut self.input.recv)
+            };
             match decoded {
                 Ok(Some(Decoded { offset, message })) => self.handle(offset, message),
                 Ok(None) => break,
                 Err(error) => self.decode_error(error),
             }
         }
-        if self.eof && !self.awaiting_tls && self.events.len() < target && self.recv.is_empty() {
+        if self.input.eof && !self.input.awaiting_tls && self.events.len() < target && self.input.recv.is_empty() {
             self.end_of_input();
         }
     }
@@ -666,7 +644,7 @@ impl Client {
         }
         self.eof_handled = true;
         self.selecting.clear();
-        let offset = self.received;
+        let offset = self.input.received;
         for flight in std::mem::take(&mut self.in_flight) {
             let error = ClientError::ConnectionClosed { offset };
             self.emit(offset, ClientEvent::Failed { command: flight.command, error });
@@ -794,12 +772,9 @@ impl Client {
         let start_tls = ok && *body == CommandBody::StartTls;
         self.emit(offset, ClientEvent::Completed { command: flight.command, status });
         if start_tls {
-            self.awaiting_tls = true;
             self.emit(offset, ClientEvent::StartTls);
             // Whatever followed the OK in the same read is not trusted.
-            if !self.recv.is_empty() {
-                let at = self.received - self.recv.len() as u64;
-                self.recv.clear();
+            if let Some(at) = self.input.await_tls() {
                 self.report_plaintext(at);
             }
         }

@@ -67,6 +67,7 @@
 mod arbitrary;
 mod base64;
 pub mod client;
+mod conn;
 mod decoder;
 mod encode;
 mod error;

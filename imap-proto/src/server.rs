@@ -40,6 +40,7 @@ use std::collections::VecDeque;
 
 use bytes::{Bytes, BytesMut};
 
+use crate::conn::Input;
 use crate::encode::{Encode, EncodeOptions};
 use crate::error::{DecodeError, FrameError};
 use crate::state::{after_failure, after_success, command_allowed, State};
@@ -201,7 +202,7 @@ pub struct Server {
     config: ServerConfig,
     state: State,
     decoder: CommandDecoder,
-    recv: BytesMut,
+    input: Input,
     out: BytesMut,
     events: VecDeque<(u64, ServerEvent)>,
     slots: VecDeque<Slot>,
@@ -216,11 +217,6 @@ pub struct Server {
     continued: bool,
     bad_commands: u32,
     tls_active: bool,
-    awaiting_tls: bool,
-    plaintext_reported: bool,
-    received: u64,
-    eof: bool,
-    closed: bool,
 }
 
 impl Server {
@@ -237,7 +233,7 @@ impl Server {
             decoder: CommandDecoder::new(config.limits),
             config,
             state,
-            recv: BytesMut::new(),
+            input: Input { closed: state == State::Logout, ..Input::default() },
             out,
             events: VecDeque::new(),
             slots: VecDeque::new(),
@@ -247,11 +243,6 @@ impl Server {
             continued: false,
             bad_commands: 0,
             tls_active: false,
-            awaiting_tls: false,
-            plaintext_reported: false,
-            received: 0,
-            eof: false,
-            closed: state == State::Logout,
         }
     }
 
@@ -263,17 +254,8 @@ impl Server {
     /// Feeds bytes received from the client; they are processed by the
     /// next `poll_event` or `poll_transmit`.
     pub fn receive(&mut self, data: &[u8]) {
-        if self.eof {
-            return;
-        }
-        let offset = self.received;
-        self.received += data.len() as u64;
-        if self.awaiting_tls {
-            if !data.is_empty() {
-                self.report_plaintext(offset);
-            }
-        } else if !self.closed {
-            self.recv.extend_from_slice(data);
+        if let Some(offset) = self.input.receive(data) {
+            self.report_plaintext(offset);
         }
     }
 
@@ -281,19 +263,16 @@ impl Server {
     /// it are processed, an unfinished one gives [`ServerEvent::Truncated`],
     /// then [`ServerEvent::Closed`].
     pub fn receive_eof(&mut self) {
-        self.eof = true;
+        self.input.eof = true;
     }
 
     fn report_plaintext(&mut self, offset: u64) {
-        if !self.plaintext_reported {
-            self.plaintext_reported = true;
-            self.events.push_back((offset, ServerEvent::PlaintextAfterStartTls { offset }));
-        }
+        self.events.push_back((offset, ServerEvent::PlaintextAfterStartTls { offset }));
     }
 
     /// Call once the TLS handshake after [`ServerEvent::StartTls`] is done.
     pub fn tls_established(&mut self) {
-        self.awaiting_tls = false;
+        self.input.tls_established();
         self.tls_active = true;
     }
 
@@ -357,7 +336,7 @@ impl Server {
 
     fn process(&mut self) {
         loop {
-            if self.closed || self.awaiting_tls {
+            if self.input.closed || self.input.awaiting_tls {
                 break;
             }
             let reading_sasl = matches!(self.sasl, Sasl::AwaitingClient(_));
@@ -376,8 +355,11 @@ impl Server {
             } else {
                 ClientLineMode::Commands
             });
-            let decoded =
-                if self.eof { self.decoder.decode_eof(&mut self.recv) } else { self.decoder.decode(&mut self.recv) };
+            let decoded = if self.input.eof {
+                self.decoder.decode_eof(&mut self.input.recv)
+            } else {
+                self.decoder.decode(&mut self.input.recv)
+            };
             match decoded {
                 Ok(Some(Decoded { offset, message })) => {
                     self.continued = false;
@@ -385,7 +367,7 @@ impl Server {
                 }
                 Ok(None) => {
                     self.continue_literal();
-                    if self.eof {
+                    if self.input.eof {
                         self.end_of_input(None);
                     }
                     break;
@@ -413,7 +395,7 @@ impl Server {
     }
 
     fn end_of_input(&mut self, unfinished: Option<u64>) {
-        if self.closed {
+        if self.input.closed {
             return;
         }
         if let Some(offset) = unfinished {
@@ -423,11 +405,9 @@ impl Server {
     }
 
     fn close(&mut self) {
-        self.closed = true;
         self.state = State::Logout;
         // At the end of what was read; what follows is dropped.
-        let at = self.received - self.recv.len() as u64;
-        self.recv.clear();
+        let at = self.input.close();
         self.events.push_back((at, ServerEvent::Closed));
     }
 
@@ -669,13 +649,10 @@ impl Server {
         self.flush();
         self.release_held();
         if kind == StatusKind::Ok && body == CommandBody::StartTls {
-            self.awaiting_tls = true;
             // At the end of what was read: the STARTTLS command.
-            self.events.push_back((self.received - self.recv.len() as u64, ServerEvent::StartTls));
+            self.events.push_back((self.input.read_offset(), ServerEvent::StartTls));
             // Commands pipelined after STARTTLS are discarded, never run.
-            if !self.recv.is_empty() {
-                let at = self.received - self.recv.len() as u64;
-                self.recv.clear();
+            if let Some(at) = self.input.await_tls() {
                 self.report_plaintext(at);
             }
         }
