@@ -69,6 +69,13 @@ struct Replay<'a> {
     /// Where each piece fed to a machine ends.
     c_cuts: Vec<usize>,
     s_cuts: Vec<usize>,
+    /// Where each side goes inside TLS: feeding stops there until the
+    /// machine switched.
+    c_tls: Vec<usize>,
+    s_tls: Vec<usize>,
+    /// The switch points this replay saw (for the second pass).
+    learnt_c_tls: Vec<usize>,
+    learnt_s_tls: Vec<usize>,
     roundtrip: bool,
     client: Client,
     server: Server,
@@ -98,28 +105,64 @@ pub fn replay_cut(
     let apop_timestamp = first_line
         .and_then(|l| StatusLine::parse(l).ok())
         .and_then(|l| l.apop_timestamp().and_then(|t| ApopTimestamp::new(t).ok()));
-    let mut server = Server::new(ServerConfig { limits, apop_timestamp, stls: true, ..ServerConfig::default() });
-    let _greeting = server.poll_transmit();
-    let mut r = Replay {
-        c2s,
-        s2c,
-        c_pos: 0,
-        s_pos: 0,
-        c_eof: false,
-        s_eof: false,
-        c_cuts,
-        s_cuts,
-        roundtrip,
-        client: Client::new(ClientConfig { limits, collect_messages: true }),
-        server,
-        records: Vec::new(),
-    };
-    r.run();
-    r.records
+    let config = ServerConfig { limits, apop_timestamp, stls: true, ..ServerConfig::default() };
+    // Each side's bytes after STLS belong inside TLS: a first pass learns
+    // where the switch happens (the end of STLS, the end of its +OK), and
+    // the replay stops feeding there until the machines have switched.
+    let first = Replay::new(c2s, s2c, vec![], vec![], (vec![], vec![]), false, config.clone(), limits).finish();
+    let (c_tls, s_tls) = (first.learnt_c_tls, first.learnt_s_tls);
+    Replay::new(c2s, s2c, c_cuts, s_cuts, (c_tls, s_tls), roundtrip, config, limits).finish().records
 }
 
-impl Replay<'_> {
+impl<'a> Replay<'a> {
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        c2s: &'a [u8],
+        s2c: &'a [u8],
+        c_cuts: Vec<usize>,
+        s_cuts: Vec<usize>,
+        (c_tls, s_tls): (Vec<usize>, Vec<usize>),
+        roundtrip: bool,
+        config: ServerConfig,
+        limits: Limits,
+    ) -> Replay<'a> {
+        let mut server = Server::new(config);
+        let _greeting = server.poll_transmit();
+        let merge = |mut cuts: Vec<usize>, points: &[usize]| {
+            cuts.extend_from_slice(points);
+            cuts.sort_unstable();
+            cuts.dedup();
+            cuts
+        };
+        Replay {
+            c2s,
+            s2c,
+            c_pos: 0,
+            s_pos: 0,
+            c_eof: false,
+            s_eof: false,
+            c_cuts: merge(c_cuts, &c_tls),
+            s_cuts: merge(s_cuts, &s_tls),
+            c_tls,
+            s_tls,
+            learnt_c_tls: Vec::new(),
+            learnt_s_tls: Vec::new(),
+            roundtrip,
+            client: Client::new(ClientConfig { limits, collect_messages: true }),
+            server,
+            records: Vec::new(),
+        }
+    }
+
+    fn finish(mut self) -> Replay<'a> {
+        self.run();
+        self
+    }
+
     fn feed_server(&mut self) -> bool {
+        if self.c_tls.first() == Some(&self.c_pos) {
+            return false;
+        }
         match next_piece(self.c2s, &mut self.c_pos, &self.c_cuts) {
             Some(piece) => {
                 self.server.receive(piece);
@@ -136,6 +179,9 @@ impl Replay<'_> {
     }
 
     fn feed_client(&mut self) -> bool {
+        if self.s_tls.first() == Some(&self.s_pos) {
+            return false;
+        }
         match next_piece(self.s2c, &mut self.s_pos, &self.s_cuts) {
             Some(piece) => {
                 self.client.receive(piece);
@@ -153,6 +199,12 @@ impl Replay<'_> {
     fn next_server_event(&mut self) -> Option<(u64, ServerEvent)> {
         loop {
             if let Some(e) = self.server.poll_event_at() {
+                if let (offset, ServerEvent::StartTls) = &e {
+                    // The recording goes on with the bytes inside TLS.
+                    self.learnt_c_tls.push(*offset as usize);
+                    self.server.tls_established();
+                    self.c_tls.retain(|&p| p != self.c_pos);
+                }
                 return Some(e);
             }
             if !self.feed_server() {
@@ -164,6 +216,14 @@ impl Replay<'_> {
     fn next_client_event(&mut self) -> Option<(u64, ClientEvent)> {
         loop {
             if let Some(e) = self.client.poll_event_at() {
+                if let (offset, ClientEvent::StartTls) = &e {
+                    // After the line of the +OK to STLS.
+                    let start = *offset as usize;
+                    let end = self.s2c[start.min(self.s2c.len())..].iter().position(|&b| b == b'\n');
+                    self.learnt_s_tls.push(end.map_or(self.s2c.len(), |i| start + i + 1));
+                    self.client.tls_established();
+                    self.s_tls.retain(|&p| p != self.s_pos);
+                }
                 return Some(e);
             }
             if !self.feed_client() {
@@ -206,8 +266,6 @@ impl Replay<'_> {
                 }
                 ServerEvent::StartTls => {
                     self.record(Side::Client, offset, Some(json!("StartTls")), None);
-                    // What follows is TLS: nothing more to decode.
-                    break;
                 }
                 ServerEvent::Closed => {
                     self.record(Side::Client, offset, Some(json!("Closed")), None);

@@ -328,3 +328,35 @@ fn a_recording_cut_in_the_middle_of_a_reply_is_reported() {
     assert_eq!(errs.len(), 1, "{errs:?}");
     assert!(errs[0].contains("before the reply to RETR was complete"), "{errs:?}");
 }
+
+/// STLS, then the session inside TLS (a recording holds the application
+/// bytes of both sides): both machines switch and the replay carries on.
+fn stls_session() -> (Vec<u8>, Vec<u8>) {
+    let c2s = b"CAPA\r\nSTLS\r\nCAPA\r\nUSER a\r\nPASS b\r\nSTAT\r\nQUIT\r\n".to_vec();
+    let s2c = b"+OK ready\r\n+OK\r\nSTLS\r\nUSER\r\n.\r\n+OK Begin TLS negotiation now\r\n+OK\r\nUSER\r\n.\r\n\
++OK\r\n+OK logged in\r\n+OK 0 0\r\n+OK bye\r\n"
+        .to_vec();
+    (c2s, s2c)
+}
+
+#[test]
+fn a_session_goes_on_inside_tls_after_stls() {
+    let (c2s, s2c) = stls_session();
+    let whole = replay(&c2s, &s2c, usize::MAX, true, Limits::default());
+    assert!(errors(&whole).is_empty(), "{:?}", errors(&whole));
+    let json: Vec<String> = whole.iter().map(Record::to_json_line).collect();
+    let tls = json.iter().position(|l| l.contains("\"message\":\"StartTls\"")).expect("the switch");
+    assert!(json[tls..].iter().any(|l| l.contains("\"Stat\"")), "{json:#?}");
+    for at in 0..=c2s.len() {
+        assert_eq!(
+            replay_cut(&c2s, &s2c, vec![at], vec![], false, Limits::default()),
+            replay(&c2s, &s2c, usize::MAX, false, Limits::default()),
+            "client split at {at}"
+        );
+    }
+    let plain = replay(&c2s, &s2c, usize::MAX, false, Limits::default());
+    for at in 0..=s2c.len() {
+        assert_eq!(replay_cut(&c2s, &s2c, vec![], vec![at], false, Limits::default()), plain, "server split at {at}");
+    }
+    assert_eq!(replay(&c2s, &s2c, 1, false, Limits::default()), plain, "byte by byte");
+}
