@@ -112,6 +112,14 @@ for name in ("auth", "user"):
 put("pop3_dot", b".\r\n..\r\n.x\rX\r")
 put("pop3_command", b"RETR 0\r\nRETR 4294967296\r\nDELE 1 2\r\nAUTH PLAIN =\r\nAPOP a c4c9334bac560ecc979e58001b3e22fb\r\n", prefix=False)
 put("pop3_response", b"-ERR [SYS/TEMP/X] t\r\n+OK\r\n1  120 x\r\nLOGIN-DELAY 900 USER\r\nEXPIRE NEVER\r\n", prefix=False)
+# The IMAP machines: the recorded sessions, the client's with command
+# choices in front (see fuzz_checks::imap_client).
+for name in ("", "-starttls", "-idle", "-pipelined"):
+    ic = open(os.path.join(sessions, f"dovecot-imap{name}.c2s"), "rb").read()
+    isc = open(os.path.join(sessions, f"dovecot-imap{name}.s2c"), "rb").read()
+    put("imap_server", ic, chunkings=(0, 7, 200))
+    for choices in (b"\x01\x02\x07\x00", b"\x05\x03\x04\x09", b"\x06\x00\x08\x00"):
+        put("imap_client", choices + isc, chunkings=(7,))
 # Typed targets start from a few arbitrary byte patterns.
 for i in range(8):
     put("imap_typed", bytes(range(i * 31 % 256, 256)) + bytes(range(0, 64)), prefix=False)

@@ -23,6 +23,8 @@ fn check_for(target: &str) -> fn(&[u8]) {
         "pop3_client" => fuzz_checks::pop3_client,
         "pop3_server" => fuzz_checks::pop3_server,
         "pop3_typed" => fuzz_checks::pop3_typed,
+        "imap_client" => fuzz_checks::imap_client,
+        "imap_server" => fuzz_checks::imap_server,
         other => panic!("no check for fuzz target {other}"),
     }
 }
@@ -121,4 +123,10 @@ fn recorded_sessions_pass_the_checks_whole() {
         fuzz_checks::pop3_server(&read(name));
         fuzz_checks::pop3_command(&read(name));
     }
+    // The IMAP machines (the client's input starts with its four command
+    // choices after the chunking seed).
+    fuzz_checks::imap_server(&read("dovecot-imap.c2s"));
+    let mut client_input = vec![7u8, 1, 2, 7, 4];
+    client_input.extend_from_slice(&s2c[1..]);
+    fuzz_checks::imap_client(&client_input);
 }

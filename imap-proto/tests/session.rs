@@ -107,14 +107,31 @@ impl App {
     }
 }
 
-/// Moves bytes both ways, `chunk` bytes at a time, until nothing moves;
-/// returns the client's events.
-fn pump(client: &mut Client, server: &mut Server, app: &mut App, chunk: usize) -> Vec<ClientEvent> {
+/// Cuts `bytes` into pieces of the sizes `sizes` yields.
+fn cut<'b>(bytes: &'b [u8], sizes: &mut impl Iterator<Item = usize>) -> Vec<&'b [u8]> {
+    let mut pieces = Vec::new();
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let n = sizes.next().unwrap_or(usize::MAX).clamp(1, rest.len());
+        pieces.push(&rest[..n]);
+        rest = &rest[n..];
+    }
+    pieces
+}
+
+/// Moves bytes both ways in pieces of the sizes `sizes` yields, until
+/// nothing moves; returns the client's events.
+fn pump(
+    client: &mut Client,
+    server: &mut Server,
+    app: &mut App,
+    sizes: &mut impl Iterator<Item = usize>,
+) -> Vec<ClientEvent> {
     let mut events = Vec::new();
     loop {
         let mut moved = false;
         while let Some(bytes) = client.poll_transmit() {
-            for piece in bytes.chunks(chunk) {
+            for piece in cut(&bytes, sizes) {
                 server.receive(piece);
                 while let Some(e) = server.poll_event() {
                     app.handle(server, e);
@@ -126,7 +143,7 @@ fn pump(client: &mut Client, server: &mut Server, app: &mut App, chunk: usize) -
             app.handle(server, e);
         }
         while let Some(bytes) = server.poll_transmit() {
-            for piece in bytes.chunks(chunk) {
+            for piece in cut(&bytes, sizes) {
                 client.receive(piece);
             }
             moved = true;
@@ -144,10 +161,25 @@ fn pump(client: &mut Client, server: &mut Server, app: &mut App, chunk: usize) -
 }
 
 fn session(chunk: usize) -> (Vec<ClientEvent>, Client, Server) {
+    session_cut(&mut std::iter::repeat(chunk))
+}
+
+/// Split points drawn from a seeded generator: pieces of 1 to 40 bytes.
+fn random_sizes(seed: u64) -> impl Iterator<Item = usize> {
+    let mut state = seed.max(1);
+    std::iter::from_fn(move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        Some((state % 40) as usize + 1)
+    })
+}
+
+fn session_cut(sizes: &mut impl Iterator<Item = usize>) -> (Vec<ClientEvent>, Client, Server) {
     let mut server = Server::new(ServerConfig::default());
     let mut client = Client::new(ClientConfig::default());
     let mut app = App::new();
-    let mut events = pump(&mut client, &mut server, &mut app, chunk);
+    let mut events = pump(&mut client, &mut server, &mut app, sizes);
     let n = |v: u32| NonZeroU32::new(v).unwrap();
     let script = vec![
         CommandBody::Login { username: "alice".into(), password: "secret".into() },
@@ -181,16 +213,17 @@ fn session(chunk: usize) -> (Vec<ClientEvent>, Client, Server) {
             modifiers: vec![],
         },
         CommandBody::Noop,
+        CommandBody::Expunge,
         CommandBody::Idle,
     ];
     for body in script {
         client.send(body).unwrap();
-        events.extend(pump(&mut client, &mut server, &mut app, chunk));
+        events.extend(pump(&mut client, &mut server, &mut app, sizes));
     }
     client.idle_done().unwrap();
-    events.extend(pump(&mut client, &mut server, &mut app, chunk));
+    events.extend(pump(&mut client, &mut server, &mut app, sizes));
     client.send(CommandBody::Logout).unwrap();
-    events.extend(pump(&mut client, &mut server, &mut app, chunk));
+    events.extend(pump(&mut client, &mut server, &mut app, sizes));
     client.receive_eof();
     events.extend(std::iter::from_fn(|| client.poll_event()));
     (events, client, server)
@@ -212,7 +245,7 @@ fn a_full_session_between_the_machines() {
     let names: Vec<&str> = completions.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(
         names,
-        ["LOGIN", "LIST", "SELECT", "FETCH", "STORE", "SEARCH", "APPEND", "FETCH", "NOOP", "IDLE", "LOGOUT"]
+        ["LOGIN", "LIST", "SELECT", "FETCH", "STORE", "SEARCH", "APPEND", "FETCH", "NOOP", "EXPUNGE", "IDLE", "LOGOUT"]
     );
     assert!(completions.iter().all(|(_, k)| *k == StatusKind::Ok));
     // The EXPUNGE held during the second FETCH went out with the NOOP.
@@ -237,6 +270,14 @@ fn the_session_gives_the_same_events_at_every_chunk_size() {
     let (whole, ..) = session(usize::MAX);
     for chunk in [1, 2, 3, 5, 7, 11, 16, 64] {
         assert_eq!(session(chunk).0, whole, "chunk {chunk}");
+    }
+}
+
+#[test]
+fn the_session_gives_the_same_events_at_random_split_points() {
+    let (whole, ..) = session(usize::MAX);
+    for seed in 1..=50 {
+        assert_eq!(session_cut(&mut random_sizes(seed)).0, whole, "seed {seed}");
     }
 }
 
