@@ -500,7 +500,7 @@ pub fn imap_client(data: &[u8]) {
 /// chunked, end of input included.
 pub fn imap_server(data: &[u8]) {
     use imap_proto::server::{Server, ServerConfig, ServerEvent};
-    use imap_proto::{CommandBody, Data, StatusKind};
+    use imap_proto::{CommandBody, Data, Encode, StatusKind};
     let (sizes, data) = schedule(data);
     let limits =
         imap_proto::Limits { max_line_length: 2048, max_literal_size: 4096, max_message_size: 8192, max_depth: 16 };
@@ -539,15 +539,20 @@ pub fn imap_server(data: &[u8]) {
                 out.extend_from_slice(&o);
             }
         }
+        // Updates still held when the session ended count as written: every
+        // update is either sent or held, none lost or doubled.
+        for data in server.held_updates() {
+            out.extend_from_slice(&imap_proto::Response::Data(data.clone()).to_bytes());
+        }
         (events, out)
     };
     let whole = run(vec![data]);
     let chunked = run(pieces(data, &sizes));
     assert_same(&whole.0, &chunked.0, "server events");
     // How far pipelined input has been read decides when a continuation
-    // request is needed and where held updates may go, so the output is
-    // compared as the same tagged lines in the same order and the same
-    // untagged lines.
+    // request is needed and where held updates may go (or whether they are
+    // still held at the end), so the output is compared as the same tagged
+    // lines in the same order and the same untagged lines.
     let normalise = |out: &[u8]| {
         let text = String::from_utf8_lossy(out).into_owned();
         let lines: Vec<String> = text

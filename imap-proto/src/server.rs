@@ -476,7 +476,23 @@ impl Server {
 
     fn message(&mut self, offset: u64, message: ClientMessage) {
         match message {
-            ClientMessage::Command(command) => self.command(offset, command),
+            ClientMessage::Command(command) => {
+                if let Sasl::AwaitingClient(auth) = self.sasl.clone() {
+                    // Every line answers the challenge: this one is not a
+                    // valid response, and the exchange fails.
+                    self.sasl = Sasl::Idle;
+                    let _ = self.complete(&auth, StatusKind::Bad, None, "Invalid AUTHENTICATE response");
+                    let reason = "Invalid AUTHENTICATE response".to_string();
+                    let event = ServerEvent::Rejected { offset, tag: Some(auth), command: Some(command), reason };
+                    self.events.push_back((offset, event));
+                } else if self.slots.iter().any(Slot::idling) {
+                    // Nothing but DONE during IDLE (RFC 2177).
+                    let tag = Some(command.tag.clone());
+                    self.reject(offset, tag, Some(command), StatusKind::Bad, None, "Expected DONE");
+                } else {
+                    self.command(offset, command);
+                }
+            }
             ClientMessage::AuthenticateData(data) => {
                 if let Sasl::AwaitingClient(tag) = std::mem::replace(&mut self.sasl, Sasl::Idle) {
                     self.events.push_back((offset, ServerEvent::AuthenticateData { tag, data: data.into_bytes() }));

@@ -460,3 +460,24 @@ fn a_large_body_is_streamed_and_never_held_whole() {
     assert!(server.held_updates().is_empty(), "released after the literal");
     assert!(events.iter().any(|e| matches!(e, ClientEvent::Data { data: Data::Exists(2), command: None })));
 }
+
+#[test]
+fn only_done_during_idle_and_only_responses_during_authenticate() {
+    let config = ServerConfig { greeting: Greeting::parse(b"* PREAUTH hi\r\n").unwrap(), ..ServerConfig::default() };
+    let mut server = Server::new(config);
+    let _ = server.poll_transmit();
+    server.receive(b"a1 IDLE\r\na2 SELECT INBOX\r\nDONE\r\n");
+    let events: Vec<ServerEvent> = std::iter::from_fn(|| server.poll_event()).collect();
+    assert!(matches!(&events[0], ServerEvent::Command(c) if c.body == CommandBody::Idle));
+    assert!(matches!(&events[1], ServerEvent::Rejected { reason, .. } if reason == "Expected DONE"));
+    assert!(matches!(&events[2], ServerEvent::IdleDone { .. }));
+    assert_eq!(server.state(), State::Authenticated, "the SELECT was not run");
+
+    let (mut server, events, _) = server_with(b"a1 AUTHENTICATE PLAIN\r\n");
+    let ServerEvent::Command(auth) = &events[0] else { panic!() };
+    server.authenticate_challenge(&auth.tag, b"").unwrap();
+    server.receive(b"a2 LOGIN alice secret\r\n");
+    assert!(matches!(server.poll_event(), Some(ServerEvent::Rejected { tag: Some(t), .. }) if t == auth.tag));
+    assert!(server.poll_transmit().unwrap().ends_with(b"a1 BAD Invalid AUTHENTICATE response\r\n"));
+    assert_eq!(server.state(), State::NotAuthenticated);
+}
