@@ -8,11 +8,12 @@
 # RUSTC_BOOTSTRAP=1, which lets a stable rustc accept them; install
 # cargo-fuzz with `cargo install cargo-fuzz --locked`.
 #
-# Each target starts from fuzz/corpus/TARGET (what fuzzing found, kept
-# minimized) and fuzz/seeds/TARGET (hand-made seeds from make-seeds.py,
-# among them the recorded sessions, never minimized away). New inputs go to
-# the corpus, which is minimized after the run (edge coverage only, so it
-# stays a few hundred files per target). Crashes land in
+# Each target starts from its corpus (what fuzzing found, kept minimized;
+# committed as one archive per target, fuzz/corpus/TARGET.tar, unpacked into
+# fuzz/corpus-work/TARGET for the run) and fuzz/seeds/TARGET (hand-made
+# seeds from make-seeds.py, among them the recorded sessions, never
+# minimized away). New inputs go to the corpus, which is minimized after the
+# run (edge coverage only) and packed again. Crashes land in
 # fuzz/artifacts/TARGET. Copy a crash to fuzz/regressions/TARGET/ (with a
 # name that says what it found) and list it in
 # examples/tests/fuzz_regressions.rs, so `cargo test` replays it forever.
@@ -34,10 +35,15 @@ status=0
 for t in "${targets[@]}"; do
     dict=dict/imap.dict
     case $t in pop3*) dict=dict/pop3.dict ;; esac
-    mkdir -p "corpus/$t" "artifacts/$t"
+    mkdir -p corpus "artifacts/$t"
+    rm -rf "corpus-work/$t"
+    mkdir -p "corpus-work/$t"
+    if [ -f "corpus/$t.tar" ]; then
+        tar -C "corpus-work/$t" -xf "corpus/$t.tar"
+    fi
     log=$(mktemp)
     started=$(date +%s)
-    if ! cargo fuzz run -O "$t" "corpus/$t" "seeds/$t" -- \
+    if ! cargo fuzz run -O "$t" "corpus-work/$t" "seeds/$t" -- \
         -max_total_time="$seconds" -max_len=65536 -timeout=1 -rss_limit_mb=2048 \
         -dict="$dict" -print_final_stats=1 > "$log" 2>&1; then
         status=1
@@ -46,8 +52,11 @@ for t in "${targets[@]}"; do
     fi
     execs=$(grep -E "stat::number_of_executed_units" "$log" | awk '{print $2}' | tail -1)
     # Keep the committed corpus small: inputs that add edge coverage only.
-    cargo fuzz cmin -O "$t" "corpus/$t" -- -use_counters=0 -max_len=65536 -timeout=5 \
+    cargo fuzz cmin -O "$t" "corpus-work/$t" -- -use_counters=0 -max_len=65536 -timeout=5 \
         -rss_limit_mb=2048 > /dev/null 2>&1 || echo "== cmin of $t failed (corpus left as is)"
+    # One archive per target, byte-for-byte the same for the same files.
+    tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
+        -C "corpus-work/$t" -cf "corpus/$t.tar" .
     echo "$(date -u +%FT%TZ) $t seconds=$(( $(date +%s) - started )) of=$seconds execs=${execs:-?}" | tee -a runs.log
     rm -f "$log"
 done

@@ -55,16 +55,45 @@ fn every_fuzz_target_has_a_check_and_a_corpus() {
     for t in std::fs::read_dir(format!("{FUZZ}/fuzz_targets")).unwrap() {
         let name = t.unwrap().path().file_stem().unwrap().to_string_lossy().to_string();
         let _ = check_for(&name);
-        for dir in ["corpus", "seeds"] {
-            let path = Path::new(FUZZ).join(dir).join(&name);
-            assert!(std::fs::read_dir(&path).map(|d| d.count()).unwrap_or(0) > 0, "no {dir} for {name}");
-        }
+        let seeds = Path::new(FUZZ).join("seeds").join(&name);
+        assert!(std::fs::read_dir(&seeds).map(|d| d.count()).unwrap_or(0) > 0, "no seeds for {name}");
+        let corpus = Path::new(FUZZ).join("corpus").join(format!("{name}.tar"));
+        assert!(corpus.is_file(), "no corpus archive for {name}");
     }
+}
+
+/// Runs every entry of each `corpus/TARGET.tar` through its target's check
+/// and returns how many there were.
+fn replay_archives(dir: &Path) -> usize {
+    let mut n = 0;
+    for archive in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = archive.unwrap().path();
+        let name = path.file_stem().unwrap().to_string_lossy().to_string();
+        let check = check_for(&name);
+        let file = std::fs::File::open(&path).unwrap();
+        let mut entries = tar::Archive::new(file);
+        let mut in_this = 0;
+        for entry in entries.entries().unwrap() {
+            let mut entry = entry.unwrap();
+            if !entry.header().entry_type().is_file() {
+                continue;
+            }
+            let mut data = Vec::new();
+            std::io::Read::read_to_end(&mut entry, &mut data).unwrap();
+            let entry_name = entry.path().unwrap().display().to_string();
+            let result = std::panic::catch_unwind(|| check(&data));
+            assert!(result.is_ok(), "{name}: {entry_name} fails its check");
+            in_this += 1;
+        }
+        assert!(in_this > 0, "{} is empty", path.display());
+        n += in_this;
+    }
+    n
 }
 
 #[test]
 fn corpus_entries_pass_their_checks() {
-    let n = replay_dir(&Path::new(FUZZ).join("corpus")).len();
+    let n = replay_archives(&Path::new(FUZZ).join("corpus"));
     assert!(n > 500, "only {n} corpus entries");
 }
 
