@@ -20,7 +20,7 @@ use imap_proto::{
 };
 use serde_json::{json, Value};
 
-use crate::pop3_replay::{cuts, next_piece};
+use crate::pop3_replay::{cuts, next_piece, with_points};
 pub use crate::pop3_replay::{Record, Side};
 
 struct Replay<'a> {
@@ -71,19 +71,13 @@ pub fn replay_cut(
     // Each side's bytes after STARTTLS belong inside TLS: pieces end there,
     // and feeding waits until the machine has switched.
     let (c_tls, s_tls) = starttls_points(c2s, s2c, limits);
-    let merge = |mut cuts: Vec<usize>, points: &[usize]| {
-        cuts.extend_from_slice(points);
-        cuts.sort_unstable();
-        cuts.dedup();
-        cuts
-    };
     let mut r = Replay {
         c2s,
         s2c,
         c_pos: 0,
         s_pos: 0,
-        c_cuts: merge(c_cuts, &c_tls),
-        s_cuts: merge(s_cuts, &s_tls),
+        c_cuts: with_points(c_cuts, &c_tls),
+        s_cuts: with_points(s_cuts, &s_tls),
         c_tls,
         s_tls,
         c_eof: false,

@@ -128,12 +128,6 @@ impl<'a> Replay<'a> {
     ) -> Replay<'a> {
         let mut server = Server::new(config);
         let _greeting = server.poll_transmit();
-        let merge = |mut cuts: Vec<usize>, points: &[usize]| {
-            cuts.extend_from_slice(points);
-            cuts.sort_unstable();
-            cuts.dedup();
-            cuts
-        };
         Replay {
             c2s,
             s2c,
@@ -141,8 +135,8 @@ impl<'a> Replay<'a> {
             s_pos: 0,
             c_eof: false,
             s_eof: false,
-            c_cuts: merge(c_cuts, &c_tls),
-            s_cuts: merge(s_cuts, &s_tls),
+            c_cuts: with_points(c_cuts, &c_tls),
+            s_cuts: with_points(s_cuts, &s_tls),
             c_tls,
             s_tls,
             learnt_c_tls: Vec::new(),
@@ -410,6 +404,14 @@ impl<'a> Replay<'a> {
 /// Where the pieces of a `len`-byte stream fed `chunk` bytes at a time end.
 pub(crate) fn cuts(len: usize, chunk: usize) -> Vec<usize> {
     (1..=len.div_ceil(chunk.max(1))).map(|i| (i * chunk.max(1)).min(len)).collect()
+}
+
+/// `cuts` with `points` added: pieces also end where a side goes inside TLS.
+pub(crate) fn with_points(mut cuts: Vec<usize>, points: &[usize]) -> Vec<usize> {
+    cuts.extend_from_slice(points);
+    cuts.sort_unstable();
+    cuts.dedup();
+    cuts
 }
 
 /// The next piece of `data` after `pos`, ending at the next cut. (Shared

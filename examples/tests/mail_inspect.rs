@@ -74,4 +74,10 @@ fn usage_errors_exit_with_2() {
     assert_eq!(run(&["imap", "--from", "server", "--chunk", "0", "-"], Some(b"")).1, 2);
     let (out, code) = run(&["imap", "--from", "server", "-"], Some(b""));
     assert_eq!((out.as_str(), code), ("0 messages, 0 errors\n", 0));
+    // A pair takes both files and nothing else; --help alone is no error.
+    assert_eq!(run(&["imap", "--client", "c2s"], None).1, 2);
+    assert_eq!(run(&["imap", "--client", "a", "--server", "b", "--from", "server"], None).1, 2);
+    let (out, code) = run(&["--help"], None);
+    assert!(out.starts_with("usage: mail-inspect"), "{out}");
+    assert_eq!(code, 0);
 }

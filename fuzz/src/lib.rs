@@ -431,8 +431,7 @@ pub fn imap_client(data: &[u8]) {
     use imap_proto::{Atom, CommandBody, IString, Mailbox};
     let (sizes, data) = schedule(data);
     let (choices, data) = data.split_at(data.len().min(4));
-    let limits =
-        imap_proto::Limits { max_line_length: 2048, max_literal_size: 4096, max_message_size: 8192, max_depth: 16 };
+    let limits = imap_limits();
     let run = |parts: Vec<&[u8]>| {
         let mut client = Client::new(ClientConfig { limits, ..ClientConfig::default() });
         for &c in choices {
@@ -502,8 +501,7 @@ pub fn imap_server(data: &[u8]) {
     use imap_proto::server::{Server, ServerConfig, ServerEvent};
     use imap_proto::{CommandBody, Data, Encode, StatusKind};
     let (sizes, data) = schedule(data);
-    let limits =
-        imap_proto::Limits { max_line_length: 2048, max_literal_size: 4096, max_message_size: 8192, max_depth: 16 };
+    let limits = imap_limits();
     let run = |parts: Vec<&[u8]>| {
         let config = ServerConfig { limits, starttls: true, max_bad_commands: 8, ..ServerConfig::default() };
         let mut server = Server::new(config);

@@ -77,6 +77,10 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
 fn run() -> Result<u64, String> {
     let mut args = std::env::args().skip(1);
     let protocol = args.next().ok_or("missing protocol")?;
+    if protocol == "-h" || protocol == "--help" {
+        println!("{USAGE}");
+        return Ok(0);
+    }
     let a = parse_args(args)?;
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
