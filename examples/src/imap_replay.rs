@@ -192,6 +192,11 @@ impl Replay<'_> {
                 self.server.tls_established();
                 self.c_tls.retain(|&p| p != self.c_pos);
             }
+            ServerEvent::Compress => {
+                // A recording holds the bytes as sent: compressed from here.
+                let reason = "COMPRESS: the rest of the recording is compressed and not replayed";
+                self.record(Side::Client, offset, Some(json!("Compress")), Some(reason.into()));
+            }
             ServerEvent::PlaintextAfterStartTls { offset } => {
                 self.record(Side::Client, offset, None, Some("plaintext after STARTTLS".into()));
             }
@@ -229,6 +234,7 @@ impl Replay<'_> {
                 }
                 (json!({ "Status": status, "command": tag }), error)
             }
+            ClientEvent::Compress => (json!("Compress"), None),
             ClientEvent::KeepAlive(text) => (json!({ "KeepAlive": text.to_string_lossy() }), None),
             ClientEvent::Bye(status) => (json!({ "Bye": status }), None),
             ClientEvent::Completed { command, status } => {

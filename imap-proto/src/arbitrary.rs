@@ -479,7 +479,7 @@ fn modifiers(u: &mut Unstructured<'_>) -> AResult<Vec<Modifier>> {
 
 fn command(u: &mut Unstructured<'_>) -> AResult<Command> {
     let tag = Tag::try_from(from_alphabet(u, b"Aa0.", 1, 6)?).expect("tag");
-    let body = match u.int_in_range(0..=31)? {
+    let body = match u.int_in_range(0..=32)? {
         0 => CommandBody::Capability,
         1 => CommandBody::Noop,
         2 => CommandBody::Logout,
@@ -490,6 +490,7 @@ fn command(u: &mut Unstructured<'_>) -> AResult<Command> {
         7 => CommandBody::Idle,
         8 => CommandBody::Namespace,
         9 => CommandBody::Unselect,
+        32 => CommandBody::Compress { algorithm: atom(u)? },
         10 => CommandBody::Authenticate {
             mechanism: atom(u)?,
             initial_response: if u.arbitrary()? { Some(istring(u)?) } else { None },

@@ -130,6 +130,13 @@ pub enum ClientEvent {
     /// then call [`Client::tls_established`]. Bytes received before that
     /// are dropped and reported.
     StartTls,
+    /// `COMPRESS` was accepted (RFC 4978): everything after the tagged OK
+    /// is compressed in both directions. Take the bytes already received
+    /// after the OK with [`Client::take_compressed_input`], put the
+    /// compression layer on the connection, and feed the decompressed
+    /// bytes (those first) to [`Client::receive`]. Nothing is processed or
+    /// sent until then.
+    Compress,
     /// The server broke the protocol; earlier events stand, and the
     /// machine carries on where it can.
     Violation(ClientError),
@@ -468,6 +475,16 @@ impl Client {
         self.flush();
     }
 
+    /// After [`ClientEvent::Compress`]: the bytes received after the
+    /// tagged OK, still compressed, for the decompressor; processing and
+    /// sending resume. Offsets in later events count decompressed bytes.
+    /// Empty when no switch is waiting.
+    pub fn take_compressed_input(&mut self) -> Bytes {
+        let raw = self.input.take_compressed().freeze();
+        self.flush();
+        raw
+    }
+
     /// Feeds bytes received from the server; they are processed by the next
     /// `poll_event` or `poll_transmit`.
     pub fn receive(&mut self, data: &[u8]) {
@@ -531,13 +548,14 @@ impl Client {
     fn flush(&mut self) {
         while !self.unsent.is_empty() {
             let blocked = !self.greeted
-                || self.input.awaiting_tls
+                || self.input.paused()
                 || self.input.eof
                 || self.state == State::Logout
                 || self.in_flight.iter().any(|f| {
                     !f.pending.is_empty()
                         || matches!(f.flow, Flow::Authenticate { .. } | Flow::Idle { done: false, .. })
                         || f.command.body == CommandBody::StartTls
+                        || matches!(f.command.body, CommandBody::Compress { .. })
                 });
             if blocked {
                 return;
@@ -600,7 +618,7 @@ impl Client {
     /// input is used up.
     fn process(&mut self, wanted: usize) {
         let target = self.events.len().saturating_add(wanted);
-        while self.events.len() < target && !self.input.awaiting_tls {
+        while self.events.len() < target && !self.input.paused() {
             if self.state == State::Logout && self.greeted && self.in_flight.is_empty() {
                 // The connection is over; whatever follows is not a
                 // response (dropped the same way however it was chunked).
@@ -618,7 +636,7 @@ impl Client {
                 Err(error) => self.decode_error(error),
             }
         }
-        if self.input.eof && !self.input.awaiting_tls && self.events.len() < target && self.input.recv.is_empty() {
+        if self.input.eof && !self.input.paused() && self.events.len() < target && self.input.recv.is_empty() {
             self.end_of_input();
         }
     }
@@ -770,7 +788,12 @@ impl Client {
             self.mailbox = None;
         }
         let start_tls = ok && *body == CommandBody::StartTls;
+        let compress = ok && matches!(body, CommandBody::Compress { .. });
         self.emit(offset, ClientEvent::Completed { command: flight.command, status });
+        if compress {
+            self.emit(offset, ClientEvent::Compress);
+            self.input.await_compression();
+        }
         if start_tls {
             self.emit(offset, ClientEvent::StartTls);
             // Whatever followed the OK in the same read is not trusted.

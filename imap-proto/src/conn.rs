@@ -1,7 +1,8 @@
 //! What both machines share on the input side: the receive buffer and
 //! stream offsets, the end of input, the end of the session, and the
 //! STARTTLS quarantine (bytes after the switch was agreed are dropped and
-//! reported once, never parsed).
+//! reported once, never parsed) and the COMPRESS switch (bytes after it are
+//! held raw for the layer that decompresses them).
 
 use bytes::BytesMut;
 
@@ -18,6 +19,9 @@ pub(crate) struct Input {
     /// The switch to TLS was agreed: nothing may be read until it is up.
     pub(crate) awaiting_tls: bool,
     pub(crate) plaintext_reported: bool,
+    /// The switch to compression was agreed: what arrives from here on is
+    /// compressed and is held, unprocessed, for [`Input::take_compressed`].
+    pub(crate) compressing: bool,
 }
 
 impl Input {
@@ -36,6 +40,30 @@ impl Input {
             self.recv.extend_from_slice(data);
         }
         None
+    }
+
+    /// Whether processing waits for a layer switch (TLS or compression).
+    pub(crate) fn paused(&self) -> bool {
+        self.awaiting_tls || self.compressing
+    }
+
+    /// COMPRESS was agreed: the bytes after the switch point are held.
+    pub(crate) fn await_compression(&mut self) {
+        self.compressing = true;
+    }
+
+    /// The bytes received after the COMPRESS switch point, still
+    /// compressed; processing resumes with what is received next (the
+    /// decompressed stream). Offsets go on counting decompressed bytes:
+    /// the raw bytes handed back are taken off the count.
+    pub(crate) fn take_compressed(&mut self) -> BytesMut {
+        if !self.compressing {
+            return BytesMut::new();
+        }
+        self.compressing = false;
+        let raw = self.recv.split();
+        self.received -= raw.len() as u64;
+        raw
     }
 
     /// Stream offset of the first byte not yet processed.

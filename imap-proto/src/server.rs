@@ -132,6 +132,13 @@ pub enum ServerEvent {
     /// STARTTLS was accepted: run the TLS handshake on the connection, then
     /// call [`Server::tls_established`].
     StartTls,
+    /// `COMPRESS` was accepted (RFC 4978, completed OK by the
+    /// application): write everything [`Server::poll_transmit`] gives
+    /// (the OK is the last uncompressed byte), put the compression layer
+    /// on the connection, take what the client already sent after the
+    /// command with [`Server::take_compressed_input`] and feed it,
+    /// decompressed, to [`Server::receive`].
+    Compress,
     /// Plaintext arrived after STARTTLS was accepted, before TLS was up: it
     /// was dropped, never executed. Reported once.
     PlaintextAfterStartTls {
@@ -270,6 +277,14 @@ impl Server {
         self.events.push_back((offset, ServerEvent::PlaintextAfterStartTls { offset }));
     }
 
+    /// After [`ServerEvent::Compress`]: the bytes the client sent after the
+    /// COMPRESS command, still compressed, for the decompressor; processing
+    /// resumes with what is received next. Offsets in later events count
+    /// decompressed bytes. Empty when no switch is waiting.
+    pub fn take_compressed_input(&mut self) -> Bytes {
+        self.input.take_compressed().freeze()
+    }
+
     /// Call once the TLS handshake after [`ServerEvent::StartTls`] is done.
     pub fn tls_established(&mut self) {
         self.input.tls_established();
@@ -325,6 +340,7 @@ impl Server {
                 Login { .. }
                     | Authenticate { .. }
                     | StartTls
+                    | Compress { .. }
                     | Select { .. }
                     | Examine { .. }
                     | Close
@@ -336,7 +352,7 @@ impl Server {
 
     fn process(&mut self) {
         loop {
-            if self.input.closed || self.input.awaiting_tls {
+            if self.input.closed || self.input.paused() {
                 break;
             }
             let reading_sasl = matches!(self.sasl, Sasl::AwaitingClient(_));
@@ -664,6 +680,10 @@ impl Server {
             if kind == StatusKind::Ok { after_success(&body, self.state) } else { after_failure(&body, self.state) };
         self.flush();
         self.release_held();
+        if kind == StatusKind::Ok && matches!(body, CommandBody::Compress { .. }) {
+            self.events.push_back((self.input.read_offset(), ServerEvent::Compress));
+            self.input.await_compression();
+        }
         if kind == StatusKind::Ok && body == CommandBody::StartTls {
             // At the end of what was read: the STARTTLS command.
             self.events.push_back((self.input.read_offset(), ServerEvent::StartTls));

@@ -76,6 +76,7 @@ fn authenticated(command: &CommandBody) -> bool {
             | Idle
             | Enable(_)
             | Namespace
+            | Compress { .. }
     )
 }
 

@@ -392,3 +392,43 @@ fn updates_during_select_apply_to_the_mailbox_being_selected() {
     assert_eq!(mailbox.exists, 2);
     assert_eq!(mailbox.unseen.map(|n| n.get()), Some(2));
 }
+
+#[test]
+fn compress_holds_what_follows_the_ok_for_the_decompressor() {
+    let mut client = logged_in("COMPRESS=DEFLATE");
+    client.send(CommandBody::Compress { algorithm: Atom::try_from("DEFLATE").unwrap() }).unwrap();
+    client.send(CommandBody::Noop).unwrap();
+    assert_eq!(sent(&mut client), "A1 COMPRESS DEFLATE\r\n", "nothing after COMPRESS before its result");
+    // The bytes after the OK are compressed: never parsed here.
+    client.receive(b"A1 OK DEFLATE active\r\n\x4a\xcc\x03\x00\xff\xff");
+    let ev = events(&mut client);
+    assert_eq!(completed(&ev[0]), Some(("A1", "COMPRESS", StatusKind::Ok)));
+    assert_eq!(ev[1..], [ClientEvent::Compress]);
+    client.receive(b"\x01\x02");
+    assert_eq!(events(&mut client), vec![]);
+    assert_eq!(sent(&mut client), "", "nothing is sent before the layer is on");
+    assert_eq!(client.take_compressed_input(), &b"\x4a\xcc\x03\x00\xff\xff\x01\x02"[..]);
+    // The decompressed stream goes on; offsets count decompressed bytes.
+    assert_eq!(sent(&mut client), "A2 NOOP\r\n");
+    client.receive(b"A2 OK done\r\n");
+    let (offset, event) = client.poll_event_at().unwrap();
+    assert_eq!(completed(&event), Some(("A2", "NOOP", StatusKind::Ok)));
+    let greeting = "* PREAUTH [CAPABILITY IMAP4rev1 COMPRESS=DEFLATE] ready\r\n".len() as u64;
+    assert_eq!(offset, greeting + 22, "just after the OK to COMPRESS");
+    assert_eq!(client.take_compressed_input(), &b""[..], "no switch is waiting");
+}
+
+#[test]
+fn a_refused_compress_switches_nothing() {
+    let mut client = logged_in("COMPRESS=DEFLATE");
+    client.send(CommandBody::Compress { algorithm: Atom::try_from("DEFLATE").unwrap() }).unwrap();
+    client.send(CommandBody::Noop).unwrap();
+    let _ = sent(&mut client);
+    client.receive(b"A1 NO [COMPRESSIONACTIVE] already\r\n");
+    let ev = events(&mut client);
+    assert_eq!(completed(&ev[0]), Some(("A1", "COMPRESS", StatusKind::No)));
+    assert_eq!(ev.len(), 1);
+    assert_eq!(sent(&mut client), "A2 NOOP\r\n");
+    client.receive(b"A2 OK done\r\n");
+    assert_eq!(completed(&events(&mut client)[0]), Some(("A2", "NOOP", StatusKind::Ok)));
+}

@@ -374,6 +374,30 @@ fn starttls_discards_pipelined_plaintext() {
 }
 
 #[test]
+fn compress_holds_the_compressed_commands_for_the_decompressor() {
+    let mut server = Server::new(ServerConfig::default());
+    let _ = server.poll_transmit();
+    server.receive(b"a1 LOGIN alice secret\r\n");
+    let Some(ServerEvent::Command(login)) = server.poll_event() else { panic!() };
+    server.complete(&login.tag, StatusKind::Ok, None, "in").unwrap();
+    // The client may send compressed bytes right after its COMPRESS line.
+    server.receive(b"a2 COMPRESS DEFLATE\r\n\x4a\xcc\x03");
+    let Some(ServerEvent::Command(compress)) = server.poll_event() else { panic!() };
+    assert_eq!(compress.body.name(), "COMPRESS");
+    assert_eq!(server.poll_event(), None, "nothing is read before COMPRESS is answered");
+    server.complete(&compress.tag, StatusKind::Ok, None, "DEFLATE active").unwrap();
+    assert_eq!(server.poll_event(), Some(ServerEvent::Compress));
+    assert_eq!(server.poll_event(), None);
+    server.receive(b"\x00\xff");
+    assert_eq!(server.poll_event(), None, "compressed bytes are never parsed");
+    assert_eq!(server.poll_transmit().unwrap(), &b"a1 OK in\r\na2 OK DEFLATE active\r\n"[..]);
+    assert_eq!(server.take_compressed_input(), &b"\x4a\xcc\x03\x00\xff"[..]);
+    server.receive(b"a3 NOOP\r\n");
+    let event = server.poll_event_at();
+    assert!(matches!(&event, Some((44, ServerEvent::Command(c))) if c.body == CommandBody::Noop), "{event:?}");
+}
+
+#[test]
 fn authenticate_exchange_on_the_server() {
     let (mut server, events, _) = server_with(b"a1 AUTHENTICATE PLAIN\r\n");
     let ServerEvent::Command(command) = &events[0] else { panic!() };

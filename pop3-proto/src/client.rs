@@ -317,6 +317,11 @@ impl Client {
         self.capabilities.as_deref()
     }
 
+    /// The settings the client runs with.
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
     /// Whether the server announced PIPELINING.
     pub fn pipelining(&self) -> bool {
         self.capabilities.as_ref().is_some_and(|c| c.contains(&Capability::Pipelining))

@@ -53,6 +53,10 @@ impl Encode for CommandBody {
             CommandBody::Idle => e.raw(b"IDLE"),
             CommandBody::Namespace => e.raw(b"NAMESPACE"),
             CommandBody::Unselect => e.raw(b"UNSELECT"),
+            CommandBody::Compress { algorithm } => {
+                e.raw(b"COMPRESS ");
+                e.raw(algorithm.as_bytes());
+            }
             CommandBody::Authenticate { mechanism, initial_response } => {
                 e.raw(b"AUTHENTICATE ");
                 e.raw(mechanism.as_bytes());

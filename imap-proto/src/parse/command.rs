@@ -54,6 +54,11 @@ impl<'a> Parser<'a> {
             CommandBody::Namespace
         } else if is(b"UNSELECT") {
             CommandBody::Unselect
+        } else if is(b"COMPRESS") {
+            // compress = "COMPRESS" SP algorithm   (RFC 4978)
+            // algorithm = "DEFLATE"                (any atom is kept)
+            self.sp()?;
+            CommandBody::Compress { algorithm: self.atom()? }
         } else if is(b"AUTHENTICATE") {
             self.sp()?;
             let mechanism = self.atom()?;

@@ -181,6 +181,12 @@ pub enum CommandBody {
     Namespace,
     /// `UNSELECT` (RFC 3691).
     Unselect,
+    /// `COMPRESS algorithm` (RFC 4978; `DEFLATE` is the one algorithm
+    /// defined). After the tagged OK both directions are compressed.
+    Compress {
+        /// The algorithm, e.g. `DEFLATE`.
+        algorithm: Atom,
+    },
     /// `UID EXPUNGE set` (RFC 4315).
     UidExpunge(SequenceSet),
     /// `[UID] MOVE set mailbox` (RFC 6851).
@@ -237,6 +243,7 @@ impl CommandBody {
             CommandBody::Enable(_) => "ENABLE",
             CommandBody::Namespace => "NAMESPACE",
             CommandBody::Unselect => "UNSELECT",
+            CommandBody::Compress { .. } => "COMPRESS",
             CommandBody::Other { name, .. } => name.as_str(),
         }
     }

@@ -1,0 +1,70 @@
+//! The drivers' one error type.
+
+use std::io;
+
+use imap_proto::{Command, StatusResponse};
+
+/// Why a driver call failed. A closed or reset connection is an error
+/// value ([`Error::Io`], or the machine's `ConnectionClosed`), never a
+/// panic.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Reading, writing, or the TLS handshake failed.
+    #[error("{0}")]
+    Io(#[from] io::Error),
+    /// The IMAP server broke the protocol, or a command could not be sent
+    /// or did not complete (see the machine's error).
+    #[error("IMAP: {0}")]
+    Imap(#[from] imap_proto::client::ClientError),
+    /// The IMAP server answered NO or BAD.
+    #[error("{} refused: {}", .command.body.name(), status_line(.status))]
+    ImapRefused {
+        /// The command.
+        command: Box<Command>,
+        /// The tagged NO or BAD.
+        status: Box<StatusResponse>,
+    },
+    /// The IMAP server machine refused what the application asked of it.
+    #[error("IMAP server: {0}")]
+    ImapServer(#[from] imap_proto::server::ServerError),
+    /// The POP3 server broke the protocol, or a command could not be sent.
+    #[error("POP3: {0}")]
+    Pop3(#[from] pop3_proto::client::ClientError),
+    /// The POP3 server answered `-ERR`.
+    #[error("{command} refused: -ERR {}", String::from_utf8_lossy(.line.text.as_bytes()))]
+    Pop3Refused {
+        /// The command's keyword.
+        command: String,
+        /// The `-ERR` line.
+        line: Box<pop3_proto::StatusLine>,
+    },
+    /// The POP3 server machine refused what the application asked of it.
+    #[error("POP3 server: {0}")]
+    Pop3Server(#[from] pop3_proto::server::ServerError),
+    /// The server refused the session in its greeting (`* BYE`, `-ERR`).
+    #[error("the server refused the session: {0}")]
+    GreetingRefused(String),
+    /// The connection closed before the answer arrived.
+    #[error("the connection closed before the answer arrived")]
+    ConnectionClosed,
+    /// The server does not offer what was asked (STARTTLS, STLS, IDLE,
+    /// COMPRESS=DEFLATE, ...).
+    #[error("the server does not offer {0}")]
+    Unsupported(&'static str),
+    /// The call does not fit the connection (a command with its own
+    /// method, a switch without its configuration).
+    #[error("{0}")]
+    Misuse(&'static str),
+    /// A certificate, key or server name could not be used.
+    #[error("TLS setup: {0}")]
+    TlsSetup(String),
+}
+
+/// `NO [CODE] text` of a tagged status response.
+fn status_line(status: &StatusResponse) -> String {
+    let wire = imap_proto::Encode::to_bytes(status);
+    let line = String::from_utf8_lossy(&wire);
+    let line = line.trim_end();
+    line.split_once(' ').map_or(line, |(_, rest)| rest).to_string()
+}

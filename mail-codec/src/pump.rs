@@ -1,0 +1,227 @@
+//! What every driver shares: the connection as a boxed stream (so TLS and
+//! compression can be layered on in the middle of a session), and the loop
+//! that moves bytes between it and a sans-IO machine.
+//!
+//! The loop is pull-based: input is read only when the machine has no
+//! event to give, so a caller that stops asking for events stops the
+//! reading, and memory stays bounded by the machine's limits plus one read
+//! ([`READ_AHEAD`] while output is being written, so that neither side
+//! waits on the other with full buffers).
+//!
+//! Every await point keeps its progress in the driver (bytes written are
+//! taken off the output buffer, bytes read are kept), so a future dropped
+//! by `tokio::time::timeout` or `tokio::select!` loses nothing.
+
+use std::future::poll_fn;
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::{Buf, BytesMut};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+
+/// A byte stream the drivers can run on: TCP, TLS, a duplex pipe, a Unix
+/// socket, ...
+pub trait AsyncStream: AsyncRead + AsyncWrite + Unpin + Send {}
+
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + ?Sized> AsyncStream for T {}
+
+/// The connection, boxed so that layers can be put on it mid-session.
+pub(crate) type BoxStream = Box<dyn AsyncStream>;
+
+/// Input read ahead while output is being written, at most.
+pub(crate) const READ_AHEAD: usize = 64 * 1024;
+
+/// One read's size.
+const READ_CHUNK: usize = 16 * 1024;
+
+/// The sans-IO surface both crates' machines share.
+pub(crate) trait Machine {
+    type Event;
+    fn receive(&mut self, data: &[u8]);
+    fn receive_eof(&mut self);
+    fn poll_event(&mut self) -> Option<Self::Event>;
+    fn write_to(&mut self, out: &mut BytesMut);
+}
+
+macro_rules! machine {
+    ($ty:ty, $event:ty) => {
+        impl Machine for $ty {
+            type Event = $event;
+            fn receive(&mut self, data: &[u8]) {
+                <$ty>::receive(self, data)
+            }
+            fn receive_eof(&mut self) {
+                <$ty>::receive_eof(self)
+            }
+            fn poll_event(&mut self) -> Option<$event> {
+                <$ty>::poll_event(self)
+            }
+            fn write_to(&mut self, out: &mut BytesMut) {
+                <$ty>::write_to(self, out)
+            }
+        }
+    };
+}
+
+machine!(imap_proto::client::Client, imap_proto::client::ClientEvent);
+machine!(imap_proto::server::Server, imap_proto::server::ServerEvent);
+machine!(pop3_proto::client::Client, pop3_proto::client::ClientEvent);
+machine!(pop3_proto::server::Server, pop3_proto::server::ServerEvent);
+
+/// A machine and its connection.
+pub(crate) struct Pump<M> {
+    io: Option<BoxStream>,
+    pub(crate) machine: M,
+    /// Bytes the machine gave to write, not yet written.
+    out: BytesMut,
+    /// Bytes read, not yet given to the machine.
+    input: BytesMut,
+    /// The peer closed its side (a read returned 0).
+    eof_read: bool,
+    /// The machine was told.
+    eof_given: bool,
+}
+
+impl<M: Machine> Pump<M> {
+    pub(crate) fn new(io: BoxStream, machine: M) -> Pump<M> {
+        Pump { io: Some(io), machine, out: BytesMut::new(), input: BytesMut::new(), eof_read: false, eof_given: false }
+    }
+
+    fn io(&mut self) -> io::Result<&mut BoxStream> {
+        self.io
+            .as_mut()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotConnected, "the connection was lost during a layer switch"))
+    }
+
+    /// The next event, writing what the machine has to say and reading
+    /// when it has nothing to give. `None` once the connection is closed
+    /// and every event has been taken. Cancel-safe.
+    pub(crate) async fn next_event(&mut self) -> io::Result<Option<M::Event>> {
+        loop {
+            self.machine.write_to(&mut self.out);
+            if let Some(event) = self.machine.poll_event() {
+                return Ok(Some(event));
+            }
+            if !self.out.is_empty() {
+                self.write_some().await?;
+                continue;
+            }
+            if !self.input.is_empty() {
+                let input = self.input.split();
+                self.machine.receive(&input);
+                continue;
+            }
+            if self.eof_read {
+                if !self.eof_given {
+                    self.eof_given = true;
+                    self.machine.receive_eof();
+                    continue;
+                }
+                return Ok(None);
+            }
+            self.flush_io().await?;
+            self.read_some().await?;
+        }
+    }
+
+    /// Writes everything the machine has to say, and flushes. Input that
+    /// arrives meanwhile is kept for later. Cancel-safe.
+    pub(crate) async fn flush(&mut self) -> io::Result<()> {
+        loop {
+            self.machine.write_to(&mut self.out);
+            if self.out.is_empty() {
+                return self.flush_io().await;
+            }
+            self.write_some().await?;
+        }
+    }
+
+    async fn flush_io(&mut self) -> io::Result<()> {
+        self.io()?.flush().await
+    }
+
+    /// Reads once into the input buffer; notes the end of input.
+    async fn read_some(&mut self) -> io::Result<()> {
+        let Pump { io, input, eof_read, .. } = self;
+        let io = io.as_mut().ok_or_else(|| io::Error::from(io::ErrorKind::NotConnected))?;
+        poll_fn(|cx| poll_read(io, input, eof_read, cx)).await
+    }
+
+    /// Writes some of the output, reading meanwhile (up to [`READ_AHEAD`])
+    /// so that a peer that writes before it reads is not blocked by us.
+    async fn write_some(&mut self) -> io::Result<()> {
+        let Pump { io, input, eof_read, out, .. } = self;
+        let io = io.as_mut().ok_or_else(|| io::Error::from(io::ErrorKind::NotConnected))?;
+        poll_fn(|cx| {
+            match Pin::new(&mut **io).poll_write(cx, out) {
+                Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                Poll::Ready(Ok(n)) => {
+                    out.advance(n);
+                    return Poll::Ready(Ok(()));
+                }
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => {}
+            }
+            if !*eof_read && input.len() < READ_AHEAD {
+                if let Poll::Ready(r) = poll_read(io, input, eof_read, cx) {
+                    return Poll::Ready(r);
+                }
+            }
+            Poll::Pending
+        })
+        .await
+    }
+
+    /// Takes the connection out for a layer switch (TLS, compression);
+    /// the output must have been flushed. Put it back with
+    /// [`Pump::put_io`].
+    pub(crate) fn take_io(&mut self) -> io::Result<BoxStream> {
+        self.io.take().ok_or_else(|| io::Error::from(io::ErrorKind::NotConnected))
+    }
+
+    pub(crate) fn put_io(&mut self, io: BoxStream) {
+        self.io = Some(io);
+    }
+
+    /// Input read from the old layer and not yet given to the machine
+    /// (bytes after a switch point, for the machine to judge).
+    pub(crate) fn give_input(&mut self) {
+        if !self.input.is_empty() {
+            let input = self.input.split();
+            self.machine.receive(&input);
+        }
+    }
+
+    /// Input read and not yet given to the machine (bytes after a
+    /// compression switch point, for the decompressor).
+    pub(crate) fn take_input(&mut self) -> BytesMut {
+        self.input.split()
+    }
+
+    /// Flushes and shuts the connection down (TLS close_notify, TCP FIN).
+    pub(crate) async fn shutdown(&mut self) -> io::Result<()> {
+        self.flush().await?;
+        self.io()?.shutdown().await
+    }
+}
+
+fn poll_read(io: &mut BoxStream, input: &mut BytesMut, eof: &mut bool, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    input.reserve(READ_CHUNK);
+    match tokio_util::io::poll_read_buf(Pin::new(&mut **io), cx, input) {
+        Poll::Ready(Ok(0)) => {
+            *eof = true;
+            Poll::Ready(Ok(()))
+        }
+        Poll::Ready(Ok(_)) => Poll::Ready(Ok(())),
+        Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::UnexpectedEof => {
+            // A TLS peer that closed without close_notify: the end of
+            // input, which the machine judges (a truncated response is
+            // reported there).
+            *eof = true;
+            Poll::Ready(Ok(()))
+        }
+        Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+        Poll::Pending => Poll::Pending,
+    }
+}
