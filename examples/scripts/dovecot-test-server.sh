@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Starts a throw-away Dovecot (IMAP + POP3) on 127.0.0.1 for tests and
-# recordings, with users alice/bob (password "secret") and sample mail.
+# recordings, with users alice, bob, carol, dave and erin (password
+# "secret"), each with the sample mail of examples/sessions/mail.
+# Plain ports offer STARTTLS/STLS; the IMAPS and POP3S ports speak TLS from
+# the first byte; the certificate is self-signed ($DIR/cert.pem). IMAP
+# offers COMPRESS=DEFLATE, CONDSTORE and QRESYNC.
 #
-#   examples/scripts/dovecot-test-server.sh start DIR [IMAP_PORT POP3_PORT]
+#   examples/scripts/dovecot-test-server.sh start DIR [IMAP_PORT POP3_PORT [IMAPS_PORT POP3S_PORT]]
 #   examples/scripts/dovecot-test-server.sh stop DIR
 #
 # DIR and its parents must be enterable by Dovecot's unprivileged users
@@ -14,6 +18,8 @@ cmd=${1:?start|stop}
 dir=$(realpath -m "${2:?directory}")
 imap_port=${3:-14143}
 pop3_port=${4:-14110}
+imaps_port=${5:-14993}
+pop3s_port=${6:-14995}
 here=$(cd "$(dirname "$0")" && pwd)
 
 case "$cmd" in
@@ -28,7 +34,9 @@ start) ;;
 *) echo "unknown command $cmd" >&2; exit 2 ;;
 esac
 
-mkdir -p "$dir/run" "$dir/state" "$dir/home/alice" "$dir/home/bob"
+users="alice bob carol dave erin"
+mkdir -p "$dir/run" "$dir/state"
+for user in $users; do mkdir -p "$dir/home/$user"; done
 # Dovecot's auth process runs as its own user and must reach the files.
 chmod 755 "$dir"
 trap 'echo "dovecot-test-server: failed; log follows" >&2; cat "$dir/dovecot.log" >&2 2>/dev/null || true' ERR
@@ -47,14 +55,17 @@ default_internal_group = $(id -gn)"
 fi
 # A self-signed certificate for STARTTLS and STLS (test use only).
 if [ ! -f "$dir/cert.pem" ]; then
+    # An end-entity certificate (CA:FALSE) for localhost and 127.0.0.1:
+    # clients pin it with --ca, as they would a private CA.
     openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
+        -addext basicConstraints=critical,CA:FALSE \
+        -addext subjectAltName=DNS:localhost,IP:127.0.0.1 \
         -keyout "$dir/key.pem" -out "$dir/cert.pem" > /dev/null 2>&1
     chmod 644 "$dir/key.pem" "$dir/cert.pem"
 fi
-cat > "$dir/users" <<USERS
-alice:{PLAIN}secret:$uid:$gid::$dir/home/alice::
-bob:{PLAIN}secret:$uid:$gid::$dir/home/bob::
-USERS
+for user in $users; do
+    echo "$user:{PLAIN}secret:$uid:$gid::$dir/home/$user::"
+done > "$dir/users"
 cat > "$dir/dovecot.conf" <<CONF
 instance_name = mailproto-test-$imap_port
 base_dir = $dir/run
@@ -72,6 +83,10 @@ auth_failure_delay = 0
 first_valid_uid = 1
 mail_location = maildir:~/Maildir
 pop3_uidl_format = %08Xu%08Xv
+mail_plugins = zlib
+protocol imap {
+  mail_plugins = \$mail_plugins imap_zlib
+}
 namespace inbox {
   inbox = yes
   separator = /
@@ -99,7 +114,9 @@ service imap-login {
     port = $imap_port
   }
   inet_listener imaps {
-    port = 0
+    address = 127.0.0.1
+    port = $imaps_port
+    ssl = yes
   }
 }
 service pop3-login {
@@ -108,7 +125,9 @@ service pop3-login {
     port = $pop3_port
   }
   inet_listener pop3s {
-    port = 0
+    address = 127.0.0.1
+    port = $pop3s_port
+    ssl = yes
   }
 }
 service anvil {
@@ -128,13 +147,14 @@ for _ in $(seq 50); do
         # Sample mail, delivered once per fresh directory.
         if [ ! -d "$dir/home/alice/Maildir" ]; then
             for msg in "$here"/../sessions/mail/*.eml; do
-                # alice is for IMAP sessions, bob for POP3 sessions.
-                for user in alice bob; do
+                # alice is for IMAP sessions, bob for POP3 sessions, the
+                # others for tests that change their mail.
+                for user in $users; do
                     /usr/lib/dovecot/dovecot-lda -c "$dir/dovecot.conf" -d "$user" -f sender@example.org < "$msg"
                 done
             done
         fi
-        echo "dovecot listening on 127.0.0.1:$imap_port (imap) and :$pop3_port (pop3), dir $dir"
+        echo "dovecot listening on 127.0.0.1:$imap_port (imap), :$pop3_port (pop3), :$imaps_port (imaps), :$pop3s_port (pop3s), dir $dir"
         exit 0
     fi
     sleep 0.1

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs Debian's Dovecot packages without starting the system service.
 set -euo pipefail
-if command -v dovecot >/dev/null && [ -x /usr/lib/dovecot/imap ] && [ -x /usr/lib/dovecot/pop3 ]; then
+if command -v dovecot >/dev/null && command -v openssl >/dev/null && [ -x /usr/lib/dovecot/imap ] && [ -x /usr/lib/dovecot/pop3 ]; then
     exit 0
 fi
 sudo=""

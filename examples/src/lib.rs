@@ -4,10 +4,17 @@
 //! - `mail-inspect`: a protocol dissector for recorded sessions
 //!   (see [`inspect`] for one IMAP stream, [`imap_replay`] for an IMAP
 //!   pair through both machines, and [`pop3_replay`] for POP3).
+//! - `imap-client` and `pop3-client`: command-line clients ([`imap_tool`],
+//!   [`pop3_tool`]) with the options of [`cli`], writing Maildirs with
+//!   [`maildir`].
 
+pub mod cli;
 pub mod imap_replay;
+pub mod imap_tool;
 pub mod inspect;
+pub mod maildir;
 pub mod pop3_replay;
+pub mod pop3_tool;
 
 /// The README's code examples, compiled and run as doctests.
 #[cfg(doctest)]

@@ -1,0 +1,88 @@
+//! `pop3-client`: list, retrieve and download a POP3 maildrop.
+//!
+//! Exit status: 0 on success, 1 when the server, the network or the disk
+//! fails (one line on stderr says what), 2 for usage errors.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use mail_examples::cli::{self, ConnectArgs, Failure};
+use mail_examples::pop3_tool;
+
+/// A POP3 client built on pop3-proto and mail-codec.
+#[derive(Debug, Parser)]
+#[command(name = "pop3-client", version, about)]
+struct Args {
+    #[command(flatten)]
+    connect: ConnectArgs,
+    #[command(subcommand)]
+    command: Action,
+}
+
+#[derive(Debug, Subcommand)]
+enum Action {
+    /// One line per message: number, size, UIDL (tab-separated).
+    List,
+    /// The message's bytes (unstuffed) to stdout.
+    Retr {
+        /// The message number.
+        number: String,
+    },
+    /// Downloads the maildrop into a Maildir.
+    Download {
+        /// The Maildir.
+        dir: PathBuf,
+        /// Leave the messages on the server (a state file of UIDLs makes
+        /// sure none is downloaded twice).
+        #[arg(long)]
+        keep: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => return cli::finish("pop3-client", Err(Failure::Run(e.to_string()))),
+    };
+    cli::finish("pop3-client", runtime.block_on(run(args)))
+}
+
+async fn run(args: Args) -> Result<(), Failure> {
+    let number = match &args.command {
+        Action::Retr { number } => Some(pop3_tool::parse_number(number)?),
+        _ => None,
+    };
+    let wait = args.connect.step_timeout();
+    let mut pop = pop3_tool::connect(&args.connect).await?;
+    let mut out = std::io::stdout().lock();
+    match args.command {
+        Action::List => {
+            for listing in pop3_tool::list(&mut pop).await? {
+                writeln!(out, "{listing}")?;
+            }
+        }
+        Action::Retr { .. } => {
+            let number = number.ok_or_else(|| Failure::Usage("a message number is needed".into()))?;
+            let data = tokio::time::timeout(wait, pop.retrieve(number)).await??;
+            out.write_all(&data)?;
+        }
+        Action::Download { dir, keep } => {
+            // Interrupted: QUIT is not sent, so nothing is deleted; what
+            // is on disk is recorded and is skipped next time.
+            let report = tokio::select! {
+                report = pop3_tool::download(&mut pop, &dir, keep) => report?,
+                _ = cli::stop_requested() => return Err(Failure::Run("interrupted; nothing was deleted".into())),
+            };
+            tokio::time::timeout(wait, pop.quit()).await??;
+            writeln!(out, "{report}")?;
+            out.flush()?;
+            return Ok(());
+        }
+    }
+    out.flush()?;
+    tokio::time::timeout(wait, pop.quit()).await??;
+    Ok(())
+}

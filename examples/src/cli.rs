@@ -1,0 +1,162 @@
+//! What the example clients share: the connection options, connecting
+//! (plain, STARTTLS/STLS, implicit TLS) and logging in, and how a failure
+//! becomes one line on stderr and an exit status.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use mail_codec::tls::{self, Verification};
+
+/// How the connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TlsMode {
+    /// Plaintext (for servers on localhost only).
+    None,
+    /// Plaintext, upgraded with STARTTLS (IMAP) or STLS (POP3) before
+    /// logging in.
+    Starttls,
+    /// TLS from the first byte (ports 993 and 995).
+    Implicit,
+}
+
+/// The options every client takes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ConnectArgs {
+    /// Server host name or address.
+    #[arg(long)]
+    pub host: String,
+    /// Server port [default: 143/993 for IMAP, 110/995 for POP3, by --tls].
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Connection security.
+    #[arg(long, value_enum, default_value_t = TlsMode::None)]
+    pub tls: TlsMode,
+    /// Accept any server certificate (self-signed test servers only).
+    #[arg(long, conflicts_with = "ca")]
+    pub insecure: bool,
+    /// Verify the server against the CA certificates in this PEM file
+    /// instead of the built-in roots.
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<PathBuf>,
+    /// User name.
+    #[arg(long)]
+    pub user: String,
+    /// Password (visible to other local users in the process list: prefer
+    /// --password-env).
+    #[arg(long, required_unless_present = "password_env", conflicts_with = "password_env")]
+    pub password: Option<String>,
+    /// Read the password from this environment variable.
+    #[arg(long, value_name = "VAR")]
+    pub password_env: Option<String>,
+    /// Seconds to wait for each server answer.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    pub timeout: u64,
+}
+
+/// Why a program stops: a usage error (exit status 2) or a failure while
+/// running (exit status 1).
+#[derive(Debug)]
+pub enum Failure {
+    /// The command line or an input file is wrong.
+    Usage(String),
+    /// The server, the network or the disk failed.
+    Run(String),
+}
+
+impl From<mail_codec::Error> for Failure {
+    fn from(e: mail_codec::Error) -> Failure {
+        Failure::Run(e.to_string())
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Failure {
+        Failure::Run(e.to_string())
+    }
+}
+
+impl From<tokio::time::error::Elapsed> for Failure {
+    fn from(_: tokio::time::error::Elapsed) -> Failure {
+        Failure::Run("timed out waiting for the server".into())
+    }
+}
+
+/// Prints a failure as one line and turns it into the exit status.
+pub fn finish(program: &str, result: Result<(), Failure>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Usage(message)) => {
+            eprintln!("{program}: {message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Run(message)) => {
+            eprintln!("{program}: {message}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+impl ConnectArgs {
+    /// The password, from the option or the environment.
+    pub fn password(&self) -> Result<String, Failure> {
+        if let Some(password) = &self.password {
+            return Ok(password.clone());
+        }
+        let var = self.password_env.as_deref().unwrap_or_default();
+        std::env::var(var).map_err(|_| Failure::Usage(format!("the environment variable {var} is not set")))
+    }
+
+    /// The port, or the protocol's default for the TLS mode.
+    pub fn port_or(&self, plain: u16, implicit: u16) -> u16 {
+        self.port.unwrap_or(if self.tls == TlsMode::Implicit { implicit } else { plain })
+    }
+
+    /// How long to wait for each answer.
+    pub fn step_timeout(&self) -> Duration {
+        Duration::from_secs(self.timeout.max(1))
+    }
+
+    /// The TLS connector and server name for these options.
+    pub fn tls(&self) -> Result<(tls::TlsConnector, tls::ServerName<'static>), Failure> {
+        let verification = if self.insecure {
+            Verification::DangerAcceptAnyCertificate
+        } else if let Some(ca) = &self.ca {
+            Verification::CaFile(ca.clone())
+        } else {
+            Verification::WebPkiRoots
+        };
+        let config = tls::client_config(verification).map_err(|e| Failure::Usage(e.to_string()))?;
+        let name = tls::server_name(&self.host).map_err(|e| Failure::Usage(e.to_string()))?;
+        Ok((tls::TlsConnector::from(config), name))
+    }
+
+    /// A TCP connection to the server.
+    pub async fn tcp(&self, port: u16) -> Result<tokio::net::TcpStream, Failure> {
+        let connect = tokio::net::TcpStream::connect((self.host.as_str(), port));
+        let tcp = tokio::time::timeout(self.step_timeout(), connect)
+            .await?
+            .map_err(|e| Failure::Run(format!("cannot connect to {}:{port}: {e}", self.host)))?;
+        tcp.set_nodelay(true)?;
+        Ok(tcp)
+    }
+}
+
+/// Resolves when the process is asked to stop (SIGINT or SIGTERM).
+pub async fn stop_requested() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let (Ok(mut int), Ok(mut term)) = (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) else {
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = int.recv() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

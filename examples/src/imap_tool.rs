@@ -1,0 +1,551 @@
+//! The IMAP client's operations, as library code (the `imap-client`
+//! program and the demo share them): connect and log in, list, fetch
+//! summaries, fetch a part, search, store, append, move, expunge, idle, and
+//! a resumable sync into a Maildir.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::num::NonZeroU32;
+use std::path::Path;
+use std::time::Duration;
+
+use imap_proto::client::{ClientConfig, ClientEvent};
+use imap_proto::{
+    Code, Command, CommandBody, Data, Flag, FlagFetch, IString, Mailbox, MessageAttribute, NString, SequenceSet,
+};
+use mail_codec::{Error, ImapClient, Outcome};
+
+use crate::cli::{ConnectArgs, Failure, TlsMode};
+use crate::maildir::{self, Maildir};
+
+/// Connects as the options say (TLS mode, verification) and logs in:
+/// LOGIN, or AUTHENTICATE PLAIN where the server disables LOGIN.
+pub async fn connect(args: &ConnectArgs) -> Result<ImapClient, Failure> {
+    let tcp = args.tcp(args.port_or(143, 993)).await?;
+    let wait = args.step_timeout();
+    let mut imap = match args.tls {
+        TlsMode::Implicit => {
+            let (connector, name) = args.tls()?;
+            tokio::time::timeout(wait, ImapClient::connect_tls(tcp, &connector, name, ClientConfig::default()))
+                .await??
+        }
+        TlsMode::None | TlsMode::Starttls => {
+            tokio::time::timeout(wait, ImapClient::new(tcp, ClientConfig::default())).await??
+        }
+    };
+    if args.tls == TlsMode::Starttls {
+        let (connector, name) = args.tls()?;
+        tokio::time::timeout(wait, imap.starttls(&connector, name)).await??;
+    }
+    if imap.machine().state() == imap_proto::state::State::NotAuthenticated {
+        let password = args.password()?;
+        let login_disabled = tokio::time::timeout(wait, imap.has_capability("LOGINDISABLED")).await??;
+        if login_disabled {
+            tokio::time::timeout(wait, imap.authenticate_plain(&args.user, &password)).await??;
+        } else {
+            tokio::time::timeout(wait, imap.login(&args.user, &password)).await??;
+        }
+    }
+    Ok(imap)
+}
+
+/// A command body from its text (the grammar checks what the user typed).
+fn parse_body(text: &str) -> Result<CommandBody, Failure> {
+    let line = format!("X {text}\r\n");
+    Command::parse(line.as_bytes())
+        .map(|c| c.body)
+        .map_err(|e| Failure::Usage(format!("invalid command arguments {text:?}: {e}")))
+}
+
+/// An argument as an IMAP atom where it can be one, else a quoted string.
+pub fn quote_arg(arg: &str) -> String {
+    let atom = !arg.is_empty() && arg.bytes().all(|b| b > b' ' && b < 0x7f && !b"(){%*\"\\]".contains(&b));
+    if atom {
+        arg.to_string()
+    } else {
+        format!("\"{}\"", arg.replace('\\', "\\\\").replace('"', "\\\""))
+    }
+}
+
+/// SELECT (read-write) or EXAMINE (read-only) a mailbox.
+pub async fn open(imap: &mut ImapClient, mailbox: &str, write: bool) -> Result<Outcome, Error> {
+    let mailbox = Mailbox::from_utf8(mailbox);
+    let body = if write {
+        CommandBody::Select { mailbox, parameters: vec![] }
+    } else {
+        CommandBody::Examine { mailbox, parameters: vec![] }
+    };
+    imap.execute(body).await
+}
+
+/// A flag as it is written.
+pub fn flag_text(flag: &Flag) -> String {
+    String::from_utf8_lossy(&imap_proto::Encode::to_bytes(flag)).into_owned()
+}
+
+fn fetched_flags(flags: &[FlagFetch]) -> Vec<String> {
+    flags
+        .iter()
+        .map(|f| match f {
+            FlagFetch::Flag(flag) => flag_text(flag),
+            FlagFetch::Recent => "\\Recent".to_string(),
+        })
+        .collect()
+}
+
+/// `LIST "" "*"`: one line per mailbox: name, delimiter, attributes.
+pub async fn list(imap: &mut ImapClient) -> Result<Vec<String>, Error> {
+    let body = CommandBody::List { reference: Mailbox::from(""), pattern: IString::from("*") };
+    let outcome = imap.execute(body).await?;
+    Ok(outcome
+        .data
+        .iter()
+        .filter_map(|d| match d {
+            Data::List(item) => {
+                let name =
+                    item.mailbox.to_utf8().unwrap_or_else(|_| String::from_utf8_lossy(item.mailbox.as_bytes()).into());
+                let delimiter = item.delimiter.map(|d| d.as_char().to_string()).unwrap_or_else(|| "NIL".into());
+                let attributes: Vec<String> = item.attributes.iter().map(|a| format!("\\{}", a.name())).collect();
+                Some(format!("{name}\t{delimiter}\t{}", attributes.join(" ")))
+            }
+            _ => None,
+        })
+        .collect())
+}
+
+/// One message's summary for `fetch`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    /// The UID.
+    pub uid: u32,
+    /// The flags, as written.
+    pub flags: Vec<String>,
+    /// The subject, decoded from RFC 2047 encoded words.
+    pub subject: String,
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}\t{}\t{}", self.uid, self.flags.join(" "), self.subject)
+    }
+}
+
+/// Decodes the Subject of a header block (encoded words, raw UTF-8).
+pub fn subject_of(header: &[u8]) -> String {
+    mail_parser::MessageParser::default()
+        .parse_headers(header)
+        .and_then(|m| m.subject().map(str::to_string))
+        .unwrap_or_default()
+}
+
+fn section_data(attributes: &[MessageAttribute]) -> Option<&NString> {
+    attributes.iter().find_map(|a| match a {
+        MessageAttribute::BodySection { data, .. } => Some(data),
+        _ => None,
+    })
+}
+
+fn uid_of(attributes: &[MessageAttribute]) -> Option<u32> {
+    attributes.iter().find_map(|a| match a {
+        MessageAttribute::Uid(uid) => Some(uid.get()),
+        _ => None,
+    })
+}
+
+fn flags_of(attributes: &[MessageAttribute]) -> Option<Vec<String>> {
+    attributes.iter().find_map(|a| match a {
+        MessageAttribute::Flags(flags) => Some(fetched_flags(flags)),
+        _ => None,
+    })
+}
+
+/// `fetch MAILBOX SEQSET`: UID, flags and decoded subject per message.
+pub async fn fetch_summaries(imap: &mut ImapClient, mailbox: &str, set: &str) -> Result<Vec<Summary>, Failure> {
+    let body = parse_body(&format!("FETCH {set} (UID FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])"))?;
+    open(imap, mailbox, false).await?;
+    let outcome = imap.execute(body).await?;
+    let mut out = Vec::new();
+    for data in &outcome.data {
+        let Data::Fetch { attributes, .. } = data else { continue };
+        let Some(uid) = uid_of(attributes) else { continue };
+        let header = section_data(attributes).and_then(|d| d.as_ref()).map(|s| s.to_vec()).unwrap_or_default();
+        out.push(Summary { uid, flags: flags_of(attributes).unwrap_or_default(), subject: subject_of(&header) });
+    }
+    out.sort_by_key(|s| s.uid);
+    Ok(out)
+}
+
+/// `part MAILBOX UID SECTION`: the raw bytes of `BODY.PEEK[SECTION]`.
+pub async fn part(imap: &mut ImapClient, mailbox: &str, uid: u32, section: &str) -> Result<Vec<u8>, Failure> {
+    let body = parse_body(&format!("UID FETCH {uid} (BODY.PEEK[{section}])"))?;
+    open(imap, mailbox, false).await?;
+    let outcome = imap.execute(body).await?;
+    for data in &outcome.data {
+        let Data::Fetch { attributes, .. } = data else { continue };
+        if uid_of(attributes) != Some(uid) {
+            continue;
+        }
+        if let Some(data) = section_data(attributes) {
+            return Ok(data.as_ref().map(|s| s.to_vec()).unwrap_or_default());
+        }
+    }
+    Err(Failure::Run(format!("no message with UID {uid} in {mailbox}")))
+}
+
+/// `search MAILBOX KEY...`: the UIDs of the matching messages (server-side
+/// UID SEARCH; each key word is passed as an atom or a quoted string).
+pub async fn search(imap: &mut ImapClient, mailbox: &str, keys: &[String]) -> Result<Vec<u32>, Failure> {
+    let keys: Vec<String> = keys.iter().map(|k| search_word(k)).collect();
+    let body = parse_body(&format!("UID SEARCH {}", keys.join(" ")))?;
+    open(imap, mailbox, false).await?;
+    let outcome = imap.execute(body).await?;
+    let mut uids: Vec<u32> = outcome
+        .data
+        .iter()
+        .flat_map(|d| match d {
+            Data::Search { ids, .. } => ids.iter().map(|n| n.get()).collect(),
+            _ => Vec::new(),
+        })
+        .collect();
+    uids.sort_unstable();
+    Ok(uids)
+}
+
+/// Search words: parentheses and sets pass as they are, the rest as atoms
+/// or quoted strings.
+fn search_word(word: &str) -> String {
+    let structural = word == "("
+        || word == ")"
+        || (!word.is_empty() && word.bytes().all(|b| b.is_ascii_digit() || b":,*".contains(&b)));
+    if structural || word.starts_with('(') || word.ends_with(')') {
+        word.to_string()
+    } else {
+        quote_arg(word)
+    }
+}
+
+/// `store MAILBOX UID +FLAGS|-FLAGS|FLAGS FLAG...`.
+pub async fn store(
+    imap: &mut ImapClient,
+    mailbox: &str,
+    uid: u32,
+    action: &str,
+    flags: &[String],
+) -> Result<(), Failure> {
+    let action = action.to_ascii_uppercase();
+    if !matches!(action.as_str(), "+FLAGS" | "-FLAGS" | "FLAGS") {
+        return Err(Failure::Usage(format!("the action is +FLAGS, -FLAGS or FLAGS, not {action}")));
+    }
+    let body = parse_body(&format!("UID STORE {uid} {action}.SILENT ({})", flags.join(" ")))?;
+    open(imap, mailbox, true).await?;
+    imap.execute(body).await?;
+    Ok(())
+}
+
+/// `append MAILBOX FILE`: returns the new message's UID when the server
+/// says (UIDPLUS).
+pub async fn append(imap: &mut ImapClient, mailbox: &str, message: Vec<u8>) -> Result<Option<u32>, Failure> {
+    let body = CommandBody::Append {
+        mailbox: Mailbox::from_utf8(mailbox),
+        flags: vec![],
+        date: None,
+        message: IString::from(message),
+    };
+    let outcome = imap.execute(body).await?;
+    Ok(match outcome.status.code.as_deref() {
+        Some(Code::AppendUid { uids, .. }) => first_uid(uids),
+        _ => None,
+    })
+}
+
+fn first_uid(set: &SequenceSet) -> Option<u32> {
+    let text = String::from_utf8_lossy(&imap_proto::Encode::to_bytes(set)).into_owned();
+    text.split([',', ':']).next().and_then(|n| n.parse().ok())
+}
+
+/// `move MAILBOX UID DEST`: UID MOVE where the server has MOVE, else
+/// COPY, \Deleted and UID EXPUNGE (or EXPUNGE without UIDPLUS).
+pub async fn move_message(imap: &mut ImapClient, mailbox: &str, uid: u32, dest: &str) -> Result<(), Failure> {
+    open(imap, mailbox, true).await?;
+    let set = parse_set(&uid.to_string())?;
+    let dest = Mailbox::from_utf8(dest);
+    if imap.has_capability("MOVE").await? {
+        imap.execute(CommandBody::Move { uid: true, sequence_set: set, mailbox: dest }).await?;
+        return Ok(());
+    }
+    imap.execute(CommandBody::Copy { uid: true, sequence_set: set.clone(), mailbox: dest }).await?;
+    imap.execute(parse_body(&format!("UID STORE {uid} +FLAGS.SILENT (\\Deleted)"))?).await?;
+    if imap.has_capability("UIDPLUS").await? {
+        imap.execute(CommandBody::UidExpunge(set)).await?;
+    } else {
+        imap.execute(CommandBody::Expunge).await?;
+    }
+    Ok(())
+}
+
+fn parse_set(text: &str) -> Result<SequenceSet, Failure> {
+    match parse_body(&format!("UID EXPUNGE {text}"))? {
+        CommandBody::UidExpunge(set) => Ok(set),
+        _ => Err(Failure::Usage(format!("invalid set {text}"))),
+    }
+}
+
+/// `expunge MAILBOX`: how many messages were removed.
+pub async fn expunge(imap: &mut ImapClient, mailbox: &str) -> Result<usize, Failure> {
+    open(imap, mailbox, true).await?;
+    let outcome = imap.execute(CommandBody::Expunge).await?;
+    let attributed = outcome.data.iter().filter(|d| matches!(d, Data::Expunge(_))).count();
+    let unsolicited =
+        imap.take_updates().iter().filter(|e| matches!(e, ClientEvent::Data { data: Data::Expunge(_), .. })).count();
+    Ok(attributed + unsolicited)
+}
+
+/// An update seen during IDLE as one line (`EXISTS 4`, `EXPUNGE 2`,
+/// `FETCH 3 FLAGS (\Seen)`); `None` for what is not a mailbox change.
+pub fn update_line(event: &ClientEvent) -> Option<String> {
+    let ClientEvent::Data { data, .. } = event else { return None };
+    match data {
+        Data::Exists(n) => Some(format!("EXISTS {n}")),
+        Data::Expunge(n) => Some(format!("EXPUNGE {n}")),
+        Data::Recent(n) => Some(format!("RECENT {n}")),
+        Data::Fetch { seq, attributes } => {
+            let flags = flags_of(attributes)?;
+            let uid = uid_of(attributes).map(|u| format!(" UID {u}")).unwrap_or_default();
+            Some(format!("FETCH {seq}{uid} FLAGS ({})", flags.join(" ")))
+        }
+        _ => None,
+    }
+}
+
+/// `idle MAILBOX SECONDS`: calls `on_update` with each update's line until
+/// the time is up or `stop` resolves; then DONE.
+pub async fn idle(
+    imap: &mut ImapClient,
+    mailbox: &str,
+    duration: Duration,
+    stop: impl std::future::Future<Output = ()>,
+    mut on_update: impl FnMut(&str),
+) -> Result<(), Failure> {
+    open(imap, mailbox, false).await?;
+    let deadline = tokio::time::Instant::now() + duration;
+    let mut idle = imap.idle().await?;
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            update = idle.next_update() => match update? {
+                Some(event) => {
+                    if let Some(line) = update_line(&event) {
+                        on_update(&line);
+                    }
+                }
+                None => break,
+            },
+            _ = tokio::time::sleep_until(deadline) => break,
+            _ = &mut stop => break,
+        }
+    }
+    idle.done().await?;
+    Ok(())
+}
+
+/// Maildir flag letters for IMAP system flags (keywords have no letter).
+pub fn maildir_flags(flags: &[String]) -> String {
+    let letters: String = flags
+        .iter()
+        .filter_map(|f| match f.to_ascii_lowercase().as_str() {
+            "\\seen" => Some('S'),
+            "\\answered" => Some('R'),
+            "\\flagged" => Some('F'),
+            "\\deleted" => Some('T'),
+            "\\draft" => Some('D'),
+            _ => None,
+        })
+        .collect();
+    maildir::sorted(&letters)
+}
+
+/// What a sync did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SyncReport {
+    /// Messages downloaded.
+    pub new: usize,
+    /// Local messages whose flags changed.
+    pub changed: usize,
+    /// Local messages removed (expunged on the server, or all of them
+    /// after a UIDVALIDITY change).
+    pub removed: usize,
+}
+
+impl std::fmt::Display for SyncReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "new {}, changed {}, removed {}", self.new, self.changed, self.removed)
+    }
+}
+
+/// The sync state kept beside the Maildir (the messages themselves are
+/// known from the file names: `UIDVALIDITY-UID.imap`).
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct SyncState {
+    mailbox: String,
+    uidvalidity: u32,
+    /// HIGHESTMODSEQ after the last sync (CONDSTORE).
+    highest_modseq: Option<u64>,
+}
+
+const STATE_FILE: &str = ".imap-sync-state.json";
+
+/// `sync MAILBOX DIR`: brings the Maildir at `dir` up to date with the
+/// mailbox: downloads what is new, applies flag changes (only those since
+/// the last run where the server has CONDSTORE), removes what was
+/// expunged, and starts over when UIDVALIDITY changed. Each message is on
+/// disk before the next is fetched, so an interrupted sync resumes where
+/// it stopped.
+pub async fn sync(imap: &mut ImapClient, mailbox: &str, dir: &Path) -> Result<SyncReport, Failure> {
+    let maildir = Maildir::create(dir)?;
+    let state_path = dir.join(STATE_FILE);
+    let state: SyncState = match std::fs::read(&state_path) {
+        Ok(bytes) => {
+            serde_json::from_slice(&bytes).map_err(|e| Failure::Run(format!("{}: {e}", state_path.display())))?
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => SyncState::default(),
+        Err(e) => return Err(e.into()),
+    };
+    if !state.mailbox.is_empty() && state.mailbox != mailbox {
+        return Err(Failure::Usage(format!("{} holds a copy of {}, not {mailbox}", dir.display(), state.mailbox)));
+    }
+    let condstore = imap.has_capability("CONDSTORE").await?;
+    let parameters = if condstore { parse_select_parameters("(CONDSTORE)")? } else { vec![] };
+    let selected = imap.execute(CommandBody::Select { mailbox: Mailbox::from_utf8(mailbox), parameters }).await?;
+    let codes = || selected.statuses.iter().chain([&selected.status]).filter_map(|s| s.code.as_deref());
+    let uidvalidity = codes()
+        .find_map(|c| match c {
+            Code::UidValidity(v) => Some(v.get()),
+            _ => None,
+        })
+        .ok_or_else(|| Failure::Run(format!("the server gave no UIDVALIDITY for {mailbox}")))?;
+    let highest_modseq = codes().find_map(|c| match c {
+        Code::HighestModSeq(m) => Some(*m),
+        _ => None,
+    });
+    let mut report = SyncReport::default();
+
+    // Local copies: UIDVALIDITY-UID.imap; other validities are stale.
+    let mut local: BTreeMap<u32, maildir::Entry> = BTreeMap::new();
+    for entry in maildir.entries()? {
+        let Some((validity, uid)) = parse_unique(&entry.unique) else { continue };
+        if validity == uidvalidity {
+            local.insert(uid, entry);
+        } else {
+            maildir.remove(&entry)?;
+            report.removed += 1;
+        }
+    }
+    let resync = state.uidvalidity != uidvalidity;
+
+    // Expunged on the server: gone from UID SEARCH ALL.
+    let on_server: BTreeSet<u32> = {
+        let outcome = imap.execute(parse_body("UID SEARCH ALL")?).await?;
+        outcome
+            .data
+            .iter()
+            .flat_map(|d| match d {
+                Data::Search { ids, .. } => ids.iter().map(|n| n.get()).collect(),
+                _ => Vec::new(),
+            })
+            .collect()
+    };
+    let gone: Vec<u32> = local.keys().filter(|uid| !on_server.contains(uid)).copied().collect();
+    for uid in gone {
+        if let Some(entry) = local.remove(&uid) {
+            maildir.remove(&entry)?;
+            report.removed += 1;
+        }
+    }
+
+    // Flag changes on what we have: all flags, or only the changes since
+    // the last HIGHESTMODSEQ.
+    if !local.is_empty() {
+        let since = match (condstore, state.highest_modseq, resync) {
+            (true, Some(modseq), false) => format!(" (CHANGEDSINCE {modseq})"),
+            _ => String::new(),
+        };
+        let outcome = imap.execute(parse_body(&format!("UID FETCH 1:* (UID FLAGS){since}"))?).await?;
+        for data in outcome.data.iter().chain(updates_data(imap).iter()) {
+            let Data::Fetch { attributes, .. } = data else { continue };
+            let (Some(uid), Some(flags)) = (uid_of(attributes), flags_of(attributes)) else { continue };
+            if let Some(entry) = local.get(&uid) {
+                let letters = maildir_flags(&flags);
+                if letters != entry.flags {
+                    let path = maildir.set_flags(entry, &letters)?;
+                    local.insert(uid, maildir::Entry { flags: letters, path, ..entry.clone() });
+                    report.changed += 1;
+                }
+            }
+        }
+    }
+
+    // New messages, one at a time onto the disk.
+    let missing: Vec<u32> = on_server.iter().filter(|uid| !local.contains_key(uid)).copied().collect();
+    for chunk in missing.chunks(50) {
+        let set: Vec<String> = chunk.iter().map(u32::to_string).collect();
+        let tag = imap.send(parse_body(&format!("UID FETCH {} (UID FLAGS BODY.PEEK[])", set.join(",")))?)?;
+        loop {
+            match imap.next_event().await?.ok_or(Error::ConnectionClosed)? {
+                ClientEvent::Data { data: Data::Fetch { attributes, .. }, .. } => {
+                    let (Some(uid), Some(data)) = (uid_of(&attributes), section_data(&attributes)) else { continue };
+                    if local.contains_key(&uid) || !chunk.contains(&uid) {
+                        continue;
+                    }
+                    let flags = maildir_flags(&flags_of(&attributes).unwrap_or_default());
+                    let content = data.as_ref().map(|s| s.to_vec()).unwrap_or_default();
+                    let path = maildir.deliver(&format!("{uidvalidity}-{uid}.imap"), Some(&flags), &content)?;
+                    local.insert(uid, maildir::Entry { unique: format!("{uidvalidity}-{uid}.imap"), flags, path });
+                    report.new += 1;
+                }
+                ClientEvent::Completed { command, status } if command.tag == tag => {
+                    if status.kind != imap_proto::StatusKind::Ok {
+                        return Err(Error::ImapRefused { command: Box::new(command), status: Box::new(status) }.into());
+                    }
+                    break;
+                }
+                ClientEvent::Failed { command, error } if command.tag == tag => return Err(Error::Imap(error).into()),
+                _ => {}
+            }
+        }
+    }
+
+    let state = SyncState { mailbox: mailbox.to_string(), uidvalidity, highest_modseq };
+    let json = serde_json::to_vec_pretty(&state).map_err(|e| Failure::Run(e.to_string()))?;
+    maildir::write_atomically(&state_path, &json)?;
+    Ok(report)
+}
+
+/// Unsolicited FETCH data kept aside by the client (flag changes announced
+/// outside the FETCH that asked).
+fn updates_data(imap: &mut ImapClient) -> Vec<Data> {
+    imap.take_updates()
+        .into_iter()
+        .filter_map(|e| match e {
+            ClientEvent::Data { data, .. } => Some(data),
+            _ => None,
+        })
+        .collect()
+}
+
+fn parse_select_parameters(text: &str) -> Result<Vec<imap_proto::Modifier>, Failure> {
+    match parse_body(&format!("SELECT INBOX {text}"))? {
+        CommandBody::Select { parameters, .. } => Ok(parameters),
+        _ => Err(Failure::Usage(format!("invalid select parameters {text}"))),
+    }
+}
+
+/// `UIDVALIDITY-UID.imap` back into its numbers.
+fn parse_unique(unique: &str) -> Option<(u32, u32)> {
+    let stem = unique.strip_suffix(".imap")?;
+    let (validity, uid) = stem.split_once('-')?;
+    Some((validity.parse().ok()?, uid.parse().ok()?))
+}
+
+/// A UID from the command line.
+pub fn parse_uid(text: &str) -> Result<u32, Failure> {
+    text.parse::<NonZeroU32>().map(NonZeroU32::get).map_err(|_| Failure::Usage(format!("invalid UID {text:?}")))
+}

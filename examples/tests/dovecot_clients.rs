@@ -1,0 +1,526 @@
+//! `imap-client` and `pop3-client` against a real Dovecot (Debian's
+//! packages) on 127.0.0.1: every subcommand over plain, STARTTLS/STLS and
+//! implicit TLS, the output compared byte for byte with the seeded
+//! messages; two connections at once (one idles, the other changes the
+//! mailbox); a sync run twice with changes in between; COMPRESS=DEFLATE.
+//!
+//! Dovecot is started by `examples/scripts/dovecot-test-server.sh` (which
+//! `.ci/run` installs first). Without Dovecot the test is skipped, except
+//! under `CI=true`, where it fails.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+const IMAP_CLIENT: &str = env!("CARGO_BIN_EXE_imap-client");
+const POP3_CLIENT: &str = env!("CARGO_BIN_EXE_pop3-client");
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A running Dovecot, stopped on drop.
+struct Dovecot {
+    dir: PathBuf,
+    imap: u16,
+    pop3: u16,
+    imaps: u16,
+    pop3s: u16,
+}
+
+impl Dovecot {
+    fn start() -> Option<Dovecot> {
+        let installed = Path::new("/usr/sbin/dovecot").exists() && Path::new("/usr/lib/dovecot/dovecot-lda").exists();
+        if !installed {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "Dovecot is not installed (examples/scripts/install-dovecot.sh); CI must run this test"
+            );
+            eprintln!("skipped: Dovecot is not installed (examples/scripts/install-dovecot.sh)");
+            return None;
+        }
+        // Directly under /tmp: Dovecot's unprivileged processes must reach it.
+        let dir = PathBuf::from(format!("/tmp/mailproto-clients-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let d = Dovecot { dir, imap: free_port(), pop3: free_port(), imaps: free_port(), pop3s: free_port() };
+        let status = Command::new(root().join("scripts/dovecot-test-server.sh"))
+            .arg("start")
+            .arg(&d.dir)
+            .args([d.imap, d.pop3, d.imaps, d.pop3s].map(|p| p.to_string()))
+            .stdout(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "dovecot-test-server.sh start failed");
+        Some(d)
+    }
+
+    fn ca(&self) -> String {
+        self.dir.join("cert.pem").display().to_string()
+    }
+
+    /// Connection options for a user and TLS mode.
+    fn options(&self, protocol: &str, user: &str, tls: &str) -> Vec<String> {
+        let port = match (protocol, tls) {
+            ("imap", "implicit") => self.imaps,
+            ("imap", _) => self.imap,
+            (_, "implicit") => self.pop3s,
+            _ => self.pop3,
+        };
+        let mut options: Vec<String> =
+            ["--host", "localhost", "--port", &port.to_string(), "--tls", tls, "--user", user, "--password-env"]
+                .map(String::from)
+                .to_vec();
+        options.push("TEST_PASSWORD".into());
+        if tls != "none" {
+            options.extend(["--ca".to_string(), self.ca()]);
+        }
+        options
+    }
+}
+
+impl Drop for Dovecot {
+    fn drop(&mut self) {
+        let _ = Command::new(root().join("scripts/dovecot-test-server.sh")).arg("stop").arg(&self.dir).status();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn run(program: &str, options: &[String], args: &[&str]) -> Output {
+    let output = Command::new(program)
+        .args(options)
+        .args(args)
+        .env("TEST_PASSWORD", "secret")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    output
+}
+
+/// Runs and expects success; returns stdout.
+fn ok(program: &str, options: &[String], args: &[&str]) -> Vec<u8> {
+    let output = run(program, options, args);
+    assert!(
+        output.status.success(),
+        "{program} {args:?} failed ({}): {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output.stdout
+}
+
+fn text(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap()
+}
+
+/// The seeded messages as stored (line ends CRLF), in delivery order.
+fn seeded() -> Vec<Vec<u8>> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(root().join("sessions/mail"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+        .collect();
+    paths.sort();
+    paths.into_iter().map(|p| crlf(&std::fs::read(p).unwrap())).collect()
+}
+
+fn crlf(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len() + data.len() / 20);
+    for (i, &b) in data.iter().enumerate() {
+        if b == b'\n' && (i == 0 || data[i - 1] != b'\r') {
+            out.push(b'\r');
+        }
+        out.push(b);
+    }
+    out
+}
+
+/// A small MIME splitter for the seeded messages (the test's own oracle,
+/// independent of the code under test): every IMAP section with the
+/// bytes RFC 3501 says it has.
+fn sections(message: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let (header, body) = split_header(message);
+    out.push((String::new(), message.to_vec()));
+    out.push(("HEADER".into(), header.to_vec()));
+    out.push(("TEXT".into(), body.to_vec()));
+    walk(header, body, "", true, &mut out);
+    out
+}
+
+fn split_header(entity: &[u8]) -> (&[u8], &[u8]) {
+    match entity.windows(4).position(|w| w == b"\r\n\r\n") {
+        Some(i) => (&entity[..i + 4], &entity[i + 4..]),
+        None => (entity, &[]),
+    }
+}
+
+fn header_value(header: &[u8], name: &str) -> Option<String> {
+    let text = String::from_utf8_lossy(header).replace("\r\n ", " ").replace("\r\n\t", " ");
+    text.lines().find_map(|line| {
+        let (n, v) = line.split_once(':')?;
+        n.eq_ignore_ascii_case(name).then(|| v.trim().to_string())
+    })
+}
+
+fn boundary(content_type: &str) -> Option<String> {
+    let at = content_type.to_ascii_lowercase().find("boundary=")?;
+    Some(content_type[at + 9..].split(';').next()?.trim().trim_matches('"').to_string())
+}
+
+/// Adds the numbered sections of an entity (`prefix` is its number;
+/// `top` for the message itself, whose single part is "1").
+fn walk(header: &[u8], body: &[u8], prefix: &str, top: bool, out: &mut Vec<(String, Vec<u8>)>) {
+    let content_type = header_value(header, "Content-Type").unwrap_or_else(|| "text/plain".into());
+    let number = |i: usize| if prefix.is_empty() { i.to_string() } else { format!("{prefix}.{i}") };
+    if let Some(boundary) =
+        content_type.to_ascii_lowercase().starts_with("multipart/").then(|| boundary(&content_type)).flatten()
+    {
+        let delimiter = format!("\r\n--{boundary}");
+        // The body with a CRLF in front, so that the first delimiter has
+        // one too.
+        let mut framed = b"\r\n".to_vec();
+        framed.extend_from_slice(body);
+        let mut pieces = Vec::new();
+        let mut rest = &framed[..];
+        while let Some(i) = rest.windows(delimiter.len()).position(|w| w == delimiter.as_bytes()) {
+            pieces.push(&rest[..i]);
+            rest = &rest[i + delimiter.len()..];
+            // Skip to the end of the delimiter line.
+            let eol = rest.windows(2).position(|w| w == b"\r\n").map_or(rest.len(), |e| e + 2);
+            rest = &rest[eol..];
+        }
+        // pieces[0] is the preamble; each later one a part.
+        for (i, part) in pieces.iter().enumerate().skip(1) {
+            let (h, b) = split_header(part);
+            let n = number(i);
+            out.push((n.clone(), b.to_vec()));
+            out.push((format!("{n}.MIME"), h.to_vec()));
+            walk(h, b, &n, false, out);
+        }
+    } else if content_type.to_ascii_lowercase().starts_with("message/rfc822") {
+        let (h, b) = split_header(body);
+        out.push((format!("{prefix}.HEADER"), h.to_vec()));
+        out.push((format!("{prefix}.TEXT"), b.to_vec()));
+        walk(h, b, prefix, true, out);
+    } else if top {
+        out.push((number(1), body.to_vec()));
+    }
+}
+
+#[test]
+fn imap_and_pop3_clients_against_dovecot() {
+    let Some(dovecot) = Dovecot::start() else { return };
+    let messages = seeded();
+    assert_eq!(messages.len(), 4);
+    imap_read_commands_in_every_tls_mode(&dovecot, &messages);
+    imap_changes(&dovecot);
+    imap_idle_sees_another_connection(&dovecot);
+    imap_sync_twice(&dovecot, &messages);
+    imap_compress(&dovecot, &messages);
+    pop3_in_every_tls_mode(&dovecot, &messages);
+    usage_and_failure_exit_codes(&dovecot);
+}
+
+fn imap_read_commands_in_every_tls_mode(dovecot: &Dovecot, messages: &[Vec<u8>]) {
+    let subjects =
+        ["Grüße aus Zürich", "Nightly report with attachments", "Fwd: lunch?", "Überweisung für März – 8-bit header"];
+    for tls in ["none", "starttls", "implicit"] {
+        let o = dovecot.options("imap", "alice", tls);
+        let list = text(ok(IMAP_CLIENT, &o, &["list"]));
+        let mut lines: Vec<&str> = list.lines().collect();
+        lines.sort();
+        assert_eq!(
+            lines,
+            ["INBOX\t/\t\\HasNoChildren", "Sent\t/\t\\HasNoChildren \\Sent", "Trash\t/\t\\HasNoChildren \\Trash"],
+            "{tls}"
+        );
+
+        let fetched = text(ok(IMAP_CLIENT, &o, &["fetch", "INBOX", "1:*"]));
+        let rows: Vec<Vec<&str>> = fetched.lines().map(|l| l.split('\t').collect()).collect();
+        assert_eq!(rows.len(), 4, "{tls}: {fetched}");
+        for (i, row) in rows.iter().enumerate() {
+            assert_eq!(row[0], (i + 1).to_string());
+            let flags: Vec<&str> = row[1].split(' ').filter(|f| !f.is_empty() && *f != "\\Recent").collect();
+            assert_eq!(flags, Vec::<&str>::new(), "{tls}: nothing was read");
+            assert_eq!(row[2], subjects[i], "{tls}");
+        }
+
+        for (i, message) in messages.iter().enumerate() {
+            let uid = (i + 1).to_string();
+            for (section, expected) in sections(message) {
+                let got = ok(IMAP_CLIENT, &o, &["part", "INBOX", &uid, &section]);
+                assert!(
+                    got == expected,
+                    "{tls}: UID {uid} BODY[{section}] differs:\n got {:?}\nwant {:?}",
+                    String::from_utf8_lossy(&got),
+                    String::from_utf8_lossy(&expected)
+                );
+            }
+        }
+
+        let search = |keys: &[&str]| {
+            let mut args = vec!["search", "INBOX"];
+            args.extend_from_slice(keys);
+            text(ok(IMAP_CLIENT, &o, &args))
+        };
+        assert_eq!(search(&["SUBJECT", "lunch"]), "3\n", "{tls}");
+        assert_eq!(search(&["FROM", "robot@ci.example.com"]), "2\n");
+        assert_eq!(search(&["ALL"]), "1\n2\n3\n4\n");
+        assert_eq!(search(&["OR", "SUBJECT", "lunch", "BODY", "Überweisung"]), "3\n4\n");
+        assert_eq!(search(&["NOT", "SUBJECT", "lunch", "SMALLER", "600"]), "1\n4\n");
+        assert_eq!(search(&["TEXT", "tests passed", "SINCE", "1-Jan-2000"]), "2\n");
+        // Read-only commands left the messages unread.
+        assert_eq!(search(&["SEEN"]), "");
+    }
+}
+
+fn imap_changes(dovecot: &Dovecot) {
+    for (i, tls) in ["none", "starttls", "implicit"].into_iter().enumerate() {
+        let o = dovecot.options("imap", "carol", tls);
+        let flags_of = |uid: &str| -> String {
+            let fetched = text(ok(IMAP_CLIENT, &o, &["fetch", "INBOX", "1:*"]));
+            let row = fetched.lines().find(|l| l.split('\t').next() == Some(uid)).unwrap_or_default().to_string();
+            let mut flags: Vec<&str> =
+                row.split('\t').nth(1).unwrap_or("").split(' ').filter(|f| !f.is_empty() && *f != "\\Recent").collect();
+            // In the server's order; compared as sets.
+            flags.sort_unstable();
+            flags.join(" ")
+        };
+        ok(IMAP_CLIENT, &o, &["store", "INBOX", "1", "FLAGS"]);
+        assert_eq!(flags_of("1"), "", "{tls}: FLAGS () clears them");
+        ok(IMAP_CLIENT, &o, &["store", "INBOX", "1", "+FLAGS", "\\Seen", "\\Flagged", "$Work"]);
+        assert_eq!(flags_of("1"), "$Work \\Flagged \\Seen", "{tls}");
+        ok(IMAP_CLIENT, &o, &["store", "INBOX", "1", "-FLAGS", "\\Flagged", "$Work"]);
+        assert_eq!(flags_of("1"), "\\Seen", "{tls}");
+        ok(IMAP_CLIENT, &o, &["store", "INBOX", "1", "FLAGS", "\\Answered"]);
+        assert_eq!(flags_of("1"), "\\Answered", "{tls}");
+
+        // Append: the new UID is printed (UIDPLUS), the bytes are stored.
+        let file = dovecot.dir.join(format!("append-{i}.eml"));
+        let message = format!("Subject: appended over {tls}\r\nFrom: t@example.org\r\n\r\nline one\r\n.line two\r\n");
+        std::fs::write(&file, &message).unwrap();
+        let uid = text(ok(IMAP_CLIENT, &o, &["append", "INBOX", &file.display().to_string()]));
+        let uid = uid.trim().to_string();
+        assert_eq!(uid, (5 + i).to_string(), "{tls}");
+        assert_eq!(ok(IMAP_CLIENT, &o, &["part", "INBOX", &uid, ""]), message.as_bytes());
+
+        // Move to Trash, then it is there and not here.
+        ok(IMAP_CLIENT, &o, &["move", "INBOX", &uid, "Trash"]);
+        assert_eq!(text(ok(IMAP_CLIENT, &o, &["search", "INBOX", "UID", &uid])), "");
+        let in_trash = text(ok(IMAP_CLIENT, &o, &["search", "Trash", "SUBJECT", &format!("appended over {tls}")]));
+        assert_eq!(in_trash.lines().count(), 1, "{tls}");
+
+        // Expunge: \Deleted messages go, and their number is printed.
+        ok(IMAP_CLIENT, &o, &["store", "Trash", in_trash.trim(), "+FLAGS", "\\Deleted"]);
+        assert_eq!(text(ok(IMAP_CLIENT, &o, &["expunge", "Trash"])), "1\n", "{tls}");
+        assert_eq!(text(ok(IMAP_CLIENT, &o, &["expunge", "Trash"])), "0\n");
+    }
+}
+
+fn imap_idle_sees_another_connection(dovecot: &Dovecot) {
+    use std::io::BufRead;
+    let o = dovecot.options("imap", "erin", "starttls");
+    let mut idler = Command::new(IMAP_CLIENT)
+        .args(&o)
+        .args(["idle", "INBOX", "60"])
+        .env("TEST_PASSWORD", "secret")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (lines, seen) = std::sync::mpsc::channel();
+    let stdout = idler.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut got = Vec::new();
+    let mut expect = |wanted: &dyn Fn(&str) -> bool| {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match seen.recv_timeout(left) {
+                Ok(line) => {
+                    got.push(line.clone());
+                    if wanted(&line) {
+                        return;
+                    }
+                }
+                Err(_) => panic!("the idler did not report the change; it printed {got:?}"),
+            }
+        }
+    };
+    // Give the idler time to select and start IDLE.
+    std::thread::sleep(Duration::from_millis(1500));
+    let other = dovecot.options("imap", "erin", "none");
+    ok(IMAP_CLIENT, &other, &["store", "INBOX", "1", "+FLAGS", "\\Seen"]);
+    expect(&|l| l.starts_with("FETCH 1 ") && l.contains("\\Seen"));
+    let file = dovecot.dir.join("idle-append.eml");
+    std::fs::write(&file, "Subject: while idling\r\n\r\nhello\r\n").unwrap();
+    ok(IMAP_CLIENT, &other, &["append", "INBOX", &file.display().to_string()]);
+    expect(&|l| l == "EXISTS 5");
+    ok(IMAP_CLIENT, &other, &["store", "INBOX", "2", "+FLAGS", "\\Deleted"]);
+    assert_eq!(text(ok(IMAP_CLIENT, &other, &["expunge", "INBOX"])), "1\n");
+    expect(&|l| l == "EXPUNGE 2");
+    // SIGINT ends the IDLE cleanly (DONE, LOGOUT, exit status 0).
+    let started = std::time::Instant::now();
+    let status = Command::new("kill").args(["-INT", &idler.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let output = idler.wait_with_output().unwrap();
+    assert!(output.status.success(), "{:?}: {}", output.status, String::from_utf8_lossy(&output.stderr));
+    assert!(started.elapsed() < Duration::from_secs(5), "stopped at once, not after 60 s");
+    reader.join().unwrap();
+}
+
+fn maildir_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for sub in ["new", "cur"] {
+        for entry in std::fs::read_dir(dir.join(sub)).unwrap() {
+            let entry = entry.unwrap();
+            out.push((entry.file_name().to_string_lossy().into_owned(), std::fs::read(entry.path()).unwrap()));
+        }
+    }
+    out.sort();
+    out
+}
+
+fn imap_sync_twice(dovecot: &Dovecot, messages: &[Vec<u8>]) {
+    let o = dovecot.options("imap", "dave", "implicit");
+    let dir = dovecot.dir.join("dave-copy");
+    let d = dir.display().to_string();
+    assert_eq!(text(ok(IMAP_CLIENT, &o, &["sync", "INBOX", &d])), "new 4, changed 0, removed 0\n");
+    let files = maildir_files(&dir);
+    assert_eq!(files.len(), 4);
+    for (file, message) in files.iter().zip(messages) {
+        assert_eq!(&file.1, message, "{}", file.0);
+    }
+    assert_eq!(text(ok(IMAP_CLIENT, &o, &["sync", "INBOX", &d])), "new 0, changed 0, removed 0\n");
+
+    // Changes on the server: a delivered message, a flag change, an
+    // expunge.
+    let delivered = b"Subject: delivered later\r\nFrom: x@example.org\r\n\r\nnew\r\n";
+    let status = Command::new("/usr/lib/dovecot/dovecot-lda")
+        .args(["-c", &dovecot.dir.join("dovecot.conf").display().to_string(), "-d", "dave"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(delivered)?;
+            child.wait()
+        })
+        .unwrap();
+    assert!(status.success());
+    ok(IMAP_CLIENT, &o, &["store", "INBOX", "1", "+FLAGS", "\\Seen", "\\Flagged"]);
+    ok(IMAP_CLIENT, &o, &["store", "INBOX", "3", "+FLAGS", "\\Deleted"]);
+    ok(IMAP_CLIENT, &o, &["expunge", "INBOX"]);
+    assert_eq!(text(ok(IMAP_CLIENT, &o, &["sync", "INBOX", &d])), "new 1, changed 1, removed 1\n");
+
+    // The Maildir matches the server: same messages, same flags.
+    let files = maildir_files(&dir);
+    let names: Vec<&str> = files.iter().map(|f| f.0.as_str()).collect();
+    assert_eq!(names.len(), 4, "{names:?}");
+    assert!(names[0].ends_with("-1.imap:2,FS"), "{names:?}");
+    assert!(names.iter().all(|n| !n.contains("-3.imap")), "{names:?}");
+    for (name, data) in &files {
+        let uid = name.split('-').nth(1).unwrap().split('.').next().unwrap();
+        assert_eq!(data, &ok(IMAP_CLIENT, &o, &["part", "INBOX", uid, ""]), "{name}");
+    }
+    assert_eq!(files[3].1, delivered);
+    assert_eq!(text(ok(IMAP_CLIENT, &o, &["sync", "INBOX", &d])), "new 0, changed 0, removed 0\n");
+}
+
+fn imap_compress(dovecot: &Dovecot, messages: &[Vec<u8>]) {
+    use imap_proto::client::ClientConfig;
+    use imap_proto::{CommandBody, Data, Mailbox, MessageAttribute};
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let tcp = tokio::net::TcpStream::connect(("127.0.0.1", dovecot.imap)).await.unwrap();
+        let mut imap = mail_codec::ImapClient::new(tcp, ClientConfig::default()).await.unwrap();
+        imap.login("alice", "secret").await.unwrap();
+        imap.compress().await.unwrap();
+        imap.execute(CommandBody::Examine { mailbox: Mailbox::inbox(), parameters: vec![] }).await.unwrap();
+        let fetch = imap_proto::Command::parse(b"X FETCH 1:* (BODY.PEEK[])\r\n").unwrap().body;
+        let outcome = imap.execute(fetch).await.unwrap();
+        let bodies: Vec<Vec<u8>> = outcome
+            .data
+            .iter()
+            .filter_map(|d| match d {
+                Data::Fetch { attributes, .. } => attributes.iter().find_map(|a| match a {
+                    MessageAttribute::BodySection { data, .. } => data.as_ref().map(|s| s.to_vec()),
+                    _ => None,
+                }),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(bodies, messages, "through COMPRESS=DEFLATE");
+        imap.logout().await.unwrap();
+    });
+}
+
+fn pop3_in_every_tls_mode(dovecot: &Dovecot, messages: &[Vec<u8>]) {
+    for tls in ["none", "starttls", "implicit"] {
+        let o = dovecot.options("pop3", "bob", tls);
+        let list = text(ok(POP3_CLIENT, &o, &["list"]));
+        let rows: Vec<Vec<&str>> = list.lines().map(|l| l.split('\t').collect()).collect();
+        assert_eq!(rows.len(), 4, "{tls}: {list}");
+        for (i, row) in rows.iter().enumerate() {
+            assert_eq!(row[0], (i + 1).to_string());
+            assert_eq!(row[1], messages[i].len().to_string(), "{tls}: size of {}", i + 1);
+            assert_eq!(row[2].len(), 16, "Dovecot's UIDL format here");
+        }
+        for (i, message) in messages.iter().enumerate() {
+            assert_eq!(&ok(POP3_CLIENT, &o, &["retr", &(i + 1).to_string()]), message, "{tls}: RETR {}", i + 1);
+        }
+    }
+    let o = dovecot.options("pop3", "bob", "starttls");
+    let dir = dovecot.dir.join("bob-download");
+    let d = dir.display().to_string();
+    assert_eq!(text(ok(POP3_CLIENT, &o, &["download", &d, "--keep"])), "downloaded 4, skipped 0, deleted 0\n");
+    assert_eq!(text(ok(POP3_CLIENT, &o, &["download", &d, "--keep"])), "downloaded 0, skipped 4, deleted 0\n");
+    let files: Vec<Vec<u8>> = maildir_files(&dir).into_iter().map(|f| f.1).collect();
+    assert_eq!(files, messages);
+    assert_eq!(text(ok(POP3_CLIENT, &o, &["download", &d])), "downloaded 0, skipped 4, deleted 4\n");
+    assert_eq!(text(ok(POP3_CLIENT, &o, &["list"])), "");
+    assert_eq!(maildir_files(&dir).len(), 4, "what was downloaded stays");
+}
+
+fn usage_and_failure_exit_codes(dovecot: &Dovecot) {
+    let o = dovecot.options("imap", "alice", "none");
+    let out = run(IMAP_CLIENT, &o, &["nosuchcommand"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(IMAP_CLIENT, &o, &["part", "INBOX", "x", "1"]);
+    assert_eq!(out.status.code(), Some(2), "a bad UID is a usage error");
+    let out = run(IMAP_CLIENT, &o, &["fetch", "NoSuchBox", "1"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.starts_with("imap-client: EXAMINE refused: NO") && stderr.lines().count() == 1, "{stderr}");
+    let mut wrong = o.clone();
+    let at = wrong.iter().position(|a| a == "--password-env").unwrap();
+    wrong.splice(at..at + 2, ["--password".to_string(), "wrong".to_string()]);
+    let out = run(IMAP_CLIENT, &wrong, &["list"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("LOGIN refused"));
+    // Implicit TLS without the test CA: the self-signed certificate fails.
+    let mut unverified = dovecot.options("imap", "alice", "implicit");
+    unverified.truncate(unverified.len() - 2);
+    let out = run(IMAP_CLIENT, &unverified, &["list"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("certificate"));
+    let out = run(POP3_CLIENT, &dovecot.options("pop3", "bob", "none"), &["retr", "99"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("pop3-client: RETR refused: -ERR"));
+    for program in [IMAP_CLIENT, POP3_CLIENT] {
+        let out = Command::new(program).arg("--help").output().unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("--password-env"));
+    }
+}
