@@ -434,3 +434,99 @@ async fn pop3_stls_and_auth_plain() {
     pop.quit().await.unwrap();
     server.await.unwrap().unwrap();
 }
+
+/// A peer that floods responses while the client writes a large literal:
+/// the driver reads ahead a bounded amount (so neither side deadlocks on
+/// full buffers), and not everything the peer can send.
+#[tokio::test]
+async fn a_flooding_server_is_read_only_a_bounded_amount_ahead() {
+    let (client_io, mut server_io) = tokio::io::duplex(8 * 1024);
+    let message = vec![b'x'; 1 << 20];
+    let peer = tokio::spawn(async move {
+        server_io.write_all(b"* PREAUTH [CAPABILITY IMAP4rev1] ready\r\n").await.unwrap();
+        // Read the APPEND line, accept the literal, then flood without
+        // reading the literal.
+        let mut line = Vec::new();
+        while !line.ends_with(b"\r\n") {
+            line.push(server_io.read_u8().await.unwrap());
+        }
+        assert!(line.starts_with(b"A1 APPEND INBOX {1048576}"), "{:?}", String::from_utf8_lossy(&line));
+        server_io.write_all(b"+ go\r\n").await.unwrap();
+        let update = b"* 1 EXISTS\r\n";
+        let mut flooded = 0usize;
+        // Partial writes are counted, so that the stream stays whole.
+        loop {
+            let at = flooded % update.len();
+            match tokio::time::timeout(Duration::from_millis(200), server_io.write(&update[at..])).await {
+                Ok(written) => flooded += written.unwrap(),
+                Err(_) => break,
+            }
+            assert!(flooded < 4 << 20, "the driver keeps reading without bound");
+        }
+        // Take the literal while finishing the last update, then complete.
+        let (mut reader, mut writer) = tokio::io::split(server_io);
+        let at = flooded % update.len();
+        let rest = if at == 0 { &update[..0] } else { &update[at..] };
+        flooded += rest.len();
+        let mut literal = vec![0; (1 << 20) + 2];
+        let (read, written) = tokio::join!(reader.read_exact(&mut literal), writer.write_all(rest));
+        read.unwrap();
+        written.unwrap();
+        writer.write_all(b"A1 OK appended\r\n").await.unwrap();
+        flooded
+    });
+    let mut imap = ImapClient::new(client_io, ClientConfig::default()).await.unwrap();
+    let append = CommandBody::Append {
+        mailbox: Mailbox::from("INBOX"),
+        flags: vec![],
+        date: None,
+        message: IString::from(Bytes::from(message)),
+    };
+    imap.execute(append).await.unwrap();
+    let flooded = peer.await.unwrap();
+    // The pipe's 8 KiB, the driver's read-ahead (64 KiB) and one read.
+    assert!(flooded > 0 && flooded < 128 * 1024, "read {flooded} bytes ahead");
+    let updates = imap.take_updates();
+    assert_eq!(updates.len() * 12, flooded, "every update was kept, none lost");
+}
+
+#[tokio::test]
+async fn pop3_codecs_frame_both_sides() {
+    use futures_util::{SinkExt, StreamExt};
+    use mail_codec::{Pop3ClientCodec, Pop3Reply, Pop3ServerCodec};
+    use pop3_proto::client::ClientEvent as C;
+    use pop3_proto::server::ServerEvent as S;
+    use tokio_util::codec::Framed;
+
+    let (a, b) = tokio::io::duplex(1024);
+    let mut server_codec = Pop3ServerCodec::new(Default::default());
+    let greeting = server_codec.take_output();
+    let mut server = Framed::new(b, server_codec);
+    server.get_mut().write_all(&greeting).await.unwrap();
+    let mut client = Framed::new(a, Pop3ClientCodec::new(Default::default()));
+    assert!(matches!(client.next().await.unwrap().unwrap(), C::Greeting { .. }));
+    client.send(pop3_proto::Command::User(pop3_proto::Arg::try_from("alice").unwrap())).await.unwrap();
+    assert!(matches!(server.next().await.unwrap().unwrap(), S::Command(pop3_proto::Command::User(_))));
+    server.send(Pop3Reply::Line(pop3_proto::StatusLine::ok("go on").unwrap())).await.unwrap();
+    assert!(matches!(client.next().await.unwrap().unwrap(), C::Reply { .. }));
+    client.send(pop3_proto::Command::Pass(pop3_proto::Arg::try_from("secret").unwrap())).await.unwrap();
+    assert!(matches!(server.next().await.unwrap().unwrap(), S::Command(pop3_proto::Command::Pass(_))));
+    server.send(Pop3Reply::AcceptLogin(pop3_proto::StatusLine::ok("in").unwrap())).await.unwrap();
+    assert!(matches!(client.next().await.unwrap().unwrap(), C::Reply { .. }));
+    client.send(pop3_proto::Command::Retr(1.try_into().unwrap())).await.unwrap();
+    assert!(matches!(server.next().await.unwrap().unwrap(), S::Command(pop3_proto::Command::Retr(_))));
+    let message = Bytes::from_static(b"Subject: x\r\n\r\n.dot\r\n");
+    server.send(Pop3Reply::Message(pop3_proto::StatusLine::ok("message").unwrap(), message.clone())).await.unwrap();
+    assert!(matches!(client.next().await.unwrap().unwrap(), C::MessageStart { .. }));
+    let mut content = Vec::new();
+    loop {
+        match client.next().await.unwrap().unwrap() {
+            C::MessageData(data) => content.extend_from_slice(&data),
+            C::MessageEnd => break,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(content, message, "dot-stuffed by the server codec, unstuffed by the client codec");
+    // A command the state does not allow is refused by the encoder.
+    assert!(client.send(pop3_proto::Command::User(pop3_proto::Arg::try_from("x").unwrap())).await.is_err());
+}
