@@ -373,6 +373,9 @@ pub struct SyncReport {
     /// Local messages removed (expunged on the server, or all of them
     /// after a UIDVALIDITY change).
     pub removed: usize,
+    /// The changes came from a QRESYNC select (RFC 7162) rather than from
+    /// listing the mailbox.
+    pub quick_resync: bool,
 }
 
 impl std::fmt::Display for SyncReport {
@@ -412,8 +415,23 @@ pub async fn sync(imap: &mut ImapClient, mailbox: &str, dir: &Path) -> Result<Sy
     if !state.mailbox.is_empty() && state.mailbox != mailbox {
         return Err(Failure::Usage(format!("{} holds a copy of {}, not {mailbox}", dir.display(), state.mailbox)));
     }
-    let condstore = imap.has_capability("CONDSTORE").await?;
-    let parameters = if condstore { parse_select_parameters("(CONDSTORE)")? } else { vec![] };
+    let qresync = imap.has_capability("QRESYNC").await?;
+    let condstore = qresync || imap.has_capability("CONDSTORE").await?;
+    // QRESYNC (RFC 7162): the SELECT itself reports what was expunged
+    // (VANISHED (EARLIER)) and which flags changed since the last run.
+    let resume = match (qresync, state.uidvalidity, state.highest_modseq) {
+        (true, validity, Some(modseq)) if validity != 0 => Some((validity, modseq)),
+        _ => None,
+    };
+    let parameters = match resume {
+        Some((validity, modseq)) => {
+            imap.execute(parse_body("ENABLE QRESYNC")?).await?;
+            parse_select_parameters(&format!("(QRESYNC ({validity} {modseq}))"))?
+        }
+        None if condstore => parse_select_parameters("(CONDSTORE)")?,
+        None => vec![],
+    };
+    imap.take_updates();
     let selected = imap.execute(CommandBody::Select { mailbox: Mailbox::from_utf8(mailbox), parameters }).await?;
     let codes = || selected.statuses.iter().chain([&selected.status]).filter_map(|s| s.code.as_deref());
     let uidvalidity = codes()
@@ -426,6 +444,8 @@ pub async fn sync(imap: &mut ImapClient, mailbox: &str, dir: &Path) -> Result<Sy
         Code::HighestModSeq(m) => Some(*m),
         _ => None,
     });
+    let mut select_data = selected.data.clone();
+    select_data.extend(updates_data(imap));
     let mut report = SyncReport::default();
 
     // Local copies: UIDVALIDITY-UID.imap; other validities are stale.
@@ -440,20 +460,17 @@ pub async fn sync(imap: &mut ImapClient, mailbox: &str, dir: &Path) -> Result<Sy
         }
     }
     let resync = state.uidvalidity != uidvalidity;
+    let resumed = resume.is_some() && !resync;
+    report.quick_resync = resumed;
 
-    // Expunged on the server: gone from UID SEARCH ALL.
-    let on_server: BTreeSet<u32> = {
-        let outcome = imap.execute(parse_body("UID SEARCH ALL")?).await?;
-        outcome
-            .data
-            .iter()
-            .flat_map(|d| match d {
-                Data::Search { ids, .. } => ids.iter().map(|n| n.get()).collect(),
-                _ => Vec::new(),
-            })
-            .collect()
+    // Expunged on the server: announced by VANISHED (EARLIER) after a
+    // QRESYNC select, else whatever UID SEARCH ALL no longer lists.
+    let gone: Vec<u32> = if resumed {
+        select_data.iter().flat_map(vanished_uids).filter(|uid| local.contains_key(uid)).collect()
+    } else {
+        let on_server = uid_search(imap, "UID SEARCH ALL").await?;
+        local.keys().filter(|uid| !on_server.contains(uid)).copied().collect()
     };
-    let gone: Vec<u32> = local.keys().filter(|uid| !on_server.contains(uid)).copied().collect();
     for uid in gone {
         if let Some(entry) = local.remove(&uid) {
             maildir.remove(&entry)?;
@@ -461,27 +478,43 @@ pub async fn sync(imap: &mut ImapClient, mailbox: &str, dir: &Path) -> Result<Sy
         }
     }
 
-    // Flag changes on what we have: all flags, or only the changes since
-    // the last HIGHESTMODSEQ.
-    if !local.is_empty() {
+    // Flag changes on what we have: from the QRESYNC select, or fetched
+    // (only the changes since the last HIGHESTMODSEQ with CONDSTORE).
+    let flag_data = if resumed || local.is_empty() {
+        select_data
+    } else {
         let since = match (condstore, state.highest_modseq, resync) {
             (true, Some(modseq), false) => format!(" (CHANGEDSINCE {modseq})"),
             _ => String::new(),
         };
         let outcome = imap.execute(parse_body(&format!("UID FETCH 1:* (UID FLAGS){since}"))?).await?;
-        for data in outcome.data.iter().chain(updates_data(imap).iter()) {
-            let Data::Fetch { attributes, .. } = data else { continue };
-            let (Some(uid), Some(flags)) = (uid_of(attributes), flags_of(attributes)) else { continue };
-            if let Some(entry) = local.get(&uid) {
-                let letters = maildir_flags(&flags);
-                if letters != entry.flags {
-                    let path = maildir.set_flags(entry, &letters)?;
-                    local.insert(uid, maildir::Entry { flags: letters, path, ..entry.clone() });
-                    report.changed += 1;
-                }
+        let mut data = outcome.data;
+        data.extend(updates_data(imap));
+        data
+    };
+    for data in &flag_data {
+        let Data::Fetch { attributes, .. } = data else { continue };
+        let (Some(uid), Some(flags)) = (uid_of(attributes), flags_of(attributes)) else { continue };
+        if let Some(entry) = local.get(&uid) {
+            let letters = maildir_flags(&flags);
+            if letters != entry.flags {
+                let path = maildir.set_flags(entry, &letters)?;
+                local.insert(uid, maildir::Entry { flags: letters, path, ..entry.clone() });
+                report.changed += 1;
             }
         }
     }
+
+    // What is new: everything not here (above the highest UID we have,
+    // after a QRESYNC select).
+    let on_server = match local.keys().next_back() {
+        Some(highest) if resumed => uid_search(imap, &format!("UID SEARCH UID {}:*", highest + 1))
+            .await?
+            .into_iter()
+            .filter(|u| u > highest)
+            .collect(),
+        _ => uid_search(imap, "UID SEARCH ALL").await?,
+    };
 
     // New messages, one at a time onto the disk.
     let missing: Vec<u32> = on_server.iter().filter(|uid| !local.contains_key(uid)).copied().collect();
@@ -531,6 +564,37 @@ fn updates_data(imap: &mut ImapClient) -> Vec<Data> {
         .collect()
 }
 
+/// The UIDs of a `* VANISHED [(EARLIER)] uid-set` response (RFC 7162).
+pub fn vanished_uids(data: &Data) -> Vec<u32> {
+    let Data::Other { name, arguments, .. } = data else { return Vec::new() };
+    if !name.as_str().eq_ignore_ascii_case("VANISHED") {
+        return Vec::new();
+    }
+    let text = String::from_utf8_lossy(arguments.as_bytes());
+    let set = text.trim_start_matches("(EARLIER)").trim();
+    let mut uids = Vec::new();
+    for range in set.split(',') {
+        let (a, b) = range.split_once(':').unwrap_or((range, range));
+        let (Ok(a), Ok(b)) = (a.parse::<u32>(), b.parse::<u32>()) else { continue };
+        // Bounded: a hostile range cannot make us allocate without limit.
+        uids.extend((a.min(b)..=a.max(b)).take(1 << 20));
+    }
+    uids
+}
+
+/// The UIDs a UID SEARCH returns.
+async fn uid_search(imap: &mut ImapClient, command: &str) -> Result<BTreeSet<u32>, Failure> {
+    let outcome = imap.execute(parse_body(command)?).await?;
+    Ok(outcome
+        .data
+        .iter()
+        .flat_map(|d| match d {
+            Data::Search { ids, .. } => ids.iter().map(|n| n.get()).collect(),
+            _ => Vec::new(),
+        })
+        .collect())
+}
+
 fn parse_select_parameters(text: &str) -> Result<Vec<imap_proto::Modifier>, Failure> {
     match parse_body(&format!("SELECT INBOX {text}"))? {
         CommandBody::Select { parameters, .. } => Ok(parameters),
@@ -548,4 +612,27 @@ fn parse_unique(unique: &str) -> Option<(u32, u32)> {
 /// A UID from the command line.
 pub fn parse_uid(text: &str) -> Result<u32, Failure> {
     text.parse::<NonZeroU32>().map(NonZeroU32::get).map_err(|_| Failure::Usage(format!("invalid UID {text:?}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vanished_uids_are_read_from_the_raw_response() {
+        let response = imap_proto::Response::parse(b"* VANISHED (EARLIER) 3,5:7,10\r\n").unwrap();
+        let imap_proto::Response::Data(data) = response else { panic!() };
+        assert_eq!(vanished_uids(&data), vec![3, 5, 6, 7, 10]);
+        let imap_proto::Response::Data(data) = imap_proto::Response::parse(b"* VANISHED 9:8\r\n").unwrap() else {
+            panic!()
+        };
+        assert_eq!(vanished_uids(&data), vec![8, 9]);
+        assert_eq!(vanished_uids(&Data::Exists(3)), Vec::<u32>::new());
+    }
+
+    #[test]
+    fn maildir_flags_map_the_system_flags() {
+        let flags = ["\\Seen", "\\Flagged", "$Work", "\\Answered", "\\Deleted", "\\Draft"].map(String::from);
+        assert_eq!(maildir_flags(&flags), "DFRST");
+    }
 }

@@ -323,8 +323,21 @@ fn imap_changes(dovecot: &Dovecot) {
 }
 
 fn imap_idle_sees_another_connection(dovecot: &Dovecot) {
+    for tls in ["none", "starttls", "implicit"] {
+        idle_round(dovecot, tls);
+    }
+}
+
+/// One idler (over `tls`) and one plain connection that changes the
+/// mailbox: a flag on message 1, an append, an expunge of message 2.
+fn idle_round(dovecot: &Dovecot, tls: &str) {
     use std::io::BufRead;
-    let o = dovecot.options("imap", "erin", "starttls");
+    let other = dovecot.options("imap", "erin", "none");
+    let all = text(ok(IMAP_CLIENT, &other, &["search", "INBOX", "ALL"]));
+    let (count, first) = (all.lines().count(), all.lines().next().unwrap().to_string());
+    // Message 1 starts without flags, so that setting \Seen is a change.
+    ok(IMAP_CLIENT, &other, &["store", "INBOX", &first, "FLAGS"]);
+    let o = dovecot.options("imap", "erin", tls);
     let mut idler = Command::new(IMAP_CLIENT)
         .args(&o)
         .args(["idle", "INBOX", "60"])
@@ -361,14 +374,15 @@ fn imap_idle_sees_another_connection(dovecot: &Dovecot) {
     };
     // Give the idler time to select and start IDLE.
     std::thread::sleep(Duration::from_millis(1500));
-    let other = dovecot.options("imap", "erin", "none");
-    ok(IMAP_CLIENT, &other, &["store", "INBOX", "1", "+FLAGS", "\\Seen"]);
+    ok(IMAP_CLIENT, &other, &["store", "INBOX", &first, "FLAGS", "\\Seen"]);
     expect(&|l| l.starts_with("FETCH 1 ") && l.contains("\\Seen"));
     let file = dovecot.dir.join("idle-append.eml");
     std::fs::write(&file, "Subject: while idling\r\n\r\nhello\r\n").unwrap();
     ok(IMAP_CLIENT, &other, &["append", "INBOX", &file.display().to_string()]);
-    expect(&|l| l == "EXISTS 5");
-    ok(IMAP_CLIENT, &other, &["store", "INBOX", "2", "+FLAGS", "\\Deleted"]);
+    let exists = format!("EXISTS {}", count + 1);
+    expect(&|l| l == exists);
+    let second = text(ok(IMAP_CLIENT, &other, &["search", "INBOX", "ALL"])).lines().nth(1).unwrap().to_string();
+    ok(IMAP_CLIENT, &other, &["store", "INBOX", &second, "+FLAGS", "\\Deleted"]);
     assert_eq!(text(ok(IMAP_CLIENT, &other, &["expunge", "INBOX"])), "1\n");
     expect(&|l| l == "EXPUNGE 2");
     // SIGINT ends the IDLE cleanly (DONE, LOGOUT, exit status 0).
@@ -376,7 +390,7 @@ fn imap_idle_sees_another_connection(dovecot: &Dovecot) {
     let status = Command::new("kill").args(["-INT", &idler.id().to_string()]).status().unwrap();
     assert!(status.success());
     let output = idler.wait_with_output().unwrap();
-    assert!(output.status.success(), "{:?}: {}", output.status, String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "{tls}: {:?}: {}", output.status, String::from_utf8_lossy(&output.stderr));
     assert!(started.elapsed() < Duration::from_secs(5), "stopped at once, not after 60 s");
     reader.join().unwrap();
 }
@@ -394,7 +408,8 @@ fn maildir_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
 }
 
 fn imap_sync_twice(dovecot: &Dovecot, messages: &[Vec<u8>]) {
-    let o = dovecot.options("imap", "dave", "implicit");
+    // One TLS mode per run: the state carries over whatever the transport.
+    let o = dovecot.options("imap", "dave", "none");
     let dir = dovecot.dir.join("dave-copy");
     let d = dir.display().to_string();
     assert_eq!(text(ok(IMAP_CLIENT, &o, &["sync", "INBOX", &d])), "new 4, changed 0, removed 0\n");
@@ -403,6 +418,7 @@ fn imap_sync_twice(dovecot: &Dovecot, messages: &[Vec<u8>]) {
     for (file, message) in files.iter().zip(messages) {
         assert_eq!(&file.1, message, "{}", file.0);
     }
+    let o = dovecot.options("imap", "dave", "starttls");
     assert_eq!(text(ok(IMAP_CLIENT, &o, &["sync", "INBOX", &d])), "new 0, changed 0, removed 0\n");
 
     // Changes on the server: a delivered message, a flag change, an
@@ -422,6 +438,7 @@ fn imap_sync_twice(dovecot: &Dovecot, messages: &[Vec<u8>]) {
     ok(IMAP_CLIENT, &o, &["store", "INBOX", "1", "+FLAGS", "\\Seen", "\\Flagged"]);
     ok(IMAP_CLIENT, &o, &["store", "INBOX", "3", "+FLAGS", "\\Deleted"]);
     ok(IMAP_CLIENT, &o, &["expunge", "INBOX"]);
+    let o = dovecot.options("imap", "dave", "implicit");
     assert_eq!(text(ok(IMAP_CLIENT, &o, &["sync", "INBOX", &d])), "new 1, changed 1, removed 1\n");
 
     // The Maildir matches the server: same messages, same flags.
@@ -436,6 +453,19 @@ fn imap_sync_twice(dovecot: &Dovecot, messages: &[Vec<u8>]) {
     }
     assert_eq!(files[3].1, delivered);
     assert_eq!(text(ok(IMAP_CLIENT, &o, &["sync", "INBOX", &d])), "new 0, changed 0, removed 0\n");
+    // Dovecot offers QRESYNC: the later runs took their changes from the
+    // SELECT (VANISHED (EARLIER) and FETCH FLAGS), not from listing.
+    ok(IMAP_CLIENT, &o, &["store", "INBOX", "2", "+FLAGS", "\\Answered"]);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let report = runtime.block_on(async {
+        let tcp = tokio::net::TcpStream::connect(("127.0.0.1", dovecot.imap)).await.unwrap();
+        let mut imap = mail_codec::ImapClient::new(tcp, Default::default()).await.unwrap();
+        imap.login("dave", "secret").await.unwrap();
+        let report = mail_examples::imap_tool::sync(&mut imap, "INBOX", &dir).await.unwrap();
+        imap.logout().await.unwrap();
+        report
+    });
+    assert_eq!((report.new, report.changed, report.removed, report.quick_resync), (0, 1, 0, true));
 }
 
 fn imap_compress(dovecot: &Dovecot, messages: &[Vec<u8>]) {
