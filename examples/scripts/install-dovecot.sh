@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs Debian's Dovecot packages without starting the system service.
+# Installs what the interoperability tests need from Debian: Dovecot (without
+# starting the system service), openssl and curl.
 set -euo pipefail
-if command -v dovecot >/dev/null && command -v openssl >/dev/null && [ -x /usr/lib/dovecot/imap ] && [ -x /usr/lib/dovecot/pop3 ]; then
+if command -v dovecot >/dev/null && command -v openssl >/dev/null && command -v curl >/dev/null && [ -x /usr/lib/dovecot/imap ] && [ -x /usr/lib/dovecot/pop3 ]; then
     exit 0
 fi
 sudo=""
@@ -10,4 +11,4 @@ printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
 $sudo chmod 755 /usr/sbin/policy-rc.d
 trap '$sudo rm -f /usr/sbin/policy-rc.d' EXIT
 $sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends dovecot-core dovecot-imapd dovecot-pop3d openssl >/dev/null
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends dovecot-core dovecot-imapd dovecot-pop3d openssl curl >/dev/null

@@ -7,6 +7,8 @@
 //! - `imap-client` and `pop3-client`: command-line clients ([`imap_tool`],
 //!   [`pop3_tool`]) with the options of [`cli`], writing Maildirs with
 //!   [`maildir`].
+//! - `pop3-server`: a POP3 server over Maildirs ([`pop3_service`], with
+//!   the users file and accept loop of [`serve`]).
 
 pub mod cli;
 pub mod imap_replay;
@@ -14,7 +16,9 @@ pub mod imap_tool;
 pub mod inspect;
 pub mod maildir;
 pub mod pop3_replay;
+pub mod pop3_service;
 pub mod pop3_tool;
+pub mod serve;
 
 /// The README's code examples, compiled and run as doctests.
 #[cfg(doctest)]
