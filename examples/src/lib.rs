@@ -11,7 +11,10 @@
 //!   the users file and accept loop of [`serve`]).
 
 pub mod cli;
+pub mod imap_message;
 pub mod imap_replay;
+pub mod imap_service;
+pub mod imap_store;
 pub mod imap_tool;
 pub mod inspect;
 pub mod maildir;

@@ -841,6 +841,41 @@ impl Server {
         self.flush();
     }
 
+    /// Ends the connection from the server's side (RFC 3501 7.1.5): an
+    /// untagged `BYE` goes out after everything already answered, the
+    /// commands still unanswered stay so, and [`ServerEvent::Closed`]
+    /// follows. For a server shutting down or a session timing out.
+    ///
+    /// ```
+    /// use imap_proto::server::{Server, ServerConfig, ServerEvent};
+    ///
+    /// let mut server = Server::new(ServerConfig::default());
+    /// let _ = server.poll_transmit();
+    /// server.bye("Server shutting down").unwrap();
+    /// assert_eq!(server.poll_transmit().unwrap(), &b"* BYE Server shutting down\r\n"[..]);
+    /// assert_eq!(server.poll_event(), Some(ServerEvent::Closed));
+    /// ```
+    pub fn bye(&mut self, text: &str) -> Result<(), ServerError> {
+        let text = Text::try_from(text)?;
+        if self.input.closed {
+            return Ok(());
+        }
+        // Unanswered commands will not be answered: their place in the
+        // order no longer holds the BYE back.
+        self.slots.retain(|s| s.done || !s.out.is_empty());
+        for slot in &mut self.slots {
+            slot.done = true;
+        }
+        self.streaming = None;
+        let mut out = BytesMut::new();
+        StatusResponse { tag: None, kind: StatusKind::Bye, code: None, text }
+            .encode_to(&mut out, EncodeOptions::default());
+        self.slots.push_back(Slot::ready(out));
+        self.flush();
+        self.close();
+        Ok(())
+    }
+
     /// Updates held back by the EXPUNGE rule, not yet sent.
     pub fn held_updates(&self) -> &[Data] {
         &self.held
