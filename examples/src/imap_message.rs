@@ -104,7 +104,9 @@ impl<'a> Parsed<'a> {
                             let id = *children.get(index)?;
                             Node { message: inner, part: inner.parts.get(id as usize)?, root: false }
                         }
-                        _ if index == 0 => Node { message: inner, part: inner_root, root: true },
+                        // The body of an encapsulated non-multipart message
+                        // is its part 1.
+                        _ if index == 0 => Node { message: inner, part: inner_root, root: false },
                         _ => return None,
                     }
                 }
@@ -122,12 +124,14 @@ impl<'a> Parsed<'a> {
         let header_of = |node: Node<'_, 'a>| -> Option<(u32, u32, u32)> {
             // HEADER and TEXT of a part name the encapsulated message's.
             if section.part.is_empty() {
-                return Some((node.part.offset_header, node.part.offset_body, node.part.offset_end));
+                return Some((node.part.offset_header, node.part.offset_body, self.raw.len() as u32));
             }
             match &node.part.body {
                 PartType::Message(inner) => {
+                    // TEXT runs to the end of the encapsulated message
+                    // (an epilogue included).
                     let root = inner.parts.first()?;
-                    Some((root.offset_header, root.offset_body, root.offset_end))
+                    Some((root.offset_header, root.offset_body, node.part.offset_end))
                 }
                 _ => None,
             }
@@ -409,14 +413,23 @@ fn envelope_of(message: &Message<'_>, header: &[u8]) -> Envelope {
 
 fn address_list(address: &mail_parser::Address<'_>) -> Vec<Address> {
     let one = |a: &mail_parser::Addr<'_>| {
-        let (mailbox, host) = match a.address.as_deref() {
+        // An obsolete source route (`<@route:user@domain>`, RFC 5322 4.4)
+        // comes through as part of the address: it is the envelope's adl.
+        let (adl, address) = match a.address.as_deref() {
+            Some(addr) if addr.starts_with('@') && addr.contains(':') => {
+                let (route, rest) = addr.split_once(':').unwrap_or((addr, ""));
+                (Some(istring(route)), Some(rest))
+            }
+            other => (None, other),
+        };
+        let (mailbox, host) = match address {
             Some(addr) => match addr.rsplit_once('@') {
                 Some((local, host)) => (Some(istring(local)), Some(istring(host))),
                 None => (Some(istring(addr)), Some(istring("MISSING_DOMAIN"))),
             },
             None => (Some(istring("MISSING_MAILBOX")), Some(istring("MISSING_DOMAIN"))),
         };
-        Address { name: a.name.as_deref().filter(|n| !n.is_empty()).map(encoded_word), adl: None, mailbox, host }
+        Address { name: a.name.as_deref().filter(|n| !n.is_empty()).map(encoded_word), adl, mailbox, host }
     };
     match address {
         mail_parser::Address::List(list) => list.iter().map(one).collect(),
@@ -426,7 +439,8 @@ fn address_list(address: &mail_parser::Address<'_>) -> Vec<Address> {
                 match &group.name {
                     Some(name) => {
                         out.push(Address { name: None, adl: None, mailbox: Some(istring(name)), host: None });
-                        out.extend(group.addresses.iter().map(one));
+                        // A comment alone is no member (`group: (foo) ;`).
+                        out.extend(group.addresses.iter().filter(|a| a.address.is_some()).map(one));
                         out.push(Address::default());
                     }
                     None => out.extend(group.addresses.iter().map(one)),

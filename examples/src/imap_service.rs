@@ -473,6 +473,7 @@ impl Session {
 
     async fn command(&mut self, imap: &mut ImapServer, command: Command) -> Result<(), Error> {
         let tag = command.tag.clone();
+        self.announce_keywords(imap);
         let outcome = match command.body {
             CommandBody::Login { username, password } => {
                 self.login(&username.to_string_lossy(), &password.to_string_lossy())
@@ -588,6 +589,23 @@ impl Session {
         self.finish(imap, tag, outcome)
     }
 
+    /// Sends FLAGS when the selected folder has keywords the client was
+    /// not told about, before any response uses them.
+    fn announce_keywords(&mut self, imap: &mut ImapServer) {
+        let Some(selected) = &mut self.selected else { return };
+        let keywords = {
+            let folder = selected.handle.lock();
+            if folder.keywords.len() == selected.keywords_known {
+                return;
+            }
+            folder.keywords.clone()
+        };
+        selected.keywords_known = keywords.len();
+        let mut flags = system_flags();
+        flags.extend(keyword_flags(&keywords));
+        imap.machine_mut().update(Data::Flags(flags));
+    }
+
     /// Brings the client's view of the selected mailbox up to date:
     /// EXPUNGE (when allowed), FETCH FLAGS of changed messages, FLAGS when
     /// keywords were added, EXISTS and RECENT for new messages.
@@ -635,15 +653,12 @@ impl Session {
             let largest = selected.largest_uid();
             let start = folder.messages.partition_point(|m| m.uid <= largest);
             if start < folder.messages.len() {
-                let recent_from = folder.recent_from;
+                let recent_from = if selected.read_only { folder.recent_from } else { folder.claim_recent() };
                 for m in &folder.messages[start..] {
                     selected.view.push((m.uid, m.modseq));
-                    if !selected.read_only && m.uid >= recent_from {
+                    if m.uid >= recent_from {
                         selected.recent.insert(m.uid);
                     }
-                }
-                if !selected.read_only {
-                    folder.recent_from = folder.uid_next;
                 }
                 updates.push(Data::Exists(selected.view.len() as u32));
                 updates.push(Data::Recent(selected.recent.len() as u32));
@@ -667,15 +682,13 @@ impl Session {
         let (validity, uid_next, unseen, keywords) = {
             let mut folder = selected.handle.lock();
             let _ = folder.refresh();
-            let recent_from = folder.recent_from;
+            // EXAMINE shows the \Recent messages without taking them.
+            let recent_from = if read_only { folder.recent_from } else { folder.claim_recent() };
             for m in &folder.messages {
                 selected.view.push((m.uid, m.modseq));
-                if !read_only && m.uid >= recent_from {
+                if m.uid >= recent_from {
                     selected.recent.insert(m.uid);
                 }
-            }
-            if !read_only {
-                folder.recent_from = folder.uid_next;
             }
             selected.keywords_known = folder.keywords.len();
             let unseen = folder.messages.iter().position(|m| m.flags & flag::SEEN == 0);
@@ -1095,15 +1108,14 @@ impl Session {
         if changed {
             selected.handle.notify();
         }
+        self.announce_keywords(imap);
         for data in responses {
             imap.machine_mut().respond(tag, data).map_err(|e| bad(e.to_string()))?;
         }
         if missing {
-            return Err(Refusal {
-                kind: StatusKind::No,
-                code: Some(other_code("EXPUNGEISSUED")),
-                text: "Some of the requested messages no longer exist.".into(),
-            });
+            // Flags of a message that is gone no longer matter: the rest
+            // was stored (RFC 5530's code tells the client why).
+            return Ok((Some(other_code("EXPUNGEISSUED")), "Some of the messages no longer exist.".into()));
         }
         done("Store completed.")
     }

@@ -146,6 +146,22 @@ fn now_secs() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
+/// A UIDVALIDITY for a new folder: the time, as Dovecot does, and never
+/// one this process gave out before (a folder deleted and created again
+/// within a second gets a new one).
+fn new_uid_validity() -> u32 {
+    static LAST: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let now = (now_secs() as u32).max(1);
+    let mut last = LAST.load(Ordering::Relaxed);
+    loop {
+        let next = now.max(last.wrapping_add(1)).max(1);
+        match LAST.compare_exchange(last, next, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => return next,
+            Err(seen) => last = seen,
+        }
+    }
+}
+
 fn mtime(path: &Path) -> io::Result<SystemTime> {
     fs::metadata(path)?.modified()
 }
@@ -226,6 +242,7 @@ impl Folder {
             let mut head = lines.next().unwrap_or("").split_whitespace().skip(1);
             folder.uid_validity = head.next().and_then(|v| v.parse().ok()).unwrap_or(0);
             folder.uid_next = head.next().and_then(|v| v.parse().ok()).unwrap_or(1).max(1);
+            folder.recent_from = head.next().and_then(|v| v.parse().ok()).unwrap_or(folder.uid_next);
             for line in lines {
                 if let Some((uid, unique)) = line.split_once(' ') {
                     if let Ok(uid) = uid.parse::<u32>() {
@@ -244,12 +261,10 @@ impl Folder {
             }
         }
         if folder.uid_validity == 0 {
-            // Seconds since the epoch, as Dovecot does: a new value when a
-            // folder is recreated (unless within the same second as the
-            // old one, which a rename-away below rules out).
-            folder.uid_validity = (now_secs() as u32).max(1);
+            folder.uid_validity = new_uid_validity();
+            folder.recent_from = 1;
         }
-        folder.recent_from = folder.uid_next;
+        folder.recent_from = folder.recent_from.min(folder.uid_next);
         for (uid, unique) in known {
             folder.messages.push(Message {
                 uid,
@@ -275,7 +290,7 @@ impl Folder {
     }
 
     fn save_uidlist(&self) -> io::Result<()> {
-        let mut text = format!("1 {} {}\n", self.uid_validity, self.uid_next);
+        let mut text = format!("1 {} {} {}\n", self.uid_validity, self.uid_next, self.recent_from);
         for m in &self.messages {
             text.push_str(&format!("{} {}\n", m.uid, m.unique));
         }
@@ -389,6 +404,17 @@ impl Folder {
         // A change during the scan is caught by the next one.
         self.seen_mtimes = Some(before);
         Ok(changed)
+    }
+
+    /// Takes the \Recent messages for one session: those from
+    /// `recent_from` on, which no later session sees as recent.
+    pub fn claim_recent(&mut self) -> u32 {
+        let from = self.recent_from;
+        if from != self.uid_next {
+            self.recent_from = self.uid_next;
+            let _ = self.save_uidlist();
+        }
+        from
     }
 
     /// The index of the message with this UID.
