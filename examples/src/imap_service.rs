@@ -482,10 +482,8 @@ impl Session {
                 if !mechanism.eq_ignore_case("PLAIN") {
                     Err(no("Unsupported authentication mechanism"))
                 } else if let Some(ir) = initial_response {
-                    match decode_base64(&ir) {
-                        Some(data) => self.plain(&data),
-                        None => Err(bad("Invalid base64 data")),
-                    }
+                    // SASL-IR: decoded by the parser (`=` is empty).
+                    self.plain(&ir)
                 } else {
                     imap.machine_mut().authenticate_challenge(&tag, b"")?;
                     return Ok(());
@@ -1357,14 +1355,6 @@ impl Session {
 
 fn empty_structure() -> imap_proto::BodyStructure {
     Parsed::new(b"\r\n").body_structure(false)
-}
-
-fn decode_base64(data: &IString) -> Option<Vec<u8>> {
-    use base64::Engine;
-    if data.as_ref() == b"=" {
-        return Some(Vec::new());
-    }
-    base64::engine::general_purpose::STANDARD.decode(data.as_ref()).ok()
 }
 
 /// Whether a search needs the message's content.

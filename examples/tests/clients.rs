@@ -10,23 +10,18 @@
 //! `.ci/run` installs first). Without Servers its test is skipped, except
 //! under `CI=true`, where it fails.
 
-use std::net::TcpListener;
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
+
+use common::{free_port, root, sections, seeded};
 
 const IMAP_CLIENT: &str = env!("CARGO_BIN_EXE_imap-client");
 const POP3_CLIENT: &str = env!("CARGO_BIN_EXE_pop3-client");
 const IMAP_SERVER: &str = env!("CARGO_BIN_EXE_imap-server");
 const POP3_SERVER: &str = env!("CARGO_BIN_EXE_pop3-server");
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
 
 /// Servers under test: a running Servers, or our two servers (their
 /// processes), stopped on drop.
@@ -70,13 +65,7 @@ impl Servers {
                     std::fs::create_dir_all(home.join(folder).join(sub)).unwrap();
                 }
             }
-            let mut paths: Vec<PathBuf> = std::fs::read_dir(root().join("sessions/mail"))
-                .unwrap()
-                .map(|e| e.unwrap().path())
-                .filter(|p| p.extension().is_some_and(|e| e == "eml"))
-                .collect();
-            paths.sort();
-            for (i, path) in paths.iter().enumerate() {
+            for (i, path) in common::seeded_files().iter().enumerate() {
                 // As the files are (LF line ends): the server serves CRLF.
                 std::fs::copy(path, home.join(format!("new/170000000{i}.M{i}P1.seed"))).unwrap();
             }
@@ -227,101 +216,6 @@ fn ok(program: &str, options: &[String], args: &[&str]) -> Vec<u8> {
 
 fn text(bytes: Vec<u8>) -> String {
     String::from_utf8(bytes).unwrap()
-}
-
-/// The seeded messages as stored (line ends CRLF), in delivery order.
-fn seeded() -> Vec<Vec<u8>> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(root().join("sessions/mail"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "eml"))
-        .collect();
-    paths.sort();
-    paths.into_iter().map(|p| crlf(&std::fs::read(p).unwrap())).collect()
-}
-
-fn crlf(data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(data.len() + data.len() / 20);
-    for (i, &b) in data.iter().enumerate() {
-        if b == b'\n' && (i == 0 || data[i - 1] != b'\r') {
-            out.push(b'\r');
-        }
-        out.push(b);
-    }
-    out
-}
-
-/// A small MIME splitter for the seeded messages (the test's own oracle,
-/// independent of the code under test): every IMAP section with the
-/// bytes RFC 3501 says it has.
-fn sections(message: &[u8]) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    let (header, body) = split_header(message);
-    out.push((String::new(), message.to_vec()));
-    out.push(("HEADER".into(), header.to_vec()));
-    out.push(("TEXT".into(), body.to_vec()));
-    walk(header, body, "", true, &mut out);
-    out
-}
-
-fn split_header(entity: &[u8]) -> (&[u8], &[u8]) {
-    match entity.windows(4).position(|w| w == b"\r\n\r\n") {
-        Some(i) => (&entity[..i + 4], &entity[i + 4..]),
-        None => (entity, &[]),
-    }
-}
-
-fn header_value(header: &[u8], name: &str) -> Option<String> {
-    let text = String::from_utf8_lossy(header).replace("\r\n ", " ").replace("\r\n\t", " ");
-    text.lines().find_map(|line| {
-        let (n, v) = line.split_once(':')?;
-        n.eq_ignore_ascii_case(name).then(|| v.trim().to_string())
-    })
-}
-
-fn boundary(content_type: &str) -> Option<String> {
-    let at = content_type.to_ascii_lowercase().find("boundary=")?;
-    Some(content_type[at + 9..].split(';').next()?.trim().trim_matches('"').to_string())
-}
-
-/// Adds the numbered sections of an entity (`prefix` is its number;
-/// `top` for the message itself, whose single part is "1").
-fn walk(header: &[u8], body: &[u8], prefix: &str, top: bool, out: &mut Vec<(String, Vec<u8>)>) {
-    let content_type = header_value(header, "Content-Type").unwrap_or_else(|| "text/plain".into());
-    let number = |i: usize| if prefix.is_empty() { i.to_string() } else { format!("{prefix}.{i}") };
-    if let Some(boundary) =
-        content_type.to_ascii_lowercase().starts_with("multipart/").then(|| boundary(&content_type)).flatten()
-    {
-        let delimiter = format!("\r\n--{boundary}");
-        // The body with a CRLF in front, so that the first delimiter has
-        // one too.
-        let mut framed = b"\r\n".to_vec();
-        framed.extend_from_slice(body);
-        let mut pieces = Vec::new();
-        let mut rest = &framed[..];
-        while let Some(i) = rest.windows(delimiter.len()).position(|w| w == delimiter.as_bytes()) {
-            pieces.push(&rest[..i]);
-            rest = &rest[i + delimiter.len()..];
-            // Skip to the end of the delimiter line.
-            let eol = rest.windows(2).position(|w| w == b"\r\n").map_or(rest.len(), |e| e + 2);
-            rest = &rest[eol..];
-        }
-        // pieces[0] is the preamble; each later one a part.
-        for (i, part) in pieces.iter().enumerate().skip(1) {
-            let (h, b) = split_header(part);
-            let n = number(i);
-            out.push((n.clone(), b.to_vec()));
-            out.push((format!("{n}.MIME"), h.to_vec()));
-            walk(h, b, &n, false, out);
-        }
-    } else if content_type.to_ascii_lowercase().starts_with("message/rfc822") {
-        let (h, b) = split_header(body);
-        out.push((format!("{prefix}.HEADER"), h.to_vec()));
-        out.push((format!("{prefix}.TEXT"), b.to_vec()));
-        walk(h, b, prefix, true, out);
-    } else if top {
-        out.push((number(1), body.to_vec()));
-    }
 }
 
 #[test]

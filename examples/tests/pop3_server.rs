@@ -3,31 +3,21 @@
 //! plain, STLS and implicit TLS; the maildrop lock; DELE only at QUIT;
 //! SIGTERM shuts down cleanly.
 
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::{crlf, free_port, have, root};
+
+/// The seeded messages as they are on disk (LF line ends).
+fn seeded() -> Vec<Vec<u8>> {
+    common::seeded_files().into_iter().map(|p| std::fs::read(p).unwrap()).collect()
+}
+
 const SERVER: &str = env!("CARGO_BIN_EXE_pop3-server");
 const CLIENT: &str = env!("CARGO_BIN_EXE_pop3-client");
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-/// Whether a program is on the PATH; under CI=true a missing one fails.
-fn have(program: &str) -> bool {
-    let found = Command::new(program).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok();
-    if !found {
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "{program} is missing; CI must run these checks");
-        eprintln!("skipped: {program} is not installed");
-    }
-    found
-}
 
 struct Server {
     child: Child,
@@ -102,20 +92,6 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
     }
-}
-
-fn seeded() -> Vec<Vec<u8>> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(root().join("sessions/mail"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "eml"))
-        .collect();
-    paths.sort();
-    paths.into_iter().map(|p| std::fs::read(p).unwrap()).collect()
-}
-
-fn crlf(data: &[u8]) -> Vec<u8> {
-    String::from_utf8_lossy(data).replace("\r\n", "\n").replace('\n', "\r\n").into_bytes()
 }
 
 #[test]

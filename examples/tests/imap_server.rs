@@ -1,0 +1,362 @@
+//! `imap-server` against real clients: curl (`imap://`, `imaps://`,
+//! STARTTLS), Python's imaplib (`scripts/imaplib-check.py`), isync's
+//! mbsync and getmail6 syncing the mailbox into local Maildirs; the
+//! results compared byte for byte with the stored messages. Also:
+//! SIGTERM sends `* BYE` to connected clients and exits 0.
+//!
+//! The other clients' tests against this server are in `clients.rs`
+//! (our imap-client, every subcommand, beside Dovecot).
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{crlf, free_port, have, root, sections, seeded};
+
+const SERVER: &str = env!("CARGO_BIN_EXE_imap-server");
+
+struct Server {
+    child: Child,
+    dir: PathBuf,
+    plain: u16,
+    tls: u16,
+}
+
+impl Server {
+    /// A server whose user alice has the seeded messages in INBOX (as files
+    /// with LF line ends) and the folders Sent, Trash and Work.Projects.
+    fn start(name: &str) -> Server {
+        let dir = std::env::temp_dir().join(format!("imap-server-test-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let home = dir.join("root/alice");
+        for folder in ["", ".Sent", ".Trash", ".Work", ".Work.Projects"] {
+            for sub in ["new", "cur", "tmp"] {
+                std::fs::create_dir_all(home.join(folder).join(sub)).unwrap();
+            }
+        }
+        std::fs::create_dir_all(dir.join("expected")).unwrap();
+        for (i, path) in common::seeded_files().iter().enumerate() {
+            std::fs::copy(path, home.join(format!("new/170000000{i}.M{i}P1.seed"))).unwrap();
+            std::fs::copy(path, dir.join(format!("expected/{i}.eml"))).unwrap();
+        }
+        let project = b"Subject: plans\nFrom: pm@example.org\n\nQ3 plans.\n";
+        std::fs::write(home.join(".Work.Projects/new/1700000100.M1P1.seed"), project).unwrap();
+        std::fs::write(dir.join("users"), "alice:secret\n").unwrap();
+        let cert = rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()]).unwrap();
+        std::fs::write(dir.join("cert.pem"), cert.cert.pem()).unwrap();
+        std::fs::write(dir.join("key.pem"), cert.key_pair.serialize_pem()).unwrap();
+        let (plain, tls) = (free_port(), free_port());
+        let child = Command::new(SERVER)
+            .args(["--listen", &format!("127.0.0.1:{plain}"), "--tls-listen", &format!("127.0.0.1:{tls}")])
+            .arg("--cert")
+            .arg(dir.join("cert.pem"))
+            .arg("--key")
+            .arg(dir.join("key.pem"))
+            .arg("--users")
+            .arg(dir.join("users"))
+            .arg("--mail-root")
+            .arg(dir.join("root"))
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", plain)).is_err() {
+            assert!(Instant::now() < deadline, "imap-server did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Server { child, dir, plain, tls }
+    }
+
+    fn cert(&self) -> String {
+        self.dir.join("cert.pem").display().to_string()
+    }
+
+    /// Runs curl against this server (localhost resolved to 127.0.0.1 for
+    /// both ports, so that the certificate's name matches).
+    fn curl(&self, args: &[&str]) -> Output {
+        let resolve_plain = format!("localhost:{}:127.0.0.1", self.plain);
+        let resolve_tls = format!("localhost:{}:127.0.0.1", self.tls);
+        Command::new("curl")
+            .args(["-s", "-S", "--max-time", "20", "--user", "alice:secret", "--cacert", &self.cert()])
+            .args(["--resolve", &resolve_plain, "--resolve", &resolve_tls])
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    fn curl_ok(&self, args: &[&str]) -> Vec<u8> {
+        let out = self.curl(args);
+        assert!(out.status.success(), "curl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        out.stdout
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[test]
+fn curl_imap_imaps_and_starttls() {
+    if !have("curl") {
+        return;
+    }
+    let server = Server::start("curl");
+    let messages = seeded();
+    let plain = format!("imap://localhost:{}", server.plain);
+    let tls = format!("imaps://localhost:{}", server.tls);
+
+    let listed = String::from_utf8(server.curl_ok(&[&format!("{plain}/")])).unwrap();
+    for line in [
+        "* LIST (\\HasNoChildren) \".\" INBOX",
+        "* LIST (\\HasNoChildren \\Sent) \".\" Sent",
+        "* LIST (\\HasNoChildren \\Trash) \".\" Trash",
+        "* LIST (\\HasChildren) \".\" Work",
+        "* LIST (\\HasNoChildren) \".\" Work.Projects",
+    ] {
+        assert!(listed.lines().any(|l| l.trim_end() == line), "{line} missing from\n{listed}");
+    }
+
+    for (i, message) in messages.iter().enumerate() {
+        let uid = i + 1;
+        let got = server.curl_ok(&[&format!("{plain}/INBOX/;UID={uid}")]);
+        assert_eq!(got, crlf(message), "imap:// UID {uid}");
+        let got = server.curl_ok(&[&format!("{tls}/INBOX/;UID={uid}")]);
+        assert_eq!(got, crlf(message), "imaps:// UID {uid}");
+        let got = server.curl_ok(&["--ssl-reqd", &format!("{plain}/INBOX/;UID={uid}")]);
+        assert_eq!(got, crlf(message), "STARTTLS UID {uid}");
+        // Every numbered MIME part by ;SECTION=.
+        for (section, expected) in sections(&crlf(message)) {
+            if section.is_empty() || !section.starts_with(|c: char| c.is_ascii_digit()) {
+                continue;
+            }
+            let got = server.curl_ok(&[&format!("{plain}/INBOX/;UID={uid}/;SECTION={section}")]);
+            assert_eq!(got, expected, "UID {uid} SECTION={section}: got {:?}", String::from_utf8_lossy(&got));
+        }
+    }
+
+    let search = server.curl_ok(&[&format!("{plain}/INBOX"), "-X", "UID SEARCH SUBJECT lunch"]);
+    assert_eq!(String::from_utf8_lossy(&search).trim_end(), "* SEARCH 3");
+    let search = server.curl_ok(&[&format!("{tls}/INBOX"), "-X", "SEARCH OR FROM robot@ci.example.com BODY Ordner"]);
+    assert!(String::from_utf8_lossy(&search).starts_with("* SEARCH 2"), "{}", String::from_utf8_lossy(&search));
+    let project = server.curl_ok(&[&format!("{plain}/Work.Projects/;UID=1")]);
+    assert_eq!(project, b"Subject: plans\r\nFrom: pm@example.org\r\n\r\nQ3 plans.\r\n");
+
+    // A wrong password is refused.
+    let out = Command::new("curl")
+        .args(["-s", "--user", "alice:wrong", &format!("imap://127.0.0.1:{}/", server.plain)])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(67), "curl's 'login denied'");
+}
+
+#[test]
+fn python_imaplib_plain_starttls_and_imap4_ssl() {
+    if !have("python3") {
+        return;
+    }
+    let server = Server::start("imaplib");
+    let out = Command::new("python3")
+        .arg(root().join("scripts/imaplib-check.py"))
+        .args(["localhost", &server.plain.to_string(), &server.tls.to_string(), &server.cert(), "alice", "secret"])
+        .arg(server.dir.join("expected"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "imaplib-check failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The messages of a Maildir folder, with CRLF line ends, sorted.
+fn maildir_messages(dir: &Path) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    for sub in ["new", "cur"] {
+        let Ok(entries) = std::fs::read_dir(dir.join(sub)) else { continue };
+        for entry in entries {
+            out.push(crlf(&std::fs::read(entry.unwrap().path()).unwrap()));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Every folder of the server's copy of alice's mail, by IMAP name.
+fn server_folders(server: &Server) -> BTreeMap<String, Vec<Vec<u8>>> {
+    let home = server.dir.join("root/alice");
+    let mut out = BTreeMap::new();
+    out.insert("INBOX".to_string(), maildir_messages(&home));
+    for entry in std::fs::read_dir(&home).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if let Some(folder) = name.strip_prefix('.') {
+            if home.join(&name).join("cur").is_dir() {
+                out.insert(folder.to_string(), maildir_messages(&home.join(&name)));
+            }
+        }
+    }
+    out
+}
+
+/// A message without the header line that starts with `prefix`.
+fn without_line(message: &[u8], prefix: &[u8]) -> Vec<u8> {
+    let end = message.windows(4).position(|w| w == b"\r\n\r\n").map_or(message.len(), |i| i + 2);
+    let Some(at) = message[..end].windows(prefix.len()).position(|w| w == prefix) else { return message.to_vec() };
+    let eol = at + message[at..].windows(2).position(|w| w == b"\r\n").unwrap() + 2;
+    [&message[..at], &message[eol..]].concat()
+}
+
+fn lossy(messages: &[Vec<u8>]) -> Vec<String> {
+    messages.iter().map(|m| String::from_utf8_lossy(m).into_owned()).collect()
+}
+
+#[test]
+fn mbsync_and_getmail6_copy_the_mailboxes() {
+    if !have("mbsync") || !have("getmail") {
+        return;
+    }
+    let server = Server::start("sync");
+    let expected = server_folders(&server);
+    assert_eq!(expected["INBOX"].len(), 4);
+
+    // isync's mbsync over implicit TLS: every folder, into a Maildir++
+    // tree.
+    let local = server.dir.join("mbsync");
+    std::fs::create_dir_all(&local).unwrap();
+    let config = format!(
+        "IMAPAccount ours\nHost localhost\nPort {}\nUser alice\nPass secret\nSSLType IMAPS\nCertificateFile {}\n\n\
+         IMAPStore remote\nAccount ours\n\n\
+         MaildirStore local\nInbox {}/INBOX\nSubFolders Maildir++\n\n\
+         Channel all\nFar :remote:\nNear :local:\nPatterns *\nCreate Near\nSync Pull\nSyncState *\n",
+        server.tls,
+        server.cert(),
+        local.display()
+    );
+    std::fs::write(server.dir.join("mbsyncrc"), config).unwrap();
+    for run in 0..2 {
+        let out = Command::new("mbsync").arg("-c").arg(server.dir.join("mbsyncrc")).arg("-a").output().unwrap();
+        assert!(
+            out.status.success(),
+            "mbsync run {run}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // mbsync's INBOX is its own directory; the others sit under the root.
+    let mut synced = BTreeMap::new();
+    synced.insert("INBOX".to_string(), maildir_messages(&local.join("INBOX")));
+    for entry in std::fs::read_dir(local.join("INBOX")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        let dir = local.join("INBOX").join(&name);
+        if let (Some(folder), true) = (name.strip_prefix('.'), dir.join("cur").is_dir()) {
+            synced.insert(folder.to_string(), maildir_messages(&dir));
+        }
+    }
+    assert_eq!(synced.keys().collect::<Vec<_>>(), expected.keys().collect::<Vec<_>>(), "mbsync's folders");
+    for (folder, messages) in &expected {
+        // mbsync marks what it stored with an X-TUID header line of its
+        // own; without it, each message is the server's byte for byte.
+        let mut copies: Vec<Vec<u8>> = synced[folder].iter().map(|m| without_line(m, b"X-TUID: ")).collect();
+        copies.sort();
+        assert_eq!(lossy(&copies), lossy(messages), "mbsync's copy of {folder}");
+    }
+
+    // getmail6 over plain IMAP: INBOX into a Maildir, leaving the
+    // messages on the server; a second run fetches nothing new.
+    let got = server.dir.join("getmail/");
+    for sub in ["new", "cur", "tmp"] {
+        std::fs::create_dir_all(got.join(sub)).unwrap();
+    }
+    let rc = format!(
+        "[retriever]\ntype = SimpleIMAPRetriever\nserver = 127.0.0.1\nport = {}\nusername = alice\npassword = secret\n\
+         mailboxes = (\"INBOX\",)\n\n[destination]\ntype = Maildir\npath = {}\n\n\
+         [options]\nread_all = false\ndelete = false\ndelivered_to = false\nreceived = false\nverbose = 0\n",
+        server.plain,
+        got.display()
+    );
+    // getmail refuses to deliver as root: there it delivers as nobody,
+    // into a directory nobody can write.
+    let root_user = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout == b"0\n");
+    let rc = if root_user {
+        use std::os::unix::fs::PermissionsExt;
+        for dir in [server.dir.clone(), got.clone()] {
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        for sub in ["new", "cur", "tmp"] {
+            std::fs::set_permissions(got.join(sub), std::fs::Permissions::from_mode(0o777)).unwrap();
+        }
+        rc.replace("[options]", "user = nobody\n\n[options]")
+    } else {
+        rc
+    };
+    std::fs::write(server.dir.join("getmailrc"), rc).unwrap();
+    for run in 0..2 {
+        let out = Command::new("getmail")
+            .arg("--rcfile")
+            .arg(server.dir.join("getmailrc"))
+            .arg("--getmaildir")
+            .arg(&server.dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "getmail run {run}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // getmail records where it found the message, and puts a Return-Path
+    // on top of those without one; without those, each is the server's.
+    let fetched: Vec<Vec<u8>> = maildir_messages(&got)
+        .iter()
+        .map(|m| without_line(m, b"X-getmail-retrieved-from-mailbox: "))
+        .map(|m| m.strip_prefix(&b"Return-Path: <unknown>\r\n"[..]).map(<[u8]>::to_vec).unwrap_or(m))
+        .collect();
+    let mut inbox = expected["INBOX"].clone();
+    inbox.sort();
+    let mut fetched = fetched;
+    fetched.sort();
+    assert_eq!(lossy(&fetched), lossy(&inbox), "getmail6 fetched INBOX once, byte for byte");
+    assert_eq!(server_folders(&server)["INBOX"].len(), 4, "left on the server");
+}
+
+#[test]
+fn sigterm_says_bye_to_connected_clients() {
+    let mut server = Server::start("bye");
+    let stream = std::net::TcpStream::connect(("127.0.0.1", server.plain)).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    assert!(line.starts_with("* OK [CAPABILITY IMAP4rev1 "), "{line}");
+    (&stream).write_all(b"a LOGIN alice secret\r\nb SELECT INBOX\r\nc IDLE\r\n").unwrap();
+    let mut seen = Vec::new();
+    loop {
+        line.clear();
+        reader.read_line(&mut line).unwrap();
+        seen.push(line.clone());
+        if line.starts_with("+ ") {
+            break;
+        }
+    }
+    assert!(seen.iter().any(|l| l == "* 4 EXISTS\r\n"), "{seen:?}");
+    let started = Instant::now();
+    let status = Command::new("kill").args(["-TERM", &server.child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    line.clear();
+    reader.read_line(&mut line).unwrap();
+    assert_eq!(line, "* BYE Server shutting down.\r\n");
+    line.clear();
+    assert_eq!(reader.read_line(&mut line).unwrap(), 0, "then the connection closes");
+    let exit = server.child.wait().unwrap();
+    assert!(exit.success(), "{exit:?}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
