@@ -64,6 +64,14 @@ pub enum Failure {
     Run(String),
 }
 
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Usage(why) | Failure::Run(why) => f.write_str(why),
+        }
+    }
+}
+
 impl From<mail_codec::Error> for Failure {
     fn from(e: mail_codec::Error) -> Failure {
         Failure::Run(e.to_string())

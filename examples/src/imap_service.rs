@@ -1028,7 +1028,7 @@ impl Session {
         let mut ids = Vec::new();
         for (i, m) in messages.iter().enumerate() {
             let Some(m) = m else { continue };
-            let data = if content { std::fs::read(&m.path).ok().map(|d| to_crlf(&d).into_owned()) } else { None };
+            let data = if content { read_message(&selected.handle, m.uid) } else { None };
             let parsed = data.as_deref().map(Parsed::new);
             let ctx = SearchContext {
                 seq: i as u32 + 1,
@@ -1154,12 +1154,26 @@ impl Session {
             return done(if moving { "No messages moved." } else { "No messages copied." });
         }
         let destination = self.service.registry.folder(&target_dir).map_err(Refusal::from)?;
+        // The files first, into the destination's tmp/, with no folder
+        // locked (the source may be the destination).
+        let tmp_dir = target_dir.join("tmp");
+        let mut staged = Vec::new();
+        for m in &sources {
+            let tmp = tmp_dir.join(crate::imap_store::unique_name());
+            if let Err(e) = link_or_copy(&selected.handle, m, &tmp) {
+                for (path, _) in &staged {
+                    let _ = std::fs::remove_file(path);
+                }
+                return Err(StoreError::Io(e).into());
+            }
+            staged.push((tmp, m));
+        }
         let mut pairs = Vec::new();
         let validity;
         {
             let mut dest = destination.lock();
             validity = dest.uid_validity;
-            for m in &sources {
+            for (tmp, m) in &staged {
                 let mut mask = 0u32;
                 for (i, name) in source_keywords.iter().enumerate() {
                     if m.keywords & (1 << i) != 0 {
@@ -1168,11 +1182,7 @@ impl Session {
                         }
                     }
                 }
-                let tmp = dest.dir().join("tmp").join(crate::imap_store::unique_name());
-                if std::fs::hard_link(&m.path, &tmp).is_err() {
-                    std::fs::copy(&m.path, &tmp).map_err(|e| Refusal::from(StoreError::Io(e)))?;
-                }
-                let new_uid = dest.add(&tmp, m.size, m.flags, mask, Some(m.internal_date)).map_err(Refusal::from)?;
+                let new_uid = dest.add(tmp, m.size, m.flags, mask, Some(m.internal_date)).map_err(Refusal::from)?;
                 pairs.push((m.uid, new_uid));
             }
         }
@@ -1254,9 +1264,9 @@ impl Session {
             };
             let recent = selected.recent.contains(&m.uid);
             let data = if content {
-                match std::fs::read(&m.path) {
-                    Ok(d) => Some(to_crlf(&d).into_owned()),
-                    Err(_) => {
+                match read_message(&selected.handle, m.uid) {
+                    Some(data) => Some(data),
+                    None => {
                         missing = true;
                         continue;
                     }
@@ -1351,6 +1361,52 @@ impl Session {
         }
         done("Fetch completed.")
     }
+}
+
+/// A message's content (CRLF line ends), or `None` when it is gone. Its
+/// file is renamed by every flag change, so a read that races one looks
+/// the name up again.
+fn read_message(handle: &FolderHandle, uid: u32) -> Option<Vec<u8>> {
+    for _ in 0..5 {
+        let path = {
+            let folder = handle.lock();
+            folder.messages[folder.index_of(uid)?].path.clone()
+        };
+        match std::fs::read(&path) {
+            Ok(data) => return Some(to_crlf(&data).into_owned()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(_) => return None,
+        }
+    }
+    None
+}
+
+/// Puts a copy of a message's file at `target` (a hard link where the
+/// file system allows), looking its name up again if a flag change renamed
+/// it meanwhile. The source folder's lock is not held here.
+fn link_or_copy(
+    source: &FolderHandle,
+    m: &crate::imap_store::Message,
+    target: &std::path::Path,
+) -> std::io::Result<()> {
+    let mut path = m.path.clone();
+    for _ in 0..5 {
+        if std::fs::hard_link(&path, target).is_ok() {
+            return Ok(());
+        }
+        match std::fs::copy(&path, target) {
+            Ok(_) => return Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let folder = source.lock();
+                match folder.index_of(m.uid) {
+                    Some(i) => path = folder.messages[i].path.clone(),
+                    None => return Err(e),
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::Error::new(std::io::ErrorKind::NotFound, "the message kept moving"))
 }
 
 fn empty_structure() -> imap_proto::BodyStructure {
