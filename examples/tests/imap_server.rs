@@ -360,3 +360,52 @@ fn sigterm_says_bye_to_connected_clients() {
     assert!(exit.success(), "{exit:?}");
     assert!(started.elapsed() < Duration::from_secs(5));
 }
+
+#[test]
+fn limits_and_the_rules_before_login() {
+    let server = Server::start("limits");
+    let stream = std::net::TcpStream::connect(("127.0.0.1", server.plain)).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut line = String::new();
+    let mut next = |reader: &mut BufReader<std::net::TcpStream>| {
+        line.clear();
+        reader.read_line(&mut line).unwrap();
+        line.clone()
+    };
+    assert!(next(&mut reader).starts_with("* OK "));
+    // Only the RFC's commands before login; a big literal is refused
+    // before it is sent.
+    (&stream).write_all(b"a SELECT INBOX\r\nb LOGIN {100000}\r\n").unwrap();
+    assert_eq!(next(&mut reader), "a NO SELECT is not valid in this state\r\n");
+    assert!(next(&mut reader).starts_with("b NO [TOOBIG] "));
+    (&stream).write_all(b"c LOGIN alice wrong\r\n").unwrap();
+    assert_eq!(next(&mut reader), "c NO [AUTHENTICATIONFAILED] Authentication failed.\r\n");
+    // After login, an APPEND literal of a megabyte is taken.
+    (&stream).write_all(b"d LOGIN alice secret\r\ne APPEND Trash {1048576}\r\n").unwrap();
+    assert!(next(&mut reader).starts_with("d OK "));
+    assert_eq!(next(&mut reader), "+ Ready for literal data\r\n");
+    let mut message = b"Subject: big\r\n\r\n".to_vec();
+    message.resize(1048576 - 2, b'x');
+    message.extend_from_slice(b"\r\n");
+    (&stream).write_all(&message).unwrap();
+    (&stream).write_all(b"\r\n").unwrap();
+    assert!(next(&mut reader).starts_with("e OK [APPENDUID "), "{line}");
+    // Twenty invalid commands in a row end the session.
+    for i in 0..20 {
+        (&stream).write_all(format!("x{i} BOGUS\r\n").as_bytes()).unwrap();
+    }
+    let mut lines = Vec::new();
+    loop {
+        let l = next(&mut reader);
+        if l.is_empty() {
+            break;
+        }
+        lines.push(l);
+    }
+    assert_eq!(lines.len(), 21, "{lines:?}");
+    assert_eq!(lines[20], "* BYE Too many invalid IMAP commands.\r\n");
+    // The big message is whole in Trash, and fetched back streamed.
+    let big = server.curl_ok(&[&format!("imap://localhost:{}/Trash/;UID=1", server.plain)]);
+    assert_eq!(big, message);
+}

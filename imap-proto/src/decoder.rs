@@ -239,6 +239,12 @@ impl CommandDecoder {
         self.mode = mode;
     }
 
+    /// Replaces the limits (checked from the next byte on); a server
+    /// lowers the literal size before login, for example.
+    pub fn set_limits(&mut self, limits: Limits) {
+        self.framer.set_limits(limits);
+    }
+
     /// Decodes the next client message from the front of `buf`.
     #[inline]
     pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Decoded<ClientMessage>>, DecodeError> {

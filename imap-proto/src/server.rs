@@ -61,12 +61,17 @@ pub struct ServerConfig {
     pub capabilities: Vec<Capability>,
     /// Whether STARTTLS is offered (a TLS configuration exists).
     pub starttls: bool,
-    /// Consecutive invalid commands after which the server says BYE and
-    /// closes (Dovecot's behaviour). Default 20.
+    /// Consecutive invalid commands (unparsable, refused by the state
+    /// rules, or answered BAD by the application) after which the server
+    /// says BYE and closes (Dovecot's behaviour). Default 20.
     pub max_bad_commands: u32,
     /// Commands decoded and not yet completed before the machine stops
     /// reading (back-pressure). Default 128.
     pub max_pending_commands: usize,
+    /// The largest literal accepted before login (LOGIN and AUTHENTICATE
+    /// need little; an unauthenticated client gets no room for more),
+    /// capped by `limits.max_literal_size`. Default 64 KiB.
+    pub max_literal_size_before_login: u64,
 }
 
 impl Default for ServerConfig {
@@ -78,6 +83,7 @@ impl Default for ServerConfig {
             starttls: false,
             max_bad_commands: 20,
             max_pending_commands: 128,
+            max_literal_size_before_login: 64 << 10,
         }
     }
 }
@@ -236,7 +242,7 @@ impl Server {
             GreetingKind::PreAuth => State::Authenticated,
             GreetingKind::Bye => State::Logout,
         };
-        Server {
+        let mut server = Server {
             decoder: CommandDecoder::new(config.limits),
             config,
             state,
@@ -250,7 +256,19 @@ impl Server {
             continued: false,
             bad_commands: 0,
             tls_active: false,
+        };
+        server.apply_limits();
+        server
+    }
+
+    /// The decoder's limits for the state: the literal size is capped
+    /// until the client has logged in.
+    fn apply_limits(&mut self) {
+        let mut limits = self.config.limits;
+        if self.state == State::NotAuthenticated {
+            limits.max_literal_size = limits.max_literal_size.min(self.config.max_literal_size_before_login);
         }
+        self.decoder.set_limits(limits);
     }
 
     /// The connection state.
@@ -474,8 +492,13 @@ impl Server {
         self.flush();
         let event = ServerEvent::Rejected { offset, tag, command, reason: reason.to_string() };
         self.events.push_back((offset, event));
+        self.count_bad_command();
+    }
+
+    /// Counts a command answered BAD; too many in a row end the session.
+    fn count_bad_command(&mut self) {
         self.bad_commands += 1;
-        if self.bad_commands >= self.config.max_bad_commands {
+        if self.bad_commands >= self.config.max_bad_commands && !self.input.closed {
             let bye = StatusResponse {
                 tag: None,
                 kind: StatusKind::Bye,
@@ -543,7 +566,6 @@ impl Server {
             let reason = "STARTTLS is not available";
             return self.reject(offset, Some(command.tag.clone()), Some(command), StatusKind::Bad, None, reason);
         }
-        self.bad_commands = 0;
         let mut out = BytesMut::new();
         // Updates held back may go out during a command that allows them.
         if expunge_allowed(&command.body) {
@@ -553,6 +575,7 @@ impl Server {
         }
         match &command.body {
             CommandBody::Capability => {
+                self.bad_commands = 0;
                 Response::Data(Data::Capability(self.advertised())).encode_to(&mut out, EncodeOptions::default());
                 status(&command.tag, StatusKind::Ok, None, fixed_text("CAPABILITY completed"))
                     .encode_to(&mut out, EncodeOptions::default());
@@ -678,6 +701,14 @@ impl Server {
         }
         self.state =
             if kind == StatusKind::Ok { after_success(&body, self.state) } else { after_failure(&body, self.state) };
+        self.apply_limits();
+        // A BAD from the application (an unknown command, bad arguments)
+        // counts toward the BYE as the machine's own do.
+        if kind == StatusKind::Bad {
+            self.count_bad_command();
+        } else {
+            self.bad_commands = 0;
+        }
         self.flush();
         self.release_held();
         if kind == StatusKind::Ok && matches!(body, CommandBody::Compress { .. }) {

@@ -325,6 +325,56 @@ fn the_server_refuses_a_literal_over_the_limit_without_reading_it() {
 }
 
 #[test]
+fn bad_answers_from_the_application_count_toward_bye() {
+    let config = ServerConfig {
+        max_bad_commands: 3,
+        greeting: Greeting::parse(b"* PREAUTH hi\r\n").unwrap(),
+        ..ServerConfig::default()
+    };
+    let mut server = Server::new(config);
+    let _ = server.poll_transmit();
+    server.receive(b"a XFOO\r\nb NOOP\r\nc XFOO\r\nd XFOO\r\ne XFOO\r\n");
+    let mut out = Vec::new();
+    while let Some(event) = server.poll_event() {
+        if let ServerEvent::Command(c) = event {
+            let kind = if c.body == CommandBody::Noop { StatusKind::Ok } else { StatusKind::Bad };
+            server.complete(&c.tag, kind, None, "done").unwrap();
+        }
+        while let Some(bytes) = server.poll_transmit() {
+            out.extend_from_slice(&bytes);
+        }
+    }
+    // An OK in between starts the count again: a, then c d e.
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "a BAD done\r\nb OK done\r\nc BAD done\r\nd BAD done\r\ne BAD done\r\n* BYE Too many invalid IMAP commands.\r\n"
+    );
+    assert_eq!(server.state(), State::Logout);
+}
+
+#[test]
+fn literals_are_small_until_login() {
+    let config = ServerConfig { max_literal_size_before_login: 16, ..ServerConfig::default() };
+    let mut server = Server::new(config);
+    let _ = server.poll_transmit();
+    // Before login: a 17-byte literal is refused unread, a 16-byte one taken.
+    server.receive(b"a1 LOGIN {17}\r\n");
+    assert!(matches!(server.poll_event(), Some(ServerEvent::Rejected { tag: Some(t), .. }) if t.as_str() == "a1"));
+    assert!(server.poll_transmit().unwrap().starts_with(b"a1 NO [TOOBIG] "));
+    server.receive(b"a2 LOGIN {16}\r\n");
+    assert_eq!(server.poll_event(), None);
+    assert_eq!(server.poll_transmit().unwrap(), &b"+ Ready for literal data\r\n"[..]);
+    server.receive(b"alice@example.co secret\r\n");
+    let Some(ServerEvent::Command(login)) = server.poll_event() else { panic!("LOGIN with a literal") };
+    server.complete(&login.tag, StatusKind::Ok, None, "Logged in").unwrap();
+    let _ = server.poll_transmit();
+    // After login the configured limit holds.
+    server.receive(b"a3 APPEND INBOX {1000}\r\n");
+    assert_eq!(server.poll_event(), None);
+    assert_eq!(server.poll_transmit().unwrap(), &b"+ Ready for literal data\r\n"[..]);
+}
+
+#[test]
 fn the_server_rejects_bad_input_and_commands_in_the_wrong_state() {
     let (server, events, out) = server_with(b"a1 SELECT INBOX\r\nbogus\r\na2 FETCH x\r\na3 CAPABILITY\r\n");
     assert!(matches!(&events[0], ServerEvent::Rejected { tag: Some(t), .. } if t.as_str() == "a1"));
