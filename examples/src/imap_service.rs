@@ -38,6 +38,10 @@ use crate::serve::{Entry, Users};
 /// A whole-message `BODY[]` larger than this is streamed from disk.
 const STREAM_ABOVE: u64 = 256 * 1024;
 
+/// Commands answered BAD in a row before the server says BYE (the machine
+/// counts the commands it rejects itself the same way).
+const MAX_BAD_ANSWERS: u32 = 20;
+
 /// How often an idling session looks for changes made outside the server.
 const IDLE_DISK_CHECK: Duration = Duration::from_secs(2);
 
@@ -108,7 +112,7 @@ pub async fn session(service: Arc<ImapService>, stream: TcpStream, entry: Entry,
         _ => Ok(ImapServer::new(stream, config(false))),
     };
     let Ok(mut imap) = imap else { return };
-    let mut session = Session { service, boxes: None, selected: None, idling: None };
+    let mut session = Session { service, bad_answers: 0, boxes: None, selected: None, idling: None };
     let mut disk_check = tokio::time::interval(IDLE_DISK_CHECK);
     loop {
         let idling = session.idling.is_some();
@@ -214,6 +218,8 @@ impl Selected {
 
 struct Session {
     service: Arc<ImapService>,
+    /// Commands answered BAD in a row.
+    bad_answers: u32,
     boxes: Option<Mailboxes>,
     selected: Option<Selected>,
     idling: Option<Tag>,
@@ -441,7 +447,18 @@ impl Session {
             Ok((code, text)) => (StatusKind::Ok, code, text),
             Err(r) => (r.kind, r.code, r.text),
         };
-        Ok(imap.machine_mut().complete(tag, kind, code, &text)?)
+        imap.machine_mut().complete(tag, kind, code, &text)?;
+        // Unknown commands and bad arguments in a row end the session, as
+        // the machine's own rejections do.
+        if kind == StatusKind::Bad {
+            self.bad_answers += 1;
+            if self.bad_answers >= MAX_BAD_ANSWERS {
+                imap.machine_mut().bye("Too many invalid IMAP commands.")?;
+            }
+        } else {
+            self.bad_answers = 0;
+        }
+        Ok(())
     }
 
     fn login(&mut self, user: &str, password: &str) -> Outcome {
@@ -1263,7 +1280,28 @@ impl Session {
                 (m, folder.keywords.clone(), changed)
             };
             let recent = selected.recent.contains(&m.uid);
-            let data = if content {
+            // A large whole-message BODY[] goes out from the file as it is
+            // read; the message is loaded only for what needs parsing.
+            let streams = |a: &FetchAttribute| {
+                matches!(a, FetchAttribute::BodySection { section, partial: None, .. }
+                    if section.part.is_empty() && section.text.is_none())
+            };
+            let stream_whole = m.size > STREAM_ABOVE && attributes.iter().any(streams);
+            let needs_data = if stream_whole {
+                attributes.iter().any(|a| {
+                    !streams(a)
+                        && !matches!(
+                            a,
+                            FetchAttribute::Flags
+                                | FetchAttribute::Uid
+                                | FetchAttribute::InternalDate
+                                | FetchAttribute::Rfc822Size
+                        )
+                })
+            } else {
+                content
+            };
+            let data = if needs_data {
                 match read_message(&selected.handle, m.uid) {
                     Some(data) => Some(data),
                     None => {
@@ -1304,8 +1342,10 @@ impl Session {
                     }
                     FetchAttribute::BodySection { section, partial, .. } => {
                         let whole = section.part.is_empty() && section.text.is_none();
-                        if whole && partial.is_none() && m.size > STREAM_ABOVE && streamed.is_none() {
-                            streamed = Some(section.clone());
+                        if whole && partial.is_none() && stream_whole {
+                            if streamed.is_none() {
+                                streamed = Some(section.clone());
+                            }
                             continue;
                         }
                         let bytes = parsed.as_ref().and_then(|p| p.section(section));
@@ -1331,19 +1371,19 @@ impl Session {
                 out.push(MessageAttribute::Flags(flag_list(m.flags, m.keywords, &keywords, recent)));
             }
             let machine_error = |e: imap_proto::server::ServerError| bad(e.to_string());
-            match (streamed, data) {
-                (Some(section), Some(data)) => {
-                    let machine = imap.machine_mut();
-                    machine
-                        .begin_fetch_literal(tag, seq, &out, &section, None, data.len() as u64)
+            match streamed {
+                Some(section) => {
+                    let Some(file) = open_message(&selected.handle, m.uid).await else {
+                        missing = true;
+                        continue;
+                    };
+                    imap.machine_mut()
+                        .begin_fetch_literal(tag, seq, &out, &section, None, m.size)
                         .map_err(machine_error)?;
-                    for piece in data.chunks(64 * 1024) {
-                        imap.machine_mut().fetch_literal_data(piece).map_err(machine_error)?;
-                        imap.flush().await.map_err(|e| no(e.to_string()))?;
-                    }
+                    stream_message(imap, file, m.size).await?;
                     imap.machine_mut().end_fetch_literal().map_err(machine_error)?;
                 }
-                _ => {
+                None => {
                     imap.machine_mut().respond(tag, Data::Fetch { seq, attributes: out }).map_err(machine_error)?;
                 }
             }
@@ -1379,6 +1419,55 @@ fn read_message(handle: &FolderHandle, uid: u32) -> Option<Vec<u8>> {
         }
     }
     None
+}
+
+/// Opens a message's file, looking its name up again if a flag change
+/// renames it meanwhile (an open file stays readable whatever its name).
+async fn open_message(handle: &FolderHandle, uid: u32) -> Option<tokio::fs::File> {
+    for _ in 0..5 {
+        let path = {
+            let folder = handle.lock();
+            folder.messages[folder.index_of(uid)?].path.clone()
+        };
+        match tokio::fs::File::open(&path).await {
+            Ok(file) => return Some(file),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(_) => return None,
+        }
+    }
+    None
+}
+
+/// Sends a message's `size` bytes (CRLF line ends) from its file as the
+/// FETCH literal, 64 KiB at a time with a flush after each: memory stays
+/// flat whatever the message's size.
+async fn stream_message(imap: &mut ImapServer, mut file: tokio::fs::File, size: u64) -> Result<(), Refusal> {
+    use tokio::io::AsyncReadExt;
+    let fail = |e: String| Refusal { kind: StatusKind::No, code: Some(other_code("SERVERBUG")), text: e };
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut out = Vec::with_capacity(66 * 1024);
+    let (mut sent, mut last) = (0u64, 0u8);
+    while sent < size {
+        let n = file.read(&mut buf).await.map_err(|e| fail(e.to_string()))?;
+        out.clear();
+        if n == 0 {
+            // The file is shorter than its size said: pad, so that the
+            // literal still has the announced length.
+            out.resize((size - sent).min(64 * 1024) as usize, b' ');
+        }
+        for &b in &buf[..n] {
+            if b == b'\n' && last != b'\r' {
+                out.push(b'\r');
+            }
+            out.push(b);
+            last = b;
+        }
+        let take = out.len().min((size - sent) as usize);
+        imap.machine_mut().fetch_literal_data(&out[..take]).map_err(|e| fail(e.to_string()))?;
+        sent += take as u64;
+        imap.flush().await.map_err(|e| fail(e.to_string()))?;
+    }
+    Ok(())
 }
 
 /// Puts a copy of a message's file at `target` (a hard link where the

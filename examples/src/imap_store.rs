@@ -27,7 +27,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use tokio::sync::watch;
 
-use crate::maildir::write_atomically;
+use crate::maildir::{wire_size, write_atomically};
 
 /// The hierarchy delimiter.
 pub const DELIMITER: char = '.';
@@ -172,13 +172,6 @@ pub fn unique_name() -> String {
     let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     format!("{}.M{}P{}Q{}.mail-proto", now.as_secs(), now.subsec_micros(), std::process::id(), n)
-}
-
-/// The size a file has with CRLF line ends.
-fn wire_size(path: &Path) -> io::Result<u64> {
-    let data = fs::read(path)?;
-    let bare = data.iter().enumerate().filter(|&(i, &b)| b == b'\n' && (i == 0 || data[i - 1] != b'\r')).count();
-    Ok((data.len() + bare) as u64)
 }
 
 /// Splits a file name into (unique, size from `,S=`, system flags,

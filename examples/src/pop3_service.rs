@@ -16,7 +16,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 
-use crate::maildir::Maildir;
+use crate::maildir::{wire_size, Maildir};
 use crate::serve::{Entry, Users};
 
 /// What every session of one server shares.
@@ -76,27 +76,6 @@ struct Message {
 struct Maildrop {
     messages: Vec<Message>,
     _lock: Lock,
-}
-
-/// The size a message has on the wire: bare LFs become CRLF.
-fn wire_size(path: &Path) -> io::Result<u64> {
-    use std::io::Read;
-    let mut file = std::fs::File::open(path)?;
-    let mut buf = vec![0; 64 * 1024];
-    let (mut size, mut last) = (0u64, 0u8);
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            return Ok(size);
-        }
-        for &b in &buf[..n] {
-            if b == b'\n' && last != b'\r' {
-                size += 1;
-            }
-            size += 1;
-            last = b;
-        }
-    }
 }
 
 /// A UIDL from a Maildir unique name: the name itself where it fits the

@@ -409,3 +409,54 @@ fn limits_and_the_rules_before_login() {
     let big = server.curl_ok(&[&format!("imap://localhost:{}/Trash/;UID=1", server.plain)]);
     assert_eq!(big, message);
 }
+
+/// Peak resident memory of a process, in KiB.
+fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn a_large_message_is_streamed_from_disk_not_held() {
+    let server = Server::start("large");
+    // 32 MiB with LF line ends, as a delivery agent left it.
+    let line = format!("{}\n", "0123456789".repeat(7));
+    let lines = 32 * 1024 * 1024 / line.len();
+    let mut message = b"Subject: large\n\n".to_vec();
+    for _ in 0..lines {
+        message.extend_from_slice(line.as_bytes());
+    }
+    let home = server.dir.join("root/alice");
+    std::fs::write(home.join(".Trash/new/1800000000.M1P1.large"), &message).unwrap();
+    let expected = crlf(&message);
+
+    let stream = std::net::TcpStream::connect(("127.0.0.1", server.plain)).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    (&stream)
+        .write_all(b"a LOGIN alice secret\r\nb SELECT Trash\r\nc UID FETCH 1 (RFC822.SIZE BODY.PEEK[])\r\n")
+        .unwrap();
+    let mut reader = BufReader::with_capacity(1 << 20, stream);
+    let mut line = String::new();
+    let literal = loop {
+        line.clear();
+        reader.read_line(&mut line).unwrap();
+        assert!(!line.is_empty(), "connection closed");
+        if line.starts_with("* 1 FETCH ") {
+            break line.clone();
+        }
+    };
+    assert!(literal.contains(&format!("RFC822.SIZE {}", expected.len())), "{literal}");
+    assert!(literal.ends_with(&format!("BODY[] {{{}}}\r\n", expected.len())), "{literal}");
+    let mut got = vec![0u8; expected.len()];
+    std::io::Read::read_exact(&mut reader, &mut got).unwrap();
+    assert!(got == expected, "the streamed message differs");
+    line.clear();
+    reader.read_line(&mut line).unwrap();
+    assert_eq!(line, ")\r\n");
+    line.clear();
+    reader.read_line(&mut line).unwrap();
+    assert!(line.starts_with("c OK "), "{line}");
+    let peak = peak_rss_kib(server.child.id());
+    assert!(peak < 24 * 1024, "the server held the message: peak RSS {peak} KiB for a 32 MiB message");
+}

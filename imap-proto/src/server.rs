@@ -61,9 +61,11 @@ pub struct ServerConfig {
     pub capabilities: Vec<Capability>,
     /// Whether STARTTLS is offered (a TLS configuration exists).
     pub starttls: bool,
-    /// Consecutive invalid commands (unparsable, refused by the state
-    /// rules, or answered BAD by the application) after which the server
-    /// says BYE and closes (Dovecot's behaviour). Default 20.
+    /// Consecutive invalid commands (unparsable, or refused by the state
+    /// rules) after which the server says BYE and closes (Dovecot's
+    /// behaviour). Default 20. Commands the application answers BAD are
+    /// its own to count (it decides when they are answered); it ends the
+    /// session with [`Server::bye`].
     pub max_bad_commands: u32,
     /// Commands decoded and not yet completed before the machine stops
     /// reading (back-pressure). Default 128.
@@ -566,6 +568,7 @@ impl Server {
             let reason = "STARTTLS is not available";
             return self.reject(offset, Some(command.tag.clone()), Some(command), StatusKind::Bad, None, reason);
         }
+        self.bad_commands = 0;
         let mut out = BytesMut::new();
         // Updates held back may go out during a command that allows them.
         if expunge_allowed(&command.body) {
@@ -575,7 +578,6 @@ impl Server {
         }
         match &command.body {
             CommandBody::Capability => {
-                self.bad_commands = 0;
                 Response::Data(Data::Capability(self.advertised())).encode_to(&mut out, EncodeOptions::default());
                 status(&command.tag, StatusKind::Ok, None, fixed_text("CAPABILITY completed"))
                     .encode_to(&mut out, EncodeOptions::default());
@@ -702,13 +704,6 @@ impl Server {
         self.state =
             if kind == StatusKind::Ok { after_success(&body, self.state) } else { after_failure(&body, self.state) };
         self.apply_limits();
-        // A BAD from the application (an unknown command, bad arguments)
-        // counts toward the BYE as the machine's own do.
-        if kind == StatusKind::Bad {
-            self.count_bad_command();
-        } else {
-            self.bad_commands = 0;
-        }
         self.flush();
         self.release_held();
         if kind == StatusKind::Ok && matches!(body, CommandBody::Compress { .. }) {

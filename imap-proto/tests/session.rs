@@ -325,34 +325,6 @@ fn the_server_refuses_a_literal_over_the_limit_without_reading_it() {
 }
 
 #[test]
-fn bad_answers_from_the_application_count_toward_bye() {
-    let config = ServerConfig {
-        max_bad_commands: 3,
-        greeting: Greeting::parse(b"* PREAUTH hi\r\n").unwrap(),
-        ..ServerConfig::default()
-    };
-    let mut server = Server::new(config);
-    let _ = server.poll_transmit();
-    server.receive(b"a XFOO\r\nb NOOP\r\nc XFOO\r\nd XFOO\r\ne XFOO\r\n");
-    let mut out = Vec::new();
-    while let Some(event) = server.poll_event() {
-        if let ServerEvent::Command(c) = event {
-            let kind = if c.body == CommandBody::Noop { StatusKind::Ok } else { StatusKind::Bad };
-            server.complete(&c.tag, kind, None, "done").unwrap();
-        }
-        while let Some(bytes) = server.poll_transmit() {
-            out.extend_from_slice(&bytes);
-        }
-    }
-    // An OK in between starts the count again: a, then c d e.
-    assert_eq!(
-        String::from_utf8(out).unwrap(),
-        "a BAD done\r\nb OK done\r\nc BAD done\r\nd BAD done\r\ne BAD done\r\n* BYE Too many invalid IMAP commands.\r\n"
-    );
-    assert_eq!(server.state(), State::Logout);
-}
-
-#[test]
 fn literals_are_small_until_login() {
     let config = ServerConfig { max_literal_size_before_login: 16, ..ServerConfig::default() };
     let mut server = Server::new(config);
