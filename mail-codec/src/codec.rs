@@ -225,23 +225,28 @@ impl Pop3ClientCodec {
     }
 }
 
+/// What both POP3 codecs do on decode: hand the bytes read to the machine
+/// (and the end of input), and take its next event.
+fn feed<M: crate::pump::Machine>(machine: &mut M, src: &mut BytesMut, eof: bool) -> Option<M::Event> {
+    if !src.is_empty() {
+        machine.receive(&src.split());
+    }
+    if eof {
+        machine.receive_eof();
+    }
+    machine.poll_event()
+}
+
 impl Decoder for Pop3ClientCodec {
     type Item = pop3_proto::client::ClientEvent;
     type Error = std::io::Error;
 
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Self::Item>, Self::Error> {
-        if !src.is_empty() {
-            self.machine.receive(&src.split());
-        }
-        Ok(self.machine.poll_event())
+        Ok(feed(&mut self.machine, src, false))
     }
 
     fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Self::Item>, Self::Error> {
-        if !src.is_empty() {
-            self.machine.receive(&src.split());
-        }
-        self.machine.receive_eof();
-        Ok(self.machine.poll_event())
+        Ok(feed(&mut self.machine, src, true))
     }
 }
 
@@ -306,18 +311,11 @@ impl Decoder for Pop3ServerCodec {
     type Error = std::io::Error;
 
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Self::Item>, Self::Error> {
-        if !src.is_empty() {
-            self.machine.receive(&src.split());
-        }
-        Ok(self.machine.poll_event())
+        Ok(feed(&mut self.machine, src, false))
     }
 
     fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Self::Item>, Self::Error> {
-        if !src.is_empty() {
-            self.machine.receive(&src.split());
-        }
-        self.machine.receive_eof();
-        Ok(self.machine.poll_event())
+        Ok(feed(&mut self.machine, src, true))
     }
 }
 

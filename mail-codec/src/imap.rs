@@ -607,14 +607,7 @@ impl ImapServer {
     #[cfg(feature = "tls")]
     async fn start_tls(&mut self) -> Result<(), Error> {
         let acceptor = self.acceptor.clone().ok_or(Error::Misuse("STARTTLS accepted without a TLS acceptor"))?;
-        // Pipelined plaintext after STARTTLS goes to the machine, which
-        // drops and reports it.
-        self.pump.give_input();
-        self.pump.flush().await?;
-        let io = self.pump.take_io()?;
-        let tls = acceptor.accept(io).await?;
-        self.pump.put_io(Box::new(tls));
-        self.pump.machine.tls_established();
+        self.pump.accept_tls(&acceptor).await?;
         self.tls = true;
         Ok(())
     }

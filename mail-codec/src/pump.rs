@@ -42,6 +42,8 @@ pub(crate) trait Machine {
     fn receive_eof(&mut self);
     fn poll_event(&mut self) -> Option<Self::Event>;
     fn write_to(&mut self, out: &mut BytesMut);
+    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
+    fn tls_established(&mut self);
 }
 
 macro_rules! machine {
@@ -59,6 +61,9 @@ macro_rules! machine {
             }
             fn write_to(&mut self, out: &mut BytesMut) {
                 <$ty>::write_to(self, out)
+            }
+            fn tls_established(&mut self) {
+                <$ty>::tls_established(self)
             }
         }
     };
@@ -186,6 +191,7 @@ impl<M: Machine> Pump<M> {
 
     /// Input read from the old layer and not yet given to the machine
     /// (bytes after a switch point, for the machine to judge).
+    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
     pub(crate) fn give_input(&mut self) {
         if !self.input.is_empty() {
             let input = self.input.split();
@@ -203,6 +209,21 @@ impl<M: Machine> Pump<M> {
     pub(crate) async fn shutdown(&mut self) -> io::Result<()> {
         self.flush().await?;
         self.io()?.shutdown().await
+    }
+
+    /// The server side of STARTTLS/STLS, once the machine has accepted it:
+    /// plaintext the client pipelined after the command goes to the
+    /// machine (which drops and reports it), the OK is written, the TLS
+    /// handshake runs on the connection, and the machine is told.
+    #[cfg(feature = "tls")]
+    pub(crate) async fn accept_tls(&mut self, acceptor: &crate::tls::TlsAcceptor) -> io::Result<()> {
+        self.give_input();
+        self.flush().await?;
+        let io = self.take_io()?;
+        let tls = acceptor.accept(io).await?;
+        self.put_io(Box::new(tls));
+        self.machine.tls_established();
+        Ok(())
     }
 }
 
