@@ -145,7 +145,8 @@ async fn session(
     let mut step = 0u64;
     let mut result = Ok(());
     while !stop.load(Ordering::Relaxed) {
-        let outcome = match step % 6 {
+        let command = async {
+            match step % 6 {
             0 => imap.execute(select.clone()).await.map(|o| {
                 exists = o
                     .data
@@ -172,6 +173,11 @@ async fn session(
                 Err(e) => Err(e),
             },
             _ => imap.execute(CommandBody::Noop).await.map(drop),
+            }
+        };
+        let outcome = match tokio::time::timeout(Duration::from_secs(30), command).await {
+            Ok(outcome) => outcome,
+            Err(_) => Err(mail_codec::Error::Io(std::io::Error::new(std::io::ErrorKind::TimedOut, "no answer within 30 s"))),
         };
         step += 1;
         match outcome {
@@ -278,9 +284,23 @@ async fn run(args: Args) -> Result<(), Failure> {
     stop.store(true, Ordering::Relaxed);
     let worked = work_started.elapsed().as_secs_f64();
     let mut first_error = None;
-    while let Some(done) = tasks.join_next().await {
-        if let Ok(Err(e)) = done {
-            first_error.get_or_insert(e);
+    // Each session ends after its command in flight; one that does not
+    // within 20 s counts as an error.
+    let finishing = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        match tokio::time::timeout_at(finishing, tasks.join_next()).await {
+            Ok(Some(Ok(Err(e)))) => {
+                first_error.get_or_insert(e);
+            }
+            Ok(Some(_)) => {}
+            Ok(None) => break,
+            Err(_) => {
+                let stuck = tasks.len() as u64;
+                counters.errors.fetch_add(stuck, Ordering::Relaxed);
+                first_error.get_or_insert(format!("{stuck} sessions did not finish within 20 s"));
+                tasks.abort_all();
+                break;
+            }
         }
     }
     let _ = sampler.await;
