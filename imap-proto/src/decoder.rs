@@ -245,6 +245,26 @@ impl CommandDecoder {
         self.framer.set_limits(limits);
     }
 
+    pub(crate) fn framer_mut(&mut self) -> &mut Framer {
+        &mut self.framer
+    }
+
+    /// The next message's bytes, unparsed (the rest of a command whose
+    /// literal was streamed); at the end of input an unfinished one is
+    /// reported as truncated.
+    pub(crate) fn next_raw(
+        &mut self,
+        buf: &mut BytesMut,
+        eof: bool,
+    ) -> Result<Option<crate::framer::Frame>, DecodeError> {
+        match self.framer.next_frame(buf) {
+            Ok(Some(frame)) => Ok(Some(frame)),
+            Ok(None) if eof => truncated(&mut self.framer, buf),
+            Ok(None) => Ok(None),
+            Err(error) => Err(frame_error(&mut self.framer, error)),
+        }
+    }
+
     /// Decodes the next client message from the front of `buf`.
     #[inline]
     pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Decoded<ClientMessage>>, DecodeError> {

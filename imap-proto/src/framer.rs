@@ -94,6 +94,17 @@ pub struct Framer {
     /// The tag of the message the last error refused, read before its
     /// bytes were dropped.
     error_tag: Option<Tag>,
+    /// Where the current literal's data starts in the buffer, and its
+    /// announced size (while it is being skipped).
+    literal: Option<(usize, u64)>,
+    /// The current literal's data is handed out raw
+    /// ([`Framer::literal_chunk`]) instead of being kept in the message.
+    streaming: bool,
+    /// Literals larger than this stop the framer at their first data byte
+    /// once, so that the caller may stream them.
+    pause_above: Option<u64>,
+    /// The last call stopped at such a literal.
+    paused: bool,
 }
 
 /// Where a complete message ends; the caller removes `len` bytes from the
@@ -124,6 +135,10 @@ impl Framer {
             pending: None,
             has_literal: false,
             error_tag: None,
+            literal: None,
+            streaming: false,
+            pause_above: None,
+            paused: false,
         }
     }
 
@@ -188,6 +203,77 @@ impl Framer {
         self.tail.clear();
         self.pending = None;
         self.has_literal = false;
+        self.literal = None;
+        self.streaming = false;
+    }
+
+    /// The message so far and the size of the literal it is reading, when
+    /// the framer is inside a literal's data (none of it handed out yet):
+    /// what a server needs to decide to stream the literal instead.
+    pub(crate) fn literal_prefix<'b>(&self, buf: &'b [u8]) -> Option<(&'b [u8], u64)> {
+        match self.literal {
+            Some((start, size)) if !self.discarding && !self.streaming && self.literal_remaining > 0 => {
+                Some((buf.get(..start)?, size))
+            }
+            _ => None,
+        }
+    }
+
+    /// Switches the literal being read to streaming: the message so far
+    /// (up to the announcement's CRLF) and the literal data already
+    /// buffered leave `buf` and are returned; the rest of the data comes
+    /// out through [`Framer::literal_chunk`], and once it is all out the
+    /// framer reads the rest of the message (usually just CRLF) as a
+    /// message of its own.
+    pub(crate) fn begin_literal_stream(&mut self, buf: &mut BytesMut) -> Option<(Bytes, Bytes)> {
+        let (start, _) = self.literal.filter(|_| !self.discarding && !self.streaming && self.literal_remaining > 0)?;
+        let prefix = buf.split_to(start).freeze();
+        let data = buf.split_to(self.pos - start).freeze();
+        self.consumed += self.pos as u64;
+        self.pos = 0;
+        self.line_start = 0;
+        self.pending = None;
+        self.streaming = true;
+        Some((prefix, data))
+    }
+
+    /// The next piece of a streamed literal's data from the front of
+    /// `buf`; `None` when none has arrived or all of it is out.
+    pub(crate) fn literal_chunk(&mut self, buf: &mut BytesMut) -> Option<Bytes> {
+        if !self.streaming || self.literal_remaining == 0 || buf.is_empty() {
+            return None;
+        }
+        let take = (buf.len() as u64).min(self.literal_remaining) as usize;
+        self.consumed += take as u64;
+        self.literal_remaining -= take as u64;
+        Some(buf.split_to(take).freeze())
+    }
+
+    /// Makes the framer stop once at the start of every literal larger
+    /// than `size` (see [`Framer::paused_at_literal`]).
+    pub(crate) fn pause_at_literals_above(&mut self, size: Option<u64>) {
+        self.pause_above = size;
+    }
+
+    /// The last call returned at the start of a large literal's data
+    /// (which may be in the buffer already): stream it, or call again to
+    /// go on buffering.
+    pub(crate) fn paused_at_literal(&self) -> bool {
+        self.paused
+    }
+
+    /// Bytes of the streamed literal still to come.
+    pub(crate) fn literal_stream_remaining(&self) -> Option<u64> {
+        self.streaming.then_some(self.literal_remaining)
+    }
+
+    /// Ends streaming once all the data is out: the rest of the message is
+    /// framed from here.
+    pub(crate) fn end_literal_stream(&mut self) {
+        if self.streaming && self.literal_remaining == 0 {
+            self.streaming = false;
+            self.literal = None;
+        }
     }
 
     /// Drops `buf[..pos]` while discarding, remembering the end of an
@@ -272,6 +358,11 @@ impl Framer {
     }
 
     fn next_frame_general(&mut self, buf: &mut BytesMut) -> Result<Option<FrameEnd>, FrameError> {
+        self.paused = false;
+        if self.streaming {
+            // The data goes out through literal_chunk first.
+            return Ok(None);
+        }
         loop {
             if self.literal_remaining > 0 {
                 let take = ((buf.len() - self.pos) as u64).min(self.literal_remaining);
@@ -403,6 +494,7 @@ impl Framer {
                         self.finish(buf);
                     } else {
                         self.literal_remaining = size;
+                        self.literal = Some((self.pos, size));
                         self.has_literal = true;
                         if self.discarding {
                             // Drop what already arrived of the refused data.
@@ -413,6 +505,10 @@ impl Framer {
                             self.drop_scanned(buf);
                         } else {
                             self.pending = Some(PendingLiteral { size, synchronizing });
+                            if self.pause_above.is_some_and(|limit| size > limit) {
+                                self.paused = true;
+                                return Ok(None);
+                            }
                         }
                     }
                     if let Some(e) = error {

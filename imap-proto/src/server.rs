@@ -74,6 +74,13 @@ pub struct ServerConfig {
     /// need little; an unauthenticated client gets no room for more),
     /// capped by `limits.max_literal_size`. Default 64 KiB.
     pub max_literal_size_before_login: u64,
+    /// APPEND messages larger than this are not buffered: the command
+    /// comes as [`ServerEvent::AppendStart`] as soon as its literal is
+    /// announced, its data in [`ServerEvent::AppendData`] pieces as they
+    /// arrive, and [`ServerEvent::AppendEnd`] after the line's end, so a
+    /// server writes the message to disk as it comes. `None` (the
+    /// default): every APPEND arrives whole as [`ServerEvent::Command`].
+    pub stream_appends_above: Option<u64>,
 }
 
 impl Default for ServerConfig {
@@ -86,6 +93,7 @@ impl Default for ServerConfig {
             max_bad_commands: 20,
             max_pending_commands: 128,
             max_literal_size_before_login: 64 << 10,
+            stream_appends_above: None,
         }
     }
 }
@@ -135,6 +143,39 @@ pub enum ServerEvent {
         /// The command, when it parsed (and was refused by the state rules).
         command: Option<Command>,
         /// Why (the text of the answer).
+        reason: String,
+    },
+    /// An APPEND whose message is streamed
+    /// ([`ServerConfig::stream_appends_above`]): the command with an empty
+    /// `message`, and the message's size. Its data follows in
+    /// [`ServerEvent::AppendData`] events, then [`ServerEvent::AppendEnd`]
+    /// (or [`ServerEvent::AppendAborted`]).
+    AppendStart {
+        /// The command (its `message` is empty).
+        command: Command,
+        /// The size the literal announced.
+        size: u64,
+    },
+    /// The next piece of a streamed APPEND's message, as it arrived.
+    AppendData {
+        /// The APPEND's tag.
+        tag: Tag,
+        /// The bytes.
+        data: Bytes,
+    },
+    /// A streamed APPEND's message and command line are complete: store
+    /// the message and complete the command.
+    AppendEnd {
+        /// The APPEND's tag.
+        tag: Tag,
+    },
+    /// A streamed APPEND failed after it started (the line went on with
+    /// something else, or the input ended): the machine answered BAD or
+    /// the connection is closing; drop what was stored of the message.
+    AppendAborted {
+        /// The APPEND's tag.
+        tag: Tag,
+        /// Why.
         reason: String,
     },
     /// STARTTLS was accepted: run the TLS handshake on the connection, then
@@ -232,6 +273,8 @@ pub struct Server {
     continued: bool,
     bad_commands: u32,
     tls_active: bool,
+    /// The tag of the APPEND whose message is being streamed.
+    appending: Option<Tag>,
 }
 
 impl Server {
@@ -258,6 +301,7 @@ impl Server {
             continued: false,
             bad_commands: 0,
             tls_active: false,
+            appending: None,
         };
         server.apply_limits();
         server
@@ -271,6 +315,7 @@ impl Server {
             limits.max_literal_size = limits.max_literal_size.min(self.config.max_literal_size_before_login);
         }
         self.decoder.set_limits(limits);
+        self.decoder.framer_mut().pause_at_literals_above(self.config.stream_appends_above);
     }
 
     /// The connection state.
@@ -375,6 +420,12 @@ impl Server {
             if self.input.closed || self.input.paused() {
                 break;
             }
+            if let Some(tag) = self.appending.clone() {
+                if self.stream_append(tag) {
+                    continue;
+                }
+                break;
+            }
             let reading_sasl = matches!(self.sasl, Sasl::AwaitingClient(_));
             let idling = self.slots.iter().any(Slot::idling);
             if !reading_sasl && !idling {
@@ -403,6 +454,14 @@ impl Server {
                 }
                 Ok(None) => {
                     self.continue_literal();
+                    let paused = self.decoder.framer().paused_at_literal();
+                    if paused && self.start_append_stream() {
+                        continue;
+                    }
+                    if paused {
+                        // Not one to stream: read on.
+                        continue;
+                    }
                     if self.input.eof {
                         self.end_of_input(None);
                     }
@@ -415,6 +474,103 @@ impl Server {
                 Err(error) => self.decode_error(error),
             }
         }
+    }
+
+    /// Starts streaming the APPEND whose literal the decoder is reading,
+    /// when it is one and large enough; false to go on buffering.
+    fn start_append_stream(&mut self) -> bool {
+        let Some(threshold) = self.config.stream_appends_above else { return false };
+        if self.decoder.mode() != ClientLineMode::Commands {
+            return false;
+        }
+        let Some((prefix, size)) = self.decoder.framer().literal_prefix(&self.input.recv) else { return false };
+        if size <= threshold {
+            return false;
+        }
+        // The command as it would be with an empty message: the grammar
+        // reads the mailbox, flags and date.
+        let Some(brace) = prefix.iter().rposition(|&b| b == b'{') else { return false };
+        let mut line = prefix[..brace].to_vec();
+        line.extend_from_slice(b"{0}\r\n\r\n");
+        let command = match Command::parse(&line) {
+            Ok(command) if matches!(command.body, CommandBody::Append { .. }) => command,
+            _ => return false,
+        };
+        if !command_allowed(&command.body, self.state) {
+            return false;
+        }
+        let offset = self.decoder.framer().stream_offset();
+        let Some((prefix, data)) = self.decoder.framer_mut().begin_literal_stream(&mut self.input.recv) else {
+            return false;
+        };
+        self.continued = false;
+        self.bad_commands = 0;
+        let tag = command.tag.clone();
+        self.slots.push_back(Slot {
+            command: Some(command.clone()),
+            out: BytesMut::new(),
+            done: false,
+            idle_done: false,
+        });
+        self.flush();
+        self.appending = Some(tag.clone());
+        self.events.push_back((offset, ServerEvent::AppendStart { command, size }));
+        if !data.is_empty() {
+            let at = offset + prefix.len() as u64;
+            self.events.push_back((at, ServerEvent::AppendData { tag, data }));
+        }
+        true
+    }
+
+    /// Hands out what arrived of a streamed APPEND's message, then reads
+    /// the rest of its line; false when more input is needed.
+    fn stream_append(&mut self, tag: Tag) -> bool {
+        let framer = self.decoder.framer_mut();
+        if framer.literal_stream_remaining().unwrap_or(0) > 0 {
+            let offset = framer.stream_offset();
+            if let Some(data) = framer.literal_chunk(&mut self.input.recv) {
+                self.events.push_back((offset, ServerEvent::AppendData { tag, data }));
+                return true;
+            }
+            if self.input.eof {
+                self.abort_append(offset, tag, "the input ended inside the message");
+                let _ = self.decoder.framer_mut().finish_input(&mut self.input.recv);
+                self.end_of_input(Some(offset));
+            }
+            return false;
+        }
+        framer.end_literal_stream();
+        match self.decoder.next_raw(&mut self.input.recv, self.input.eof) {
+            Ok(Some(frame)) => {
+                if matches!(frame.bytes.as_ref(), b"\r\n" | b"\n") {
+                    self.appending = None;
+                    self.events.push_back((frame.offset, ServerEvent::AppendEnd { tag }));
+                } else {
+                    // MULTIAPPEND's next message, or junk: not streamed.
+                    let reason = "Unexpected data after the APPEND message";
+                    let _ = self.complete(&tag, StatusKind::Bad, None, reason);
+                    self.abort_append(frame.offset, tag, reason);
+                }
+                true
+            }
+            Ok(None) => false,
+            Err(DecodeError::Truncated { offset, .. }) => {
+                self.abort_append(offset, tag, "the input ended inside the command");
+                self.end_of_input(Some(offset));
+                false
+            }
+            Err(error) => {
+                let reason = format!("Error in IMAP command: {error}");
+                let _ = self.complete(&tag, StatusKind::Bad, None, &reason);
+                self.abort_append(error.offset(), tag, &reason);
+                true
+            }
+        }
+    }
+
+    fn abort_append(&mut self, offset: u64, tag: Tag, reason: &str) {
+        self.appending = None;
+        self.events.push_back((offset, ServerEvent::AppendAborted { tag, reason: reason.to_string() }));
     }
 
     /// Sends `+` for a synchronizing literal within the limits (the framer

@@ -527,3 +527,88 @@ fn only_done_during_idle_and_only_responses_during_authenticate() {
     assert!(server.poll_transmit().unwrap().ends_with(b"a1 BAD Invalid AUTHENTICATE response\r\n"));
     assert_eq!(server.state(), State::NotAuthenticated);
 }
+
+/// Feeds `input` in pieces of `chunk` bytes to a PREAUTH server that streams
+/// APPENDs above 10 bytes; returns the events (consecutive AppendData merged)
+/// and the output. Commands are completed OK as they come, and so are
+/// streamed APPENDs at their end.
+fn streamed(input: &[u8], chunk: usize) -> (Vec<ServerEvent>, String) {
+    let config = ServerConfig {
+        stream_appends_above: Some(10),
+        greeting: Greeting::parse(b"* PREAUTH hi\r\n").unwrap(),
+        ..ServerConfig::default()
+    };
+    let mut server = Server::new(config);
+    let _ = server.poll_transmit();
+    let (mut events, mut out) = (Vec::<ServerEvent>::new(), Vec::new());
+    let mut pieces = input.chunks(chunk.max(1)).peekable();
+    loop {
+        if let Some(piece) = pieces.next() {
+            server.receive(piece);
+        } else {
+            server.receive_eof();
+        }
+        while let Some(event) = server.poll_event() {
+            match &event {
+                ServerEvent::Command(c) => server.complete(&c.tag, StatusKind::Ok, None, "done").unwrap(),
+                ServerEvent::AppendEnd { tag } => server.complete(tag, StatusKind::Ok, None, "stored").unwrap(),
+                _ => {}
+            }
+            match (events.last_mut(), event) {
+                (Some(ServerEvent::AppendData { data, .. }), ServerEvent::AppendData { data: more, .. }) => {
+                    *data = [data.as_ref(), more.as_ref()].concat().into();
+                }
+                (_, event) => events.push(event),
+            }
+        }
+        while let Some(bytes) = server.poll_transmit() {
+            out.extend_from_slice(&bytes);
+        }
+        if pieces.peek().is_none() && events.last() == Some(&ServerEvent::Closed) {
+            break;
+        }
+        if pieces.peek().is_none() && server.state() == State::Logout {
+            break;
+        }
+    }
+    (events, String::from_utf8(out).unwrap())
+}
+
+#[test]
+fn large_appends_are_streamed_the_same_at_every_split_point() {
+    let message = b"Subject: x\r\n\r\n0123456789\r\n";
+    let mut input = format!("a1 APPEND INBOX (\\Seen) {{{}}}\r\n", message.len()).into_bytes();
+    input.extend_from_slice(message);
+    input.extend_from_slice(b"\r\na2 APPEND INBOX {5+}\r\nsmall\r\na3 NOOP\r\n");
+    let (whole, out) = streamed(&input, input.len());
+    let Some(ServerEvent::AppendStart { command, size }) = whole.first() else { panic!("{whole:?}") };
+    assert_eq!(*size, message.len() as u64);
+    let CommandBody::Append { mailbox, flags, message: empty, .. } = &command.body else { panic!() };
+    assert_eq!((mailbox.as_bytes(), flags.as_slice(), empty.is_empty()), (&b"INBOX"[..], &[Flag::Seen][..], true));
+    assert!(matches!(&whole[1], ServerEvent::AppendData { data, .. } if data.as_ref() == message));
+    assert!(matches!(&whole[2], ServerEvent::AppendEnd { tag } if tag.as_str() == "a1"));
+    assert!(
+        matches!(&whole[3], ServerEvent::Command(Command { body: CommandBody::Append { message, .. }, .. }) if message.as_ref() == b"small"),
+        "a small APPEND arrives whole"
+    );
+    assert!(out.starts_with("+ Ready for literal data\r\na1 OK stored\r\na2 OK done\r\na3 OK done\r\n"), "{out}");
+    for chunk in 1..input.len() {
+        assert_eq!(streamed(&input, chunk), (whole.clone(), out.clone()), "fed {chunk} bytes at a time");
+    }
+}
+
+#[test]
+fn a_streamed_append_with_junk_after_its_message_is_aborted() {
+    let mut input = b"a1 APPEND INBOX {12}\r\n".to_vec();
+    input.extend_from_slice(b"hello world!");
+    input.extend_from_slice(b" junk\r\na2 NOOP\r\n");
+    let (events, out) = streamed(&input, 3);
+    assert!(matches!(&events[0], ServerEvent::AppendStart { .. }));
+    assert!(matches!(&events[2], ServerEvent::AppendAborted { tag, .. } if tag.as_str() == "a1"), "{events:?}");
+    assert!(matches!(&events[3], ServerEvent::Command(c) if c.body == CommandBody::Noop), "then the next command");
+    assert!(out.contains("a1 BAD Unexpected data after the APPEND message\r\na2 OK done\r\n"), "{out}");
+    // Cut inside the message: aborted and truncated.
+    let (events, _) = streamed(b"a1 APPEND INBOX {12}\r\nhello", 4);
+    assert!(events.iter().any(|e| matches!(e, ServerEvent::AppendAborted { .. })), "{events:?}");
+    assert!(events.iter().any(|e| matches!(e, ServerEvent::Truncated { .. })), "{events:?}");
+}

@@ -147,37 +147,41 @@ async fn session(
     while !stop.load(Ordering::Relaxed) {
         let command = async {
             match step % 6 {
-            0 => imap.execute(select.clone()).await.map(|o| {
-                exists = o
-                    .data
-                    .iter()
-                    .find_map(|d| if let Data::Exists(n) = d { Some(u64::from(*n)) } else { None })
-                    .unwrap_or(0);
-            }),
-            1 => imap.execute(body("FETCH 1:* (UID FLAGS)").expect("valid")).await.map(drop),
-            2 if exists > 0 => {
-                let n = random(exists) + 1;
-                imap.execute(body(&format!("FETCH {n} (BODY.PEEK[] BODYSTRUCTURE)")).expect("valid")).await.map(drop)
-            }
-            3 if exists > 0 => {
-                let n = random(exists) + 1;
-                let sign = if random(2) == 0 { '+' } else { '-' };
-                imap.execute(body(&format!("STORE {n} {sign}FLAGS (\\Flagged)")).expect("valid")).await.map(drop)
-            }
-            4 => match imap.idle().await {
-                Ok(mut idle) => {
-                    let wait = Duration::from_millis(200 + random(300));
-                    let _ = tokio::time::timeout(wait, idle.next_update()).await;
-                    idle.done().await.map(drop)
+                0 => imap.execute(select.clone()).await.map(|o| {
+                    exists = o
+                        .data
+                        .iter()
+                        .find_map(|d| if let Data::Exists(n) = d { Some(u64::from(*n)) } else { None })
+                        .unwrap_or(0);
+                }),
+                1 => imap.execute(body("FETCH 1:* (UID FLAGS)").expect("valid")).await.map(drop),
+                2 if exists > 0 => {
+                    let n = random(exists) + 1;
+                    imap.execute(body(&format!("FETCH {n} (BODY.PEEK[] BODYSTRUCTURE)")).expect("valid"))
+                        .await
+                        .map(drop)
                 }
-                Err(e) => Err(e),
-            },
-            _ => imap.execute(CommandBody::Noop).await.map(drop),
+                3 if exists > 0 => {
+                    let n = random(exists) + 1;
+                    let sign = if random(2) == 0 { '+' } else { '-' };
+                    imap.execute(body(&format!("STORE {n} {sign}FLAGS (\\Flagged)")).expect("valid")).await.map(drop)
+                }
+                4 => match imap.idle().await {
+                    Ok(mut idle) => {
+                        let wait = Duration::from_millis(200 + random(300));
+                        let _ = tokio::time::timeout(wait, idle.next_update()).await;
+                        idle.done().await.map(drop)
+                    }
+                    Err(e) => Err(e),
+                },
+                _ => imap.execute(CommandBody::Noop).await.map(drop),
             }
         };
         let outcome = match tokio::time::timeout(Duration::from_secs(30), command).await {
             Ok(outcome) => outcome,
-            Err(_) => Err(mail_codec::Error::Io(std::io::Error::new(std::io::ErrorKind::TimedOut, "no answer within 30 s"))),
+            Err(_) => {
+                Err(mail_codec::Error::Io(std::io::Error::new(std::io::ErrorKind::TimedOut, "no answer within 30 s")))
+            }
         };
         step += 1;
         match outcome {
