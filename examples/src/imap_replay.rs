@@ -204,6 +204,11 @@ impl Replay<'_> {
                 self.record(Side::Client, offset, None, Some("the recording ends inside a command".into()));
             }
             ServerEvent::Closed => self.record(Side::Client, offset, Some(json!("Closed")), None),
+            // The replay's machine buffers every APPEND (streaming is off).
+            ServerEvent::AppendStart { .. }
+            | ServerEvent::AppendData { .. }
+            | ServerEvent::AppendEnd { .. }
+            | ServerEvent::AppendAborted { .. } => {}
         }
     }
 

@@ -30,9 +30,7 @@ use tokio::net::TcpStream;
 use tokio::sync::watch;
 
 use crate::imap_message::{to_crlf, Parsed};
-use crate::imap_store::{
-    flag, special_use, write_crlf, FolderHandle, Mailboxes, Name, Registry, StoreError, DELIMITER,
-};
+use crate::imap_store::{flag, special_use, FolderHandle, Mailboxes, Name, Registry, StoreError, DELIMITER};
 use crate::serve::{Entry, Users};
 
 /// A whole-message `BODY[]` larger than this is streamed from disk.
@@ -93,6 +91,8 @@ pub fn config(starttls: bool) -> ServerConfig {
         advertised.push(Capability::StartTls);
     }
     ServerConfig {
+        // APPEND messages above this go to disk as they arrive.
+        stream_appends_above: Some(STREAM_ABOVE),
         greeting: Greeting {
             kind: GreetingKind::Ok,
             code: Some(Box::new(Code::Capability(advertised))),
@@ -112,7 +112,7 @@ pub async fn session(service: Arc<ImapService>, stream: TcpStream, entry: Entry,
         _ => Ok(ImapServer::new(stream, config(false))),
     };
     let Ok(mut imap) = imap else { return };
-    let mut session = Session { service, bad_answers: 0, boxes: None, selected: None, idling: None };
+    let mut session = Session { service, upload: None, bad_answers: 0, boxes: None, selected: None, idling: None };
     let mut disk_check = tokio::time::interval(IDLE_DISK_CHECK);
     loop {
         let idling = session.idling.is_some();
@@ -218,6 +218,8 @@ impl Selected {
 
 struct Session {
     service: Arc<ImapService>,
+    /// The APPEND whose message is arriving in pieces.
+    upload: Option<(Tag, Result<Upload, Refusal>)>,
     /// Commands answered BAD in a row.
     bad_answers: u32,
     boxes: Option<Mailboxes>,
@@ -430,6 +432,37 @@ impl Session {
             ServerEvent::AuthenticateData { tag, data } => {
                 let outcome = self.plain(&data);
                 self.finish(imap, &tag, outcome)
+            }
+            ServerEvent::AppendStart { command, .. } => {
+                if let CommandBody::Append { mailbox, flags, date, .. } = &command.body {
+                    let upload = self.begin_append(mailbox, flags, *date);
+                    self.upload = Some((command.tag.clone(), upload));
+                }
+                Ok(())
+            }
+            ServerEvent::AppendData { tag, data } => {
+                if let Some((t, upload)) = &mut self.upload {
+                    if *t == tag {
+                        if let Ok(u) = upload {
+                            if let Err(refusal) = u.write(&data) {
+                                *upload = Err(refusal);
+                            }
+                        }
+                    }
+                }
+                Ok(())
+            }
+            ServerEvent::AppendEnd { tag } => {
+                let outcome = match self.upload.take() {
+                    Some((t, upload)) if t == tag => upload.and_then(Upload::finish),
+                    _ => Err(bad("APPEND lost its message")),
+                };
+                self.answer(imap, &tag, outcome)
+            }
+            ServerEvent::AppendAborted { .. } => {
+                // The machine answered; the file goes with the upload.
+                self.upload = None;
+                Ok(())
             }
             ServerEvent::IdleDone { tag } => {
                 self.idling = None;
@@ -919,6 +952,14 @@ impl Session {
     }
 
     fn append(&mut self, mailbox: &Mailbox, flags: &[Flag], date: Option<DateTime>, message: &IString) -> Outcome {
+        let mut upload = self.begin_append(mailbox, flags, date)?;
+        upload.write(message)?;
+        upload.finish()
+    }
+
+    /// Checks an APPEND and opens the file its message goes to (in the
+    /// folder's tmp/).
+    fn begin_append(&mut self, mailbox: &Mailbox, flags: &[Flag], date: Option<DateTime>) -> Result<Upload, Refusal> {
         let name = name_of(mailbox)?;
         let boxes = self.boxes()?;
         if !boxes.exists(&name) {
@@ -928,40 +969,10 @@ impl Session {
                 text: "Mailbox doesn't exist".into(),
             });
         }
-        if message.is_empty() {
-            return Err(no("Can't save a zero byte message."));
-        }
         let (bits, keywords) = split_flags(flags)?;
         let handle = self.service.registry.folder(&boxes.dir(&name)).map_err(Refusal::from)?;
-        // The data goes to tmp/ before the folder is locked.
-        let (tmp, mut file) = handle.lock().temp_file().map_err(|e| Refusal::from(StoreError::Io(e)))?;
-        let size = match write_crlf(&mut file, message) {
-            Ok(size) => size,
-            Err(e) => {
-                let _ = std::fs::remove_file(&tmp);
-                return Err(StoreError::Io(e).into());
-            }
-        };
-        drop(file);
-        let (validity, uid) = {
-            let mut folder = handle.lock();
-            let mut bits_kw = 0u32;
-            for k in &keywords {
-                match folder.keyword_index(k, true) {
-                    Ok(Some(i)) => bits_kw |= 1 << i,
-                    Ok(None) => {}
-                    Err(e) => {
-                        let _ = std::fs::remove_file(&tmp);
-                        return Err(e.into());
-                    }
-                }
-            }
-            let uid = folder.add(&tmp, size, bits, bits_kw, date.as_ref().map(unix_time)).map_err(Refusal::from)?;
-            (folder.uid_validity, uid)
-        };
-        handle.notify();
-        let code = Code::AppendUid { uid_validity: nz(validity), uids: SequenceSet::single(nz(uid)) };
-        Ok((Some(code), "Append completed.".into()))
+        let (tmp, file) = handle.lock().temp_file().map_err(|e| Refusal::from(StoreError::Io(e)))?;
+        Ok(Upload { handle, tmp, file, bits, keywords, date, size: 0, last: 0 })
     }
 
     fn close(&mut self, expunge: bool) -> Outcome {
@@ -1496,6 +1507,66 @@ fn link_or_copy(
         }
     }
     Err(std::io::Error::new(std::io::ErrorKind::NotFound, "the message kept moving"))
+}
+
+/// A message being stored by APPEND: written to the folder's tmp/ as it
+/// arrives (bare LF as CRLF), added to the folder at the end; the file
+/// goes away if it is not.
+struct Upload {
+    handle: Arc<FolderHandle>,
+    tmp: PathBuf,
+    file: std::fs::File,
+    bits: u8,
+    keywords: Vec<String>,
+    date: Option<DateTime>,
+    size: u64,
+    last: u8,
+}
+
+impl Upload {
+    fn write(&mut self, data: &[u8]) -> Result<(), Refusal> {
+        use std::io::Write;
+        let mut out = Vec::with_capacity(data.len() + data.len() / 32 + 1);
+        for &b in data {
+            if b == b'\n' && self.last != b'\r' {
+                out.push(b'\r');
+            }
+            out.push(b);
+            self.last = b;
+        }
+        self.file.write_all(&out).map_err(|e| Refusal::from(StoreError::Io(e)))?;
+        self.size += out.len() as u64;
+        Ok(())
+    }
+
+    fn finish(self) -> Outcome {
+        if self.size == 0 {
+            return Err(no("Can't save a zero byte message."));
+        }
+        self.file.sync_all().map_err(|e| Refusal::from(StoreError::Io(e)))?;
+        let (validity, uid) = {
+            let mut folder = self.handle.lock();
+            let mut mask = 0u32;
+            for k in &self.keywords {
+                if let Some(i) = folder.keyword_index(k, true).map_err(Refusal::from)? {
+                    mask |= 1 << i;
+                }
+            }
+            let date = self.date.as_ref().map(unix_time);
+            let uid = folder.add(&self.tmp, self.size, self.bits, mask, date).map_err(Refusal::from)?;
+            (folder.uid_validity, uid)
+        };
+        self.handle.notify();
+        let code = Code::AppendUid { uid_validity: nz(validity), uids: SequenceSet::single(nz(uid)) };
+        Ok((Some(code), "Append completed.".into()))
+    }
+}
+
+impl Drop for Upload {
+    fn drop(&mut self) {
+        // Still in tmp/ unless added: not a message.
+        let _ = std::fs::remove_file(&self.tmp);
+    }
 }
 
 fn empty_structure() -> imap_proto::BodyStructure {

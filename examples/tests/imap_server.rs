@@ -418,7 +418,7 @@ fn peak_rss_kib(pid: u32) -> u64 {
 }
 
 #[test]
-fn a_large_message_is_streamed_from_disk_not_held() {
+fn a_large_message_is_appended_and_fetched_without_being_held() {
     let server = Server::start("large");
     // 32 MiB with LF line ends, as a delivery agent left it.
     let line = format!("{}\n", "0123456789".repeat(7));
@@ -433,11 +433,25 @@ fn a_large_message_is_streamed_from_disk_not_held() {
 
     let stream = std::net::TcpStream::connect(("127.0.0.1", server.plain)).unwrap();
     stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-    (&stream)
-        .write_all(b"a LOGIN alice secret\r\nb SELECT Trash\r\nc UID FETCH 1 (RFC822.SIZE BODY.PEEK[])\r\n")
-        .unwrap();
-    let mut reader = BufReader::with_capacity(1 << 20, stream);
+    let mut reader = BufReader::with_capacity(1 << 20, stream.try_clone().unwrap());
     let mut line = String::new();
+    // The same message APPENDed (LITERAL+, so all at once): it goes to disk
+    // as it arrives.
+    let append = format!("a LOGIN alice secret\r\nz APPEND Trash {{{}+}}\r\n", expected.len());
+    (&stream).write_all(append.as_bytes()).unwrap();
+    (&stream).write_all(&expected).unwrap();
+    (&stream).write_all(b"\r\n").unwrap();
+    loop {
+        line.clear();
+        reader.read_line(&mut line).unwrap();
+        assert!(!line.is_empty() && !line.starts_with("z NO") && !line.starts_with("z BAD"), "{line}");
+        if line.starts_with("z OK [APPENDUID ") {
+            break;
+        }
+    }
+    let stored = std::fs::read_dir(home.join(".Trash/cur")).unwrap().count();
+    assert_eq!(stored, 2, "the appended message is in the folder");
+    (&stream).write_all(b"b SELECT Trash\r\nc UID FETCH 1 (RFC822.SIZE BODY.PEEK[])\r\n").unwrap();
     let literal = loop {
         line.clear();
         reader.read_line(&mut line).unwrap();
@@ -459,4 +473,11 @@ fn a_large_message_is_streamed_from_disk_not_held() {
     assert!(line.starts_with("c OK "), "{line}");
     let peak = peak_rss_kib(server.child.id());
     assert!(peak < 24 * 1024, "the server held the message: peak RSS {peak} KiB for a 32 MiB message");
+    // The appended copy is the same bytes.
+    let appended = std::fs::read_dir(home.join(".Trash/cur"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| !p.file_name().unwrap().to_string_lossy().contains("large"))
+        .unwrap();
+    assert!(std::fs::read(appended).unwrap() == expected, "APPEND stored the message byte for byte");
 }
