@@ -19,7 +19,7 @@
 
 use std::collections::HashMap;
 use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -800,7 +800,7 @@ mod tests {
         let (validity, uid) = {
             let mut f = handle.lock();
             let (tmp, mut file) = f.temp_file().unwrap();
-            file.write_all(b"Subject: a\r\n\r\nbody\r\n").unwrap();
+            std::io::Write::write_all(&mut file, b"Subject: a\r\n\r\nbody\r\n").unwrap();
             let size = 20;
             let uid = f.add(&tmp, size, flag::SEEN, 0, Some(1_000_000_000)).unwrap();
             let kw = f.keyword_index("$Label1", true).unwrap().unwrap();
