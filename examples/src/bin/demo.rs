@@ -26,7 +26,7 @@ use tokio::sync::oneshot;
 /// Runs the example servers and clients against each other on loopback and
 /// prints a transcript.
 #[derive(Debug, Parser)]
-#[command(name = "demo", version, about)]
+#[command(name = "demo", version)]
 struct Args {
     /// Keep the temporary mail directory instead of removing it.
     #[arg(long)]

@@ -14,7 +14,7 @@ use mail_examples::imap_tool;
 
 /// An IMAP client built on imap-proto and mail-codec.
 #[derive(Debug, Parser)]
-#[command(name = "imap-client", version, about)]
+#[command(name = "imap-client", version)]
 struct Args {
     #[command(flatten)]
     connect: ConnectArgs,

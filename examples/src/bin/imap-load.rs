@@ -22,7 +22,7 @@ use tokio::sync::Barrier;
 
 /// Many busy IMAP sessions at once, to load a server.
 #[derive(Debug, Parser)]
-#[command(name = "imap-load", version, about)]
+#[command(name = "imap-load", version)]
 struct Args {
     /// Server host.
     #[arg(long, default_value = "127.0.0.1")]

@@ -18,7 +18,7 @@ use mail_examples::serve::{self, Entry, Users};
 
 /// An IMAP server over Maildir++ folders, built on imap-proto and mail-codec.
 #[derive(Debug, Parser)]
-#[command(name = "imap-server", version, about)]
+#[command(name = "imap-server", version)]
 struct Args {
     /// Address for plain IMAP (STARTTLS on offer when a certificate is given).
     #[arg(long, value_name = "ADDR")]

@@ -13,7 +13,7 @@ use mail_examples::pop3_tool;
 
 /// A POP3 client built on pop3-proto and mail-codec.
 #[derive(Debug, Parser)]
-#[command(name = "pop3-client", version, about)]
+#[command(name = "pop3-client", version)]
 struct Args {
     #[command(flatten)]
     connect: ConnectArgs,

@@ -16,7 +16,7 @@ use mail_examples::serve::{self, Entry, Users};
 
 /// A POP3 server over Maildirs, built on pop3-proto and mail-codec.
 #[derive(Debug, Parser)]
-#[command(name = "pop3-server", version, about)]
+#[command(name = "pop3-server", version)]
 struct Args {
     /// Address for plain POP3 (STLS on offer when a certificate is given).
     #[arg(long, value_name = "ADDR")]
