@@ -53,6 +53,9 @@ struct Args {
     rss_comms: Vec<String>,
 }
 
+/// Sessions connecting and logging in at the same time.
+const LOGINS_AT_ONCE: usize = 32;
+
 #[derive(Default)]
 struct Counters {
     commands: AtomicU64,
@@ -114,12 +117,18 @@ async fn session(
     n: usize,
     counters: Arc<Counters>,
     ready: Arc<Barrier>,
+    logins: Arc<tokio::sync::Semaphore>,
     stop: Arc<AtomicBool>,
 ) -> Result<(), String> {
     let login = &args.logins[n % args.logins.len()];
-    let connected = match tokio::time::timeout(Duration::from_secs(30), connect(&args, login)).await {
-        Ok(connected) => connected,
-        Err(_) => Err(Failure::Run("no login within 30 s".into())),
+    // Sessions log in a few dozen at a time (a load, not a SYN flood); each
+    // gets 60 s once its turn comes.
+    let connected = {
+        let _turn = logins.acquire().await;
+        match tokio::time::timeout(Duration::from_secs(60), connect(&args, login)).await {
+            Ok(connected) => connected,
+            Err(_) => Err(Failure::Run("no login within 60 s".into())),
+        }
     };
     let mut imap = match connected {
         Ok(imap) => {
@@ -239,6 +248,7 @@ async fn run(args: Args) -> Result<(), Failure> {
     let counters = Arc::new(Counters::default());
     let ready = Arc::new(Barrier::new(args.sessions + 1));
     let stop = Arc::new(AtomicBool::new(false));
+    let logins = Arc::new(tokio::sync::Semaphore::new(LOGINS_AT_ONCE));
     let mut tasks = tokio::task::JoinSet::new();
     let measuring = args.rss_pids.len() + args.rss_comms.len() > 0;
     let peak = Arc::new(AtomicU64::new(0));
@@ -255,7 +265,7 @@ async fn run(args: Args) -> Result<(), Failure> {
     };
     let started = Instant::now();
     for n in 0..args.sessions {
-        tasks.spawn(session(args.clone(), n, counters.clone(), ready.clone(), stop.clone()));
+        tasks.spawn(session(args.clone(), n, counters.clone(), ready.clone(), logins.clone(), stop.clone()));
     }
     ready.wait().await;
     let held = counters.logged_in.load(Ordering::Relaxed);
