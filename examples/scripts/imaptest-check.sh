@@ -6,7 +6,7 @@
 #   1. imaptest's scripted test groups (../shared/tools/imaptest/run.sh):
 #      every failing group must be listed, with its reason, in
 #      examples/imaptest-known-failures.txt (the list only shrinks);
-#   2. imaptest's stress mode (state tracking, 20 clients, own flags) for
+#   2. imaptest's stress mode (state tracking, 20 clients, own_flags) for
 #      STRESS_SECS (default 30): no error may be reported;
 #   3. imap-load: 500 sessions at once, each selecting, fetching, storing
 #      and idling, for LOAD_SECS (default 30): every session logs in, no
@@ -59,7 +59,8 @@ scripted() { # NAME PORT -> prints the summary line, leaves the failed list in $
     grep -E '^[0-9]+ test groups' "$log" | tail -1
 }
 stress() { # NAME PORT
-    SECS=$stress_secs CLIENTS=20 "$work/it/bin/bench.sh" 127.0.0.1 "$2" testuser testpass >"$work/$1-stress.log" 2>&1 || true
+    SECS=$stress_secs CLIENTS=20 "$work/it/bin/bench.sh" 127.0.0.1 "$2" testuser testpass own_flags \
+        >"$work/$1-stress.log" 2>&1 || true
     grep -E '^total |^imaptest exit' "$work/$1-stress.log" | tr '\n' ' '
     echo
 }
@@ -85,7 +86,7 @@ if ! grep -qE '^[0-9]+ test groups' <<<"$ours_scripted"; then
     status=1
 fi
 
-echo "== imaptest stress, 20 clients, $stress_secs s"
+echo "== imaptest stress, 20 clients, own_flags, $stress_secs s"
 ours_stress=$(stress ours "$ours_port")
 ours_stress_rss=$(awk '/VmHWM/ {print $2}' "/proc/$ours_pid/status")
 dovecot_stress=$(stress dovecot "$dovecot_port")

@@ -1104,17 +1104,30 @@ impl Session {
                     mask |= 1 << i;
                 }
             }
+            let apply = |flags: u8, keywords: u32| match action {
+                imap_proto::StoreAction::Replace => (bits, mask),
+                imap_proto::StoreAction::Add => (flags | bits, keywords | mask),
+                imap_proto::StoreAction::Remove => (flags & !bits, keywords & !mask),
+            };
             for &p in &positions {
-                let Some(index) = folder.index_of(selected.view[p].0) else {
+                let message_uid = selected.view[p].0;
+                let Some(index) = folder.index_of(message_uid) else {
+                    // Expunged by another session, not yet told to this
+                    // client: it still gets the flags it asked for.
                     missing = true;
+                    if let (false, Some((flags, keywords))) = (silent, folder.expunged_flags(message_uid)) {
+                        let (f, k) = apply(flags, keywords);
+                        let recent = selected.recent.contains(&message_uid);
+                        let mut attributes = vec![MessageAttribute::Flags(flag_list(f, k, &folder.keywords, recent))];
+                        if uid {
+                            attributes.push(MessageAttribute::Uid(nz(message_uid)));
+                        }
+                        responses.push(Data::Fetch { seq: nz(p as u32 + 1), attributes });
+                    }
                     continue;
                 };
                 let m = &folder.messages[index];
-                let (f, k) = match action {
-                    imap_proto::StoreAction::Replace => (bits, mask),
-                    imap_proto::StoreAction::Add => (m.flags | bits, m.keywords | mask),
-                    imap_proto::StoreAction::Remove => (m.flags & !bits, m.keywords & !mask),
-                };
+                let (f, k) = apply(m.flags, m.keywords);
                 changed |= folder.set_flags(index, f, k).map_err(Refusal::from)?;
                 let m = &folder.messages[index];
                 // The client learns the flags from this answer (or asked

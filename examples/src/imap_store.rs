@@ -116,7 +116,15 @@ pub struct Folder {
     seen_mtimes: Option<(SystemTime, SystemTime)>,
     /// The folder was deleted: sessions that had it selected see it empty.
     pub deleted: bool,
+    /// The last flags of recently expunged messages, for sessions that
+    /// have not been told yet (a STORE on such a message still answers
+    /// with FETCH FLAGS, as Dovecot does); the oldest go first.
+    expunged_flags: HashMap<u32, (u8, u32)>,
+    expunged_order: std::collections::VecDeque<u32>,
 }
+
+/// Expunged messages whose last flags a folder remembers.
+const REMEMBER_EXPUNGED: usize = 4096;
 
 /// A folder shared by the sessions that use it.
 #[derive(Debug)]
@@ -228,6 +236,8 @@ impl Folder {
             modseq: 1,
             seen_mtimes: None,
             deleted: false,
+            expunged_flags: HashMap::new(),
+            expunged_order: std::collections::VecDeque::new(),
         };
         let mut known: Vec<(u32, String)> = Vec::new();
         if let Ok(text) = fs::read_to_string(dir.join("imap-uidlist")) {
@@ -365,7 +375,10 @@ impl Folder {
                     m.path = path;
                     kept.push(m);
                 }
-                None => changed = true,
+                None => {
+                    self.remember_expunged(&m);
+                    changed = true;
+                }
             }
         }
         // New files, in name order (delivery order for most deliverers).
@@ -408,6 +421,22 @@ impl Folder {
             let _ = self.save_uidlist();
         }
         from
+    }
+
+    fn remember_expunged(&mut self, m: &Message) {
+        if self.expunged_flags.insert(m.uid, (m.flags, m.keywords)).is_none() {
+            self.expunged_order.push_back(m.uid);
+        }
+        while self.expunged_order.len() > REMEMBER_EXPUNGED {
+            if let Some(old) = self.expunged_order.pop_front() {
+                self.expunged_flags.remove(&old);
+            }
+        }
+    }
+
+    /// The last flags of a message expunged not long ago.
+    pub fn expunged_flags(&self, uid: u32) -> Option<(u8, u32)> {
+        self.expunged_flags.get(&uid).copied()
     }
 
     /// The index of the message with this UID.
@@ -492,6 +521,7 @@ impl Folder {
     pub fn expunge(&mut self, uids: &[u32]) -> Result<Vec<u32>, StoreError> {
         let mut removed = Vec::new();
         let mut failure = None;
+        let mut gone = Vec::new();
         self.messages.retain(|m| {
             if uids.binary_search(&m.uid).is_err() {
                 return true;
@@ -499,10 +529,12 @@ impl Folder {
             match fs::remove_file(&m.path) {
                 Ok(()) => {
                     removed.push(m.uid);
+                    gone.push(m.clone());
                     false
                 }
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {
                     removed.push(m.uid);
+                    gone.push(m.clone());
                     false
                 }
                 Err(e) => {
@@ -511,6 +543,9 @@ impl Folder {
                 }
             }
         });
+        for m in &gone {
+            self.remember_expunged(m);
+        }
         if !removed.is_empty() {
             self.save_uidlist()?;
         }

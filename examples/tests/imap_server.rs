@@ -481,3 +481,74 @@ fn a_large_message_is_appended_and_fetched_without_being_held() {
         .unwrap();
     assert!(std::fs::read(appended).unwrap() == expected, "APPEND stored the message byte for byte");
 }
+
+/// A line-oriented IMAP connection for the tests below.
+struct Conn {
+    stream: std::net::TcpStream,
+    reader: BufReader<std::net::TcpStream>,
+}
+
+impl Conn {
+    fn open(port: u16) -> Conn {
+        let stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let reader = BufReader::new(stream.try_clone().unwrap());
+        let mut conn = Conn { stream, reader };
+        assert!(conn.line().starts_with("* OK "));
+        conn
+    }
+
+    fn line(&mut self) -> String {
+        let mut line = String::new();
+        self.reader.read_line(&mut line).unwrap();
+        line
+    }
+
+    /// Sends a tagged command; returns its untagged lines and the tagged one.
+    fn run(&mut self, tag: &str, command: &str) -> (Vec<String>, String) {
+        (&self.stream).write_all(format!("{tag} {command}\r\n").as_bytes()).unwrap();
+        let mut untagged = Vec::new();
+        loop {
+            let line = self.line();
+            assert!(!line.is_empty(), "connection closed during {command}");
+            if line.starts_with(&format!("{tag} ")) {
+                return (untagged, line);
+            }
+            untagged.push(line);
+        }
+    }
+}
+
+#[test]
+fn sessions_see_each_others_changes_where_the_rfc_allows() {
+    let server = Server::start("sessions");
+    let (mut a, mut b) = (Conn::open(server.plain), Conn::open(server.plain));
+    for conn in [&mut a, &mut b] {
+        assert!(conn.run("l", "LOGIN alice secret").1.starts_with("l OK"));
+        assert!(conn.run("s", "SELECT INBOX").1.starts_with("s OK [READ-WRITE]"));
+    }
+    // B flags message 2 and expunges message 1.
+    b.run("1", "STORE 2 +FLAGS (\\Flagged)");
+    b.run("2", "STORE 1 +FLAGS (\\Deleted)");
+    let (untagged, done) = b.run("3", "EXPUNGE");
+    assert_eq!((untagged, done.starts_with("3 OK")), (vec!["* 1 EXPUNGE\r\n".to_string()], true));
+    // A's FETCH may not be told of the expunge: numbers stay, the flag
+    // change comes; then NOOP brings the EXPUNGE.
+    let (untagged, done) = a.run("1", "FETCH 2 (FLAGS)");
+    assert!(done.starts_with("1 OK"), "{done}");
+    assert!(untagged.iter().all(|l| !l.contains("EXPUNGE")), "{untagged:?}");
+    assert!(untagged.iter().any(|l| l.starts_with("* 2 FETCH (FLAGS (\\Flagged")), "{untagged:?}");
+    // A STORE on the message B expunged still answers with its flags.
+    let (untagged, done) = a.run("2", "STORE 1 +FLAGS (\\Seen)");
+    assert!(done.starts_with("2 OK [EXPUNGEISSUED]"), "{done}");
+    assert!(untagged.iter().any(|l| l.starts_with("* 1 FETCH (FLAGS (\\Deleted \\Seen")), "{untagged:?}");
+    let (untagged, done) = a.run("3", "NOOP");
+    assert!(done.starts_with("3 OK"));
+    assert_eq!(untagged, vec!["* 1 EXPUNGE\r\n".to_string()]);
+    // An APPEND by B reaches A at A's next command, with EXISTS and RECENT:
+    // A selected first, so the three seeded messages left are \Recent to
+    // it; the new one is B's (B saw it first).
+    assert!(b.run("4", "APPEND INBOX {10+}\r\nSubject: x").1.starts_with("4 OK [APPENDUID "));
+    let (untagged, _) = a.run("4", "NOOP");
+    assert_eq!(untagged, vec!["* 4 EXISTS\r\n".to_string(), "* 3 RECENT\r\n".to_string()]);
+}
