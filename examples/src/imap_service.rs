@@ -22,8 +22,8 @@ use std::time::Duration;
 use imap_proto::server::{ServerConfig, ServerEvent};
 use imap_proto::{
     Atom, Capability, Code, Command, CommandBody, Data, DateTime, FetchAttribute, FetchItems, Flag, FlagFetch,
-    FlagPerm, Greeting, GreetingKind, IString, ListItem, Mailbox, MailboxAttribute, MessageAttribute, RawArguments,
-    SearchKey, SeqRange, SequenceSet, StatusAttribute, StatusItem, StatusKind, Tag, Text,
+    FlagPerm, Greeting, GreetingKind, IString, ListItem, Mailbox, MailboxAttribute, MessageAttribute, SearchKey,
+    SeqRange, SequenceSet, StatusAttribute, StatusItem, StatusKind, Tag, Text,
 };
 use mail_codec::{tls, Error, ImapServer};
 use tokio::net::TcpStream;
@@ -565,15 +565,19 @@ impl Session {
                 done("Enabled.")
             }
             CommandBody::Namespace => {
-                let raw = RawArguments::new(&b"((\"\" \".\")) NIL NIL"[..]).expect("valid");
-                imap.machine_mut()
-                    .respond(&tag, Data::Other { name: atom("NAMESPACE"), number: None, arguments: raw })?;
+                let personal = imap_proto::NamespaceDescription {
+                    prefix: IString::from(""),
+                    delimiter: imap_proto::Delimiter::new(DELIMITER).ok(),
+                    extensions: Vec::new(),
+                };
+                let data = Data::Namespace { personal: Some(vec![personal]), other_users: None, shared: None };
+                imap.machine_mut().respond(&tag, data)?;
                 done("Namespace completed.")
             }
             CommandBody::Other { name, .. } if name.eq_ignore_case("ID") => {
-                let raw = RawArguments::new(&b"(\"name\" \"mail-proto imap-server\" \"vendor\" \"mail-proto\")"[..])
-                    .expect("valid");
-                imap.machine_mut().respond(&tag, Data::Other { name: atom("ID"), number: None, arguments: raw })?;
+                let fields = [("name", "mail-proto imap-server"), ("vendor", "mail-proto")];
+                let fields = fields.iter().map(|(k, v)| (IString::from(*k), Some(IString::from(*v)))).collect();
+                imap.machine_mut().respond(&tag, Data::Id(Some(fields)))?;
                 done("ID completed.")
             }
             CommandBody::Select { mailbox, .. } => self.select(imap, &tag, &mailbox, false),

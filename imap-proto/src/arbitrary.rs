@@ -341,7 +341,7 @@ fn data(u: &mut Unstructured<'_>) -> AResult<Data> {
             },
         })
     };
-    Ok(match u.int_in_range(0..=11)? {
+    Ok(match u.int_in_range(0..=13)? {
         0 => Data::Capability(vec_of(u, 4, |u| Ok(Capability::from_atom(atom(u)?)))?),
         1 => Data::List(list_item(u)?),
         2 => Data::Lsub(list_item(u)?),
@@ -356,6 +356,30 @@ fn data(u: &mut Unstructured<'_>) -> AResult<Data> {
         8 => Data::Expunge(nz(u)?),
         9 => Data::Fetch { seq: nz(u)?, attributes: vec1_of(u, 3, message_attribute)? },
         10 => Data::Enabled(vec_of(u, 3, atom)?),
+        11 => {
+            let list = |u: &mut Unstructured<'_>| -> AResult<Option<Vec<NamespaceDescription>>> {
+                if !u.arbitrary()? {
+                    return Ok(None);
+                }
+                Ok(Some(vec_of(u, 3, |u| {
+                    Ok(NamespaceDescription {
+                        prefix: istring(u)?,
+                        delimiter: if u.arbitrary()? {
+                            Some(Delimiter::new(u.int_in_range(0x20u8..=0x7e)? as char).expect("ascii"))
+                        } else {
+                            None
+                        },
+                        extensions: vec_of(u, 2, |u| Ok((istring(u)?, vec1_of(u, 3, istring)?)))?,
+                    })
+                })?))
+            };
+            Data::Namespace { personal: list(u)?, other_users: list(u)?, shared: list(u)? }
+        }
+        12 => Data::Id(if u.arbitrary()? {
+            Some(vec_of(u, 4, |u| Ok((istring(u)?, if u.arbitrary()? { Some(istring(u)?) } else { None })))?)
+        } else {
+            None
+        }),
         _ => Data::Other { name: x_name(u)?, number: u.arbitrary()?, arguments: raw_arguments(u)? },
     })
 }

@@ -869,6 +869,8 @@ fn data_answers(data: &Data, command: &CommandBody) -> bool {
         Data::Expunge(_) => matches!(command, C::Expunge | C::UidExpunge(_) | C::Move { .. }),
         Data::Fetch { .. } => matches!(command, C::Fetch { .. }) || matches!(command, C::Store { silent: false, .. }),
         Data::Enabled(_) => matches!(command, C::Enable(_)),
+        Data::Namespace { .. } => matches!(command, C::Namespace),
+        Data::Id(_) => command.name().eq_ignore_ascii_case("ID"),
         Data::Other { name, .. } => command.name().eq_ignore_ascii_case(name.as_str()),
     }
 }

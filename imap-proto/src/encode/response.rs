@@ -199,6 +199,43 @@ impl Encode for Data {
                     e.raw(c.as_bytes());
                 }
             }
+            Data::Namespace { personal, other_users, shared } => {
+                e.raw(b"NAMESPACE");
+                for list in [personal, other_users, shared] {
+                    e.sp();
+                    match list {
+                        None => e.raw(b"NIL"),
+                        Some(list) => {
+                            e.byte(b'(');
+                            for n in list {
+                                e.byte(b'(');
+                                e.string(&n.prefix);
+                                e.sp();
+                                delimiter(e, n.delimiter);
+                                for (name, values) in &n.extensions {
+                                    e.sp();
+                                    e.string(name);
+                                    e.sp();
+                                    e.paren(values, |e, v| e.string(v));
+                                }
+                                e.byte(b')');
+                            }
+                            e.byte(b')');
+                        }
+                    }
+                }
+            }
+            Data::Id(params) => {
+                e.raw(b"ID ");
+                match params {
+                    None => e.raw(b"NIL"),
+                    Some(params) => e.paren(params, |e, (field, value)| {
+                        e.string(field);
+                        e.sp();
+                        e.nstring(value);
+                    }),
+                }
+            }
             Data::Other { name, number, arguments } => {
                 if let Some(n) = number {
                     e.number(*n as u64);
@@ -222,22 +259,27 @@ impl Encode for ListItem {
             e.raw(a.name().as_bytes());
         });
         e.sp();
-        match self.delimiter {
-            Some(d) => {
-                e.byte(b'"');
-                if matches!(d.byte(), b'"' | b'\\') {
-                    e.byte(b'\\');
-                }
-                e.byte(d.byte());
-                e.byte(b'"');
-            }
-            None => e.raw(b"NIL"),
-        }
+        delimiter(e, self.delimiter);
         e.sp();
         self.mailbox.encode(e);
         if let Some(ext) = &self.extended {
             e.sp();
             e.raw(ext.as_bytes());
         }
+    }
+}
+
+/// A hierarchy delimiter, quoted, or NIL.
+fn delimiter(e: &mut Encoder<'_>, delimiter: Option<Delimiter>) {
+    match delimiter {
+        Some(d) => {
+            e.byte(b'"');
+            if matches!(d.byte(), b'"' | b'\\') {
+                e.byte(b'\\');
+            }
+            e.byte(d.byte());
+            e.byte(b'"');
+        }
+        None => e.raw(b"NIL"),
     }
 }

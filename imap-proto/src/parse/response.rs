@@ -271,6 +271,33 @@ impl<'a> Parser<'a> {
             })?;
             self.skip_spaces();
             Data::Status { mailbox, items }
+        } else if is(b"NAMESPACE") {
+            // Extra spaces between the lists, as RFC 2342's own example
+            // has them, are read past.
+            self.sp()?;
+            self.skip_spaces();
+            let personal = self.namespaces()?;
+            self.sp()?;
+            self.skip_spaces();
+            let other_users = self.namespaces()?;
+            self.sp()?;
+            self.skip_spaces();
+            let shared = self.namespaces()?;
+            self.skip_spaces();
+            Data::Namespace { personal, other_users, shared }
+        } else if is(b"ID") {
+            self.sp()?;
+            let params = if self.eat_keyword(b"NIL") {
+                None
+            } else {
+                Some(self.paren_list(|p| {
+                    let field = p.string()?;
+                    p.sp()?;
+                    Ok((field, p.nstring()?))
+                })?)
+            };
+            self.skip_spaces();
+            Data::Id(params)
         } else if is(b"ENABLED") {
             let mut caps = Vec::new();
             while self.eat(b' ') {
@@ -364,6 +391,24 @@ impl<'a> Parser<'a> {
                 .unwrap_or_else(|| MailboxAttribute::Extension(Atom::from_validated(p.small(s, e)))))
         })?;
         self.sp()?;
+        let delimiter = self.delimiter()?;
+        self.sp()?;
+        let mailbox = self.mailbox()?;
+        let mut extended = None;
+        if self.eat(b' ') {
+            self.skip_spaces();
+            if !self.at_eol() {
+                let start = self.pos;
+                self.generic_value()?;
+                extended = Some(Box::new(RawValue(self.slice(start, self.pos))));
+                self.skip_spaces();
+            }
+        }
+        Ok(ListItem { attributes, delimiter, mailbox, extended })
+    }
+
+    /// A hierarchy delimiter: one quoted character, or NIL.
+    fn delimiter(&mut self) -> PResult<Option<Delimiter>> {
         let plain_delimiter = match self.rest().get(..3) {
             // The usual `"/"` or `"."`, read without building a string.
             Some(&[b'"', c, b'"']) if c != b'\\' && c != b'"' => Delimiter::new(c as char).ok(),
@@ -387,18 +432,37 @@ impl<'a> Parser<'a> {
                 }
             }
         };
-        self.sp()?;
-        let mailbox = self.mailbox()?;
-        let mut extended = None;
-        if self.eat(b' ') {
-            self.skip_spaces();
-            if !self.at_eol() {
-                let start = self.pos;
-                self.generic_value()?;
-                extended = Some(Box::new(RawValue(self.slice(start, self.pos))));
-                self.skip_spaces();
-            }
+        Ok(delimiter)
+    }
+
+    /// One of NAMESPACE's three lists, or NIL.
+    ///
+    /// ```text
+    /// Namespace = nil / "(" 1*( "(" string SP (<"> QUOTED_CHAR <"> / nil)
+    ///             *(Namespace_Response_Extension) ")" ) ")"
+    /// Namespace_Response_Extension = SP string SP "(" string *(SP string) ")"
+    /// ```
+    fn namespaces(&mut self) -> PResult<Option<Vec<NamespaceDescription>>> {
+        if self.eat_keyword(b"NIL") {
+            return Ok(None);
         }
-        Ok(ListItem { attributes, delimiter, mailbox, extended })
+        self.byte(b'(', "( or NIL")?;
+        let mut out = Vec::new();
+        while self.peek() == Some(b'(') {
+            self.pos += 1;
+            let prefix = self.string()?;
+            self.sp()?;
+            let delimiter = self.delimiter()?;
+            let mut extensions = Vec::new();
+            while self.eat(b' ') {
+                let name = self.string()?;
+                self.sp()?;
+                extensions.push((name, self.paren_list(|p| p.string())?));
+            }
+            self.byte(b')', ")")?;
+            out.push(NamespaceDescription { prefix, delimiter, extensions });
+        }
+        self.byte(b')', ")")?;
+        Ok(Some(out))
     }
 }

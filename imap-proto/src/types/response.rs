@@ -402,8 +402,21 @@ pub enum Data {
     },
     /// `* ENABLED ...` (RFC 5161)
     Enabled(Vec<Atom>),
-    /// Any other untagged response, e.g. `* NAMESPACE ...` or `* ID ...`,
-    /// with everything after the name kept raw.
+    /// `* NAMESPACE ...` (RFC 2342): the personal, other users' and shared
+    /// namespaces; `None` for NIL.
+    Namespace {
+        /// The user's own namespaces.
+        personal: Option<Vec<NamespaceDescription>>,
+        /// Other users' namespaces.
+        other_users: Option<Vec<NamespaceDescription>>,
+        /// Shared namespaces.
+        shared: Option<Vec<NamespaceDescription>>,
+    },
+    /// `* ID ...` (RFC 2971): the server's field-value pairs; `None` for
+    /// NIL, `Some` of an empty list for `()`.
+    Id(Option<Vec<(IString, Option<IString>)>>),
+    /// Any other untagged response (`* XLIST ...`, `* SORT ...`), with
+    /// everything after the name kept raw.
     Other {
         /// The response name (for `* 5 XFOO ...` the name is `XFOO` and
         /// the number is in `number`).
@@ -413,6 +426,20 @@ pub enum Data {
         /// The bytes after `name SP` up to the final CRLF.
         arguments: RawArguments,
     },
+}
+
+/// One namespace of a NAMESPACE response (RFC 2342 `Namespace`): the
+/// prefix of its mailbox names, its hierarchy delimiter, and extension
+/// data (`Namespace_Response_Extension`: a name and its values).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct NamespaceDescription {
+    /// The prefix (`""` for the root, `"INBOX."`, `"#shared/"`, ...).
+    pub prefix: IString,
+    /// Hierarchy delimiter; `None` for NIL (flat).
+    pub delimiter: Option<Delimiter>,
+    /// Extension data, as sent.
+    pub extensions: Vec<(IString, Vec<IString>)>,
 }
 
 /// The body of a LIST or LSUB response (`mailbox-list`).
