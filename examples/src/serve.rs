@@ -152,6 +152,70 @@ where
     Ok(())
 }
 
+/// The command line both example servers take.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServerArgs {
+    /// Address for the plain protocol (STARTTLS or STLS on offer when a
+    /// certificate is given).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: String,
+    /// Address for TLS from the first byte (needs --cert/--key).
+    #[arg(long, value_name = "ADDR", requires = "cert")]
+    pub tls_listen: Option<String>,
+    /// PEM certificate chain.
+    #[arg(long, value_name = "PEM", requires = "key")]
+    pub cert: Option<PathBuf>,
+    /// PEM private key.
+    #[arg(long, value_name = "PEM", requires = "cert")]
+    pub key: Option<PathBuf>,
+    /// Users file: one name:password per line.
+    #[arg(long, value_name = "FILE")]
+    pub users: PathBuf,
+    /// Each user's mail is MAIL_ROOT/NAME/ (a Maildir, created at first
+    /// login).
+    #[arg(long, value_name = "DIR")]
+    pub mail_root: PathBuf,
+}
+
+/// A server program's `main`: loads the users and the certificate, listens
+/// (plain, and TLS when asked), runs `session` for each connection until
+/// SIGINT/SIGTERM, and turns the outcome into the exit status.
+pub fn server_main<F, Fut>(
+    program: &str,
+    args: ServerArgs,
+    service: impl FnOnce(Users, PathBuf, Option<tls::TlsAcceptor>) -> F,
+) -> std::process::ExitCode
+where
+    F: Fn(TcpStream, SocketAddr, Entry, watch::Receiver<bool>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => return crate::cli::finish(program, Err(Failure::Run(e.to_string()))),
+    };
+    let outcome = runtime.block_on(async {
+        let users = Users::load(&args.users)?;
+        let acceptor = acceptor(args.cert.as_deref(), args.key.as_deref())?;
+        std::fs::create_dir_all(&args.mail_root)
+            .map_err(|e| Failure::Usage(format!("cannot use {}: {e}", args.mail_root.display())))?;
+        let mut listeners = vec![(bind(&args.listen).await?, Entry::Plain)];
+        if let Some(addr) = &args.tls_listen {
+            listeners.push((bind(addr).await?, Entry::Tls));
+        }
+        for (listener, entry) in &listeners {
+            if let Ok(addr) = listener.local_addr() {
+                let kind = if *entry == Entry::Tls { "TLS" } else { "plain" };
+                eprintln!("{program}: listening on {addr} ({kind})");
+            }
+        }
+        let session = service(users, args.mail_root, acceptor);
+        run(listeners, crate::cli::stop_requested(), Duration::from_secs(5), session).await?;
+        eprintln!("{program}: stopped");
+        Ok(())
+    });
+    crate::cli::finish(program, outcome)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
