@@ -21,9 +21,10 @@ use std::time::Duration;
 
 use imap_proto::server::{ServerConfig, ServerEvent};
 use imap_proto::{
-    Atom, Capability, Code, Command, CommandBody, Data, DateTime, FetchAttribute, FetchItems, Flag, FlagFetch,
-    FlagPerm, Greeting, GreetingKind, IString, ListItem, Mailbox, MailboxAttribute, MessageAttribute, SearchKey,
-    SeqRange, SequenceSet, StatusAttribute, StatusItem, StatusKind, Tag, Text,
+    Atom, Capability, Code, Command, CommandBody, Data, DateTime, ESearchResponse, FetchAttribute, FetchItems, Flag,
+    FlagFetch, FlagPerm, Greeting, GreetingKind, IString, ListItem, Mailbox, MailboxAttribute, MessageAttribute,
+    SearchKey, SearchReturnData, SearchReturnOption, SeqRange, SequenceSet, StatusAttribute, StatusItem, StatusKind,
+    Tag, Text,
 };
 use mail_codec::{tls, Error, ImapServer};
 use tokio::net::TcpStream;
@@ -76,7 +77,9 @@ fn atom(s: &str) -> Atom {
 /// The capabilities this server has.
 pub fn capabilities() -> Vec<Capability> {
     let mut caps = vec![Capability::Imap4Rev1, Capability::LiteralPlus, Capability::SaslIr, Capability::Idle];
-    for name in ["ID", "ENABLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "CHILDREN", "SPECIAL-USE"] {
+    let names =
+        ["ID", "ENABLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "CHILDREN", "SPECIAL-USE", "ESEARCH", "WITHIN"];
+    for name in names {
         caps.push(Capability::Other(atom(name)));
     }
     caps.push(Capability::Other(atom("COMPRESS=DEFLATE")));
@@ -194,6 +197,9 @@ impl Selected {
     /// The view positions a set names; `Err` when a sequence number is
     /// beyond the mailbox.
     fn resolve(&self, set: &SequenceSet, uid: bool) -> Result<Vec<usize>, &'static str> {
+        if set.uses_saved() {
+            return Err("No saved search result: SEARCHRES is not offered");
+        }
         if uid {
             let largest = self.largest_uid();
             return Ok((0..self.view.len()).filter(|&i| set.contains(self.view[i].0, largest)).collect());
@@ -203,6 +209,7 @@ impl Selected {
             let numbers = match range {
                 SeqRange::Single(a) => vec![*a],
                 SeqRange::Range(a, b) => vec![*a, *b],
+                SeqRange::Saved => Vec::new(),
             };
             for n in numbers {
                 match n {
@@ -242,18 +249,14 @@ fn bad(text: impl Into<String>) -> Refusal {
     Refusal { kind: StatusKind::Bad, code: None, text: text.into() }
 }
 
-fn other_code(name: &str) -> Code {
-    Code::Other { name: atom(name), arguments: None }
-}
-
 impl From<StoreError> for Refusal {
     fn from(e: StoreError) -> Refusal {
         let code = match &e {
-            StoreError::NoMailbox => Some(other_code("NONEXISTENT")),
-            StoreError::Exists => Some(other_code("ALREADYEXISTS")),
-            StoreError::Io(_) => Some(other_code("SERVERBUG")),
-            StoreError::TooManyKeywords => Some(other_code("LIMIT")),
-            StoreError::NotAllowed(_) | StoreError::BadName(_) => Some(other_code("CANNOT")),
+            StoreError::NoMailbox => Some(Code::NonExistent),
+            StoreError::Exists => Some(Code::AlreadyExists),
+            StoreError::Io(_) => Some(Code::ServerBug),
+            StoreError::TooManyKeywords => Some(Code::Limit),
+            StoreError::NotAllowed(_) | StoreError::BadName(_) => Some(Code::Cannot),
         };
         Refusal { kind: StatusKind::No, code, text: e.to_string() }
     }
@@ -273,6 +276,11 @@ fn name_of(mailbox: &Mailbox) -> Result<Name, Refusal> {
 
 fn mailbox_of(name: &str) -> Mailbox {
     Mailbox::from_wire(name.as_bytes().to_vec())
+}
+
+/// Seconds since 1970, now.
+fn now_unix() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 
 fn nz(n: u32) -> NonZeroU32 {
@@ -498,7 +506,7 @@ impl Session {
         if !self.service.users.check(user, password) {
             return Err(Refusal {
                 kind: StatusKind::No,
-                code: Some(other_code("AUTHENTICATIONFAILED")),
+                code: Some(Code::AuthenticationFailed),
                 text: "Authentication failed.".into(),
             });
         }
@@ -574,7 +582,7 @@ impl Session {
                 imap.machine_mut().respond(&tag, data)?;
                 done("Namespace completed.")
             }
-            CommandBody::Other { name, .. } if name.eq_ignore_case("ID") => {
+            CommandBody::Id(_) => {
                 let fields = [("name", "mail-proto imap-server"), ("vendor", "mail-proto")];
                 let fields = fields.iter().map(|(k, v)| (IString::from(*k), Some(IString::from(*v)))).collect();
                 imap.machine_mut().respond(&tag, Data::Id(Some(fields)))?;
@@ -595,7 +603,9 @@ impl Session {
             CommandBody::Unselect => self.close(false),
             CommandBody::Expunge => self.expunge(None),
             CommandBody::UidExpunge(set) => self.expunge(Some(&set)),
-            CommandBody::Search { uid, charset, criteria } => self.search(imap, &tag, uid, charset, &criteria),
+            CommandBody::Search { uid, return_options, charset, criteria } => {
+                self.search(imap, &tag, uid, return_options, charset, &criteria)
+            }
             CommandBody::Fetch { uid, sequence_set, items, modifiers } => {
                 if !modifiers.is_empty() {
                     Err(bad("FETCH modifiers are not supported"))
@@ -1035,9 +1045,16 @@ impl Session {
         imap: &mut ImapServer,
         tag: &Tag,
         uid: bool,
+        return_options: Option<Vec<SearchReturnOption>>,
         charset: Option<IString>,
         criteria: &[SearchKey],
     ) -> Outcome {
+        use SearchReturnOption as R;
+        if let Some(options) = &return_options {
+            if options.iter().any(|o| !matches!(o, R::Min | R::Max | R::All | R::Count)) {
+                return Err(bad("Only MIN, MAX, ALL and COUNT are supported in RETURN"));
+            }
+        }
         if let Some(charset) = &charset {
             if !charset.eq_ignore_case("UTF-8") && !charset.eq_ignore_case("US-ASCII") {
                 return Err(Refusal {
@@ -1075,7 +1092,33 @@ impl Session {
                 ids.push(nz(if uid { m.uid } else { i as u32 + 1 }));
             }
         }
-        imap.machine_mut().respond(tag, Data::Search { ids, modseq: None }).map_err(|e| bad(e.to_string()))?;
+        let data = match return_options {
+            None => Data::Search { ids, modseq: None },
+            // RFC 4731: the numbers in order, `RETURN ()` meaning ALL.
+            Some(options) => {
+                let options = if options.is_empty() { vec![R::All] } else { options };
+                let mut data = Vec::new();
+                for option in options {
+                    data.push(match option {
+                        R::Count => SearchReturnData::Count(ids.len() as u32),
+                        R::Min => match ids.first() {
+                            Some(&n) => SearchReturnData::Min(n),
+                            None => continue,
+                        },
+                        R::Max => match ids.last() {
+                            Some(&n) => SearchReturnData::Max(n),
+                            None => continue,
+                        },
+                        _ => match compact(&ids.iter().map(|n| n.get()).collect::<Vec<_>>()) {
+                            Some(set) => SearchReturnData::All(set),
+                            None => continue,
+                        },
+                    });
+                }
+                Data::ESearch(ESearchResponse { tag: Some(IString::from(tag.as_str())), uid, data })
+            }
+        };
+        imap.machine_mut().respond(tag, data).map_err(|e| bad(e.to_string()))?;
         done("Search completed.")
     }
 
@@ -1158,7 +1201,7 @@ impl Session {
         if missing {
             // Flags of a message that is gone no longer matter: the rest
             // was stored (RFC 5530's code tells the client why).
-            return Ok((Some(other_code("EXPUNGEISSUED")), "Some of the messages no longer exist.".into()));
+            return Ok((Some(Code::ExpungeIssued), "Some of the messages no longer exist.".into()));
         }
         done("Store completed.")
     }
@@ -1423,7 +1466,7 @@ impl Session {
         if missing {
             return Err(Refusal {
                 kind: StatusKind::No,
-                code: Some(other_code("EXPUNGEISSUED")),
+                code: Some(Code::ExpungeIssued),
                 text: "Some of the requested messages no longer exist.".into(),
             });
         }
@@ -1471,7 +1514,7 @@ async fn open_message(handle: &FolderHandle, uid: u32) -> Option<tokio::fs::File
 /// flat whatever the message's size.
 async fn stream_message(imap: &mut ImapServer, mut file: tokio::fs::File, size: u64) -> Result<(), Refusal> {
     use tokio::io::AsyncReadExt;
-    let fail = |e: String| Refusal { kind: StatusKind::No, code: Some(other_code("SERVERBUG")), text: e };
+    let fail = |e: String| Refusal { kind: StatusKind::No, code: Some(Code::ServerBug), text: e };
     let mut buf = vec![0u8; 64 * 1024];
     let mut out = Vec::with_capacity(66 * 1024);
     let (mut sent, mut last) = (0u64, 0u8);
@@ -1682,7 +1725,22 @@ impl SearchContext<'_> {
             Not(k) => !self.matches(k),
             Or(a, b) => self.matches(a) || self.matches(b),
             And(keys) => keys.iter().all(|k| self.matches(k)),
-            ModSeq(_) => false,
+            Older(seconds) => now_unix() - m.internal_date > i64::from(seconds.get()),
+            Younger(seconds) => now_unix() - m.internal_date <= i64::from(seconds.get()),
+            Fuzzy(k) => self.matches(k),
+            // Kept by no message here: no mod-sequences, object ids, save
+            // dates or Gmail ids.
+            ModSeq { .. }
+            | EmailId(_)
+            | ThreadId(_)
+            | SavedBefore(_)
+            | SavedOn(_)
+            | SavedSince(_)
+            | SaveDateSupported
+            | GmailRaw(_)
+            | GmailMessageId(_)
+            | GmailThreadId(_)
+            | GmailLabels(_) => false,
         }
     }
 }

@@ -78,7 +78,11 @@ fn seq(u: &mut Unstructured<'_>) -> AResult<SequenceSet> {
         let n = |u: &mut Unstructured<'_>| -> AResult<SeqNumber> {
             Ok(if u.ratio(1, 5)? { SeqNumber::Largest } else { SeqNumber::Value(nz(u)?) })
         };
-        Ok(if u.arbitrary()? { SeqRange::Single(n(u)?) } else { SeqRange::Range(n(u)?, n(u)?) })
+        Ok(match u.int_in_range(0..=8)? {
+            0 => SeqRange::Saved,
+            1..=4 => SeqRange::Single(n(u)?),
+            _ => SeqRange::Range(n(u)?, n(u)?),
+        })
     })?;
     Ok(SequenceSet::new(ranges).expect("non-empty"))
 }
@@ -117,7 +121,43 @@ fn mailbox(u: &mut Unstructured<'_>) -> AResult<Mailbox> {
 }
 
 fn code(u: &mut Unstructured<'_>) -> AResult<Code> {
-    Ok(match u.int_in_range(0..=17)? {
+    const UNITS: [Code; 24] = [
+        Code::Unavailable,
+        Code::AuthenticationFailed,
+        Code::AuthorizationFailed,
+        Code::Expired,
+        Code::PrivacyRequired,
+        Code::ContactAdmin,
+        Code::NoPerm,
+        Code::InUse,
+        Code::ExpungeIssued,
+        Code::Corruption,
+        Code::ServerBug,
+        Code::ClientBug,
+        Code::Cannot,
+        Code::Limit,
+        Code::OverQuota,
+        Code::AlreadyExists,
+        Code::NonExistent,
+        Code::NotSaved,
+        Code::HasChildren,
+        Code::CompressionActive,
+        Code::UseAttr,
+        Code::UnknownCte,
+        Code::TooBig,
+        Code::UidRequired,
+    ];
+    Ok(match u.int_in_range(0..=22)? {
+        17 => u.choose(&UNITS)?.clone(),
+        18 => Code::NoUpdate(Tag::try_from(from_alphabet(u, b"Aa0.", 1, 6)?).expect("tag")),
+        19 => Code::MailboxId(object_id(u)?),
+        20 => Code::Modified(seq(u)?),
+        21 => Code::Metadata(match u.int_in_range(0..=3)? {
+            0 => MetadataCode::LongEntries(u.arbitrary()?),
+            1 => MetadataCode::MaxSize(u.arbitrary()?),
+            2 => MetadataCode::TooMany,
+            _ => MetadataCode::NoPrivate,
+        }),
         0 => Code::Alert,
         1 => Code::BadCharset(vec_of(u, 3, |u| Ok(IString::from(from_alphabet(u, b"A-Z0-9_", 0, 8)?)))?),
         2 => Code::Capability(vec_of(u, 4, |u| Ok(Capability::from_atom(atom(u)?)))?),
@@ -349,7 +389,16 @@ fn data(u: &mut Unstructured<'_>) -> AResult<Data> {
             mailbox: mailbox(u)?,
             items: vec_of(u, 3, |u| Ok(StatusItem { attribute: status_attribute(u)?, value: u.arbitrary()? }))?,
         },
-        4 => Data::Search { ids: vec_of(u, 8, nz)?, modseq: u.arbitrary()? },
+        4 => match u.int_in_range(0..=3)? {
+            0 => Data::Search { ids: vec_of(u, 8, nz)?, modseq: u.arbitrary()? },
+            1 => Data::Sort { ids: vec_of(u, 8, nz)?, modseq: u.arbitrary()? },
+            2 => Data::ESearch(ESearchResponse {
+                tag: if u.arbitrary()? { Some(istring(u)?) } else { None },
+                uid: u.arbitrary()?,
+                data: vec_of(u, 4, search_return_data)?,
+            }),
+            _ => Data::Thread(vec_of(u, 3, |u| thread(u, 0))?),
+        },
         5 => Data::Flags(vec_of(u, 4, flag)?),
         6 => Data::Exists(u.arbitrary()?),
         7 => Data::Recent(u.arbitrary()?),
@@ -375,13 +424,62 @@ fn data(u: &mut Unstructured<'_>) -> AResult<Data> {
             };
             Data::Namespace { personal: list(u)?, other_users: list(u)?, shared: list(u)? }
         }
-        12 => Data::Id(if u.arbitrary()? {
-            Some(vec_of(u, 4, |u| Ok((istring(u)?, if u.arbitrary()? { Some(istring(u)?) } else { None })))?)
-        } else {
-            None
-        }),
+        12 => Data::Id(id_params(u)?),
         _ => Data::Other { name: x_name(u)?, number: u.arbitrary()?, arguments: raw_arguments(u)? },
     })
+}
+
+fn partial_range(u: &mut Unstructured<'_>) -> AResult<PartialRange> {
+    Ok(PartialRange { from_end: u.arbitrary()?, first: nz(u)?, last: nz(u)? })
+}
+
+fn return_options(u: &mut Unstructured<'_>) -> AResult<Option<Vec<SearchReturnOption>>> {
+    if !u.arbitrary()? {
+        return Ok(None);
+    }
+    Ok(Some(vec_of(u, 4, |u| {
+        use SearchReturnOption::*;
+        Ok(match u.int_in_range(0..=9)? {
+            8 => Partial(partial_range(u)?),
+            9 => Other(modifier(u)?),
+            n => [Min, Max, All, Count, Save, Context, Update, Relevancy][n as usize].clone(),
+        })
+    })?))
+}
+
+fn thread(u: &mut Unstructured<'_>, depth: u32) -> AResult<Thread> {
+    let ids = vec_of(u, 3, nz)?;
+    let children = if depth < 3 && u.arbitrary()? { vec_of(u, 3, |u| thread(u, depth + 1))? } else { Vec::new() };
+    // A thread holds a message or two branches (a lone branch would be
+    // part of the chain).
+    Ok(match (ids.is_empty(), children.len()) {
+        (true, 0 | 1) => Thread { ids: vec![nz(u)?], children: Vec::new() },
+        (false, 1) => Thread { ids, children: Vec::new() },
+        _ => Thread { ids, children },
+    })
+}
+
+fn search_return_data(u: &mut Unstructured<'_>) -> AResult<SearchReturnData> {
+    let positions = |u: &mut Unstructured<'_>| vec1_of(u, 3, |u| Ok((u.arbitrary()?, seq(u)?)));
+    Ok(match u.int_in_range(0..=9)? {
+        0 => SearchReturnData::Min(nz(u)?),
+        1 => SearchReturnData::Max(nz(u)?),
+        2 => SearchReturnData::All(seq(u)?),
+        3 => SearchReturnData::Count(u.arbitrary()?),
+        4 => SearchReturnData::ModSeq(u.arbitrary()?),
+        5 => SearchReturnData::Partial {
+            range: partial_range(u)?,
+            results: if u.arbitrary()? { Some(seq(u)?) } else { None },
+        },
+        6 => SearchReturnData::AddTo(positions(u)?),
+        7 => SearchReturnData::RemoveFrom(positions(u)?),
+        8 => SearchReturnData::Relevancy(vec1_of(u, 4, |u| u.int_in_range(1..=100))?),
+        _ => SearchReturnData::Other { name: x_name(u)?, value: raw_value(u)? },
+    })
+}
+
+fn id_params(u: &mut Unstructured<'_>) -> AResult<IdParameters> {
+    Ok(if u.arbitrary()? { Some(vec_of(u, 4, |u| Ok((istring(u)?, nstring(u)?)))?) } else { None })
 }
 
 fn greeting(u: &mut Unstructured<'_>) -> AResult<Greeting> {
@@ -425,7 +523,7 @@ fn response(u: &mut Unstructured<'_>) -> AResult<Response> {
 }
 
 fn search_key(u: &mut Unstructured<'_>, depth: u32) -> AResult<SearchKey> {
-    let max = if depth >= 4 { 33 } else { 36 };
+    let max = if depth >= 4 { 46 } else { 50 };
     Ok(match u.int_in_range(0..=max)? {
         0 => SearchKey::All,
         1 => SearchKey::Answered,
@@ -461,8 +559,25 @@ fn search_key(u: &mut Unstructured<'_>, depth: u32) -> AResult<SearchKey> {
         31 => SearchKey::Smaller(u.arbitrary()?),
         32 => SearchKey::Uid(seq(u)?),
         33 => SearchKey::SequenceSet(seq(u)?),
-        34 => SearchKey::Not(Box::new(search_key(u, depth + 1)?)),
-        35 => SearchKey::Or(Box::new(search_key(u, depth + 1)?), Box::new(search_key(u, depth + 1)?)),
+        34 => SearchKey::ModSeq {
+            entry: if u.arbitrary()? { Some((istring(u)?, atom(u)?)) } else { None },
+            modseq: u.arbitrary()?,
+        },
+        35 => SearchKey::Older(nz(u)?),
+        36 => SearchKey::Younger(nz(u)?),
+        37 => SearchKey::EmailId(object_id(u)?),
+        38 => SearchKey::ThreadId(object_id(u)?),
+        39 => SearchKey::SavedBefore(date(u)?),
+        40 => SearchKey::SavedOn(date(u)?),
+        41 => SearchKey::SavedSince(date(u)?),
+        42 => SearchKey::SaveDateSupported,
+        43 => SearchKey::GmailRaw(istring(u)?),
+        44 => SearchKey::GmailMessageId(u.arbitrary()?),
+        45 => SearchKey::GmailThreadId(u.arbitrary()?),
+        46 => SearchKey::GmailLabels(istring(u)?),
+        47 => SearchKey::Not(Box::new(search_key(u, depth + 1)?)),
+        48 => SearchKey::Or(Box::new(search_key(u, depth + 1)?), Box::new(search_key(u, depth + 1)?)),
+        49 => SearchKey::Fuzzy(Box::new(search_key(u, depth + 1)?)),
         _ => SearchKey::And(vec1_of(u, 3, |u| search_key(u, depth + 1))?),
     })
 }
@@ -489,21 +604,28 @@ fn fetch_attribute(u: &mut Unstructured<'_>) -> AResult<FetchAttribute> {
     })
 }
 
+fn modifier(u: &mut Unstructured<'_>) -> AResult<Modifier> {
+    let value = if u.arbitrary()? {
+        let s = *u.choose(&["12", "1:5,7", "(1 (2 3))"])?;
+        Some(RawValue::parse(Bytes::from_static(s.as_bytes())).expect("sample"))
+    } else {
+        None
+    };
+    Ok(Modifier { name: x_name(u)?, value })
+}
+
 fn modifiers(u: &mut Unstructured<'_>) -> AResult<Vec<Modifier>> {
-    vec_of(u, 2, |u| {
-        let value = if u.arbitrary()? {
-            let s = *u.choose(&["12", "1:5,7", "(1 (2 3))"])?;
-            Some(RawValue::parse(Bytes::from_static(s.as_bytes())).expect("sample"))
-        } else {
-            None
-        };
-        Ok(Modifier { name: x_name(u)?, value })
-    })
+    vec_of(u, 2, modifier)
+}
+
+fn object_id(u: &mut Unstructured<'_>) -> AResult<ObjectId> {
+    let alphabet = b"abcXYZ0189_-";
+    Ok(ObjectId::try_from(from_alphabet(u, alphabet, 1, 40)?).expect("object id alphabet"))
 }
 
 fn command(u: &mut Unstructured<'_>) -> AResult<Command> {
     let tag = Tag::try_from(from_alphabet(u, b"Aa0.", 1, 6)?).expect("tag");
-    let body = match u.int_in_range(0..=32)? {
+    let body = match u.int_in_range(0..=35)? {
         0 => CommandBody::Capability,
         1 => CommandBody::Noop,
         2 => CommandBody::Logout,
@@ -538,6 +660,7 @@ fn command(u: &mut Unstructured<'_>) -> AResult<Command> {
         },
         23 => CommandBody::Search {
             uid: u.arbitrary()?,
+            return_options: return_options(u)?,
             charset: if u.arbitrary()? { Some(istring(u)?) } else { None },
             criteria: vec1_of(u, 3, |u| search_key(u, 0))?,
         },
@@ -564,6 +687,27 @@ fn command(u: &mut Unstructured<'_>) -> AResult<Command> {
         27 => CommandBody::Move { uid: u.arbitrary()?, sequence_set: seq(u)?, mailbox: mailbox(u)? },
         28 => CommandBody::UidExpunge(seq(u)?),
         29 => CommandBody::Enable(vec1_of(u, 3, atom)?),
+        30 => CommandBody::Id(id_params(u)?),
+        31 => CommandBody::Sort {
+            uid: u.arbitrary()?,
+            return_options: return_options(u)?,
+            criteria: vec1_of(u, 3, |u| {
+                let key = match u.int_in_range(0..=10)? {
+                    10 => SortKey::Other(x_name(u)?),
+                    n => SortKey::NAMED[n as usize].clone(),
+                };
+                Ok(SortCriterion { reverse: u.arbitrary()?, key })
+            })?,
+            charset: istring(u)?,
+            search: vec1_of(u, 3, |u| search_key(u, 0))?,
+        },
+        33 => CommandBody::Thread {
+            uid: u.arbitrary()?,
+            algorithm: atom(u)?,
+            charset: istring(u)?,
+            search: vec1_of(u, 3, |u| search_key(u, 0))?,
+        },
+        34 => CommandBody::CancelUpdate(vec1_of(u, 3, istring)?),
         _ => CommandBody::Other { name: x_name(u)?, arguments: raw_arguments(u)? },
     };
     Ok(Command { tag, body })

@@ -852,6 +852,10 @@ impl Client {
     /// update belongs to the mailbox, not to a command.
     fn answers(&self, data: &Data) -> Option<Tag> {
         let mut candidates = self.in_flight.iter().take_while(|f| !matches!(f.flow, Flow::Idle { .. }));
+        if let Data::ESearch(ESearchResponse { tag: Some(tag), .. }) = data {
+            // The correlator names the command (RFC 4731 3.1).
+            return candidates.find(|f| f.command.tag.as_bytes() == &tag[..]).map(|f| f.command.tag.clone());
+        }
         candidates.find(|f| data_answers(data, &f.command.body)).map(|f| f.command.tag.clone())
     }
 }
@@ -865,12 +869,15 @@ fn data_answers(data: &Data, command: &CommandBody) -> bool {
         Data::Lsub(_) => matches!(command, C::Lsub { .. }),
         Data::Status { .. } => matches!(command, C::Status { .. }),
         Data::Search { .. } => matches!(command, C::Search { .. }),
+        Data::ESearch(_) => matches!(command, C::Search { .. } | C::Sort { .. }),
+        Data::Sort { .. } => matches!(command, C::Sort { .. }),
+        Data::Thread(_) => matches!(command, C::Thread { .. }),
         Data::Flags(_) | Data::Exists(_) | Data::Recent(_) => matches!(command, C::Select { .. } | C::Examine { .. }),
         Data::Expunge(_) => matches!(command, C::Expunge | C::UidExpunge(_) | C::Move { .. }),
         Data::Fetch { .. } => matches!(command, C::Fetch { .. }) || matches!(command, C::Store { silent: false, .. }),
         Data::Enabled(_) => matches!(command, C::Enable(_)),
         Data::Namespace { .. } => matches!(command, C::Namespace),
-        Data::Id(_) => command.name().eq_ignore_ascii_case("ID"),
+        Data::Id(_) => matches!(command, C::Id(_)),
         Data::Other { name, .. } => command.name().eq_ignore_ascii_case(name.as_str()),
     }
 }

@@ -109,7 +109,7 @@ pub enum ServerEvent {
     /// [`Server::respond`] and one [`Server::complete`]. For IDLE the
     /// machine has sent `+` already; for AUTHENTICATE, send challenges with
     /// [`Server::authenticate_challenge`]. Commands the crate does not model
-    /// (`CommandBody::Other`, e.g. `ID` or `XLIST`) come here too: answer
+    /// (`CommandBody::Other`, e.g. `XLIST`) come here too: answer
     /// `BAD` for those the application does not know.
     Command(Command),
     /// A command the machine answered itself (CAPABILITY, LOGOUT), for the
@@ -607,11 +607,9 @@ impl Server {
         let offset = error.offset();
         let tag = error.tag().cloned();
         let (kind, code, reason) = match &error {
-            DecodeError::Frame { error: FrameError::LiteralTooLarge { limit, .. }, .. } => (
-                StatusKind::No,
-                Some(Code::Other { name: fixed_atom("TOOBIG"), arguments: None }),
-                format!("Literal larger than {limit} bytes"),
-            ),
+            DecodeError::Frame { error: FrameError::LiteralTooLarge { limit, .. }, .. } => {
+                (StatusKind::No, Some(Code::TooBig), format!("Literal larger than {limit} bytes"))
+            }
             DecodeError::Frame { error: FrameError::LineTooLong { .. }, .. } => {
                 (StatusKind::Bad, None, "Line too long".to_string())
             }
@@ -1076,8 +1074,4 @@ fn expunge_allowed(command: &CommandBody) -> bool {
 
 fn status(tag: &Tag, kind: StatusKind, code: Option<Code>, text: Text) -> StatusResponse {
     StatusResponse { tag: Some(tag.clone()), kind, code: code.map(Box::new), text }
-}
-
-fn fixed_atom(name: &'static str) -> Atom {
-    Atom::from_validated(crate::types::small_bytes::SmallBytes::copy_from_slice(name.as_bytes()))
 }

@@ -33,7 +33,8 @@ pub enum State {
 /// but Logout: only the server knows them.
 pub fn command_allowed(command: &CommandBody, state: State) -> bool {
     use CommandBody::*;
-    let any = matches!(command, Capability | Noop | Logout | Other { .. });
+    // ID is valid in every state (RFC 2971 3.1).
+    let any = matches!(command, Capability | Noop | Logout | Id(_) | Other { .. });
     match state {
         State::NotAuthenticated => any || matches!(command, StartTls | Authenticate { .. } | Login { .. }),
         State::Authenticated => any || authenticated(command),
@@ -114,6 +115,8 @@ mod tests {
         assert!(command_allowed(&CommandBody::StartTls, State::NotAuthenticated));
         assert!(!command_allowed(&CommandBody::StartTls, State::Authenticated));
         assert!(!command_allowed(&CommandBody::Noop, State::Logout));
+        assert!(command_allowed(&CommandBody::Id(None), State::NotAuthenticated));
+        assert!(command_allowed(&CommandBody::Id(Some(vec![])), State::Selected));
         assert_eq!(after_success(&select, State::Authenticated), State::Selected);
         assert_eq!(after_failure(&select, State::Selected), State::Authenticated);
         assert_eq!(after_success(&CommandBody::Close, State::Selected), State::Authenticated);

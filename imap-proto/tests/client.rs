@@ -273,7 +273,7 @@ fn untagged_data_is_attributed_or_unsolicited() {
     assert!(!mailbox.read_only);
     assert_eq!(client.state(), State::Selected);
 
-    let search = CommandBody::Search { uid: true, charset: None, criteria: vec![SearchKey::All] };
+    let search = CommandBody::Search { uid: true, return_options: None, charset: None, criteria: vec![SearchKey::All] };
     client.send(search).unwrap();
     client.send(CommandBody::Noop).unwrap();
     let _ = sent(&mut client);

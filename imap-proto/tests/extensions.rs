@@ -77,3 +77,253 @@ fn rfc2971_id_examples() {
     );
     assert_eq!(response("* ID (\"name\" NIL)\r\n"), Response::Data(Data::Id(Some(vec![("name".into(), None)]))));
 }
+
+/// Parses a client command, checks it round-trips, returns its body.
+fn command(line: &str) -> CommandBody {
+    let parsed = Command::parse(line.as_bytes()).unwrap_or_else(|e| panic!("{line:?}: {e}"));
+    let again = Command::parse(&parsed.to_bytes()).unwrap();
+    assert_eq!(again, parsed, "{line:?} round trip via {:?}", String::from_utf8_lossy(&parsed.to_bytes()));
+    parsed.body
+}
+
+fn n(v: u32) -> std::num::NonZeroU32 {
+    std::num::NonZeroU32::new(v).unwrap()
+}
+
+fn set(s: &str) -> SequenceSet {
+    s.parse().unwrap()
+}
+
+#[test]
+fn rfc2971_id_command() {
+    assert_eq!(command("a023 ID NIL\r\n"), CommandBody::Id(None));
+    assert_eq!(command("a023 ID ()\r\n"), CommandBody::Id(Some(vec![])));
+    let CommandBody::Id(Some(fields)) =
+        command("a023 ID (\"name\" \"sodr\" \"version\" \"19.34\" \"vendor\" \"Pink Floyd Music Limited\")\r\n")
+    else {
+        panic!()
+    };
+    assert_eq!(fields[2], ("vendor".into(), Some("Pink Floyd Music Limited".into())));
+    // Valid before login too.
+    assert!(state::command_allowed(&CommandBody::Id(None), state::State::NotAuthenticated));
+}
+
+/// RFC 4731 section 3.1 and RFC 5182 (SEARCHRES): RETURN options, ESEARCH
+/// results, `$`.
+#[test]
+fn rfc4731_esearch_and_rfc5182_searchres() {
+    let CommandBody::Search { uid, return_options, criteria, .. } =
+        command("A282 SEARCH RETURN (MIN COUNT) FLAGGED SINCE 1-Feb-1994 NOT FROM \"Smith\"\r\n")
+    else {
+        panic!()
+    };
+    assert!(!uid);
+    assert_eq!(return_options, Some(vec![SearchReturnOption::Min, SearchReturnOption::Count]));
+    assert_eq!(criteria.len(), 3);
+    let CommandBody::Search { return_options, .. } = command("A283 SEARCH RETURN () FLAGGED\r\n") else { panic!() };
+    assert_eq!(return_options, Some(vec![]));
+    let CommandBody::Search { uid: true, return_options: Some(o), .. } =
+        command("a UID SEARCH RETURN (MIN MAX COUNT ALL) ALL\r\n")
+    else {
+        panic!()
+    };
+    assert_eq!(o.len(), 4);
+    assert_eq!(
+        command("A284 SEARCH RETURN (SAVE) UNSEEN\r\n"),
+        CommandBody::Search {
+            uid: false,
+            return_options: Some(vec![SearchReturnOption::Save]),
+            charset: None,
+            criteria: vec![SearchKey::Unseen]
+        }
+    );
+    let CommandBody::Fetch { sequence_set, .. } = command("A285 FETCH $ (UID)\r\n") else { panic!() };
+    assert!(sequence_set.uses_saved());
+    assert_eq!(sequence_set.resolve_saved(Some(&set("4:5"))), Some(set("4:5")));
+    let CommandBody::Search { criteria, .. } = command("A286 SEARCH $ SMALLER 4096\r\n") else { panic!() };
+    assert_eq!(criteria[0], SearchKey::SequenceSet(set("$")));
+    let CommandBody::Search { criteria, .. } = command("A287 UID SEARCH UID $,7 OR $ 1:*\r\n") else { panic!() };
+    assert_eq!(criteria[0], SearchKey::Uid(set("$,7")));
+
+    let esearch = |line: &str| match response(line) {
+        Response::Data(Data::ESearch(r)) => r,
+        other => panic!("{other:?}"),
+    };
+    let r = esearch("* ESEARCH (TAG \"A282\") MIN 2 COUNT 3\r\n");
+    assert_eq!(r.tag, Some("A282".into()));
+    assert_eq!(r.data, vec![SearchReturnData::Min(n(2)), SearchReturnData::Count(3)]);
+    let r = esearch("* ESEARCH (TAG \"A283\") ALL 2,10:11\r\n");
+    assert_eq!(r.data, vec![SearchReturnData::All(set("2,10:11"))]);
+    let r = esearch("* ESEARCH (TAG \"A285\") UID MIN 7 MAX 3800\r\n");
+    assert!(r.uid);
+    assert_eq!(r.data, vec![SearchReturnData::Min(n(7)), SearchReturnData::Max(n(3800))]);
+    let r = esearch("* ESEARCH (TAG \"A286\") COUNT 15\r\n");
+    assert_eq!(r.data, vec![SearchReturnData::Count(15)]);
+    // No match: no MIN/MAX/ALL; the correlator alone; UID alone.
+    assert_eq!(esearch("* ESEARCH (TAG \"A284\")\r\n").data, vec![]);
+    let r = esearch("* ESEARCH UID\r\n");
+    assert!(r.uid && r.tag.is_none() && r.data.is_empty());
+    // RFC 7162: MODSEQ; RFC 9394: PARTIAL; RFC 5267: ADDTO/REMOVEFROM.
+    let r = esearch("* ESEARCH (TAG \"a\") UID ALL 1:3 MODSEQ 917162500\r\n");
+    assert_eq!(r.data[1], SearchReturnData::ModSeq(917162500));
+    let r = esearch("* ESEARCH (TAG \"A04\") UID PARTIAL (24000:24500 NIL)\r\n");
+    assert_eq!(
+        r.data,
+        vec![SearchReturnData::Partial {
+            range: PartialRange { from_end: false, first: n(24000), last: n(24500) },
+            results: None
+        }]
+    );
+    let r = esearch("* ESEARCH (TAG \"t\") UID PARTIAL (-1:-100 200:250,252:300)\r\n");
+    assert!(matches!(
+        &r.data[0],
+        SearchReturnData::Partial { range: PartialRange { from_end: true, .. }, results: Some(_) }
+    ));
+    let r = esearch("* ESEARCH (TAG \"B01\") UID ADDTO (0 32768:32769)\r\n");
+    assert_eq!(r.data, vec![SearchReturnData::AddTo(vec![(0, set("32768:32769"))])]);
+    let r = esearch("* ESEARCH (TAG \"C01\") UID REMOVEFROM (0 32768 1 2)\r\n");
+    assert_eq!(r.data, vec![SearchReturnData::RemoveFrom(vec![(0, set("32768")), (1, set("2"))])]);
+    let CommandBody::Search { return_options: Some(o), .. } =
+        command("t UID SEARCH RETURN (PARTIAL -1:-100) UNDELETED\r\n")
+    else {
+        panic!()
+    };
+    assert_eq!(o, vec![SearchReturnOption::Partial(PartialRange { from_end: true, first: n(1), last: n(100) })]);
+    // An extension's item is kept whole.
+    let r = esearch("* ESEARCH (TAG \"x\") X-FOO (1 2) COUNT 2\r\n");
+    assert!(
+        matches!(&r.data[0], SearchReturnData::Other { name, value } if name.as_str() == "X-FOO" && value.as_bytes() == b"(1 2)")
+    );
+}
+
+/// RFC 5256 section 4 (SORT) and 5 (THREAD): every example.
+#[test]
+fn rfc5256_sort_and_thread() {
+    let CommandBody::Sort { criteria, charset, search, .. } = command("A282 SORT (SUBJECT) UTF-8 SINCE 1-Feb-1994\r\n")
+    else {
+        panic!()
+    };
+    assert_eq!(criteria, vec![SortCriterion { reverse: false, key: SortKey::Subject }]);
+    assert_eq!(charset, IString::from("UTF-8"));
+    assert_eq!(search.len(), 1);
+    let CommandBody::Sort { criteria, .. } = command("A283 SORT (SUBJECT REVERSE DATE) UTF-8 ALL\r\n") else {
+        panic!()
+    };
+    assert_eq!(criteria[1], SortCriterion { reverse: true, key: SortKey::Date });
+    command("A284 SORT (SUBJECT) US-ASCII TEXT \"not in mailbox\"\r\n");
+    let CommandBody::Sort { uid: true, return_options: Some(_), .. } =
+        command("E01 UID SORT RETURN () (REVERSE DATE) UTF-8 UNDELETED UNKEYWORD $Junk\r\n")
+    else {
+        panic!()
+    };
+    assert_eq!(
+        response("* SORT 2 84 882\r\n"),
+        Response::Data(Data::Sort { ids: vec![n(2), n(84), n(882)], modseq: None })
+    );
+    assert_eq!(response("* SORT\r\n"), Response::Data(Data::Sort { ids: vec![], modseq: None }));
+    assert_eq!(
+        response("* SORT 5 3 (MODSEQ 12)\r\n"),
+        Response::Data(Data::Sort { ids: vec![n(5), n(3)], modseq: Some(12) })
+    );
+
+    let CommandBody::Thread { algorithm, charset, .. } =
+        command("A283 THREAD ORDEREDSUBJECT UTF-8 SINCE 5-MAR-2000\r\n")
+    else {
+        panic!()
+    };
+    assert_eq!((algorithm.as_str(), charset), ("ORDEREDSUBJECT", IString::from("UTF-8")));
+    command("A284 THREAD ORDEREDSUBJECT US-ASCII TEXT \"gewp\"\r\n");
+    command("A285 UID THREAD REFERENCES UTF-8 ALL\r\n");
+    let leaf = |ids: &[u32]| Thread { ids: ids.iter().map(|&i| n(i)).collect(), children: vec![] };
+    assert_eq!(
+        response("* THREAD (2)(3 6 (4 23)(44 7 96))\r\n"),
+        Response::Data(Data::Thread(vec![
+            leaf(&[2]),
+            Thread { ids: vec![n(3), n(6)], children: vec![leaf(&[4, 23]), leaf(&[44, 7, 96])] },
+        ]))
+    );
+    // A missing root: the thread is only branches.
+    assert_eq!(
+        response("* THREAD ((3)(5))\r\n"),
+        Response::Data(Data::Thread(vec![Thread { ids: vec![], children: vec![leaf(&[3]), leaf(&[5])] }]))
+    );
+    let Response::Data(Data::Thread(threads)) = response(
+        "* THREAD (166)(167)(168)(169)(172)(170)(171)(173)(174 (175)(176)(178)(181)(180))(179)(177 (183)(182)(188)(184)(185)(186)(187)(189))(190)(191)(192)(193)(194 195)(196 (197)(198))(199)(200 202)(201)(203)(204)(205)(206 207)(208)\r\n",
+    ) else {
+        panic!()
+    };
+    assert_eq!(threads.len(), 25);
+    assert_eq!(threads[8].children.len(), 5);
+    assert_eq!(response("* THREAD\r\n"), Response::Data(Data::Thread(vec![])));
+    for bad in ["* THREAD ()\r\n", "* THREAD (1 (2) 3)\r\n", "* THREAD (1\r\n", "* THREAD (0)\r\n"] {
+        assert!(Response::parse(bad.as_bytes()).is_err(), "{bad}");
+    }
+}
+
+/// Threads nest only as deep as the parser's depth limit allows.
+#[test]
+fn thread_nesting_is_bounded() {
+    let deep = format!("* THREAD {}1{}\r\n", "(1 ".repeat(500), ")".repeat(500));
+    let err = Response::parse(deep.as_bytes()).unwrap_err();
+    assert!(matches!(err.kind, ParseErrorKind::TooDeep { .. }), "{err}");
+}
+
+/// RFC 5530 codes, and the codes other extensions add, are typed.
+#[test]
+fn response_codes_of_the_extensions() {
+    let code = |line: &str| match response(line) {
+        Response::Status(StatusResponse { code: Some(code), .. }) => *code,
+        other => panic!("{other:?}"),
+    };
+    let units = [
+        ("UNAVAILABLE", Code::Unavailable),
+        ("AUTHENTICATIONFAILED", Code::AuthenticationFailed),
+        ("AUTHORIZATIONFAILED", Code::AuthorizationFailed),
+        ("EXPIRED", Code::Expired),
+        ("PRIVACYREQUIRED", Code::PrivacyRequired),
+        ("CONTACTADMIN", Code::ContactAdmin),
+        ("NOPERM", Code::NoPerm),
+        ("INUSE", Code::InUse),
+        ("EXPUNGEISSUED", Code::ExpungeIssued),
+        ("CORRUPTION", Code::Corruption),
+        ("SERVERBUG", Code::ServerBug),
+        ("CLIENTBUG", Code::ClientBug),
+        ("CANNOT", Code::Cannot),
+        ("LIMIT", Code::Limit),
+        ("OVERQUOTA", Code::OverQuota),
+        ("ALREADYEXISTS", Code::AlreadyExists),
+        ("NONEXISTENT", Code::NonExistent),
+        ("NOTSAVED", Code::NotSaved),
+        ("HASCHILDREN", Code::HasChildren),
+        ("COMPRESSIONACTIVE", Code::CompressionActive),
+        ("USEATTR", Code::UseAttr),
+        ("UNKNOWN-CTE", Code::UnknownCte),
+        ("TOOBIG", Code::TooBig),
+        ("UIDREQUIRED", Code::UidRequired),
+    ];
+    for (name, expected) in units {
+        assert_eq!(code(&format!("a NO [{name}] text\r\n")), expected, "{name}");
+        assert_eq!(code(&format!("a NO [{}] text\r\n", name.to_lowercase())), expected, "{name}");
+    }
+    assert_eq!(code("* NO [NOUPDATE \"B02\"] Too many contexts\r\n"), Code::NoUpdate(Tag::try_from("B02").unwrap()));
+    assert_eq!(
+        code("3 OK [MAILBOXID (F2212ea87-6097-4256-9d51-71338625)] Completed\r\n"),
+        Code::MailboxId(ObjectId::try_from("F2212ea87-6097-4256-9d51-71338625").unwrap())
+    );
+    assert_eq!(code("d105 OK [MODIFIED 7,9] Conditional STORE failed\r\n"), Code::Modified(set("7,9")));
+    assert_eq!(
+        code("a OK [METADATA LONGENTRIES 2199] GETMETADATA complete\r\n"),
+        Code::Metadata(MetadataCode::LongEntries(2199))
+    );
+    assert_eq!(
+        code("a NO [METADATA MAXSIZE 1024] Annotation too large\r\n"),
+        Code::Metadata(MetadataCode::MaxSize(1024))
+    );
+    assert_eq!(code("a NO [METADATA TOOMANY] Too many annotations\r\n"), Code::Metadata(MetadataCode::TooMany));
+    assert_eq!(
+        code("a NO [METADATA NOPRIVATE] Private annotations not supported\r\n"),
+        Code::Metadata(MetadataCode::NoPrivate)
+    );
+    // A known name with arguments that do not fit is kept whole.
+    assert!(matches!(code("a NO [MODIFIED x] t\r\n"), Code::Other { .. }));
+}

@@ -199,7 +199,7 @@ fn session_cut(sizes: &mut impl Iterator<Item = usize>) -> (Vec<ClientEvent>, Cl
             silent: false,
             flags: vec![Flag::Flagged],
         },
-        CommandBody::Search { uid: true, charset: None, criteria: vec![SearchKey::All] },
+        CommandBody::Search { uid: true, return_options: None, charset: None, criteria: vec![SearchKey::All] },
         CommandBody::Append {
             mailbox: Mailbox::from("INBOX"),
             flags: vec![],

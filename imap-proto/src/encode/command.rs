@@ -20,13 +20,48 @@ fn modifiers(e: &mut Encoder<'_>, mods: &[Modifier]) {
         return;
     }
     e.sp();
-    e.paren(mods, |e, m| {
-        e.raw(m.name.as_bytes());
-        if let Some(v) = &m.value {
-            e.sp();
-            e.raw(v.as_bytes());
+    e.paren(mods, |e, m| modifier(e, m));
+}
+
+/// `name [SP value]`
+fn modifier(e: &mut Encoder<'_>, m: &Modifier) {
+    e.raw(m.name.as_bytes());
+    if let Some(v) = &m.value {
+        e.sp();
+        e.raw(v.as_bytes());
+    }
+}
+
+/// ` RETURN (options)` before the criteria of SEARCH and SORT.
+fn return_options(e: &mut Encoder<'_>, options: &Option<Vec<SearchReturnOption>>) {
+    let Some(options) = options else { return };
+    e.raw(b" RETURN ");
+    e.paren(options, |e, o| match o {
+        SearchReturnOption::Min => e.raw(b"MIN"),
+        SearchReturnOption::Max => e.raw(b"MAX"),
+        SearchReturnOption::All => e.raw(b"ALL"),
+        SearchReturnOption::Count => e.raw(b"COUNT"),
+        SearchReturnOption::Save => e.raw(b"SAVE"),
+        SearchReturnOption::Context => e.raw(b"CONTEXT"),
+        SearchReturnOption::Update => e.raw(b"UPDATE"),
+        SearchReturnOption::Relevancy => e.raw(b"RELEVANCY"),
+        SearchReturnOption::Partial(range) => {
+            e.raw(b"PARTIAL ");
+            range.encode(e);
         }
+        SearchReturnOption::Other(m) => modifier(e, m),
     });
+}
+
+/// `SP search-key...`, `ALL` when there are none.
+fn search_keys(e: &mut Encoder<'_>, keys: &[SearchKey]) {
+    if keys.is_empty() {
+        e.raw(b" ALL");
+    }
+    for k in keys {
+        e.sp();
+        k.encode(e);
+    }
 }
 
 fn uid_prefix(e: &mut Encoder<'_>, uid: bool) {
@@ -53,6 +88,10 @@ impl Encode for CommandBody {
             CommandBody::Idle => e.raw(b"IDLE"),
             CommandBody::Namespace => e.raw(b"NAMESPACE"),
             CommandBody::Unselect => e.raw(b"UNSELECT"),
+            CommandBody::Id(params) => {
+                e.raw(b"ID ");
+                super::response::id_params(e, params);
+            }
             CommandBody::Compress { algorithm } => {
                 e.raw(b"COMPRESS ");
                 e.raw(algorithm.as_bytes());
@@ -120,19 +159,48 @@ impl Encode for CommandBody {
                 }
                 e.literal(message);
             }
-            CommandBody::Search { uid, charset, criteria } => {
+            CommandBody::Search { uid, return_options: options, charset, criteria } => {
                 uid_prefix(e, *uid);
                 e.raw(b"SEARCH");
+                return_options(e, options);
                 if let Some(c) = charset {
                     e.raw(b" CHARSET ");
                     e.astring(c);
                 }
+                search_keys(e, criteria);
+            }
+            CommandBody::Sort { uid, return_options: options, criteria, charset, search } => {
+                uid_prefix(e, *uid);
+                e.raw(b"SORT");
+                return_options(e, options);
+                e.sp();
                 if criteria.is_empty() {
-                    e.raw(b" ALL");
+                    e.raw(b"(ARRIVAL)");
+                } else {
+                    e.paren(criteria, |e, c| {
+                        if c.reverse {
+                            e.raw(b"REVERSE ");
+                        }
+                        e.raw(c.key.name().as_bytes());
+                    });
                 }
-                for k in criteria {
+                e.sp();
+                e.astring(charset);
+                search_keys(e, search);
+            }
+            CommandBody::Thread { uid, algorithm, charset, search } => {
+                uid_prefix(e, *uid);
+                e.raw(b"THREAD ");
+                e.raw(algorithm.as_bytes());
+                e.sp();
+                e.astring(charset);
+                search_keys(e, search);
+            }
+            CommandBody::CancelUpdate(tags) => {
+                e.raw(b"CANCELUPDATE");
+                for t in tags {
                     e.sp();
-                    k.encode(e);
+                    e.string(t);
                 }
             }
             CommandBody::Fetch { uid, sequence_set, items, modifiers: mods } => {

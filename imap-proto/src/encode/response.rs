@@ -77,7 +77,57 @@ impl Encode for Code {
             | Code::TryCreate
             | Code::UidNotSticky
             | Code::NoModSeq
-            | Code::Closed => {}
+            | Code::Closed
+            | Code::Unavailable
+            | Code::AuthenticationFailed
+            | Code::AuthorizationFailed
+            | Code::Expired
+            | Code::PrivacyRequired
+            | Code::ContactAdmin
+            | Code::NoPerm
+            | Code::InUse
+            | Code::ExpungeIssued
+            | Code::Corruption
+            | Code::ServerBug
+            | Code::ClientBug
+            | Code::Cannot
+            | Code::Limit
+            | Code::OverQuota
+            | Code::AlreadyExists
+            | Code::NonExistent
+            | Code::NotSaved
+            | Code::HasChildren
+            | Code::CompressionActive
+            | Code::UseAttr
+            | Code::UnknownCte
+            | Code::TooBig
+            | Code::UidRequired => {}
+            Code::NoUpdate(tag) => {
+                e.raw(b" \"");
+                e.raw(tag.as_bytes());
+                e.byte(b'"');
+            }
+            Code::MailboxId(id) => {
+                e.raw(b" (");
+                e.raw(id.as_str().as_bytes());
+                e.byte(b')');
+            }
+            Code::Modified(set) => {
+                e.sp();
+                set.encode(e);
+            }
+            Code::Metadata(m) => match m {
+                MetadataCode::LongEntries(n) => {
+                    e.raw(b" LONGENTRIES ");
+                    e.number(*n as u64);
+                }
+                MetadataCode::MaxSize(n) => {
+                    e.raw(b" MAXSIZE ");
+                    e.number(*n as u64);
+                }
+                MetadataCode::TooMany => e.raw(b" TOOMANY"),
+                MetadataCode::NoPrivate => e.raw(b" NOPRIVATE"),
+            },
             Code::BadCharset(list) => {
                 if !list.is_empty() {
                     e.sp();
@@ -159,8 +209,32 @@ impl Encode for Data {
                     e.number(item.value);
                 });
             }
-            Data::Search { ids, modseq } => {
-                e.raw(b"SEARCH");
+            Data::ESearch(r) => {
+                e.raw(b"ESEARCH");
+                if let Some(tag) = &r.tag {
+                    e.raw(b" (TAG ");
+                    e.string(tag);
+                    e.byte(b')');
+                }
+                if r.uid {
+                    e.raw(b" UID");
+                }
+                for d in &r.data {
+                    e.sp();
+                    d.encode(e);
+                }
+            }
+            Data::Thread(threads) => {
+                e.raw(b"THREAD");
+                if !threads.is_empty() {
+                    e.sp();
+                }
+                for t in threads {
+                    t.encode(e);
+                }
+            }
+            Data::Search { ids, modseq } | Data::Sort { ids, modseq } => {
+                e.raw(if matches!(self, Data::Search { .. }) { b"SEARCH" } else { b"SORT" });
                 for id in ids {
                     e.sp();
                     e.number(id.get() as u64);
@@ -227,14 +301,7 @@ impl Encode for Data {
             }
             Data::Id(params) => {
                 e.raw(b"ID ");
-                match params {
-                    None => e.raw(b"NIL"),
-                    Some(params) => e.paren(params, |e, (field, value)| {
-                        e.string(field);
-                        e.sp();
-                        e.nstring(value);
-                    }),
-                }
+                id_params(e, params);
             }
             Data::Other { name, number, arguments } => {
                 if let Some(n) = number {
@@ -266,6 +333,18 @@ impl Encode for ListItem {
             e.sp();
             e.raw(ext.as_bytes());
         }
+    }
+}
+
+/// ID's parameter list, or NIL (RFC 2971, both directions).
+pub(super) fn id_params(e: &mut Encoder<'_>, params: &IdParameters) {
+    match params {
+        None => e.raw(b"NIL"),
+        Some(params) => e.paren(params, |e, (field, value)| {
+            e.string(field);
+            e.sp();
+            e.nstring(value);
+        }),
     }
 }
 

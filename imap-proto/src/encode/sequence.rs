@@ -20,6 +20,7 @@ impl Encode for SequenceSet {
                     e.byte(b':');
                     num(e, b);
                 }
+                SeqRange::Saved => e.byte(b'$'),
             }
         }
     }

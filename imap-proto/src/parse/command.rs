@@ -54,6 +54,10 @@ impl<'a> Parser<'a> {
             CommandBody::Namespace
         } else if is(b"UNSELECT") {
             CommandBody::Unselect
+        } else if is(b"ID") {
+            // id = "ID" SP id_params_list   (RFC 2971)
+            self.sp()?;
+            CommandBody::Id(self.id_params()?)
         } else if is(b"COMPRESS") {
             // compress = "COMPRESS" SP algorithm   (RFC 4978)
             // algorithm = "DEFLATE"                (any atom is kept)
@@ -122,6 +126,10 @@ impl<'a> Parser<'a> {
                 self.fetch(true)?
             } else if is(b"SEARCH") {
                 self.search(true)?
+            } else if is(b"SORT") {
+                self.sort(true)?
+            } else if is(b"THREAD") {
+                self.thread(true)?
             } else if is(b"STORE") {
                 self.store(true)?
             } else if is(b"COPY") {
@@ -132,12 +140,31 @@ impl<'a> Parser<'a> {
                 self.sp()?;
                 CommandBody::UidExpunge(self.sequence_set()?)
             } else {
-                return self.err("FETCH, SEARCH, STORE, COPY, MOVE or EXPUNGE after UID");
+                // An extension's UID command (`UID XFOO ...`) is kept raw,
+                // as an unknown command is, under the name UID.
+                self.pos = start;
+                let name = self.atom()?;
+                self.sp()?;
+                CommandBody::Other { name, arguments: self.raw_rest()? }
             }
         } else if is(b"FETCH") {
             self.fetch(false)?
         } else if is(b"SEARCH") {
             self.search(false)?
+        } else if is(b"SORT") {
+            self.sort(false)?
+        } else if is(b"THREAD") {
+            self.thread(false)?
+        } else if is(b"CANCELUPDATE") {
+            // "CANCELUPDATE" 1*(SP quoted)   (RFC 5267; a literal is read too)
+            let mut tags = Vec::new();
+            while self.eat(b' ') {
+                tags.push(self.string()?);
+            }
+            if tags.is_empty() {
+                return self.err("SP quoted tag");
+            }
+            CommandBody::CancelUpdate(tags)
         } else if is(b"STORE") {
             self.store(false)?
         } else if is(b"COPY") {
@@ -282,27 +309,82 @@ impl<'a> Parser<'a> {
             return Ok(Vec::new());
         }
         self.pos += 1;
-        let list = self.paren_list(|p| {
-            // tagged-ext-label: starts with a letter, '-', '_' or '.'.
-            if !matches!(p.peek(), Some(b'a'..=b'z' | b'A'..=b'Z' | b'-' | b'_' | b'.')) {
-                return p.err("modifier name");
-            }
-            let name = p.atom()?;
-            // A value (tagged-ext-val) starts with a digit, '*', '$' or '('.
-            let value = if p.peek() == Some(b' ') && matches!(p.peek_at(1), Some(b'0'..=b'9' | b'*' | b'$' | b'(')) {
-                p.pos += 1;
-                let start = p.pos;
-                p.generic_value()?;
-                Some(RawValue(p.slice(start, p.pos)))
-            } else {
-                None
-            };
-            Ok(Modifier { name, value })
-        })?;
+        let list = self.paren_list(|p| p.modifier())?;
         if list.is_empty() {
             return self.err("at least one modifier");
         }
         Ok(list)
+    }
+
+    /// One RFC 4466 parameter: a name and an optional value.
+    ///
+    /// ```text
+    /// tagged-ext-label    = tagged-label-fchar *tagged-label-char
+    /// tagged-label-fchar  = ALPHA / "-" / "_" / "."
+    /// tagged-ext-val      = tagged-ext-simple / "(" [tagged-ext-comp] ")"
+    /// ```
+    fn modifier(&mut self) -> PResult<Modifier> {
+        if !matches!(self.peek(), Some(b'a'..=b'z' | b'A'..=b'Z' | b'-' | b'_' | b'.')) {
+            return self.err("modifier name");
+        }
+        let name = self.atom()?;
+        // A value (tagged-ext-val) starts with a digit, '*', '$' or '('.
+        let value = if self.peek() == Some(b' ') && matches!(self.peek_at(1), Some(b'0'..=b'9' | b'*' | b'$' | b'(')) {
+            self.pos += 1;
+            let start = self.pos;
+            self.generic_value()?;
+            Some(RawValue(self.slice(start, self.pos)))
+        } else {
+            None
+        };
+        Ok(Modifier { name, value })
+    }
+
+    /// `[SP "RETURN" SP "(" [search-return-opt *(SP search-return-opt)] ")"]`
+    /// before the criteria of SEARCH or SORT; consumes the SP after it.
+    ///
+    /// ```text
+    /// search-return-opts = SP "RETURN" SP "(" [search-return-opt
+    ///                      *(SP search-return-opt)] ")"
+    /// search-return-opt  = "MIN" / "MAX" / "ALL" / "COUNT" / "SAVE" /
+    ///                      "CONTEXT" / "UPDATE" / "PARTIAL" SP partial-range /
+    ///                      search-ret-opt-ext
+    /// ```
+    fn search_return_options(&mut self) -> PResult<Option<Vec<SearchReturnOption>>> {
+        if !(self.at_keyword(b"RETURN") && self.rest().get(6) == Some(&b' ') && self.rest().get(7) == Some(&b'(')) {
+            return Ok(None);
+        }
+        self.pos += 7;
+        let options = self.paren_list(|p| {
+            let start = p.pos;
+            let name = p.atom_bytes()?;
+            let is = |kw: &[u8]| name.eq_ignore_ascii_case(kw);
+            Ok(if is(b"MIN") {
+                SearchReturnOption::Min
+            } else if is(b"MAX") {
+                SearchReturnOption::Max
+            } else if is(b"ALL") {
+                SearchReturnOption::All
+            } else if is(b"COUNT") {
+                SearchReturnOption::Count
+            } else if is(b"SAVE") {
+                SearchReturnOption::Save
+            } else if is(b"CONTEXT") {
+                SearchReturnOption::Context
+            } else if is(b"UPDATE") {
+                SearchReturnOption::Update
+            } else if is(b"RELEVANCY") {
+                SearchReturnOption::Relevancy
+            } else if is(b"PARTIAL") {
+                p.sp()?;
+                SearchReturnOption::Partial(p.partial_range()?)
+            } else {
+                p.pos = start;
+                SearchReturnOption::Other(p.modifier()?)
+            })
+        })?;
+        self.sp()?;
+        Ok(Some(options))
     }
 
     /// ```text
@@ -310,12 +392,19 @@ impl<'a> Parser<'a> {
     /// ```
     fn search(&mut self, uid: bool) -> PResult<CommandBody> {
         self.sp()?;
+        let return_options = self.search_return_options()?;
         let mut charset = None;
         if self.eat_keyword(b"CHARSET") {
             self.sp()?;
             charset = Some(self.astring()?);
             self.sp()?;
         }
+        let criteria = self.search_keys()?;
+        Ok(CommandBody::Search { uid, return_options, charset, criteria })
+    }
+
+    /// `1*(SP search-key)` after the first SP, to the end of the command.
+    fn search_keys(&mut self) -> PResult<Vec<SearchKey>> {
         let mut criteria = vec![self.search_key()?];
         while self.eat(b' ') {
             if self.at_eol() {
@@ -323,7 +412,48 @@ impl<'a> Parser<'a> {
             }
             criteria.push(self.search_key()?);
         }
-        Ok(CommandBody::Search { uid, charset, criteria })
+        Ok(criteria)
+    }
+
+    /// ```text
+    /// sort            = ["UID" SP] "SORT" [search-return-opts] SP
+    ///                   sort-criteria SP search-criteria
+    /// sort-criteria   = "(" sort-criterion *(SP sort-criterion) ")"
+    /// sort-criterion  = ["REVERSE" SP] sort-key
+    /// search-criteria = charset 1*(SP search-key)
+    /// ```
+    fn sort(&mut self, uid: bool) -> PResult<CommandBody> {
+        self.sp()?;
+        let return_options = self.search_return_options()?;
+        let criteria = self.paren_list(|p| {
+            let reverse = p.eat_keyword(b"REVERSE");
+            if reverse {
+                p.sp()?;
+            }
+            Ok(SortCriterion { reverse, key: SortKey::from_atom(p.atom()?) })
+        })?;
+        if criteria.is_empty() {
+            return self.err("at least one sort criterion");
+        }
+        self.sp()?;
+        let charset = self.astring()?;
+        self.sp()?;
+        let search = self.search_keys()?;
+        Ok(CommandBody::Sort { uid, return_options, criteria, charset, search })
+    }
+
+    /// ```text
+    /// thread          = ["UID" SP] "THREAD" SP thread-alg SP search-criteria
+    /// thread-alg      = "ORDEREDSUBJECT" / "REFERENCES" / thread-alg-ext
+    /// ```
+    fn thread(&mut self, uid: bool) -> PResult<CommandBody> {
+        self.sp()?;
+        let algorithm = self.atom()?;
+        self.sp()?;
+        let charset = self.astring()?;
+        self.sp()?;
+        let search = self.search_keys()?;
+        Ok(CommandBody::Thread { uid, algorithm, charset, search })
     }
 
     /// A line a client sends while an AUTHENTICATE exchange is under way:

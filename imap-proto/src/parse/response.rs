@@ -164,6 +164,70 @@ impl<'a> Parser<'a> {
             CodeName::UidNotSticky => Code::UidNotSticky,
             CodeName::NoModSeq => Code::NoModSeq,
             CodeName::Closed => Code::Closed,
+            CodeName::Unavailable => Code::Unavailable,
+            CodeName::AuthenticationFailed => Code::AuthenticationFailed,
+            CodeName::AuthorizationFailed => Code::AuthorizationFailed,
+            CodeName::Expired => Code::Expired,
+            CodeName::PrivacyRequired => Code::PrivacyRequired,
+            CodeName::ContactAdmin => Code::ContactAdmin,
+            CodeName::NoPerm => Code::NoPerm,
+            CodeName::InUse => Code::InUse,
+            CodeName::ExpungeIssued => Code::ExpungeIssued,
+            CodeName::Corruption => Code::Corruption,
+            CodeName::ServerBug => Code::ServerBug,
+            CodeName::ClientBug => Code::ClientBug,
+            CodeName::Cannot => Code::Cannot,
+            CodeName::Limit => Code::Limit,
+            CodeName::OverQuota => Code::OverQuota,
+            CodeName::AlreadyExists => Code::AlreadyExists,
+            CodeName::NonExistent => Code::NonExistent,
+            CodeName::NotSaved => Code::NotSaved,
+            CodeName::HasChildren => Code::HasChildren,
+            CodeName::CompressionActive => Code::CompressionActive,
+            CodeName::UseAttr => Code::UseAttr,
+            CodeName::UnknownCte => Code::UnknownCte,
+            CodeName::TooBig => Code::TooBig,
+            CodeName::UidRequired => Code::UidRequired,
+            CodeName::NoUpdate => {
+                self.sp()?;
+                let start = self.pos;
+                let tag = self.quoted()?;
+                match Tag::new(tag.into_bytes()) {
+                    Ok(tag) => Code::NoUpdate(tag),
+                    Err(_) => {
+                        self.pos = start;
+                        return self.err("a tag");
+                    }
+                }
+            }
+            CodeName::MailboxId => {
+                self.sp()?;
+                self.byte(b'(', "(")?;
+                let id = self.object_id()?;
+                self.byte(b')', ")")?;
+                Code::MailboxId(id)
+            }
+            CodeName::Modified => {
+                self.sp()?;
+                Code::Modified(self.sequence_set()?)
+            }
+            CodeName::Metadata => {
+                // "METADATA" SP ("LONGENTRIES" SP number / "MAXSIZE" SP number /
+                //                "TOOMANY" / "NOPRIVATE")
+                self.sp()?;
+                if self.eat_keyword(b"LONGENTRIES") {
+                    self.sp()?;
+                    Code::Metadata(MetadataCode::LongEntries(self.number()?))
+                } else if self.eat_keyword(b"MAXSIZE") {
+                    self.sp()?;
+                    Code::Metadata(MetadataCode::MaxSize(self.number()?))
+                } else if self.eat_keyword(b"TOOMANY") {
+                    Code::Metadata(MetadataCode::TooMany)
+                } else {
+                    self.keyword(b"NOPRIVATE", "LONGENTRIES, MAXSIZE, TOOMANY or NOPRIVATE")?;
+                    Code::Metadata(MetadataCode::NoPrivate)
+                }
+            }
             CodeName::BadCharset => {
                 let mut charsets = Vec::new();
                 if self.eat(b' ') {
@@ -259,7 +323,21 @@ impl<'a> Parser<'a> {
             self.sp()?;
             Data::Lsub(self.list_item()?)
         } else if is(b"SEARCH") {
-            self.search_data()?
+            let (ids, modseq) = self.search_data()?;
+            Data::Search { ids, modseq }
+        } else if is(b"SORT") {
+            let (ids, modseq) = self.search_data()?;
+            Data::Sort { ids, modseq }
+        } else if is(b"ESEARCH") {
+            Data::ESearch(self.esearch()?)
+        } else if is(b"THREAD") {
+            let mut threads = Vec::new();
+            self.skip_spaces();
+            while self.peek() == Some(b'(') {
+                threads.push(self.thread_list()?);
+                self.skip_spaces();
+            }
+            Data::Thread(threads)
         } else if is(b"STATUS") {
             self.sp()?;
             let mailbox = self.mailbox()?;
@@ -287,15 +365,7 @@ impl<'a> Parser<'a> {
             Data::Namespace { personal, other_users, shared }
         } else if is(b"ID") {
             self.sp()?;
-            let params = if self.eat_keyword(b"NIL") {
-                None
-            } else {
-                Some(self.paren_list(|p| {
-                    let field = p.string()?;
-                    p.sp()?;
-                    Ok((field, p.nstring()?))
-                })?)
-            };
+            let params = self.id_params()?;
             self.skip_spaces();
             Data::Id(params)
         } else if is(b"ENABLED") {
@@ -354,7 +424,7 @@ impl<'a> Parser<'a> {
     ///                    "STATUS" SP mailbox SP "(" [status-att-list] ")" /
     ///                    number SP "EXISTS" / number SP "RECENT"
     /// ```
-    fn search_data(&mut self) -> PResult<Data> {
+    fn search_data(&mut self) -> PResult<(Vec<std::num::NonZeroU32>, Option<u64>)> {
         let mut ids = Vec::new();
         let mut modseq = None;
         while self.eat(b' ') {
@@ -373,7 +443,123 @@ impl<'a> Parser<'a> {
                 _ => break,
             }
         }
-        Ok(Data::Search { ids, modseq })
+        Ok((ids, modseq))
+    }
+
+    /// `esearch-response` (after the name).
+    ///
+    /// ```text
+    /// esearch-response  = "ESEARCH" [search-correlator] [SP "UID"]
+    ///                     *(SP search-return-data)
+    /// search-correlator = SP "(" "TAG" SP tag-string ")"
+    /// search-return-data = "MIN" SP nz-number / "MAX" SP nz-number /
+    ///                     "ALL" SP sequence-set / "COUNT" SP number /
+    ///                     "MODSEQ" SP mod-sequence-value /
+    ///                     ret-data-partial / ret-data-addto /
+    ///                     ret-data-removefrom / search-ret-data-ext
+    /// ```
+    fn esearch(&mut self) -> PResult<ESearchResponse> {
+        let mut out = ESearchResponse::default();
+        if self.peek() == Some(b' ') && self.peek_at(1) == Some(b'(') {
+            self.pos += 2;
+            self.keyword(b"TAG", "TAG")?;
+            self.sp()?;
+            out.tag = Some(self.astring()?);
+            self.byte(b')', ")")?;
+        }
+        if self.rest().get(1..4).is_some_and(|r| r.eq_ignore_ascii_case(b"UID"))
+            && self.rest().get(4).is_none_or(|&b| b == b' ' || b == b'\r' || b == b'\n')
+        {
+            self.pos += 4;
+            out.uid = true;
+        }
+        while self.eat(b' ') {
+            if self.at_eol() {
+                break;
+            }
+            out.data.push(self.search_return_data()?);
+        }
+        Ok(out)
+    }
+
+    fn search_return_data(&mut self) -> PResult<SearchReturnData> {
+        let name_start = self.pos;
+        let name = self.atom_bytes()?;
+        let is = |kw: &[u8]| name.eq_ignore_ascii_case(kw);
+        self.sp()?;
+        let positions = |p: &mut Self| -> PResult<Vec<(u32, SequenceSet)>> {
+            p.paren_list(|p| {
+                let position = p.number()?;
+                p.sp()?;
+                Ok((position, p.sequence_set()?))
+            })
+        };
+        Ok(if is(b"MIN") {
+            SearchReturnData::Min(self.nz_number()?)
+        } else if is(b"MAX") {
+            SearchReturnData::Max(self.nz_number()?)
+        } else if is(b"ALL") {
+            SearchReturnData::All(self.sequence_set()?)
+        } else if is(b"COUNT") {
+            SearchReturnData::Count(self.number()?)
+        } else if is(b"MODSEQ") {
+            SearchReturnData::ModSeq(self.number64()?)
+        } else if is(b"PARTIAL") {
+            self.byte(b'(', "(")?;
+            let range = self.partial_range()?;
+            self.sp()?;
+            let results = if self.eat_keyword(b"NIL") { None } else { Some(self.sequence_set()?) };
+            self.byte(b')', ")")?;
+            SearchReturnData::Partial { range, results }
+        } else if is(b"ADDTO") {
+            SearchReturnData::AddTo(positions(self)?)
+        } else if is(b"REMOVEFROM") {
+            SearchReturnData::RemoveFrom(positions(self)?)
+        } else if is(b"RELEVANCY") {
+            SearchReturnData::Relevancy(self.paren_list(|p| {
+                let start = p.pos;
+                match p.number()? {
+                    n @ 1..=100 => Ok(n as u8),
+                    _ => {
+                        p.pos = start;
+                        p.err("relevancy score 1-100")
+                    }
+                }
+            })?)
+        } else {
+            let name = Atom::from_validated(self.small(name_start, name_start + name.len()));
+            let start = self.pos;
+            self.generic_value()?;
+            SearchReturnData::Other { name, value: RawValue(self.slice(start, self.pos)) }
+        })
+    }
+
+    /// One `thread-list`, depth-limited.
+    ///
+    /// ```text
+    /// thread-list     = "(" (thread-members / thread-nested) ")"
+    /// thread-members  = nz-number *(SP nz-number) [SP thread-nested]
+    /// thread-nested   = 2*thread-list
+    /// ```
+    fn thread_list(&mut self) -> PResult<Thread> {
+        self.descend()?;
+        self.byte(b'(', "(")?;
+        let mut thread = Thread::default();
+        loop {
+            self.skip_spaces();
+            match self.peek() {
+                Some(b'0'..=b'9') if thread.children.is_empty() => thread.ids.push(self.nz_number()?),
+                Some(b'(') => thread.children.push(self.thread_list()?),
+                Some(b')') => break,
+                _ => return self.err("message number, ( or )"),
+            }
+        }
+        self.pos += 1;
+        if thread.ids.is_empty() && thread.children.is_empty() {
+            return self.err("a message or a branch in the thread");
+        }
+        self.ascend();
+        Ok(thread)
     }
 
     /// `mailbox-list` (LIST / LSUB), with RFC 5258 extended data kept raw.
@@ -433,6 +619,22 @@ impl<'a> Parser<'a> {
             }
         };
         Ok(delimiter)
+    }
+
+    /// The parameters of ID, in either direction (RFC 2971).
+    ///
+    /// ```text
+    /// id_params_list ::= "(" #(string SPACE nstring) ")" / nil
+    /// ```
+    pub(crate) fn id_params(&mut self) -> PResult<IdParameters> {
+        if self.eat_keyword(b"NIL") {
+            return Ok(None);
+        }
+        Ok(Some(self.paren_list(|p| {
+            let field = p.string()?;
+            p.sp()?;
+            Ok((field, p.nstring()?))
+        })?))
     }
 
     /// One of NAMESPACE's three lists, or NIL.

@@ -1,4 +1,6 @@
-//! SEARCH keys: `search-key` (RFC 3501 section 9; RFC 7162 MODSEQ).
+//! SEARCH keys: `search-key` (RFC 3501 section 9; RFC 7162 MODSEQ,
+//! RFC 5032 WITHIN, RFC 8474 OBJECTID, RFC 8514 SAVEDATE, RFC 6203
+//! FUZZY, Gmail's X-GM-EXT-1), object ids and partial ranges.
 
 use super::{PResult, Parser};
 use crate::types::*;
@@ -24,6 +26,40 @@ impl<'a> Parser<'a> {
     ///                   "UID" SP sequence-set / "UNDRAFT" / sequence-set /
     ///                   "(" search-key *(SP search-key) ")"
     /// ```
+    /// `objectid`, bare (RFC 8474).
+    ///
+    /// ```text
+    /// objectid = 1*255(ALPHA / DIGIT / "_" / "-")
+    /// ```
+    pub(crate) fn object_id(&mut self) -> PResult<ObjectId> {
+        let start = self.pos;
+        let (s, e) = self.take_while1(ObjectId::is_char, "object id")?;
+        match std::str::from_utf8(&self.buf[s..e]).ok().and_then(|t| ObjectId::try_from(t).ok()) {
+            Some(id) => Ok(id),
+            None => {
+                self.pos = start;
+                self.err("object id of at most 255 characters")
+            }
+        }
+    }
+
+    /// `partial-range` (RFC 9394; RFC 5267 has the first form only).
+    ///
+    /// ```text
+    /// partial-range       = partial-range-first / partial-range-last
+    /// partial-range-first = nz-number ":" nz-number
+    /// partial-range-last  = MINUS nz-number ":" MINUS nz-number
+    /// ```
+    pub(crate) fn partial_range(&mut self) -> PResult<PartialRange> {
+        let from_end = self.eat(b'-');
+        let first = self.nz_number()?;
+        self.byte(b':', ": in partial range")?;
+        if from_end {
+            self.byte(b'-', "- in partial range")?;
+        }
+        Ok(PartialRange { from_end, first, last: self.nz_number()? })
+    }
+
     pub(crate) fn search_key(&mut self) -> PResult<SearchKey> {
         self.descend()?;
         let key = self.search_key_inner()?;
@@ -40,7 +76,7 @@ impl<'a> Parser<'a> {
                 }
                 return Ok(SearchKey::And(keys));
             }
-            Some(b'0'..=b'9' | b'*') => return Ok(SearchKey::SequenceSet(self.sequence_set()?)),
+            Some(b'0'..=b'9' | b'*' | b'$') => return Ok(SearchKey::SequenceSet(self.sequence_set()?)),
             _ => {}
         }
         let start = self.pos;
@@ -127,8 +163,56 @@ impl<'a> Parser<'a> {
             self.sp()?;
             SearchKey::Uid(self.sequence_set()?)
         } else if is(b"MODSEQ") {
+            // "MODSEQ" [SP entry-name SP entry-type-req] SP mod-sequence-valzer
             self.sp()?;
-            SearchKey::ModSeq(self.number64()?)
+            let mut entry = None;
+            if matches!(self.peek(), Some(b'"' | b'{' | b'~')) {
+                let name = self.string()?;
+                self.sp()?;
+                entry = Some((name, self.atom()?));
+                self.sp()?;
+            }
+            SearchKey::ModSeq { entry, modseq: self.number64()? }
+        } else if is(b"OLDER") || is(b"YOUNGER") {
+            self.sp()?;
+            let n = self.nz_number()?;
+            if is(b"OLDER") {
+                SearchKey::Older(n)
+            } else {
+                SearchKey::Younger(n)
+            }
+        } else if is(b"EMAILID") {
+            self.sp()?;
+            SearchKey::EmailId(self.object_id()?)
+        } else if is(b"THREADID") {
+            self.sp()?;
+            SearchKey::ThreadId(self.object_id()?)
+        } else if is(b"SAVEDBEFORE") {
+            self.sp()?;
+            SearchKey::SavedBefore(self.search_date()?)
+        } else if is(b"SAVEDON") {
+            self.sp()?;
+            SearchKey::SavedOn(self.search_date()?)
+        } else if is(b"SAVEDSINCE") {
+            self.sp()?;
+            SearchKey::SavedSince(self.search_date()?)
+        } else if is(b"SAVEDATESUPPORTED") {
+            SearchKey::SaveDateSupported
+        } else if is(b"FUZZY") {
+            self.sp()?;
+            SearchKey::Fuzzy(Box::new(self.search_key()?))
+        } else if is(b"X-GM-RAW") {
+            self.sp()?;
+            SearchKey::GmailRaw(self.astring()?)
+        } else if is(b"X-GM-MSGID") {
+            self.sp()?;
+            SearchKey::GmailMessageId(self.number64()?)
+        } else if is(b"X-GM-THRID") {
+            self.sp()?;
+            SearchKey::GmailThreadId(self.number64()?)
+        } else if is(b"X-GM-LABELS") {
+            self.sp()?;
+            SearchKey::GmailLabels(self.astring()?)
         } else {
             self.pos = start;
             return self.err("search key");

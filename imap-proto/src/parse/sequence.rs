@@ -20,6 +20,8 @@ impl<'a> Parser<'a> {
     /// sequence-set    = (seq-number / seq-range) *("," sequence-set)
     /// seq-range       = seq-number ":" seq-number
     /// seq-number      = nz-number / "*"
+    /// sequence-set    =/ seq-last-command        ; RFC 5182
+    /// seq-last-command = "$"
     /// ```
     pub(crate) fn sequence_set(&mut self) -> PResult<SequenceSet> {
         let start = self.pos;
@@ -45,6 +47,9 @@ fn seq_number(i: &[u8]) -> TResult<'_, SeqNumber> {
 }
 
 fn seq_range(i: &[u8]) -> TResult<'_, SeqRange> {
+    if let Some(rest) = i.strip_prefix(b"$") {
+        return Ok((rest, SeqRange::Saved));
+    }
     let (i, a) = seq_number(i)?;
     let (i, b) = opt(preceded(char(':'), cut(seq_number)))(i)?;
     Ok((i, b.map_or(SeqRange::Single(a), |b| SeqRange::Range(a, b))))
@@ -58,7 +63,7 @@ pub(crate) fn sequence_set_complete(text: &[u8]) -> Result<SequenceSet, ParseErr
 
 /// Whether `b` can appear in a sequence-set token.
 pub(crate) fn is_sequence_char(b: u8) -> bool {
-    b.is_ascii_digit() || matches!(b, b'*' | b':' | b',')
+    b.is_ascii_digit() || matches!(b, b'*' | b':' | b',' | b'$')
 }
 
 impl std::str::FromStr for SequenceSet {

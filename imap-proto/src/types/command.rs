@@ -7,7 +7,7 @@ use super::datetime::DateTime;
 use super::fetch::FetchItems;
 use super::flag::Flag;
 use super::mailbox::Mailbox;
-use super::search::SearchKey;
+use super::search::{SearchKey, SearchReturnOption, SortCriterion};
 use super::sequence::SequenceSet;
 use super::status::StatusAttribute;
 
@@ -129,15 +129,47 @@ pub enum CommandBody {
     Close,
     /// `EXPUNGE`
     Expunge,
-    /// `[UID] SEARCH [CHARSET charset] criteria`
+    /// `[UID] SEARCH [RETURN (options)] [CHARSET charset] criteria`
+    /// (RETURN per RFC 4731 ESEARCH).
     Search {
         /// `UID SEARCH`
         uid: bool,
+        /// `RETURN (...)`: the server answers with ESEARCH. `Some` of an
+        /// empty list is `RETURN ()`, which means `ALL`.
+        return_options: Option<Vec<SearchReturnOption>>,
         /// Charset of the string arguments.
         charset: Option<IString>,
         /// Criteria, at least one; all must match.
         criteria: Vec<SearchKey>,
     },
+    /// `[UID] SORT [RETURN (options)] (criteria) charset search-keys`
+    /// (RFC 5256; RETURN per RFC 5267 ESORT).
+    Sort {
+        /// `UID SORT`
+        uid: bool,
+        /// `RETURN (...)`: the server answers with ESEARCH.
+        return_options: Option<Vec<SearchReturnOption>>,
+        /// Sort criteria, at least one, most significant first.
+        criteria: Vec<SortCriterion>,
+        /// Charset of the string arguments (`UTF-8`, `US-ASCII`).
+        charset: IString,
+        /// Which messages; all keys must match.
+        search: Vec<SearchKey>,
+    },
+    /// `[UID] THREAD algorithm charset search-keys` (RFC 5256).
+    Thread {
+        /// `UID THREAD`
+        uid: bool,
+        /// `ORDEREDSUBJECT`, `REFERENCES`, `REFS`, ...
+        algorithm: Atom,
+        /// Charset of the string arguments.
+        charset: IString,
+        /// Which messages; all keys must match.
+        search: Vec<SearchKey>,
+    },
+    /// `CANCELUPDATE "tag" ...`: stop the updates of these searches
+    /// (RFC 5267 CONTEXT).
+    CancelUpdate(Vec<IString>),
     /// `[UID] FETCH set items`
     Fetch {
         /// `UID FETCH`
@@ -181,6 +213,9 @@ pub enum CommandBody {
     Namespace,
     /// `UNSELECT` (RFC 3691).
     Unselect,
+    /// `ID params` (RFC 2971): the client's field-value pairs; `None` for
+    /// NIL, `Some` of an empty list for `()`.
+    Id(super::response::IdParameters),
     /// `COMPRESS algorithm` (RFC 4978; `DEFLATE` is the one algorithm
     /// defined). After the tagged OK both directions are compressed.
     Compress {
@@ -235,6 +270,9 @@ impl CommandBody {
             CommandBody::Close => "CLOSE",
             CommandBody::Expunge | CommandBody::UidExpunge(_) => "EXPUNGE",
             CommandBody::Search { .. } => "SEARCH",
+            CommandBody::Sort { .. } => "SORT",
+            CommandBody::Thread { .. } => "THREAD",
+            CommandBody::CancelUpdate(_) => "CANCELUPDATE",
             CommandBody::Fetch { .. } => "FETCH",
             CommandBody::Store { .. } => "STORE",
             CommandBody::Copy { .. } => "COPY",
@@ -243,6 +281,7 @@ impl CommandBody {
             CommandBody::Enable(_) => "ENABLE",
             CommandBody::Namespace => "NAMESPACE",
             CommandBody::Unselect => "UNSELECT",
+            CommandBody::Id(_) => "ID",
             CommandBody::Compress { .. } => "COMPRESS",
             CommandBody::Other { name, .. } => name.as_str(),
         }
@@ -252,6 +291,8 @@ impl CommandBody {
     pub fn is_uid(&self) -> bool {
         match self {
             CommandBody::Search { uid, .. }
+            | CommandBody::Sort { uid, .. }
+            | CommandBody::Thread { uid, .. }
             | CommandBody::Fetch { uid, .. }
             | CommandBody::Store { uid, .. }
             | CommandBody::Copy { uid, .. }

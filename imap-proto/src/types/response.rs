@@ -7,6 +7,7 @@ use super::core::{Atom, IString, Tag, Text};
 use super::fetch::MessageAttribute;
 use super::flag::{Flag, FlagPerm, MailboxAttribute};
 use super::mailbox::Mailbox;
+use super::search::{ESearchResponse, Thread};
 use super::sequence::SequenceSet;
 use super::status::StatusItem;
 
@@ -178,6 +179,65 @@ pub enum Code {
     NoModSeq,
     /// `CLOSED` (RFC 7162).
     Closed,
+    /// `UNAVAILABLE` (RFC 5530: a subsystem is down; try later).
+    Unavailable,
+    /// `AUTHENTICATIONFAILED` (RFC 5530: wrong credentials).
+    AuthenticationFailed,
+    /// `AUTHORIZATIONFAILED` (RFC 5530: may not act as that user).
+    AuthorizationFailed,
+    /// `EXPIRED` (RFC 5530: the credentials have expired).
+    Expired,
+    /// `PRIVACYREQUIRED` (RFC 5530: needs TLS first).
+    PrivacyRequired,
+    /// `CONTACTADMIN` (RFC 5530: the user should contact the administrator).
+    ContactAdmin,
+    /// `NOPERM` (RFC 5530: no permission (ACL)).
+    NoPerm,
+    /// `INUSE` (RFC 5530: in use by someone else).
+    InUse,
+    /// `EXPUNGEISSUED` (RFC 5530: a message was expunged meanwhile).
+    ExpungeIssued,
+    /// `CORRUPTION` (RFC 5530: the server found corrupt data).
+    Corruption,
+    /// `SERVERBUG` (RFC 5530: a server bug).
+    ServerBug,
+    /// `CLIENTBUG` (RFC 5530: the client did something wrong but legal).
+    ClientBug,
+    /// `CANNOT` (RFC 5530: the operation is impossible).
+    Cannot,
+    /// `LIMIT` (RFC 5530: a limit was hit).
+    Limit,
+    /// `OVERQUOTA` (RFC 5530: over quota).
+    OverQuota,
+    /// `ALREADYEXISTS` (RFC 5530: the name already exists).
+    AlreadyExists,
+    /// `NONEXISTENT` (RFC 5530: no such mailbox or message).
+    NonExistent,
+    /// `NOTSAVED` (RFC 5182: no search result is saved for `$`).
+    NotSaved,
+    /// `HASCHILDREN` (RFC 9051: the mailbox has children).
+    HasChildren,
+    /// `COMPRESSIONACTIVE` (RFC 4978: compression is already on).
+    CompressionActive,
+    /// `USEATTR` (RFC 6154: that special-use attribute is not supported).
+    UseAttr,
+    /// `UNKNOWN-CTE` (RFC 3516: the content-transfer-encoding cannot be decoded).
+    UnknownCte,
+    /// `TOOBIG` (RFC 4469/7889: the message is too big).
+    TooBig,
+    /// `UIDREQUIRED` (RFC 9586: use the UID form of the command).
+    UidRequired,
+    /// `NOUPDATE "tag"`: the server will not update that search
+    /// (RFC 5267 CONTEXT).
+    NoUpdate(Tag),
+    /// `MAILBOXID (id)` (RFC 8474 OBJECTID).
+    MailboxId(super::search::ObjectId),
+    /// `MODIFIED set`: the messages a conditional STORE left alone
+    /// (RFC 7162).
+    Modified(SequenceSet),
+    /// `METADATA ...`: why a SETMETADATA or GETMETADATA fell short
+    /// (RFC 5464).
+    Metadata(MetadataCode),
     /// Any other code, e.g. `[UNAVAILABLE]` or `[X-FOO bar]`, with the text
     /// after the name up to `]` kept verbatim.
     Other {
@@ -186,6 +246,21 @@ pub enum Code {
         /// The arguments after `name SP`, if any.
         arguments: Option<CodeText>,
     },
+}
+
+/// The METADATA response code (RFC 5464 4.2.1 and 4.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum MetadataCode {
+    /// `LONGENTRIES n`: values longer than MAXSIZE were left out; the
+    /// longest is `n` octets.
+    LongEntries(u32),
+    /// `MAXSIZE n`: the largest value the server accepts.
+    MaxSize(u32),
+    /// `TOOMANY`: too many annotations.
+    TooMany,
+    /// `NOPRIVATE`: private annotations are not supported.
+    NoPrivate,
 }
 
 /// The names of the response codes with a variant in [`Code`]: the one
@@ -209,10 +284,38 @@ pub(crate) enum CodeName {
     HighestModSeq,
     NoModSeq,
     Closed,
+    Unavailable,
+    AuthenticationFailed,
+    AuthorizationFailed,
+    Expired,
+    PrivacyRequired,
+    ContactAdmin,
+    NoPerm,
+    InUse,
+    ExpungeIssued,
+    Corruption,
+    ServerBug,
+    ClientBug,
+    Cannot,
+    Limit,
+    OverQuota,
+    AlreadyExists,
+    NonExistent,
+    NotSaved,
+    HasChildren,
+    CompressionActive,
+    UseAttr,
+    UnknownCte,
+    TooBig,
+    UidRequired,
+    NoUpdate,
+    MailboxId,
+    Modified,
+    Metadata,
 }
 
 impl CodeName {
-    pub(crate) const ALL: [CodeName; 17] = [
+    pub(crate) const ALL: [CodeName; 45] = [
         CodeName::Alert,
         CodeName::BadCharset,
         CodeName::Capability,
@@ -230,6 +333,34 @@ impl CodeName {
         CodeName::HighestModSeq,
         CodeName::NoModSeq,
         CodeName::Closed,
+        CodeName::Unavailable,
+        CodeName::AuthenticationFailed,
+        CodeName::AuthorizationFailed,
+        CodeName::Expired,
+        CodeName::PrivacyRequired,
+        CodeName::ContactAdmin,
+        CodeName::NoPerm,
+        CodeName::InUse,
+        CodeName::ExpungeIssued,
+        CodeName::Corruption,
+        CodeName::ServerBug,
+        CodeName::ClientBug,
+        CodeName::Cannot,
+        CodeName::Limit,
+        CodeName::OverQuota,
+        CodeName::AlreadyExists,
+        CodeName::NonExistent,
+        CodeName::NotSaved,
+        CodeName::HasChildren,
+        CodeName::CompressionActive,
+        CodeName::UseAttr,
+        CodeName::UnknownCte,
+        CodeName::TooBig,
+        CodeName::UidRequired,
+        CodeName::NoUpdate,
+        CodeName::MailboxId,
+        CodeName::Modified,
+        CodeName::Metadata,
     ];
 
     pub(crate) fn as_str(self) -> &'static str {
@@ -251,6 +382,34 @@ impl CodeName {
             CodeName::HighestModSeq => "HIGHESTMODSEQ",
             CodeName::NoModSeq => "NOMODSEQ",
             CodeName::Closed => "CLOSED",
+            CodeName::Unavailable => "UNAVAILABLE",
+            CodeName::AuthenticationFailed => "AUTHENTICATIONFAILED",
+            CodeName::AuthorizationFailed => "AUTHORIZATIONFAILED",
+            CodeName::Expired => "EXPIRED",
+            CodeName::PrivacyRequired => "PRIVACYREQUIRED",
+            CodeName::ContactAdmin => "CONTACTADMIN",
+            CodeName::NoPerm => "NOPERM",
+            CodeName::InUse => "INUSE",
+            CodeName::ExpungeIssued => "EXPUNGEISSUED",
+            CodeName::Corruption => "CORRUPTION",
+            CodeName::ServerBug => "SERVERBUG",
+            CodeName::ClientBug => "CLIENTBUG",
+            CodeName::Cannot => "CANNOT",
+            CodeName::Limit => "LIMIT",
+            CodeName::OverQuota => "OVERQUOTA",
+            CodeName::AlreadyExists => "ALREADYEXISTS",
+            CodeName::NonExistent => "NONEXISTENT",
+            CodeName::NotSaved => "NOTSAVED",
+            CodeName::HasChildren => "HASCHILDREN",
+            CodeName::CompressionActive => "COMPRESSIONACTIVE",
+            CodeName::UseAttr => "USEATTR",
+            CodeName::UnknownCte => "UNKNOWN-CTE",
+            CodeName::TooBig => "TOOBIG",
+            CodeName::UidRequired => "UIDREQUIRED",
+            CodeName::NoUpdate => "NOUPDATE",
+            CodeName::MailboxId => "MAILBOXID",
+            CodeName::Modified => "MODIFIED",
+            CodeName::Metadata => "METADATA",
         }
     }
 
@@ -281,6 +440,34 @@ impl Code {
             Code::HighestModSeq(_) => CodeName::HighestModSeq,
             Code::NoModSeq => CodeName::NoModSeq,
             Code::Closed => CodeName::Closed,
+            Code::Unavailable => CodeName::Unavailable,
+            Code::AuthenticationFailed => CodeName::AuthenticationFailed,
+            Code::AuthorizationFailed => CodeName::AuthorizationFailed,
+            Code::Expired => CodeName::Expired,
+            Code::PrivacyRequired => CodeName::PrivacyRequired,
+            Code::ContactAdmin => CodeName::ContactAdmin,
+            Code::NoPerm => CodeName::NoPerm,
+            Code::InUse => CodeName::InUse,
+            Code::ExpungeIssued => CodeName::ExpungeIssued,
+            Code::Corruption => CodeName::Corruption,
+            Code::ServerBug => CodeName::ServerBug,
+            Code::ClientBug => CodeName::ClientBug,
+            Code::Cannot => CodeName::Cannot,
+            Code::Limit => CodeName::Limit,
+            Code::OverQuota => CodeName::OverQuota,
+            Code::AlreadyExists => CodeName::AlreadyExists,
+            Code::NonExistent => CodeName::NonExistent,
+            Code::NotSaved => CodeName::NotSaved,
+            Code::HasChildren => CodeName::HasChildren,
+            Code::CompressionActive => CodeName::CompressionActive,
+            Code::UseAttr => CodeName::UseAttr,
+            Code::UnknownCte => CodeName::UnknownCte,
+            Code::TooBig => CodeName::TooBig,
+            Code::UidRequired => CodeName::UidRequired,
+            Code::NoUpdate(_) => CodeName::NoUpdate,
+            Code::MailboxId(_) => CodeName::MailboxId,
+            Code::Modified(_) => CodeName::Modified,
+            Code::Metadata(_) => CodeName::Metadata,
             Code::Other { name, .. } => return Err(name),
         })
     }
@@ -385,6 +572,17 @@ pub enum Data {
         /// The highest mod-sequence of the matches.
         modseq: Option<u64>,
     },
+    /// `* ESEARCH ...` (RFC 4731; the SEARCH answer of IMAP4rev2).
+    ESearch(ESearchResponse),
+    /// `* SORT n...` (RFC 5256, with `(MODSEQ n)` from RFC 7162).
+    Sort {
+        /// Matching numbers, in sorted order.
+        ids: Vec<NonZeroU32>,
+        /// The highest mod-sequence of the matches.
+        modseq: Option<u64>,
+    },
+    /// `* THREAD (...)...` (RFC 5256): the threads, as trees.
+    Thread(Vec<Thread>),
     /// `* FLAGS (...)`
     Flags(Vec<Flag>),
     /// `* n EXISTS`
@@ -414,7 +612,7 @@ pub enum Data {
     },
     /// `* ID ...` (RFC 2971): the server's field-value pairs; `None` for
     /// NIL, `Some` of an empty list for `()`.
-    Id(Option<Vec<(IString, Option<IString>)>>),
+    Id(IdParameters),
     /// Any other untagged response (`* XLIST ...`, `* SORT ...`), with
     /// everything after the name kept raw.
     Other {
@@ -427,6 +625,10 @@ pub enum Data {
         arguments: RawArguments,
     },
 }
+
+/// The field-value pairs of ID (RFC 2971), in either direction: `None`
+/// for NIL, `Some` of an empty list for `()`; a value is `None` for NIL.
+pub type IdParameters = Option<Vec<(IString, Option<IString>)>>;
 
 /// One namespace of a NAMESPACE response (RFC 2342 `Namespace`): the
 /// prefix of its mailbox names, its hierarchy delimiter, and extension
@@ -618,6 +820,34 @@ mod tests {
                 CodeName::HighestModSeq => 14,
                 CodeName::NoModSeq => 15,
                 CodeName::Closed => 16,
+                CodeName::Unavailable => 17,
+                CodeName::AuthenticationFailed => 18,
+                CodeName::AuthorizationFailed => 19,
+                CodeName::Expired => 20,
+                CodeName::PrivacyRequired => 21,
+                CodeName::ContactAdmin => 22,
+                CodeName::NoPerm => 23,
+                CodeName::InUse => 24,
+                CodeName::ExpungeIssued => 25,
+                CodeName::Corruption => 26,
+                CodeName::ServerBug => 27,
+                CodeName::ClientBug => 28,
+                CodeName::Cannot => 29,
+                CodeName::Limit => 30,
+                CodeName::OverQuota => 31,
+                CodeName::AlreadyExists => 32,
+                CodeName::NonExistent => 33,
+                CodeName::NotSaved => 34,
+                CodeName::HasChildren => 35,
+                CodeName::CompressionActive => 36,
+                CodeName::UseAttr => 37,
+                CodeName::UnknownCte => 38,
+                CodeName::TooBig => 39,
+                CodeName::UidRequired => 40,
+                CodeName::NoUpdate => 41,
+                CodeName::MailboxId => 42,
+                CodeName::Modified => 43,
+                CodeName::Metadata => 44,
             };
             assert_eq!(index, i);
             assert_eq!(CodeName::known(name.as_str().as_bytes()), Some(name));

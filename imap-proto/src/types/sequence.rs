@@ -24,6 +24,10 @@ pub enum SeqRange {
     Single(SeqNumber),
     /// `a:b`
     Range(SeqNumber, SeqNumber),
+    /// `$`: the result a `SEARCH RETURN (SAVE)` saved (RFC 5182
+    /// SEARCHRES). Only the server knows its value; see
+    /// [`SequenceSet::resolve_saved`].
+    Saved,
 }
 
 /// A non-empty sequence set, elements kept in the order given.
@@ -67,7 +71,35 @@ impl SequenceSet {
         &self.0
     }
 
-    /// Whether `n` is in the set when `*` stands for `largest`.
+    /// Whether the set refers to the saved search result (`$`).
+    pub fn uses_saved(&self) -> bool {
+        self.0.contains(&SeqRange::Saved)
+    }
+
+    /// The set with every `$` replaced by the elements of `saved` (the
+    /// result of the last `SEARCH RETURN (SAVE)`), or left out when there
+    /// is none; `None` when nothing is left.
+    ///
+    /// ```
+    /// use imap_proto::SequenceSet;
+    /// let set: SequenceSet = "$,9".parse().unwrap();
+    /// let saved: SequenceSet = "2:4".parse().unwrap();
+    /// assert_eq!(set.resolve_saved(Some(&saved)).unwrap().to_string(), "2:4,9");
+    /// assert_eq!(set.resolve_saved(None).unwrap().to_string(), "9");
+    /// ```
+    pub fn resolve_saved(&self, saved: Option<&SequenceSet>) -> Option<SequenceSet> {
+        let mut out = Vec::with_capacity(self.0.len());
+        for r in &self.0 {
+            match r {
+                SeqRange::Saved => out.extend(saved.iter().flat_map(|s| s.0.iter().filter(|r| **r != SeqRange::Saved))),
+                r => out.push(*r),
+            }
+        }
+        SequenceSet::new(out).ok()
+    }
+
+    /// Whether `n` is in the set when `*` stands for `largest`. `$` matches
+    /// nothing: resolve it first with [`SequenceSet::resolve_saved`].
     pub fn contains(&self, n: u32, largest: u32) -> bool {
         let value = |s: SeqNumber| match s {
             SeqNumber::Value(v) => v.get(),
@@ -79,6 +111,7 @@ impl SequenceSet {
                 let (a, b) = (value(a), value(b));
                 a.min(b) <= n && n <= a.max(b)
             }
+            SeqRange::Saved => false,
         })
     }
 }
@@ -114,6 +147,7 @@ impl fmt::Display for SequenceSet {
             match r {
                 SeqRange::Single(s) => write!(f, "{s}")?,
                 SeqRange::Range(a, b) => write!(f, "{a}:{b}")?,
+                SeqRange::Saved => f.write_str("$")?,
             }
         }
         Ok(())
