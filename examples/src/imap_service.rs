@@ -590,7 +590,17 @@ impl Session {
             }
             CommandBody::Select { mailbox, .. } => self.select(imap, &tag, &mailbox, false),
             CommandBody::Examine { mailbox, .. } => self.select(imap, &tag, &mailbox, true),
-            CommandBody::Create(mailbox) => self.create(&mailbox),
+            CommandBody::Create { mailbox, parameters } => {
+                if parameters.is_empty() {
+                    self.create(&mailbox)
+                } else {
+                    Err(Refusal {
+                        kind: StatusKind::No,
+                        code: Some(Code::UseAttr),
+                        text: "CREATE-SPECIAL-USE is not supported".into(),
+                    })
+                }
+            }
             CommandBody::Delete(mailbox) => self.delete(&mailbox),
             CommandBody::Rename { from, to } => self.rename(&from, &to),
             CommandBody::Subscribe(mailbox) => self.subscribe(&mailbox, true),

@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use imap_proto::client::{ClientConfig, ClientEvent};
 use imap_proto::{
-    Code, Command, CommandBody, Data, Flag, FlagFetch, IString, Mailbox, MessageAttribute, NString, SequenceSet,
+    Code, Command, CommandBody, Data, Flag, FlagFetch, IString, Mailbox, MessageAttribute, NString, QResync,
+    SelectParameter, SequenceSet,
 };
 use mail_codec::{Error, ImapClient, Outcome};
 
@@ -426,9 +427,10 @@ pub async fn sync(imap: &mut ImapClient, mailbox: &str, dir: &Path) -> Result<Sy
     let parameters = match resume {
         Some((validity, modseq)) => {
             imap.execute(parse_body("ENABLE QRESYNC")?).await?;
-            parse_select_parameters(&format!("(QRESYNC ({validity} {modseq}))"))?
+            let uid_validity = NonZeroU32::new(validity).ok_or_else(|| Failure::Run("UIDVALIDITY 0".into()))?;
+            vec![SelectParameter::QResync(QResync { uid_validity, modseq, known_uids: None, seq_match: None })]
         }
-        None if condstore => parse_select_parameters("(CONDSTORE)")?,
+        None if condstore => vec![SelectParameter::CondStore],
         None => vec![],
     };
     imap.take_updates();
@@ -466,7 +468,8 @@ pub async fn sync(imap: &mut ImapClient, mailbox: &str, dir: &Path) -> Result<Sy
     // Expunged on the server: announced by VANISHED (EARLIER) after a
     // QRESYNC select, else whatever UID SEARCH ALL no longer lists.
     let gone: Vec<u32> = if resumed {
-        select_data.iter().flat_map(vanished_uids).filter(|uid| local.contains_key(uid)).collect()
+        let vanished: Vec<&SequenceSet> = select_data.iter().filter_map(vanished_uids).collect();
+        local.keys().filter(|&&uid| vanished.iter().any(|set| set.contains(uid, u32::MAX))).copied().collect()
     } else {
         let on_server = uid_search(imap, "UID SEARCH ALL").await?;
         local.keys().filter(|uid| !on_server.contains(uid)).copied().collect()
@@ -565,21 +568,11 @@ fn updates_data(imap: &mut ImapClient) -> Vec<Data> {
 }
 
 /// The UIDs of a `* VANISHED [(EARLIER)] uid-set` response (RFC 7162).
-pub fn vanished_uids(data: &Data) -> Vec<u32> {
-    let Data::Other { name, arguments, .. } = data else { return Vec::new() };
-    if !name.as_str().eq_ignore_ascii_case("VANISHED") {
-        return Vec::new();
+pub fn vanished_uids(data: &Data) -> Option<&SequenceSet> {
+    match data {
+        Data::Vanished { uids, .. } => Some(uids),
+        _ => None,
     }
-    let text = String::from_utf8_lossy(arguments.as_bytes());
-    let set = text.trim_start_matches("(EARLIER)").trim();
-    let mut uids = Vec::new();
-    for range in set.split(',') {
-        let (a, b) = range.split_once(':').unwrap_or((range, range));
-        let (Ok(a), Ok(b)) = (a.parse::<u32>(), b.parse::<u32>()) else { continue };
-        // Bounded: a hostile range cannot make us allocate without limit.
-        uids.extend((a.min(b)..=a.max(b)).take(1 << 20));
-    }
-    uids
 }
 
 /// The UIDs a UID SEARCH returns.
@@ -593,13 +586,6 @@ async fn uid_search(imap: &mut ImapClient, command: &str) -> Result<BTreeSet<u32
             _ => Vec::new(),
         })
         .collect())
-}
-
-fn parse_select_parameters(text: &str) -> Result<Vec<imap_proto::Modifier>, Failure> {
-    match parse_body(&format!("SELECT INBOX {text}"))? {
-        CommandBody::Select { parameters, .. } => Ok(parameters),
-        _ => Err(Failure::Usage(format!("invalid select parameters {text}"))),
-    }
 }
 
 /// `UIDVALIDITY-UID.imap` back into its numbers.
@@ -619,15 +605,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn vanished_uids_are_read_from_the_raw_response() {
+    fn vanished_uids_are_read_from_the_response() {
         let response = imap_proto::Response::parse(b"* VANISHED (EARLIER) 3,5:7,10\r\n").unwrap();
         let imap_proto::Response::Data(data) = response else { panic!() };
-        assert_eq!(vanished_uids(&data), vec![3, 5, 6, 7, 10]);
-        let imap_proto::Response::Data(data) = imap_proto::Response::parse(b"* VANISHED 9:8\r\n").unwrap() else {
-            panic!()
-        };
-        assert_eq!(vanished_uids(&data), vec![8, 9]);
-        assert_eq!(vanished_uids(&Data::Exists(3)), Vec::<u32>::new());
+        assert_eq!(vanished_uids(&data).map(|s| s.to_string()).as_deref(), Some("3,5:7,10"));
+        assert_eq!(vanished_uids(&Data::Exists(3)), None);
     }
 
     #[test]

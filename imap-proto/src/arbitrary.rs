@@ -402,7 +402,13 @@ fn data(u: &mut Unstructured<'_>) -> AResult<Data> {
         5 => Data::Flags(vec_of(u, 4, flag)?),
         6 => Data::Exists(u.arbitrary()?),
         7 => Data::Recent(u.arbitrary()?),
-        8 => Data::Expunge(nz(u)?),
+        8 => {
+            if u.arbitrary()? {
+                Data::Expunge(nz(u)?)
+            } else {
+                Data::Vanished { earlier: u.arbitrary()?, uids: seq(u)? }
+            }
+        }
         9 => Data::Fetch { seq: nz(u)?, attributes: vec1_of(u, 3, message_attribute)? },
         10 => Data::Enabled(vec_of(u, 3, atom)?),
         11 => {
@@ -614,8 +620,19 @@ fn modifier(u: &mut Unstructured<'_>) -> AResult<Modifier> {
     Ok(Modifier { name: x_name(u)?, value })
 }
 
-fn modifiers(u: &mut Unstructured<'_>) -> AResult<Vec<Modifier>> {
-    vec_of(u, 2, modifier)
+fn select_parameters(u: &mut Unstructured<'_>) -> AResult<Vec<SelectParameter>> {
+    vec_of(u, 2, |u| {
+        Ok(match u.int_in_range(0..=2)? {
+            0 => SelectParameter::CondStore,
+            1 => SelectParameter::QResync(QResync {
+                uid_validity: nz(u)?,
+                modseq: u.arbitrary()?,
+                known_uids: if u.arbitrary()? { Some(seq(u)?) } else { None },
+                seq_match: if u.arbitrary()? { Some((seq(u)?, seq(u)?)) } else { None },
+            }),
+            _ => SelectParameter::Other(modifier(u)?),
+        })
+    })
 }
 
 fn object_id(u: &mut Unstructured<'_>) -> AResult<ObjectId> {
@@ -642,9 +659,18 @@ fn command(u: &mut Unstructured<'_>) -> AResult<Command> {
             initial_response: if u.arbitrary()? { Some(istring(u)?) } else { None },
         },
         11 => CommandBody::Login { username: istring(u)?, password: istring(u)? },
-        12 => CommandBody::Select { mailbox: mailbox(u)?, parameters: modifiers(u)? },
-        13 => CommandBody::Examine { mailbox: mailbox(u)?, parameters: modifiers(u)? },
-        14 => CommandBody::Create(mailbox(u)?),
+        12 => CommandBody::Select { mailbox: mailbox(u)?, parameters: select_parameters(u)? },
+        13 => CommandBody::Examine { mailbox: mailbox(u)?, parameters: select_parameters(u)? },
+        14 => CommandBody::Create {
+            mailbox: mailbox(u)?,
+            parameters: vec_of(u, 2, |u| {
+                Ok(if u.arbitrary()? {
+                    CreateParameter::Use(vec_of(u, 3, |u| Ok(MailboxAttribute::from_name(atom(u)?)))?)
+                } else {
+                    CreateParameter::Other(modifier(u)?)
+                })
+            })?,
+        },
         15 => CommandBody::Delete(mailbox(u)?),
         16 => CommandBody::Subscribe(mailbox(u)?),
         17 => CommandBody::Unsubscribe(mailbox(u)?),
@@ -673,12 +699,25 @@ fn command(u: &mut Unstructured<'_>) -> AResult<Command> {
                 2 => FetchItems::Full,
                 _ => FetchItems::Attributes(vec1_of(u, 4, fetch_attribute)?),
             },
-            modifiers: modifiers(u)?,
+            modifiers: vec_of(u, 2, |u| {
+                Ok(match u.int_in_range(0..=3)? {
+                    0 => FetchModifier::ChangedSince(u.arbitrary()?),
+                    1 => FetchModifier::Vanished,
+                    2 => FetchModifier::Partial(partial_range(u)?),
+                    _ => FetchModifier::Other(modifier(u)?),
+                })
+            })?,
         },
         25 => CommandBody::Store {
             uid: u.arbitrary()?,
             sequence_set: seq(u)?,
-            modifiers: modifiers(u)?,
+            modifiers: vec_of(u, 2, |u| {
+                Ok(if u.arbitrary()? {
+                    StoreModifier::UnchangedSince(u.arbitrary()?)
+                } else {
+                    StoreModifier::Other(modifier(u)?)
+                })
+            })?,
             action: *u.choose(&[StoreAction::Replace, StoreAction::Add, StoreAction::Remove])?,
             silent: u.arbitrary()?,
             flags: vec_of(u, 3, flag)?,

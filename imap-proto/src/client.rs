@@ -255,6 +255,26 @@ impl SelectedMailbox {
         self.exists = self.exists.saturating_sub(1);
     }
 
+    /// `* VANISHED uids` (RFC 7162 3.2.10.2): each UID is a message the
+    /// client was told of, and leaves. Those whose number the client never
+    /// learned are taken from the unknown ones, latest first.
+    fn vanish(&mut self, uids: &SequenceSet) {
+        let largest = self.uids.iter().flatten().map(|u| u.get()).max().unwrap_or(0);
+        let before = self.uids.len();
+        self.uids.retain(|u| !u.is_some_and(|u| uids.contains(u.get(), largest)));
+        let known = (before - self.uids.len()) as u64;
+        let mut unknown = set_size(uids).saturating_sub(known);
+        let mut i = self.uids.len();
+        while unknown > 0 && i > 0 {
+            i -= 1;
+            if self.uids[i].is_none() {
+                self.uids.remove(i);
+                unknown -= 1;
+            }
+        }
+        self.exists = self.uids.len() as u32;
+    }
+
     fn apply_code(&mut self, code: &Code) {
         match code {
             Code::ReadOnly => self.read_only = true,
@@ -274,6 +294,7 @@ impl SelectedMailbox {
             Data::Exists(n) => self.set_exists(*n),
             Data::Recent(n) => self.recent = *n,
             Data::Expunge(seq) => self.expunge(*seq),
+            Data::Vanished { earlier: false, uids } => self.vanish(uids),
             Data::Flags(f) => self.flags = f.clone(),
             Data::Fetch { seq, attributes } => {
                 let i = seq.get() as usize - 1;
@@ -873,13 +894,38 @@ fn data_answers(data: &Data, command: &CommandBody) -> bool {
         Data::Sort { .. } => matches!(command, C::Sort { .. }),
         Data::Thread(_) => matches!(command, C::Thread { .. }),
         Data::Flags(_) | Data::Exists(_) | Data::Recent(_) => matches!(command, C::Select { .. } | C::Examine { .. }),
-        Data::Expunge(_) => matches!(command, C::Expunge | C::UidExpunge(_) | C::Move { .. }),
+        Data::Expunge(_) | Data::Vanished { earlier: false, .. } => {
+            matches!(command, C::Expunge | C::UidExpunge(_) | C::Move { .. })
+        }
+        Data::Vanished { earlier: true, .. } => match command {
+            C::Select { parameters, .. } | C::Examine { parameters, .. } => {
+                parameters.iter().any(|p| matches!(p, SelectParameter::QResync(_)))
+            }
+            C::Fetch { modifiers, .. } => modifiers.contains(&FetchModifier::Vanished),
+            _ => false,
+        },
         Data::Fetch { .. } => matches!(command, C::Fetch { .. }) || matches!(command, C::Store { silent: false, .. }),
         Data::Enabled(_) => matches!(command, C::Enable(_)),
         Data::Namespace { .. } => matches!(command, C::Namespace),
         Data::Id(_) => matches!(command, C::Id(_)),
         Data::Other { name, .. } => command.name().eq_ignore_ascii_case(name.as_str()),
     }
+}
+
+/// How many numbers a set names (`*` counts as one).
+fn set_size(set: &SequenceSet) -> u64 {
+    let value = |n: SeqNumber| match n {
+        SeqNumber::Value(v) => v.get() as u64,
+        SeqNumber::Largest => u32::MAX as u64,
+    };
+    set.ranges()
+        .iter()
+        .map(|r| match *r {
+            SeqRange::Single(_) => 1,
+            SeqRange::Range(a, b) => value(a).abs_diff(value(b)) + 1,
+            SeqRange::Saved => 0,
+        })
+        .fold(0u64, u64::saturating_add)
 }
 
 /// Whether an untagged OK code is part of a SELECT response.

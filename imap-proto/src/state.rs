@@ -65,7 +65,7 @@ fn authenticated(command: &CommandBody) -> bool {
         command,
         Select { .. }
             | Examine { .. }
-            | Create(_)
+            | Create { .. }
             | Delete(_)
             | Rename { .. }
             | Subscribe(_)

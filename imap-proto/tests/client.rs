@@ -432,3 +432,63 @@ fn a_refused_compress_switches_nothing() {
     client.receive(b"A2 OK done\r\n");
     assert_eq!(completed(&events(&mut client)[0]), Some(("A2", "NOOP", StatusKind::Ok)));
 }
+
+/// RFC 7162: a QRESYNC select's VANISHED (EARLIER) belongs to the SELECT
+/// and leaves the count alone; a later VANISHED removes those UIDs like
+/// EXPUNGE does; HIGHESTMODSEQ follows the code and FETCH MODSEQ.
+#[test]
+fn the_selected_mailbox_applies_vanished_and_highestmodseq() {
+    let mut client = logged_in("QRESYNC CONDSTORE ENABLE");
+    let q = QResync {
+        uid_validity: std::num::NonZeroU32::new(67890007).unwrap(),
+        modseq: 20050715194045000,
+        known_uids: Some("41,43:211,214:541".parse().unwrap()),
+        seq_match: None,
+    };
+    client
+        .send(CommandBody::Select { mailbox: Mailbox::from("INBOX"), parameters: vec![SelectParameter::QResync(q)] })
+        .unwrap();
+    assert_eq!(sent(&mut client), "A1 SELECT INBOX (QRESYNC (67890007 20050715194045000 41,43:211,214:541))\r\n");
+    client.receive(
+        b"* 5 EXISTS\r\n* OK [UIDVALIDITY 67890007] Ok\r\n* OK [HIGHESTMODSEQ 20050715194045000] Ok\r\n\
+          * VANISHED (EARLIER) 41,43:116,118,120:211,214:540\r\n\
+          * 1 FETCH (UID 10 MODSEQ (20050715194045001) FLAGS (\\Seen))\r\n* 2 FETCH (UID 20)\r\n\
+          * 3 FETCH (UID 30)\r\n* 4 FETCH (UID 40)\r\nA1 OK [READ-WRITE] selected\r\n",
+    );
+    let ev = events(&mut client);
+    let vanished = ev.iter().find_map(|e| match e {
+        ClientEvent::Data { data: Data::Vanished { earlier: true, .. }, command } => Some(command.clone()),
+        _ => None,
+    });
+    assert_eq!(vanished, Some(Some(Tag::try_from("A1").unwrap())), "the SELECT's answer");
+    let mailbox = client.mailbox().unwrap();
+    assert_eq!(mailbox.exists, 5, "VANISHED (EARLIER) does not change the count");
+    assert_eq!(mailbox.highest_modseq, Some(20050715194045001));
+
+    // An expunge in QRESYNC mode: the UIDs go, and message 5 (UID never
+    // learned) stays counted.
+    client.send(CommandBody::Expunge).unwrap();
+    let _ = sent(&mut client);
+    client.receive(b"* VANISHED 20,40\r\nA2 OK expunged\r\n");
+    let ev = events(&mut client);
+    assert!(
+        matches!(&ev[0], ClientEvent::Data { data: Data::Vanished { earlier: false, .. }, command: Some(t) } if t.as_str() == "A2")
+    );
+    let mailbox = client.mailbox().unwrap();
+    assert_eq!(mailbox.exists, 3);
+    let n = |v| std::num::NonZeroU32::new(v).unwrap();
+    assert_eq!((mailbox.uid(n(1)), mailbox.uid(n(2)), mailbox.uid(n(3))), (Some(n(10)), Some(n(30)), None));
+    assert_eq!(mailbox.seq_of_uid(n(30)), Some(n(2)));
+
+    // A vanished UID the client never learned takes an unknown slot.
+    client.receive(b"* VANISHED 77\r\n");
+    let _ = events(&mut client);
+    let mailbox = client.mailbox().unwrap();
+    assert_eq!((mailbox.exists, mailbox.uid(n(2))), (2, Some(n(30))));
+    // A NOMODSEQ mailbox has none.
+    client.send(CommandBody::Examine { mailbox: Mailbox::from("Other"), parameters: vec![] }).unwrap();
+    let _ = sent(&mut client);
+    client.receive(b"* 0 EXISTS\r\n* OK [NOMODSEQ] none\r\nA3 OK [READ-ONLY] examined\r\n");
+    let _ = events(&mut client);
+    assert_eq!(client.mailbox().unwrap().highest_modseq, None);
+}

@@ -327,3 +327,99 @@ fn response_codes_of_the_extensions() {
     // A known name with arguments that do not fit is kept whole.
     assert!(matches!(code("a NO [MODIFIED x] t\r\n"), Code::Other { .. }));
 }
+
+/// RFC 7162: CONDSTORE and QRESYNC parameters, modifiers and responses.
+#[test]
+fn rfc7162_condstore_and_qresync() {
+    let CommandBody::Select { parameters, .. } = command("a SELECT INBOX (CONDSTORE)\r\n") else { panic!() };
+    assert_eq!(parameters, vec![SelectParameter::CondStore]);
+    let CommandBody::Select { parameters, .. } = command(
+        "B04 SELECT INBOX (QRESYNC (67890007 90060115194045000 1:29997 (5000,7500,9000,9990:9999 15000,22500,27000,29970,29973,29976,29979,29982,29985,29988,29991,29994,29997)))\r\n",
+    ) else {
+        panic!()
+    };
+    let SelectParameter::QResync(q) = &parameters[0] else { panic!() };
+    assert_eq!((q.uid_validity.get(), q.modseq), (67890007, 90060115194045000));
+    assert_eq!(q.known_uids, Some(set("1:29997")));
+    assert_eq!(
+        q.seq_match,
+        Some((
+            set("5000,7500,9000,9990:9999"),
+            set("15000,22500,27000,29970,29973,29976,29979,29982,29985,29988,29991,29994,29997")
+        ))
+    );
+    // Sequence-match data without known UIDs is allowed by the grammar.
+    let CommandBody::Examine { parameters, .. } = command("a EXAMINE INBOX (QRESYNC (1 2 (1:2 5:6)))\r\n") else {
+        panic!()
+    };
+    assert!(matches!(&parameters[0], SelectParameter::QResync(QResync { known_uids: None, seq_match: Some(_), .. })));
+    let CommandBody::Fetch { modifiers, .. } =
+        command("s100 UID FETCH 300:500 (FLAGS) (CHANGEDSINCE 12345 VANISHED)\r\n")
+    else {
+        panic!()
+    };
+    assert_eq!(modifiers, vec![FetchModifier::ChangedSince(12345), FetchModifier::Vanished]);
+    let CommandBody::Store { modifiers, .. } =
+        command("a103 UID STORE 6,4,8 (UNCHANGEDSINCE 12121230045) +FLAGS.SILENT (\\Deleted)\r\n")
+    else {
+        panic!()
+    };
+    assert_eq!(modifiers, vec![StoreModifier::UnchangedSince(12121230045)]);
+    let CommandBody::Search { criteria, .. } = command("a SEARCH MODSEQ \"/flags/\\\\draft\" all 620162338\r\n") else {
+        panic!()
+    };
+    assert_eq!(
+        criteria,
+        vec![SearchKey::ModSeq {
+            entry: Some(("/flags/\\draft".into(), Atom::try_from("all").unwrap())),
+            modseq: 620162338
+        }]
+    );
+    // An unknown parameter keeps its value.
+    let CommandBody::Fetch { modifiers, .. } = command("a FETCH 1 (UID) (X-FOO (1 2))\r\n") else { panic!() };
+    assert!(matches!(&modifiers[0], FetchModifier::Other(m) if m.value.as_ref().unwrap().as_bytes() == b"(1 2)"));
+
+    assert_eq!(
+        response("* VANISHED (EARLIER) 300:310,405,411\r\n"),
+        Response::Data(Data::Vanished { earlier: true, uids: set("300:310,405,411") })
+    );
+    assert_eq!(
+        response("* VANISHED 505,507,510,625\r\n"),
+        Response::Data(Data::Vanished { earlier: false, uids: set("505,507,510,625") })
+    );
+    assert_eq!(
+        response("* vanished (earlier) 1\r\n"),
+        Response::Data(Data::Vanished { earlier: true, uids: set("1") })
+    );
+    let Response::Data(Data::Search { modseq, .. }) =
+        response("* SEARCH 2 5 6 7 11 12 18 19 20 23 (MODSEQ 917162500)\r\n")
+    else {
+        panic!()
+    };
+    assert_eq!(modseq, Some(917162500));
+    assert!(
+        matches!(response("* OK [CLOSED] Previous mailbox is now closed\r\n"), Response::Status(StatusResponse { code: Some(c), .. }) if *c == Code::Closed)
+    );
+}
+
+/// RFC 6154: CREATE with USE, the special-use attributes in LIST.
+#[test]
+fn rfc6154_create_special_use() {
+    let CommandBody::Create { mailbox, parameters } =
+        command("t1 CREATE \"Important Messages\" (USE (\\Important))\r\n")
+    else {
+        panic!()
+    };
+    assert_eq!(mailbox, Mailbox::from("Important Messages"));
+    assert_eq!(
+        parameters,
+        vec![CreateParameter::Use(vec![MailboxAttribute::Extension(Atom::try_from("Important").unwrap())])]
+    );
+    let CommandBody::Create { parameters, .. } = command("t1 CREATE \"Drafts\" (USE (\\Drafts \\Sent))\r\n") else {
+        panic!()
+    };
+    assert_eq!(parameters, vec![CreateParameter::Use(vec![MailboxAttribute::Drafts, MailboxAttribute::Sent])]);
+    assert!(
+        matches!(response("t1 NO [USEATTR] \\Important not supported\r\n"), Response::Status(StatusResponse { code: Some(c), .. }) if *c == Code::UseAttr)
+    );
+}

@@ -14,13 +14,84 @@ impl Encode for Command {
     }
 }
 
-/// ` (name value ...)` when there are modifiers.
-fn modifiers(e: &mut Encoder<'_>, mods: &[Modifier]) {
-    if mods.is_empty() {
+/// ` (parameter ...)` when there are parameters.
+fn parameters<T: Encode>(e: &mut Encoder<'_>, list: &[T]) {
+    if list.is_empty() {
         return;
     }
     e.sp();
-    e.paren(mods, |e, m| modifier(e, m));
+    e.paren(list, |e, p| p.encode(e));
+}
+
+impl Encode for SelectParameter {
+    fn encode(&self, e: &mut Encoder<'_>) {
+        match self {
+            SelectParameter::CondStore => e.raw(b"CONDSTORE"),
+            SelectParameter::QResync(q) => {
+                e.raw(b"QRESYNC (");
+                e.number(q.uid_validity.get() as u64);
+                e.sp();
+                e.number(q.modseq);
+                if let Some(set) = &q.known_uids {
+                    e.sp();
+                    set.encode(e);
+                }
+                if let Some((numbers, uids)) = &q.seq_match {
+                    e.raw(b" (");
+                    numbers.encode(e);
+                    e.sp();
+                    uids.encode(e);
+                    e.byte(b')');
+                }
+                e.byte(b')');
+            }
+            SelectParameter::Other(m) => modifier(e, m),
+        }
+    }
+}
+
+impl Encode for CreateParameter {
+    fn encode(&self, e: &mut Encoder<'_>) {
+        match self {
+            CreateParameter::Use(attributes) => {
+                e.raw(b"USE ");
+                e.paren(attributes, |e, a| {
+                    e.byte(b'\\');
+                    e.raw(a.name().as_bytes());
+                });
+            }
+            CreateParameter::Other(m) => modifier(e, m),
+        }
+    }
+}
+
+impl Encode for FetchModifier {
+    fn encode(&self, e: &mut Encoder<'_>) {
+        match self {
+            FetchModifier::ChangedSince(n) => {
+                e.raw(b"CHANGEDSINCE ");
+                e.number(*n);
+            }
+            FetchModifier::Vanished => e.raw(b"VANISHED"),
+            FetchModifier::Partial(range) => {
+                e.raw(b"PARTIAL ");
+                range.encode(e);
+            }
+            FetchModifier::Other(m) => modifier(e, m),
+        }
+    }
+}
+
+impl Encode for StoreModifier {
+    fn encode(&self, e: &mut Encoder<'_>) {
+        match self {
+            StoreModifier::UnchangedSince(n) => {
+                e.raw(b"UNCHANGEDSINCE ");
+                e.number(*n);
+            }
+            StoreModifier::Other(m) => modifier(e, m),
+        }
+    }
 }
 
 /// `name [SP value]`
@@ -114,15 +185,18 @@ impl Encode for CommandBody {
                 e.sp();
                 e.astring(password);
             }
-            CommandBody::Select { mailbox, parameters } => {
+            CommandBody::Select { mailbox, parameters: p } => {
                 with_mailbox(e, b"SELECT", mailbox);
-                modifiers(e, parameters);
+                parameters(e, p);
             }
-            CommandBody::Examine { mailbox, parameters } => {
+            CommandBody::Examine { mailbox, parameters: p } => {
                 with_mailbox(e, b"EXAMINE", mailbox);
-                modifiers(e, parameters);
+                parameters(e, p);
             }
-            CommandBody::Create(m) => with_mailbox(e, b"CREATE", m),
+            CommandBody::Create { mailbox, parameters: p } => {
+                with_mailbox(e, b"CREATE", mailbox);
+                parameters(e, p);
+            }
             CommandBody::Delete(m) => with_mailbox(e, b"DELETE", m),
             CommandBody::Subscribe(m) => with_mailbox(e, b"SUBSCRIBE", m),
             CommandBody::Unsubscribe(m) => with_mailbox(e, b"UNSUBSCRIBE", m),
@@ -215,13 +289,13 @@ impl Encode for CommandBody {
                     FetchItems::Attributes(a) if a.is_empty() => e.raw(b"(UID)"),
                     FetchItems::Attributes(a) => e.paren(a, |e, a| a.encode(e)),
                 }
-                modifiers(e, mods);
+                parameters(e, mods);
             }
             CommandBody::Store { uid, sequence_set, modifiers: mods, action, silent, flags } => {
                 uid_prefix(e, *uid);
                 e.raw(b"STORE ");
                 sequence_set.encode(e);
-                modifiers(e, mods);
+                parameters(e, mods);
                 e.sp();
                 e.raw(match action {
                     StoreAction::Replace => b"",

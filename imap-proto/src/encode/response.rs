@@ -224,6 +224,10 @@ impl Encode for Data {
                     d.encode(e);
                 }
             }
+            Data::Vanished { earlier, uids } => {
+                e.raw(if *earlier { b"VANISHED (EARLIER) " } else { b"VANISHED " });
+                uids.encode(e);
+            }
             Data::Thread(threads) => {
                 e.raw(b"THREAD");
                 if !threads.is_empty() {

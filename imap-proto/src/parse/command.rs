@@ -75,12 +75,13 @@ impl<'a> Parser<'a> {
             CommandBody::Login { username, password: self.astring()? }
         } else if is(b"SELECT") {
             let mailbox = mailbox_arg(self)?;
-            CommandBody::Select { mailbox, parameters: self.modifiers()? }
+            CommandBody::Select { mailbox, parameters: self.parameters(Self::select_parameter)? }
         } else if is(b"EXAMINE") {
             let mailbox = mailbox_arg(self)?;
-            CommandBody::Examine { mailbox, parameters: self.modifiers()? }
+            CommandBody::Examine { mailbox, parameters: self.parameters(Self::select_parameter)? }
         } else if is(b"CREATE") {
-            CommandBody::Create(mailbox_arg(self)?)
+            let mailbox = mailbox_arg(self)?;
+            CommandBody::Create { mailbox, parameters: self.parameters(Self::create_parameter)? }
         } else if is(b"DELETE") {
             CommandBody::Delete(mailbox_arg(self)?)
         } else if is(b"SUBSCRIBE") {
@@ -245,7 +246,7 @@ impl<'a> Parser<'a> {
     fn store(&mut self, uid: bool) -> PResult<CommandBody> {
         self.sp()?;
         let sequence_set = self.sequence_set()?;
-        let modifiers = self.modifiers()?;
+        let modifiers = self.parameters(Self::store_modifier)?;
         self.sp()?;
         let action = if self.eat(b'+') {
             StoreAction::Add
@@ -299,21 +300,96 @@ impl<'a> Parser<'a> {
         } else {
             FetchItems::Attributes(vec![self.fetch_attribute()?])
         };
-        Ok(CommandBody::Fetch { uid, sequence_set, items, modifiers: self.modifiers()? })
+        Ok(CommandBody::Fetch { uid, sequence_set, items, modifiers: self.parameters(Self::fetch_modifier)? })
     }
 
-    /// `[SP "(" modifier *(SP modifier) ")"]` (RFC 4466 select-params,
-    /// fetch-modifiers and store-modifiers).
-    fn modifiers(&mut self) -> PResult<Vec<Modifier>> {
+    /// `[SP "(" parameter *(SP parameter) ")"]` (RFC 4466 select-params,
+    /// create-params, fetch-modifiers and store-modifiers).
+    fn parameters<T>(&mut self, item: fn(&mut Self) -> PResult<T>) -> PResult<Vec<T>> {
         if !(self.peek() == Some(b' ') && self.peek_at(1) == Some(b'(')) {
             return Ok(Vec::new());
         }
         self.pos += 1;
-        let list = self.paren_list(|p| p.modifier())?;
+        let list = self.paren_list(item)?;
         if list.is_empty() {
-            return self.err("at least one modifier");
+            return self.err("at least one parameter");
         }
         Ok(list)
+    }
+
+    /// ```text
+    /// select-param    = "CONDSTORE" / "QRESYNC" SP "(" uidvalidity SP
+    ///                   mod-sequence-value [SP known-uids]
+    ///                   [SP seq-match-data] ")" / tagged-ext
+    /// seq-match-data  = "(" known-sequence-set SP known-uid-set ")"
+    /// ```
+    fn select_parameter(&mut self) -> PResult<SelectParameter> {
+        if self.eat_keyword(b"CONDSTORE") {
+            return Ok(SelectParameter::CondStore);
+        }
+        if !self.at_keyword(b"QRESYNC") {
+            return Ok(SelectParameter::Other(self.modifier()?));
+        }
+        self.pos += 7;
+        self.sp()?;
+        self.byte(b'(', "(")?;
+        let uid_validity = self.nz_number()?;
+        self.sp()?;
+        let modseq = self.number64()?;
+        let mut q = QResync { uid_validity, modseq, known_uids: None, seq_match: None };
+        if self.eat(b' ') && self.peek() != Some(b'(') {
+            q.known_uids = Some(self.sequence_set()?);
+            self.eat(b' ');
+        }
+        if self.eat(b'(') {
+            let sequence_numbers = self.sequence_set()?;
+            self.sp()?;
+            q.seq_match = Some((sequence_numbers, self.sequence_set()?));
+            self.byte(b')', ")")?;
+        }
+        self.byte(b')', ")")?;
+        Ok(SelectParameter::QResync(q))
+    }
+
+    /// ```text
+    /// create-param    = "USE" SP "(" [use-attr *(SP use-attr)] ")" / tagged-ext
+    /// ```
+    fn create_parameter(&mut self) -> PResult<CreateParameter> {
+        if !self.eat_keyword(b"USE") {
+            return Ok(CreateParameter::Other(self.modifier()?));
+        }
+        self.sp()?;
+        Ok(CreateParameter::Use(self.mailbox_attributes()?))
+    }
+
+    /// ```text
+    /// fetch-modifier  = "CHANGEDSINCE" SP mod-sequence-value / "VANISHED" /
+    ///                   "PARTIAL" SP partial-range / tagged-ext
+    /// ```
+    fn fetch_modifier(&mut self) -> PResult<FetchModifier> {
+        Ok(if self.eat_keyword(b"CHANGEDSINCE") {
+            self.sp()?;
+            FetchModifier::ChangedSince(self.number64()?)
+        } else if self.eat_keyword(b"VANISHED") {
+            FetchModifier::Vanished
+        } else if self.eat_keyword(b"PARTIAL") {
+            self.sp()?;
+            FetchModifier::Partial(self.partial_range()?)
+        } else {
+            FetchModifier::Other(self.modifier()?)
+        })
+    }
+
+    /// ```text
+    /// store-modifier  = "UNCHANGEDSINCE" SP mod-sequence-valzer / tagged-ext
+    /// ```
+    fn store_modifier(&mut self) -> PResult<StoreModifier> {
+        Ok(if self.eat_keyword(b"UNCHANGEDSINCE") {
+            self.sp()?;
+            StoreModifier::UnchangedSince(self.number64()?)
+        } else {
+            StoreModifier::Other(self.modifier()?)
+        })
     }
 
     /// One RFC 4466 parameter: a name and an optional value.

@@ -328,6 +328,17 @@ impl<'a> Parser<'a> {
         } else if is(b"SORT") {
             let (ids, modseq) = self.search_data()?;
             Data::Sort { ids, modseq }
+        } else if is(b"VANISHED") {
+            // "VANISHED" [SP "(EARLIER)"] SP known-uids
+            self.sp()?;
+            let earlier = self.rest().get(..9).is_some_and(|r| r.eq_ignore_ascii_case(b"(EARLIER)"));
+            if earlier {
+                self.pos += 9;
+                self.sp()?;
+            }
+            let uids = self.sequence_set()?;
+            self.skip_spaces();
+            Data::Vanished { earlier, uids }
         } else if is(b"ESEARCH") {
             Data::ESearch(self.esearch()?)
         } else if is(b"THREAD") {
@@ -570,12 +581,7 @@ impl<'a> Parser<'a> {
     /// ```
     #[inline]
     fn list_item(&mut self) -> PResult<ListItem> {
-        let attributes = self.paren_list(|p| {
-            p.byte(b'\\', "mailbox attribute")?;
-            let (s, e) = p.take_while1(crate::types::core::is_atom_char, "atom")?;
-            Ok(MailboxAttribute::known(&p.buf[s..e])
-                .unwrap_or_else(|| MailboxAttribute::Extension(Atom::from_validated(p.small(s, e)))))
-        })?;
+        let attributes = self.mailbox_attributes()?;
         self.sp()?;
         let delimiter = self.delimiter()?;
         self.sp()?;
@@ -591,6 +597,17 @@ impl<'a> Parser<'a> {
             }
         }
         Ok(ListItem { attributes, delimiter, mailbox, extended })
+    }
+
+    /// `"(" [mbx-list-flags] ")"`: `\\Noselect`, `\\HasChildren`, ...
+    #[inline]
+    pub(crate) fn mailbox_attributes(&mut self) -> PResult<Vec<MailboxAttribute>> {
+        self.paren_list(|p| {
+            p.byte(b'\\', "mailbox attribute")?;
+            let (s, e) = p.take_while1(crate::types::core::is_atom_char, "atom")?;
+            Ok(MailboxAttribute::known(&p.buf[s..e])
+                .unwrap_or_else(|| MailboxAttribute::Extension(Atom::from_validated(p.small(s, e)))))
+        })
     }
 
     /// A hierarchy delimiter: one quoted character, or NIL.

@@ -1,13 +1,16 @@
 //! Client commands (RFC 3501 section 6) and the other lines a client sends.
 
+use std::num::NonZeroU32;
+
 use bytes::Bytes;
 
 use super::core::{Atom, IString, RawArguments, Tag};
 use super::datetime::DateTime;
 use super::fetch::FetchItems;
 use super::flag::Flag;
+use super::flag::MailboxAttribute;
 use super::mailbox::Mailbox;
-use super::search::{SearchKey, SearchReturnOption, SortCriterion};
+use super::search::{PartialRange, SearchKey, SearchReturnOption, SortCriterion};
 use super::sequence::SequenceSet;
 use super::status::StatusAttribute;
 
@@ -67,17 +70,23 @@ pub enum CommandBody {
         /// The mailbox.
         mailbox: Mailbox,
         /// Select parameters, usually empty.
-        parameters: Vec<Modifier>,
+        parameters: Vec<SelectParameter>,
     },
     /// `EXAMINE mailbox [(parameters)]`
     Examine {
         /// The mailbox.
         mailbox: Mailbox,
         /// Select parameters, usually empty.
-        parameters: Vec<Modifier>,
+        parameters: Vec<SelectParameter>,
     },
-    /// `CREATE mailbox`
-    Create(Mailbox),
+    /// `CREATE mailbox [(parameters)]` (parameters per RFC 4466, e.g.
+    /// `USE (\Drafts)` of RFC 6154).
+    Create {
+        /// The new mailbox.
+        mailbox: Mailbox,
+        /// Create parameters, usually empty.
+        parameters: Vec<CreateParameter>,
+    },
     /// `DELETE mailbox`
     Delete(Mailbox),
     /// `RENAME from to`
@@ -179,7 +188,7 @@ pub enum CommandBody {
         /// What to fetch.
         items: FetchItems,
         /// Fetch modifiers (RFC 4466), e.g. `CHANGEDSINCE 12`.
-        modifiers: Vec<Modifier>,
+        modifiers: Vec<FetchModifier>,
     },
     /// `[UID] STORE set [+|-]FLAGS[.SILENT] flags`
     Store {
@@ -188,7 +197,7 @@ pub enum CommandBody {
         /// Messages.
         sequence_set: SequenceSet,
         /// Store modifiers (RFC 4466), e.g. `UNCHANGEDSINCE 12`.
-        modifiers: Vec<Modifier>,
+        modifiers: Vec<StoreModifier>,
         /// Replace, add or remove.
         action: StoreAction,
         /// `.SILENT`: no untagged FETCH in reply.
@@ -257,7 +266,7 @@ impl CommandBody {
             CommandBody::Login { .. } => "LOGIN",
             CommandBody::Select { .. } => "SELECT",
             CommandBody::Examine { .. } => "EXAMINE",
-            CommandBody::Create(_) => "CREATE",
+            CommandBody::Create { .. } => "CREATE",
             CommandBody::Delete(_) => "DELETE",
             CommandBody::Rename { .. } => "RENAME",
             CommandBody::Subscribe(_) => "SUBSCRIBE",
@@ -348,6 +357,81 @@ impl Modifier {
         let v = self.value.as_ref()?;
         std::str::from_utf8(v.as_bytes()).ok()?.parse().ok()
     }
+}
+
+/// A SELECT or EXAMINE parameter (RFC 4466 `select-param`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum SelectParameter {
+    /// `CONDSTORE`: enable mod-sequences (RFC 7162).
+    CondStore,
+    /// `QRESYNC (...)`: resynchronize quickly (RFC 7162).
+    QResync(QResync),
+    /// Any other parameter, kept as sent.
+    Other(Modifier),
+}
+
+/// The data of the QRESYNC select parameter (RFC 7162 3.2.5): what the
+/// client remembers of the mailbox.
+///
+/// ```
+/// use imap_proto::{Command, CommandBody, SelectParameter};
+/// let c = Command::parse(b"A02 SELECT INBOX (QRESYNC (67890007 20050715194045000 41,43:211,214:541))\r\n").unwrap();
+/// let CommandBody::Select { parameters, .. } = c.body else { panic!() };
+/// let SelectParameter::QResync(q) = &parameters[0] else { panic!() };
+/// assert_eq!(q.modseq, 20050715194045000);
+/// assert_eq!(q.known_uids.as_ref().unwrap().to_string(), "41,43:211,214:541");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct QResync {
+    /// The UIDVALIDITY the client knows.
+    pub uid_validity: NonZeroU32,
+    /// The HIGHESTMODSEQ the client last saw.
+    pub modseq: u64,
+    /// The UIDs the client knows (`known-uids`).
+    pub known_uids: Option<SequenceSet>,
+    /// Sample message numbers and their UIDs (`seq-match-data`), so the
+    /// server can tell how much the client's view is off.
+    pub seq_match: Option<(SequenceSet, SequenceSet)>,
+}
+
+/// A FETCH modifier (RFC 4466 `fetch-modifier`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum FetchModifier {
+    /// `CHANGEDSINCE n`: only messages whose mod-sequence is higher
+    /// (RFC 7162).
+    ChangedSince(u64),
+    /// `VANISHED`: also report expunged UIDs (RFC 7162, with UID FETCH and
+    /// CHANGEDSINCE).
+    Vanished,
+    /// `PARTIAL range`: a window of the matching messages (RFC 9394).
+    Partial(PartialRange),
+    /// Any other modifier, kept as sent.
+    Other(Modifier),
+}
+
+/// A STORE modifier (RFC 4466 `store-modifier`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum StoreModifier {
+    /// `UNCHANGEDSINCE n`: store only where the mod-sequence is at most
+    /// `n` (RFC 7162).
+    UnchangedSince(u64),
+    /// Any other modifier, kept as sent.
+    Other(Modifier),
+}
+
+/// A CREATE parameter (RFC 4466 `create-param`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum CreateParameter {
+    /// `USE (attributes)`: the special uses of the new mailbox (RFC 6154
+    /// CREATE-SPECIAL-USE), e.g. `\Drafts`.
+    Use(Vec<MailboxAttribute>),
+    /// Any other parameter, kept as sent.
+    Other(Modifier),
 }
 
 /// How STORE changes flags.

@@ -591,6 +591,16 @@ pub enum Data {
     Recent(u32),
     /// `* n EXPUNGE`
     Expunge(NonZeroU32),
+    /// `* VANISHED [(EARLIER)] uids` (RFC 7162 QRESYNC): messages expunged,
+    /// by UID. Without `earlier` they leave the mailbox now (like EXPUNGE);
+    /// with it, the client learns of removals it missed.
+    Vanished {
+        /// `(EARLIER)`: an answer to QRESYNC or UID FETCH (VANISHED); the
+        /// message count does not change.
+        earlier: bool,
+        /// The UIDs.
+        uids: SequenceSet,
+    },
     /// `* n FETCH (...)`
     Fetch {
         /// Message sequence number.
