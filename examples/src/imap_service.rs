@@ -1320,7 +1320,22 @@ impl Session {
             attributes.insert(0, FetchAttribute::Uid);
         }
         for a in &attributes {
-            if matches!(a, FetchAttribute::ModSeq | FetchAttribute::Other(_)) {
+            use FetchAttribute as F;
+            let supported = matches!(
+                a,
+                F::Envelope
+                    | F::Flags
+                    | F::InternalDate
+                    | F::Rfc822
+                    | F::Rfc822Header
+                    | F::Rfc822Size
+                    | F::Rfc822Text
+                    | F::Body
+                    | F::BodyStructure
+                    | F::Uid
+                    | F::BodySection { .. }
+            );
+            if !supported {
                 return Err(bad(format!("Unknown FETCH item {}", a.name())));
             }
         }
@@ -1444,7 +1459,8 @@ impl Session {
                             data: Some(IString::from(bytes.unwrap_or_default())),
                         }
                     }
-                    FetchAttribute::ModSeq | FetchAttribute::Other(_) => continue,
+                    // Refused above.
+                    _ => continue,
                 };
                 out.push(value);
             }

@@ -324,7 +324,7 @@ fn raw_value(u: &mut Unstructured<'_>) -> AResult<RawValue> {
 }
 
 fn message_attribute(u: &mut Unstructured<'_>) -> AResult<MessageAttribute> {
-    Ok(match u.int_in_range(0..=12)? {
+    Ok(match u.int_in_range(0..=22)? {
         0 => MessageAttribute::Flags(vec_of(u, 4, |u| {
             Ok(if u.ratio(1, 5)? { FlagFetch::Recent } else { FlagFetch::Flag(flag(u)?) })
         })?),
@@ -339,6 +339,17 @@ fn message_attribute(u: &mut Unstructured<'_>) -> AResult<MessageAttribute> {
         9 => MessageAttribute::BodySection { section: section(u)?, origin: u.arbitrary()?, data: nstring(u)? },
         10 => MessageAttribute::Uid(nz(u)?),
         11 => MessageAttribute::ModSeq(u.arbitrary()?),
+        13 => MessageAttribute::Binary { part: vec_of(u, 3, nz)?, origin: u.arbitrary()?, data: nstring(u)? },
+        14 => MessageAttribute::BinarySize { part: vec_of(u, 3, nz)?, size: u.arbitrary()? },
+        15 => MessageAttribute::Preview(nstring(u)?),
+        16 => MessageAttribute::EmailId(object_id(u)?),
+        17 => MessageAttribute::ThreadId(if u.arbitrary()? { Some(object_id(u)?) } else { None }),
+        18 => MessageAttribute::SaveDate(if u.arbitrary()? { Some(date_time(u)?) } else { None }),
+        19 => MessageAttribute::GmailMessageId(u.arbitrary()?),
+        20 => MessageAttribute::GmailThreadId(u.arbitrary()?),
+        21 => MessageAttribute::GmailLabels(vec_of(u, 3, |u| {
+            Ok(if u.arbitrary()? { IString::from(format!("\\{}", atom(u)?)) } else { istring(u)? })
+        })?),
         _ => MessageAttribute::Other { name: x_name(u)?, value: raw_value(u)? },
     })
 }
@@ -589,7 +600,7 @@ fn search_key(u: &mut Unstructured<'_>, depth: u32) -> AResult<SearchKey> {
 }
 
 fn fetch_attribute(u: &mut Unstructured<'_>) -> AResult<FetchAttribute> {
-    Ok(match u.int_in_range(0..=12)? {
+    Ok(match u.int_in_range(0..=17)? {
         0 => FetchAttribute::Envelope,
         1 => FetchAttribute::Flags,
         2 => FetchAttribute::InternalDate,
@@ -601,7 +612,30 @@ fn fetch_attribute(u: &mut Unstructured<'_>) -> AResult<FetchAttribute> {
         8 => FetchAttribute::BodyStructure,
         9 => FetchAttribute::Uid,
         10 => FetchAttribute::ModSeq,
-        11 => FetchAttribute::Other(x_name(u)?),
+        11 => FetchAttribute::Other {
+            name: x_name(u)?,
+            arguments: if u.arbitrary()? {
+                Some(RawValue::parse(Bytes::from_static(b"(FUZZY 1)")).expect("sample"))
+            } else {
+                None
+            },
+        },
+        13 => {
+            let partial = if u.arbitrary()? { Some(Partial { origin: u.arbitrary()?, length: nz(u)? }) } else { None };
+            FetchAttribute::Binary { peek: u.arbitrary()?, part: vec_of(u, 3, nz)?, partial }
+        }
+        14 => FetchAttribute::BinarySize { part: vec_of(u, 3, nz)? },
+        15 => FetchAttribute::Preview { lazy: u.arbitrary()? },
+        16 => u
+            .choose(&[
+                FetchAttribute::EmailId,
+                FetchAttribute::ThreadId,
+                FetchAttribute::SaveDate,
+                FetchAttribute::GmailMessageId,
+                FetchAttribute::GmailThreadId,
+                FetchAttribute::GmailLabels,
+            ])?
+            .clone(),
         _ => FetchAttribute::BodySection {
             peek: u.arbitrary()?,
             section: section(u)?,

@@ -423,3 +423,142 @@ fn rfc6154_create_special_use() {
         matches!(response("t1 NO [USEATTR] \\Important not supported\r\n"), Response::Status(StatusResponse { code: Some(c), .. }) if *c == Code::UseAttr)
     );
 }
+
+fn fetch_attributes(line: &str) -> Vec<MessageAttribute> {
+    match response(line) {
+        Response::Data(Data::Fetch { attributes, .. }) => attributes,
+        other => panic!("{other:?}"),
+    }
+}
+
+fn fetch_items(line: &str) -> Vec<FetchAttribute> {
+    match command(line) {
+        CommandBody::Fetch { items: FetchItems::Attributes(a), .. } => a,
+        other => panic!("{other:?}"),
+    }
+}
+
+/// RFC 3516 (BINARY): the fetch items, literal8 in responses and APPEND.
+#[test]
+fn rfc3516_binary() {
+    let items = fetch_items("a UID FETCH 2 (BINARY.PEEK[1.1] BINARY.SIZE[1.1])\r\n");
+    assert_eq!(
+        items,
+        vec![
+            FetchAttribute::Binary { peek: true, part: vec![n(1), n(1)], partial: None },
+            FetchAttribute::BinarySize { part: vec![n(1), n(1)] },
+        ]
+    );
+    let items = fetch_items("a FETCH 1 (BINARY[]<0.1024> BINARY[3])\r\n");
+    assert_eq!(
+        items[0],
+        FetchAttribute::Binary { peek: false, part: vec![], partial: Some(Partial { origin: 0, length: n(1024) }) }
+    );
+    assert_eq!(fetch_items("a FETCH 1 BINARY.SIZE[]\r\n"), vec![FetchAttribute::BinarySize { part: vec![] }]);
+    let atts = fetch_attributes("* 2 FETCH (UID 2 BINARY[1.1] ~{5}\r\na\0b\r\n BINARY.SIZE[1.1] 5)\r\n");
+    assert_eq!(
+        atts[1],
+        MessageAttribute::Binary { part: vec![n(1), n(1)], origin: None, data: Some("a\0b\r\n".into()) }
+    );
+    assert_eq!(atts[2], MessageAttribute::BinarySize { part: vec![n(1), n(1)], size: 5 });
+    // The NUL makes the serializer pick literal8.
+    let bytes = Response::Data(Data::Fetch { seq: n(2), attributes: atts }).to_bytes();
+    assert!(bytes.windows(5).any(|w| w == b"~{5}\r"), "{bytes:?}");
+    let atts = fetch_attributes("* 1 FETCH (BINARY[2]<10> \"text\" BINARY[3] NIL)\r\n");
+    assert_eq!(atts[0], MessageAttribute::Binary { part: vec![n(2)], origin: Some(10), data: Some("text".into()) });
+    assert_eq!(atts[1], MessageAttribute::Binary { part: vec![n(3)], origin: None, data: None });
+    assert!(
+        matches!(response("a NO [UNKNOWN-CTE] Can't decode\r\n"), Response::Status(StatusResponse { code: Some(c), .. }) if *c == Code::UnknownCte)
+    );
+    // APPEND with literal8.
+    let CommandBody::Append { message, .. } = command("a APPEND INBOX ~{3}\r\na\0b\r\n") else { panic!() };
+    assert_eq!(message, IString::from("a\0b"));
+}
+
+/// RFC 8970 PREVIEW, RFC 8474 OBJECTID, RFC 8514 SAVEDATE, Gmail's
+/// X-GM-EXT-1: fetch items both ways.
+#[test]
+fn preview_objectid_savedate_and_gmail_fetch_items() {
+    assert_eq!(
+        fetch_items("a FETCH 1:2 (PREVIEW (LAZY) UID)\r\n"),
+        vec![FetchAttribute::Preview { lazy: true }, FetchAttribute::Uid]
+    );
+    assert_eq!(fetch_items("a FETCH 1 PREVIEW\r\n"), vec![FetchAttribute::Preview { lazy: false }]);
+    let atts = fetch_attributes("* 1 FETCH (UID 4 PREVIEW \"Hello, world\")\r\n");
+    assert_eq!(atts[1], MessageAttribute::Preview(Some("Hello, world".into())));
+    assert_eq!(fetch_attributes("* 1 FETCH (PREVIEW NIL)\r\n"), vec![MessageAttribute::Preview(None)]);
+    // The draft forms Dovecot 2.3 also knows stay whole.
+    let items = fetch_items("a FETCH 1:2 (SNIPPET (FUZZY) UID)\r\n");
+    assert!(
+        matches!(&items[0], FetchAttribute::Other { name, arguments: Some(a) } if name.as_str() == "SNIPPET" && a.as_bytes() == b"(FUZZY)")
+    );
+    let atts = fetch_attributes("* 1 FETCH (SNIPPET (FUZZY \"Hi\") PREVIEW (FUZZY \"Hi\"))\r\n");
+    assert!(atts.iter().all(|a| matches!(a, MessageAttribute::Other { .. })));
+
+    let id = |s: &str| ObjectId::try_from(s).unwrap();
+    let items = fetch_items("a FETCH 1:* (EMAILID THREADID SAVEDATE)\r\n");
+    assert_eq!(items, vec![FetchAttribute::EmailId, FetchAttribute::ThreadId, FetchAttribute::SaveDate]);
+    for (line, email, thread) in [
+        (
+            "* 1 FETCH (EMAILID (M6d99ac3275bb4e) THREADID (T64b478a75b7ea9))\r\n",
+            "M6d99ac3275bb4e",
+            Some("T64b478a75b7ea9"),
+        ),
+        (
+            "* 3 FETCH (EMAILID (M5fdc09b49ea703) THREADID (T11863d02dd95b5))\r\n",
+            "M5fdc09b49ea703",
+            Some("T11863d02dd95b5"),
+        ),
+        ("* 1 FETCH (EMAILID (M00000001) THREADID NIL)\r\n", "M00000001", None),
+    ] {
+        assert_eq!(
+            fetch_attributes(line),
+            vec![MessageAttribute::EmailId(id(email)), MessageAttribute::ThreadId(thread.map(id))]
+        );
+    }
+    let atts = fetch_attributes("* 1 FETCH (SAVEDATE \"17-Jul-1996 02:44:25 -0700\" UID 5)\r\n");
+    assert!(matches!(&atts[0], MessageAttribute::SaveDate(Some(_))));
+    assert_eq!(fetch_attributes("* 1 FETCH (SAVEDATE NIL)\r\n"), vec![MessageAttribute::SaveDate(None)]);
+    let CommandBody::Search { criteria, .. } =
+        command("a UID SEARCH EMAILID M6d99ac3275bb4e SAVEDSINCE 1-Jan-2020 OLDER 3600\r\n")
+    else {
+        panic!()
+    };
+    assert_eq!(criteria[0], SearchKey::EmailId(id("M6d99ac3275bb4e")));
+    assert_eq!(criteria[2], SearchKey::Older(n(3600)));
+    assert!(ObjectId::try_from("x".repeat(256).as_str()).is_err());
+    assert!(Response::parse(b"* 1 FETCH (EMAILID (bad id))\r\n").is_err());
+
+    let items = fetch_items("a FETCH 1 (X-GM-MSGID X-GM-THRID X-GM-LABELS)\r\n");
+    assert_eq!(items, vec![FetchAttribute::GmailMessageId, FetchAttribute::GmailThreadId, FetchAttribute::GmailLabels]);
+    let atts = fetch_attributes(
+        "* 1 FETCH (X-GM-THRID 1278455344230334865 X-GM-MSGID 1278455344230334865 UID 4 X-GM-LABELS (\\Inbox \\Sent Important \"Muy Importante\"))\r\n",
+    );
+    assert_eq!(atts[0], MessageAttribute::GmailThreadId(1278455344230334865));
+    assert_eq!(atts[1], MessageAttribute::GmailMessageId(1278455344230334865));
+    assert_eq!(
+        atts[3],
+        MessageAttribute::GmailLabels(vec![
+            "\\Inbox".into(),
+            "\\Sent".into(),
+            "Important".into(),
+            "Muy Importante".into()
+        ])
+    );
+    // Written back as Gmail writes them.
+    let bytes = Response::Data(Data::Fetch { seq: n(1), attributes: vec![atts[3].clone()] }).to_bytes();
+    assert_eq!(&bytes[..], &b"* 1 FETCH (X-GM-LABELS (\\Inbox \\Sent Important \"Muy Importante\"))\r\n"[..]);
+    let CommandBody::Search { criteria, .. } = command("a UID SEARCH X-GM-RAW \"has:attachment in:unread\"\r\n") else {
+        panic!()
+    };
+    assert_eq!(criteria, vec![SearchKey::GmailRaw("has:attachment in:unread".into())]);
+}
+
+#[test]
+fn binary_append_content_is_sent_as_literal8() {
+    let append = Command::new(
+        Tag::try_from("a").unwrap(),
+        CommandBody::Append { mailbox: Mailbox::inbox(), flags: vec![], date: None, message: IString::from("a\0b") },
+    );
+    assert_eq!(&append.to_bytes()[..], &b"a APPEND INBOX ~{3}\r\na\0b\r\n"[..]);
+}

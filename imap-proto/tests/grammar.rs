@@ -462,9 +462,7 @@ fn every_message_attribute() {
             data: Some(istr("p"))
         }
     );
-    assert!(
-        matches!(&atts[13], MessageAttribute::Other { name, value } if name.as_str() == "X-GM-LABELS" && value.as_bytes() == b"(\\Inbox \"a b\")")
-    );
+    assert_eq!(atts[13], MessageAttribute::GmailLabels(vec![istr("\\Inbox"), istr("a b")]));
     round_trip_response(&resp(concat!(
         "* 12 FETCH (FLAGS (\\Seen) RFC822 {2}\r\nhi BODY[1.2.HEADER.FIELDS.NOT (Subject \"X-Mailer\")]<0> {1}\r\nx ",
         "BINARY[1] ~{3}\r\nabc X-GM-LABELS (\\Inbox \"a b\"))\r\n"

@@ -231,7 +231,7 @@ impl Encode for CommandBody {
                     d.encode(e);
                     e.sp();
                 }
-                e.literal(message);
+                e.literal_or_literal8(message);
             }
             CommandBody::Search { uid, return_options: options, charset, criteria } => {
                 uid_prefix(e, *uid);

@@ -37,18 +37,55 @@ impl Encode for Section {
     }
 }
 
+/// `[1.2.3]`: a `section-binary`.
+fn section_binary(e: &mut Encoder<'_>, part: &[std::num::NonZeroU32]) {
+    e.byte(b'[');
+    for (i, p) in part.iter().enumerate() {
+        if i > 0 {
+            e.byte(b'.');
+        }
+        e.number(p.get() as u64);
+    }
+    e.byte(b']');
+}
+
+fn partial(e: &mut Encoder<'_>, partial: &Option<Partial>) {
+    if let Some(p) = partial {
+        e.byte(b'<');
+        e.number(p.origin as u64);
+        e.byte(b'.');
+        e.number(p.length.get() as u64);
+        e.byte(b'>');
+    }
+}
+
+fn origin(e: &mut Encoder<'_>, origin: &Option<u32>) {
+    if let Some(o) = origin {
+        e.byte(b'<');
+        e.number(*o as u64);
+        e.byte(b'>');
+    }
+}
+
 impl Encode for FetchAttribute {
     fn encode(&self, e: &mut Encoder<'_>) {
         e.raw(self.name().as_bytes());
-        if let FetchAttribute::BodySection { section, partial, .. } = self {
-            section.encode(e);
-            if let Some(p) = partial {
-                e.byte(b'<');
-                e.number(p.origin as u64);
-                e.byte(b'.');
-                e.number(p.length.get() as u64);
-                e.byte(b'>');
+        match self {
+            FetchAttribute::BodySection { section, partial: p, .. } => {
+                section.encode(e);
+                partial(e, p);
             }
+            FetchAttribute::Binary { part, partial: p, .. } => {
+                section_binary(e, part);
+                partial(e, p);
+            }
+            FetchAttribute::BinarySize { part } => section_binary(e, part),
+            FetchAttribute::Preview { lazy: true } => e.raw(b" (LAZY)"),
+            FetchAttribute::Other { arguments: Some(a), .. } => {
+                e.sp();
+                e.raw(a.as_bytes());
+            }
+            _ => {}
         }
     }
 }
@@ -81,15 +118,58 @@ impl Encode for MessageAttribute {
                 e.sp();
                 b.encode(e);
             }
-            MessageAttribute::BodySection { section, origin, data } => {
+            MessageAttribute::BodySection { section, origin: o, data } => {
                 section.encode(e);
-                if let Some(o) = origin {
-                    e.byte(b'<');
-                    e.number(*o as u64);
-                    e.byte(b'>');
-                }
+                origin(e, o);
                 e.sp();
                 e.nstring(data);
+            }
+            MessageAttribute::Binary { part, origin: o, data } => {
+                section_binary(e, part);
+                origin(e, o);
+                e.sp();
+                match data {
+                    // Binary content with NUL needs literal8 (RFC 3516).
+                    Some(d) if d.contains(&0) => e.literal_or_literal8(d),
+                    _ => e.nstring(data),
+                }
+            }
+            MessageAttribute::BinarySize { part, size } => {
+                section_binary(e, part);
+                e.sp();
+                e.number(*size as u64);
+            }
+            MessageAttribute::Preview(text) => {
+                e.sp();
+                e.nstring(text);
+            }
+            MessageAttribute::EmailId(id) | MessageAttribute::ThreadId(Some(id)) => {
+                e.raw(b" (");
+                e.raw(id.as_str().as_bytes());
+                e.byte(b')');
+            }
+            MessageAttribute::ThreadId(None) | MessageAttribute::SaveDate(None) => e.raw(b" NIL"),
+            MessageAttribute::SaveDate(Some(d)) => {
+                e.sp();
+                d.encode(e);
+            }
+            MessageAttribute::GmailMessageId(n) | MessageAttribute::GmailThreadId(n) => {
+                e.sp();
+                e.number(*n);
+            }
+            MessageAttribute::GmailLabels(labels) => {
+                e.sp();
+                e.paren(labels, |e, label| {
+                    // `\Inbox` as Gmail writes it; other labels as astrings.
+                    match label.split_first() {
+                        Some((b'\\', rest))
+                            if !rest.is_empty() && rest.iter().all(|&b| crate::types::core::is_atom_char(b)) =>
+                        {
+                            e.raw(label)
+                        }
+                        _ => e.astring(label),
+                    }
+                });
             }
             MessageAttribute::Uid(u) => {
                 e.sp();

@@ -163,6 +163,15 @@ impl<'b> Encoder<'b> {
         self.raw(s);
     }
 
+    /// A literal for content that may be binary: `~{N}` (literal8, RFC
+    /// 3516) when it holds NUL, which a plain literal cannot.
+    pub(crate) fn literal_or_literal8(&mut self, s: &[u8]) {
+        if memchr::memchr(0, s).is_some() {
+            self.byte(b'~');
+        }
+        self.literal(s);
+    }
+
     /// `astring`: an atom when possible.
     pub(crate) fn astring(&mut self, s: &[u8]) {
         if !s.is_empty() && s.iter().all(|&b| is_astring_char(b)) {

@@ -292,13 +292,13 @@ impl<'a> Parser<'a> {
         } else if self.eat_keyword(b"FULL") {
             FetchItems::Full
         } else if self.peek() == Some(b'(') {
-            let atts = self.paren_list(|p| p.fetch_attribute())?;
+            let atts = self.paren_list(|p| p.fetch_attribute(true))?;
             if atts.is_empty() {
                 return self.err("at least one fetch attribute");
             }
             FetchItems::Attributes(atts)
         } else {
-            FetchItems::Attributes(vec![self.fetch_attribute()?])
+            FetchItems::Attributes(vec![self.fetch_attribute(false)?])
         };
         Ok(CommandBody::Fetch { uid, sequence_set, items, modifiers: self.parameters(Self::fetch_modifier)? })
     }

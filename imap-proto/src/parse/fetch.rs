@@ -36,22 +36,14 @@ impl<'a> Parser<'a> {
     fn message_attribute(&mut self) -> PResult<MessageAttribute> {
         let (s, e) = self.take_while1(is_att_name_char, "message attribute")?;
         let name = &self.buf[s..e];
-        if name.eq_ignore_ascii_case(b"BODY") && self.peek() == Some(b'[') {
-            let section = self.section()?;
-            let origin = if self.eat(b'<') {
-                let o = self.number()?;
-                self.byte(b'>', ">")?;
-                Some(o)
-            } else {
-                None
-            };
-            self.sp()?;
-            return Ok(MessageAttribute::BodySection { section, origin, data: self.nstring()? });
+        if self.peek() == Some(b'[') {
+            return self.sectioned_attribute(s, e);
         }
-        let kind = match FetchAttribute::known(name) {
-            Some(kind) if self.peek() != Some(b'[') => kind,
-            _ => return self.other_attribute(s, e),
-        };
+        let Some(kind) = FetchAttribute::known(name) else { return self.other_attribute(s, e) };
+        // A draft form (`PREVIEW (FUZZY "...")`) is kept whole.
+        if matches!(kind, FetchAttribute::Preview { .. }) && self.peek_at(1) == Some(b'(') {
+            return self.other_attribute(s, e);
+        }
         self.sp()?;
         Ok(match kind {
             FetchAttribute::Flags => MessageAttribute::Flags(self.flag_fetch_list()?),
@@ -70,9 +62,96 @@ impl<'a> Parser<'a> {
                 self.byte(b')', ")")?;
                 MessageAttribute::ModSeq(v)
             }
+            FetchAttribute::Preview { .. } => MessageAttribute::Preview(self.nstring()?),
+            // "EMAILID" SP "(" objectid ")" / "THREADID" SP ("(" objectid ")" / nil)
+            FetchAttribute::EmailId => MessageAttribute::EmailId(self.parenthesized_object_id()?),
+            FetchAttribute::ThreadId if self.eat_keyword(b"NIL") => MessageAttribute::ThreadId(None),
+            FetchAttribute::ThreadId => MessageAttribute::ThreadId(Some(self.parenthesized_object_id()?)),
+            // "SAVEDATE" SP (date-time / nil)
+            FetchAttribute::SaveDate if self.eat_keyword(b"NIL") => MessageAttribute::SaveDate(None),
+            FetchAttribute::SaveDate => MessageAttribute::SaveDate(Some(self.date_time()?)),
+            FetchAttribute::GmailMessageId => MessageAttribute::GmailMessageId(self.number64()?),
+            FetchAttribute::GmailThreadId => MessageAttribute::GmailThreadId(self.number64()?),
+            FetchAttribute::GmailLabels => MessageAttribute::GmailLabels(self.paren_list(|p| {
+                // A system label (`\Inbox`) is a flag-like token, others astrings.
+                if p.peek() == Some(b'\\') {
+                    let start = p.pos;
+                    p.pos += 1;
+                    p.take_while1(crate::types::core::is_atom_char, "label")?;
+                    return Ok(IString(p.small(start, p.pos)));
+                }
+                p.astring()
+            })?),
             // `known` gives only the attributes above.
             _ => return self.other_attribute(s, e),
         })
+    }
+
+    /// `BODY[...]`, `BINARY[...]`, `BINARY.SIZE[...]` in a response.
+    ///
+    /// ```text
+    /// msg-att-static  =/ "BINARY" section-binary SP (nstring / literal8) /
+    ///                    "BINARY.SIZE" section-binary SP number
+    /// section-binary  = "[" [section-part] "]"
+    /// ```
+    fn sectioned_attribute(&mut self, s: usize, e: usize) -> PResult<MessageAttribute> {
+        let name = &self.buf[s..e];
+        let is = |kw: &[u8]| name.eq_ignore_ascii_case(kw);
+        let origin = |p: &mut Self| -> PResult<Option<u32>> {
+            if !p.eat(b'<') {
+                return Ok(None);
+            }
+            let o = p.number()?;
+            p.byte(b'>', ">")?;
+            Ok(Some(o))
+        };
+        if is(b"BODY") {
+            let section = self.section()?;
+            let origin = origin(self)?;
+            self.sp()?;
+            return Ok(MessageAttribute::BodySection { section, origin, data: self.nstring()? });
+        }
+        if is(b"BINARY") {
+            let part = self.section_binary()?;
+            let origin = origin(self)?;
+            self.sp()?;
+            let data = if matches!(self.peek(), Some(b'~')) { Some(self.literal()?) } else { self.nstring()? };
+            return Ok(MessageAttribute::Binary { part, origin, data });
+        }
+        if is(b"BINARY.SIZE") {
+            let part = self.section_binary()?;
+            self.sp()?;
+            return Ok(MessageAttribute::BinarySize { part, size: self.number()? });
+        }
+        self.other_attribute(s, e)
+    }
+
+    /// `"(" objectid ")"`
+    fn parenthesized_object_id(&mut self) -> PResult<ObjectId> {
+        self.byte(b'(', "(")?;
+        let id = self.object_id()?;
+        self.byte(b')', ")")?;
+        Ok(id)
+    }
+
+    /// `section-binary` (RFC 3516): part numbers only.
+    ///
+    /// ```text
+    /// section-binary  = "[" [section-part] "]"
+    /// ```
+    fn section_binary(&mut self) -> PResult<Vec<std::num::NonZeroU32>> {
+        self.byte(b'[', "[")?;
+        let mut part = Vec::new();
+        if !self.eat(b']') {
+            loop {
+                part.push(self.nz_number()?);
+                if !self.eat(b'.') {
+                    break;
+                }
+            }
+            self.byte(b']', "]")?;
+        }
+        Ok(part)
     }
 
     /// An attribute this crate does not model: the name must be an atom;
@@ -158,7 +237,8 @@ impl<'a> Parser<'a> {
         Ok(fields)
     }
 
-    /// `fetch-att`
+    /// `fetch-att`; `in_list` when inside `(...)`, where an unknown
+    /// attribute may take parenthesised arguments.
     ///
     /// ```text
     /// fetch-att       = "ENVELOPE" / "FLAGS" / "INTERNALDATE" /
@@ -166,32 +246,63 @@ impl<'a> Parser<'a> {
     ///                   "BODY" ["STRUCTURE"] / "UID" /
     ///                   "BODY" section ["<" number "." nz-number ">"] /
     ///                   "BODY.PEEK" section ["<" number "." nz-number ">"]
+    /// fetch-att       =/ "BINARY" [".PEEK"] section-binary [partial] /
+    ///                   "BINARY.SIZE" section-binary          ; RFC 3516
+    /// fetch-att       =/ "PREVIEW" [SP "(" "LAZY" ")"]        ; RFC 8970
+    /// fetch-att       =/ "MODSEQ" / "EMAILID" / "THREADID" / "SAVEDATE" /
+    ///                   "X-GM-MSGID" / "X-GM-THRID" / "X-GM-LABELS"
     /// ```
-    pub(crate) fn fetch_attribute(&mut self) -> PResult<FetchAttribute> {
+    pub(crate) fn fetch_attribute(&mut self, in_list: bool) -> PResult<FetchAttribute> {
         let start = self.pos;
         let (s, e) = self
             .take_while1(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'$'), "fetch attribute")?;
         let name = &self.buf[s..e];
         let is = |kw: &[u8]| name.eq_ignore_ascii_case(kw);
-        if (is(b"BODY") || is(b"BODY.PEEK")) && self.peek() == Some(b'[') {
-            let peek = is(b"BODY.PEEK");
-            let section = self.section()?;
-            let partial = if self.eat(b'<') {
-                let origin = self.number()?;
-                self.byte(b'.', ". in partial")?;
-                let length = self.nz_number()?;
-                self.byte(b'>', ">")?;
-                Some(Partial { origin, length })
-            } else {
-                None
-            };
-            return Ok(FetchAttribute::BodySection { peek, section, partial });
+        let partial = |p: &mut Self| -> PResult<Option<Partial>> {
+            if !p.eat(b'<') {
+                return Ok(None);
+            }
+            let origin = p.number()?;
+            p.byte(b'.', ". in partial")?;
+            let length = p.nz_number()?;
+            p.byte(b'>', ">")?;
+            Ok(Some(Partial { origin, length }))
+        };
+        if self.peek() == Some(b'[') {
+            if is(b"BODY") || is(b"BODY.PEEK") {
+                let peek = is(b"BODY.PEEK");
+                let section = self.section()?;
+                return Ok(FetchAttribute::BodySection { peek, section, partial: partial(self)? });
+            }
+            if is(b"BINARY") || is(b"BINARY.PEEK") {
+                let peek = is(b"BINARY.PEEK");
+                let part = self.section_binary()?;
+                return Ok(FetchAttribute::Binary { peek, part, partial: partial(self)? });
+            }
+            if is(b"BINARY.SIZE") {
+                return Ok(FetchAttribute::BinarySize { part: self.section_binary()? });
+            }
         }
         Ok(match FetchAttribute::known(name) {
+            Some(FetchAttribute::Preview { .. }) => {
+                let lazy = self.rest().get(..7).is_some_and(|r| r.eq_ignore_ascii_case(b" (LAZY)"));
+                if lazy {
+                    self.pos += 7;
+                }
+                FetchAttribute::Preview { lazy }
+            }
             Some(attribute) => attribute,
             None => {
                 self.pos = start;
-                FetchAttribute::Other(self.atom()?)
+                let name = self.atom()?;
+                let mut arguments = None;
+                if in_list && self.peek() == Some(b' ') && self.peek_at(1) == Some(b'(') {
+                    self.pos += 1;
+                    let value_start = self.pos;
+                    self.generic_value()?;
+                    arguments = Some(RawValue(self.slice(value_start, self.pos)));
+                }
+                FetchAttribute::Other { name, arguments }
             }
         })
     }

@@ -6,6 +6,7 @@ use super::body::{BodyStructure, Envelope, NString};
 use super::core::{Atom, IString, RawValue};
 use super::datetime::DateTime;
 use super::flag::FlagFetch;
+use super::search::ObjectId;
 
 /// A body section (`section`): `BODY[]`, `BODY[1.2.MIME]`,
 /// `BODY[HEADER.FIELDS (From To)]`, ...
@@ -85,8 +86,47 @@ pub enum FetchAttribute {
     },
     /// `MODSEQ` (RFC 7162, CONDSTORE).
     ModSeq,
-    /// An attribute this crate does not know, e.g. `X-GM-LABELS`.
-    Other(Atom),
+    /// `BINARY[part]<partial>` or `BINARY.PEEK[...]` (RFC 3516): the part
+    /// with its content-transfer-encoding undone.
+    Binary {
+        /// `BINARY.PEEK` (does not set `\Seen`).
+        peek: bool,
+        /// Part numbers (`section-binary`); empty for the whole message.
+        part: Vec<NonZeroU32>,
+        /// An optional `<origin.length>`.
+        partial: Option<Partial>,
+    },
+    /// `BINARY.SIZE[part]` (RFC 3516): the decoded size.
+    BinarySize {
+        /// Part numbers; empty for the whole message.
+        part: Vec<NonZeroU32>,
+    },
+    /// `PREVIEW [(LAZY)]` (RFC 8970): a short plain-text preview;
+    /// `LAZY` lets the server answer NIL when it has none at hand.
+    Preview {
+        /// `(LAZY)`
+        lazy: bool,
+    },
+    /// `EMAILID` (RFC 8474 OBJECTID).
+    EmailId,
+    /// `THREADID` (RFC 8474 OBJECTID).
+    ThreadId,
+    /// `SAVEDATE` (RFC 8514).
+    SaveDate,
+    /// `X-GM-MSGID`: Gmail's message id (X-GM-EXT-1).
+    GmailMessageId,
+    /// `X-GM-THRID`: Gmail's thread id (X-GM-EXT-1).
+    GmailThreadId,
+    /// `X-GM-LABELS`: Gmail's labels (X-GM-EXT-1).
+    GmailLabels,
+    /// An attribute this crate does not know, with the parenthesised
+    /// arguments that followed it, if any (`SNIPPET (FUZZY)`).
+    Other {
+        /// The attribute name.
+        name: Atom,
+        /// `(...)` after the name, kept as sent.
+        arguments: Option<RawValue>,
+    },
 }
 
 impl FetchAttribute {
@@ -97,7 +137,8 @@ impl FetchAttribute {
     /// ```
     /// use imap_proto::FetchAttribute;
     /// assert_eq!(FetchAttribute::known(b"rfc822.size"), Some(FetchAttribute::Rfc822Size));
-    /// assert_eq!(FetchAttribute::known(b"X-GM-LABELS"), None);
+    /// assert_eq!(FetchAttribute::known(b"X-GM-LABELS"), Some(FetchAttribute::GmailLabels));
+    /// assert_eq!(FetchAttribute::known(b"X-UNKNOWN"), None);
     /// ```
     pub fn known(name: &[u8]) -> Option<FetchAttribute> {
         use FetchAttribute::*;
@@ -112,6 +153,13 @@ impl FetchAttribute {
             8 if is(b"ENVELOPE") => Envelope,
             11 if is(b"RFC822.SIZE") => Rfc822Size,
             11 if is(b"RFC822.TEXT") => Rfc822Text,
+            7 if is(b"PREVIEW") => Preview { lazy: false },
+            7 if is(b"EMAILID") => EmailId,
+            8 if is(b"THREADID") => ThreadId,
+            8 if is(b"SAVEDATE") => SaveDate,
+            10 if is(b"X-GM-MSGID") => GmailMessageId,
+            10 if is(b"X-GM-THRID") => GmailThreadId,
+            11 if is(b"X-GM-LABELS") => GmailLabels,
             12 if is(b"INTERNALDATE") => InternalDate,
             13 if is(b"RFC822.HEADER") => Rfc822Header,
             13 if is(b"BODYSTRUCTURE") => BodyStructure,
@@ -136,7 +184,17 @@ impl FetchAttribute {
             FetchAttribute::ModSeq => "MODSEQ",
             FetchAttribute::BodySection { peek: true, .. } => "BODY.PEEK",
             FetchAttribute::BodySection { peek: false, .. } => "BODY",
-            FetchAttribute::Other(a) => a.as_str(),
+            FetchAttribute::Binary { peek: true, .. } => "BINARY.PEEK",
+            FetchAttribute::Binary { peek: false, .. } => "BINARY",
+            FetchAttribute::BinarySize { .. } => "BINARY.SIZE",
+            FetchAttribute::Preview { .. } => "PREVIEW",
+            FetchAttribute::EmailId => "EMAILID",
+            FetchAttribute::ThreadId => "THREADID",
+            FetchAttribute::SaveDate => "SAVEDATE",
+            FetchAttribute::GmailMessageId => "X-GM-MSGID",
+            FetchAttribute::GmailThreadId => "X-GM-THRID",
+            FetchAttribute::GmailLabels => "X-GM-LABELS",
+            FetchAttribute::Other { name, .. } => name.as_str(),
         }
     }
 }
@@ -203,6 +261,38 @@ pub enum MessageAttribute {
     Uid(NonZeroU32),
     /// `MODSEQ (n)` (RFC 7162).
     ModSeq(u64),
+    /// `BINARY[part]<origin> data` (RFC 3516): the decoded content,
+    /// `None` for NIL. Sent as `~{n}` (literal8) when it holds NUL.
+    Binary {
+        /// Part numbers; empty for the whole message.
+        part: Vec<NonZeroU32>,
+        /// The origin octet when a partial fetch was answered.
+        origin: Option<u32>,
+        /// The content.
+        data: NString,
+    },
+    /// `BINARY.SIZE[part] n` (RFC 3516).
+    BinarySize {
+        /// Part numbers; empty for the whole message.
+        part: Vec<NonZeroU32>,
+        /// The decoded size in octets.
+        size: u32,
+    },
+    /// `PREVIEW nstring` (RFC 8970); `None` for NIL.
+    Preview(NString),
+    /// `EMAILID (id)` (RFC 8474).
+    EmailId(ObjectId),
+    /// `THREADID (id)` or `THREADID NIL` (RFC 8474).
+    ThreadId(Option<ObjectId>),
+    /// `SAVEDATE date-time` or `SAVEDATE NIL` (RFC 8514).
+    SaveDate(Option<DateTime>),
+    /// `X-GM-MSGID n` (Gmail).
+    GmailMessageId(u64),
+    /// `X-GM-THRID n` (Gmail).
+    GmailThreadId(u64),
+    /// `X-GM-LABELS (label ...)` (Gmail): system labels such as `\Inbox`
+    /// keep their backslash.
+    GmailLabels(Vec<IString>),
     /// An attribute this crate does not know, with its value kept as the
     /// raw bytes that followed the name (an atom, number, string or
     /// parenthesised list; literals included).
@@ -230,6 +320,15 @@ impl MessageAttribute {
             MessageAttribute::BodyStructure(_) => FetchAttribute::BodyStructure.name(),
             MessageAttribute::Uid(_) => FetchAttribute::Uid.name(),
             MessageAttribute::ModSeq(_) => FetchAttribute::ModSeq.name(),
+            MessageAttribute::Binary { .. } => "BINARY",
+            MessageAttribute::BinarySize { .. } => "BINARY.SIZE",
+            MessageAttribute::Preview(_) => "PREVIEW",
+            MessageAttribute::EmailId(_) => FetchAttribute::EmailId.name(),
+            MessageAttribute::ThreadId(_) => FetchAttribute::ThreadId.name(),
+            MessageAttribute::SaveDate(_) => FetchAttribute::SaveDate.name(),
+            MessageAttribute::GmailMessageId(_) => FetchAttribute::GmailMessageId.name(),
+            MessageAttribute::GmailThreadId(_) => FetchAttribute::GmailThreadId.name(),
+            MessageAttribute::GmailLabels(_) => FetchAttribute::GmailLabels.name(),
             MessageAttribute::Other { name, .. } => name.as_str(),
         }
     }
@@ -254,12 +353,35 @@ mod tests {
             BodyStructure,
             Uid,
             ModSeq,
+            Preview { lazy: false },
+            EmailId,
+            ThreadId,
+            SaveDate,
+            GmailMessageId,
+            GmailThreadId,
+            GmailLabels,
         ] {
             // Fails to compile when a variant is added without a line here.
             match &attribute {
-                Envelope | Flags | InternalDate | Rfc822 | Rfc822Header | Rfc822Size | Rfc822Text | Body
-                | BodyStructure | Uid | ModSeq => {}
-                BodySection { .. } | Other(_) => unreachable!(),
+                Envelope
+                | Flags
+                | InternalDate
+                | Rfc822
+                | Rfc822Header
+                | Rfc822Size
+                | Rfc822Text
+                | Body
+                | BodyStructure
+                | Uid
+                | ModSeq
+                | Preview { .. }
+                | EmailId
+                | ThreadId
+                | SaveDate
+                | GmailMessageId
+                | GmailThreadId
+                | GmailLabels => {}
+                BodySection { .. } | Binary { .. } | BinarySize { .. } | Other { .. } => unreachable!(),
             }
             let name = attribute.name();
             assert_eq!(FetchAttribute::known(name.as_bytes()), Some(attribute.clone()), "{name}");
