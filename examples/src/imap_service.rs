@@ -605,7 +605,12 @@ impl Session {
             CommandBody::Rename { from, to } => self.rename(&from, &to),
             CommandBody::Subscribe(mailbox) => self.subscribe(&mailbox, true),
             CommandBody::Unsubscribe(mailbox) => self.subscribe(&mailbox, false),
-            CommandBody::List { reference, pattern } => self.list(imap, &tag, &reference, &pattern, false),
+            CommandBody::List { selection, reference, patterns, return_options } => match &patterns[..] {
+                [pattern] if selection.is_empty() && return_options.is_empty() => {
+                    self.list(imap, &tag, &reference, pattern, false)
+                }
+                _ => Err(bad("LIST-EXTENDED is not supported")),
+            },
             CommandBody::Lsub { reference, pattern } => self.list(imap, &tag, &reference, &pattern, true),
             CommandBody::Status { mailbox, attributes } => self.status(imap, &tag, &mailbox, &attributes),
             CommandBody::Append { mailbox, flags, date, message } => self.append(&mailbox, &flags, date, &message),
@@ -868,7 +873,7 @@ impl Session {
                 attributes: vec![MailboxAttribute::NoSelect],
                 delimiter,
                 mailbox: mailbox_of(""),
-                extended: None,
+                extended: Vec::new(),
             };
             respond(imap, item)?;
             return done("List completed.");
@@ -934,7 +939,7 @@ impl Session {
             }
         }
         for (name, attributes) in listed {
-            respond(imap, ListItem { attributes, delimiter, mailbox: mailbox_of(&name), extended: None })?;
+            respond(imap, ListItem { attributes, delimiter, mailbox: mailbox_of(&name), extended: Vec::new() })?;
         }
         done(if lsub { "Lsub completed." } else { "List completed." })
     }
@@ -967,7 +972,7 @@ impl Session {
                     }
                     other => return Err(bad(format!("Unknown STATUS item {}", other.name()))),
                 };
-                items.push(StatusItem { attribute: attribute.clone(), value });
+                items.push(StatusItem::number(attribute.clone(), value));
             }
         }
         let data = Data::Status { mailbox: mailbox.clone(), items };

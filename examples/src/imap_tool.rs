@@ -95,7 +95,7 @@ fn fetched_flags(flags: &[FlagFetch]) -> Vec<String> {
 
 /// `LIST "" "*"`: one line per mailbox: name, delimiter, attributes.
 pub async fn list(imap: &mut ImapClient) -> Result<Vec<String>, Error> {
-    let body = CommandBody::List { reference: Mailbox::from(""), pattern: IString::from("*") };
+    let body = CommandBody::list(Mailbox::from(""), IString::from("*"));
     let outcome = imap.execute(body).await?;
     Ok(outcome
         .data

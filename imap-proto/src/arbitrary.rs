@@ -360,7 +360,9 @@ fn raw_arguments(u: &mut Unstructured<'_>) -> AResult<RawArguments> {
 }
 
 fn status_attribute(u: &mut Unstructured<'_>) -> AResult<StatusAttribute> {
-    Ok(match u.int_in_range(0..=8)? {
+    Ok(match u.int_in_range(0..=10)? {
+        8 => StatusAttribute::MailboxId,
+        9 => StatusAttribute::AppendLimit,
         0 => StatusAttribute::Messages,
         1 => StatusAttribute::Recent,
         2 => StatusAttribute::UidNext,
@@ -383,13 +385,16 @@ fn data(u: &mut Unstructured<'_>) -> AResult<Data> {
                 None
             },
             mailbox: mailbox(u)?,
-            extended: if u.ratio(1, 4)? {
-                Some(Box::new(
-                    RawValue::parse(Bytes::from_static(b"(\"CHILDINFO\" (\"SUBSCRIBED\"))")).expect("sample"),
-                ))
-            } else {
-                None
-            },
+            extended: vec_of(u, 2, |u| {
+                Ok(match u.int_in_range(0..=2)? {
+                    0 => ListExtendedItem::ChildInfo(vec1_of(u, 2, istring)?),
+                    1 => ListExtendedItem::OldName(mailbox(u)?),
+                    _ => ListExtendedItem::Other {
+                        tag: IString::from(x_name(u)?.as_str()),
+                        value: RawValue::parse(Bytes::from_static(b"(1 (2 3))")).expect("sample"),
+                    },
+                })
+            })?,
         })
     };
     Ok(match u.int_in_range(0..=13)? {
@@ -398,7 +403,16 @@ fn data(u: &mut Unstructured<'_>) -> AResult<Data> {
         2 => Data::Lsub(list_item(u)?),
         3 => Data::Status {
             mailbox: mailbox(u)?,
-            items: vec_of(u, 3, |u| Ok(StatusItem { attribute: status_attribute(u)?, value: u.arbitrary()? }))?,
+            items: vec_of(u, 3, |u| {
+                let attribute = status_attribute(u)?;
+                let value = match u.int_in_range(0..=5)? {
+                    0 => StatusValue::Nil,
+                    1 if attribute == StatusAttribute::MailboxId => StatusValue::ObjectId(object_id(u)?),
+                    2 => StatusValue::Other(RawValue::parse(Bytes::from_static(b"(X 1)")).expect("sample")),
+                    _ => StatusValue::Number(u.arbitrary()?),
+                };
+                Ok(StatusItem { attribute, value })
+            })?,
         },
         4 => match u.int_in_range(0..=3)? {
             0 => Data::Search { ids: vec_of(u, 8, nz)?, modseq: u.arbitrary()? },
@@ -709,7 +723,25 @@ fn command(u: &mut Unstructured<'_>) -> AResult<Command> {
         16 => CommandBody::Subscribe(mailbox(u)?),
         17 => CommandBody::Unsubscribe(mailbox(u)?),
         18 => CommandBody::Rename { from: mailbox(u)?, to: mailbox(u)? },
-        19 => CommandBody::List { reference: mailbox(u)?, pattern: istring(u)? },
+        19 => CommandBody::List {
+            selection: vec_of(u, 3, |u| {
+                use ListSelectOption::*;
+                Ok(match u.int_in_range(0..=4)? {
+                    4 => Other(modifier(u)?),
+                    n => [Subscribed, Remote, RecursiveMatch, SpecialUse][n as usize].clone(),
+                })
+            })?,
+            reference: mailbox(u)?,
+            patterns: vec1_of(u, 3, istring)?,
+            return_options: vec_of(u, 3, |u| {
+                use ListReturnOption::*;
+                Ok(match u.int_in_range(0..=4)? {
+                    3 => Status(vec1_of(u, 3, status_attribute)?),
+                    4 => Other(modifier(u)?),
+                    n => [Subscribed, Children, SpecialUse][n as usize].clone(),
+                })
+            })?,
+        },
         20 => CommandBody::Lsub { reference: mailbox(u)?, pattern: istring(u)? },
         21 => CommandBody::Status { mailbox: mailbox(u)?, attributes: vec1_of(u, 3, status_attribute)? },
         22 => CommandBody::Append {

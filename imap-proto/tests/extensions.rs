@@ -562,3 +562,104 @@ fn binary_append_content_is_sent_as_literal8() {
     );
     assert_eq!(&append.to_bytes()[..], &b"a APPEND INBOX ~{3}\r\na\0b\r\n"[..]);
 }
+
+/// RFC 5258 (LIST-EXTENDED), RFC 5819 (LIST-STATUS), RFC 6154: commands
+/// and extended data.
+#[test]
+fn rfc5258_list_extended_and_rfc5819_list_status() {
+    let CommandBody::List { selection, reference, patterns, return_options } =
+        command("A02 LIST (SUBSCRIBED) \"\" \"*\" RETURN (CHILDREN SPECIAL-USE STATUS (MESSAGES UNSEEN))\r\n")
+    else {
+        panic!()
+    };
+    assert_eq!(selection, vec![ListSelectOption::Subscribed]);
+    assert_eq!(reference, Mailbox::from(""));
+    assert_eq!(patterns, vec![IString::from("*")]);
+    assert_eq!(
+        return_options,
+        vec![
+            ListReturnOption::Children,
+            ListReturnOption::SpecialUse,
+            ListReturnOption::Status(vec![StatusAttribute::Messages, StatusAttribute::Unseen]),
+        ]
+    );
+    let CommandBody::List { selection, patterns, .. } =
+        command("A04 LIST (SUBSCRIBED RECURSIVEMATCH) \"\" \"%\" RETURN (CHILDREN)\r\n")
+    else {
+        panic!()
+    };
+    assert_eq!(selection, vec![ListSelectOption::Subscribed, ListSelectOption::RecursiveMatch]);
+    assert_eq!(patterns.len(), 1);
+    let CommandBody::List { patterns, .. } = command("A05 LIST \"\" (\"INBOX\" \"Drafts\" \"Sent/%\")\r\n") else {
+        panic!()
+    };
+    assert_eq!(patterns, vec![IString::from("INBOX"), "Drafts".into(), "Sent/%".into()]);
+    let CommandBody::List { selection, .. } = command("t3 LIST (SPECIAL-USE) \"\" \"*\"\r\n") else { panic!() };
+    assert_eq!(selection, vec![ListSelectOption::SpecialUse]);
+    let CommandBody::List { selection, return_options, .. } =
+        command("A06 LIST (REMOTE X-VENDOR (1 2)) \"\" % RETURN (X-OPT)\r\n")
+    else {
+        panic!()
+    };
+    assert!(matches!(&selection[1], ListSelectOption::Other(m) if m.name.as_str() == "X-VENDOR"));
+    assert!(matches!(&return_options[0], ListReturnOption::Other(m) if m.value.is_none()));
+    // `()` selects nothing special: the same request as a plain LIST.
+    assert_eq!(command("A07 LIST () \"\" %\r\n"), CommandBody::list(Mailbox::from(""), "%".into()));
+
+    let list = |line: &str| match response(line) {
+        Response::Data(Data::List(item)) => item,
+        other => panic!("{other:?}"),
+    };
+    let item = list("* LIST (\\Subscribed \\NonExistent) \"/\" \"Fruit/Peach\"\r\n");
+    assert_eq!(item.attributes, vec![MailboxAttribute::Subscribed, MailboxAttribute::NonExistent]);
+    let item = list("* LIST () \"/\" \"Foo\" (\"CHILDINFO\" (\"SUBSCRIBED\"))\r\n");
+    assert_eq!(item.extended, vec![ListExtendedItem::ChildInfo(vec!["SUBSCRIBED".into()])]);
+    let item = list("* LIST () \"/\" \"Foo\" (CHILDINFO (\"SUBSCRIBED\" \"X-FOO\"))\r\n");
+    assert_eq!(item.extended, vec![ListExtendedItem::ChildInfo(vec!["SUBSCRIBED".into(), "X-FOO".into()])]);
+    let item = list("* LIST () \"/\" \"Normalized\" (\"OLDNAME\" (\"NonNormalized\"))\r\n");
+    assert_eq!(item.extended, vec![ListExtendedItem::OldName(Mailbox::from("NonNormalized"))]);
+    let item = list("* LIST (\\Marked) \"/\" x (\"X-ITEM\" (1 \"a\") \"OLDNAME\" (y))\r\n");
+    assert!(
+        matches!(&item.extended[0], ListExtendedItem::Other { tag, value } if &tag[..] == b"X-ITEM" && value.as_bytes() == b"(1 \"a\")")
+    );
+    assert_eq!(item.extended[1], ListExtendedItem::OldName(Mailbox::from("y")));
+
+    let status = |line: &str| match response(line) {
+        Response::Data(Data::Status { items, .. }) => items,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        status("* STATUS \"INBOX\" (MESSAGES 17 UNSEEN 16)\r\n"),
+        vec![StatusItem::number(StatusAttribute::Messages, 17), StatusItem::number(StatusAttribute::Unseen, 16)]
+    );
+    // RFC 8438 SIZE, RFC 8474 MAILBOXID, RFC 7889 APPENDLIMIT.
+    assert_eq!(status("* STATUS INBOX (SIZE 44421)\r\n"), vec![StatusItem::number(StatusAttribute::Size, 44421)]);
+    assert_eq!(
+        status("* STATUS foo (MAILBOXID (F2212ea87-6097-4256-9d51-71338625))\r\n"),
+        vec![StatusItem {
+            attribute: StatusAttribute::MailboxId,
+            value: StatusValue::ObjectId(ObjectId::try_from("F2212ea87-6097-4256-9d51-71338625").unwrap())
+        }]
+    );
+    assert_eq!(
+        status("* STATUS INBOX (APPENDLIMIT NIL UIDNEXT 4)\r\n"),
+        vec![
+            StatusItem { attribute: StatusAttribute::AppendLimit, value: StatusValue::Nil },
+            StatusItem::number(StatusAttribute::UidNext, 4)
+        ]
+    );
+    assert_eq!(
+        status("* STATUS INBOX (APPENDLIMIT 257890)\r\n"),
+        vec![StatusItem::number(StatusAttribute::AppendLimit, 257890)]
+    );
+    let items = status("* STATUS INBOX (X-THING (a b) MESSAGES 1)\r\n");
+    assert!(matches!(&items[0].value, StatusValue::Other(v) if v.as_bytes() == b"(a b)"));
+    let CommandBody::Status { attributes, .. } = command("a STATUS INBOX (MAILBOXID APPENDLIMIT SIZE DELETED)\r\n")
+    else {
+        panic!()
+    };
+    assert_eq!(
+        attributes,
+        vec![StatusAttribute::MailboxId, StatusAttribute::AppendLimit, StatusAttribute::Size, StatusAttribute::Deleted]
+    );
+}

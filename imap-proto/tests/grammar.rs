@@ -215,9 +215,9 @@ fn mailbox_inbox_is_case_insensitive_and_utf7_is_kept() {
     assert_eq!(cmd("a SELECT \"InBoX\"\r\n"), CommandBody::Select { mailbox: Mailbox::inbox(), parameters: vec![] });
     let CommandBody::Select { mailbox: m, .. } = cmd("a SELECT Entw&APw-rfe\r\n") else { panic!() };
     assert_eq!(m.to_utf8().unwrap(), "Entwürfe");
-    let CommandBody::List { reference, pattern } = cmd("a LIST \"\" %/*\r\n") else { panic!() };
+    let CommandBody::List { reference, patterns, .. } = cmd("a LIST \"\" %/*\r\n") else { panic!() };
     assert_eq!(reference.as_bytes(), b"");
-    assert_eq!(pattern, istr("%/*"));
+    assert_eq!(patterns, vec![istr("%/*")]);
     round_trip_command("a LIST \"\" %/*\r\n");
     round_trip_command("a LIST ~/Mail/ \"a b\"\r\n");
 }
@@ -368,16 +368,16 @@ fn capability_list_lsub_status_search() {
     let Data::List(item) = data("* LIST (\\Subscribed) \"/\" foo (\"CHILDINFO\" (\"SUBSCRIBED\"))\r\n") else {
         panic!()
     };
-    assert_eq!(item.extended.unwrap().as_bytes(), b"(\"CHILDINFO\" (\"SUBSCRIBED\"))");
+    assert_eq!(item.extended, vec![ListExtendedItem::ChildInfo(vec![istr("SUBSCRIBED")])]);
     assert!(matches!(data("* LSUB () \".\" #news.comp.mail.misc\r\n"), Data::Lsub(_)));
     assert_eq!(
         data("* STATUS blurdybloop (MESSAGES 231 UIDNEXT 44292 HIGHESTMODSEQ 7011231777)\r\n"),
         Data::Status {
             mailbox: Mailbox::from("blurdybloop"),
             items: vec![
-                StatusItem { attribute: StatusAttribute::Messages, value: 231 },
-                StatusItem { attribute: StatusAttribute::UidNext, value: 44292 },
-                StatusItem { attribute: StatusAttribute::HighestModSeq, value: 7011231777 },
+                StatusItem::number(StatusAttribute::Messages, 231),
+                StatusItem::number(StatusAttribute::UidNext, 44292),
+                StatusItem::number(StatusAttribute::HighestModSeq, 7011231777),
             ]
         }
     );

@@ -80,7 +80,8 @@ fn hundred_thousand_nested_parentheses_hit_the_depth_limit() {
     too_deep(&nested("(", "1", ")", n, "* 1 FETCH (X-DEEP ", ")\r\n"), false);
     too_deep(&nested("(", "ALL", ")", n, "a SEARCH ", "\r\n"), true);
     too_deep(&nested("NOT ", "ALL", "", n, "a SEARCH ", "\r\n"), true);
-    too_deep(&nested("(", "1", ")", n, "* LIST () \"/\" x ", "\r\n"), false);
+    too_deep(&nested("(", "1", ")", n, "* LIST () \"/\" x (X-FOO ", ")\r\n"), false);
+    too_deep(&nested("(", "1", ")", n, "* THREAD ", "\r\n"), false);
     let ext = nested(
         "(",
         "1",

@@ -49,7 +49,7 @@ impl App {
                         attributes: vec![MailboxAttribute::HasNoChildren],
                         delimiter: Some(Delimiter::new('/').unwrap()),
                         mailbox: Mailbox::from("INBOX"),
-                        extended: None,
+                        extended: Vec::new(),
                     };
                     server.respond(&tag, Data::List(item)).unwrap();
                     ok(server, &tag);
@@ -183,7 +183,7 @@ fn session_cut(sizes: &mut impl Iterator<Item = usize>) -> (Vec<ClientEvent>, Cl
     let n = |v: u32| NonZeroU32::new(v).unwrap();
     let script = vec![
         CommandBody::Login { username: "alice".into(), password: "secret".into() },
-        CommandBody::List { reference: Mailbox::from(""), pattern: "*".into() },
+        CommandBody::list(Mailbox::from(""), "*".into()),
         CommandBody::Select { mailbox: Mailbox::from("INBOX"), parameters: vec![] },
         CommandBody::Fetch {
             uid: false,

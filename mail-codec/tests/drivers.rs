@@ -130,7 +130,7 @@ async fn imap_login_append_with_a_synchronizing_literal_list_and_logout() {
     };
     let outcome = imap.execute(append).await.unwrap();
     assert!(outcome.command.tag.as_str().starts_with('A'));
-    let list = CommandBody::List { reference: Mailbox::from(""), pattern: IString::from("*") };
+    let list = CommandBody::list(Mailbox::from(""), IString::from("*"));
     let outcome = imap.execute(list).await.unwrap();
     assert!(matches!(&outcome.data[..], [Data::List(item)] if item.mailbox == Mailbox::from("INBOX")));
     imap.logout().await.unwrap();

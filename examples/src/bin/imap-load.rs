@@ -91,7 +91,7 @@ async fn fill(args: &Args, login: &str) -> Result<(), Failure> {
         .data
         .iter()
         .find_map(|d| match d {
-            Data::Status { items, .. } => items.first().map(|i| i.value),
+            Data::Status { items, .. } => items.first().and_then(|i| i.value.as_number()),
             _ => None,
         })
         .unwrap_or(0);

@@ -205,9 +205,44 @@ impl Encode for CommandBody {
                 e.sp();
                 to.encode(e);
             }
-            CommandBody::List { reference, pattern } | CommandBody::Lsub { reference, pattern } => {
-                let name: &[u8] = if matches!(self, CommandBody::List { .. }) { b"LIST" } else { b"LSUB" };
-                with_mailbox(e, name, reference);
+            CommandBody::List { selection, reference, patterns, return_options } => {
+                e.raw(b"LIST ");
+                if !selection.is_empty() {
+                    e.paren(selection, |e, o| match o {
+                        ListSelectOption::Subscribed => e.raw(b"SUBSCRIBED"),
+                        ListSelectOption::Remote => e.raw(b"REMOTE"),
+                        ListSelectOption::RecursiveMatch => e.raw(b"RECURSIVEMATCH"),
+                        ListSelectOption::SpecialUse => e.raw(b"SPECIAL-USE"),
+                        ListSelectOption::Other(m) => modifier(e, m),
+                    });
+                    e.sp();
+                }
+                reference.encode(e);
+                e.sp();
+                match &patterns[..] {
+                    // No pattern cannot be written; `""` asks for the
+                    // delimiter only.
+                    [] => e.raw(b"\"\""),
+                    [one] => e.list_mailbox(one),
+                    many => e.paren(many, |e, p| e.list_mailbox(p)),
+                }
+                if !return_options.is_empty() {
+                    e.raw(b" RETURN ");
+                    e.paren(return_options, |e, o| match o {
+                        ListReturnOption::Subscribed => e.raw(b"SUBSCRIBED"),
+                        ListReturnOption::Children => e.raw(b"CHILDREN"),
+                        ListReturnOption::SpecialUse => e.raw(b"SPECIAL-USE"),
+                        ListReturnOption::Status(attributes) if attributes.is_empty() => e.raw(b"STATUS (MESSAGES)"),
+                        ListReturnOption::Status(attributes) => {
+                            e.raw(b"STATUS ");
+                            e.paren(attributes, |e, a| a.encode(e));
+                        }
+                        ListReturnOption::Other(m) => modifier(e, m),
+                    });
+                }
+            }
+            CommandBody::Lsub { reference, pattern } => {
+                with_mailbox(e, b"LSUB", reference);
                 e.sp();
                 e.list_mailbox(pattern);
             }

@@ -206,7 +206,16 @@ impl Encode for Data {
                 e.paren(items, |e, item| {
                     item.attribute.encode(e);
                     e.sp();
-                    e.number(item.value);
+                    match &item.value {
+                        StatusValue::Number(n) => e.number(*n),
+                        StatusValue::Nil => e.raw(b"NIL"),
+                        StatusValue::ObjectId(id) => {
+                            e.byte(b'(');
+                            e.raw(id.as_str().as_bytes());
+                            e.byte(b')');
+                        }
+                        StatusValue::Other(v) => e.raw(v.as_bytes()),
+                    }
                 });
             }
             Data::ESearch(r) => {
@@ -333,9 +342,24 @@ impl Encode for ListItem {
         delimiter(e, self.delimiter);
         e.sp();
         self.mailbox.encode(e);
-        if let Some(ext) = &self.extended {
+        if !self.extended.is_empty() {
             e.sp();
-            e.raw(ext.as_bytes());
+            e.paren(&self.extended, |e, item| match item {
+                ListExtendedItem::ChildInfo(options) => {
+                    e.raw(b"\"CHILDINFO\" ");
+                    e.paren(options, |e, o| e.string(o));
+                }
+                ListExtendedItem::OldName(name) => {
+                    e.raw(b"\"OLDNAME\" (");
+                    name.encode(e);
+                    e.byte(b')');
+                }
+                ListExtendedItem::Other { tag, value } => {
+                    e.astring(tag);
+                    e.sp();
+                    e.raw(value.as_bytes());
+                }
+            });
         }
     }
 }

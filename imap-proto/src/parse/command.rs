@@ -91,15 +91,12 @@ impl<'a> Parser<'a> {
         } else if is(b"RENAME") {
             let from = mailbox_arg(self)?;
             CommandBody::Rename { from, to: mailbox_arg(self)? }
-        } else if is(b"LIST") || is(b"LSUB") {
+        } else if is(b"LIST") {
+            self.list()?
+        } else if is(b"LSUB") {
             let reference = mailbox_arg(self)?;
             self.sp()?;
-            let pattern = self.list_mailbox()?;
-            if is(b"LIST") {
-                CommandBody::List { reference, pattern }
-            } else {
-                CommandBody::Lsub { reference, pattern }
-            }
+            CommandBody::Lsub { reference, pattern: self.list_mailbox()? }
         } else if is(b"STATUS") {
             let mailbox = mailbox_arg(self)?;
             self.sp()?;
@@ -194,6 +191,77 @@ impl<'a> Parser<'a> {
                 self.err("valid base64")
             }
         }
+    }
+
+    /// `list` (after the name), with the extensions of RFC 5258, 5819 and
+    /// 6154.
+    ///
+    /// ```text
+    /// list            = "LIST" [SP list-select-opts] SP mailbox SP mbox-or-pat
+    ///                   [SP list-return-opts]
+    /// list-select-opts = "(" [list-select-opt *(SP list-select-opt)] ")"
+    /// list-select-opt = "SUBSCRIBED" / "REMOTE" / "RECURSIVEMATCH" /
+    ///                   "SPECIAL-USE" / option-extension
+    /// mbox-or-pat     = list-mailbox / patterns
+    /// patterns        = "(" list-mailbox *(SP list-mailbox) ")"
+    /// list-return-opts = "RETURN" SP "(" [return-option *(SP return-option)] ")"
+    /// return-option   = "SUBSCRIBED" / "CHILDREN" / "SPECIAL-USE" /
+    ///                   "STATUS" SP "(" status-att *(SP status-att) ")" /
+    ///                   option-extension
+    /// ```
+    fn list(&mut self) -> PResult<CommandBody> {
+        self.sp()?;
+        let mut selection = Vec::new();
+        if self.peek() == Some(b'(') {
+            selection = self.paren_list(|p| {
+                Ok(if p.eat_keyword(b"SUBSCRIBED") {
+                    ListSelectOption::Subscribed
+                } else if p.eat_keyword(b"REMOTE") {
+                    ListSelectOption::Remote
+                } else if p.eat_keyword(b"RECURSIVEMATCH") {
+                    ListSelectOption::RecursiveMatch
+                } else if p.eat_keyword(b"SPECIAL-USE") {
+                    ListSelectOption::SpecialUse
+                } else {
+                    ListSelectOption::Other(p.modifier()?)
+                })
+            })?;
+            self.sp()?;
+        }
+        let reference = self.mailbox()?;
+        self.sp()?;
+        let patterns = if self.peek() == Some(b'(') {
+            let patterns = self.paren_list(|p| p.list_mailbox())?;
+            if patterns.is_empty() {
+                return self.err("at least one pattern");
+            }
+            patterns
+        } else {
+            vec![self.list_mailbox()?]
+        };
+        let mut return_options = Vec::new();
+        if self.rest().get(..8).is_some_and(|r| r.eq_ignore_ascii_case(b" RETURN ")) {
+            self.pos += 8;
+            return_options = self.paren_list(|p| {
+                Ok(if p.eat_keyword(b"SUBSCRIBED") {
+                    ListReturnOption::Subscribed
+                } else if p.eat_keyword(b"CHILDREN") {
+                    ListReturnOption::Children
+                } else if p.eat_keyword(b"SPECIAL-USE") {
+                    ListReturnOption::SpecialUse
+                } else if p.at_keyword(b"STATUS") && p.rest().get(6..8) == Some(b" (") {
+                    p.pos += 7;
+                    let attributes = p.paren_list(|p| p.status_attribute())?;
+                    if attributes.is_empty() {
+                        return p.err("at least one status attribute");
+                    }
+                    ListReturnOption::Status(attributes)
+                } else {
+                    ListReturnOption::Other(p.modifier()?)
+                })
+            })?;
+        }
+        Ok(CommandBody::List { selection, reference, patterns, return_options })
     }
 
     /// `append` (after the name).

@@ -353,10 +353,31 @@ impl<'a> Parser<'a> {
             self.sp()?;
             let mailbox = self.mailbox()?;
             self.sp()?;
+            // status-att-val: a number, or (RFC 8474, RFC 7889) an object
+            // id or NIL; an extension's value is kept as sent.
             let items = self.paren_list(|p| {
                 let attribute = p.status_attribute()?;
                 p.sp()?;
-                Ok(StatusItem { attribute, value: p.number64()? })
+                let object_id = |p: &mut Self| -> PResult<ObjectId> {
+                    p.byte(b'(', "(")?;
+                    let id = p.object_id()?;
+                    p.byte(b')', ")")?;
+                    Ok(id)
+                };
+                let value = if matches!(p.peek(), Some(b'0'..=b'9')) {
+                    StatusValue::Number(p.number64()?)
+                } else if p.eat_keyword(b"NIL") {
+                    StatusValue::Nil
+                } else if let Some(id) =
+                    (attribute == StatusAttribute::MailboxId).then(|| p.attempt(object_id).ok()).flatten()
+                {
+                    StatusValue::ObjectId(id)
+                } else {
+                    let start = p.pos;
+                    p.generic_value()?;
+                    StatusValue::Other(RawValue(p.slice(start, p.pos)))
+                };
+                Ok(StatusItem { attribute, value })
             })?;
             self.skip_spaces();
             Data::Status { mailbox, items }
@@ -586,17 +607,42 @@ impl<'a> Parser<'a> {
         let delimiter = self.delimiter()?;
         self.sp()?;
         let mailbox = self.mailbox()?;
-        let mut extended = None;
+        let mut extended = Vec::new();
         if self.eat(b' ') {
             self.skip_spaces();
             if !self.at_eol() {
-                let start = self.pos;
-                self.generic_value()?;
-                extended = Some(Box::new(RawValue(self.slice(start, self.pos))));
+                extended = self.list_extended()?;
                 self.skip_spaces();
             }
         }
         Ok(ListItem { attributes, delimiter, mailbox, extended })
+    }
+
+    /// ```text
+    /// mbox-list-extended =  "(" [mbox-list-extended-item
+    ///                       *(SP mbox-list-extended-item)] ")"
+    /// mbox-list-extended-item = mbox-list-extended-item-tag SP tagged-ext-val
+    /// childinfo-extended-item = "CHILDINFO" SP "(" list-select-base-opt-quoted
+    ///                       *(SP list-select-base-opt-quoted) ")"
+    /// oldname-extended-item = "OLDNAME" SP "(" mailbox ")"
+    /// ```
+    fn list_extended(&mut self) -> PResult<Vec<ListExtendedItem>> {
+        self.paren_list(|p| {
+            let tag = p.astring()?;
+            p.sp()?;
+            Ok(if tag.eq_ignore_case("CHILDINFO") {
+                ListExtendedItem::ChildInfo(p.paren_list(|p| p.astring())?)
+            } else if tag.eq_ignore_case("OLDNAME") {
+                p.byte(b'(', "(")?;
+                let name = p.mailbox()?;
+                p.byte(b')', ")")?;
+                ListExtendedItem::OldName(name)
+            } else {
+                let start = p.pos;
+                p.generic_value()?;
+                ListExtendedItem::Other { tag, value: RawValue(p.slice(start, p.pos)) }
+            })
+        })
     }
 
     /// `"(" [mbx-list-flags] ")"`: `\\Noselect`, `\\HasChildren`, ...

@@ -100,12 +100,20 @@ pub enum CommandBody {
     Subscribe(Mailbox),
     /// `UNSUBSCRIBE mailbox`
     Unsubscribe(Mailbox),
-    /// `LIST reference pattern`
+    /// `LIST [(selection)] reference pattern [RETURN (options)]`, the
+    /// extended form of RFC 5258 included (several patterns, selection and
+    /// return options, LIST-STATUS, SPECIAL-USE).
     List {
+        /// Selection options (`SUBSCRIBED`, `RECURSIVEMATCH`, ...); empty
+        /// for a plain LIST.
+        selection: Vec<ListSelectOption>,
         /// Reference name.
         reference: Mailbox,
-        /// Mailbox name with possible wildcards.
-        pattern: IString,
+        /// Mailbox names with possible wildcards: one for a plain LIST,
+        /// sent as `(a b)` when more.
+        patterns: Vec<IString>,
+        /// `RETURN (...)` options; empty when none are asked for.
+        return_options: Vec<ListReturnOption>,
     },
     /// `LSUB reference pattern`
     Lsub {
@@ -254,6 +262,17 @@ pub enum CommandBody {
 }
 
 impl CommandBody {
+    /// A plain `LIST reference pattern`.
+    ///
+    /// ```
+    /// use imap_proto::{Command, CommandBody, Encode, Mailbox, Tag};
+    /// let list = CommandBody::list(Mailbox::from(""), "*".into());
+    /// assert_eq!(Command::new(Tag::try_from("a").unwrap(), list).to_bytes(), &b"a LIST \"\" *\r\n"[..]);
+    /// ```
+    pub fn list(reference: Mailbox, pattern: IString) -> CommandBody {
+        CommandBody::List { selection: Vec::new(), reference, patterns: vec![pattern], return_options: Vec::new() }
+    }
+
     /// The command's keyword (`FETCH` for `UID FETCH` too; see
     /// [`CommandBody::is_uid`]).
     pub fn name(&self) -> &str {
@@ -357,6 +376,38 @@ impl Modifier {
         let v = self.value.as_ref()?;
         std::str::from_utf8(v.as_bytes()).ok()?.parse().ok()
     }
+}
+
+/// A LIST selection option (RFC 5258 `list-select-opt`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum ListSelectOption {
+    /// `SUBSCRIBED`: subscribed mailboxes only.
+    Subscribed,
+    /// `REMOTE`: include remote mailboxes.
+    Remote,
+    /// `RECURSIVEMATCH`: report parents of matches (with CHILDINFO).
+    RecursiveMatch,
+    /// `SPECIAL-USE`: mailboxes with a special use only (RFC 6154).
+    SpecialUse,
+    /// Any other option, kept as sent.
+    Other(Modifier),
+}
+
+/// A LIST return option (RFC 5258 `return-option`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum ListReturnOption {
+    /// `SUBSCRIBED`: mark subscribed mailboxes `\Subscribed`.
+    Subscribed,
+    /// `CHILDREN`: `\HasChildren` or `\HasNoChildren`.
+    Children,
+    /// `SPECIAL-USE`: the special-use attributes (RFC 6154).
+    SpecialUse,
+    /// `STATUS (attributes)`: a STATUS response per mailbox (RFC 5819).
+    Status(Vec<StatusAttribute>),
+    /// Any other option, kept as sent.
+    Other(Modifier),
 }
 
 /// A SELECT or EXAMINE parameter (RFC 4466 `select-param`).

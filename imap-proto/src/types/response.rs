@@ -665,8 +665,28 @@ pub struct ListItem {
     /// The mailbox name.
     pub mailbox: Mailbox,
     /// Extended data after the name (RFC 5258 `mbox-list-extended`, e.g.
-    /// `("CHILDINFO" ("SUBSCRIBED"))`), kept raw; boxed since it is rare.
-    pub extended: Option<Box<super::core::RawValue>>,
+    /// `("CHILDINFO" ("SUBSCRIBED"))`); empty when there is none.
+    pub extended: Vec<ListExtendedItem>,
+}
+
+/// An extended data item of a LIST response (RFC 5258
+/// `mbox-list-extended-item`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum ListExtendedItem {
+    /// `CHILDINFO (...)`: the selection criteria some child matches, e.g.
+    /// `SUBSCRIBED` (RFC 5258 RECURSIVEMATCH).
+    ChildInfo(Vec<IString>),
+    /// `OLDNAME (name)`: the mailbox was renamed from this (RFC 5465,
+    /// IMAP4rev2).
+    OldName(Mailbox),
+    /// Any other item, its value kept as sent.
+    Other {
+        /// The item's tag.
+        tag: IString,
+        /// Its value (`tagged-ext-val`).
+        value: super::core::RawValue,
+    },
 }
 
 /// A hierarchy delimiter: one 7-bit character other than CR, LF and NUL.
