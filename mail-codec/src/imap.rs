@@ -80,7 +80,7 @@ fn offers(caps: &[Capability], name: &str) -> bool {
 /// let tcp = tokio::net::TcpStream::connect("127.0.0.1:143").await?;
 /// let mut imap = ImapClient::new(tcp, ClientConfig::default()).await?;
 /// imap.login("alice", "secret").await?;
-/// let list = CommandBody::List { reference: Mailbox::from(""), pattern: IString::from("*") };
+/// let list = CommandBody::list(Mailbox::from(""), IString::from("*"));
 /// // Timeouts are the caller's: here, ten seconds for the LIST.
 /// let outcome = tokio::time::timeout(Duration::from_secs(10), imap.execute(list)).await.expect("timed out")?;
 /// for data in &outcome.data {
