@@ -397,7 +397,7 @@ fn data(u: &mut Unstructured<'_>) -> AResult<Data> {
             })?,
         })
     };
-    Ok(match u.int_in_range(0..=13)? {
+    Ok(match u.int_in_range(0..=14)? {
         0 => Data::Capability(vec_of(u, 4, |u| Ok(Capability::from_atom(atom(u)?)))?),
         1 => Data::List(list_item(u)?),
         2 => Data::Lsub(list_item(u)?),
@@ -423,6 +423,23 @@ fn data(u: &mut Unstructured<'_>) -> AResult<Data> {
                 data: vec_of(u, 4, search_return_data)?,
             }),
             _ => Data::Thread(vec_of(u, 3, |u| thread(u, 0))?),
+        },
+        14 => match u.int_in_range(0..=2)? {
+            0 => Data::Quota {
+                root: istring(u)?,
+                resources: vec1_of(u, 3, |u| {
+                    Ok(QuotaUsage { resource: quota_resource(u)?, usage: u.arbitrary()?, limit: u.arbitrary()? })
+                })?,
+            },
+            1 => Data::QuotaRoot { mailbox: mailbox(u)?, roots: vec_of(u, 3, istring)? },
+            _ => Data::Metadata {
+                mailbox: mailbox(u)?,
+                entries: if u.arbitrary()? {
+                    MetadataEntries::Values(vec1_of(u, 3, |u| Ok((istring(u)?, nstring(u)?)))?)
+                } else {
+                    MetadataEntries::Changed(vec1_of(u, 3, istring)?)
+                },
+            },
         },
         5 => Data::Flags(vec_of(u, 4, flag)?),
         6 => Data::Exists(u.arbitrary()?),
@@ -457,6 +474,16 @@ fn data(u: &mut Unstructured<'_>) -> AResult<Data> {
         }
         12 => Data::Id(id_params(u)?),
         _ => Data::Other { name: x_name(u)?, number: u.arbitrary()?, arguments: raw_arguments(u)? },
+    })
+}
+
+fn quota_resource(u: &mut Unstructured<'_>) -> AResult<QuotaResource> {
+    Ok(match u.int_in_range(0..=4)? {
+        0 => QuotaResource::Storage,
+        1 => QuotaResource::Message,
+        2 => QuotaResource::Mailbox,
+        3 => QuotaResource::AnnotationStorage,
+        _ => QuotaResource::Other(x_name(u)?),
     })
 }
 
@@ -690,7 +717,7 @@ fn object_id(u: &mut Unstructured<'_>) -> AResult<ObjectId> {
 
 fn command(u: &mut Unstructured<'_>) -> AResult<Command> {
     let tag = Tag::try_from(from_alphabet(u, b"Aa0.", 1, 6)?).expect("tag");
-    let body = match u.int_in_range(0..=35)? {
+    let body = match u.int_in_range(0..=41)? {
         0 => CommandBody::Capability,
         1 => CommandBody::Noop,
         2 => CommandBody::Logout,
@@ -813,6 +840,31 @@ fn command(u: &mut Unstructured<'_>) -> AResult<Command> {
             search: vec1_of(u, 3, |u| search_key(u, 0))?,
         },
         34 => CommandBody::CancelUpdate(vec1_of(u, 3, istring)?),
+        36 => CommandBody::GetQuota(istring(u)?),
+        37 => CommandBody::GetQuotaRoot(mailbox(u)?),
+        38 => CommandBody::SetQuota {
+            root: istring(u)?,
+            limits: vec_of(u, 3, |u| Ok((quota_resource(u)?, u.arbitrary()?)))?,
+        },
+        39 => CommandBody::GetMetadata {
+            options: vec_of(u, 3, |u| {
+                Ok(match u.int_in_range(0..=2)? {
+                    0 => MetadataOption::MaxSize(u.arbitrary()?),
+                    1 => MetadataOption::Depth(*u.choose(&[
+                        MetadataDepth::Zero,
+                        MetadataDepth::One,
+                        MetadataDepth::Infinity,
+                    ])?),
+                    _ => MetadataOption::Other(modifier(u)?),
+                })
+            })?,
+            mailbox: mailbox(u)?,
+            entries: vec1_of(u, 3, istring)?,
+        },
+        40 => CommandBody::SetMetadata {
+            mailbox: mailbox(u)?,
+            entries: vec1_of(u, 3, |u| Ok((istring(u)?, nstring(u)?)))?,
+        },
         _ => CommandBody::Other { name: x_name(u)?, arguments: raw_arguments(u)? },
     };
     Ok(Command { tag, body })

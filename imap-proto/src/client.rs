@@ -893,6 +893,12 @@ fn data_answers(data: &Data, command: &CommandBody) -> bool {
         Data::ESearch(_) => matches!(command, C::Search { .. } | C::Sort { .. }),
         Data::Sort { .. } => matches!(command, C::Sort { .. }),
         Data::Thread(_) => matches!(command, C::Thread { .. }),
+        Data::Quota { .. } => matches!(command, C::GetQuota(_) | C::GetQuotaRoot(_) | C::SetQuota { .. }),
+        Data::QuotaRoot { .. } => matches!(command, C::GetQuotaRoot(_)),
+        // Changed entries are announced unsolicited (RFC 5464 4.4).
+        Data::Metadata { entries, .. } => {
+            matches!(entries, MetadataEntries::Values(_)) && matches!(command, C::GetMetadata { .. })
+        }
         Data::Flags(_) | Data::Exists(_) | Data::Recent(_) => matches!(command, C::Select { .. } | C::Examine { .. }),
         Data::Expunge(_) | Data::Vanished { earlier: false, .. } => {
             matches!(command, C::Expunge | C::UidExpunge(_) | C::Move { .. })

@@ -46,6 +46,9 @@ pub fn command_allowed(command: &CommandBody, state: State) -> bool {
                         | Close
                         | Expunge
                         | Search { .. }
+                        | Sort { .. }
+                        | Thread { .. }
+                        | CancelUpdate(_)
                         | Fetch { .. }
                         | Store { .. }
                         | Copy { .. }
@@ -78,6 +81,11 @@ fn authenticated(command: &CommandBody) -> bool {
             | Enable(_)
             | Namespace
             | Compress { .. }
+            | GetQuota(_)
+            | GetQuotaRoot(_)
+            | SetQuota { .. }
+            | GetMetadata { .. }
+            | SetMetadata { .. }
     )
 }
 

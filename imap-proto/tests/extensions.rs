@@ -663,3 +663,144 @@ fn rfc5258_list_extended_and_rfc5819_list_status() {
         vec![StatusAttribute::MailboxId, StatusAttribute::AppendLimit, StatusAttribute::Size, StatusAttribute::Deleted]
     );
 }
+
+/// RFC 9208 (QUOTA): every command and response of section 4.
+#[test]
+fn rfc9208_quota() {
+    assert_eq!(command("G0001 GETQUOTA \"!partition/sda4\"\r\n"), CommandBody::GetQuota("!partition/sda4".into()));
+    assert_eq!(command("G0002 GETQUOTAROOT INBOX\r\n"), CommandBody::GetQuotaRoot(Mailbox::inbox()));
+    assert_eq!(
+        command("S0000 SETQUOTA \"#user/alice\" (STORAGE 510)\r\n"),
+        CommandBody::SetQuota { root: "#user/alice".into(), limits: vec![(QuotaResource::Storage, 510)] }
+    );
+    assert_eq!(
+        command("S0001 SETQUOTA \"!partition/sda4\" ()\r\n"),
+        CommandBody::SetQuota { root: "!partition/sda4".into(), limits: vec![] }
+    );
+    assert_eq!(
+        response("* QUOTA \"!partition/sda4\" (STORAGE 104 10923847)\r\n"),
+        Response::Data(Data::Quota {
+            root: "!partition/sda4".into(),
+            resources: vec![QuotaUsage { resource: QuotaResource::Storage, usage: 104, limit: 10923847 }]
+        })
+    );
+    assert_eq!(
+        response("* QUOTAROOT INBOX \"#user/alice\" \"!partition/sda4\"\r\n"),
+        Response::Data(Data::QuotaRoot {
+            mailbox: Mailbox::inbox(),
+            roots: vec!["#user/alice".into(), "!partition/sda4".into()]
+        })
+    );
+    assert_eq!(
+        response("* QUOTAROOT comp.mail.mime\r\n"),
+        Response::Data(Data::QuotaRoot { mailbox: Mailbox::from("comp.mail.mime"), roots: vec![] })
+    );
+    let Response::Data(Data::Quota { resources, .. }) =
+        response("* QUOTA \"#user/alice\" (MESSAGE 42 1000 MAILBOX 3 10 ANNOTATION-STORAGE 1 2 X-THING 5 6)\r\n")
+    else {
+        panic!()
+    };
+    let names: Vec<&str> = resources.iter().map(|r| r.resource.name()).collect();
+    assert_eq!(names, ["MESSAGE", "MAILBOX", "ANNOTATION-STORAGE", "X-THING"]);
+    assert!(
+        matches!(response("A003 NO [OVERQUOTA] APPEND Failed\r\n"), Response::Status(StatusResponse { code: Some(c), .. }) if *c == Code::OverQuota)
+    );
+    // The quota data answers the command that asked.
+    let mut client = client::Client::new(client::ClientConfig::default());
+    client.receive(b"* PREAUTH [CAPABILITY IMAP4rev1 QUOTA] hi\r\n");
+    assert!(matches!(client.poll_event(), Some(client::ClientEvent::Greeting(_))));
+    client.send(CommandBody::GetQuotaRoot(Mailbox::inbox())).unwrap();
+    client.receive(b"* QUOTAROOT INBOX \"\"\r\n* QUOTA \"\" (STORAGE 10 512)\r\nA1 OK done\r\n");
+    let events: Vec<_> = std::iter::from_fn(|| client.poll_event()).collect();
+    let answered = events.iter().filter(|e| matches!(e, client::ClientEvent::Data { command: Some(_), .. })).count();
+    assert_eq!(answered, 2, "{events:?}");
+}
+
+/// RFC 5464 (METADATA): every example of section 4, as printed too.
+#[test]
+fn rfc5464_metadata() {
+    assert_eq!(
+        command("a GETMETADATA \"\" /shared/comment\r\n"),
+        CommandBody::GetMetadata {
+            options: vec![],
+            mailbox: Mailbox::from(""),
+            entries: vec!["/shared/comment".into()]
+        }
+    );
+    let CommandBody::GetMetadata { entries, .. } =
+        command("a GETMETADATA \"INBOX\" (/shared/comment /private/comment)\r\n")
+    else {
+        panic!()
+    };
+    assert_eq!(entries.len(), 2);
+    // The ABNF's order, and the order of the RFC's examples.
+    for line in [
+        "a GETMETADATA (MAXSIZE 1024) \"INBOX\" (/shared/comment /private/comment)\r\n",
+        "a GETMETADATA \"INBOX\" (MAXSIZE 1024) (/shared/comment /private/comment)\r\n",
+    ] {
+        let CommandBody::GetMetadata { options, mailbox, entries } = command(line) else { panic!() };
+        assert_eq!(
+            (options, mailbox, entries.len()),
+            (vec![MetadataOption::MaxSize(1024)], Mailbox::inbox(), 2),
+            "{line}"
+        );
+    }
+    let CommandBody::GetMetadata { options, .. } =
+        command("a GETMETADATA \"INBOX\" (DEPTH 1) (/private/filters/values)\r\n")
+    else {
+        panic!()
+    };
+    assert_eq!(options, vec![MetadataOption::Depth(MetadataDepth::One)]);
+    let CommandBody::GetMetadata { options, .. } = command("a GETMETADATA (DEPTH infinity MAXSIZE 9) \"\" /shared\r\n")
+    else {
+        panic!()
+    };
+    assert_eq!(options, vec![MetadataOption::Depth(MetadataDepth::Infinity), MetadataOption::MaxSize(9)]);
+    // Section 5's entries without parentheses.
+    let CommandBody::GetMetadata { entries, .. } =
+        command("a GETMETADATA \"INBOX\" /private/comment /shared/comment\r\n")
+    else {
+        panic!()
+    };
+    assert_eq!(entries, vec![IString::from("/private/comment"), "/shared/comment".into()]);
+
+    let CommandBody::SetMetadata { mailbox, entries } =
+        command("a SETMETADATA INBOX (/private/comment {35}\r\nMy new comment across\r\ntwo lines.\r\n)\r\n")
+    else {
+        panic!()
+    };
+    assert_eq!(mailbox, Mailbox::inbox());
+    assert_eq!(entries, vec![("/private/comment".into(), Some("My new comment across\r\ntwo lines.\r\n".into()))]);
+    let CommandBody::SetMetadata { entries, .. } = command("a SETMETADATA INBOX (/private/comment NIL)\r\n") else {
+        panic!()
+    };
+    assert_eq!(entries, vec![("/private/comment".into(), None)]);
+    command("t3 SETMETADATA \"SavedDrafts\" (/private/specialuse \"\\\\Drafts\")\r\n");
+    let CommandBody::SetMetadata { entries, .. } = command("a SETMETADATA \"\" (/shared/vendor/x ~{2}\r\n\0\x01)\r\n")
+    else {
+        panic!()
+    };
+    assert_eq!(entries[0].1, Some(IString::from(&b"\0\x01"[..])));
+
+    assert_eq!(
+        response("* METADATA \"\" (/shared/comment \"Shared comment\")\r\n"),
+        Response::Data(Data::Metadata {
+            mailbox: Mailbox::from(""),
+            entries: MetadataEntries::Values(vec![("/shared/comment".into(), Some("Shared comment".into()))])
+        })
+    );
+    let Response::Data(Data::Metadata { entries: MetadataEntries::Values(v), .. }) = response(
+        "* METADATA \"INBOX\" (/private/filters/values/small \"SMALLER 5000\" /private/filters/values/boss \"FROM \\\"boss@example.com\\\"\")\r\n",
+    ) else {
+        panic!()
+    };
+    assert_eq!(v[1].1, Some("FROM \"boss@example.com\"".into()));
+    assert_eq!(
+        response("* METADATA \"INBOX\" /shared/comment /private/comment\r\n"),
+        Response::Data(Data::Metadata {
+            mailbox: Mailbox::inbox(),
+            entries: MetadataEntries::Changed(vec!["/shared/comment".into(), "/private/comment".into()])
+        })
+    );
+    response("* METADATA \"MyDrafts\" (/private/specialuse NIL)\r\n");
+}

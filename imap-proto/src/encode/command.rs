@@ -95,7 +95,7 @@ impl Encode for StoreModifier {
 }
 
 /// `name [SP value]`
-fn modifier(e: &mut Encoder<'_>, m: &Modifier) {
+pub(super) fn modifier(e: &mut Encoder<'_>, m: &Modifier) {
     e.raw(m.name.as_bytes());
     if let Some(v) = &m.value {
         e.sp();
@@ -358,6 +358,10 @@ impl Encode for CommandBody {
                     e.raw(c.as_bytes());
                 }
             }
+            CommandBody::GetQuota(_) | CommandBody::GetQuotaRoot(_) | CommandBody::SetQuota { .. } => {
+                super::quota::command(e, self)
+            }
+            CommandBody::GetMetadata { .. } | CommandBody::SetMetadata { .. } => super::metadata::command(e, self),
             CommandBody::Other { name, arguments } => {
                 e.raw(name.as_bytes());
                 if !arguments.as_bytes().is_empty() {

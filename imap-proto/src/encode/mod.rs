@@ -17,6 +17,8 @@ mod datetime;
 mod fetch;
 mod flag;
 mod mailbox;
+mod metadata;
+mod quota;
 mod response;
 mod search;
 mod sequence;

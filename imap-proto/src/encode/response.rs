@@ -316,6 +316,8 @@ impl Encode for Data {
                 e.raw(b"ID ");
                 id_params(e, params);
             }
+            Data::Quota { .. } | Data::QuotaRoot { .. } => super::quota::data(e, self),
+            Data::Metadata { .. } => super::metadata::data(e, self),
             Data::Other { name, number, arguments } => {
                 if let Some(n) = number {
                     e.number(*n as u64);

@@ -153,6 +153,12 @@ impl<'a> Parser<'a> {
             self.sort(false)?
         } else if is(b"THREAD") {
             self.thread(false)?
+        } else if is(b"GETQUOTA") || is(b"GETQUOTAROOT") || is(b"SETQUOTA") {
+            self.quota_command(name)?
+        } else if is(b"GETMETADATA") {
+            self.get_metadata()?
+        } else if is(b"SETMETADATA") {
+            self.set_metadata()?
         } else if is(b"CANCELUPDATE") {
             // "CANCELUPDATE" 1*(SP quoted)   (RFC 5267; a literal is read too)
             let mut tags = Vec::new();
@@ -467,7 +473,7 @@ impl<'a> Parser<'a> {
     /// tagged-label-fchar  = ALPHA / "-" / "_" / "."
     /// tagged-ext-val      = tagged-ext-simple / "(" [tagged-ext-comp] ")"
     /// ```
-    fn modifier(&mut self) -> PResult<Modifier> {
+    pub(crate) fn modifier(&mut self) -> PResult<Modifier> {
         if !matches!(self.peek(), Some(b'a'..=b'z' | b'A'..=b'Z' | b'-' | b'_' | b'.')) {
             return self.err("modifier name");
         }

@@ -27,6 +27,8 @@ pub(crate) mod datetime;
 mod fetch;
 mod flag;
 mod mailbox;
+mod metadata;
+mod quota;
 mod response;
 mod search;
 pub(crate) mod sequence;

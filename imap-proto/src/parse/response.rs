@@ -328,6 +328,12 @@ impl<'a> Parser<'a> {
         } else if is(b"SORT") {
             let (ids, modseq) = self.search_data()?;
             Data::Sort { ids, modseq }
+        } else if is(b"QUOTA") {
+            self.quota_data()?
+        } else if is(b"QUOTAROOT") {
+            self.quota_root_data()?
+        } else if is(b"METADATA") {
+            self.metadata_data()?
         } else if is(b"VANISHED") {
             // "VANISHED" [SP "(EARLIER)"] SP known-uids
             self.sp()?;

@@ -10,6 +10,8 @@ use super::fetch::FetchItems;
 use super::flag::Flag;
 use super::flag::MailboxAttribute;
 use super::mailbox::Mailbox;
+use super::metadata::MetadataOption;
+use super::quota::QuotaResource;
 use super::search::{PartialRange, SearchKey, SearchReturnOption, SortCriterion};
 use super::sequence::SequenceSet;
 use super::status::StatusAttribute;
@@ -250,6 +252,35 @@ pub enum CommandBody {
         /// Target mailbox.
         mailbox: Mailbox,
     },
+    /// `GETQUOTA root` (RFC 9208).
+    GetQuota(IString),
+    /// `GETQUOTAROOT mailbox` (RFC 9208).
+    GetQuotaRoot(Mailbox),
+    /// `SETQUOTA root (resource limit ...)` (RFC 9208).
+    SetQuota {
+        /// The quota root.
+        root: IString,
+        /// The new limits; empty removes them all.
+        limits: Vec<(QuotaResource, u64)>,
+    },
+    /// `GETMETADATA [(options)] mailbox entries` (RFC 5464; the mailbox
+    /// `""` is the server).
+    GetMetadata {
+        /// `MAXSIZE`, `DEPTH`, ...
+        options: Vec<MetadataOption>,
+        /// The mailbox, or `""` for server annotations.
+        mailbox: Mailbox,
+        /// Entry names such as `/shared/comment`, at least one.
+        entries: Vec<IString>,
+    },
+    /// `SETMETADATA mailbox (entry value ...)` (RFC 5464); a `None` value
+    /// removes the entry.
+    SetMetadata {
+        /// The mailbox, or `""` for server annotations.
+        mailbox: Mailbox,
+        /// Entries and their new values, at least one.
+        entries: Vec<(IString, Option<IString>)>,
+    },
     /// Any other command (an `X` command or an extension this crate does not
     /// model), with its arguments kept as raw bytes after the name.
     Other {
@@ -311,6 +342,11 @@ impl CommandBody {
             CommandBody::Unselect => "UNSELECT",
             CommandBody::Id(_) => "ID",
             CommandBody::Compress { .. } => "COMPRESS",
+            CommandBody::GetQuota(_) => "GETQUOTA",
+            CommandBody::GetQuotaRoot(_) => "GETQUOTAROOT",
+            CommandBody::SetQuota { .. } => "SETQUOTA",
+            CommandBody::GetMetadata { .. } => "GETMETADATA",
+            CommandBody::SetMetadata { .. } => "SETMETADATA",
             CommandBody::Other { name, .. } => name.as_str(),
         }
     }

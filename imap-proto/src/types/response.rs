@@ -7,6 +7,8 @@ use super::core::{Atom, IString, Tag, Text};
 use super::fetch::MessageAttribute;
 use super::flag::{Flag, FlagPerm, MailboxAttribute};
 use super::mailbox::Mailbox;
+use super::metadata::MetadataEntries;
+use super::quota::QuotaUsage;
 use super::search::{ESearchResponse, Thread};
 use super::sequence::SequenceSet;
 use super::status::StatusItem;
@@ -623,8 +625,30 @@ pub enum Data {
     /// `* ID ...` (RFC 2971): the server's field-value pairs; `None` for
     /// NIL, `Some` of an empty list for `()`.
     Id(IdParameters),
-    /// Any other untagged response (`* XLIST ...`, `* SORT ...`), with
-    /// everything after the name kept raw.
+    /// `* QUOTA root (resource usage limit ...)` (RFC 9208).
+    Quota {
+        /// The quota root.
+        root: IString,
+        /// Usage and limit per resource.
+        resources: Vec<QuotaUsage>,
+    },
+    /// `* QUOTAROOT mailbox root ...` (RFC 9208): the quota roots of a
+    /// mailbox (possibly none).
+    QuotaRoot {
+        /// The mailbox.
+        mailbox: Mailbox,
+        /// Its quota roots.
+        roots: Vec<IString>,
+    },
+    /// `* METADATA mailbox ...` (RFC 5464).
+    Metadata {
+        /// The mailbox, or `""` for server annotations.
+        mailbox: Mailbox,
+        /// The values, or the names of entries that changed.
+        entries: MetadataEntries,
+    },
+    /// Any other untagged response (`* XLIST ...`), with everything after
+    /// the name kept raw.
     Other {
         /// The response name (for `* 5 XFOO ...` the name is `XFOO` and
         /// the number is in `number`).
