@@ -276,8 +276,9 @@ impl Replay<'_> {
         let error = self.roundtrip.then(|| roundtrip(command, Command::parse)).flatten();
         let value = match &command.body {
             // The bytes of a message are long: show their size.
-            CommandBody::Append { message, .. } => {
-                json!({ "Command": { "tag": command.tag.to_string(), "name": "APPEND", "size": message.len() } })
+            CommandBody::Append { messages, .. } => {
+                let sizes: Vec<usize> = messages.iter().map(|m| m.literal().map_or(0, |l| l.len())).collect();
+                json!({ "Command": { "tag": command.tag.to_string(), "name": "APPEND", "sizes": sizes } })
             }
             _ => json!({ "Command": command }),
         };

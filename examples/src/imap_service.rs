@@ -442,8 +442,9 @@ impl Session {
                 self.finish(imap, &tag, outcome)
             }
             ServerEvent::AppendStart { command, .. } => {
-                if let CommandBody::Append { mailbox, flags, date, .. } = &command.body {
-                    let upload = self.begin_append(mailbox, flags, *date);
+                if let CommandBody::Append { mailbox, messages } = &command.body {
+                    let (flags, date) = messages.first().map(|m| (&m.flags[..], m.date)).unwrap_or((&[], None));
+                    let upload = self.begin_append(mailbox, flags, date);
                     self.upload = Some((command.tag.clone(), upload));
                 }
                 Ok(())
@@ -613,7 +614,13 @@ impl Session {
             },
             CommandBody::Lsub { reference, pattern } => self.list(imap, &tag, &reference, &pattern, true),
             CommandBody::Status { mailbox, attributes } => self.status(imap, &tag, &mailbox, &attributes),
-            CommandBody::Append { mailbox, flags, date, message } => self.append(&mailbox, &flags, date, &message),
+            CommandBody::Append { mailbox, messages } => match &messages[..] {
+                [one] => match one.literal() {
+                    Some(message) => self.append(&mailbox, &one.flags, one.date, message),
+                    None => Err(bad("CATENATE is not supported")),
+                },
+                _ => Err(bad("MULTIAPPEND is not supported")),
+            },
             CommandBody::Close => self.close(true),
             CommandBody::Unselect => self.close(false),
             CommandBody::Expunge => self.expunge(None),

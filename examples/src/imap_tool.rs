@@ -245,12 +245,7 @@ pub async fn store(
 /// `append MAILBOX FILE`: returns the new message's UID when the server
 /// says (UIDPLUS).
 pub async fn append(imap: &mut ImapClient, mailbox: &str, message: Vec<u8>) -> Result<Option<u32>, Failure> {
-    let body = CommandBody::Append {
-        mailbox: Mailbox::from_utf8(mailbox),
-        flags: vec![],
-        date: None,
-        message: IString::from(message),
-    };
+    let body = CommandBody::append(Mailbox::from_utf8(mailbox), vec![], None, IString::from(message));
     let outcome = imap.execute(body).await?;
     Ok(match outcome.status.code.as_deref() {
         Some(Code::AppendUid { uids, .. }) => first_uid(uids),

@@ -439,12 +439,12 @@ pub fn imap_client(data: &[u8]) {
                 0 => CommandBody::Noop,
                 1 => CommandBody::Login { username: IString::from("alice"), password: IString::from("secret") },
                 2 => CommandBody::Select { mailbox: Mailbox::from("INBOX"), parameters: vec![] },
-                3 => CommandBody::Append {
-                    mailbox: Mailbox::from("INBOX"),
-                    flags: vec![],
-                    date: None,
-                    message: IString::from(&b"Subject: x\r\n\r\nbody\r\n"[..]),
-                },
+                3 => CommandBody::append(
+                    Mailbox::from("INBOX"),
+                    vec![],
+                    None,
+                    IString::from(&b"Subject: x\r\n\r\nbody\r\n"[..]),
+                ),
                 4 => CommandBody::Idle,
                 5 => CommandBody::Authenticate {
                     mechanism: Atom::try_from("PLAIN").expect("atom"),

@@ -773,9 +773,23 @@ fn command(u: &mut Unstructured<'_>) -> AResult<Command> {
         21 => CommandBody::Status { mailbox: mailbox(u)?, attributes: vec1_of(u, 3, status_attribute)? },
         22 => CommandBody::Append {
             mailbox: mailbox(u)?,
-            flags: vec_of(u, 3, flag)?,
-            date: if u.arbitrary()? { Some(date_time(u)?) } else { None },
-            message: istring(u)?,
+            messages: vec1_of(u, 3, |u| {
+                Ok(AppendMessage {
+                    flags: vec_of(u, 3, flag)?,
+                    date: if u.arbitrary()? { Some(date_time(u)?) } else { None },
+                    content: if u.ratio(1, 4)? {
+                        AppendContent::Catenate(vec1_of(u, 3, |u| {
+                            Ok(if u.arbitrary()? {
+                                CatenatePart::Text(istring(u)?)
+                            } else {
+                                CatenatePart::Url(istring(u)?)
+                            })
+                        })?)
+                    } else {
+                        AppendContent::Literal(istring(u)?)
+                    },
+                })
+            })?,
         },
         23 => CommandBody::Search {
             uid: u.arbitrary()?,

@@ -493,7 +493,10 @@ impl Server {
         let mut line = prefix[..brace].to_vec();
         line.extend_from_slice(b"{0}\r\n\r\n");
         let command = match Command::parse(&line) {
-            Ok(command) if matches!(command.body, CommandBody::Append { .. }) => command,
+            // One message: a MULTIAPPEND's later messages are buffered.
+            Ok(command) if matches!(&command.body, CommandBody::Append { messages, .. } if messages.len() == 1) => {
+                command
+            }
             _ => return false,
         };
         if !command_allowed(&command.body, self.state) {

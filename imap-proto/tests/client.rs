@@ -29,7 +29,7 @@ fn logged_in(capabilities: &str) -> Client {
 }
 
 fn append(message: &str) -> CommandBody {
-    CommandBody::Append { mailbox: Mailbox::from("INBOX"), flags: vec![], date: None, message: IString::from(message) }
+    CommandBody::append(Mailbox::from("INBOX"), vec![], None, IString::from(message))
 }
 
 fn completed(event: &ClientEvent) -> Option<(&str, &str, StatusKind)> {

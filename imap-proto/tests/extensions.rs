@@ -471,8 +471,8 @@ fn rfc3516_binary() {
         matches!(response("a NO [UNKNOWN-CTE] Can't decode\r\n"), Response::Status(StatusResponse { code: Some(c), .. }) if *c == Code::UnknownCte)
     );
     // APPEND with literal8.
-    let CommandBody::Append { message, .. } = command("a APPEND INBOX ~{3}\r\na\0b\r\n") else { panic!() };
-    assert_eq!(message, IString::from("a\0b"));
+    let CommandBody::Append { messages, .. } = command("a APPEND INBOX ~{3}\r\na\0b\r\n") else { panic!() };
+    assert_eq!(messages[0].literal(), Some(&IString::from("a\0b")));
 }
 
 /// RFC 8970 PREVIEW, RFC 8474 OBJECTID, RFC 8514 SAVEDATE, Gmail's
@@ -558,7 +558,7 @@ fn preview_objectid_savedate_and_gmail_fetch_items() {
 fn binary_append_content_is_sent_as_literal8() {
     let append = Command::new(
         Tag::try_from("a").unwrap(),
-        CommandBody::Append { mailbox: Mailbox::inbox(), flags: vec![], date: None, message: IString::from("a\0b") },
+        CommandBody::append(Mailbox::inbox(), vec![], None, IString::from("a\0b")),
     );
     assert_eq!(&append.to_bytes()[..], &b"a APPEND INBOX ~{3}\r\na\0b\r\n"[..]);
 }
@@ -803,4 +803,36 @@ fn rfc5464_metadata() {
         })
     );
     response("* METADATA \"MyDrafts\" (/private/specialuse NIL)\r\n");
+}
+
+/// RFC 3502 (MULTIAPPEND) and RFC 4469 (CATENATE).
+#[test]
+fn rfc3502_multiappend_and_rfc4469_catenate() {
+    let line = "A003 APPEND saved-messages (\\Seen) {5}\r\nfirst {6}\r\nsecond (\\Seen) \" 7-Feb-1994 21:52:25 -0800\" {5}\r\nthird\r\n";
+    let CommandBody::Append { mailbox, messages } = command(line) else { panic!() };
+    assert_eq!(mailbox, Mailbox::from("saved-messages"));
+    assert_eq!(messages.len(), 3);
+    assert_eq!((messages[0].flags.clone(), messages[0].literal()), (vec![Flag::Seen], Some(&IString::from("first"))));
+    assert!(messages[1].flags.is_empty() && messages[1].date.is_none());
+    assert!(messages[2].date.is_some());
+    assert!(matches!(response("A003 OK [APPENDUID 38505 3955:3957] APPEND completed\r\n"), Response::Status(_)));
+    // Synchronizing literals: the client waits before each one.
+    let cmd = Command::parse(line.as_bytes()).unwrap();
+    let mut out = bytes::BytesMut::new();
+    assert_eq!(cmd.encode_to(&mut out, EncodeOptions::default()).len(), 3);
+
+    let line = "A003 APPEND Drafts (\\Seen \\Draft $MDNSent) CATENATE (URL \"/Drafts;UIDVALIDITY=385759045/;UID=20/;section=HEADER\" TEXT {42}\r\n\r\n--------------030308070208000400050907\r\n URL \"/Drafts;UIDVALIDITY=385759045/;UID=20/;section=1.MIME\")\r\n";
+    let CommandBody::Append { messages, .. } = command(line) else { panic!() };
+    let AppendContent::Catenate(parts) = &messages[0].content else { panic!() };
+    assert_eq!(parts.len(), 3);
+    assert_eq!(parts[0], CatenatePart::Url("/Drafts;UIDVALIDITY=385759045/;UID=20/;section=HEADER".into()));
+    assert!(matches!(&parts[1], CatenatePart::Text(t) if t.len() == 42));
+    // Both kinds in one MULTIAPPEND.
+    let CommandBody::Append { messages, .. } = command("a APPEND box {1}\r\nx CATENATE (TEXT {1}\r\ny)\r\n") else {
+        panic!()
+    };
+    assert_eq!(messages.len(), 2);
+    for bad in ["a APPEND box\r\n", "a APPEND box CATENATE ()\r\n", "a APPEND box CATENATE (TEXT \"x\")\r\n"] {
+        assert!(Command::parse(bad.as_bytes()).is_err(), "{bad}");
+    }
 }

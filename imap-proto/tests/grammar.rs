@@ -158,11 +158,12 @@ fn dates_in_search_and_date_times_in_append() {
     assert_eq!(criteria[0], SearchKey::Since(Date::new(1994, 2, 1).unwrap()));
     assert_eq!(criteria[1], SearchKey::Before(Date::new(1994, 2, 28).unwrap()));
     assert!(Command::parse(b"a SEARCH SINCE 30-Feb-1994\r\n").is_err());
-    let CommandBody::Append { date, flags, message, .. } =
+    let CommandBody::Append { messages, .. } =
         cmd("a APPEND INBOX (\\Seen) \" 7-Feb-1994 21:52:25 -0800\" {2}\r\nhi\r\n")
     else {
         panic!()
     };
+    let AppendMessage { date, flags, content: AppendContent::Literal(message) } = messages[0].clone() else { panic!() };
     let date = date.unwrap();
     assert_eq!((date.date().day(), date.hour(), date.zone_minutes()), (7, 21, -480));
     assert_eq!(flags, vec![Flag::Seen]);

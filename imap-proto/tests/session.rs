@@ -84,7 +84,8 @@ impl App {
                     server.respond(&tag, Data::Search { ids, modseq: None }).unwrap();
                     ok(server, &tag);
                 }
-                CommandBody::Append { message, .. } => {
+                CommandBody::Append { messages, .. } => {
+                    let message = messages[0].literal().unwrap();
                     self.messages.push((self.next_uid, vec![], message.to_vec()));
                     self.next_uid += 1;
                     server.update(Data::Exists(self.messages.len() as u32));
@@ -200,12 +201,12 @@ fn session_cut(sizes: &mut impl Iterator<Item = usize>) -> (Vec<ClientEvent>, Cl
             flags: vec![Flag::Flagged],
         },
         CommandBody::Search { uid: true, return_options: None, charset: None, criteria: vec![SearchKey::All] },
-        CommandBody::Append {
-            mailbox: Mailbox::from("INBOX"),
-            flags: vec![],
-            date: None,
-            message: IString::from(&b"Subject: three\r\n\r\nthird, with {5} in it\r\n"[..]),
-        },
+        CommandBody::append(
+            Mailbox::from("INBOX"),
+            vec![],
+            None,
+            IString::from(&b"Subject: three\r\n\r\nthird, with {5} in it\r\n"[..]),
+        ),
         CommandBody::Fetch {
             uid: false,
             sequence_set: "1:*".parse().unwrap(),
@@ -583,12 +584,13 @@ fn large_appends_are_streamed_the_same_at_every_split_point() {
     let (whole, out) = streamed(&input, input.len());
     let Some(ServerEvent::AppendStart { command, size }) = whole.first() else { panic!("{whole:?}") };
     assert_eq!(*size, message.len() as u64);
-    let CommandBody::Append { mailbox, flags, message: empty, .. } = &command.body else { panic!() };
+    let CommandBody::Append { mailbox, messages } = &command.body else { panic!() };
+    let (flags, empty) = (&messages[0].flags, messages[0].literal().unwrap());
     assert_eq!((mailbox.as_bytes(), flags.as_slice(), empty.is_empty()), (&b"INBOX"[..], &[Flag::Seen][..], true));
     assert!(matches!(&whole[1], ServerEvent::AppendData { data, .. } if data.as_ref() == message));
     assert!(matches!(&whole[2], ServerEvent::AppendEnd { tag } if tag.as_str() == "a1"));
     assert!(
-        matches!(&whole[3], ServerEvent::Command(Command { body: CommandBody::Append { message, .. }, .. }) if message.as_ref() == b"small"),
+        matches!(&whole[3], ServerEvent::Command(Command { body: CommandBody::Append { messages, .. }, .. }) if messages[0].literal().unwrap().as_ref() == b"small"),
         "a small APPEND arrives whole"
     );
     assert!(out.starts_with("+ Ready for literal data\r\na1 OK stored\r\na2 OK done\r\na3 OK done\r\n"), "{out}");

@@ -63,8 +63,8 @@ async fn serve(mut server: ImapServer, mut pushes: mpsc::Receiver<Data>) -> Resu
                     // Without SASL-IR: an empty challenge asks for it.
                     CommandBody::Authenticate { initial_response: None, .. } => m.authenticate_challenge(tag, b"")?,
                     CommandBody::StartTls => m.complete(tag, StatusKind::Ok, None, "begin TLS")?,
-                    CommandBody::Append { message, .. } => {
-                        appended.push(message.into_bytes());
+                    CommandBody::Append { messages, .. } => {
+                        appended.extend(messages.iter().filter_map(|m| m.literal().cloned()).map(IString::into_bytes));
                         m.complete(tag, StatusKind::Ok, None, "appended")?;
                     }
                     CommandBody::Select { .. } => {
@@ -122,12 +122,7 @@ async fn imap_login_append_with_a_synchronizing_literal_list_and_logout() {
     // the server driver sends.
     assert!(!imap.has_capability("LITERAL+").await.unwrap());
     let message: Vec<u8> = (0..20_000u32).flat_map(|i| format!("line {i}\r\n").into_bytes()).collect();
-    let append = CommandBody::Append {
-        mailbox: Mailbox::from("INBOX"),
-        flags: vec![],
-        date: None,
-        message: IString::from(Bytes::from(message.clone())),
-    };
+    let append = CommandBody::append(Mailbox::from("INBOX"), vec![], None, IString::from(Bytes::from(message.clone())));
     let outcome = imap.execute(append).await.unwrap();
     assert!(outcome.command.tag.as_str().starts_with('A'));
     let list = CommandBody::list(Mailbox::from(""), IString::from("*"));
@@ -186,12 +181,7 @@ async fn imap_compress_deflate_then_commands_in_both_directions() {
     // A large literal and many responses through the compressed layer.
     for i in 0..3 {
         let message: Vec<u8> = (0..5_000u32).flat_map(|n| format!("{i} {n}\r\n").into_bytes()).collect();
-        let append = CommandBody::Append {
-            mailbox: Mailbox::from("INBOX"),
-            flags: vec![],
-            date: None,
-            message: IString::from(Bytes::from(message)),
-        };
+        let append = CommandBody::append(Mailbox::from("INBOX"), vec![], None, IString::from(Bytes::from(message)));
         imap.execute(append).await.unwrap();
         imap.execute(CommandBody::Noop).await.unwrap();
     }
@@ -476,12 +466,7 @@ async fn a_flooding_server_is_read_only_a_bounded_amount_ahead() {
         flooded
     });
     let mut imap = ImapClient::new(client_io, ClientConfig::default()).await.unwrap();
-    let append = CommandBody::Append {
-        mailbox: Mailbox::from("INBOX"),
-        flags: vec![],
-        date: None,
-        message: IString::from(Bytes::from(message)),
-    };
+    let append = CommandBody::append(Mailbox::from("INBOX"), vec![], None, IString::from(Bytes::from(message)));
     imap.execute(append).await.unwrap();
     let flooded = peer.await.unwrap();
     // The pipe's 8 KiB, the driver's read-ahead (64 KiB) and one read.

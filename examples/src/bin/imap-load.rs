@@ -100,12 +100,8 @@ async fn fill(args: &Args, login: &str) -> Result<(), Failure> {
             "From: load{i}@example.org\r\nSubject: load test message {i}\r\n\r\n{}\r\n",
             "Some text to fetch. ".repeat(50)
         );
-        let append = CommandBody::Append {
-            mailbox: imap_proto::Mailbox::from_utf8(&args.mailbox),
-            flags: Vec::new(),
-            date: None,
-            message: message.into(),
-        };
+        let append =
+            CommandBody::append(imap_proto::Mailbox::from_utf8(&args.mailbox), Vec::new(), None, message.into());
         imap.execute(append).await.map_err(run)?;
     }
     imap.logout().await.map_err(run)

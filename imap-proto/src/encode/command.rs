@@ -255,18 +255,40 @@ impl Encode for CommandBody {
                     e.paren(attributes, |e, a| a.encode(e));
                 }
             }
-            CommandBody::Append { mailbox, flags, date, message } => {
+            CommandBody::Append { mailbox, messages } => {
                 with_mailbox(e, b"APPEND", mailbox);
-                e.sp();
-                if !flags.is_empty() {
-                    e.paren(flags, |e, f| f.encode(e));
-                    e.sp();
+                if messages.is_empty() {
+                    // No message cannot be written: an empty one is the
+                    // nearest valid command.
+                    e.raw(b" {0}\r\n");
                 }
-                if let Some(d) = date {
-                    d.encode(e);
+                for m in messages {
                     e.sp();
+                    if !m.flags.is_empty() {
+                        e.paren(&m.flags, |e, f| f.encode(e));
+                        e.sp();
+                    }
+                    if let Some(d) = &m.date {
+                        d.encode(e);
+                        e.sp();
+                    }
+                    match &m.content {
+                        AppendContent::Literal(message) => e.literal_or_literal8(message),
+                        AppendContent::Catenate(parts) => {
+                            e.raw(b"CATENATE ");
+                            e.paren(parts, |e, part| match part {
+                                CatenatePart::Text(text) => {
+                                    e.raw(b"TEXT ");
+                                    e.literal_or_literal8(text);
+                                }
+                                CatenatePart::Url(url) => {
+                                    e.raw(b"URL ");
+                                    e.astring(url);
+                                }
+                            });
+                        }
+                    }
                 }
-                e.literal_or_literal8(message);
             }
             CommandBody::Search { uid, return_options: options, charset, criteria } => {
                 uid_prefix(e, *uid);

@@ -270,31 +270,64 @@ impl<'a> Parser<'a> {
         Ok(CommandBody::List { selection, reference, patterns, return_options })
     }
 
-    /// `append` (after the name).
+    /// `append` (after the name), MULTIAPPEND and CATENATE included.
     ///
     /// ```text
-    /// append          = "APPEND" SP mailbox [SP flag-list] [SP date-time] SP
-    ///                   literal
+    /// append          = "APPEND" SP mailbox 1*append-message   ; RFC 3502
+    /// append-message  = append-opts SP append-data
+    /// append-opts     = [SP flag-list] [SP date-time]
+    /// append-data     = literal / literal8 / "CATENATE" SP "(" cat-part
+    ///                   *(SP cat-part) ")"                   ; RFC 4469
+    /// cat-part        = "TEXT" SP literal / "URL" SP astring
     /// ```
     fn append(&mut self) -> PResult<CommandBody> {
         self.sp()?;
         let mailbox = self.mailbox()?;
-        self.sp()?;
-        let mut flags = Vec::new();
-        let mut date = None;
-        if self.peek() == Some(b'(') {
-            flags = self.flag_list()?;
-            self.sp()?;
+        let mut messages = Vec::new();
+        while self.eat(b' ') {
+            if !messages.is_empty() && self.at_eol() {
+                break;
+            }
+            let mut message =
+                AppendMessage { flags: Vec::new(), date: None, content: AppendContent::Literal(IString::default()) };
+            if self.peek() == Some(b'(') {
+                message.flags = self.flag_list()?;
+                self.sp()?;
+            }
+            if self.peek() == Some(b'"') {
+                message.date = Some(self.date_time()?);
+                self.sp()?;
+            }
+            message.content = if matches!(self.peek(), Some(b'{' | b'~')) {
+                AppendContent::Literal(self.literal()?)
+            } else if self.eat_keyword(b"CATENATE") {
+                self.sp()?;
+                let parts = self.paren_list(|p| {
+                    if p.eat_keyword(b"TEXT") {
+                        p.sp()?;
+                        if !matches!(p.peek(), Some(b'{' | b'~')) {
+                            return p.err("literal");
+                        }
+                        Ok(CatenatePart::Text(p.literal()?))
+                    } else {
+                        p.keyword(b"URL", "TEXT or URL")?;
+                        p.sp()?;
+                        Ok(CatenatePart::Url(p.astring()?))
+                    }
+                })?;
+                if parts.is_empty() {
+                    return self.err("at least one part");
+                }
+                AppendContent::Catenate(parts)
+            } else {
+                return self.err("literal message");
+            };
+            messages.push(message);
         }
-        if self.peek() == Some(b'"') {
-            date = Some(self.date_time()?);
-            self.sp()?;
+        if messages.is_empty() {
+            return self.err("SP message");
         }
-        if !matches!(self.peek(), Some(b'{' | b'~')) {
-            return self.err("literal message");
-        }
-        let message = self.literal()?;
-        Ok(CommandBody::Append { mailbox, flags, date, message })
+        Ok(CommandBody::Append { mailbox, messages })
     }
 
     /// ```text

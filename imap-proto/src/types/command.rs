@@ -131,16 +131,14 @@ pub enum CommandBody {
         /// At least one attribute.
         attributes: Vec<StatusAttribute>,
     },
-    /// `APPEND mailbox [(flags)] [date-time] literal`
+    /// `APPEND mailbox [(flags)] [date-time] literal`, with more messages
+    /// after the first for MULTIAPPEND (RFC 3502) and CATENATE data (RFC
+    /// 4469). [`CommandBody::append`] builds the usual one-message form.
     Append {
         /// Target mailbox.
         mailbox: Mailbox,
-        /// Flags to set (an empty list is not sent).
-        flags: Vec<Flag>,
-        /// Internal date to set.
-        date: Option<DateTime>,
-        /// The message, as a literal.
-        message: IString,
+        /// The messages, at least one.
+        messages: Vec<AppendMessage>,
     },
     /// `CHECK`
     Check,
@@ -293,6 +291,21 @@ pub enum CommandBody {
 }
 
 impl CommandBody {
+    /// `APPEND mailbox [(flags)] [date-time] message`: one message.
+    ///
+    /// ```
+    /// use imap_proto::{Command, CommandBody, Encode, Flag, Mailbox, Tag};
+    /// let append = CommandBody::append(Mailbox::inbox(), vec![Flag::Seen], None, "Subject: hi\r\n\r\nhello\r\n".into());
+    /// let bytes = Command::new(Tag::try_from("a").unwrap(), append).to_bytes();
+    /// assert!(bytes.starts_with(b"a APPEND INBOX (\\Seen) {22}\r\n"));
+    /// ```
+    pub fn append(mailbox: Mailbox, flags: Vec<Flag>, date: Option<DateTime>, message: IString) -> CommandBody {
+        CommandBody::Append {
+            mailbox,
+            messages: vec![AppendMessage { flags, date, content: AppendContent::Literal(message) }],
+        }
+    }
+
     /// A plain `LIST reference pattern`.
     ///
     /// ```
@@ -412,6 +425,49 @@ impl Modifier {
         let v = self.value.as_ref()?;
         std::str::from_utf8(v.as_bytes()).ok()?.parse().ok()
     }
+}
+
+/// One message of an APPEND (RFC 3502 `append-message`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct AppendMessage {
+    /// Flags to set (an empty list is not sent).
+    pub flags: Vec<Flag>,
+    /// Internal date to set.
+    pub date: Option<DateTime>,
+    /// The message.
+    pub content: AppendContent,
+}
+
+impl AppendMessage {
+    /// The message as one literal, if it is one (not CATENATE).
+    pub fn literal(&self) -> Option<&IString> {
+        match &self.content {
+            AppendContent::Literal(m) => Some(m),
+            AppendContent::Catenate(_) => None,
+        }
+    }
+}
+
+/// What an APPEND message is made of.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum AppendContent {
+    /// The message as a literal (literal8 when it holds NUL, RFC 3516).
+    Literal(IString),
+    /// `CATENATE (parts)`: the message assembled from text and IMAP URLs
+    /// (RFC 4469).
+    Catenate(Vec<CatenatePart>),
+}
+
+/// A part of a CATENATE message (RFC 4469 `cat-part`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum CatenatePart {
+    /// `TEXT literal`
+    Text(IString),
+    /// `URL "imap-url"`: a message or part on the server.
+    Url(IString),
 }
 
 /// A LIST selection option (RFC 5258 `list-select-opt`).
