@@ -116,10 +116,17 @@ impl ResponseDecoder {
     /// with the next message.
     #[inline]
     pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Decoded<ServerMessage>>, DecodeError> {
-        match self.framer.next_frame_end(buf) {
-            Ok(Some(end)) => self.parse(buf, end),
-            Ok(None) => Ok(None),
-            Err(error) => Err(frame_error(&mut self.framer, error)),
+        loop {
+            return match self.framer.next_frame_end(buf) {
+                // Quirk: blank lines between responses are read past.
+                Ok(Some(end)) if end.len <= 2 && !end.has_literal && matches!(&buf[..end.len], b"\r\n" | b"\n") => {
+                    buf.advance(end.len);
+                    continue;
+                }
+                Ok(Some(end)) => self.parse(buf, end),
+                Ok(None) => Ok(None),
+                Err(error) => Err(frame_error(&mut self.framer, error)),
+            };
         }
     }
 

@@ -836,3 +836,74 @@ fn rfc3502_multiappend_and_rfc4469_catenate() {
         assert!(Command::parse(bad.as_bytes()).is_err(), "{bad}");
     }
 }
+
+fn decode_all(input: &[u8]) -> (Vec<String>, Vec<ServerMessage>) {
+    let mut decoder = ResponseDecoder::new(Limits::default());
+    let mut buf = bytes::BytesMut::from(input);
+    let (mut errors, mut messages) = (Vec::new(), Vec::new());
+    loop {
+        match decoder.decode_eof(&mut buf) {
+            Ok(Some(d)) => messages.push(d.message),
+            Ok(None) => break,
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+    (errors, messages)
+}
+
+/// Defects real servers send, each read past as documented, and written
+/// back correctly.
+#[test]
+fn server_quirks() {
+    // imap-codec's quirk list: a negative line count (and size) reads as 0.
+    let atts = fetch_attributes("* 1 FETCH (BODYSTRUCTURE (\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" -1 -1))\r\n");
+    let MessageAttribute::BodyStructure(body) = &atts[0] else { panic!() };
+    let BodyStructure::Single { body, .. } = &**body else { panic!() };
+    assert_eq!(body.fields.octets, 0);
+    assert!(matches!(body.kind, SinglePartKind::Text { lines: 0, .. }));
+    // Zoho and GreenMail put `\*` in FLAGS, Courier `\Recent`: left out.
+    assert_eq!(
+        response("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)\r\n"),
+        Response::Data(Data::Flags(vec![Flag::Answered, Flag::Flagged, Flag::Deleted, Flag::Seen, Flag::Draft]))
+    );
+    assert_eq!(
+        response("* FLAGS (\\Draft \\Seen \\Recent)\r\n"),
+        Response::Data(Data::Flags(vec![Flag::Draft, Flag::Seen]))
+    );
+    // Gmail (with some organizer tools): `]` inside a keyword.
+    let Response::Data(Data::Flags(flags)) = response("* FLAGS (\\Seen $NotPhishing [Imap]/Trash Junk])\r\n") else {
+        panic!()
+    };
+    assert_eq!(flags.len(), 4);
+    assert!(matches!(&flags[2], Flag::Keyword(k) if k.as_str() == "[Imap]/Trash"));
+    let atts = fetch_attributes("* 3 FETCH (UID 7 FLAGS (\\Seen [Imap]/Trash))\r\n");
+    assert!(matches!(&atts[1], MessageAttribute::Flags(f) if f.len() == 2));
+    // DavMail: two spaces before a literal.
+    let atts = fetch_attributes("* 1 FETCH (UID 5 BODY[]  {5}\r\nhello RFC822.SIZE  5)\r\n");
+    assert_eq!(
+        atts[1],
+        MessageAttribute::BodySection { section: Section::default(), origin: None, data: Some("hello".into()) }
+    );
+    // `BODY ("MIXED")`: a multipart with no parts.
+    let atts = fetch_attributes("* 1 FETCH (BODY (\"MIXED\"))\r\n");
+    assert!(
+        matches!(&atts[0], MessageAttribute::Body(b) if matches!(&**b, BodyStructure::Multi { parts, .. } if parts.is_empty()))
+    );
+    // `INTERNALDATE NIL` says nothing and is left out.
+    let atts = fetch_attributes("* 1 FETCH (UID 4 INTERNALDATE NIL RFC822.SIZE 9)\r\n");
+    assert_eq!(atts, vec![MessageAttribute::Uid(n(4)), MessageAttribute::Rfc822Size(9)]);
+    // RFC 9051's example: BADCHARSET without parentheses.
+    let code = |line: &str| match response(line) {
+        Response::Status(StatusResponse { code: Some(code), .. }) => *code,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(code("B283 NO [BADCHARSET UTF-8] KOI8-R is not supported\r\n"), Code::BadCharset(vec!["UTF-8".into()]));
+    // Clients that STORE \Recent: it is left out (no one can set it).
+    let CommandBody::Store { flags, .. } = command("a STORE 1 +FLAGS (\\Seen \\Recent)\r\n") else { panic!() };
+    assert_eq!(flags, vec![Flag::Seen]);
+    let CommandBody::Store { flags, .. } = command("a STORE 1 FLAGS \\Recent\r\n") else { panic!() };
+    assert_eq!(flags, vec![]);
+    // Blank lines between responses are read past.
+    let (errors, messages) = decode_all(b"* OK hi\r\n\r\n* 1 EXISTS\r\n\r\n\r\na1 OK done\r\n");
+    assert_eq!((errors.len(), messages.len()), (0, 3), "{errors:?}");
+}

@@ -86,6 +86,17 @@ impl<'a> Parser<'a> {
         Ok(body)
     }
 
+    /// A size or line count. Quirk: a negative count, which some servers
+    /// send for an empty part, reads as 0 (as imap-codec rectifies it).
+    fn body_number(&mut self) -> PResult<u32> {
+        if self.peek() == Some(b'-') && matches!(self.peek_at(1), Some(b'0'..=b'9')) {
+            self.pos += 1;
+            self.take_while1(|b| b.is_ascii_digit(), "number")?;
+            return Ok(0);
+        }
+        self.number()
+    }
+
     /// `body`, written into `out` field by field: a body structure is
     /// hundreds of bytes, and building it in place saves copying it from
     /// temporaries into the final place at every level.
@@ -152,6 +163,12 @@ impl<'a> Parser<'a> {
     /// ```
     fn body_single_into(&mut self, out: &mut BodyStructure) -> PResult<()> {
         let media_type = self.string()?;
+        if self.peek() == Some(b')') {
+            // Quirk: a multipart with no parts, `BODY ("MIXED")`, as some
+            // servers describe an empty multipart message.
+            *out = BodyStructure::Multi { parts: Vec::new(), subtype: media_type, extension: None };
+            return self.body_end();
+        }
         self.sp1()?;
         let subtype = self.string()?;
         self.sp1()?;
@@ -168,7 +185,7 @@ impl<'a> Parser<'a> {
         self.body_fields_into(&mut body.fields)?;
         if is_text {
             self.sp1()?;
-            let lines = self.number()?;
+            let lines = self.body_number()?;
             if let SinglePartKind::Basic { subtype, .. } = &mut body.kind {
                 body.kind = SinglePartKind::Text { subtype: std::mem::take(subtype), lines };
             }
@@ -188,7 +205,7 @@ impl<'a> Parser<'a> {
             self.sp1()?;
             let inner = self.boxed_body()?;
             self.sp1()?;
-            let lines = self.number()?;
+            let lines = self.body_number()?;
             if let SinglePartKind::Basic { subtype, .. } = &mut body.kind {
                 body.kind = SinglePartKind::Message { subtype: std::mem::take(subtype), envelope, body: inner, lines };
             }
@@ -216,7 +233,7 @@ impl<'a> Parser<'a> {
         self.sp1()?;
         out.encoding = self.nstring()?.unwrap_or_default();
         self.sp1()?;
-        out.octets = self.number()?;
+        out.octets = self.body_number()?;
         Ok(())
     }
 

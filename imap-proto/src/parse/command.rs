@@ -370,14 +370,14 @@ impl<'a> Parser<'a> {
         };
         self.sp()?;
         let flags = if self.peek() == Some(b'(') {
-            self.flag_list()?
+            self.paren_list(|p| p.store_flag())?.into_iter().flatten().collect()
         } else {
-            let mut flags = vec![self.flag()?];
+            let mut flags: Vec<Flag> = self.store_flag()?.into_iter().collect();
             while self.eat(b' ') {
                 if self.at_eol() {
                     break;
                 }
-                flags.push(self.flag()?);
+                flags.extend(self.store_flag()?);
             }
             flags
         };

@@ -25,7 +25,11 @@ impl<'a> Parser<'a> {
     /// ```
     pub(crate) fn msg_att(&mut self) -> PResult<Vec<MessageAttribute>> {
         // A mailbox sync asks for six to eight attributes: one allocation.
-        let list = self.paren_list_with_capacity(8, |p| p.message_attribute())?;
+        let mut list = self.paren_list_with_capacity(8, |p| p.message_attribute())?;
+        if self.dropped_attribute {
+            self.dropped_attribute = false;
+            list.retain(|a| !matches!(a, MessageAttribute::Other { name, .. } if name.eq_ignore_case("INTERNALDATE")));
+        }
         if list.is_empty() {
             return self.err("at least one message attribute");
         }
@@ -44,10 +48,19 @@ impl<'a> Parser<'a> {
         if matches!(kind, FetchAttribute::Preview { .. }) && self.peek_at(1) == Some(b'(') {
             return self.other_attribute(s, e);
         }
-        self.sp()?;
+        // Quirk: two spaces before the value (DavMail before a literal).
+        self.sp1()?;
         Ok(match kind {
             FetchAttribute::Flags => MessageAttribute::Flags(self.flag_fetch_list()?),
             FetchAttribute::Envelope => MessageAttribute::Envelope(Box::new(self.envelope()?)),
+            FetchAttribute::InternalDate if self.eat_keyword(b"NIL") => {
+                // Quirk: `INTERNALDATE NIL` says nothing; left out.
+                self.dropped_attribute = true;
+                MessageAttribute::Other {
+                    name: Atom::from_validated(self.small(s, e)),
+                    value: RawValue(bytes::Bytes::from_static(b"NIL")),
+                }
+            }
             FetchAttribute::InternalDate => MessageAttribute::InternalDate(self.date_time()?),
             FetchAttribute::Rfc822 => MessageAttribute::Rfc822(self.nstring()?),
             FetchAttribute::Rfc822Header => MessageAttribute::Rfc822Header(self.nstring()?),
@@ -108,13 +121,13 @@ impl<'a> Parser<'a> {
         if is(b"BODY") {
             let section = self.section()?;
             let origin = origin(self)?;
-            self.sp()?;
+            self.sp1()?;
             return Ok(MessageAttribute::BodySection { section, origin, data: self.nstring()? });
         }
         if is(b"BINARY") {
             let part = self.section_binary()?;
             let origin = origin(self)?;
-            self.sp()?;
+            self.sp1()?;
             let data = if matches!(self.peek(), Some(b'~')) { Some(self.literal()?) } else { self.nstring()? };
             return Ok(MessageAttribute::Binary { part, origin, data });
         }

@@ -13,12 +13,25 @@ enum FlagAny {
 }
 
 impl<'a> Parser<'a> {
-    /// `flag`, also accepting what `flag-fetch` and `flag-perm` add.
+    /// `flag`, also accepting what `flag-fetch` and `flag-perm` add; with
+    /// `bracket`, a keyword may hold `]` (Gmail sends such keywords in
+    /// FLAGS and FETCH FLAGS; elsewhere `]` would end a response code).
     ///
     /// ```text
     /// flag-keyword    = atom
     /// flag-extension  = "\" atom
     /// ```
+    fn any_flag_in(&mut self, bracket: bool) -> PResult<FlagAny> {
+        if bracket && self.peek() != Some(b'\\') {
+            let (s, e) = self.take_while1(|b| is_atom_char(b) || b == b']', "flag keyword")?;
+            if self.buf[s..e].contains(&b']') {
+                return Ok(FlagAny::Flag(Flag::Keyword(Atom::keyword_with_bracket(self.small(s, e)))));
+            }
+            return Ok(FlagAny::Flag(Flag::Keyword(Atom::from_validated(self.small(s, e)))));
+        }
+        self.any_flag()
+    }
+
     fn any_flag(&mut self) -> PResult<FlagAny> {
         if self.eat(b'\\') {
             if self.eat(b'*') {
@@ -64,6 +77,34 @@ impl<'a> Parser<'a> {
         self.paren_list(|p| p.flag())
     }
 
+    /// The flag list of a `* FLAGS` response. Quirks read past: `\*`
+    /// (Zoho, GreenMail) and `\Recent` (Courier) are not flags a message
+    /// can have, so they are left out; keywords may hold `]` (Gmail).
+    pub(crate) fn response_flag_list(&mut self) -> PResult<Vec<Flag>> {
+        let flags = self.paren_list(|p| p.any_flag_in(true))?;
+        Ok(flags
+            .into_iter()
+            .filter_map(|f| match f {
+                FlagAny::Flag(f) => Some(f),
+                FlagAny::Recent | FlagAny::AnyKeyword => None,
+            })
+            .collect())
+    }
+
+    /// The flags of STORE. Quirk: `\Recent`, which some clients send but
+    /// no one can set (RFC 3501 2.3.2), is left out.
+    pub(crate) fn store_flag(&mut self) -> PResult<Option<Flag>> {
+        let start = self.pos;
+        match self.any_flag()? {
+            FlagAny::Flag(f) => Ok(Some(f)),
+            FlagAny::Recent => Ok(None),
+            FlagAny::AnyKeyword => {
+                self.pos = start;
+                self.err("flag")
+            }
+        }
+    }
+
     /// `"(" [flag-fetch *(SP flag-fetch)] ")"`
     ///
     /// ```text
@@ -72,7 +113,7 @@ impl<'a> Parser<'a> {
     pub(crate) fn flag_fetch_list(&mut self) -> PResult<Vec<FlagFetch>> {
         self.paren_list(|p| {
             let start = p.pos;
-            match p.any_flag()? {
+            match p.any_flag_in(true)? {
                 FlagAny::Flag(f) => Ok(FlagFetch::Flag(f)),
                 FlagAny::Recent => Ok(FlagFetch::Recent),
                 FlagAny::AnyKeyword => {

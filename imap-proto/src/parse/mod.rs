@@ -47,18 +47,21 @@ pub(crate) struct Parser<'a> {
     pos: usize,
     depth: usize,
     max_depth: usize,
+    /// A message attribute was read past as a quirk (`INTERNALDATE NIL`)
+    /// and is to be left out.
+    dropped_attribute: bool,
 }
 
 impl<'a> Parser<'a> {
     /// A parser over a shared message.
     pub(crate) fn new(src: &'a Bytes, max_depth: usize) -> Parser<'a> {
-        Parser { src: Some(src), buf: &src[..], pos: 0, depth: 0, max_depth }
+        Parser { src: Some(src), buf: &src[..], pos: 0, depth: 0, max_depth, dropped_attribute: false }
     }
 
     /// A parser over a message read in place: it must hold no literal
     /// data (literal data is always shared, never copied).
     pub(crate) fn in_place(buf: &'a [u8], max_depth: usize) -> Parser<'a> {
-        Parser { src: None, buf, pos: 0, depth: 0, max_depth }
+        Parser { src: None, buf, pos: 0, depth: 0, max_depth, dropped_attribute: false }
     }
 
     #[inline]

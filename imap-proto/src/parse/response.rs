@@ -231,7 +231,13 @@ impl<'a> Parser<'a> {
             CodeName::BadCharset => {
                 let mut charsets = Vec::new();
                 if self.eat(b' ') {
-                    charsets = self.paren_list(|p| p.astring())?;
+                    charsets = if self.peek() == Some(b'(') {
+                        self.paren_list(|p| p.astring())?
+                    } else {
+                        // Quirk: one charset without parentheses, as in RFC
+                        // 9051's own example (`[BADCHARSET UTF-8]`).
+                        vec![IString::from(self.atom()?.as_str())]
+                    };
                 }
                 Code::BadCharset(charsets)
             }
@@ -315,7 +321,7 @@ impl<'a> Parser<'a> {
             Data::Capability(self.capabilities()?)
         } else if is(b"FLAGS") {
             self.sp()?;
-            Data::Flags(self.flag_list()?)
+            Data::Flags(self.response_flag_list()?)
         } else if is(b"LIST") {
             self.sp()?;
             Data::List(self.list_item()?)

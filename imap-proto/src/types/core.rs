@@ -185,6 +185,16 @@ ascii_newtype!(
     "an atom"
 );
 
+impl Atom {
+    /// A flag keyword with a `]` in it, as Gmail sends some (a quirk the
+    /// response parser accepts in flag lists; the parser checked every
+    /// other byte).
+    pub(crate) fn keyword_with_bracket(value: SmallBytes) -> Atom {
+        debug_assert!(value.iter().all(|&b| is_atom_char(b) || b == b']'));
+        Atom(value)
+    }
+}
+
 /// The content of an IMAP string (atom, quoted string or literal on the wire).
 ///
 /// The wire form is not kept: the serializer picks the form the content needs.
