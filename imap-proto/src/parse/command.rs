@@ -232,7 +232,8 @@ impl<'a> Parser<'a> {
                     ListSelectOption::Other(p.modifier()?)
                 })
             })?;
-            self.sp()?;
+            // RFC 5819's example leaves out this space; it is optional here.
+            self.eat(b' ');
         }
         let reference = self.mailbox()?;
         self.sp()?;

@@ -617,7 +617,8 @@ impl<'a> Parser<'a> {
         let attributes = self.mailbox_attributes()?;
         self.sp()?;
         let delimiter = self.delimiter()?;
-        self.sp()?;
+        // Quirk: two spaces before the name (RFC 5819's own example).
+        self.sp1()?;
         let mailbox = self.mailbox()?;
         let mut extended = Vec::new();
         if self.eat(b' ') {
@@ -725,6 +726,9 @@ impl<'a> Parser<'a> {
         }
         self.byte(b'(', "( or NIL")?;
         let mut out = Vec::new();
+        // Spaces between the descriptions, as RFC 2342's own example has
+        // them, are read past.
+        self.skip_spaces();
         while self.peek() == Some(b'(') {
             self.pos += 1;
             let prefix = self.string()?;
@@ -738,6 +742,7 @@ impl<'a> Parser<'a> {
             }
             self.byte(b')', ")")?;
             out.push(NamespaceDescription { prefix, delimiter, extensions });
+            self.skip_spaces();
         }
         self.byte(b')', ")")?;
         Ok(Some(out))
