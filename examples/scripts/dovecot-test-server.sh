@@ -4,7 +4,8 @@
 # "secret"), each with the sample mail of examples/sessions/mail.
 # Plain ports offer STARTTLS/STLS; the IMAPS and POP3S ports speak TLS from
 # the first byte; the certificate is self-signed ($DIR/cert.pem). IMAP
-# offers COMPRESS=DEFLATE, CONDSTORE and QRESYNC.
+# offers COMPRESS=DEFLATE, CONDSTORE, QRESYNC, QUOTA (1 GiB per user) and
+# METADATA.
 #
 #   examples/scripts/dovecot-test-server.sh start DIR [IMAP_PORT POP3_PORT [IMAPS_PORT POP3S_PORT]]
 #   examples/scripts/dovecot-test-server.sh stop DIR
@@ -83,9 +84,15 @@ auth_failure_delay = 0
 first_valid_uid = 1
 mail_location = maildir:~/Maildir
 pop3_uidl_format = %08Xu%08Xv
-mail_plugins = zlib
+mail_plugins = zlib quota
 protocol imap {
-  mail_plugins = \$mail_plugins imap_zlib
+  mail_plugins = \$mail_plugins imap_zlib imap_quota
+  imap_metadata = yes
+}
+mail_attribute_dict = file:%h/dovecot-attributes
+plugin {
+  quota = maildir:User quota
+  quota_rule = *:storage=1G
 }
 namespace inbox {
   inbox = yes

@@ -341,7 +341,13 @@ fn message_attribute(u: &mut Unstructured<'_>) -> AResult<MessageAttribute> {
         11 => MessageAttribute::ModSeq(u.arbitrary()?),
         13 => MessageAttribute::Binary { part: vec_of(u, 3, nz)?, origin: u.arbitrary()?, data: nstring(u)? },
         14 => MessageAttribute::BinarySize { part: vec_of(u, 3, nz)?, size: u.arbitrary()? },
-        15 => MessageAttribute::Preview(nstring(u)?),
+        15 => {
+            if u.arbitrary()? {
+                MessageAttribute::Preview(nstring(u)?)
+            } else {
+                MessageAttribute::Snippet { preview: u.arbitrary()?, algorithm: atom(u)?, text: nstring(u)? }
+            }
+        }
         16 => MessageAttribute::EmailId(object_id(u)?),
         17 => MessageAttribute::ThreadId(if u.arbitrary()? { Some(object_id(u)?) } else { None }),
         18 => MessageAttribute::SaveDate(if u.arbitrary()? { Some(date_time(u)?) } else { None }),
@@ -666,7 +672,13 @@ fn fetch_attribute(u: &mut Unstructured<'_>) -> AResult<FetchAttribute> {
             FetchAttribute::Binary { peek: u.arbitrary()?, part: vec_of(u, 3, nz)?, partial }
         }
         14 => FetchAttribute::BinarySize { part: vec_of(u, 3, nz)? },
-        15 => FetchAttribute::Preview { lazy: u.arbitrary()? },
+        15 => {
+            if u.arbitrary()? {
+                FetchAttribute::Preview { lazy: u.arbitrary()? }
+            } else {
+                FetchAttribute::Snippet { algorithms: vec_of(u, 2, atom)? }
+            }
+        }
         16 => u
             .choose(&[
                 FetchAttribute::EmailId,

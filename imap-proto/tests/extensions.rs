@@ -487,13 +487,23 @@ fn preview_objectid_savedate_and_gmail_fetch_items() {
     let atts = fetch_attributes("* 1 FETCH (UID 4 PREVIEW \"Hello, world\")\r\n");
     assert_eq!(atts[1], MessageAttribute::Preview(Some("Hello, world".into())));
     assert_eq!(fetch_attributes("* 1 FETCH (PREVIEW NIL)\r\n"), vec![MessageAttribute::Preview(None)]);
-    // The draft forms Dovecot 2.3 also knows stay whole.
+    // The draft forms Dovecot 2.3 also offers (SNIPPET=FUZZY, PREVIEW=FUZZY).
     let items = fetch_items("a FETCH 1:2 (SNIPPET (FUZZY) UID)\r\n");
-    assert!(
-        matches!(&items[0], FetchAttribute::Other { name, arguments: Some(a) } if name.as_str() == "SNIPPET" && a.as_bytes() == b"(FUZZY)")
+    assert_eq!(items[0], FetchAttribute::Snippet { algorithms: vec![Atom::try_from("FUZZY").unwrap()] });
+    let atts = fetch_attributes("* 1 FETCH (SNIPPET (FUZZY \"Hi\") PREVIEW (FUZZY {2}\r\nHo))\r\n");
+    let fuzzy = Atom::try_from("FUZZY").unwrap();
+    assert_eq!(
+        atts,
+        vec![
+            MessageAttribute::Snippet { preview: false, algorithm: fuzzy.clone(), text: Some("Hi".into()) },
+            MessageAttribute::Snippet { preview: true, algorithm: fuzzy, text: Some("Ho".into()) },
+        ]
     );
-    let atts = fetch_attributes("* 1 FETCH (SNIPPET (FUZZY \"Hi\") PREVIEW (FUZZY \"Hi\"))\r\n");
-    assert!(atts.iter().all(|a| matches!(a, MessageAttribute::Other { .. })));
+    // Other unknown items keep their arguments.
+    let items = fetch_items("a FETCH 1 (X-THING (A B))\r\n");
+    assert!(
+        matches!(&items[0], FetchAttribute::Other { name, arguments: Some(a) } if name.as_str() == "X-THING" && a.as_bytes() == b"(A B)")
+    );
 
     let id = |s: &str| ObjectId::try_from(s).unwrap();
     let items = fetch_items("a FETCH 1:* (EMAILID THREADID SAVEDATE)\r\n");

@@ -81,6 +81,10 @@ impl Encode for FetchAttribute {
             }
             FetchAttribute::BinarySize { part } => section_binary(e, part),
             FetchAttribute::Preview { lazy: true } => e.raw(b" (LAZY)"),
+            FetchAttribute::Snippet { algorithms } if !algorithms.is_empty() => {
+                e.sp();
+                e.paren(algorithms, |e, a| e.raw(a.as_bytes()));
+            }
             FetchAttribute::Other { arguments: Some(a), .. } => {
                 e.sp();
                 e.raw(a.as_bytes());
@@ -142,6 +146,13 @@ impl Encode for MessageAttribute {
             MessageAttribute::Preview(text) => {
                 e.sp();
                 e.nstring(text);
+            }
+            MessageAttribute::Snippet { algorithm, text, .. } => {
+                e.raw(b" (");
+                e.raw(algorithm.as_bytes());
+                e.sp();
+                e.nstring(text);
+                e.byte(b')');
             }
             MessageAttribute::EmailId(id) | MessageAttribute::ThreadId(Some(id)) => {
                 e.raw(b" (");

@@ -43,10 +43,16 @@ impl<'a> Parser<'a> {
         if self.peek() == Some(b'[') {
             return self.sectioned_attribute(s, e);
         }
-        let Some(kind) = FetchAttribute::known(name) else { return self.other_attribute(s, e) };
-        // A draft form (`PREVIEW (FUZZY "...")`) is kept whole.
-        if matches!(kind, FetchAttribute::Preview { .. }) && self.peek_at(1) == Some(b'(') {
+        let snippet = name.eq_ignore_ascii_case(b"SNIPPET");
+        let Some(kind) = FetchAttribute::known(name) else {
+            if snippet && self.peek_at(1) == Some(b'(') {
+                return self.snippet(false);
+            }
             return self.other_attribute(s, e);
+        };
+        // The draft form: `PREVIEW (FUZZY "...")`.
+        if matches!(kind, FetchAttribute::Preview { .. }) && self.peek_at(1) == Some(b'(') {
+            return self.snippet(true);
         }
         // Quirk: two spaces before the value (DavMail before a literal).
         self.sp1()?;
@@ -98,6 +104,18 @@ impl<'a> Parser<'a> {
             // `known` gives only the attributes above.
             _ => return self.other_attribute(s, e),
         })
+    }
+
+    /// `SP "(" algorithm SP nstring ")"` after SNIPPET or the draft's
+    /// PREVIEW.
+    fn snippet(&mut self, preview: bool) -> PResult<MessageAttribute> {
+        self.sp()?;
+        self.byte(b'(', "(")?;
+        let algorithm = self.atom()?;
+        self.sp()?;
+        let text = self.nstring()?;
+        self.byte(b')', ")")?;
+        Ok(MessageAttribute::Snippet { preview, algorithm, text })
     }
 
     /// `BODY[...]`, `BINARY[...]`, `BINARY.SIZE[...]` in a response.
@@ -305,6 +323,15 @@ impl<'a> Parser<'a> {
                 FetchAttribute::Preview { lazy }
             }
             Some(attribute) => attribute,
+            None if is(b"SNIPPET") => {
+                // "SNIPPET" [SP "(" algorithm *(SP algorithm) ")"]
+                let mut algorithms = Vec::new();
+                if self.peek() == Some(b' ') && self.peek_at(1) == Some(b'(') && in_list {
+                    self.pos += 1;
+                    algorithms = self.paren_list(|p| p.atom())?;
+                }
+                FetchAttribute::Snippet { algorithms }
+            }
             None => {
                 self.pos = start;
                 let name = self.atom()?;

@@ -107,6 +107,12 @@ pub enum FetchAttribute {
         /// `(LAZY)`
         lazy: bool,
     },
+    /// `SNIPPET [(algorithm ...)]`: the draft of PREVIEW that Dovecot 2.3
+    /// offers as `SNIPPET=FUZZY`.
+    Snippet {
+        /// The algorithms asked for, e.g. `FUZZY`; empty for none given.
+        algorithms: Vec<Atom>,
+    },
     /// `EMAILID` (RFC 8474 OBJECTID).
     EmailId,
     /// `THREADID` (RFC 8474 OBJECTID).
@@ -188,6 +194,7 @@ impl FetchAttribute {
             FetchAttribute::Binary { peek: false, .. } => "BINARY",
             FetchAttribute::BinarySize { .. } => "BINARY.SIZE",
             FetchAttribute::Preview { .. } => "PREVIEW",
+            FetchAttribute::Snippet { .. } => "SNIPPET",
             FetchAttribute::EmailId => "EMAILID",
             FetchAttribute::ThreadId => "THREADID",
             FetchAttribute::SaveDate => "SAVEDATE",
@@ -280,6 +287,17 @@ pub enum MessageAttribute {
     },
     /// `PREVIEW nstring` (RFC 8970); `None` for NIL.
     Preview(NString),
+    /// `SNIPPET (algorithm text)`, or `PREVIEW (algorithm text)` in the
+    /// draft form Dovecot 2.3 sends: a preview made by `algorithm`.
+    Snippet {
+        /// Sent as `PREVIEW` (the draft's later name) rather than
+        /// `SNIPPET`.
+        preview: bool,
+        /// The algorithm, e.g. `FUZZY`.
+        algorithm: Atom,
+        /// The text; `None` for NIL.
+        text: NString,
+    },
     /// `EMAILID (id)` (RFC 8474).
     EmailId(ObjectId),
     /// `THREADID (id)` or `THREADID NIL` (RFC 8474).
@@ -322,7 +340,8 @@ impl MessageAttribute {
             MessageAttribute::ModSeq(_) => FetchAttribute::ModSeq.name(),
             MessageAttribute::Binary { .. } => "BINARY",
             MessageAttribute::BinarySize { .. } => "BINARY.SIZE",
-            MessageAttribute::Preview(_) => "PREVIEW",
+            MessageAttribute::Preview(_) | MessageAttribute::Snippet { preview: true, .. } => "PREVIEW",
+            MessageAttribute::Snippet { preview: false, .. } => "SNIPPET",
             MessageAttribute::EmailId(_) => FetchAttribute::EmailId.name(),
             MessageAttribute::ThreadId(_) => FetchAttribute::ThreadId.name(),
             MessageAttribute::SaveDate(_) => FetchAttribute::SaveDate.name(),
@@ -381,7 +400,9 @@ mod tests {
                 | GmailMessageId
                 | GmailThreadId
                 | GmailLabels => {}
-                BodySection { .. } | Binary { .. } | BinarySize { .. } | Other { .. } => unreachable!(),
+                BodySection { .. } | Binary { .. } | BinarySize { .. } | Snippet { .. } | Other { .. } => {
+                    unreachable!()
+                }
             }
             let name = attribute.name();
             assert_eq!(FetchAttribute::known(name.as_bytes()), Some(attribute.clone()), "{name}");
