@@ -65,7 +65,16 @@ pub fn replay_cut(
         .and_then(|i| Greeting::parse(&s2c[..=i]).ok())
         .unwrap_or(Greeting { kind: GreetingKind::Ok, code: None, text: Text::default() });
     let config =
-        ServerConfig { limits, greeting, starttls: true, max_bad_commands: u32::MAX, ..ServerConfig::default() };
+        // The recorded server decided what it offered: the machine does
+        // not refuse extensions on its behalf.
+        ServerConfig {
+            limits,
+            greeting,
+            starttls: true,
+            max_bad_commands: u32::MAX,
+            refuse_unoffered: false,
+            ..ServerConfig::default()
+        };
     let mut server = Server::new(config);
     let _greeting = server.poll_transmit();
     // Each side's bytes after STARTTLS belong inside TLS: pieces end there,
@@ -226,7 +235,9 @@ impl Replay<'_> {
                     Some(tag) => {
                         let _ = self.server.respond(&tag, data);
                     }
-                    None => self.server.update(data),
+                    None => {
+                        let _ = self.server.update(data);
+                    }
                 }
                 (value, error)
             }

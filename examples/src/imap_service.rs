@@ -687,7 +687,8 @@ impl Session {
         selected.keywords_known = keywords.len();
         let mut flags = system_flags();
         flags.extend(keyword_flags(&keywords));
-        imap.machine_mut().update(Data::Flags(flags));
+        // FLAGS is never refused (only VANISHED and RECENT can be).
+        let _ = imap.machine_mut().update(Data::Flags(flags));
     }
 
     /// Brings the client's view of the selected mailbox up to date:
@@ -750,7 +751,9 @@ impl Session {
         }
         let _ = tag;
         for data in updates {
-            imap.machine_mut().update(data);
+            // This server enables neither QRESYNC nor IMAP4rev2, so no
+            // update is refused.
+            imap.machine_mut().update(data)?;
         }
         Ok(())
     }

@@ -519,12 +519,12 @@ pub fn imap_server(data: &[u8]) {
                         server.authenticate_challenge(&c.tag, b"challenge")
                     }
                     ServerEvent::Command(c) if c.body == CommandBody::Idle => {
-                        server.update(Data::Exists(3));
+                        let _ = server.update(Data::Exists(3));
                         Ok(())
                     }
                     ServerEvent::Command(c) => {
                         let _ = server.respond(&c.tag, Data::Exists(1));
-                        server.update(Data::Expunge(std::num::NonZeroU32::MIN));
+                        let _ = server.update(Data::Expunge(std::num::NonZeroU32::MIN));
                         server.complete(&c.tag, StatusKind::Ok, None, "done")
                     }
                     ServerEvent::AuthenticateData { tag, .. } | ServerEvent::IdleDone { tag } => {

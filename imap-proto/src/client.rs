@@ -179,6 +179,24 @@ pub enum ClientError {
         /// The tag.
         tag: Tag,
     },
+    /// A response that belongs to an extension the client has not
+    /// enabled (e.g. VANISHED before `ENABLE QRESYNC`, ENABLED without an
+    /// ENABLE). The response is delivered all the same.
+    #[error("{response} at byte {offset} before ENABLE {capability}")]
+    NotEnabled {
+        /// Stream offset of the response.
+        offset: u64,
+        /// The response's name.
+        response: &'static str,
+        /// What the client would have had to enable.
+        capability: &'static str,
+    },
+    /// A command IMAP4rev2 does not have, once it is enabled (LSUB).
+    #[error("{command} is not part of IMAP4rev2")]
+    NotInImap4Rev2 {
+        /// The command's keyword.
+        command: String,
+    },
     /// A continuation request (`+`) nothing is waiting for.
     #[error("unexpected continuation request at byte {offset}")]
     UnexpectedContinuation {
@@ -352,6 +370,8 @@ pub struct Client {
     in_flight: Vec<InFlight>,
     next_tag: u64,
     capabilities: Option<Vec<Capability>>,
+    /// What the server enabled (its `* ENABLED` answers to ENABLE).
+    enabled: Vec<Atom>,
     mailbox: Option<SelectedMailbox>,
     /// The mailbox a SELECT or EXAMINE in flight is building.
     /// Mailboxes SELECT or EXAMINE commands in flight are building, oldest
@@ -375,6 +395,7 @@ impl Client {
             in_flight: Vec::new(),
             next_tag: 1,
             capabilities: None,
+            enabled: Vec::new(),
             mailbox: None,
             selecting: VecDeque::new(),
             greeted: false,
@@ -399,6 +420,40 @@ impl Client {
         self.capabilities.as_ref().is_some_and(|c| c.contains(capability))
     }
 
+    /// Whether the server enabled `capability` in answer to ENABLE (RFC
+    /// 5161), e.g. `QRESYNC`, `UTF8=ACCEPT` or `IMAP4rev2`.
+    pub fn is_enabled(&self, capability: &str) -> bool {
+        self.enabled.iter().any(|a| a.eq_ignore_case(capability))
+    }
+
+    /// What the server enabled so far.
+    pub fn enabled(&self) -> &[Atom] {
+        &self.enabled
+    }
+
+    /// Whether the session speaks IMAP4rev2 (`ENABLE IMAP4rev2` was
+    /// answered): no RECENT, SEARCH answered with ESEARCH, no LSUB,
+    /// UTF-8 mailbox names.
+    pub fn imap4rev2(&self) -> bool {
+        self.is_enabled("IMAP4rev2")
+    }
+
+    /// A mailbox name as this session writes it: UTF-8 once `UTF8=ACCEPT`
+    /// (RFC 6855) or IMAP4rev2 is enabled, modified UTF-7 before.
+    ///
+    /// ```
+    /// use imap_proto::client::{Client, ClientConfig};
+    /// let client = Client::new(ClientConfig::default());
+    /// assert_eq!(client.mailbox_name("Entwürfe").as_bytes(), b"Entw&APw-rfe");
+    /// ```
+    pub fn mailbox_name(&self, name: &str) -> Mailbox {
+        if self.imap4rev2() || self.is_enabled("UTF8=ACCEPT") {
+            Mailbox::from(name)
+        } else {
+            Mailbox::from_utf8(name)
+        }
+    }
+
     /// The selected mailbox, kept current.
     pub fn mailbox(&self) -> Option<&SelectedMailbox> {
         self.mailbox.as_ref()
@@ -419,6 +474,9 @@ impl Client {
         }
         if !command_allowed(&body, state) {
             return Err(ClientError::NotAllowed { command: body.name().to_string(), state });
+        }
+        if self.imap4rev2() && matches!(body, CommandBody::Lsub { .. }) {
+            return Err(ClientError::NotInImap4Rev2 { command: body.name().to_string() });
         }
         let tag = self.new_tag();
         self.unsent.push_back(Command { tag: tag.clone(), body });
@@ -858,6 +916,30 @@ impl Client {
             self.capabilities = Some(caps.clone());
         }
         let command = self.answers(&data);
+        match &data {
+            Data::Enabled(names) if command.is_some() => {
+                for name in names {
+                    if !self.is_enabled(name.as_str()) {
+                        self.enabled.push(name.clone());
+                    }
+                }
+            }
+            // RFC 5161 3.2: ENABLED answers ENABLE only.
+            Data::Enabled(_) => self.emit(
+                offset,
+                ClientEvent::Violation(ClientError::NotEnabled {
+                    offset,
+                    response: "ENABLED",
+                    capability: "(an ENABLE)",
+                }),
+            ),
+            // RFC 7162 3.2.10: VANISHED stands for EXPUNGE only after ENABLE QRESYNC.
+            Data::Vanished { earlier: false, .. } if !self.is_enabled("QRESYNC") => self.emit(
+                offset,
+                ClientEvent::Violation(ClientError::NotEnabled { offset, response: "VANISHED", capability: "QRESYNC" }),
+            ),
+            _ => {}
+        }
         // While SELECT or EXAMINE runs, mailbox data concerns the mailbox
         // being selected (the old one is already deselected).
         match (self.selecting.front_mut(), &mut self.mailbox) {

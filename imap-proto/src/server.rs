@@ -81,6 +81,12 @@ pub struct ServerConfig {
     /// server writes the message to disk as it comes. `None` (the
     /// default): every APPEND arrives whole as [`ServerEvent::Command`].
     pub stream_appends_above: Option<u64>,
+    /// Whether commands of extensions not in `capabilities` are refused
+    /// with BAD before the application sees them (see
+    /// [`crate::state::missing_capability`]), as are a QRESYNC select or
+    /// `VANISHED` fetch before `ENABLE QRESYNC` (RFC 7162 3.2.5) and LSUB
+    /// once IMAP4rev2 is enabled. Default true.
+    pub refuse_unoffered: bool,
 }
 
 impl Default for ServerConfig {
@@ -94,6 +100,7 @@ impl Default for ServerConfig {
             max_pending_commands: 128,
             max_literal_size_before_login: 64 << 10,
             stream_appends_above: None,
+            refuse_unoffered: true,
         }
     }
 }
@@ -275,6 +282,8 @@ pub struct Server {
     tls_active: bool,
     /// The tag of the APPEND whose message is being streamed.
     appending: Option<Tag>,
+    /// What the application enabled (the `* ENABLED` it sent).
+    enabled: Vec<Atom>,
 }
 
 impl Server {
@@ -302,6 +311,7 @@ impl Server {
             bad_commands: 0,
             tls_active: false,
             appending: None,
+            enabled: Vec::new(),
         };
         server.apply_limits();
         server
@@ -721,6 +731,9 @@ impl Server {
             let kind = if self.state == State::NotAuthenticated { StatusKind::No } else { StatusKind::Bad };
             return self.reject(offset, Some(command.tag.clone()), Some(command), kind, None, &reason);
         }
+        if let Some(reason) = self.refusal(&command.body) {
+            return self.reject(offset, Some(command.tag.clone()), Some(command), StatusKind::Bad, None, &reason);
+        }
         if command.body == CommandBody::StartTls && (!self.config.starttls || self.tls_active) {
             let reason = "STARTTLS is not available";
             return self.reject(offset, Some(command.tag.clone()), Some(command), StatusKind::Bad, None, reason);
@@ -763,6 +776,65 @@ impl Server {
         self.events.push_back((offset, ServerEvent::Command(command)));
     }
 
+    /// Why a command of an extension cannot run now: not offered, or
+    /// needing an ENABLE first, or gone in IMAP4rev2.
+    fn refusal(&self, body: &CommandBody) -> Option<String> {
+        if !self.config.refuse_unoffered {
+            return None;
+        }
+        if let Some(name) = crate::state::missing_capability(body, &self.config.capabilities) {
+            return Some(format!("{name} is not offered"));
+        }
+        let qresync = match body {
+            CommandBody::Select { parameters, .. } | CommandBody::Examine { parameters, .. } => {
+                parameters.iter().any(|p| matches!(p, crate::SelectParameter::QResync(_)))
+            }
+            CommandBody::Fetch { modifiers, .. } => modifiers.contains(&crate::FetchModifier::Vanished),
+            _ => false,
+        };
+        if qresync && !self.is_enabled("QRESYNC") {
+            return Some("ENABLE QRESYNC first".into());
+        }
+        if matches!(body, CommandBody::Lsub { .. }) && self.is_enabled("IMAP4rev2") {
+            return Some("LSUB is not part of IMAP4rev2: use LIST (SUBSCRIBED)".into());
+        }
+        None
+    }
+
+    /// Whether the application enabled `capability` (its `* ENABLED`
+    /// response named it; RFC 5161).
+    pub fn is_enabled(&self, capability: &str) -> bool {
+        self.enabled.iter().any(|a| a.eq_ignore_case(capability))
+    }
+
+    /// What the application enabled so far.
+    pub fn enabled(&self) -> &[Atom] {
+        &self.enabled
+    }
+
+    /// Data that must not go out in the session's current mode: VANISHED
+    /// without EARLIER before `ENABLE QRESYNC` (it replaces EXPUNGE only
+    /// then), RECENT once IMAP4rev2 is enabled (RFC 9051 has none).
+    fn check_data(&mut self, data: &Data) -> Result<(), ServerError> {
+        match data {
+            Data::Vanished { earlier: false, .. } if !self.is_enabled("QRESYNC") => {
+                Err(ServerError::WrongAnswer("VANISHED replaces EXPUNGE only after ENABLE QRESYNC"))
+            }
+            Data::Recent(_) if self.is_enabled("IMAP4rev2") => {
+                Err(ServerError::WrongAnswer("IMAP4rev2 has no RECENT response"))
+            }
+            Data::Enabled(names) => {
+                for name in names {
+                    if !self.is_enabled(name.as_str()) {
+                        self.enabled.push(name.clone());
+                    }
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// The capabilities CAPABILITY lists now.
     fn advertised(&self) -> Vec<Capability> {
         let mut caps: Vec<Capability> =
@@ -801,6 +873,8 @@ impl Server {
     /// answers to the commands before it).
     pub fn respond(&mut self, tag: &Tag, data: Data) -> Result<(), ServerError> {
         self.not_streaming(tag)?;
+        self.slot_mut(tag).ok_or_else(|| ServerError::UnknownTag(tag.clone()))?;
+        self.check_data(&data)?;
         let slot = self.slot_mut(tag).ok_or_else(|| ServerError::UnknownTag(tag.clone()))?;
         Response::Data(data).encode_to(&mut slot.out, EncodeOptions::default());
         self.flush();
@@ -995,9 +1069,14 @@ impl Server {
     /// during FETCH, STORE and SEARCH (the UID forms allow it), and so is
     /// everything after a held update, to keep the order. Nothing cuts into
     /// a FETCH literal being streamed.
-    pub fn update(&mut self, data: Data) {
+    ///
+    /// Fails for data the session may not get in its mode (VANISHED
+    /// before ENABLE QRESYNC, RECENT under IMAP4rev2).
+    pub fn update(&mut self, data: Data) -> Result<(), ServerError> {
+        self.check_data(&data)?;
         self.held.push(data);
         self.release_held();
+        Ok(())
     }
 
     /// Sends the held updates that may go out now, in order: an EXPUNGE

@@ -1,7 +1,7 @@
 //! The connection states of RFC 3501 section 3 and which commands each
 //! allows, shared by the client and server machines.
 
-use crate::types::CommandBody;
+use crate::types::{Capability, CommandBody};
 
 /// Where an IMAP connection stands.
 ///
@@ -87,6 +87,140 @@ fn authenticated(command: &CommandBody) -> bool {
             | GetMetadata { .. }
             | SetMetadata { .. }
     )
+}
+
+/// The first capability `command` needs that `offered` lacks: the
+/// extensions' commands, parameters and forms (IDLE, SORT, `RETURN (...)`,
+/// `$`, QRESYNC, BINARY, MULTIAPPEND, ...). IMAP4rev2 includes the ones
+/// RFC 9051 took in. `None` when the command is plain IMAP4rev1 or its
+/// extension is offered.
+///
+/// ```
+/// use imap_proto::state::missing_capability;
+/// use imap_proto::{Capability, Command, CommandBody};
+/// let sort = Command::parse(b"a SORT (DATE) UTF-8 ALL\r\n").unwrap().body;
+/// assert_eq!(missing_capability(&sort, &[Capability::Imap4Rev1]), Some("SORT"));
+/// let esearch = Command::parse(b"a SEARCH RETURN (COUNT) ALL\r\n").unwrap().body;
+/// assert_eq!(missing_capability(&esearch, &[Capability::Imap4Rev2]), None);
+/// ```
+pub fn missing_capability(command: &CommandBody, offered: &[Capability]) -> Option<&'static str> {
+    use CommandBody::*;
+    let rev2 = offered.contains(&crate::types::Capability::Imap4Rev2);
+    // The name, whether IMAP4rev2 has it, whether it is a prefix
+    // (`THREAD=REFERENCES` offers THREAD).
+    let has = |name: &str, in_rev2: bool| {
+        (in_rev2 && rev2)
+            || offered.iter().any(|c| {
+                let n = c.name();
+                n.eq_ignore_ascii_case(name)
+                    || (name.ends_with('=') && n.len() > name.len() && n[..name.len()].eq_ignore_ascii_case(name))
+            })
+    };
+    let mut needs: Vec<(&'static str, bool)> = Vec::new();
+    match command {
+        Idle => needs.push(("IDLE", true)),
+        Enable(_) => needs.push(("ENABLE", true)),
+        Namespace => needs.push(("NAMESPACE", true)),
+        Unselect => needs.push(("UNSELECT", true)),
+        Id(_) => needs.push(("ID", false)),
+        Compress { .. } => needs.push(("COMPRESS=", false)),
+        UidExpunge(_) => needs.push(("UIDPLUS", true)),
+        Move { .. } => needs.push(("MOVE", true)),
+        Sort { return_options, .. } => {
+            needs.push(("SORT", false));
+            if return_options.is_some() {
+                needs.push(("ESORT", false));
+            }
+        }
+        Thread { .. } => needs.push(("THREAD=", false)),
+        CancelUpdate(_) => needs.push(("CONTEXT=", false)),
+        GetQuota(_) | GetQuotaRoot(_) | SetQuota { .. } => needs.push(("QUOTA", false)),
+        GetMetadata { .. } | SetMetadata { .. } => needs.push(("METADATA", false)),
+        Search { return_options: Some(options), .. } => {
+            needs.push(("ESEARCH", true));
+            if options.contains(&crate::SearchReturnOption::Save) {
+                needs.push(("SEARCHRES", true));
+            }
+        }
+        List { selection, patterns, return_options, .. } => {
+            if !selection.is_empty() || !return_options.is_empty() || patterns.len() > 1 {
+                needs.push(("LIST-EXTENDED", true));
+            }
+            if return_options.iter().any(|o| matches!(o, crate::ListReturnOption::Status(_))) {
+                needs.push(("LIST-STATUS", true));
+            }
+        }
+        Append { messages, .. } => {
+            if messages.len() > 1 {
+                needs.push(("MULTIAPPEND", false));
+            }
+            if messages.iter().any(|m| matches!(m.content, crate::AppendContent::Catenate(_))) {
+                needs.push(("CATENATE", false));
+            }
+        }
+        Create { parameters, .. } if !parameters.is_empty() => needs.push(("CREATE-SPECIAL-USE", false)),
+        Select { parameters, .. } | Examine { parameters, .. } => {
+            for p in parameters {
+                match p {
+                    crate::SelectParameter::CondStore => needs.push(("CONDSTORE", false)),
+                    crate::SelectParameter::QResync(_) => needs.push(("QRESYNC", false)),
+                    crate::SelectParameter::Other(_) => {}
+                }
+            }
+        }
+        Fetch { items: crate::FetchItems::Attributes(atts), modifiers, .. } => {
+            use crate::FetchAttribute as F;
+            for a in atts {
+                match a {
+                    F::Binary { .. } | F::BinarySize { .. } => needs.push(("BINARY", true)),
+                    F::ModSeq => needs.push(("CONDSTORE", false)),
+                    F::Preview { .. } => needs.push(("PREVIEW", false)),
+                    F::EmailId | F::ThreadId => needs.push(("OBJECTID", false)),
+                    F::SaveDate => needs.push(("SAVEDATE", false)),
+                    _ => {}
+                }
+            }
+            for m in modifiers {
+                match m {
+                    crate::FetchModifier::ChangedSince(_) => needs.push(("CONDSTORE", false)),
+                    crate::FetchModifier::Vanished => needs.push(("QRESYNC", false)),
+                    _ => {}
+                }
+            }
+        }
+        Store { modifiers, .. } if !modifiers.is_empty() => needs.push(("CONDSTORE", false)),
+        _ => {}
+    }
+    if uses_saved_result(command) {
+        needs.push(("SEARCHRES", true));
+    }
+    needs.into_iter().find(|(name, in_rev2)| !has(name, *in_rev2)).map(|(name, _)| name.trim_end_matches('='))
+}
+
+/// Whether a command names the saved search result `$` (RFC 5182).
+fn uses_saved_result(command: &CommandBody) -> bool {
+    use CommandBody::*;
+    match command {
+        Fetch { sequence_set, .. }
+        | Store { sequence_set, .. }
+        | Copy { sequence_set, .. }
+        | Move { sequence_set, .. }
+        | UidExpunge(sequence_set) => sequence_set.uses_saved(),
+        Search { criteria, .. } => criteria.iter().any(key_uses_saved),
+        Sort { search, .. } | Thread { search, .. } => search.iter().any(key_uses_saved),
+        _ => false,
+    }
+}
+
+fn key_uses_saved(key: &crate::SearchKey) -> bool {
+    use crate::SearchKey::*;
+    match key {
+        SequenceSet(s) | Uid(s) => s.uses_saved(),
+        Not(k) | Fuzzy(k) => key_uses_saved(k),
+        Or(a, b) => key_uses_saved(a) || key_uses_saved(b),
+        And(keys) => keys.iter().any(key_uses_saved),
+        _ => false,
+    }
 }
 
 /// The state after `command` completed with OK, from `state`.

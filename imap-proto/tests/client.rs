@@ -439,6 +439,11 @@ fn a_refused_compress_switches_nothing() {
 #[test]
 fn the_selected_mailbox_applies_vanished_and_highestmodseq() {
     let mut client = logged_in("QRESYNC CONDSTORE ENABLE");
+    client.send(CommandBody::Enable(vec![Atom::try_from("QRESYNC").unwrap()])).unwrap();
+    assert_eq!(sent(&mut client), "A1 ENABLE QRESYNC\r\n");
+    client.receive(b"* ENABLED QRESYNC\r\nA1 OK enabled\r\n");
+    let _ = events(&mut client);
+    assert!(client.is_enabled("qresync"));
     let q = QResync {
         uid_validity: std::num::NonZeroU32::new(67890007).unwrap(),
         modseq: 20050715194045000,
@@ -448,19 +453,19 @@ fn the_selected_mailbox_applies_vanished_and_highestmodseq() {
     client
         .send(CommandBody::Select { mailbox: Mailbox::from("INBOX"), parameters: vec![SelectParameter::QResync(q)] })
         .unwrap();
-    assert_eq!(sent(&mut client), "A1 SELECT INBOX (QRESYNC (67890007 20050715194045000 41,43:211,214:541))\r\n");
+    assert_eq!(sent(&mut client), "A2 SELECT INBOX (QRESYNC (67890007 20050715194045000 41,43:211,214:541))\r\n");
     client.receive(
         b"* 5 EXISTS\r\n* OK [UIDVALIDITY 67890007] Ok\r\n* OK [HIGHESTMODSEQ 20050715194045000] Ok\r\n\
           * VANISHED (EARLIER) 41,43:116,118,120:211,214:540\r\n\
           * 1 FETCH (UID 10 MODSEQ (20050715194045001) FLAGS (\\Seen))\r\n* 2 FETCH (UID 20)\r\n\
-          * 3 FETCH (UID 30)\r\n* 4 FETCH (UID 40)\r\nA1 OK [READ-WRITE] selected\r\n",
+          * 3 FETCH (UID 30)\r\n* 4 FETCH (UID 40)\r\nA2 OK [READ-WRITE] selected\r\n",
     );
     let ev = events(&mut client);
     let vanished = ev.iter().find_map(|e| match e {
         ClientEvent::Data { data: Data::Vanished { earlier: true, .. }, command } => Some(command.clone()),
         _ => None,
     });
-    assert_eq!(vanished, Some(Some(Tag::try_from("A1").unwrap())), "the SELECT's answer");
+    assert_eq!(vanished, Some(Some(Tag::try_from("A2").unwrap())), "the SELECT's answer");
     let mailbox = client.mailbox().unwrap();
     assert_eq!(mailbox.exists, 5, "VANISHED (EARLIER) does not change the count");
     assert_eq!(mailbox.highest_modseq, Some(20050715194045001));
@@ -469,10 +474,10 @@ fn the_selected_mailbox_applies_vanished_and_highestmodseq() {
     // learned) stays counted.
     client.send(CommandBody::Expunge).unwrap();
     let _ = sent(&mut client);
-    client.receive(b"* VANISHED 20,40\r\nA2 OK expunged\r\n");
+    client.receive(b"* VANISHED 20,40\r\nA3 OK expunged\r\n");
     let ev = events(&mut client);
     assert!(
-        matches!(&ev[0], ClientEvent::Data { data: Data::Vanished { earlier: false, .. }, command: Some(t) } if t.as_str() == "A2")
+        matches!(&ev[0], ClientEvent::Data { data: Data::Vanished { earlier: false, .. }, command: Some(t) } if t.as_str() == "A3")
     );
     let mailbox = client.mailbox().unwrap();
     assert_eq!(mailbox.exists, 3);
@@ -488,7 +493,51 @@ fn the_selected_mailbox_applies_vanished_and_highestmodseq() {
     // A NOMODSEQ mailbox has none.
     client.send(CommandBody::Examine { mailbox: Mailbox::from("Other"), parameters: vec![] }).unwrap();
     let _ = sent(&mut client);
-    client.receive(b"* 0 EXISTS\r\n* OK [NOMODSEQ] none\r\nA3 OK [READ-ONLY] examined\r\n");
+    client.receive(b"* 0 EXISTS\r\n* OK [NOMODSEQ] none\r\nA4 OK [READ-ONLY] examined\r\n");
     let _ = events(&mut client);
     assert_eq!(client.mailbox().unwrap().highest_modseq, None);
+}
+
+/// ENABLE (RFC 5161): the client knows what is enabled, reports the
+/// responses of extensions that are not, and follows IMAP4rev2 once it is.
+#[test]
+fn enabled_extensions_shape_the_session() {
+    let mut client = logged_in("ENABLE IMAP4rev2 QRESYNC UTF8=ACCEPT");
+    assert_eq!(client.mailbox_name("Entwürfe").as_bytes(), b"Entw&APw-rfe");
+    // VANISHED before ENABLE QRESYNC: reported, and still delivered.
+    client.receive(b"* VANISHED 5\r\n* ENABLED QRESYNC\r\n");
+    let ev = events(&mut client);
+    assert!(
+        matches!(
+            &ev[0],
+            ClientEvent::Violation(ClientError::NotEnabled { response: "VANISHED", capability: "QRESYNC", .. })
+        ),
+        "{ev:?}"
+    );
+    assert!(matches!(&ev[1], ClientEvent::Data { data: Data::Vanished { .. }, .. }));
+    assert!(matches!(&ev[2], ClientEvent::Violation(ClientError::NotEnabled { response: "ENABLED", .. })), "{ev:?}");
+    assert!(!client.is_enabled("QRESYNC"), "an unsolicited ENABLED enables nothing");
+    let atoms = ["IMAP4rev2", "UTF8=ACCEPT"].map(|a| Atom::try_from(a).unwrap()).to_vec();
+    client.send(CommandBody::Enable(atoms)).unwrap();
+    let _ = sent(&mut client);
+    client.receive(b"* ENABLED IMAP4rev2 UTF8=ACCEPT\r\nA1 OK enabled\r\n");
+    let _ = events(&mut client);
+    assert!(client.imap4rev2());
+    assert_eq!(client.enabled().len(), 2);
+    assert_eq!(client.mailbox_name("Entwürfe").as_bytes(), "Entwürfe".as_bytes());
+    let lsub = CommandBody::Lsub { reference: Mailbox::from(""), pattern: "*".into() };
+    assert_eq!(client.send(lsub), Err(ClientError::NotInImap4Rev2 { command: "LSUB".into() }));
+    // IMAP4rev2 answers SEARCH with ESEARCH: it goes to the SEARCH.
+    let search =
+        CommandBody::Search { uid: false, return_options: None, charset: None, criteria: vec![SearchKey::All] };
+    client.send(CommandBody::Select { mailbox: Mailbox::inbox(), parameters: vec![] }).unwrap();
+    client.send(search).unwrap();
+    let _ = sent(&mut client);
+    client.receive(b"* 2 EXISTS\r\nA2 OK selected\r\n* ESEARCH (TAG \"A3\") ALL 1:2\r\nA3 OK done\r\n");
+    let ev = events(&mut client);
+    assert!(
+        ev.iter()
+            .any(|e| matches!(e, ClientEvent::Data { data: Data::ESearch(_), command: Some(t) } if t.as_str() == "A3")),
+        "{ev:?}"
+    );
 }

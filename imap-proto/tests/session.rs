@@ -69,7 +69,7 @@ impl App {
                     // An EXPUNGE from elsewhere must wait until FETCH is over.
                     if self.messages.len() == 3 {
                         self.messages.remove(0);
-                        server.update(Data::Expunge(NonZeroU32::MIN));
+                        server.update(Data::Expunge(NonZeroU32::MIN)).unwrap();
                         assert_eq!(server.held_updates().len(), 1);
                     }
                     ok(server, &tag);
@@ -88,13 +88,13 @@ impl App {
                     let message = messages[0].literal().unwrap();
                     self.messages.push((self.next_uid, vec![], message.to_vec()));
                     self.next_uid += 1;
-                    server.update(Data::Exists(self.messages.len() as u32));
+                    server.update(Data::Exists(self.messages.len() as u32)).unwrap();
                     ok(server, &tag);
                 }
                 CommandBody::Expunge | CommandBody::Noop | CommandBody::Idle => {
                     if body == CommandBody::Idle {
                         // A change from another session while idling.
-                        server.update(Data::Recent(1));
+                        server.update(Data::Recent(1)).unwrap();
                     } else {
                         ok(server, &tag);
                     }
@@ -398,7 +398,9 @@ fn starttls_discards_pipelined_plaintext() {
 
 #[test]
 fn compress_holds_the_compressed_commands_for_the_decompressor() {
-    let mut server = Server::new(ServerConfig::default());
+    let mut capabilities = ServerConfig::default().capabilities;
+    capabilities.push(Capability::from_atom(Atom::try_from("COMPRESS=DEFLATE").unwrap()));
+    let mut server = Server::new(ServerConfig { capabilities, ..ServerConfig::default() });
     let _ = server.poll_transmit();
     server.receive(b"a1 LOGIN alice secret\r\n");
     let Some(ServerEvent::Command(login)) = server.poll_event() else { panic!() };
@@ -483,7 +485,7 @@ fn a_large_body_is_streamed_and_never_held_whole() {
     let body: Vec<u8> = (0..size).map(|i| b"abcdefghij\r\n"[i % 12]).collect();
     server.begin_fetch_literal(&fetch.tag, NonZeroU32::MIN, &[], &Section::default(), None, size as u64).unwrap();
     // An update while the literal streams is held, not cut into it.
-    server.update(Data::Exists(2));
+    server.update(Data::Exists(2)).unwrap();
     for piece in body.chunks(64 << 10) {
         server.fetch_literal_data(piece).unwrap();
         let out = server.poll_transmit().unwrap();
@@ -613,4 +615,65 @@ fn a_streamed_append_with_junk_after_its_message_is_aborted() {
     let (events, _) = streamed(b"a1 APPEND INBOX {12}\r\nhello", 4);
     assert!(events.iter().any(|e| matches!(e, ServerEvent::AppendAborted { .. })), "{events:?}");
     assert!(events.iter().any(|e| matches!(e, ServerEvent::Truncated { .. })), "{events:?}");
+}
+
+/// The server machine refuses what the session has not been offered or
+/// has not enabled, and does not send what the client has not enabled.
+#[test]
+fn the_server_machine_knows_what_each_extension_adds() {
+    use imap_proto::server::{Server, ServerConfig, ServerError, ServerEvent};
+    let greeting = Greeting { kind: GreetingKind::PreAuth, code: None, text: Text::try_from("hi").unwrap() };
+    let capabilities = ["IMAP4rev1", "ENABLE", "QRESYNC", "CONDSTORE", "ESEARCH", "IMAP4rev2"]
+        .map(|c| Capability::from_atom(Atom::try_from(c).unwrap()))
+        .to_vec();
+    let mut server = Server::new(ServerConfig { greeting, capabilities, ..ServerConfig::default() });
+    let _ = server.poll_transmit();
+    let answered = |server: &mut Server, line: &[u8]| {
+        server.receive(line);
+        let events: Vec<ServerEvent> = std::iter::from_fn(|| server.poll_event()).collect();
+        let out = server.poll_transmit().map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+        (events, out)
+    };
+    // Not offered: ID, METADATA, QUOTA, MULTIAPPEND.
+    for (line, name) in [
+        (&b"a ID NIL\r\n"[..], "ID"),
+        (b"a GETMETADATA \"\" /shared\r\n", "METADATA"),
+        (b"a GETQUOTAROOT INBOX\r\n", "QUOTA"),
+        (b"a APPEND INBOX {1+}\r\nx {1+}\r\ny\r\n", "MULTIAPPEND"),
+    ] {
+        let (events, out) = answered(&mut server, line);
+        assert!(matches!(&events[..], [ServerEvent::Rejected { .. }]), "{events:?}");
+        assert_eq!(out, format!("a BAD {name} is not offered\r\n"));
+    }
+    // QRESYNC needs ENABLE first (RFC 7162 3.2.5); VANISHED cannot be sent.
+    let (_, out) = answered(&mut server, b"c SELECT INBOX (QRESYNC (1 2))\r\n");
+    assert_eq!(out, "c BAD ENABLE QRESYNC first\r\n");
+    let vanished = Data::Vanished { earlier: false, uids: "3".parse().unwrap() };
+    assert!(matches!(server.update(vanished.clone()), Err(ServerError::WrongAnswer(_))));
+    let (events, _) = answered(&mut server, b"d ENABLE QRESYNC IMAP4rev2\r\n");
+    assert!(matches!(&events[..], [ServerEvent::Command(_)]));
+    let d = Tag::try_from("d").unwrap();
+    let names = ["QRESYNC", "IMAP4rev2"].map(|a| Atom::try_from(a).unwrap()).to_vec();
+    server.respond(&d, Data::Enabled(names)).unwrap();
+    server.complete(&d, StatusKind::Ok, None, "enabled").unwrap();
+    assert!(server.is_enabled("qresync") && server.is_enabled("IMAP4REV2"));
+    let (events, _) = answered(&mut server, b"e SELECT INBOX (QRESYNC (1 2))\r\n");
+    assert!(matches!(&events[..], [ServerEvent::Command(_)]), "{events:?}");
+    let e = Tag::try_from("e").unwrap();
+    // IMAP4rev2 has no RECENT; VANISHED may go now.
+    assert!(matches!(server.respond(&e, Data::Recent(0)), Err(ServerError::WrongAnswer(_))));
+    server.respond(&e, Data::Exists(3)).unwrap();
+    server.complete(&e, StatusKind::Ok, None, "selected").unwrap();
+    server.update(vanished).unwrap();
+    let _ = server.poll_transmit();
+    // Offered by IMAP4rev2: SEARCHRES, ESEARCH's RETURN.
+    let (events, _) = answered(&mut server, b"b SEARCH RETURN (SAVE) ALL\r\n");
+    assert!(matches!(&events[..], [ServerEvent::Command(_)]), "{events:?}");
+    server.complete(&Tag::try_from("b").unwrap(), StatusKind::Ok, None, "done").unwrap();
+    let _ = server.poll_transmit();
+    let (_, out) = answered(&mut server, b"g SORT (DATE) UTF-8 ALL\r\n");
+    assert_eq!(out, "g BAD SORT is not offered\r\n");
+    // No LSUB in IMAP4rev2.
+    let (_, out) = answered(&mut server, b"f LSUB \"\" *\r\n");
+    assert!(out.starts_with("f BAD LSUB is not part of IMAP4rev2"), "{out}");
 }

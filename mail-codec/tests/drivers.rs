@@ -40,7 +40,7 @@ async fn serve(mut server: ImapServer, mut pushes: mpsc::Receiver<Data>) -> Resu
         let event = tokio::select! {
             event = server.next_event() => event?,
             Some(data) = pushes.recv(), if idle_tag.is_some() => {
-                server.machine_mut().update(data);
+                server.machine_mut().update(data).unwrap();
                 continue;
             }
         };
