@@ -406,7 +406,13 @@ fn data(u: &mut Unstructured<'_>) -> AResult<Data> {
     Ok(match u.int_in_range(0..=14)? {
         0 => Data::Capability(vec_of(u, 4, |u| Ok(Capability::from_atom(atom(u)?)))?),
         1 => Data::List(list_item(u)?),
-        2 => Data::Lsub(list_item(u)?),
+        2 => {
+            if u.arbitrary()? {
+                Data::Lsub(list_item(u)?)
+            } else {
+                Data::Xlist(list_item(u)?)
+            }
+        }
         3 => Data::Status {
             mailbox: mailbox(u)?,
             items: vec_of(u, 3, |u| {
@@ -480,6 +486,20 @@ fn data(u: &mut Unstructured<'_>) -> AResult<Data> {
         }
         12 => Data::Id(id_params(u)?),
         _ => Data::Other { name: x_name(u)?, number: u.arbitrary()?, arguments: raw_arguments(u)? },
+    })
+}
+
+fn append_message(u: &mut Unstructured<'_>) -> AResult<AppendMessage> {
+    Ok(AppendMessage {
+        flags: vec_of(u, 3, flag)?,
+        date: if u.arbitrary()? { Some(date_time(u)?) } else { None },
+        content: if u.ratio(1, 4)? {
+            AppendContent::Catenate(vec1_of(u, 3, |u| {
+                Ok(if u.arbitrary()? { CatenatePart::Text(istring(u)?) } else { CatenatePart::Url(istring(u)?) })
+            })?)
+        } else {
+            AppendContent::Literal(istring(u)?)
+        },
     })
 }
 
@@ -783,26 +803,7 @@ fn command(u: &mut Unstructured<'_>) -> AResult<Command> {
         },
         20 => CommandBody::Lsub { reference: mailbox(u)?, pattern: istring(u)? },
         21 => CommandBody::Status { mailbox: mailbox(u)?, attributes: vec1_of(u, 3, status_attribute)? },
-        22 => CommandBody::Append {
-            mailbox: mailbox(u)?,
-            messages: vec1_of(u, 3, |u| {
-                Ok(AppendMessage {
-                    flags: vec_of(u, 3, flag)?,
-                    date: if u.arbitrary()? { Some(date_time(u)?) } else { None },
-                    content: if u.ratio(1, 4)? {
-                        AppendContent::Catenate(vec1_of(u, 3, |u| {
-                            Ok(if u.arbitrary()? {
-                                CatenatePart::Text(istring(u)?)
-                            } else {
-                                CatenatePart::Url(istring(u)?)
-                            })
-                        })?)
-                    } else {
-                        AppendContent::Literal(istring(u)?)
-                    },
-                })
-            })?,
-        },
+        22 => CommandBody::Append { mailbox: mailbox(u)?, messages: vec1_of(u, 3, append_message)? },
         23 => CommandBody::Search {
             uid: u.arbitrary()?,
             return_options: return_options(u)?,
@@ -866,6 +867,16 @@ fn command(u: &mut Unstructured<'_>) -> AResult<Command> {
             search: vec1_of(u, 3, |u| search_key(u, 0))?,
         },
         34 => CommandBody::CancelUpdate(vec1_of(u, 3, istring)?),
+        35 => match u.int_in_range(0..=2)? {
+            0 => CommandBody::Unauthenticate,
+            1 => CommandBody::Xlist { reference: mailbox(u)?, pattern: istring(u)? },
+            _ => CommandBody::Replace {
+                uid: u.arbitrary()?,
+                message: if u.arbitrary()? { SeqNumber::Largest } else { SeqNumber::Value(nz(u)?) },
+                mailbox: mailbox(u)?,
+                replacement: append_message(u)?,
+            },
+        },
         36 => CommandBody::GetQuota(istring(u)?),
         37 => CommandBody::GetQuotaRoot(mailbox(u)?),
         38 => CommandBody::SetQuota {

@@ -970,6 +970,7 @@ fn data_answers(data: &Data, command: &CommandBody) -> bool {
         Data::Capability(_) => matches!(command, C::Capability),
         Data::List(_) => matches!(command, C::List { .. }),
         Data::Lsub(_) => matches!(command, C::Lsub { .. }),
+        Data::Xlist(_) => matches!(command, C::Xlist { .. }),
         Data::Status { .. } => matches!(command, C::Status { .. }),
         Data::Search { .. } => matches!(command, C::Search { .. }),
         Data::ESearch(_) => matches!(command, C::Search { .. } | C::Sort { .. }),

@@ -49,6 +49,7 @@ pub fn command_allowed(command: &CommandBody, state: State) -> bool {
                         | Sort { .. }
                         | Thread { .. }
                         | CancelUpdate(_)
+                        | Replace { .. }
                         | Fetch { .. }
                         | Store { .. }
                         | Copy { .. }
@@ -81,6 +82,8 @@ fn authenticated(command: &CommandBody) -> bool {
             | Enable(_)
             | Namespace
             | Compress { .. }
+            | Unauthenticate
+            | Xlist { .. }
             | GetQuota(_)
             | GetQuotaRoot(_)
             | SetQuota { .. }
@@ -122,6 +125,9 @@ pub fn missing_capability(command: &CommandBody, offered: &[Capability]) -> Opti
         Enable(_) => needs.push(("ENABLE", true)),
         Namespace => needs.push(("NAMESPACE", true)),
         Unselect => needs.push(("UNSELECT", true)),
+        Unauthenticate => needs.push(("UNAUTHENTICATE", false)),
+        Replace { .. } => needs.push(("REPLACE", false)),
+        Xlist { .. } => needs.push(("XLIST", false)),
         Id(_) => needs.push(("ID", false)),
         Compress { .. } => needs.push(("COMPRESS=", false)),
         UidExpunge(_) => needs.push(("UIDPLUS", true)),
@@ -230,6 +236,7 @@ pub(crate) fn after_success(command: &CommandBody, state: State) -> State {
         Login { .. } | Authenticate { .. } if state == State::NotAuthenticated => State::Authenticated,
         Select { .. } | Examine { .. } => State::Selected,
         Close | Unselect if state == State::Selected => State::Authenticated,
+        Unauthenticate if state != State::NotAuthenticated => State::NotAuthenticated,
         Logout => State::Logout,
         _ => state,
     }

@@ -917,3 +917,33 @@ fn server_quirks() {
     let (errors, messages) = decode_all(b"* OK hi\r\n\r\n* 1 EXISTS\r\n\r\n\r\na1 OK done\r\n");
     assert_eq!((errors.len(), messages.len()), (0, 3), "{errors:?}");
 }
+
+/// RFC 8437 UNAUTHENTICATE, RFC 8508 REPLACE, Gmail's XLIST.
+#[test]
+fn unauthenticate_replace_and_xlist() {
+    assert_eq!(command("a UNAUTHENTICATE\r\n"), CommandBody::Unauthenticate);
+    assert!(state::command_allowed(&CommandBody::Unauthenticate, state::State::Selected));
+    assert!(!state::command_allowed(&CommandBody::Unauthenticate, state::State::NotAuthenticated));
+    let CommandBody::Replace { uid, message, mailbox, replacement } =
+        command("A003 REPLACE 4 Drafts (\\Seen \\Draft) {12}\r\nSubject: x\r\n\r\n")
+    else {
+        panic!()
+    };
+    assert_eq!((uid, message, mailbox), (false, SeqNumber::Value(n(4)), Mailbox::from("Drafts")));
+    assert_eq!(replacement.flags, vec![Flag::Seen, Flag::Draft]);
+    assert_eq!(replacement.literal().map(|l| l.len()), Some(12));
+    let CommandBody::Replace { uid: true, message: SeqNumber::Largest, .. } =
+        command("B UID REPLACE * Drafts {1}\r\nx\r\n")
+    else {
+        panic!()
+    };
+    let CommandBody::Xlist { reference, pattern } = command("a XLIST \"\" *\r\n") else { panic!() };
+    assert_eq!((reference, pattern), (Mailbox::from(""), IString::from("*")));
+    let Response::Data(Data::Xlist(item)) =
+        response("* XLIST (\\HasNoChildren \\AllMail) \"/\" \"[Gmail]/All Mail\"\r\n")
+    else {
+        panic!()
+    };
+    assert_eq!(item.mailbox, Mailbox::from("[Gmail]/All Mail"));
+    assert_eq!(item.attributes[1], MailboxAttribute::Extension(Atom::try_from("AllMail").unwrap()));
+}

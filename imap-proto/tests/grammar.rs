@@ -412,9 +412,9 @@ fn exists_recent_expunge_enabled() {
 
 #[test]
 fn unknown_untagged_responses_are_kept_raw() {
-    let d = data("* XLIST (\\HasNoChildren) \"/\" INBOX\r\n");
+    let d = data("* XSTUFF (\\HasNoChildren) \"/\" INBOX\r\n");
     assert!(
-        matches!(&d, Data::Other { name, number: None, arguments } if name.as_str() == "XLIST" && arguments.as_bytes() == b"(\\HasNoChildren) \"/\" INBOX")
+        matches!(&d, Data::Other { name, number: None, arguments } if name.as_str() == "XSTUFF" && arguments.as_bytes() == b"(\\HasNoChildren) \"/\" INBOX")
     );
     let d = data("* 3 XFOO {3}\r\nabc\r\n");
     assert!(matches!(&d, Data::Other { number: Some(3), arguments, .. } if arguments.as_bytes() == b"{3}\r\nabc"));

@@ -103,6 +103,34 @@ pub(super) fn modifier(e: &mut Encoder<'_>, m: &Modifier) {
     }
 }
 
+/// `[flag-list SP] [date-time SP] append-data`
+fn append_message(e: &mut Encoder<'_>, m: &AppendMessage) {
+    if !m.flags.is_empty() {
+        e.paren(&m.flags, |e, f| f.encode(e));
+        e.sp();
+    }
+    if let Some(d) = &m.date {
+        d.encode(e);
+        e.sp();
+    }
+    match &m.content {
+        AppendContent::Literal(message) => e.literal_or_literal8(message),
+        AppendContent::Catenate(parts) => {
+            e.raw(b"CATENATE ");
+            e.paren(parts, |e, part| match part {
+                CatenatePart::Text(text) => {
+                    e.raw(b"TEXT ");
+                    e.literal_or_literal8(text);
+                }
+                CatenatePart::Url(url) => {
+                    e.raw(b"URL ");
+                    e.astring(url);
+                }
+            });
+        }
+    }
+}
+
 /// ` RETURN (options)` before the criteria of SEARCH and SORT.
 fn return_options(e: &mut Encoder<'_>, options: &Option<Vec<SearchReturnOption>>) {
     let Some(options) = options else { return };
@@ -159,6 +187,24 @@ impl Encode for CommandBody {
             CommandBody::Idle => e.raw(b"IDLE"),
             CommandBody::Namespace => e.raw(b"NAMESPACE"),
             CommandBody::Unselect => e.raw(b"UNSELECT"),
+            CommandBody::Unauthenticate => e.raw(b"UNAUTHENTICATE"),
+            CommandBody::Replace { uid, message, mailbox, replacement } => {
+                uid_prefix(e, *uid);
+                e.raw(b"REPLACE ");
+                match message {
+                    SeqNumber::Value(n) => e.number(n.get() as u64),
+                    SeqNumber::Largest => e.byte(b'*'),
+                }
+                e.sp();
+                mailbox.encode(e);
+                e.sp();
+                append_message(e, replacement);
+            }
+            CommandBody::Xlist { reference, pattern } => {
+                with_mailbox(e, b"XLIST", reference);
+                e.sp();
+                e.list_mailbox(pattern);
+            }
             CommandBody::Id(params) => {
                 e.raw(b"ID ");
                 super::response::id_params(e, params);
@@ -264,30 +310,7 @@ impl Encode for CommandBody {
                 }
                 for m in messages {
                     e.sp();
-                    if !m.flags.is_empty() {
-                        e.paren(&m.flags, |e, f| f.encode(e));
-                        e.sp();
-                    }
-                    if let Some(d) = &m.date {
-                        d.encode(e);
-                        e.sp();
-                    }
-                    match &m.content {
-                        AppendContent::Literal(message) => e.literal_or_literal8(message),
-                        AppendContent::Catenate(parts) => {
-                            e.raw(b"CATENATE ");
-                            e.paren(parts, |e, part| match part {
-                                CatenatePart::Text(text) => {
-                                    e.raw(b"TEXT ");
-                                    e.literal_or_literal8(text);
-                                }
-                                CatenatePart::Url(url) => {
-                                    e.raw(b"URL ");
-                                    e.astring(url);
-                                }
-                            });
-                        }
-                    }
+                    append_message(e, m);
                 }
             }
             CommandBody::Search { uid, return_options: options, charset, criteria } => {

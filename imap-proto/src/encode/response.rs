@@ -195,8 +195,12 @@ impl Encode for Data {
                     c.encode(e);
                 }
             }
-            Data::List(item) | Data::Lsub(item) => {
-                e.raw(if matches!(self, Data::List(_)) { b"LIST " } else { b"LSUB " });
+            Data::List(item) | Data::Lsub(item) | Data::Xlist(item) => {
+                e.raw(match self {
+                    Data::List(_) => b"LIST ",
+                    Data::Lsub(_) => b"LSUB ",
+                    _ => b"XLIST ",
+                });
                 item.encode(e);
             }
             Data::Status { mailbox, items } => {

@@ -54,6 +54,8 @@ impl<'a> Parser<'a> {
             CommandBody::Namespace
         } else if is(b"UNSELECT") {
             CommandBody::Unselect
+        } else if is(b"UNAUTHENTICATE") {
+            CommandBody::Unauthenticate
         } else if is(b"ID") {
             // id = "ID" SP id_params_list   (RFC 2971)
             self.sp()?;
@@ -93,6 +95,12 @@ impl<'a> Parser<'a> {
             CommandBody::Rename { from, to: mailbox_arg(self)? }
         } else if is(b"LIST") {
             self.list()?
+        } else if is(b"XLIST") {
+            let reference = mailbox_arg(self)?;
+            self.sp()?;
+            CommandBody::Xlist { reference, pattern: self.list_mailbox()? }
+        } else if is(b"REPLACE") {
+            self.replace(false)?
         } else if is(b"LSUB") {
             let reference = mailbox_arg(self)?;
             self.sp()?;
@@ -126,6 +134,8 @@ impl<'a> Parser<'a> {
                 self.search(true)?
             } else if is(b"SORT") {
                 self.sort(true)?
+            } else if is(b"REPLACE") {
+                self.replace(true)?
             } else if is(b"THREAD") {
                 self.thread(true)?
             } else if is(b"STORE") {
@@ -289,46 +299,67 @@ impl<'a> Parser<'a> {
             if !messages.is_empty() && self.at_eol() {
                 break;
             }
-            let mut message =
-                AppendMessage { flags: Vec::new(), date: None, content: AppendContent::Literal(IString::default()) };
-            if self.peek() == Some(b'(') {
-                message.flags = self.flag_list()?;
-                self.sp()?;
-            }
-            if self.peek() == Some(b'"') {
-                message.date = Some(self.date_time()?);
-                self.sp()?;
-            }
-            message.content = if matches!(self.peek(), Some(b'{' | b'~')) {
-                AppendContent::Literal(self.literal()?)
-            } else if self.eat_keyword(b"CATENATE") {
-                self.sp()?;
-                let parts = self.paren_list(|p| {
-                    if p.eat_keyword(b"TEXT") {
-                        p.sp()?;
-                        if !matches!(p.peek(), Some(b'{' | b'~')) {
-                            return p.err("literal");
-                        }
-                        Ok(CatenatePart::Text(p.literal()?))
-                    } else {
-                        p.keyword(b"URL", "TEXT or URL")?;
-                        p.sp()?;
-                        Ok(CatenatePart::Url(p.astring()?))
-                    }
-                })?;
-                if parts.is_empty() {
-                    return self.err("at least one part");
-                }
-                AppendContent::Catenate(parts)
-            } else {
-                return self.err("literal message");
-            };
+            let message = self.append_message()?;
             messages.push(message);
         }
         if messages.is_empty() {
             return self.err("SP message");
         }
         Ok(CommandBody::Append { mailbox, messages })
+    }
+
+    /// `append-message` after its SP (RFC 3502, with RFC 4469's
+    /// CATENATE): `[flag-list SP] [date-time SP] append-data`.
+    fn append_message(&mut self) -> PResult<AppendMessage> {
+        let mut message =
+            AppendMessage { flags: Vec::new(), date: None, content: AppendContent::Literal(IString::default()) };
+        if self.peek() == Some(b'(') {
+            message.flags = self.flag_list()?;
+            self.sp()?;
+        }
+        if self.peek() == Some(b'"') {
+            message.date = Some(self.date_time()?);
+            self.sp()?;
+        }
+        message.content = if matches!(self.peek(), Some(b'{' | b'~')) {
+            AppendContent::Literal(self.literal()?)
+        } else if self.eat_keyword(b"CATENATE") {
+            self.sp()?;
+            let parts = self.paren_list(|p| {
+                if p.eat_keyword(b"TEXT") {
+                    p.sp()?;
+                    if !matches!(p.peek(), Some(b'{' | b'~')) {
+                        return p.err("literal");
+                    }
+                    Ok(CatenatePart::Text(p.literal()?))
+                } else {
+                    p.keyword(b"URL", "TEXT or URL")?;
+                    p.sp()?;
+                    Ok(CatenatePart::Url(p.astring()?))
+                }
+            })?;
+            if parts.is_empty() {
+                return self.err("at least one part");
+            }
+            AppendContent::Catenate(parts)
+        } else {
+            return self.err("literal message");
+        };
+        Ok(message)
+    }
+
+    /// ```text
+    /// replace         = "REPLACE" SP seq-number SP mailbox append-message
+    /// uid-replace     = "UID" SP replace                      ; RFC 8508
+    /// ```
+    fn replace(&mut self, uid: bool) -> PResult<CommandBody> {
+        self.sp()?;
+        let message = if self.eat(b'*') { SeqNumber::Largest } else { SeqNumber::Value(self.nz_number()?) };
+        self.sp()?;
+        let mailbox = self.mailbox()?;
+        self.sp()?;
+        let replacement = self.append_message()?;
+        Ok(CommandBody::Replace { uid, message, mailbox, replacement })
     }
 
     /// ```text

@@ -328,6 +328,9 @@ impl<'a> Parser<'a> {
         } else if is(b"LSUB") {
             self.sp()?;
             Data::Lsub(self.list_item()?)
+        } else if is(b"XLIST") {
+            self.sp()?;
+            Data::Xlist(self.list_item()?)
         } else if is(b"SEARCH") {
             let (ids, modseq) = self.search_data()?;
             Data::Search { ids, modseq }

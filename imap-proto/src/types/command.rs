@@ -13,7 +13,7 @@ use super::mailbox::Mailbox;
 use super::metadata::MetadataOption;
 use super::quota::QuotaResource;
 use super::search::{PartialRange, SearchKey, SearchReturnOption, SortCriterion};
-use super::sequence::SequenceSet;
+use super::sequence::{SeqNumber, SequenceSet};
 use super::status::StatusAttribute;
 
 /// A tagged client command.
@@ -250,6 +250,28 @@ pub enum CommandBody {
         /// Target mailbox.
         mailbox: Mailbox,
     },
+    /// `UNAUTHENTICATE` (RFC 8437): back to the not-authenticated state.
+    Unauthenticate,
+    /// `[UID] REPLACE n mailbox [(flags)] [date-time] message` (RFC 8508):
+    /// APPEND a new version and expunge message `n`, atomically.
+    Replace {
+        /// `UID REPLACE`
+        uid: bool,
+        /// The message replaced (`*` for the last).
+        message: SeqNumber,
+        /// Where the new version goes.
+        mailbox: Mailbox,
+        /// The new version.
+        replacement: AppendMessage,
+    },
+    /// `XLIST reference pattern`: Gmail's LIST with special-use
+    /// attributes, before SPECIAL-USE.
+    Xlist {
+        /// Reference name.
+        reference: Mailbox,
+        /// Mailbox name with possible wildcards.
+        pattern: IString,
+    },
     /// `GETQUOTA root` (RFC 9208).
     GetQuota(IString),
     /// `GETQUOTAROOT mailbox` (RFC 9208).
@@ -355,6 +377,9 @@ impl CommandBody {
             CommandBody::Unselect => "UNSELECT",
             CommandBody::Id(_) => "ID",
             CommandBody::Compress { .. } => "COMPRESS",
+            CommandBody::Unauthenticate => "UNAUTHENTICATE",
+            CommandBody::Replace { .. } => "REPLACE",
+            CommandBody::Xlist { .. } => "XLIST",
             CommandBody::GetQuota(_) => "GETQUOTA",
             CommandBody::GetQuotaRoot(_) => "GETQUOTAROOT",
             CommandBody::SetQuota { .. } => "SETQUOTA",
@@ -373,7 +398,8 @@ impl CommandBody {
             | CommandBody::Fetch { uid, .. }
             | CommandBody::Store { uid, .. }
             | CommandBody::Copy { uid, .. }
-            | CommandBody::Move { uid, .. } => *uid,
+            | CommandBody::Move { uid, .. }
+            | CommandBody::Replace { uid, .. } => *uid,
             CommandBody::UidExpunge(_) => true,
             _ => false,
         }

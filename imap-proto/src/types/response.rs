@@ -560,6 +560,8 @@ pub enum Data {
     List(ListItem),
     /// `* LSUB (...) "/" name`
     Lsub(ListItem),
+    /// `* XLIST (...) "/" name`: Gmail's answer to XLIST.
+    Xlist(ListItem),
     /// `* STATUS name (...)`
     Status {
         /// The mailbox.
