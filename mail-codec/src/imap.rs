@@ -40,7 +40,7 @@ struct Gathered {
 /// How a finished command ended.
 #[derive(Debug)]
 enum Finished {
-    Completed(Outcome),
+    Completed(Box<Outcome>),
     Failed(ClientError),
 }
 
@@ -208,8 +208,9 @@ impl ImapClient {
         loop {
             if let Some(finished) = self.finished.remove(tag) {
                 return match finished {
-                    Finished::Completed(outcome) if outcome.status.kind == StatusKind::Ok => Ok(outcome),
+                    Finished::Completed(outcome) if outcome.status.kind == StatusKind::Ok => Ok(*outcome),
                     Finished::Completed(outcome) => {
+                        let outcome = *outcome;
                         Err(Error::ImapRefused { command: Box::new(outcome.command), status: Box::new(outcome.status) })
                     }
                     Finished::Failed(error) => Err(Error::Imap(error)),
@@ -231,7 +232,7 @@ impl ImapClient {
                 let gathered = self.gathering.remove(&command.tag).unwrap_or_default();
                 let tag = command.tag.clone();
                 let outcome = Outcome { command, status, data: gathered.data, statuses: gathered.statuses };
-                self.finished.insert(tag, Finished::Completed(outcome));
+                self.finished.insert(tag, Finished::Completed(Box::new(outcome)));
             }
             ClientEvent::Failed { command, error } => {
                 self.gathering.remove(&command.tag);
