@@ -65,6 +65,7 @@ put("imap_greeting", s2c * 3, chunkings=whole)
 put("imap_framer", s2c * 3, chunkings=whole)
 put("imap_framer", c2s * 3, chunkings=whole)
 ex = open(os.path.join(root, "imap-proto", "tests", "fixtures", "rfc3501-examples.txt"), "rb").read()
+ex += b"\n" + open(os.path.join(root, "imap-proto", "tests", "fixtures", "extension-examples.txt"), "rb").read()
 block_c, block_s = b"", b""
 for line in ex.split(b"\n") + [b"# end"]:
     if line.startswith(b"#"):
@@ -96,6 +97,13 @@ for h in hostile:
     put("imap_framer", h)
 for m in messages(s2c, "s")[:40] + messages(c2s, "c"):
     put("imap_framer", m)
+# The extensions session, message by message.
+xs = open(os.path.join(sessions, "dovecot-imap-extensions.s2c"), "rb").read()
+xc = open(os.path.join(sessions, "dovecot-imap-extensions.c2s"), "rb").read()
+for m in messages(xs, "s"):
+    put("imap_response", m)
+for m in messages(xc, "c"):
+    put("imap_command", m)
 
 for name in ("auth", "user"):
     pc = open(os.path.join(sessions, f"dovecot-pop3-{name}.c2s"), "rb").read()
@@ -114,7 +122,7 @@ put("pop3_command", b"RETR 0\r\nRETR 4294967296\r\nDELE 1 2\r\nAUTH PLAIN =\r\nA
 put("pop3_response", b"-ERR [SYS/TEMP/X] t\r\n+OK\r\n1  120 x\r\nLOGIN-DELAY 900 USER\r\nEXPIRE NEVER\r\n", prefix=False)
 # The IMAP machines: the recorded sessions, the client's with command
 # choices in front (see fuzz_checks::imap_client).
-for name in ("", "-starttls", "-idle", "-pipelined"):
+for name in ("", "-starttls", "-idle", "-pipelined", "-extensions"):
     ic = open(os.path.join(sessions, f"dovecot-imap{name}.c2s"), "rb").read()
     isc = open(os.path.join(sessions, f"dovecot-imap{name}.s2c"), "rb").read()
     put("imap_server", ic, chunkings=(0, 7, 200))
