@@ -1091,10 +1091,23 @@ impl Server {
         // is a FETCH, STORE or SEARCH (the later ones answer after it).
         let current = self.slots.iter().find(|s| !s.done).and_then(|s| s.command.as_ref());
         let expunge_ok = current.is_some_and(|c| expunge_allowed(&c.body));
-        let ready = self.held.iter().take_while(|d| expunge_ok || !matches!(d, Data::Expunge(_))).count();
+        // VANISHED has EXPUNGE's restrictions (RFC 7162 3.2.10).
+        let is_expunge = |d: &Data| matches!(d, Data::Expunge(_) | Data::Vanished { earlier: false, .. });
+        let ready = self.held.iter().take_while(|d| expunge_ok || !is_expunge(d)).count();
         let mut out = BytesMut::new();
         for data in self.held.drain(..ready) {
             Response::Data(data).encode_to(&mut out, EncodeOptions::default());
+        }
+        // FLAGS names no message: it need not wait behind a held EXPUNGE
+        // (a client learns of a new keyword before the STORE that made it
+        // completes).
+        if self.held.iter().any(|d| matches!(d, Data::Flags(_))) {
+            let (flags, rest): (Vec<Data>, Vec<Data>) =
+                std::mem::take(&mut self.held).into_iter().partition(|d| matches!(d, Data::Flags(_)));
+            self.held = rest;
+            for data in flags {
+                Response::Data(data).encode_to(&mut out, EncodeOptions::default());
+            }
         }
         match self.slots.iter_mut().find(|s| !s.done) {
             Some(slot) => slot.out.extend_from_slice(&out),

@@ -677,3 +677,39 @@ fn the_server_machine_knows_what_each_extension_adds() {
     let (_, out) = answered(&mut server, b"f LSUB \"\" *\r\n");
     assert!(out.starts_with("f BAD LSUB is not part of IMAP4rev2"), "{out}");
 }
+
+/// An EXPUNGE (or VANISHED) held during STORE keeps what comes after it
+/// back, but FLAGS, which names no message, goes out at once: the client
+/// learns of a new keyword before the STORE that made it completes
+/// (imaptest's stress checks this).
+#[test]
+fn flags_overtake_a_held_expunge() {
+    use imap_proto::server::{Server, ServerConfig, ServerEvent};
+    let greeting = Greeting { kind: GreetingKind::PreAuth, code: None, text: Text::try_from("hi").unwrap() };
+    let caps = ["IMAP4rev1", "ENABLE", "QRESYNC"].map(|c| Capability::from_atom(Atom::try_from(c).unwrap())).to_vec();
+    let mut server = Server::new(ServerConfig { greeting, capabilities: caps, ..ServerConfig::default() });
+    let _ = server.poll_transmit();
+    let mut run = |server: &mut Server, line: &[u8]| -> Tag {
+        server.receive(line);
+        match server.poll_event() {
+            Some(ServerEvent::Command(c)) => c.tag,
+            other => panic!("{other:?}"),
+        }
+    };
+    let e = run(&mut server, b"e ENABLE QRESYNC\r\n");
+    server.respond(&e, Data::Enabled(vec![Atom::try_from("QRESYNC").unwrap()])).unwrap();
+    server.complete(&e, StatusKind::Ok, None, "done").unwrap();
+    let s = run(&mut server, b"s SELECT INBOX\r\n");
+    server.respond(&s, Data::Exists(3)).unwrap();
+    server.complete(&s, StatusKind::Ok, None, "done").unwrap();
+    let _ = server.poll_transmit();
+    let t = run(&mut server, b"t STORE 1 +FLAGS ($New)\r\n");
+    server.update(Data::Expunge(std::num::NonZeroU32::new(3).unwrap())).unwrap();
+    server.update(Data::Vanished { earlier: false, uids: "9".parse().unwrap() }).unwrap();
+    server.update(Data::Exists(2)).unwrap();
+    server.update(Data::Flags(vec![Flag::Seen, Flag::Keyword(Atom::try_from("$New").unwrap())])).unwrap();
+    assert_eq!(server.held_updates().len(), 3, "EXPUNGE, VANISHED and what follows them wait");
+    server.complete(&t, StatusKind::Ok, None, "stored").unwrap();
+    let out = String::from_utf8(server.poll_transmit().unwrap().to_vec()).unwrap();
+    assert_eq!(out, "* FLAGS (\\Seen $New)\r\nt OK stored\r\n");
+}
