@@ -689,7 +689,7 @@ fn flags_overtake_a_held_expunge() {
     let caps = ["IMAP4rev1", "ENABLE", "QRESYNC"].map(|c| Capability::from_atom(Atom::try_from(c).unwrap())).to_vec();
     let mut server = Server::new(ServerConfig { greeting, capabilities: caps, ..ServerConfig::default() });
     let _ = server.poll_transmit();
-    let mut run = |server: &mut Server, line: &[u8]| -> Tag {
+    let run = |server: &mut Server, line: &[u8]| -> Tag {
         server.receive(line);
         match server.poll_event() {
             Some(ServerEvent::Command(c)) => c.tag,
