@@ -9,45 +9,8 @@ mod common;
 use common::*;
 use imap_proto::*;
 
-struct Example {
-    name: String,
-    client: Vec<u8>,
-    server: Vec<u8>,
-    server_placeholders: usize,
-}
-
 fn examples() -> Vec<Example> {
-    let text = include_str!("fixtures/extension-examples.txt");
-    let mut out: Vec<Example> = Vec::new();
-    for line in text.lines() {
-        if let Some(name) = line.strip_prefix("# ") {
-            if !name.starts_with("Extracted") {
-                out.push(Example {
-                    name: name.to_string(),
-                    client: Vec::new(),
-                    server: Vec::new(),
-                    server_placeholders: 0,
-                });
-            }
-            continue;
-        }
-        let ex = out.last_mut().expect("example header first");
-        let (kind, body) = line.split_once(": ").unwrap_or((line.trim_end_matches(':'), ""));
-        match kind {
-            "C" => {
-                ex.client.extend_from_slice(body.as_bytes());
-                ex.client.extend_from_slice(b"\r\n");
-            }
-            "S" | "S!" => {
-                ex.server.extend_from_slice(body.as_bytes());
-                ex.server.extend_from_slice(b"\r\n");
-                ex.server_placeholders += (kind == "S!") as usize;
-            }
-            "C!" => {}
-            other => panic!("unknown line kind {other}"),
-        }
-    }
-    out
+    parse_examples(include_str!("fixtures/extension-examples.txt"))
 }
 
 /// Values the RFCs print as examples of things this crate cannot know:
@@ -127,12 +90,5 @@ fn every_example_decodes_without_raw_values_and_round_trips() {
 
 #[test]
 fn every_example_gives_the_same_events_at_every_split_point() {
-    for ex in examples() {
-        let whole_c = decode_client(&ex.client, usize::MAX, Limits::default()).0;
-        let whole_s = decode_server(&ex.server, usize::MAX, Limits::default()).0;
-        for chunk in [1, 2, 3, 7, 16] {
-            assert_eq!(decode_client(&ex.client, chunk, Limits::default()).0, whole_c, "{} chunk {chunk}", ex.name);
-            assert_eq!(decode_server(&ex.server, chunk, Limits::default()).0, whole_s, "{} chunk {chunk}", ex.name);
-        }
-    }
+    assert_same_events_at_every_split_point(&examples());
 }

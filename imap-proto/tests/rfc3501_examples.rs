@@ -6,47 +6,8 @@ mod common;
 use common::*;
 use imap_proto::*;
 
-struct Example {
-    name: String,
-    client: Vec<u8>,
-    server: Vec<u8>,
-    server_placeholders: usize,
-}
-
 fn examples() -> Vec<Example> {
-    let text = include_str!("fixtures/rfc3501-examples.txt");
-    let mut out: Vec<Example> = Vec::new();
-    for line in text.lines() {
-        if let Some(name) = line.strip_prefix("# ") {
-            if name.starts_with("Extracted") {
-                continue;
-            }
-            out.push(Example {
-                name: name.to_string(),
-                client: Vec::new(),
-                server: Vec::new(),
-                server_placeholders: 0,
-            });
-            continue;
-        }
-        let ex = out.last_mut().expect("example header first");
-        let (kind, body) = line.split_at(line.find(": ").expect("C: or S:"));
-        let body = &body[2..];
-        match kind {
-            "C" => {
-                ex.client.extend_from_slice(body.as_bytes());
-                ex.client.extend_from_slice(b"\r\n");
-            }
-            "S" | "S!" => {
-                ex.server.extend_from_slice(body.as_bytes());
-                ex.server.extend_from_slice(b"\r\n");
-                ex.server_placeholders += (kind == "S!") as usize;
-            }
-            "C!" => {}
-            other => panic!("unknown line kind {other}"),
-        }
-    }
-    out
+    parse_examples(include_str!("fixtures/rfc3501-examples.txt"))
 }
 
 #[test]
@@ -91,14 +52,7 @@ fn every_example_decodes_and_round_trips() {
 
 #[test]
 fn every_example_gives_the_same_events_at_every_split_point() {
-    for ex in examples() {
-        let whole_c = decode_client(&ex.client, usize::MAX, Limits::default()).0;
-        let whole_s = decode_server(&ex.server, usize::MAX, Limits::default()).0;
-        for chunk in [1, 2, 3, 7, 16] {
-            assert_eq!(decode_client(&ex.client, chunk, Limits::default()).0, whole_c, "{} chunk {chunk}", ex.name);
-            assert_eq!(decode_server(&ex.server, chunk, Limits::default()).0, whole_s, "{} chunk {chunk}", ex.name);
-        }
-    }
+    assert_same_events_at_every_split_point(&examples());
 }
 
 #[test]

@@ -73,3 +73,63 @@ pub fn reparse_client(m: &ClientMessage, mode: ClientLineMode) -> ClientMessage 
     assert!(buf.is_empty(), "one message");
     out.message
 }
+
+/// One example of an RFC, as its `C:` and `S:` lines give it.
+pub struct Example {
+    /// `section line` (with the RFC number for the extension RFCs).
+    pub name: String,
+    /// The client's lines, CRLF-terminated.
+    pub client: Vec<u8>,
+    /// The server's lines, CRLF-terminated.
+    pub server: Vec<u8>,
+    /// How many server lines stand for elided text (`S!`): they fail.
+    pub server_placeholders: usize,
+}
+
+/// The examples of an extracted fixture: `# name` headers, then `C: `,
+/// `S: `, `C! ` and `S! ` lines (`C!` lines are left out).
+pub fn parse_examples(text: &str) -> Vec<Example> {
+    let mut out: Vec<Example> = Vec::new();
+    for line in text.lines() {
+        if let Some(name) = line.strip_prefix("# ") {
+            if !name.starts_with("Extracted") {
+                out.push(Example {
+                    name: name.to_string(),
+                    client: Vec::new(),
+                    server: Vec::new(),
+                    server_placeholders: 0,
+                });
+            }
+            continue;
+        }
+        let ex = out.last_mut().expect("example header first");
+        let (kind, body) = line.split_once(": ").unwrap_or((line.trim_end_matches(':'), ""));
+        match kind {
+            "C" => {
+                ex.client.extend_from_slice(body.as_bytes());
+                ex.client.extend_from_slice(b"\r\n");
+            }
+            "S" | "S!" => {
+                ex.server.extend_from_slice(body.as_bytes());
+                ex.server.extend_from_slice(b"\r\n");
+                ex.server_placeholders += (kind == "S!") as usize;
+            }
+            "C!" => {}
+            other => panic!("unknown line kind {other}"),
+        }
+    }
+    out
+}
+
+/// Every example decodes to the same events whole and fed 1, 2, 3, 7 and
+/// 16 bytes at a time, in both directions.
+pub fn assert_same_events_at_every_split_point(examples: &[Example]) {
+    for ex in examples {
+        let whole_c = decode_client(&ex.client, usize::MAX, Limits::default()).0;
+        let whole_s = decode_server(&ex.server, usize::MAX, Limits::default()).0;
+        for chunk in [1, 2, 3, 7, 16] {
+            assert_eq!(decode_client(&ex.client, chunk, Limits::default()).0, whole_c, "{} chunk {chunk}", ex.name);
+            assert_eq!(decode_server(&ex.server, chunk, Limits::default()).0, whole_s, "{} chunk {chunk}", ex.name);
+        }
+    }
+}
