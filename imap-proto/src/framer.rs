@@ -444,10 +444,24 @@ impl Framer {
             };
             self.tail.clear();
             let line_offset = self.consumed + self.line_start as u64;
+            let line_start = self.line_start;
             self.line_start = self.pos;
 
             match announcement {
                 None => {
+                    if self.blank_line_after_literal(buf, line_start, lf) {
+                        match self.spurious_blank_line(buf, line_start) {
+                            // The message goes on after it.
+                            Some(true) => continue,
+                            Some(false) => {}
+                            // Decided by the next byte: wait for it.
+                            None => {
+                                self.pos = line_start;
+                                self.line_start = line_start;
+                                return Ok(None);
+                            }
+                        }
+                    }
                     if let Some(frame) = self.finish(buf) {
                         return Ok(Some(frame));
                     }
@@ -522,6 +536,31 @@ impl Framer {
         }
     }
 
+    /// Whether the line `buf[start..lf]` is empty and directly follows the
+    /// data of a literal in a response being kept.
+    #[inline]
+    fn blank_line_after_literal(&self, buf: &[u8], start: usize, lf: usize) -> bool {
+        self.kind == StreamKind::Responses
+            && !self.discarding
+            && strip_cr(&buf[start..lf]).is_empty()
+            && self.literal.is_some_and(|(data, size)| data as u64 + size == start as u64)
+    }
+
+    /// Quirk: some servers send a CRLF after a literal's data in the middle
+    /// of a response (`BODY[] {5}\r\nhello\r\n)\r\n`). The empty line at
+    /// `line_start` is such a CRLF when a parenthesis is still open and the
+    /// next line goes on with `)` or a space; a response that really ends
+    /// with a literal (a LIST mailbox name) has no open parenthesis, and a
+    /// next line starting anything else is a new response. `None`: the
+    /// next byte has not arrived.
+    #[cold]
+    fn spurious_blank_line(&self, buf: &[u8], line_start: usize) -> Option<bool> {
+        if open_parentheses(&buf[..line_start]) == 0 {
+            return Some(false);
+        }
+        buf.get(self.pos).map(|&next| matches!(next, b')' | b' '))
+    }
+
     /// The message ends at `pos`: hand out where, or drop it when
     /// discarding.
     fn finish(&mut self, buf: &mut BytesMut) -> Option<FrameEnd> {
@@ -547,6 +586,40 @@ pub(crate) fn leading_tag(message: &[u8]) -> Option<Tag> {
     let head = &message[..message.len().min(256)];
     let end = memchr::memchr3(b' ', b'\r', b'\n', head)?;
     std::str::from_utf8(&head[..end]).ok().and_then(|t| Tag::try_from(t).ok())
+}
+
+/// How many parentheses are open at the end of `message` (a framed
+/// message so far): quoted strings and literal data are skipped.
+fn open_parentheses(message: &[u8]) -> usize {
+    let mut depth = 0usize;
+    let mut line_start = 0;
+    let mut i = 0;
+    while i < message.len() {
+        match message[i] {
+            b'(' => depth += 1,
+            b')' => depth = depth.saturating_sub(1),
+            b'"' => {
+                i += 1;
+                while i < message.len() && !matches!(message[i], b'"' | b'\n') {
+                    let escape = message[i] == b'\\' && message.get(i + 1) != Some(&b'\n');
+                    i += if escape { 2 } else { 1 };
+                }
+                if message.get(i) == Some(&b'\n') {
+                    // An unterminated quoted string: the line end counts.
+                    continue;
+                }
+            }
+            b'\n' => {
+                if let Some(Ok((size, _))) = literal_at_end(strip_cr(&message[line_start..i])) {
+                    i = i.saturating_add(usize::try_from(size).unwrap_or(usize::MAX));
+                }
+                line_start = i.saturating_add(1);
+            }
+            _ => {}
+        }
+        i = i.saturating_add(1);
+    }
+    depth
 }
 
 fn strip_cr(line: &[u8]) -> &[u8] {

@@ -4,6 +4,8 @@
 
 use imap_proto::*;
 
+mod common;
+
 /// Parses a server response line, checks it round-trips, returns it.
 fn response(line: &str) -> Response {
     let parsed = Response::parse(line.as_bytes()).unwrap_or_else(|e| panic!("{line:?}: {e}"));
@@ -916,6 +918,54 @@ fn server_quirks() {
     // Blank lines between responses are read past.
     let (errors, messages) = decode_all(b"* OK hi\r\n\r\n* 1 EXISTS\r\n\r\n\r\na1 OK done\r\n");
     assert_eq!((errors.len(), messages.len()), (0, 3), "{errors:?}");
+}
+
+/// A CRLF after a literal's data in the middle of a response (the defect
+/// CPython's imaplib issue 88574 reports from a real server) is read past
+/// while a parenthesis is open and the response goes on; a response that
+/// ends with a literal is not joined to the next, nor is a broken one.
+#[test]
+fn crlf_after_literal_inside_a_response() {
+    let body = |m: &ServerMessage| match m {
+        ServerMessage::Response(Response::Data(Data::Fetch { attributes, .. })) => attributes.clone(),
+        other => panic!("{other:?}"),
+    };
+    let stream: &[u8] = b"* OK hi\r\n\
+        * 1 FETCH (UID 5 BODY[] {5}\r\nhello\r\n)\r\n\
+        * 2 FETCH (BODY[HEADER] {4}\r\nab\r\n\r\n FLAGS (\\Seen))\r\n\
+        * LIST () \"/\" {3}\r\na(b\r\n\
+        * 3 FETCH (BODY[] {2}\r\nhi\r\n* 4 FETCH (UID 9)\r\n\
+        * 5 FETCH (X-GM-LABELS (\"a)b\") BODY[] {3}\r\nx)y\r\n)\r\n\
+        a1 OK done\r\n";
+    let (events, messages) = common::decode_server(stream, stream.len(), Limits::default());
+    for chunk in 1..stream.len() {
+        assert_eq!(common::decode_server(stream, chunk, Limits::default()).0, events, "fed {chunk} bytes at a time");
+    }
+    let errors: Vec<_> = events.iter().filter_map(|e| e.as_ref().err()).collect();
+    // `* 3 FETCH` never closes its parenthesis: refused alone, and the
+    // response after it is kept.
+    assert_eq!(errors.len(), 1, "{events:?}");
+    assert_eq!(messages.len(), 7, "{events:?}");
+    let section = |data: &str| MessageAttribute::BodySection {
+        section: Section::default(),
+        origin: None,
+        data: Some(data.into()),
+    };
+    assert_eq!(body(&messages[1]), vec![MessageAttribute::Uid(n(5)), section("hello")]);
+    let two = body(&messages[2]);
+    assert!(matches!(&two[0], MessageAttribute::BodySection { data: Some(d), .. } if &d[..] == b"ab\r\n"));
+    assert_eq!(two[1], MessageAttribute::Flags(vec![FlagFetch::Flag(Flag::Seen)]));
+    assert!(
+        matches!(&messages[3], ServerMessage::Response(Response::Data(Data::List(item)))
+        if item.mailbox.as_bytes() == b"a(b"),
+        "{:?}",
+        messages[3]
+    );
+    assert_eq!(body(&messages[4]), vec![MessageAttribute::Uid(n(9))]);
+    // Parentheses inside quoted strings and literal data do not count.
+    assert_eq!(body(&messages[5])[1], section("x)y"));
+    // Written back without the stray CRLF.
+    assert_eq!(&messages[1].to_bytes()[..], b"* 1 FETCH (UID 5 BODY[] \"hello\")\r\n");
 }
 
 /// RFC 8437 UNAUTHENTICATE, RFC 8508 REPLACE, Gmail's XLIST.

@@ -194,9 +194,18 @@ impl<'a> Parser<'a> {
         if n > available {
             return self.err("literal data");
         }
-        self.pos = start + n as usize;
+        let end = start + n as usize;
+        self.pos = end;
+        // Quirk: a CRLF after the data in the middle of a message (the
+        // framer joins the lines only when a parenthesis is still open and
+        // the message goes on); the message's own final CRLF stays.
+        let after = &self.buf[end..];
+        let spurious = if after.starts_with(b"\r\n") { 2 } else { usize::from(after.starts_with(b"\n")) };
+        if spurious > 0 && after.len() > spurious {
+            self.pos += spurious;
+        }
         // Literal data is always shared, never copied.
-        Ok(IString(SmallBytes::Shared(self.slice(start, self.pos))))
+        Ok(IString(SmallBytes::Shared(self.slice(start, end))))
     }
 
     /// `string` = quoted / literal
