@@ -90,6 +90,10 @@ hostile = [
     b"a SEARCH " + b"NOT " * 100 + b"ALL\r\n",
     b"a LOGIN {5+}\r\nalice {6}\r\nsecret\r\n",
     b"a AUTHENTICATE PLAIN\r\nAGFsaWNlAHNlY3JldA==\r\n*\r\nb IDLE\r\nDONE\r\n",
+    # A CRLF after a literal inside a response (read past), after one that
+    # ends a response (not), and in a response that never closes.
+    b"* 1 FETCH (BODY[] {5}\r\nhello\r\n FLAGS (\\Seen))\r\n* LIST () \"/\" {1}\r\n(\r\n"
+    b"* 2 FETCH (BODY[] {2}\r\nhi\r\n* 3 EXISTS\r\n",
 ]
 for h in hostile:
     put("imap_response", h)
