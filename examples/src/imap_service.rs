@@ -1169,10 +1169,18 @@ impl Session {
         let mut missing = false;
         {
             let mut folder = selected.handle.lock();
-            let create = action != imap_proto::StoreAction::Remove;
             let mut mask = 0u32;
             for name in &names {
-                if let Some(i) = folder.keyword_index(name, create).map_err(Refusal::from)? {
+                // Every keyword a STORE names is defined, even one being
+                // removed, and announced with FLAGS before the STORE's OK
+                // (as Dovecot does; imaptest's stress checks it). Past the
+                // keyword limit, removing an unknown keyword removes
+                // nothing.
+                let index = match folder.keyword_index(name, true) {
+                    Err(StoreError::TooManyKeywords) if action == imap_proto::StoreAction::Remove => None,
+                    other => other.map_err(Refusal::from)?,
+                };
+                if let Some(i) = index {
                     mask |= 1 << i;
                 }
             }

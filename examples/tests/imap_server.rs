@@ -552,3 +552,24 @@ fn sessions_see_each_others_changes_where_the_rfc_allows() {
     let (untagged, _) = a.run("4", "NOOP");
     assert_eq!(untagged, vec!["* 4 EXISTS\r\n".to_string(), "* 3 RECENT\r\n".to_string()]);
 }
+
+/// Every keyword a STORE names is in FLAGS by the STORE's OK, even one
+/// only being removed (imaptest's stress checks this; Dovecot does so),
+/// and the other session learns it at its next command.
+#[test]
+fn a_store_announces_every_keyword_it_names() {
+    let server = Server::start("keywords");
+    let (mut a, mut b) = (Conn::open(server.plain), Conn::open(server.plain));
+    for conn in [&mut a, &mut b] {
+        assert!(conn.run("l", "LOGIN alice secret").1.starts_with("l OK"));
+        assert!(conn.run("s", "SELECT INBOX").1.starts_with("s OK [READ-WRITE]"));
+    }
+    let (untagged, done) = a.run("1", "STORE 1 -FLAGS ($NeverSet)");
+    assert!(done.starts_with("1 OK"), "{done}");
+    assert!(untagged.iter().any(|l| l.starts_with("* FLAGS (") && l.contains("$NeverSet")), "{untagged:?}");
+    // Nothing was set: the message's flags do not name it.
+    assert!(untagged.iter().all(|l| !(l.contains(" FETCH ") && l.contains("$NeverSet"))), "{untagged:?}");
+    let (untagged, done) = b.run("1", "STORE 2 -FLAGS.SILENT ($NeverSet)");
+    assert!(done.starts_with("1 OK"), "{done}");
+    assert!(untagged.iter().any(|l| l.starts_with("* FLAGS (") && l.contains("$NeverSet")), "{untagged:?}");
+}
