@@ -498,6 +498,14 @@ impl Conn {
         conn
     }
 
+    /// A connection logged in as alice with INBOX selected read-write.
+    fn inbox(port: u16) -> Conn {
+        let mut conn = Conn::open(port);
+        assert!(conn.run("l", "LOGIN alice secret").1.starts_with("l OK"));
+        assert!(conn.run("s", "SELECT INBOX").1.starts_with("s OK [READ-WRITE]"));
+        conn
+    }
+
     fn line(&mut self) -> String {
         let mut line = String::new();
         self.reader.read_line(&mut line).unwrap();
@@ -522,11 +530,7 @@ impl Conn {
 #[test]
 fn sessions_see_each_others_changes_where_the_rfc_allows() {
     let server = Server::start("sessions");
-    let (mut a, mut b) = (Conn::open(server.plain), Conn::open(server.plain));
-    for conn in [&mut a, &mut b] {
-        assert!(conn.run("l", "LOGIN alice secret").1.starts_with("l OK"));
-        assert!(conn.run("s", "SELECT INBOX").1.starts_with("s OK [READ-WRITE]"));
-    }
+    let (mut a, mut b) = (Conn::inbox(server.plain), Conn::inbox(server.plain));
     // B flags message 2 and expunges message 1.
     b.run("1", "STORE 2 +FLAGS (\\Flagged)");
     b.run("2", "STORE 1 +FLAGS (\\Deleted)");
@@ -559,11 +563,7 @@ fn sessions_see_each_others_changes_where_the_rfc_allows() {
 #[test]
 fn a_store_announces_every_keyword_it_names() {
     let server = Server::start("keywords");
-    let (mut a, mut b) = (Conn::open(server.plain), Conn::open(server.plain));
-    for conn in [&mut a, &mut b] {
-        assert!(conn.run("l", "LOGIN alice secret").1.starts_with("l OK"));
-        assert!(conn.run("s", "SELECT INBOX").1.starts_with("s OK [READ-WRITE]"));
-    }
+    let (mut a, mut b) = (Conn::inbox(server.plain), Conn::inbox(server.plain));
     let (untagged, done) = a.run("1", "STORE 1 -FLAGS ($NeverSet)");
     assert!(done.starts_with("1 OK"), "{done}");
     assert!(untagged.iter().any(|l| l.starts_with("* FLAGS (") && l.contains("$NeverSet")), "{untagged:?}");
