@@ -47,8 +47,9 @@ def messages(stream, kind):
     return out
 
 
-s2c = open(os.path.join(sessions, "dovecot-imap.s2c"), "rb").read()
-c2s = open(os.path.join(sessions, "dovecot-imap.c2s"), "rb").read()
+fixtures = os.path.join(root, "imap-proto", "tests", "fixtures")
+s2c = open(os.path.join(fixtures, "dovecot-imap.s2c"), "rb").read()
+c2s = open(os.path.join(fixtures, "dovecot-imap.c2s"), "rb").read()
 for m in messages(s2c, "s"):
     put("imap_response", m)
 put("imap_response", s2c, chunkings=(0, 7, 200))

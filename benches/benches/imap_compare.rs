@@ -17,7 +17,7 @@ use std::time::Duration;
 use bytes::BytesMut;
 use criterion::{BenchmarkId, Criterion, Throughput};
 use imap_codec::decode::{CommandDecodeError, Decoder, ResponseDecodeError};
-use imap_proto::{CommandDecoder, Limits, ResponseDecoder};
+use imap_wire::{CommandDecoder, Limits, ResponseDecoder};
 use mail_benches::corpus;
 
 struct Counting;
@@ -67,7 +67,7 @@ thread_local! {
 fn ours<M>(
     input: &[u8],
     chunk: usize,
-    mut decode: impl FnMut(&mut BytesMut) -> Result<Option<M>, imap_proto::DecodeError>,
+    mut decode: impl FnMut(&mut BytesMut) -> Result<Option<M>, imap_wire::DecodeError>,
 ) -> usize {
     OUR_BUFFER.with_borrow_mut(|buf| {
         buf.clear();
@@ -92,10 +92,10 @@ fn ours_responses(input: &[u8], chunk: usize) -> usize {
 /// (100,000 messages, so FETCH UIDs fill the sequence-to-UID map) and a
 /// FETCH in flight that the data is attributed to. Counts the data events.
 fn ours_client(input: &[u8], chunk: usize) -> usize {
-    use imap_proto::client::{Client, ClientConfig, ClientEvent};
+    use imap_wire::client::{Client, ClientConfig, ClientEvent};
     let mut client = Client::new(ClientConfig { limits: limits(), ..ClientConfig::default() });
-    let select = imap_proto::Command::parse(b"A0 SELECT INBOX\r\n").expect("command");
-    let fetch = imap_proto::Command::parse(b"A1 FETCH 1:* (FLAGS UID)\r\n").expect("command");
+    let select = imap_wire::Command::parse(b"A0 SELECT INBOX\r\n").expect("command");
+    let fetch = imap_wire::Command::parse(b"A1 FETCH 1:* (FLAGS UID)\r\n").expect("command");
     client.assume_sent(select, 0);
     client.receive(b"* PREAUTH ready\r\n* 100000 EXISTS\r\nA0 OK [READ-WRITE] selected\r\n");
     while client.poll_event().is_some() {}

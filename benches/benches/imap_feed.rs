@@ -5,7 +5,7 @@
 
 use bytes::BytesMut;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use imap_proto::{Limits, ResponseDecoder};
+use imap_wire::{Limits, ResponseDecoder};
 
 fn decode_in_chunks(input: &[u8], chunk: usize) -> usize {
     let mut dec = ResponseDecoder::new(Limits::default());

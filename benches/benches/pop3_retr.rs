@@ -8,9 +8,9 @@ use std::num::NonZeroU32;
 
 use bytes::BytesMut;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use pop3_proto::client::{Client, ClientConfig, ClientEvent};
-use pop3_proto::dot::{BodyPiece, DotDecoder};
-use pop3_proto::Command;
+use pop3_wire::client::{Client, ClientConfig, ClientEvent};
+use pop3_wire::dot::{BodyPiece, DotDecoder};
+use pop3_wire::Command;
 
 const READ: usize = 64 * 1024;
 
@@ -38,7 +38,7 @@ fn retr_through_client(wire: &[u8], collect: bool) -> usize {
 fn retr(c: &mut Criterion) {
     let message = mail_benches::large_message(64 << 20, 7);
     let mut wire = BytesMut::from(&b"+OK message follows\r\n"[..]);
-    pop3_proto::dot::stuff(&message, &mut wire);
+    pop3_wire::dot::stuff(&message, &mut wire);
     let wire = wire.freeze();
     let body_len = message.len();
 

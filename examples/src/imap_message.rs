@@ -9,7 +9,7 @@
 
 use std::borrow::Cow;
 
-use imap_proto::{
+use imap_wire::{
     Address, BodyFields, BodyStructure, Disposition, DispositionExtension, Envelope, IString, LanguageExtension,
     LocationExtension, MultiPartExtension, NString, Section, SectionText, SinglePart, SinglePartExtension,
     SinglePartKind,

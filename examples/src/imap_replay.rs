@@ -11,10 +11,10 @@
 //! streams are fed `chunk` bytes at a time, on demand, so the records come
 //! out in the same order whatever the chunking.
 
-use imap_proto::client::{Client, ClientConfig, ClientEvent};
-use imap_proto::framer::{Framer, StreamKind};
-use imap_proto::server::{Server, ServerConfig, ServerEvent};
-use imap_proto::{
+use imap_wire::client::{Client, ClientConfig, ClientEvent};
+use imap_wire::framer::{Framer, StreamKind};
+use imap_wire::server::{Server, ServerConfig, ServerEvent};
+use imap_wire::{
     ClientMessage, Command, CommandBody, CommandDecoder, Data, Encode, Greeting, GreetingKind, Limits, Response,
     ResponseDecoder, ServerMessage, StatusKind, StatusResponse, Text,
 };
@@ -187,8 +187,8 @@ impl Replay<'_> {
                 // matched with the command (or a stand-in when it did not
                 // parse).
                 let command = command.or_else(|| {
-                    let name = imap_proto::Atom::try_from("INVALID").ok()?;
-                    let body = CommandBody::Other { name, arguments: imap_proto::RawArguments::default() };
+                    let name = imap_wire::Atom::try_from("INVALID").ok()?;
+                    let body = CommandBody::Other { name, arguments: imap_wire::RawArguments::default() };
                     tag.map(|tag| Command { tag, body })
                 });
                 if let Some(command) = command {
@@ -300,7 +300,7 @@ impl Replay<'_> {
 /// Serializes a value and parses it back; a difference is an error.
 fn roundtrip<T: Encode + PartialEq + std::fmt::Debug>(
     value: &T,
-    parse: impl Fn(&[u8]) -> Result<T, imap_proto::ParseError>,
+    parse: impl Fn(&[u8]) -> Result<T, imap_wire::ParseError>,
 ) -> Option<String> {
     let bytes = value.to_bytes();
     match parse(&bytes) {

@@ -5,7 +5,7 @@
 //!
 //! The protocol rules (states, tags, literals, IDLE's `+`, AUTHENTICATE's
 //! exchange, when an EXPUNGE may go out) are the machine's,
-//! `imap_proto::server::Server`, driven by `mail_codec::ImapServer`; this
+//! `imap_wire::server::Server`, driven by `mail_codec::ImapServer`; this
 //! module is the mail store behind it. Each session keeps the client's
 //! view of its selected mailbox (the UIDs in sequence order and the flag
 //! version it last told the client), and brings it up to date from the
@@ -19,8 +19,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use imap_proto::server::{ServerConfig, ServerEvent};
-use imap_proto::{
+use imap_wire::server::{ServerConfig, ServerEvent};
+use imap_wire::{
     Atom, Capability, Code, Command, CommandBody, Data, DateTime, ESearchResponse, FetchAttribute, FetchItems, Flag,
     FlagFetch, FlagPerm, Greeting, GreetingKind, IString, ListItem, Mailbox, MailboxAttribute, MessageAttribute,
     SearchKey, SearchReturnData, SearchReturnOption, SeqRange, SequenceSet, StatusAttribute, StatusItem, StatusKind,
@@ -213,8 +213,8 @@ impl Selected {
             };
             for n in numbers {
                 match n {
-                    imap_proto::SeqNumber::Value(v) if v.get() > count => return Err("Invalid messageset"),
-                    imap_proto::SeqNumber::Largest if count == 0 => return Err("No messages"),
+                    imap_wire::SeqNumber::Value(v) if v.get() > count => return Err("Invalid messageset"),
+                    imap_wire::SeqNumber::Largest if count == 0 => return Err("No messages"),
                     _ => {}
                 }
             }
@@ -298,7 +298,7 @@ fn compact(numbers: &[u32]) -> Option<SequenceSet> {
             i += 1;
             end = numbers[i];
         }
-        let value = |n| imap_proto::SeqNumber::Value(nz(n));
+        let value = |n| imap_wire::SeqNumber::Value(nz(n));
         ranges.push(if start == end {
             SeqRange::Single(value(start))
         } else {
@@ -390,7 +390,7 @@ fn civil_from_days(z: i64) -> (i64, u8, u8) {
 fn internal_date(secs: i64) -> Option<DateTime> {
     let (y, m, d) = civil_from_days(secs.div_euclid(86400));
     let rest = secs.rem_euclid(86400);
-    let date = imap_proto::Date::new(u16::try_from(y).ok()?, m, d).ok()?;
+    let date = imap_wire::Date::new(u16::try_from(y).ok()?, m, d).ok()?;
     DateTime::new(date, (rest / 3600) as u8, (rest / 60 % 60) as u8, (rest % 60) as u8, 0).ok()
 }
 
@@ -403,7 +403,7 @@ fn unix_time(t: &DateTime) -> i64 {
         - i64::from(t.zone_minutes()) * 60
 }
 
-fn day_number(date: &imap_proto::Date) -> i64 {
+fn day_number(date: &imap_wire::Date) -> i64 {
     days_from_civil(i64::from(date.year()), i64::from(date.month()), i64::from(date.day()))
 }
 
@@ -574,9 +574,9 @@ impl Session {
                 done("Enabled.")
             }
             CommandBody::Namespace => {
-                let personal = imap_proto::NamespaceDescription {
+                let personal = imap_wire::NamespaceDescription {
                     prefix: IString::from(""),
-                    delimiter: imap_proto::Delimiter::new(DELIMITER).ok(),
+                    delimiter: imap_wire::Delimiter::new(DELIMITER).ok(),
                     extensions: Vec::new(),
                 };
                 let data = Data::Namespace { personal: Some(vec![personal]), other_users: None, shared: None };
@@ -699,7 +699,7 @@ impl Session {
         imap: &mut ImapServer,
         tag: &Tag,
         expunge_ok: bool,
-    ) -> Result<(), imap_proto::server::ServerError> {
+    ) -> Result<(), imap_wire::server::ServerError> {
         let Some(selected) = &mut self.selected else { return Ok(()) };
         let mut updates = Vec::new();
         {
@@ -791,7 +791,7 @@ impl Session {
                 permanent.push(FlagPerm::AnyKeyword);
             }
         }
-        let r = |e: imap_proto::server::ServerError| Refusal { kind: StatusKind::Bad, code: None, text: e.to_string() };
+        let r = |e: imap_wire::server::ServerError| Refusal { kind: StatusKind::Bad, code: None, text: e.to_string() };
         m.respond(tag, Data::Flags(flags)).map_err(r)?;
         m.respond_status(tag, StatusKind::Ok, Some(Code::PermanentFlags(permanent)), "Flags permitted.").map_err(r)?;
         m.respond(tag, Data::Exists(selected.view.len() as u32)).map_err(r)?;
@@ -872,7 +872,7 @@ impl Session {
         lsub: bool,
     ) -> Outcome {
         let boxes = self.boxes()?;
-        let delimiter = imap_proto::Delimiter::new(DELIMITER).ok();
+        let delimiter = imap_wire::Delimiter::new(DELIMITER).ok();
         let respond = |imap: &mut ImapServer, item: ListItem| {
             let data = if lsub { Data::Lsub(item) } else { Data::List(item) };
             imap.machine_mut().respond(tag, data).map_err(|e| bad(e.to_string()))
@@ -1154,7 +1154,7 @@ impl Session {
         tag: &Tag,
         uid: bool,
         set: &SequenceSet,
-        action: imap_proto::StoreAction,
+        action: imap_wire::StoreAction,
         silent: bool,
         flags: &[Flag],
     ) -> Outcome {
@@ -1177,7 +1177,7 @@ impl Session {
                 // keyword limit, removing an unknown keyword removes
                 // nothing.
                 let index = match folder.keyword_index(name, true) {
-                    Err(StoreError::TooManyKeywords) if action == imap_proto::StoreAction::Remove => None,
+                    Err(StoreError::TooManyKeywords) if action == imap_wire::StoreAction::Remove => None,
                     other => other.map_err(Refusal::from)?,
                 };
                 if let Some(i) = index {
@@ -1185,9 +1185,9 @@ impl Session {
                 }
             }
             let apply = |flags: u8, keywords: u32| match action {
-                imap_proto::StoreAction::Replace => (bits, mask),
-                imap_proto::StoreAction::Add => (flags | bits, keywords | mask),
-                imap_proto::StoreAction::Remove => (flags & !bits, keywords & !mask),
+                imap_wire::StoreAction::Replace => (bits, mask),
+                imap_wire::StoreAction::Add => (flags | bits, keywords | mask),
+                imap_wire::StoreAction::Remove => (flags & !bits, keywords & !mask),
             };
             for &p in &positions {
                 let message_uid = selected.view[p].0;
@@ -1490,7 +1490,7 @@ impl Session {
             if flags_changed && !attributes.contains(&FetchAttribute::Flags) {
                 out.push(MessageAttribute::Flags(flag_list(m.flags, m.keywords, &keywords, recent)));
             }
-            let machine_error = |e: imap_proto::server::ServerError| bad(e.to_string());
+            let machine_error = |e: imap_wire::server::ServerError| bad(e.to_string());
             match streamed {
                 Some(section) => {
                     let Some(file) = open_message(&selected.handle, m.uid).await else {
@@ -1678,7 +1678,7 @@ impl Drop for Upload {
     }
 }
 
-fn empty_structure() -> imap_proto::BodyStructure {
+fn empty_structure() -> imap_wire::BodyStructure {
     Parsed::new(b"\r\n").body_structure(false)
 }
 

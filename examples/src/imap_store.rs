@@ -594,7 +594,7 @@ impl Name {
         if text.is_empty() {
             return Err(StoreError::BadName("empty"));
         }
-        imap_proto::decode_modified_utf7(wire).map_err(|_| StoreError::BadName("not modified UTF-7"))?;
+        imap_wire::decode_modified_utf7(wire).map_err(|_| StoreError::BadName("not modified UTF-7"))?;
         if text.bytes().any(|b| b < 0x20 || b == 0x7f || b == b'/' || b == b'\\' || b == b'*' || b == b'%') {
             return Err(StoreError::BadName("a character this store cannot hold"));
         }
@@ -623,8 +623,8 @@ impl Name {
 }
 
 /// The special use of a folder, by its name (RFC 6154).
-pub fn special_use(name: &str) -> Option<imap_proto::MailboxAttribute> {
-    use imap_proto::MailboxAttribute::*;
+pub fn special_use(name: &str) -> Option<imap_wire::MailboxAttribute> {
+    use imap_wire::MailboxAttribute::*;
     Some(match name {
         "Sent" => Sent,
         "Drafts" => Drafts,

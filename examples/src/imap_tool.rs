@@ -8,8 +8,8 @@ use std::num::NonZeroU32;
 use std::path::Path;
 use std::time::Duration;
 
-use imap_proto::client::{ClientConfig, ClientEvent};
-use imap_proto::{
+use imap_wire::client::{ClientConfig, ClientEvent};
+use imap_wire::{
     Code, Command, CommandBody, Data, Flag, FlagFetch, IString, Mailbox, MessageAttribute, NString, QResync,
     SelectParameter, SequenceSet,
 };
@@ -37,7 +37,7 @@ pub async fn connect(args: &ConnectArgs) -> Result<ImapClient, Failure> {
         let (connector, name) = args.tls()?;
         tokio::time::timeout(wait, imap.starttls(&connector, name)).await??;
     }
-    if imap.machine().state() == imap_proto::state::State::NotAuthenticated {
+    if imap.machine().state() == imap_wire::state::State::NotAuthenticated {
         let password = args.password()?;
         let login_disabled = tokio::time::timeout(wait, imap.has_capability("LOGINDISABLED")).await??;
         if login_disabled {
@@ -80,7 +80,7 @@ pub async fn open(imap: &mut ImapClient, mailbox: &str, write: bool) -> Result<O
 
 /// A flag as it is written.
 pub fn flag_text(flag: &Flag) -> String {
-    String::from_utf8_lossy(&imap_proto::Encode::to_bytes(flag)).into_owned()
+    String::from_utf8_lossy(&imap_wire::Encode::to_bytes(flag)).into_owned()
 }
 
 fn fetched_flags(flags: &[FlagFetch]) -> Vec<String> {
@@ -254,7 +254,7 @@ pub async fn append(imap: &mut ImapClient, mailbox: &str, message: Vec<u8>) -> R
 }
 
 fn first_uid(set: &SequenceSet) -> Option<u32> {
-    let text = String::from_utf8_lossy(&imap_proto::Encode::to_bytes(set)).into_owned();
+    let text = String::from_utf8_lossy(&imap_wire::Encode::to_bytes(set)).into_owned();
     text.split([',', ':']).next().and_then(|n| n.parse().ok())
 }
 
@@ -533,7 +533,7 @@ pub async fn sync(imap: &mut ImapClient, mailbox: &str, dir: &Path) -> Result<Sy
                     report.new += 1;
                 }
                 ClientEvent::Completed { command, status } if command.tag == tag => {
-                    if status.kind != imap_proto::StatusKind::Ok {
+                    if status.kind != imap_wire::StatusKind::Ok {
                         return Err(Error::ImapRefused { command: Box::new(command), status: Box::new(status) }.into());
                     }
                     break;
@@ -601,8 +601,8 @@ mod tests {
 
     #[test]
     fn vanished_uids_are_read_from_the_response() {
-        let response = imap_proto::Response::parse(b"* VANISHED (EARLIER) 3,5:7,10\r\n").unwrap();
-        let imap_proto::Response::Data(data) = response else { panic!() };
+        let response = imap_wire::Response::parse(b"* VANISHED (EARLIER) 3,5:7,10\r\n").unwrap();
+        let imap_wire::Response::Data(data) = response else { panic!() };
         assert_eq!(vanished_uids(&data).map(|s| s.to_string()).as_deref(), Some("3,5:7,10"));
         assert_eq!(vanished_uids(&Data::Exists(3)), None);
     }

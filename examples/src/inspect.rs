@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use bytes::BytesMut;
-use imap_proto::{
+use imap_wire::{
     ClientLineMode, ClientMessage, Command, CommandDecoder, DecodeError, Encode, Greeting, Limits, Response,
     ResponseDecoder, ServerMessage,
 };
@@ -155,7 +155,7 @@ fn roundtrip_client(m: &ClientMessage, mode: ClientLineMode) -> Option<String> {
 
 fn compare<T: PartialEq + std::fmt::Debug>(
     original: &T,
-    again: Result<T, imap_proto::ParseError>,
+    again: Result<T, imap_wire::ParseError>,
     bytes: &[u8],
 ) -> Option<String> {
     match again {

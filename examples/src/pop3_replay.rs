@@ -10,10 +10,10 @@
 //! records come out in conversation order, whatever the chunking.
 
 use bytes::{Bytes, BytesMut};
-use pop3_proto::client::*;
-use pop3_proto::dot::{BodyPiece, DotDecoder};
-use pop3_proto::server::*;
-use pop3_proto::*;
+use pop3_wire::client::*;
+use pop3_wire::dot::{BodyPiece, DotDecoder};
+use pop3_wire::server::*;
+use pop3_wire::*;
 use serde_json::{json, Value};
 
 /// Which side sent the bytes a record was decoded from.
@@ -477,13 +477,13 @@ fn roundtrip_event(event: &ClientEvent) -> Option<String> {
         }
         ClientEvent::Message { data, .. } => {
             let mut wire = BytesMut::new();
-            pop3_proto::dot::stuff(data, &mut wire);
+            pop3_wire::dot::stuff(data, &mut wire);
             let mut back = Vec::new();
             let mut d = DotDecoder::new();
             while let Some(BodyPiece::Data(chunk)) = d.next_piece(&mut wire) {
                 back.extend_from_slice(&chunk);
             }
-            // The content model (see pop3_proto::dot): a client hands out
+            // The content model (see pop3_wire::dot): a client hands out
             // content with the line endings the server sent, a server
             // writes CRLF. Like is compared with like.
             (back != crlf_lines(data)).then(|| "round trip: message content changed by dot-stuffing".to_string())

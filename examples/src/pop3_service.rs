@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use mail_codec::{tls, Pop3Server};
-use pop3_proto::server::{ServerConfig, ServerEvent};
-use pop3_proto::{Arg, Capability, CodeKind, Command, DropListing, ScanListing, StatusLine, UniqueIdListing};
+use pop3_wire::server::{ServerConfig, ServerEvent};
+use pop3_wire::{Arg, Capability, CodeKind, Command, DropListing, ScanListing, StatusLine, UniqueIdListing};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
@@ -219,7 +219,7 @@ impl Session {
     }
 
     /// The message a number names, unless deleted.
-    fn message(&self, n: pop3_proto::MessageNumber) -> Option<&Message> {
+    fn message(&self, n: pop3_wire::MessageNumber) -> Option<&Message> {
         let m = self.maildrop.as_ref()?.messages.get(n.get() as usize - 1)?;
         (!m.deleted).then_some(m)
     }
@@ -326,11 +326,11 @@ impl Session {
         Ok(())
     }
 
-    fn listing<T>(&self, f: impl Fn(pop3_proto::MessageNumber, &Message) -> T) -> Vec<T> {
+    fn listing<T>(&self, f: impl Fn(pop3_wire::MessageNumber, &Message) -> T) -> Vec<T> {
         let messages = self.maildrop.iter().flat_map(|d| d.messages.iter().enumerate());
         messages
             .filter(|(_, m)| !m.deleted)
-            .filter_map(|(i, m)| Some(f(pop3_proto::MessageNumber::try_from(i as u32 + 1).ok()?, m)))
+            .filter_map(|(i, m)| Some(f(pop3_wire::MessageNumber::try_from(i as u32 + 1).ok()?, m)))
             .collect()
     }
 }

@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use mail_codec::Pop3Client;
-use pop3_proto::client::{ClientConfig, ClientEvent};
-use pop3_proto::{Command, MessageNumber};
+use pop3_wire::client::{ClientConfig, ClientEvent};
+use pop3_wire::{Command, MessageNumber};
 
 use crate::cli::{ConnectArgs, Failure, TlsMode};
 use crate::maildir::{self, Maildir};
@@ -34,8 +34,8 @@ pub async fn connect(args: &ConnectArgs) -> Result<Pop3Client, Failure> {
     }
     let password = args.password()?;
     let caps = tokio::time::timeout(wait, pop.capabilities()).await??;
-    let sasl_plain_only = !caps.contains(&pop3_proto::Capability::User)
-        && caps.iter().any(|c| matches!(c, pop3_proto::Capability::Sasl(m) if m.iter().any(|m| m.as_bytes().eq_ignore_ascii_case(b"PLAIN"))));
+    let sasl_plain_only = !caps.contains(&pop3_wire::Capability::User)
+        && caps.iter().any(|c| matches!(c, pop3_wire::Capability::Sasl(m) if m.iter().any(|m| m.as_bytes().eq_ignore_ascii_case(b"PLAIN"))));
     if sasl_plain_only {
         tokio::time::timeout(wait, pop.authenticate_plain(&args.user, &password)).await??;
     } else {

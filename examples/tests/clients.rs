@@ -481,8 +481,8 @@ fn imap_sync_twice(servers: &Servers, messages: &[Vec<u8>]) {
 }
 
 fn imap_compress(servers: &Servers, messages: &[Vec<u8>]) {
-    use imap_proto::client::ClientConfig;
-    use imap_proto::{CommandBody, Data, Mailbox, MessageAttribute};
+    use imap_wire::client::ClientConfig;
+    use imap_wire::{CommandBody, Data, Mailbox, MessageAttribute};
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     runtime.block_on(async {
         let tcp = tokio::net::TcpStream::connect(("127.0.0.1", servers.imap)).await.unwrap();
@@ -490,7 +490,7 @@ fn imap_compress(servers: &Servers, messages: &[Vec<u8>]) {
         imap.login("alice", "secret").await.unwrap();
         imap.compress().await.unwrap();
         imap.execute(CommandBody::Examine { mailbox: Mailbox::inbox(), parameters: vec![] }).await.unwrap();
-        let fetch = imap_proto::Command::parse(b"X FETCH 1:* (BODY.PEEK[])\r\n").unwrap().body;
+        let fetch = imap_wire::Command::parse(b"X FETCH 1:* (BODY.PEEK[])\r\n").unwrap().body;
         let outcome = imap.execute(fetch).await.unwrap();
         let bodies: Vec<Vec<u8>> = outcome
             .data

@@ -7,7 +7,7 @@
 //! order). Every session gives the same records whole, split at every point
 //! and fed byte by byte.
 
-use imap_proto::Limits;
+use imap_wire::Limits;
 use mail_examples::imap_replay::{replay, replay_cut, Record, Side};
 
 const SESSIONS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/sessions");
@@ -142,7 +142,7 @@ fn pipelined_commands_completed_out_of_order() {
 /// response decodes typed, nothing raw, and both machines replay it.
 #[test]
 fn the_dovecot_extensions_session_decodes_typed_and_replays_cleanly() {
-    use imap_proto::{ClientMessage, CommandDecoder, ResponseDecoder, ServerMessage};
+    use imap_wire::{ClientMessage, CommandDecoder, ResponseDecoder, ServerMessage};
     let (c2s, s2c) = flow("extensions");
     let records = replay(&c2s, &s2c, usize::MAX, true, Limits::default());
     // COMPRESS ends the recording: what follows is compressed.

@@ -4,7 +4,8 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_mail-inspect");
-const SESSIONS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/sessions");
+// The base IMAP recording lives with imap-wire's own tests.
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../imap-proto/tests/fixtures");
 
 fn run(args: &[&str], stdin: Option<&[u8]>) -> (String, i32) {
     let mut child = Command::new(BIN).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().expect("spawn");
@@ -20,7 +21,7 @@ fn run(args: &[&str], stdin: Option<&[u8]>) -> (String, i32) {
 #[test]
 fn sample_sessions_decode_cleanly_with_roundtrip_at_every_chunk_size() {
     for (from, file) in [("server", "dovecot-imap.s2c"), ("client", "dovecot-imap.c2s")] {
-        let path = format!("{SESSIONS}/{file}");
+        let path = format!("{FIXTURES}/{file}");
         let (whole, code) = run(&["imap", "--from", from, "--roundtrip", &path], None);
         assert_eq!(code, 0, "{whole}");
         let last = whole.lines().last().unwrap();

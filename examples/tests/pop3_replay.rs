@@ -5,7 +5,7 @@
 //! byte by byte.
 
 use mail_examples::pop3_replay::{replay, replay_cut, Record, Side};
-use pop3_proto::Limits;
+use pop3_wire::Limits;
 
 const SESSIONS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/sessions");
 
@@ -27,7 +27,7 @@ fn message(octets: usize, subject: &str) -> Vec<u8> {
 
 fn stuffed(m: &[u8]) -> Vec<u8> {
     let mut out = bytes::BytesMut::new();
-    pop3_proto::dot::stuff(m, &mut out);
+    pop3_wire::dot::stuff(m, &mut out);
     out.to_vec()
 }
 

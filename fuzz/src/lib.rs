@@ -11,7 +11,7 @@ use std::num::NonZeroU32;
 
 use arbitrary::{Arbitrary, Unstructured};
 use bytes::{Bytes, BytesMut};
-use pop3_proto::Encode as _;
+use pop3_wire::Encode as _;
 
 /// Splits `data` into a chunking schedule (from the first byte) and the
 /// payload; the chunk sizes repeat through 1..=16 and 64.
@@ -56,8 +56,8 @@ fn assert_same<T: std::fmt::Debug + PartialEq>(whole: &[T], chunked: &[T], what:
 }
 
 /// Limits small enough that fuzzing reaches them.
-fn imap_limits() -> imap_proto::Limits {
-    imap_proto::Limits { max_line_length: 2048, max_literal_size: 4096, max_message_size: 8192, max_depth: 16 }
+fn imap_limits() -> imap_wire::Limits {
+    imap_wire::Limits { max_line_length: 2048, max_literal_size: 4096, max_message_size: 8192, max_depth: 16 }
 }
 
 /// What a decoder may keep buffered with [`imap_limits`] between calls: an
@@ -73,7 +73,7 @@ const IMAP_BUFFER_BOUND: usize = 8192 + 2048 + 64;
 /// call; once the decoder asks for more input, only the former.
 fn decode_all<T: std::fmt::Debug>(
     parts: &[&[u8]],
-    mut decode: impl FnMut(&mut BytesMut, bool) -> Result<Option<imap_proto::Decoded<T>>, imap_proto::DecodeError>,
+    mut decode: impl FnMut(&mut BytesMut, bool) -> Result<Option<imap_wire::Decoded<T>>, imap_wire::DecodeError>,
 ) -> (Vec<String>, Vec<T>) {
     let mut buf = BytesMut::new();
     let mut events = Vec::new();
@@ -100,7 +100,7 @@ fn decode_all<T: std::fmt::Debug>(
 /// IMAP server-to-client stream: the same events whole and chunked; every
 /// decoded message serializes to something that parses back equal.
 pub fn imap_response_stream(data: &[u8]) {
-    use imap_proto::{Encode, Greeting, Response, ResponseDecoder, ServerMessage};
+    use imap_wire::{Encode, Greeting, Response, ResponseDecoder, ServerMessage};
     let (sizes, data) = schedule(data);
     let mut dec = ResponseDecoder::new(imap_limits());
     let (events, messages) = decode_all(&[data], |b, eof| if eof { dec.decode_eof(b) } else { dec.decode(b) });
@@ -119,7 +119,7 @@ pub fn imap_response_stream(data: &[u8]) {
 
 /// IMAP client-to-server stream, as [`imap_response_stream`].
 pub fn imap_command_stream(data: &[u8]) {
-    use imap_proto::{ClientLineMode, ClientMessage, CommandDecoder, Encode};
+    use imap_wire::{ClientLineMode, ClientMessage, CommandDecoder, Encode};
     let (sizes, data) = schedule(data);
     let mut dec = CommandDecoder::new(imap_limits());
     let (events, messages) = decode_all(&[data], |b, eof| if eof { dec.decode_eof(b) } else { dec.decode(b) });
@@ -140,8 +140,8 @@ pub fn imap_command_stream(data: &[u8]) {
         );
         mode = match m {
             ClientMessage::Command(c) => match c.body {
-                imap_proto::CommandBody::Authenticate { .. } => ClientLineMode::Authenticate,
-                imap_proto::CommandBody::Idle => ClientLineMode::Idle,
+                imap_wire::CommandBody::Authenticate { .. } => ClientLineMode::Authenticate,
+                imap_wire::CommandBody::Idle => ClientLineMode::Idle,
                 _ => ClientLineMode::Commands,
             },
             ClientMessage::AuthenticateData(_) => ClientLineMode::Authenticate,
@@ -152,7 +152,7 @@ pub fn imap_command_stream(data: &[u8]) {
 
 /// One greeting: parse, and if it parses, round trip.
 pub fn imap_greeting(data: &[u8]) {
-    use imap_proto::{Encode, Greeting};
+    use imap_wire::{Encode, Greeting};
     if let Ok(g) = Greeting::parse(data) {
         let bytes = g.to_bytes();
         assert_eq!(Greeting::parse(&bytes).as_ref(), Ok(&g), "{:?}", String::from_utf8_lossy(&bytes));
@@ -163,7 +163,7 @@ pub fn imap_greeting(data: &[u8]) {
 /// The framer alone: identical frames and errors whole and chunked, for
 /// both directions; frames concatenate to a subsequence of the input.
 pub fn imap_framer(data: &[u8]) {
-    use imap_proto::framer::{Framer, StreamKind};
+    use imap_wire::framer::{Framer, StreamKind};
     let (sizes, data) = schedule(data);
     for kind in [StreamKind::Responses, StreamKind::Commands] {
         let run = |parts: Vec<&[u8]>| {
@@ -193,18 +193,18 @@ pub fn imap_framer(data: &[u8]) {
 
 /// Typed IMAP values: serialize, parse, get the same value back.
 pub fn imap_typed(data: &[u8]) {
-    use imap_proto::{Command, Encode, EncodeOptions, LiteralMode, Response};
+    use imap_wire::{Command, Encode, EncodeOptions, LiteralMode, Response};
     let mut u = Unstructured::new(data);
     let Ok(which) = u.arbitrary::<bool>() else { return };
     if which {
-        let Ok(c) = imap_proto::Command::arbitrary(&mut u) else { return };
+        let Ok(c) = imap_wire::Command::arbitrary(&mut u) else { return };
         for mode in [LiteralMode::Synchronizing, LiteralMode::NonSynchronizing] {
             let mut out = BytesMut::new();
             c.encode_to(&mut out, EncodeOptions { literal_mode: mode });
             assert_eq!(Command::parse(&out).as_ref(), Ok(&c), "{:?}", String::from_utf8_lossy(&out));
         }
     } else {
-        let Ok(r) = imap_proto::Response::arbitrary(&mut u) else { return };
+        let Ok(r) = imap_wire::Response::arbitrary(&mut u) else { return };
         let bytes = r.to_bytes();
         assert_eq!(Response::parse(&bytes).as_ref(), Ok(&r), "{:?}", String::from_utf8_lossy(&bytes));
     }
@@ -212,7 +212,7 @@ pub fn imap_typed(data: &[u8]) {
 
 /// POP3 command lines: parse each line; what parses round-trips.
 pub fn pop3_command(data: &[u8]) {
-    use pop3_proto::Command;
+    use pop3_wire::Command;
     for line in data.split_inclusive(|&b| b == b'\n') {
         if let Ok(c) = Command::parse(line) {
             assert_eq!(Command::parse(&c.to_bytes()).as_ref(), Ok(&c));
@@ -222,7 +222,7 @@ pub fn pop3_command(data: &[u8]) {
 
 /// POP3 reply lines: status lines, listing lines, capabilities.
 pub fn pop3_response(data: &[u8]) {
-    use pop3_proto::{Capability, Language, ScanListing, StatusLine, UniqueIdListing};
+    use pop3_wire::{Capability, Language, ScanListing, StatusLine, UniqueIdListing};
     for line in data.split_inclusive(|&b| b == b'\n') {
         if let Ok(s) = StatusLine::parse(line) {
             assert_eq!(StatusLine::parse(&s.to_bytes()).as_ref(), Ok(&s));
@@ -255,7 +255,7 @@ pub fn pop3_response(data: &[u8]) {
 /// message back; unstuffing arbitrary bytes never panics and never emits
 /// more than it was given.
 pub fn pop3_dot(data: &[u8]) {
-    use pop3_proto::dot::{BodyPiece, DotDecoder, DotEncoder};
+    use pop3_wire::dot::{BodyPiece, DotDecoder, DotEncoder};
     let (sizes, m) = schedule(data);
     let mut wire = BytesMut::new();
     let mut enc = DotEncoder::new();
@@ -313,8 +313,8 @@ fn normalise(m: &[u8]) -> Vec<u8> {
 /// The POP3 client machine on arbitrary server bytes, with a command
 /// queue drawn from the input: same events whole and chunked, bounded.
 pub fn pop3_client(data: &[u8]) {
-    use pop3_proto::client::{Client, ClientConfig};
-    use pop3_proto::{Command, Limits};
+    use pop3_wire::client::{Client, ClientConfig};
+    use pop3_wire::{Command, Limits};
     let (sizes, data) = schedule(data);
     let (cmds, data) = data.split_at(data.len().min(4));
     let limits = Limits { max_reply_line: 512, max_listing_size: 4096, max_message_size: 4096, ..Limits::default() };
@@ -360,8 +360,8 @@ pub fn pop3_client(data: &[u8]) {
 /// that answers everything as plainly as it can: same events whole and
 /// chunked; replies never outnumber commands.
 pub fn pop3_server(data: &[u8]) {
-    use pop3_proto::server::{Server, ServerConfig, ServerEvent};
-    use pop3_proto::{Command, Limits, StatusLine};
+    use pop3_wire::server::{Server, ServerConfig, ServerEvent};
+    use pop3_wire::{Command, Limits, StatusLine};
     let (sizes, data) = schedule(data);
     let limits = Limits { max_pending_commands: 8, ..Limits::default() };
     let run = |parts: Vec<&[u8]>| {
@@ -413,11 +413,11 @@ pub fn pop3_server(data: &[u8]) {
 /// Typed POP3 values: serialize, parse, same value.
 pub fn pop3_typed(data: &[u8]) {
     let mut u = Unstructured::new(data);
-    if let Ok(c) = pop3_proto::Command::arbitrary(&mut u) {
-        assert_eq!(pop3_proto::Command::parse(&c.to_bytes()).as_ref(), Ok(&c));
+    if let Ok(c) = pop3_wire::Command::arbitrary(&mut u) {
+        assert_eq!(pop3_wire::Command::parse(&c.to_bytes()).as_ref(), Ok(&c));
     }
-    if let Ok(s) = pop3_proto::StatusLine::arbitrary(&mut u) {
-        assert_eq!(pop3_proto::StatusLine::parse(&s.to_bytes()).as_ref(), Ok(&s));
+    if let Ok(s) = pop3_wire::StatusLine::arbitrary(&mut u) {
+        assert_eq!(pop3_wire::StatusLine::parse(&s.to_bytes()).as_ref(), Ok(&s));
     }
 }
 
@@ -427,8 +427,8 @@ pub fn pop3_typed(data: &[u8]) {
 /// follows): the same events and the same output
 /// whole and chunked, end of input included.
 pub fn imap_client(data: &[u8]) {
-    use imap_proto::client::{Client, ClientConfig, ClientEvent};
-    use imap_proto::{Atom, CommandBody, IString, Mailbox};
+    use imap_wire::client::{Client, ClientConfig, ClientEvent};
+    use imap_wire::{Atom, CommandBody, IString, Mailbox};
     let (sizes, data) = schedule(data);
     let (choices, data) = data.split_at(data.len().min(4));
     let limits = imap_limits();
@@ -454,7 +454,7 @@ pub fn imap_client(data: &[u8]) {
                 7 => CommandBody::Fetch {
                     uid: false,
                     sequence_set: "1:*".parse().expect("set"),
-                    items: imap_proto::FetchItems::Fast,
+                    items: imap_wire::FetchItems::Fast,
                     modifiers: vec![],
                 },
                 8 => CommandBody::Capability,
@@ -498,8 +498,8 @@ pub fn imap_client(data: &[u8]) {
 /// STARTTLS nothing more is read, as no TLS follows): the same events and the same output whole and
 /// chunked, end of input included.
 pub fn imap_server(data: &[u8]) {
-    use imap_proto::server::{Server, ServerConfig, ServerEvent};
-    use imap_proto::{CommandBody, Data, Encode, StatusKind};
+    use imap_wire::server::{Server, ServerConfig, ServerEvent};
+    use imap_wire::{CommandBody, Data, Encode, StatusKind};
     let (sizes, data) = schedule(data);
     let limits = imap_limits();
     let run = |parts: Vec<&[u8]>| {
@@ -540,7 +540,7 @@ pub fn imap_server(data: &[u8]) {
         // Updates still held when the session ended count as written: every
         // update is either sent or held, none lost or doubled.
         for data in server.held_updates() {
-            out.extend_from_slice(&imap_proto::Response::Data(data.clone()).to_bytes());
+            out.extend_from_slice(&imap_wire::Response::Data(data.clone()).to_bytes());
         }
         (events, out)
     };

@@ -5,7 +5,7 @@
 //!
 //! ```
 //! use arbitrary::{Arbitrary, Unstructured};
-//! use imap_proto::{Command, Encode};
+//! use imap_wire::{Command, Encode};
 //!
 //! let command = Command::arbitrary(&mut Unstructured::new(b"some fuzzer bytes")).unwrap();
 //! assert_eq!(Command::parse(&command.to_bytes()), Ok(command));

@@ -1,5 +1,5 @@
 //! Standard base64 (RFC 4648, padded, canonical), as SASL exchanges use it:
-//! the `base64` crate's standard engine, as in pop3-proto.
+//! the `base64` crate's standard engine, as in pop3-wire.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;

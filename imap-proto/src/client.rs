@@ -2,7 +2,7 @@
 //! handshake, AUTHENTICATE, IDLE, STARTTLS, the connection state, the
 //! server's capabilities and the selected mailbox.
 //!
-//! Sans-IO, the same surface as `pop3_proto::Client`: feed the server's
+//! Sans-IO, the same surface as `pop3_wire::Client`: feed the server's
 //! bytes with [`Client::receive`] (and [`Client::receive_eof`] when the
 //! connection closes), take [`ClientEvent`]s with [`Client::poll_event`],
 //! queue commands with [`Client::send`], and take the bytes to write with
@@ -22,9 +22,9 @@
 //! commands and literal data); `receive` only buffers.
 //!
 //! ```
-//! use imap_proto::client::{Client, ClientConfig, ClientEvent};
-//! use imap_proto::state::State;
-//! use imap_proto::{CommandBody, IString};
+//! use imap_wire::client::{Client, ClientConfig, ClientEvent};
+//! use imap_wire::state::State;
+//! use imap_wire::{CommandBody, IString};
 //!
 //! let mut client = Client::new(ClientConfig::default());
 //! client.receive(b"* OK [CAPABILITY IMAP4rev1 IDLE] ready\r\n");
@@ -34,7 +34,7 @@
 //! assert_eq!(client.poll_transmit().unwrap(), &b"A1 LOGIN alice secret\r\n"[..]);
 //! client.receive(b"A1 OK logged in\r\n");
 //! let Some(ClientEvent::Completed { command, status }) = client.poll_event() else { panic!() };
-//! assert_eq!((command.tag, status.kind), (tag, imap_proto::StatusKind::Ok));
+//! assert_eq!((command.tag, status.kind), (tag, imap_wire::StatusKind::Ok));
 //! assert_eq!(client.state(), State::Authenticated);
 //! ```
 
@@ -442,7 +442,7 @@ impl Client {
     /// (RFC 6855) or IMAP4rev2 is enabled, modified UTF-7 before.
     ///
     /// ```
-    /// use imap_proto::client::{Client, ClientConfig};
+    /// use imap_wire::client::{Client, ClientConfig};
     /// let client = Client::new(ClientConfig::default());
     /// assert_eq!(client.mailbox_name("Entwürfe").as_bytes(), b"Entw&APw-rfe");
     /// ```

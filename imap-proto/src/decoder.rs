@@ -79,7 +79,7 @@ fn parser<'a>(bytes: &'a [u8], shared: Option<&'a Bytes>, max_depth: usize) -> P
 ///
 /// ```
 /// use bytes::BytesMut;
-/// use imap_proto::{ResponseDecoder, ServerMessage, Limits};
+/// use imap_wire::{ResponseDecoder, ServerMessage, Limits};
 ///
 /// let mut dec = ResponseDecoder::new(Limits::default());
 /// let mut buf = BytesMut::from(&b"* OK IMAP4rev1 ready\r\n* 3 EXISTS\r\n"[..]);
@@ -206,7 +206,7 @@ pub enum ClientLineMode {
 ///
 /// ```
 /// use bytes::BytesMut;
-/// use imap_proto::{ClientMessage, CommandDecoder, Limits};
+/// use imap_wire::{ClientMessage, CommandDecoder, Limits};
 ///
 /// let mut dec = CommandDecoder::new(Limits::server());
 /// let mut buf = BytesMut::from(&b"a1 LOGIN {5}\r\nalice secret\r\n"[..]);

@@ -56,8 +56,8 @@ const TAIL: usize = 32;
 ///
 /// ```
 /// use bytes::BytesMut;
-/// use imap_proto::framer::{Framer, StreamKind};
-/// use imap_proto::Limits;
+/// use imap_wire::framer::{Framer, StreamKind};
+/// use imap_wire::Limits;
 ///
 /// let mut framer = Framer::new(StreamKind::Responses, Limits::default());
 /// let mut buf = BytesMut::from(&b"* 1 FETCH (BODY[] {5}\r\nhel"[..]);

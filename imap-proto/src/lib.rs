@@ -7,7 +7,7 @@
 //!
 //! ```
 //! use bytes::BytesMut;
-//! use imap_proto::{Data, Encode, Limits, MessageAttribute, Response, ResponseDecoder, ServerMessage};
+//! use imap_wire::{Data, Encode, Limits, MessageAttribute, Response, ResponseDecoder, ServerMessage};
 //!
 //! let mut decoder = ResponseDecoder::after_greeting(Limits::default());
 //! let mut buf = BytesMut::new();
@@ -84,3 +84,8 @@ pub use encode::{Encode, EncodeOptions, Encoder, LiteralMode};
 pub use error::{DecodeError, FrameError, ParseError, ParseErrorKind, ValidationError};
 pub use limits::Limits;
 pub use types::*;
+
+// The README's examples are compiled as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;

@@ -9,7 +9,7 @@
 /// [`Limits::server`].
 ///
 /// ```
-/// use imap_proto::Limits;
+/// use imap_wire::Limits;
 /// let limits = Limits { max_literal_size: 1 << 20, ..Limits::default() };
 /// assert_eq!(limits.max_depth, 64);
 /// ```

@@ -5,7 +5,7 @@
 //! messages.
 //!
 //! ```
-//! use imap_proto::{sasl, Atom, CommandBody, IString};
+//! use imap_wire::{sasl, Atom, CommandBody, IString};
 //!
 //! let auth = CommandBody::Authenticate {
 //!     mechanism: Atom::try_from("PLAIN").unwrap(),
@@ -32,8 +32,8 @@ pub fn plain(authzid: &str, username: &str, password: &str) -> Vec<u8> {
 /// password.
 ///
 /// ```
-/// assert_eq!(imap_proto::sasl::login_response(b"Username:", "alice", "secret"), b"alice");
-/// assert_eq!(imap_proto::sasl::login_response(b"Password:", "alice", "secret"), b"secret");
+/// assert_eq!(imap_wire::sasl::login_response(b"Username:", "alice", "secret"), b"alice");
+/// assert_eq!(imap_wire::sasl::login_response(b"Password:", "alice", "secret"), b"secret");
 /// ```
 pub fn login_response(challenge: &[u8], username: &str, password: &str) -> Vec<u8> {
     let lower = challenge.to_ascii_lowercase();
@@ -47,7 +47,7 @@ pub fn login_response(challenge: &[u8], username: &str, password: &str) -> Vec<u
 /// XOAUTH2 (Google, Microsoft): `user=NAME ^A auth=Bearer TOKEN ^A ^A`.
 ///
 /// ```
-/// let ir = imap_proto::sasl::xoauth2("someuser@example.com", "ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg");
+/// let ir = imap_wire::sasl::xoauth2("someuser@example.com", "ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg");
 /// assert!(ir.starts_with(b"user=someuser@example.com\x01auth=Bearer ya29."));
 /// assert!(ir.ends_with(b"\x01\x01"));
 /// ```
@@ -59,7 +59,7 @@ pub fn xoauth2(username: &str, access_token: &str) -> Vec<u8> {
 /// port and bearer token as key-value pairs.
 ///
 /// ```
-/// let ir = imap_proto::sasl::oauthbearer("user@example.com", "server.example.com", 993, "vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==");
+/// let ir = imap_wire::sasl::oauthbearer("user@example.com", "server.example.com", 993, "vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==");
 /// assert_eq!(
 ///     ir,
 ///     b"n,a=user@example.com,\x01host=server.example.com\x01port=993\x01auth=Bearer vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==\x01\x01"

@@ -2,7 +2,7 @@
 //! tags, the state rules, the literal handshake, AUTHENTICATE, IDLE,
 //! STARTTLS, LOGOUT, ordered output and the EXPUNGE rule of RFC 3501 7.4.1.
 //!
-//! Sans-IO, the same surface as `pop3_proto::server::Server`: feed the
+//! Sans-IO, the same surface as `pop3_wire::server::Server`: feed the
 //! client's bytes with [`Server::receive`] (and [`Server::receive_eof`]),
 //! take [`ServerEvent`]s with [`Server::poll_event`], answer each command
 //! with [`Server::respond`] (untagged data) and one [`Server::complete`],
@@ -24,8 +24,8 @@
 //! too many commands are unanswered.
 //!
 //! ```
-//! use imap_proto::server::{Server, ServerConfig, ServerEvent};
-//! use imap_proto::{CommandBody, StatusKind};
+//! use imap_wire::server::{Server, ServerConfig, ServerEvent};
+//! use imap_wire::{CommandBody, StatusKind};
 //!
 //! let mut server = Server::new(ServerConfig::default());
 //! assert!(server.poll_transmit().unwrap().starts_with(b"* OK "));
@@ -961,10 +961,10 @@ impl Server {
     /// so a 100 MB message is never held whole.
     ///
     /// ```
-    /// use imap_proto::server::{Server, ServerConfig, ServerEvent};
-    /// use imap_proto::{MessageAttribute, Section, StatusKind};
+    /// use imap_wire::server::{Server, ServerConfig, ServerEvent};
+    /// use imap_wire::{MessageAttribute, Section, StatusKind};
     ///
-    /// let mut server = Server::new(ServerConfig { greeting: imap_proto::Greeting::parse(b"* PREAUTH hi\r\n").unwrap(), ..ServerConfig::default() });
+    /// let mut server = Server::new(ServerConfig { greeting: imap_wire::Greeting::parse(b"* PREAUTH hi\r\n").unwrap(), ..ServerConfig::default() });
     /// let _ = server.poll_transmit();
     /// server.receive(b"a1 SELECT INBOX\r\n");
     /// let Some(ServerEvent::Command(select)) = server.poll_event() else { panic!() };
@@ -1122,7 +1122,7 @@ impl Server {
     /// follows. For a server shutting down or a session timing out.
     ///
     /// ```
-    /// use imap_proto::server::{Server, ServerConfig, ServerEvent};
+    /// use imap_wire::server::{Server, ServerConfig, ServerEvent};
     ///
     /// let mut server = Server::new(ServerConfig::default());
     /// let _ = server.poll_transmit();

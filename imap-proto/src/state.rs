@@ -6,8 +6,8 @@ use crate::types::{Capability, CommandBody};
 /// Where an IMAP connection stands.
 ///
 /// ```
-/// use imap_proto::state::{command_allowed, State};
-/// use imap_proto::CommandBody;
+/// use imap_wire::state::{command_allowed, State};
+/// use imap_wire::CommandBody;
 /// assert!(command_allowed(&CommandBody::Noop, State::NotAuthenticated));
 /// assert!(!command_allowed(&CommandBody::Expunge, State::Authenticated));
 /// assert!(command_allowed(&CommandBody::Expunge, State::Selected));
@@ -99,8 +99,8 @@ fn authenticated(command: &CommandBody) -> bool {
 /// extension is offered.
 ///
 /// ```
-/// use imap_proto::state::missing_capability;
-/// use imap_proto::{Capability, Command, CommandBody};
+/// use imap_wire::state::missing_capability;
+/// use imap_wire::{Capability, Command, CommandBody};
 /// let sort = Command::parse(b"a SORT (DATE) UTF-8 ALL\r\n").unwrap().body;
 /// assert_eq!(missing_capability(&sort, &[Capability::Imap4Rev1]), Some("SORT"));
 /// let esearch = Command::parse(b"a SEARCH RETURN (COUNT) ALL\r\n").unwrap().body;

@@ -1,8 +1,8 @@
 //! The client machine, flow by flow, against scripted server bytes.
 
-use imap_proto::client::{Client, ClientConfig, ClientError, ClientEvent};
-use imap_proto::state::State;
-use imap_proto::*;
+use imap_wire::client::{Client, ClientConfig, ClientError, ClientEvent};
+use imap_wire::state::State;
+use imap_wire::*;
 
 fn events(client: &mut Client) -> Vec<ClientEvent> {
     std::iter::from_fn(|| client.poll_event()).collect()

@@ -7,7 +7,7 @@
 mod common;
 
 use common::*;
-use imap_proto::*;
+use imap_wire::*;
 
 fn examples() -> Vec<Example> {
     parse_examples(include_str!("fixtures/extension-examples.txt"))

@@ -2,7 +2,7 @@
 //! (from ../shared/rfc), parsed to the expected value and serialized back
 //! to bytes that parse to the same value.
 
-use imap_proto::*;
+use imap_wire::*;
 
 mod common;
 

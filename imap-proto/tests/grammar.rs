@@ -3,7 +3,7 @@
 
 use std::num::NonZeroU32;
 
-use imap_proto::*;
+use imap_wire::*;
 
 fn resp(s: &str) -> Response {
     Response::parse(s.as_bytes()).unwrap_or_else(|e| panic!("{s:?}: {e}"))

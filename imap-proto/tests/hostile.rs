@@ -4,7 +4,7 @@
 mod common;
 
 use bytes::BytesMut;
-use imap_proto::*;
+use imap_wire::*;
 
 #[test]
 fn literal_announcing_u64_max_bytes_is_refused_before_buffering() {

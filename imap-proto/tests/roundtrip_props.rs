@@ -5,7 +5,7 @@
 mod common;
 
 use arbitrary::{Arbitrary, Unstructured};
-use imap_proto::*;
+use imap_wire::*;
 use proptest::collection::vec;
 use proptest::prelude::*;
 

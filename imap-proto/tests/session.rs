@@ -3,10 +3,10 @@
 
 use std::num::NonZeroU32;
 
-use imap_proto::client::{Client, ClientConfig, ClientEvent};
-use imap_proto::server::{Server, ServerConfig, ServerEvent};
-use imap_proto::state::State;
-use imap_proto::*;
+use imap_wire::client::{Client, ClientConfig, ClientEvent};
+use imap_wire::server::{Server, ServerConfig, ServerEvent};
+use imap_wire::state::State;
+use imap_wire::*;
 
 /// A one-mailbox application on top of the server machine.
 struct App {
@@ -621,7 +621,7 @@ fn a_streamed_append_with_junk_after_its_message_is_aborted() {
 /// has not enabled, and does not send what the client has not enabled.
 #[test]
 fn the_server_machine_knows_what_each_extension_adds() {
-    use imap_proto::server::{Server, ServerConfig, ServerError, ServerEvent};
+    use imap_wire::server::{Server, ServerConfig, ServerError, ServerEvent};
     let greeting = Greeting { kind: GreetingKind::PreAuth, code: None, text: Text::try_from("hi").unwrap() };
     let capabilities = ["IMAP4rev1", "ENABLE", "QRESYNC", "CONDSTORE", "ESEARCH", "IMAP4rev2"]
         .map(|c| Capability::from_atom(Atom::try_from(c).unwrap()))
@@ -684,7 +684,7 @@ fn the_server_machine_knows_what_each_extension_adds() {
 /// (imaptest's stress checks this).
 #[test]
 fn flags_overtake_a_held_expunge() {
-    use imap_proto::server::{Server, ServerConfig, ServerEvent};
+    use imap_wire::server::{Server, ServerConfig, ServerEvent};
     let greeting = Greeting { kind: GreetingKind::PreAuth, code: None, text: Text::try_from("hi").unwrap() };
     let caps = ["IMAP4rev1", "ENABLE", "QRESYNC"].map(|c| Capability::from_atom(Atom::try_from(c).unwrap())).to_vec();
     let mut server = Server::new(ServerConfig { greeting, capabilities: caps, ..ServerConfig::default() });

@@ -6,10 +6,10 @@
 mod common;
 
 use common::*;
-use imap_proto::*;
+use imap_wire::*;
 
-const S2C: &[u8] = include_bytes!("../../examples/sessions/dovecot-imap.s2c");
-const C2S: &[u8] = include_bytes!("../../examples/sessions/dovecot-imap.c2s");
+const S2C: &[u8] = include_bytes!("fixtures/dovecot-imap.s2c");
+const C2S: &[u8] = include_bytes!("fixtures/dovecot-imap.c2s");
 
 fn decode_server_pieces(pieces: &[&[u8]]) -> Vec<Event> {
     let mut dec = ResponseDecoder::new(Limits::default());

@@ -1,8 +1,8 @@
 //! The codecs: tokio-util `Decoder`/`Encoder`s for both roles of both
 //! protocols.
 //!
-//! Thin by design: framing and parsing happen in `imap-proto` and
-//! `pop3-proto`; these types only move bytes between a `BytesMut` and the
+//! Thin by design: framing and parsing happen in `imap-wire` and
+//! `pop3-wire`; these types only move bytes between a `BytesMut` and the
 //! decoders or machines. A malformed IMAP message is yielded as an `Err`
 //! *item* with its stream offset and, when it had one, its tag, so the
 //! stream keeps going (tokio's `FramedRead` ends a stream after a decoder
@@ -11,11 +11,11 @@
 //!
 //! POP3 replies are not self-describing (whether a reply has more lines
 //! depends on the command), so the POP3 codecs carry the state machines:
-//! [`Pop3ClientCodec`] encodes commands through a `pop3_proto` client and
+//! [`Pop3ClientCodec`] encodes commands through a `pop3_wire` client and
 //! yields its events.
 
 use bytes::BytesMut;
-use imap_proto::{
+use imap_wire::{
     ClientMessage, Command, CommandDecoder, DecodeError, Decoded, Encode, EncodeOptions, Greeting, Limits, Response,
     ResponseDecoder, ServerMessage,
 };
@@ -28,7 +28,7 @@ pub enum EncodeError {
     /// follow the server's `+`, which a codec that writes whole commands
     /// cannot wait for. Writing it whole would let a server that refuses
     /// the command read the literal's data as commands. Use
-    /// [`LiteralMode::NonSynchronizing`](imap_proto::LiteralMode::NonSynchronizing) when the server announces
+    /// [`LiteralMode::NonSynchronizing`](imap_wire::LiteralMode::NonSynchronizing) when the server announces
     /// `LITERAL+` (or `LITERAL-` for literals up to 4096 bytes).
     #[error("the command needs a synchronizing literal, which this codec cannot write")]
     SynchronizingLiteral,
@@ -50,12 +50,12 @@ fn as_item<T>(r: Result<Option<Decoded<T>>, DecodeError>) -> Option<Result<Decod
 /// this codec writes a command whole, so a command that needs one is
 /// refused with [`EncodeError::SynchronizingLiteral`] and nothing is
 /// written. Once the server's capabilities are known, switch a live codec
-/// to [`LiteralMode::NonSynchronizing`](imap_proto::LiteralMode::NonSynchronizing) with
+/// to [`LiteralMode::NonSynchronizing`](imap_wire::LiteralMode::NonSynchronizing) with
 /// [`ImapClientCodec::set_encode_options`] if it announces `LITERAL+`.
 ///
 /// ```
 /// use bytes::BytesMut;
-/// use imap_proto::{Command, EncodeOptions, Limits, LiteralMode};
+/// use imap_wire::{Command, EncodeOptions, Limits, LiteralMode};
 /// use mail_codec::{EncodeError, ImapClientCodec};
 /// use tokio_util::codec::Encoder;
 ///
@@ -189,7 +189,7 @@ server_encoder!(Greeting);
 server_encoder!(Response);
 server_encoder!(ServerMessage);
 
-/// Client side of a POP3 connection: a `pop3_proto` client machine as a
+/// Client side of a POP3 connection: a `pop3_wire` client machine as a
 /// codec. Decoding yields the machine's events; encoding queues a command
 /// and writes what the machine lets go out (one command at a time unless
 /// the server announced PIPELINING: send the next after the reply).
@@ -199,7 +199,7 @@ server_encoder!(ServerMessage);
 /// # async fn main() {
 /// use futures_util::StreamExt;
 /// use mail_codec::Pop3ClientCodec;
-/// use pop3_proto::client::ClientEvent;
+/// use pop3_wire::client::ClientEvent;
 /// use tokio_util::codec::FramedRead;
 ///
 /// let wire: &[u8] = b"+OK POP3 ready\r\n";
@@ -209,18 +209,18 @@ server_encoder!(ServerMessage);
 /// ```
 #[derive(Debug)]
 pub struct Pop3ClientCodec {
-    machine: pop3_proto::client::Client,
+    machine: pop3_wire::client::Client,
 }
 
 impl Pop3ClientCodec {
     /// A codec expecting the greeting first.
-    pub fn new(config: pop3_proto::client::ClientConfig) -> Pop3ClientCodec {
-        Pop3ClientCodec { machine: pop3_proto::client::Client::new(config) }
+    pub fn new(config: pop3_wire::client::ClientConfig) -> Pop3ClientCodec {
+        Pop3ClientCodec { machine: pop3_wire::client::Client::new(config) }
     }
 
     /// The machine (state, capabilities; SASL responses and the TLS
     /// switch are given to it directly).
-    pub fn machine_mut(&mut self) -> &mut pop3_proto::client::Client {
+    pub fn machine_mut(&mut self) -> &mut pop3_wire::client::Client {
         &mut self.machine
     }
 }
@@ -238,7 +238,7 @@ fn feed<M: crate::pump::Machine>(machine: &mut M, src: &mut BytesMut, eof: bool)
 }
 
 impl Decoder for Pop3ClientCodec {
-    type Item = pop3_proto::client::ClientEvent;
+    type Item = pop3_wire::client::ClientEvent;
     type Error = std::io::Error;
 
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Self::Item>, Self::Error> {
@@ -250,10 +250,10 @@ impl Decoder for Pop3ClientCodec {
     }
 }
 
-impl Encoder<pop3_proto::Command> for Pop3ClientCodec {
+impl Encoder<pop3_wire::Command> for Pop3ClientCodec {
     type Error = crate::Error;
 
-    fn encode(&mut self, item: pop3_proto::Command, dst: &mut BytesMut) -> Result<(), Self::Error> {
+    fn encode(&mut self, item: pop3_wire::Command, dst: &mut BytesMut) -> Result<(), Self::Error> {
         self.machine.send(item)?;
         self.machine.write_to(dst);
         Ok(())
@@ -264,36 +264,36 @@ impl Encoder<pop3_proto::Command> for Pop3ClientCodec {
 /// one of the server machine's reply methods.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Pop3Reply {
-    /// A single-line reply ([`pop3_proto::server::Server::reply`]).
-    Line(pop3_proto::StatusLine),
-    /// A login accepted ([`pop3_proto::server::Server::accept_login`]).
-    AcceptLogin(pop3_proto::StatusLine),
-    /// A login refused ([`pop3_proto::server::Server::reject_login`]).
-    RejectLogin(pop3_proto::StatusLine),
-    /// A multi-line listing ([`pop3_proto::server::Server::reply_lines`]).
-    Lines(pop3_proto::StatusLine, Vec<Vec<u8>>),
+    /// A single-line reply ([`pop3_wire::server::Server::reply`]).
+    Line(pop3_wire::StatusLine),
+    /// A login accepted ([`pop3_wire::server::Server::accept_login`]).
+    AcceptLogin(pop3_wire::StatusLine),
+    /// A login refused ([`pop3_wire::server::Server::reject_login`]).
+    RejectLogin(pop3_wire::StatusLine),
+    /// A multi-line listing ([`pop3_wire::server::Server::reply_lines`]).
+    Lines(pop3_wire::StatusLine, Vec<Vec<u8>>),
     /// A message for RETR or TOP, dot-stuffed on the way out
-    /// ([`pop3_proto::server::Server::reply_message`]).
-    Message(pop3_proto::StatusLine, bytes::Bytes),
+    /// ([`pop3_wire::server::Server::reply_message`]).
+    Message(pop3_wire::StatusLine, bytes::Bytes),
 }
 
-/// Server side of a POP3 connection: a `pop3_proto` server machine as a
+/// Server side of a POP3 connection: a `pop3_wire` server machine as a
 /// codec. Decoding yields the machine's events (the greeting is written
 /// by the first encode or by [`Pop3ServerCodec::take_output`]); encoding a
 /// [`Pop3Reply`] answers the oldest command.
 #[derive(Debug)]
 pub struct Pop3ServerCodec {
-    machine: pop3_proto::server::Server,
+    machine: pop3_wire::server::Server,
 }
 
 impl Pop3ServerCodec {
     /// A codec whose machine has queued the greeting.
-    pub fn new(config: pop3_proto::server::ServerConfig) -> Pop3ServerCodec {
-        Pop3ServerCodec { machine: pop3_proto::server::Server::new(config) }
+    pub fn new(config: pop3_wire::server::ServerConfig) -> Pop3ServerCodec {
+        Pop3ServerCodec { machine: pop3_wire::server::Server::new(config) }
     }
 
     /// The machine (state; the TLS switch is given to it directly).
-    pub fn machine_mut(&mut self) -> &mut pop3_proto::server::Server {
+    pub fn machine_mut(&mut self) -> &mut pop3_wire::server::Server {
         &mut self.machine
     }
 
@@ -307,7 +307,7 @@ impl Pop3ServerCodec {
 }
 
 impl Decoder for Pop3ServerCodec {
-    type Item = pop3_proto::server::ServerEvent;
+    type Item = pop3_wire::server::ServerEvent;
     type Error = std::io::Error;
 
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Self::Item>, Self::Error> {
@@ -340,7 +340,7 @@ impl Encoder<Pop3Reply> for Pop3ServerCodec {
 mod tests {
     use super::*;
     use futures_util::{SinkExt, StreamExt};
-    use imap_proto::{CommandBody, LiteralMode, Tag};
+    use imap_wire::{CommandBody, LiteralMode, Tag};
     use tokio::io::AsyncWriteExt;
     use tokio_util::codec::{Framed, FramedRead};
 

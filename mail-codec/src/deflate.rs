@@ -50,7 +50,7 @@ pub struct DeflateStream<S> {
 impl<S> DeflateStream<S> {
     /// Compression on `inner`; `already_read` is compressed input that
     /// arrived with the switch (see
-    /// [`Client::take_compressed_input`](imap_proto::client::Client::take_compressed_input)).
+    /// [`Client::take_compressed_input`](imap_wire::client::Client::take_compressed_input)).
     pub fn new(inner: S, already_read: Bytes) -> DeflateStream<S> {
         DeflateStream {
             inner,

@@ -2,7 +2,7 @@
 
 use std::io;
 
-use imap_proto::{Command, StatusResponse};
+use imap_wire::{Command, StatusResponse};
 
 /// Why a driver call failed. A closed or reset connection is an error
 /// value ([`Error::Io`], or the machine's `ConnectionClosed`), never a
@@ -16,7 +16,7 @@ pub enum Error {
     /// The IMAP server broke the protocol, or a command could not be sent
     /// or did not complete (see the machine's error).
     #[error("IMAP: {0}")]
-    Imap(#[from] imap_proto::client::ClientError),
+    Imap(#[from] imap_wire::client::ClientError),
     /// The IMAP server answered NO or BAD.
     #[error("{} refused: {}", .command.body.name(), status_line(.status))]
     ImapRefused {
@@ -27,21 +27,21 @@ pub enum Error {
     },
     /// The IMAP server machine refused what the application asked of it.
     #[error("IMAP server: {0}")]
-    ImapServer(#[from] imap_proto::server::ServerError),
+    ImapServer(#[from] imap_wire::server::ServerError),
     /// The POP3 server broke the protocol, or a command could not be sent.
     #[error("POP3: {0}")]
-    Pop3(#[from] pop3_proto::client::ClientError),
+    Pop3(#[from] pop3_wire::client::ClientError),
     /// The POP3 server answered `-ERR`.
     #[error("{command} refused: -ERR {}", String::from_utf8_lossy(.line.text.as_bytes()))]
     Pop3Refused {
         /// The command's keyword.
         command: String,
         /// The `-ERR` line.
-        line: Box<pop3_proto::StatusLine>,
+        line: Box<pop3_wire::StatusLine>,
     },
     /// The POP3 server machine refused what the application asked of it.
     #[error("POP3 server: {0}")]
-    Pop3Server(#[from] pop3_proto::server::ServerError),
+    Pop3Server(#[from] pop3_wire::server::ServerError),
     /// The server refused the session in its greeting (`* BYE`, `-ERR`).
     #[error("the server refused the session: {0}")]
     GreetingRefused(String),
@@ -63,7 +63,7 @@ pub enum Error {
 
 /// `NO [CODE] text` of a tagged status response.
 fn status_line(status: &StatusResponse) -> String {
-    let wire = imap_proto::Encode::to_bytes(status);
+    let wire = imap_wire::Encode::to_bytes(status);
     let line = String::from_utf8_lossy(&wire);
     let line = line.trim_end();
     line.split_once(' ').map_or(line, |(_, rest)| rest).to_string()

@@ -1,12 +1,12 @@
 //! The IMAP drivers: [`ImapClient`] and [`ImapServer`] pump
-//! `imap_proto`'s machines over any async stream.
+//! `imap_wire`'s machines over any async stream.
 
 use std::collections::{HashMap, VecDeque};
 
 use bytes::Bytes;
-use imap_proto::client::{Client, ClientConfig, ClientError, ClientEvent};
-use imap_proto::server::{Server, ServerConfig, ServerEvent};
-use imap_proto::{
+use imap_wire::client::{Client, ClientConfig, ClientError, ClientEvent};
+use imap_wire::server::{Server, ServerConfig, ServerEvent};
+use imap_wire::{
     Atom, Capability, Command, CommandBody, Data, Greeting, GreetingKind, StatusKind, StatusResponse, Tag,
 };
 
@@ -72,8 +72,8 @@ fn offers(caps: &[Capability], name: &str) -> bool {
 /// ```no_run
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), mail_codec::Error> {
-/// use imap_proto::client::ClientConfig;
-/// use imap_proto::{CommandBody, Data, IString, Mailbox};
+/// use imap_wire::client::ClientConfig;
+/// use imap_wire::{CommandBody, Data, IString, Mailbox};
 /// use mail_codec::ImapClient;
 /// use std::time::Duration;
 ///
@@ -112,7 +112,7 @@ impl ImapClient {
     pub async fn new<S: AsyncStream + 'static>(stream: S, config: ClientConfig) -> Result<ImapClient, Error> {
         let mut client = ImapClient {
             pump: Pump::new(Box::new(stream), Client::new(config)),
-            greeting: Greeting { kind: GreetingKind::Ok, code: None, text: imap_proto::Text::default() },
+            greeting: Greeting { kind: GreetingKind::Ok, code: None, text: imap_wire::Text::default() },
             updates: VecDeque::new(),
             gathering: HashMap::new(),
             finished: HashMap::new(),
@@ -289,7 +289,7 @@ impl ImapClient {
         let mechanism = Atom::try_from(mechanism).map_err(|_| Error::Misuse("invalid SASL mechanism name"))?;
         let body = CommandBody::Authenticate {
             mechanism,
-            initial_response: initial_response.map(|ir| imap_proto::IString::from(Bytes::copy_from_slice(ir))),
+            initial_response: initial_response.map(|ir| imap_wire::IString::from(Bytes::copy_from_slice(ir))),
         };
         let tag = self.pump.machine.send(body)?;
         loop {
@@ -308,7 +308,7 @@ impl ImapClient {
 
     /// AUTHENTICATE PLAIN (RFC 4616) with the initial response.
     pub async fn authenticate_plain(&mut self, username: &str, password: &str) -> Result<Outcome, Error> {
-        let ir = imap_proto::sasl::plain("", username, password);
+        let ir = imap_wire::sasl::plain("", username, password);
         self.authenticate("PLAIN", Some(&ir), |_| None).await
     }
 
@@ -470,9 +470,9 @@ impl Idle<'_> {
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), mail_codec::Error> {
-/// use imap_proto::client::ClientConfig;
-/// use imap_proto::server::{ServerConfig, ServerEvent};
-/// use imap_proto::{CommandBody, StatusKind};
+/// use imap_wire::client::ClientConfig;
+/// use imap_wire::server::{ServerConfig, ServerEvent};
+/// use imap_wire::{CommandBody, StatusKind};
 /// use mail_codec::{ImapClient, ImapServer};
 ///
 /// let (client_io, server_io) = tokio::io::duplex(4096);

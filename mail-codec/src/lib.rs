@@ -1,5 +1,5 @@
 //! Async IMAP and POP3 over tokio: codecs, connection drivers, TLS and
-//! COMPRESS=DEFLATE, on top of the sans-IO `imap-proto` and `pop3-proto`
+//! COMPRESS=DEFLATE, on top of the sans-IO `imap-wire` and `pop3-wire`
 //! crates. This crate never parses a byte itself: the protocol crates'
 //! decoders and state machines do.
 //!
@@ -24,7 +24,7 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() {
 //! use futures_util::StreamExt;
-//! use imap_proto::{Limits, ServerMessage};
+//! use mail_codec::imap_wire::{Limits, ServerMessage};
 //! use mail_codec::ImapClientCodec;
 //! use tokio_util::codec::FramedRead;
 //!
@@ -38,6 +38,13 @@
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+/// The IMAP protocol crate this one drives, re-exported so that one
+/// dependency is enough: `mail_codec::imap_wire::CommandBody`.
+pub use imap_wire;
+/// The POP3 protocol crate this one drives, re-exported so that one
+/// dependency is enough: `mail_codec::pop3_wire::Command`.
+pub use pop3_wire;
 
 pub mod codec;
 mod deflate;
@@ -54,3 +61,8 @@ pub use error::Error;
 pub use imap::{Idle, ImapClient, ImapServer, Outcome};
 pub use pop3::{Pop3Client, Pop3Server};
 pub use pump::AsyncStream;
+
+// The README's examples are compiled as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;

@@ -1,11 +1,11 @@
 //! The POP3 drivers: [`Pop3Client`] and [`Pop3Server`] pump
-//! `pop3_proto`'s machines over any async stream.
+//! `pop3_wire`'s machines over any async stream.
 
 use std::collections::VecDeque;
 
-use pop3_proto::client::{Client, ClientConfig, ClientEvent};
-use pop3_proto::server::{Server, ServerConfig, ServerEvent};
-use pop3_proto::{Arg, Capability, Command, MessageNumber, Status, StatusLine};
+use pop3_wire::client::{Client, ClientConfig, ClientEvent};
+use pop3_wire::server::{Server, ServerConfig, ServerEvent};
+use pop3_wire::{Arg, Capability, Command, MessageNumber, Status, StatusLine};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 use crate::pump::{AsyncStream, Pump};
@@ -23,7 +23,7 @@ use crate::Error;
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), mail_codec::Error> {
 /// use mail_codec::Pop3Client;
-/// use pop3_proto::client::ClientConfig;
+/// use pop3_wire::client::ClientConfig;
 ///
 /// let tcp = tokio::net::TcpStream::connect("127.0.0.1:110").await?;
 /// let mut pop = Pop3Client::new(tcp, ClientConfig::default()).await?;
@@ -32,7 +32,7 @@ use crate::Error;
 /// println!("{count} messages, {size} octets");
 /// let mut message = Vec::new();
 /// if count > 0 {
-///     pop.retrieve_to(pop3_proto::Command::Retr(1.try_into().unwrap()), &mut message).await?;
+///     pop.retrieve_to(pop3_wire::Command::Retr(1.try_into().unwrap()), &mut message).await?;
 /// }
 /// pop.quit().await?;
 /// # Ok(()) }
@@ -350,8 +350,8 @@ impl AsyncWrite for LimitedWriter {
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), mail_codec::Error> {
 /// use mail_codec::{Pop3Client, Pop3Server};
-/// use pop3_proto::server::{ServerConfig, ServerEvent};
-/// use pop3_proto::{Command, DropListing, Status, StatusLine};
+/// use pop3_wire::server::{ServerConfig, ServerEvent};
+/// use pop3_wire::{Command, DropListing, Status, StatusLine};
 ///
 /// let (client_io, server_io) = tokio::io::duplex(4096);
 /// let server = tokio::spawn(async move {

@@ -69,10 +69,10 @@ macro_rules! machine {
     };
 }
 
-machine!(imap_proto::client::Client, imap_proto::client::ClientEvent);
-machine!(imap_proto::server::Server, imap_proto::server::ServerEvent);
-machine!(pop3_proto::client::Client, pop3_proto::client::ClientEvent);
-machine!(pop3_proto::server::Server, pop3_proto::server::ServerEvent);
+machine!(imap_wire::client::Client, imap_wire::client::ClientEvent);
+machine!(imap_wire::server::Server, imap_wire::server::ServerEvent);
+machine!(pop3_wire::client::Client, pop3_wire::client::ClientEvent);
+machine!(pop3_wire::server::Server, pop3_wire::server::ServerEvent);
 
 /// A machine and its connection.
 pub(crate) struct Pump<M> {

@@ -47,8 +47,23 @@ pub enum Verification {
     DangerAcceptAnyCertificate,
 }
 
-fn provider() -> Arc<CryptoProvider> {
-    Arc::new(tokio_rustls::rustls::crypto::ring::default_provider())
+/// The crypto provider: the process default when the application
+/// installed one (`CryptoProvider::install_default`), else the one a
+/// feature compiled in (`ring`, the default, or `aws-lc-rs`).
+fn provider() -> Result<Arc<CryptoProvider>, Error> {
+    if let Some(installed) = CryptoProvider::get_default() {
+        return Ok(installed.clone());
+    }
+    #[cfg(feature = "ring")]
+    return Ok(Arc::new(tokio_rustls::rustls::crypto::ring::default_provider()));
+    #[cfg(all(feature = "aws-lc-rs", not(feature = "ring")))]
+    return Ok(Arc::new(tokio_rustls::rustls::crypto::aws_lc_rs::default_provider()));
+    #[cfg(not(any(feature = "ring", feature = "aws-lc-rs")))]
+    return Err(Error::TlsSetup(
+        "no rustls crypto provider: turn on mail-codec's `ring` or `aws-lc-rs` feature, or install a process default \
+         with rustls::crypto::CryptoProvider::install_default"
+            .into(),
+    ));
 }
 
 fn setup(e: impl std::fmt::Display) -> Error {
@@ -57,8 +72,9 @@ fn setup(e: impl std::fmt::Display) -> Error {
 
 /// A rustls client configuration verifying as asked.
 pub fn client_config(verification: Verification) -> Result<Arc<rustls::ClientConfig>, Error> {
-    let builder =
-        rustls::ClientConfig::builder_with_provider(provider()).with_safe_default_protocol_versions().map_err(setup)?;
+    let builder = rustls::ClientConfig::builder_with_provider(provider()?)
+        .with_safe_default_protocol_versions()
+        .map_err(setup)?;
     let config = match verification {
         Verification::WebPkiRoots => {
             let roots = RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
@@ -73,7 +89,7 @@ pub fn client_config(verification: Verification) -> Result<Arc<rustls::ClientCon
         }
         Verification::DangerAcceptAnyCertificate => builder
             .dangerous()
-            .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(provider())))
+            .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(provider()?)))
             .with_no_client_auth(),
     };
     Ok(Arc::new(config))
@@ -84,7 +100,7 @@ pub fn server_config(
     chain: Vec<CertificateDer<'static>>,
     key: PrivateKeyDer<'static>,
 ) -> Result<Arc<rustls::ServerConfig>, Error> {
-    let config = rustls::ServerConfig::builder_with_provider(provider())
+    let config = rustls::ServerConfig::builder_with_provider(provider()?)
         .with_safe_default_protocol_versions()
         .map_err(setup)?
         .with_no_client_auth()

@@ -6,16 +6,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use imap_proto::client::{ClientConfig, ClientEvent};
-use imap_proto::server::{ServerConfig, ServerEvent};
-use imap_proto::{Capability, CommandBody, Data, IString, Mailbox, StatusKind};
+use imap_wire::client::{ClientConfig, ClientEvent};
+use imap_wire::server::{ServerConfig, ServerEvent};
+use imap_wire::{Capability, CommandBody, Data, IString, Mailbox, StatusKind};
 use mail_codec::tls::{self, rustls, Verification};
 use mail_codec::{Error, ImapClient, ImapServer, Pop3Client, Pop3Server};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
 
-fn atom(s: &str) -> imap_proto::Atom {
-    imap_proto::Atom::try_from(s).unwrap()
+fn atom(s: &str) -> imap_wire::Atom {
+    imap_wire::Atom::try_from(s).unwrap()
 }
 
 fn server_config() -> ServerConfig {
@@ -73,7 +73,7 @@ async fn serve(mut server: ImapServer, mut pushes: mpsc::Receiver<Data>) -> Resu
                     }
                     CommandBody::List { .. } => {
                         let line = b"* LIST (\\HasNoChildren) \"/\" INBOX\r\n";
-                        let imap_proto::Response::Data(data) = imap_proto::Response::parse(line).unwrap() else {
+                        let imap_wire::Response::Data(data) = imap_wire::Response::parse(line).unwrap() else {
                             unreachable!()
                         };
                         m.respond(tag, data)?;
@@ -147,7 +147,7 @@ async fn imap_authenticate_plain_with_and_without_sasl_ir() {
         imap.capabilities().await.unwrap();
         assert!(imap.authenticate_plain("alice", "wrong").await.is_err());
         imap.authenticate_plain("alice", "secret").await.unwrap();
-        assert_eq!(imap.machine().state(), imap_proto::state::State::Authenticated);
+        assert_eq!(imap.machine().state(), imap_wire::state::State::Authenticated);
         imap.logout().await.unwrap();
         server.await.unwrap().unwrap();
     }
@@ -214,7 +214,7 @@ async fn a_connection_reset_in_the_middle_is_an_error_value() {
     });
     let mut imap = ImapClient::new(client_io, ClientConfig::default()).await.unwrap();
     let err = imap.execute(CommandBody::Noop).await.unwrap_err();
-    assert!(matches!(err, Error::Imap(imap_proto::client::ClientError::ConnectionClosed { .. })), "{err:?}");
+    assert!(matches!(err, Error::Imap(imap_wire::client::ClientError::ConnectionClosed { .. })), "{err:?}");
     // What was wrong on the way is kept.
     let updates = imap.take_updates();
     assert!(updates.iter().any(|e| matches!(e, ClientEvent::Violation(_))), "{updates:?}");
@@ -340,8 +340,8 @@ async fn tls_setup_errors_name_the_file() {
 /// A POP3 server over a fixed maildrop of two messages, one with a line
 /// that starts with a dot.
 async fn serve_pop3(mut pop: Pop3Server) -> Result<Vec<u32>, Error> {
-    use pop3_proto::server::ServerEvent as E;
-    use pop3_proto::{Command, DropListing, ScanListing, StatusLine, UniqueIdListing};
+    use pop3_wire::server::ServerEvent as E;
+    use pop3_wire::{Command, DropListing, ScanListing, StatusLine, UniqueIdListing};
     let messages: [&[u8]; 2] = [b"Subject: one\r\n\r\n.starts with a dot\r\n", b"Subject: two\r\n\r\nbody\r\n"];
     let mut deleted = Vec::new();
     while let Some(event) = pop.next_event().await? {
@@ -368,7 +368,7 @@ async fn serve_pop3(mut pop: Pop3Server) -> Result<Vec<u32>, Error> {
                 let entries: Vec<UniqueIdListing> = (1..=2u32)
                     .map(|i| UniqueIdListing {
                         message: i.try_into().unwrap(),
-                        uid: pop3_proto::Arg::try_from(format!("uid-{i}").as_str()).unwrap(),
+                        uid: pop3_wire::Arg::try_from(format!("uid-{i}").as_str()).unwrap(),
                     })
                     .collect();
                 m.reply_unique_ids(StatusLine::ok("ids").unwrap(), &entries)?
@@ -396,13 +396,13 @@ async fn pop3_login_stat_list_retrieve_and_quit() {
     pop.login("alice", "secret").await.unwrap();
     assert_eq!(pop.stat().await.unwrap(), (2, 60));
     let mut out = Vec::new();
-    let n = pop.retrieve_to(pop3_proto::Command::Retr(1.try_into().unwrap()), &mut out).await.unwrap();
+    let n = pop.retrieve_to(pop3_wire::Command::Retr(1.try_into().unwrap()), &mut out).await.unwrap();
     assert_eq!(out, b"Subject: one\r\n\r\n.starts with a dot\r\n");
     assert_eq!(n, out.len() as u64);
     assert_eq!(pop.retrieve(2.try_into().unwrap()).await.unwrap(), b"Subject: two\r\n\r\nbody\r\n");
     let err = pop.retrieve(3.try_into().unwrap()).await.unwrap_err();
     assert_eq!(err.to_string(), "RETR refused: -ERR no such message");
-    pop.execute(pop3_proto::Command::Dele(2.try_into().unwrap())).await.unwrap();
+    pop.execute(pop3_wire::Command::Dele(2.try_into().unwrap())).await.unwrap();
     pop.quit().await.unwrap();
     assert_eq!(server.await.unwrap().unwrap(), vec![2]);
 }
@@ -417,7 +417,7 @@ async fn pop3_stls_and_auth_plain() {
     let mut pop = Pop3Client::new(client_io, Default::default()).await.unwrap();
     pop.stls(&connector, tls::server_name("localhost").unwrap()).await.unwrap();
     assert!(pop.is_tls());
-    assert!(!pop.capabilities().await.unwrap().contains(&pop3_proto::Capability::Stls));
+    assert!(!pop.capabilities().await.unwrap().contains(&pop3_wire::Capability::Stls));
     assert!(pop.authenticate_plain("alice", "wrong").await.is_err());
     pop.authenticate_plain("alice", "secret").await.unwrap();
     assert_eq!(pop.stat().await.unwrap(), (2, 60));
@@ -479,8 +479,8 @@ async fn a_flooding_server_is_read_only_a_bounded_amount_ahead() {
 async fn pop3_codecs_frame_both_sides() {
     use futures_util::{SinkExt, StreamExt};
     use mail_codec::{Pop3ClientCodec, Pop3Reply, Pop3ServerCodec};
-    use pop3_proto::client::ClientEvent as C;
-    use pop3_proto::server::ServerEvent as S;
+    use pop3_wire::client::ClientEvent as C;
+    use pop3_wire::server::ServerEvent as S;
     use tokio_util::codec::Framed;
 
     let (a, b) = tokio::io::duplex(1024);
@@ -490,18 +490,18 @@ async fn pop3_codecs_frame_both_sides() {
     server.get_mut().write_all(&greeting).await.unwrap();
     let mut client = Framed::new(a, Pop3ClientCodec::new(Default::default()));
     assert!(matches!(client.next().await.unwrap().unwrap(), C::Greeting { .. }));
-    client.send(pop3_proto::Command::User(pop3_proto::Arg::try_from("alice").unwrap())).await.unwrap();
-    assert!(matches!(server.next().await.unwrap().unwrap(), S::Command(pop3_proto::Command::User(_))));
-    server.send(Pop3Reply::Line(pop3_proto::StatusLine::ok("go on").unwrap())).await.unwrap();
+    client.send(pop3_wire::Command::User(pop3_wire::Arg::try_from("alice").unwrap())).await.unwrap();
+    assert!(matches!(server.next().await.unwrap().unwrap(), S::Command(pop3_wire::Command::User(_))));
+    server.send(Pop3Reply::Line(pop3_wire::StatusLine::ok("go on").unwrap())).await.unwrap();
     assert!(matches!(client.next().await.unwrap().unwrap(), C::Reply { .. }));
-    client.send(pop3_proto::Command::Pass(pop3_proto::Arg::try_from("secret").unwrap())).await.unwrap();
-    assert!(matches!(server.next().await.unwrap().unwrap(), S::Command(pop3_proto::Command::Pass(_))));
-    server.send(Pop3Reply::AcceptLogin(pop3_proto::StatusLine::ok("in").unwrap())).await.unwrap();
+    client.send(pop3_wire::Command::Pass(pop3_wire::Arg::try_from("secret").unwrap())).await.unwrap();
+    assert!(matches!(server.next().await.unwrap().unwrap(), S::Command(pop3_wire::Command::Pass(_))));
+    server.send(Pop3Reply::AcceptLogin(pop3_wire::StatusLine::ok("in").unwrap())).await.unwrap();
     assert!(matches!(client.next().await.unwrap().unwrap(), C::Reply { .. }));
-    client.send(pop3_proto::Command::Retr(1.try_into().unwrap())).await.unwrap();
-    assert!(matches!(server.next().await.unwrap().unwrap(), S::Command(pop3_proto::Command::Retr(_))));
+    client.send(pop3_wire::Command::Retr(1.try_into().unwrap())).await.unwrap();
+    assert!(matches!(server.next().await.unwrap().unwrap(), S::Command(pop3_wire::Command::Retr(_))));
     let message = Bytes::from_static(b"Subject: x\r\n\r\n.dot\r\n");
-    server.send(Pop3Reply::Message(pop3_proto::StatusLine::ok("message").unwrap(), message.clone())).await.unwrap();
+    server.send(Pop3Reply::Message(pop3_wire::StatusLine::ok("message").unwrap(), message.clone())).await.unwrap();
     assert!(matches!(client.next().await.unwrap().unwrap(), C::MessageStart { .. }));
     let mut content = Vec::new();
     loop {
@@ -513,5 +513,5 @@ async fn pop3_codecs_frame_both_sides() {
     }
     assert_eq!(content, message, "dot-stuffed by the server codec, unstuffed by the client codec");
     // A command the state does not allow is refused by the encoder.
-    assert!(client.send(pop3_proto::Command::User(pop3_proto::Arg::try_from("x").unwrap())).await.is_err());
+    assert!(client.send(pop3_wire::Command::User(pop3_wire::Arg::try_from("x").unwrap())).await.is_err());
 }

@@ -4,7 +4,7 @@
 //!
 //! ```
 //! use arbitrary::{Arbitrary, Unstructured};
-//! use pop3_proto::{Command, Encode};
+//! use pop3_wire::{Command, Encode};
 //!
 //! let command = Command::arbitrary(&mut Unstructured::new(b"some fuzzer bytes")).unwrap();
 //! assert_eq!(Command::parse(&command.to_bytes()), Ok(command));

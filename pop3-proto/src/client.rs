@@ -264,8 +264,8 @@ impl Body {
 /// exactly as in the [`Server`](crate::server::Server). `receive` only buffers.
 ///
 /// ```
-/// use pop3_proto::client::{Client, ClientConfig, ClientEvent};
-/// use pop3_proto::Command;
+/// use pop3_wire::client::{Client, ClientConfig, ClientEvent};
+/// use pop3_wire::Command;
 ///
 /// let mut client = Client::new(ClientConfig::default());
 /// client.receive(b"+OK ready <1.2@host>\r\n");

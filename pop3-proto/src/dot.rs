@@ -33,7 +33,7 @@ pub enum BodyPiece {
 ///
 /// ```
 /// use bytes::BytesMut;
-/// use pop3_proto::dot::{BodyPiece, DotDecoder};
+/// use pop3_wire::dot::{BodyPiece, DotDecoder};
 ///
 /// let mut d = DotDecoder::new();
 /// let mut buf = BytesMut::from(&b"line 1\r\n..dot\r\n.\r\n+OK next"[..]);
@@ -116,7 +116,7 @@ impl DotDecoder {
 ///
 /// ```
 /// use bytes::BytesMut;
-/// use pop3_proto::dot::DotEncoder;
+/// use pop3_wire::dot::DotEncoder;
 ///
 /// let mut out = BytesMut::new();
 /// let mut e = DotEncoder::new();

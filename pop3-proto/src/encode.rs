@@ -1,5 +1,5 @@
 //! The serializer: every value into its wire form, CRLF included, through
-//! one trait, [`Encode`] (the same shape as `imap_proto::Encode`).
+//! one trait, [`Encode`] (the same shape as `imap_wire::Encode`).
 
 use bytes::{BufMut, Bytes, BytesMut};
 
@@ -8,7 +8,7 @@ use crate::types::*;
 /// Something with a wire form.
 ///
 /// ```
-/// use pop3_proto::{Command, Encode};
+/// use pop3_wire::{Command, Encode};
 /// assert_eq!(Command::Top { message: 1.try_into().unwrap(), lines: 0 }.to_bytes(), &b"TOP 1 0\r\n"[..]);
 /// ```
 pub trait Encode {

@@ -23,9 +23,9 @@
 //! that Outlook sends). On send, bodies are always CRLF and dot-stuffed.
 //!
 //! ```
-//! use pop3_proto::client::{Client, ClientConfig, ClientEvent};
-//! use pop3_proto::server::{Server, ServerConfig, ServerEvent};
-//! use pop3_proto::{Command, StatusLine};
+//! use pop3_wire::client::{Client, ClientConfig, ClientEvent};
+//! use pop3_wire::server::{Server, ServerConfig, ServerEvent};
+//! use pop3_wire::{Command, StatusLine};
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //!
 //! let mut server = Server::new(ServerConfig::default());
@@ -72,7 +72,7 @@ pub use types::{
 /// Memory-protecting limits, each enforced in one place.
 ///
 /// ```
-/// let limits = pop3_proto::Limits { max_command_line: 512, ..Default::default() };
+/// let limits = pop3_wire::Limits { max_command_line: 512, ..Default::default() };
 /// assert_eq!(limits.max_reply_line, 8192);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,7 +111,7 @@ impl Default for Limits {
 ///
 /// ```
 /// // RFC 1939 section 7.
-/// let digest = pop3_proto::apop_digest("<1896.697170952@dbc.mtview.ca.us>", b"tanstaaf");
+/// let digest = pop3_wire::apop_digest("<1896.697170952@dbc.mtview.ca.us>", b"tanstaaf");
 /// assert_eq!(digest, "c4c9334bac560ecc979e58001b3e22fb");
 /// ```
 pub fn apop_digest(timestamp: &str, secret: &[u8]) -> String {
@@ -135,3 +135,8 @@ pub(crate) mod base64 {
         STANDARD.decode(text).ok()
     }
 }
+
+// The README's examples are compiled as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;

@@ -66,7 +66,7 @@ impl Command {
     /// Parses one command line.
     ///
     /// ```
-    /// use pop3_proto::Command;
+    /// use pop3_wire::Command;
     /// assert_eq!(Command::parse(b"top 3 0\r\n").unwrap(), Command::Top { message: 3.try_into().unwrap(), lines: 0 });
     /// assert!(Command::parse(b"RETR 0\r\n").is_err());
     /// assert!(Command::parse(b"DELE 1 2\r\n").is_err());

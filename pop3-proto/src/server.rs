@@ -156,8 +156,8 @@ enum Slot {
 /// the [`Client`](crate::client::Client); `receive` only buffers.
 ///
 /// ```
-/// use pop3_proto::server::{Server, ServerConfig, ServerEvent};
-/// use pop3_proto::{Command, StatusLine};
+/// use pop3_wire::server::{Server, ServerConfig, ServerEvent};
+/// use pop3_wire::{Command, StatusLine};
 ///
 /// let mut server = Server::new(ServerConfig::default());
 /// assert_eq!(server.poll_transmit().unwrap(), &b"+OK POP3 server ready\r\n"[..]);

@@ -14,8 +14,8 @@ use crate::types::Command;
 /// application applies the deletions.
 ///
 /// ```
-/// use pop3_proto::state::{command_allowed, State};
-/// use pop3_proto::Command;
+/// use pop3_wire::state::{command_allowed, State};
+/// use pop3_wire::Command;
 /// assert!(command_allowed(&Command::Stat, State::Transaction));
 /// assert!(!command_allowed(&Command::Stat, State::Authorization));
 /// ```

@@ -9,7 +9,7 @@ use bytes::Bytes;
 /// A command argument or free text: bytes without CR, LF or NUL.
 ///
 /// ```
-/// use pop3_proto::Arg;
+/// use pop3_wire::Arg;
 /// assert_eq!(Arg::new("mrose").unwrap().as_str(), Some("mrose"));
 /// assert!(Arg::new("two\r\nlines").is_err());
 /// ```
@@ -274,7 +274,7 @@ impl ResponseCode {
 /// The first line of every POP3 reply.
 ///
 /// ```
-/// use pop3_proto::{CodeKind, Status, StatusLine};
+/// use pop3_wire::{CodeKind, Status, StatusLine};
 /// let line = StatusLine::parse(b"-ERR [SYS/TEMP] try later\r\n").unwrap();
 /// assert_eq!(line.status, Status::Err);
 /// assert_eq!(line.code.unwrap().kind, CodeKind::SysTemp);
@@ -299,7 +299,7 @@ impl StatusLine {
     /// `+OK text`; text with CR, LF or NUL is refused.
     ///
     /// ```
-    /// use pop3_proto::StatusLine;
+    /// use pop3_wire::StatusLine;
     /// assert!(StatusLine::ok("maildrop ready").unwrap().is_ok());
     /// assert!(StatusLine::ok("two\r\nlines").is_err());
     /// ```
@@ -342,7 +342,7 @@ impl StatusLine {
 /// their total size.
 ///
 /// ```
-/// use pop3_proto::{DropListing, StatusLine};
+/// use pop3_wire::{DropListing, StatusLine};
 /// let line = StatusLine::from(&DropListing { messages: 2, octets: 320 });
 /// assert_eq!(line.text.as_str(), Some("2 320"));
 /// assert_eq!(DropListing::parse_text(b"2 320").unwrap().octets, 320);
@@ -461,7 +461,7 @@ listing_status_line!(UniqueIdListing);
 /// msg-id such as `<1896.697170952@dbc.mtview.ca.us>`).
 ///
 /// ```
-/// use pop3_proto::ApopTimestamp;
+/// use pop3_wire::ApopTimestamp;
 /// assert!(ApopTimestamp::new("<1896.697170952@dbc.mtview.ca.us>").is_ok());
 /// assert!(ApopTimestamp::new("<a>\r\n+OK").is_err());
 /// assert!(ApopTimestamp::new("no brackets").is_err());

@@ -5,10 +5,10 @@ use std::num::NonZeroU32;
 
 use arbitrary::{Arbitrary, Unstructured};
 use bytes::BytesMut;
-use pop3_proto::client::*;
-use pop3_proto::dot::{BodyPiece, DotDecoder, DotEncoder};
-use pop3_proto::server::*;
-use pop3_proto::*;
+use pop3_wire::client::*;
+use pop3_wire::dot::{BodyPiece, DotDecoder, DotEncoder};
+use pop3_wire::server::*;
+use pop3_wire::*;
 use proptest::collection::vec;
 use proptest::prelude::*;
 

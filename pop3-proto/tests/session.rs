@@ -1,10 +1,10 @@
 //! Client and server machines connected in memory run whole sessions.
 
 use bytes::Bytes;
-use pop3_proto::client::*;
-use pop3_proto::server::*;
-use pop3_proto::state::State;
-use pop3_proto::*;
+use pop3_wire::client::*;
+use pop3_wire::server::*;
+use pop3_wire::state::State;
+use pop3_wire::*;
 
 /// A maildrop application on top of the server machine.
 struct Maildrop {

@@ -202,7 +202,7 @@ async fn capabilities(imap: &mut mail_codec::ImapClient) -> Result<String, Failu
     Ok(caps
         .iter()
         .map(|c| match c {
-            imap_proto::Capability::Auth(m) => format!("AUTH={}", m.as_str()),
+            imap_wire::Capability::Auth(m) => format!("AUTH={}", m.as_str()),
             other => other.name().to_string(),
         })
         .collect::<Vec<_>>()

@@ -12,7 +12,7 @@ use clap::{Parser, Subcommand};
 use mail_examples::cli::{self, ConnectArgs, Failure};
 use mail_examples::imap_tool;
 
-/// An IMAP client built on imap-proto and mail-codec.
+/// An IMAP client built on imap-wire and mail-codec.
 #[derive(Debug, Parser)]
 #[command(name = "imap-client", version)]
 struct Args {

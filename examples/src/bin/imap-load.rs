@@ -14,8 +14,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use imap_proto::client::ClientConfig;
-use imap_proto::{Command, CommandBody, Data};
+use imap_wire::client::ClientConfig;
+use imap_wire::{Command, CommandBody, Data};
 use mail_codec::ImapClient;
 use mail_examples::cli::{self, Failure};
 use tokio::sync::Barrier;
@@ -101,7 +101,7 @@ async fn fill(args: &Args, login: &str) -> Result<(), Failure> {
             "Some text to fetch. ".repeat(50)
         );
         let append =
-            CommandBody::append(imap_proto::Mailbox::from_utf8(&args.mailbox), Vec::new(), None, message.into());
+            CommandBody::append(imap_wire::Mailbox::from_utf8(&args.mailbox), Vec::new(), None, message.into());
         imap.execute(append).await.map_err(run)?;
     }
     imap.logout().await.map_err(run)

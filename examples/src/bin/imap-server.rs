@@ -13,7 +13,7 @@ use clap::Parser;
 use mail_examples::imap_service::{self, ImapService};
 use mail_examples::serve::{self, ServerArgs};
 
-/// An IMAP server over Maildir++ folders, built on imap-proto and mail-codec.
+/// An IMAP server over Maildir++ folders, built on imap-wire and mail-codec.
 #[derive(Debug, Parser)]
 #[command(name = "imap-server", version)]
 struct Args {

@@ -110,7 +110,7 @@ fn run() -> Result<u64, String> {
                 &s2c,
                 a.options.chunk,
                 a.options.roundtrip,
-                pop3_proto::Limits::default(),
+                pop3_wire::Limits::default(),
             );
             write_records(&records, &mut out)?
         }

@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand};
 use mail_examples::cli::{self, ConnectArgs, Failure};
 use mail_examples::pop3_tool;
 
-/// A POP3 client built on pop3-proto and mail-codec.
+/// A POP3 client built on pop3-wire and mail-codec.
 #[derive(Debug, Parser)]
 #[command(name = "pop3-client", version)]
 struct Args {

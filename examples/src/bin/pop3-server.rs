@@ -11,7 +11,7 @@ use clap::Parser;
 use mail_examples::pop3_service::{self, Pop3Service};
 use mail_examples::serve::{self, ServerArgs};
 
-/// A POP3 server over Maildirs, built on pop3-proto and mail-codec.
+/// A POP3 server over Maildirs, built on pop3-wire and mail-codec.
 #[derive(Debug, Parser)]
 #[command(name = "pop3-server", version)]
 struct Args {

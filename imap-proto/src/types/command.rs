@@ -19,7 +19,7 @@ use super::status::StatusAttribute;
 /// A tagged client command.
 ///
 /// ```
-/// use imap_proto::{Command, CommandBody, Encode, Tag};
+/// use imap_wire::{Command, CommandBody, Encode, Tag};
 /// let cmd = Command::new(Tag::try_from("a1").unwrap(), CommandBody::Noop);
 /// assert_eq!(cmd.to_bytes(), &b"a1 NOOP\r\n"[..]);
 /// ```
@@ -316,7 +316,7 @@ impl CommandBody {
     /// `APPEND mailbox [(flags)] [date-time] message`: one message.
     ///
     /// ```
-    /// use imap_proto::{Command, CommandBody, Encode, Flag, Mailbox, Tag};
+    /// use imap_wire::{Command, CommandBody, Encode, Flag, Mailbox, Tag};
     /// let append = CommandBody::append(Mailbox::inbox(), vec![Flag::Seen], None, "Subject: hi\r\n\r\nhello\r\n".into());
     /// let bytes = Command::new(Tag::try_from("a").unwrap(), append).to_bytes();
     /// assert!(bytes.starts_with(b"a APPEND INBOX (\\Seen) {22}\r\n"));
@@ -331,7 +331,7 @@ impl CommandBody {
     /// A plain `LIST reference pattern`.
     ///
     /// ```
-    /// use imap_proto::{Command, CommandBody, Encode, Mailbox, Tag};
+    /// use imap_wire::{Command, CommandBody, Encode, Mailbox, Tag};
     /// let list = CommandBody::list(Mailbox::from(""), "*".into());
     /// assert_eq!(Command::new(Tag::try_from("a").unwrap(), list).to_bytes(), &b"a LIST \"\" *\r\n"[..]);
     /// ```
@@ -411,7 +411,7 @@ impl CommandBody {
 /// (`CHANGEDSINCE n`, `VANISHED`), store modifiers (`UNCHANGEDSINCE n`).
 ///
 /// ```
-/// use imap_proto::Modifier;
+/// use imap_wire::Modifier;
 /// let m = Modifier::with_number("CHANGEDSINCE", 12).unwrap();
 /// assert_eq!(m.number(), Some(12));
 /// ```
@@ -544,7 +544,7 @@ pub enum SelectParameter {
 /// client remembers of the mailbox.
 ///
 /// ```
-/// use imap_proto::{Command, CommandBody, SelectParameter};
+/// use imap_wire::{Command, CommandBody, SelectParameter};
 /// let c = Command::parse(b"A02 SELECT INBOX (QRESYNC (67890007 20050715194045000 41,43:211,214:541))\r\n").unwrap();
 /// let CommandBody::Select { parameters, .. } = c.body else { panic!() };
 /// let SelectParameter::QResync(q) = &parameters[0] else { panic!() };

@@ -161,7 +161,7 @@ ascii_newtype!(
     /// A command tag: one or more `ASTRING-CHAR` except `+`.
     ///
     /// ```
-    /// use imap_proto::Tag;
+    /// use imap_wire::Tag;
     /// let tag = Tag::try_from("A001").unwrap();
     /// assert_eq!(tag.as_str(), "A001");
     /// assert!(Tag::try_from("A+1").is_err());
@@ -176,7 +176,7 @@ ascii_newtype!(
     /// wildcards, `{`, `]` or control characters).
     ///
     /// ```
-    /// use imap_proto::Atom;
+    /// use imap_wire::Atom;
     /// assert!(Atom::try_from("$Forwarded").is_ok());
     /// assert!(Atom::try_from("two words").is_err());
     /// ```
@@ -205,7 +205,7 @@ impl Atom {
 /// reused). Cloning is cheap either way.
 ///
 /// ```
-/// use imap_proto::IString;
+/// use imap_wire::IString;
 /// let s = IString::from("Hello");
 /// assert_eq!(s.as_str(), Some("Hello"));
 /// assert_eq!(&s[..], b"Hello");

@@ -16,7 +16,7 @@ pub struct Date {
 /// A date, time and zone (`date-time`, as in INTERNALDATE and APPEND).
 ///
 /// ```
-/// use imap_proto::{Date, DateTime};
+/// use imap_wire::{Date, DateTime};
 /// let dt = DateTime::new(Date::new(1996, 7, 17).unwrap(), 2, 44, 25, -7 * 60).unwrap();
 /// assert_eq!(dt.to_string(), "17-Jul-1996 02:44:25 -0700");
 /// ```

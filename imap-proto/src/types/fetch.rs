@@ -141,7 +141,7 @@ impl FetchAttribute {
     /// [`FetchAttribute::name`] its other direction.
     ///
     /// ```
-    /// use imap_proto::FetchAttribute;
+    /// use imap_wire::FetchAttribute;
     /// assert_eq!(FetchAttribute::known(b"rfc822.size"), Some(FetchAttribute::Rfc822Size));
     /// assert_eq!(FetchAttribute::known(b"X-GM-LABELS"), Some(FetchAttribute::GmailLabels));
     /// assert_eq!(FetchAttribute::known(b"X-UNKNOWN"), None);

@@ -6,7 +6,7 @@ use super::core::Atom;
 /// case-insensitively; keywords keep their case.
 ///
 /// ```
-/// use imap_proto::{Atom, Flag};
+/// use imap_wire::{Atom, Flag};
 /// assert_eq!(Flag::parse_name("\\SEEN").unwrap(), Flag::Seen);
 /// assert_eq!(Flag::parse_name("$Junk").unwrap(), Flag::Keyword(Atom::try_from("$Junk").unwrap()));
 /// ```
@@ -128,7 +128,7 @@ impl MailboxAttribute {
     /// (case-insensitive for the names with a variant).
     ///
     /// ```
-    /// use imap_proto::{Atom, MailboxAttribute};
+    /// use imap_wire::{Atom, MailboxAttribute};
     /// let name = Atom::try_from("hasnochildren").unwrap();
     /// assert_eq!(MailboxAttribute::from_name(name), MailboxAttribute::HasNoChildren);
     /// let other = Atom::try_from("XList").unwrap();

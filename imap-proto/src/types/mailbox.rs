@@ -14,7 +14,7 @@ use super::core::IString;
 /// [`Mailbox::to_utf8`] convert.
 ///
 /// ```
-/// use imap_proto::Mailbox;
+/// use imap_wire::Mailbox;
 /// assert!(Mailbox::from("iNbOx").is_inbox());
 /// let m = Mailbox::from_utf8("Entwürfe");
 /// assert_eq!(m.as_bytes(), b"Entw&APw-rfe");

@@ -65,7 +65,7 @@ pub enum Response {
 /// A status response.
 ///
 /// ```
-/// use imap_proto::{Response, StatusKind};
+/// use imap_wire::{Response, StatusKind};
 /// let r = Response::parse(b"a1 OK [READ-WRITE] SELECT completed\r\n").unwrap();
 /// let Response::Status(s) = r else { panic!() };
 /// assert_eq!(s.kind, StatusKind::Ok);
@@ -110,7 +110,7 @@ impl StatusKind {
     /// direction of [`StatusKind::as_str`], which is the one keyword table.
     ///
     /// ```
-    /// use imap_proto::StatusKind;
+    /// use imap_wire::StatusKind;
     /// assert_eq!(StatusKind::from_keyword(b"preauth"), Some(StatusKind::PreAuth));
     /// assert_eq!(StatusKind::from_keyword(b"OKAY"), None);
     /// ```
@@ -477,7 +477,7 @@ impl Code {
     /// The code's name on the wire (`UIDNEXT`, `X-FOO`, ...).
     ///
     /// ```
-    /// use imap_proto::{Code, Response, Response::Status};
+    /// use imap_wire::{Code, Response, Response::Status};
     /// let Status(s) = Response::parse(b"* OK [uidnext 4392] Predicted\r\n").unwrap() else { panic!() };
     /// assert_eq!(s.code.unwrap().name(), "UIDNEXT");
     /// ```

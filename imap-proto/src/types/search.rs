@@ -126,7 +126,7 @@ pub enum SearchKey {
 /// `_` and `-`, as in `EMAILID (M6d99ac3275bb4e)`.
 ///
 /// ```
-/// use imap_proto::ObjectId;
+/// use imap_wire::ObjectId;
 /// assert!(ObjectId::try_from("F2212ea87-6097-4256-9d51-71338625").is_ok());
 /// assert!(ObjectId::try_from("no spaces").is_err());
 /// ```
@@ -264,7 +264,7 @@ pub enum SearchReturnData {
 /// An `* ESEARCH` response (RFC 4731; IMAP4rev2's SEARCH answer).
 ///
 /// ```
-/// use imap_proto::{Data, Response, SearchReturnData};
+/// use imap_wire::{Data, Response, SearchReturnData};
 /// let Response::Data(Data::ESearch(r)) =
 ///     Response::parse(b"* ESEARCH (TAG \"A282\") MIN 2 COUNT 3\r\n").unwrap() else { panic!() };
 /// assert_eq!(r.tag.as_ref().map(|t| t.as_ref()), Some(&b"A282"[..]));
@@ -364,7 +364,7 @@ impl SortKey {
 /// an empty chain: `((3)(5))`.
 ///
 /// ```
-/// use imap_proto::{Data, Response};
+/// use imap_wire::{Data, Response};
 /// let Response::Data(Data::Thread(threads)) =
 ///     Response::parse(b"* THREAD (2)(3 6 (4 23)(44 7 96))\r\n").unwrap() else { panic!() };
 /// assert_eq!(threads.len(), 2);

@@ -33,7 +33,7 @@ pub enum SeqRange {
 /// A non-empty sequence set, elements kept in the order given.
 ///
 /// ```
-/// use imap_proto::SequenceSet;
+/// use imap_wire::SequenceSet;
 /// let set: SequenceSet = "2,4:7,9,12:*".parse().unwrap();
 /// assert_eq!(set.to_string(), "2,4:7,9,12:*");
 /// assert!(set.contains(5, 15));
@@ -81,7 +81,7 @@ impl SequenceSet {
     /// is none; `None` when nothing is left.
     ///
     /// ```
-    /// use imap_proto::SequenceSet;
+    /// use imap_wire::SequenceSet;
     /// let set: SequenceSet = "$,9".parse().unwrap();
     /// let saved: SequenceSet = "2:4".parse().unwrap();
     /// assert_eq!(set.resolve_saved(Some(&saved)).unwrap().to_string(), "2:4,9");

@@ -37,7 +37,7 @@ impl StatusAttribute {
     /// [`StatusAttribute::name`] its other direction.
     ///
     /// ```
-    /// use imap_proto::StatusAttribute;
+    /// use imap_wire::StatusAttribute;
     /// assert_eq!(StatusAttribute::known(b"uidnext"), Some(StatusAttribute::UidNext));
     /// assert_eq!(StatusAttribute::known(b"X-GUID"), None);
     /// ```
@@ -69,7 +69,7 @@ impl StatusAttribute {
 /// A STATUS response item (`status-att-val`).
 ///
 /// ```
-/// use imap_proto::{StatusAttribute, StatusItem};
+/// use imap_wire::{StatusAttribute, StatusItem};
 /// let item = StatusItem::number(StatusAttribute::Messages, 231);
 /// assert_eq!(item.value.as_number(), Some(231));
 /// ```

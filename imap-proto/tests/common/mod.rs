@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use bytes::BytesMut;
-use imap_proto::*;
+use imap_wire::*;
 
 /// One decoded item: the message (as its Debug text, to compare runs) or
 /// the error.
