@@ -46,6 +46,7 @@ use bytes::{Bytes, BytesMut};
 use crate::conn::Input;
 use crate::encode::{Encode, EncodeOptions, LiteralMode};
 use crate::error::DecodeError;
+use crate::seqmap::SeqUidMap;
 use crate::state::{after_failure, after_success, command_allowed, State};
 use crate::types::*;
 use crate::{Decoded, Limits, ResponseDecoder, ServerMessage};
@@ -244,32 +245,35 @@ pub struct SelectedMailbox {
     /// `[HIGHESTMODSEQ]` (RFC 7162).
     pub highest_modseq: Option<u64>,
     /// The UID of each message whose UID the client has seen, by sequence
-    /// number (index 0 is message 1); renumbered on EXPUNGE.
-    uids: Vec<Option<NonZeroU32>>,
+    /// number; renumbered on EXPUNGE and VANISHED. Its memory follows the
+    /// UIDs the server sent, never the count it announced.
+    uids: SeqUidMap,
 }
 
 impl SelectedMailbox {
     /// The UID of message `seq`, if the server has said it.
     pub fn uid(&self, seq: NonZeroU32) -> Option<NonZeroU32> {
-        self.uids.get(seq.get() as usize - 1).copied().flatten()
+        self.uids.uid(seq.get())
     }
 
     /// The sequence number of the message with UID `uid`, if known.
     pub fn seq_of_uid(&self, uid: NonZeroU32) -> Option<NonZeroU32> {
-        let i = self.uids.iter().position(|u| *u == Some(uid))?;
-        NonZeroU32::new(i as u32 + 1)
+        NonZeroU32::new(self.uids.seq_of_uid(uid)?)
+    }
+
+    /// How many messages' UIDs the client knows (what the server has
+    /// said, not what it announced).
+    pub fn known_uids(&self) -> usize {
+        self.uids.known()
     }
 
     fn set_exists(&mut self, n: u32) {
         self.exists = n;
-        self.uids.resize(n as usize, None);
+        self.uids.set_exists(n);
     }
 
     fn expunge(&mut self, seq: NonZeroU32) {
-        let i = seq.get() as usize - 1;
-        if i < self.uids.len() {
-            self.uids.remove(i);
-        }
+        self.uids.expunge(seq.get());
         self.exists = self.exists.saturating_sub(1);
     }
 
@@ -277,20 +281,9 @@ impl SelectedMailbox {
     /// client was told of, and leaves. Those whose number the client never
     /// learned are taken from the unknown ones, latest first.
     fn vanish(&mut self, uids: &SequenceSet) {
-        let largest = self.uids.iter().flatten().map(|u| u.get()).max().unwrap_or(0);
-        let before = self.uids.len();
-        self.uids.retain(|u| !u.is_some_and(|u| uids.contains(u.get(), largest)));
-        let known = (before - self.uids.len()) as u64;
-        let mut unknown = set_size(uids).saturating_sub(known);
-        let mut i = self.uids.len();
-        while unknown > 0 && i > 0 {
-            i -= 1;
-            if self.uids[i].is_none() {
-                self.uids.remove(i);
-                unknown -= 1;
-            }
-        }
-        self.exists = self.uids.len() as u32;
+        let largest = self.uids.largest_uid().map_or(0, |u| u.get());
+        self.uids.vanish(|u| uids.contains(u.get(), largest), set_size(uids));
+        self.exists = self.uids.exists();
     }
 
     fn apply_code(&mut self, code: &Code) {
@@ -315,10 +308,9 @@ impl SelectedMailbox {
             Data::Vanished { earlier: false, uids } => self.vanish(uids),
             Data::Flags(f) => self.flags = f.clone(),
             Data::Fetch { seq, attributes } => {
-                let i = seq.get() as usize - 1;
                 for a in attributes {
                     match a {
-                        MessageAttribute::Uid(uid) if i < self.uids.len() => self.uids[i] = Some(*uid),
+                        MessageAttribute::Uid(uid) => self.uids.set_uid(seq.get(), *uid),
                         MessageAttribute::ModSeq(m) => {
                             self.highest_modseq = self.highest_modseq.map(|h| h.max(*m));
                         }

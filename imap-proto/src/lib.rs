@@ -75,6 +75,7 @@ pub mod framer;
 mod limits;
 mod parse;
 pub mod sasl;
+mod seqmap;
 pub mod server;
 pub mod state;
 mod types;
