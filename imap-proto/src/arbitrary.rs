@@ -497,6 +497,8 @@ fn append_message(u: &mut Unstructured<'_>) -> AResult<AppendMessage> {
             AppendContent::Catenate(vec1_of(u, 3, |u| {
                 Ok(if u.arbitrary()? { CatenatePart::Text(istring(u)?) } else { CatenatePart::Url(istring(u)?) })
             })?)
+        } else if u.ratio(1, 8)? {
+            AppendContent::Utf8(istring(u)?)
         } else {
             AppendContent::Literal(istring(u)?)
         },

@@ -163,6 +163,9 @@ pub fn missing_capability(command: &CommandBody, offered: &[Capability]) -> Opti
             if messages.iter().any(|m| matches!(m.content, crate::AppendContent::Catenate(_))) {
                 needs.push(("CATENATE", false));
             }
+            if messages.iter().any(|m| matches!(m.content, crate::AppendContent::Utf8(_))) {
+                needs.push(("UTF8=ACCEPT", false));
+            }
         }
         Create { parameters, .. } if !parameters.is_empty() => needs.push(("CREATE-SPECIAL-USE", false)),
         Select { parameters, .. } | Examine { parameters, .. } => {

@@ -997,3 +997,68 @@ fn unauthenticate_replace_and_xlist() {
     assert_eq!(item.mailbox, Mailbox::from("[Gmail]/All Mail"));
     assert_eq!(item.attributes[1], MailboxAttribute::Extension(Atom::try_from("AllMail").unwrap()));
 }
+
+/// What other projects' test suites hold and the decoder once refused,
+/// each named after where it comes from; every one round-trips.
+#[test]
+fn peer_test_suite_cases() {
+    let roundtrip = |line: &str| {
+        let r = response(line);
+        let again = response(std::str::from_utf8(&r.to_bytes()).unwrap());
+        assert_eq!(again, r, "{line}");
+        r
+    };
+    // imap-codec and djc's imap-proto: extra spaces in QUOTA.
+    let Response::Data(Data::Quota { resources, .. }) = roundtrip("* QUOTA \"\"  (STORAGE 10 512  MESSAGE 1 100)\r\n")
+    else {
+        panic!()
+    };
+    assert_eq!(resources.len(), 2);
+    assert_eq!((resources[1].usage, resources[1].limit), (1, 100));
+    // CPython issue 21815: brackets in a flag, `\[test]`.
+    let atts = fetch_attributes("* 1 FETCH (UID 3 FLAGS (\\Seen \\[test]))\r\n");
+    let MessageAttribute::Flags(flags) = &atts[1] else { panic!() };
+    assert!(matches!(&flags[1], FlagFetch::Flag(Flag::Extension(a)) if a.as_str() == "[test]"));
+    roundtrip("* 1 FETCH (UID 3 FLAGS (\\Seen \\[test]))\r\n");
+    roundtrip("* FLAGS (\\Seen \\[test] \\*)\r\n");
+    // A FETCH whose only attribute is `INTERNALDATE NIL`: nothing left.
+    assert_eq!(
+        roundtrip("* 7 FETCH (INTERNALDATE NIL)\r\n"),
+        Response::Data(Data::Fetch { seq: n(7), attributes: vec![] })
+    );
+    // A multipart with zero parts inside a message/rfc822 part, with and
+    // without its extension data.
+    for inner in ["(\"MIXED\")", "(\"mixed\" (\"BOUNDARY\" \"x\") NIL NIL)", "(\"MIXED\" NIL NIL NIL)"] {
+        let line = format!(
+            "* 1 FETCH (BODYSTRUCTURE (\"MESSAGE\" \"RFC822\" NIL NIL NIL \"7BIT\" 100 \
+             (NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL) {inner} 5 NIL NIL NIL NIL))\r\n"
+        );
+        let atts = fetch_attributes(&line);
+        let MessageAttribute::BodyStructure(body) = &atts[0] else { panic!() };
+        let BodyStructure::Single { body, .. } = &**body else { panic!() };
+        let SinglePartKind::Message { body: inner_body, .. } = &body.kind else { panic!("{line}") };
+        assert!(matches!(&**inner_body, BodyStructure::Multi { parts, .. } if parts.is_empty()), "{line}");
+        roundtrip(&line);
+    }
+}
+
+/// RFC 6855 4: `APPEND mailbox [flags] [date] UTF8 (literal8)`, parsed,
+/// written back as literal8, and refused by the machines unless the server
+/// offers UTF8=ACCEPT.
+#[test]
+fn append_utf8_data() {
+    for line in
+        ["A1 APPEND INBOX UTF8 (~{8}\r\nSubj: \u{e9})\r\n", "A1 APPEND INBOX (\\Seen) UTF8 (~{5+}\r\nhello)\r\n"]
+    {
+        let command = Command::parse(line.as_bytes()).unwrap();
+        let CommandBody::Append { messages, .. } = &command.body else { panic!() };
+        assert!(matches!(&messages[0].content, AppendContent::Utf8(m) if m.len() >= 5));
+        assert!(messages[0].literal().is_some());
+        let wire = command.to_bytes();
+        assert!(wire.windows(7).any(|w| w == b"UTF8 (~"), "{}", String::from_utf8_lossy(&wire));
+        assert_eq!(Command::parse(&wire).unwrap(), command);
+    }
+    assert!(Command::parse(b"A1 APPEND INBOX UTF8 ({5}\r\nhello)\r\n").is_err(), "UTF8 takes literal8 only");
+    let command = Command::parse(b"A1 APPEND INBOX UTF8 (~{5}\r\nhello)\r\n").unwrap();
+    assert_eq!(imap_wire::state::missing_capability(&command.body, &[Capability::Imap4Rev1]), Some("UTF8=ACCEPT"));
+}

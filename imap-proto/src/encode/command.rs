@@ -115,6 +115,11 @@ fn append_message(e: &mut Encoder<'_>, m: &AppendMessage) {
     }
     match &m.content {
         AppendContent::Literal(message) => e.literal_or_literal8(message),
+        AppendContent::Utf8(message) => {
+            e.raw(b"UTF8 (~");
+            e.literal(message);
+            e.byte(b')');
+        }
         AppendContent::Catenate(parts) => {
             e.raw(b"CATENATE ");
             e.paren(parts, |e, part| match part {

@@ -169,6 +169,24 @@ impl<'a> Parser<'a> {
             *out = BodyStructure::Multi { parts: Vec::new(), subtype: media_type, extension: None };
             return self.body_end();
         }
+        // The same with its extension data, `("MIXED" ("BOUNDARY" "x") NIL
+        // NIL)` (seen inside message/rfc822 parts): a single part would
+        // have its subtype string here, never a list or NIL.
+        let extension_follows = |p: &mut Self| {
+            p.sp1()?;
+            let rest = &p.buf[p.pos..];
+            if rest.first() == Some(&b'(') || rest.get(..3).is_some_and(|w| w.eq_ignore_ascii_case(b"NIL")) {
+                Ok(())
+            } else {
+                p.err("subtype")
+            }
+        };
+        if self.attempt(extension_follows).is_ok() {
+            let mut ext = MultiPartExtension { parameters: self.body_params()?, ..MultiPartExtension::default() };
+            self.disposition_ext_into(&mut ext.tail)?;
+            *out = BodyStructure::Multi { parts: Vec::new(), subtype: media_type, extension: Some(ext) };
+            return self.body_end();
+        }
         self.sp1()?;
         let subtype = self.string()?;
         self.sp1()?;

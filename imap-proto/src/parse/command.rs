@@ -309,7 +309,8 @@ impl<'a> Parser<'a> {
     }
 
     /// `append-message` after its SP (RFC 3502, with RFC 4469's
-    /// CATENATE): `[flag-list SP] [date-time SP] append-data`.
+    /// CATENATE and RFC 6855's UTF8): `[flag-list SP] [date-time SP]
+    /// append-data`.
     fn append_message(&mut self) -> PResult<AppendMessage> {
         let mut message =
             AppendMessage { flags: Vec::new(), date: None, content: AppendContent::Literal(IString::default()) };
@@ -323,6 +324,16 @@ impl<'a> Parser<'a> {
         }
         message.content = if matches!(self.peek(), Some(b'{' | b'~')) {
             AppendContent::Literal(self.literal()?)
+        } else if self.eat_keyword(b"UTF8") {
+            // RFC 6855: append-data =/ "UTF8" SP "(" literal8 ")"
+            self.sp()?;
+            self.byte(b'(', "(")?;
+            if self.peek() != Some(b'~') {
+                return self.err("literal8");
+            }
+            let message = self.literal()?;
+            self.byte(b')', ")")?;
+            AppendContent::Utf8(message)
         } else if self.eat_keyword(b"CATENATE") {
             self.sp()?;
             let parts = self.paren_list(|p| {

@@ -30,9 +30,8 @@ impl<'a> Parser<'a> {
             self.dropped_attribute = false;
             list.retain(|a| !matches!(a, MessageAttribute::Other { name, .. } if name.eq_ignore_case("INTERNALDATE")));
         }
-        if list.is_empty() {
-            return self.err("at least one message attribute");
-        }
+        // Lenient: an empty list is read (it is what is left of
+        // `(INTERNALDATE NIL)`, and what the serializer writes for it).
         self.skip_spaces();
         Ok(list)
     }

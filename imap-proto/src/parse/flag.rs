@@ -21,15 +21,37 @@ impl<'a> Parser<'a> {
     /// flag-keyword    = atom
     /// flag-extension  = "\" atom
     /// ```
+    /// The same holds for `\[test]` (an extension flag with brackets, the
+    /// case of CPython issue 21815).
     fn any_flag_in(&mut self, bracket: bool) -> PResult<FlagAny> {
-        if bracket && self.peek() != Some(b'\\') {
-            let (s, e) = self.take_while1(|b| is_atom_char(b) || b == b']', "flag keyword")?;
-            if self.buf[s..e].contains(&b']') {
-                return Ok(FlagAny::Flag(Flag::Keyword(Atom::keyword_with_bracket(self.small(s, e)))));
-            }
-            return Ok(FlagAny::Flag(Flag::Keyword(Atom::from_validated(self.small(s, e)))));
+        if !bracket {
+            return self.any_flag();
         }
-        self.any_flag()
+        let backslash = self.eat(b'\\');
+        if backslash && self.eat(b'*') {
+            return Ok(FlagAny::AnyKeyword);
+        }
+        let (s, e) = self.take_while1(|b| is_atom_char(b) || b == b']', "flag keyword")?;
+        if self.buf[s..e].contains(&b']') {
+            let name = Atom::keyword_with_bracket(self.small(s, e));
+            return Ok(FlagAny::Flag(if backslash { Flag::Extension(name) } else { Flag::Keyword(name) }));
+        }
+        if backslash {
+            return Ok(self.backslash_flag(s, e));
+        }
+        Ok(FlagAny::Flag(Flag::Keyword(Atom::from_validated(self.small(s, e)))))
+    }
+
+    /// A `\name` flag whose name is `buf[s..e]`.
+    fn backslash_flag(&self, s: usize, e: usize) -> FlagAny {
+        let name = &self.buf[s..e];
+        if name.eq_ignore_ascii_case(b"Recent") {
+            return FlagAny::Recent;
+        }
+        FlagAny::Flag(match Flag::system(name) {
+            Some(flag) => flag,
+            None => Flag::Extension(Atom::from_validated(self.small(s, e))),
+        })
     }
 
     fn any_flag(&mut self) -> PResult<FlagAny> {
@@ -38,17 +60,9 @@ impl<'a> Parser<'a> {
                 return Ok(FlagAny::AnyKeyword);
             }
             let (s, e) = self.take_while1(is_atom_char, "atom")?;
-            let name = &self.buf[s..e];
-            if name.eq_ignore_ascii_case(b"Recent") {
-                return Ok(FlagAny::Recent);
-            }
-            Ok(FlagAny::Flag(match Flag::system(name) {
-                Some(flag) => flag,
-                None => Flag::Extension(Atom::from_validated(self.small(s, e))),
-            }))
-        } else {
-            Ok(FlagAny::Flag(Flag::Keyword(self.atom()?)))
+            return Ok(self.backslash_flag(s, e));
         }
+        Ok(FlagAny::Flag(Flag::Keyword(self.atom()?)))
     }
 
     /// `flag`

@@ -40,14 +40,16 @@ impl<'a> Parser<'a> {
     /// quota-resource  = resource-name SP resource-usage SP resource-limit
     /// ```
     pub(crate) fn quota_data(&mut self) -> PResult<Data> {
-        self.sp()?;
+        // Lenient: extra spaces between the fields (as imap-codec and
+        // djc's imap-proto read them).
+        self.sp1()?;
         let root = self.astring()?;
-        self.sp()?;
+        self.sp1()?;
         let resources = self.paren_list(|p| {
             let resource = QuotaResource::from_atom(p.atom()?);
-            p.sp()?;
+            p.sp1()?;
             let usage = p.number64()?;
-            p.sp()?;
+            p.sp1()?;
             Ok(QuotaUsage { resource, usage, limit: p.number64()? })
         })?;
         self.skip_spaces();

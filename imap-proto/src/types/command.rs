@@ -466,10 +466,11 @@ pub struct AppendMessage {
 }
 
 impl AppendMessage {
-    /// The message as one literal, if it is one (not CATENATE).
+    /// The message as one literal, if it is one (not CATENATE; the UTF8
+    /// form included).
     pub fn literal(&self) -> Option<&IString> {
         match &self.content {
-            AppendContent::Literal(m) => Some(m),
+            AppendContent::Literal(m) | AppendContent::Utf8(m) => Some(m),
             AppendContent::Catenate(_) => None,
         }
     }
@@ -484,6 +485,9 @@ pub enum AppendContent {
     /// `CATENATE (parts)`: the message assembled from text and IMAP URLs
     /// (RFC 4469).
     Catenate(Vec<CatenatePart>),
+    /// `UTF8 (literal8)`: a message with UTF-8 headers (RFC 6855 4; the
+    /// server must offer UTF8=ACCEPT). Always written as literal8.
+    Utf8(IString),
 }
 
 /// A part of a CATENATE message (RFC 4469 `cat-part`).
