@@ -321,24 +321,25 @@ fn roundtrip_status(status: &StatusResponse) -> Option<String> {
 }
 
 /// The stream offsets where each side goes inside TLS: just after each
-/// STARTTLS command in `c2s`, just after the OK that answers it in `s2c`.
+/// STARTTLS command in `c2s` that the server accepted, just after the OK
+/// that accepts it in `s2c`. A refused STARTTLS (`BAD TLS is already
+/// active`, `NO`) switches nothing: the replay goes on in the same layer.
 fn starttls_points(c2s: &[u8], s2c: &[u8], limits: Limits) -> (Vec<usize>, Vec<usize>) {
-    let mut tags = Vec::new();
-    let mut client_points = Vec::new();
+    let mut commands = Vec::new();
     let mut decoder = CommandDecoder::new(limits);
     let mut buf = bytes::BytesMut::from(c2s);
     loop {
         match decoder.decode(&mut buf) {
             Ok(Some(d)) => {
                 if let ClientMessage::Command(Command { tag, body: CommandBody::StartTls }) = d.message {
-                    tags.push(tag);
-                    client_points.push(decoder.framer().stream_offset() as usize);
+                    commands.push((tag, decoder.framer().stream_offset() as usize));
                 }
             }
             Ok(None) => break,
             Err(_) => {}
         }
     }
+    let mut accepted = Vec::new();
     let mut server_points = Vec::new();
     let mut decoder = ResponseDecoder::new(limits);
     let mut buf = bytes::BytesMut::from(s2c);
@@ -348,7 +349,8 @@ fn starttls_points(c2s: &[u8], s2c: &[u8], limits: Limits) -> (Vec<usize>, Vec<u
                 if let ServerMessage::Response(Response::Status(StatusResponse { tag: Some(tag), kind, .. })) =
                     &d.message
                 {
-                    if *kind == StatusKind::Ok && tags.contains(tag) {
+                    if *kind == StatusKind::Ok && commands.iter().any(|(t, _)| t == tag) {
+                        accepted.push(tag.clone());
                         server_points.push(decoder.framer().stream_offset() as usize);
                     }
                 }
@@ -357,6 +359,7 @@ fn starttls_points(c2s: &[u8], s2c: &[u8], limits: Limits) -> (Vec<usize>, Vec<u
             Err(_) => {}
         }
     }
+    let client_points = commands.into_iter().filter(|(tag, _)| accepted.contains(tag)).map(|(_, at)| at).collect();
     (client_points, server_points)
 }
 

@@ -82,3 +82,25 @@ fn usage_errors_exit_with_2() {
     assert!(out.starts_with("usage: mail-inspect"), "{out}");
     assert_eq!(code, 0);
 }
+
+/// A refused STARTTLS (here inside implicit TLS) switches nothing: the
+/// replay goes on with the client's next commands instead of stalling.
+#[test]
+fn a_refused_starttls_does_not_stop_the_session_replay() {
+    let dir = std::env::temp_dir().join(format!("mail-inspect-starttls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (c2s, s2c) = (dir.join("s.c2s"), dir.join("s.s2c"));
+    std::fs::write(&c2s, "a1 CAPABILITY\r\na2 STARTTLS\r\na3 LOGIN alice secret\r\na4 LOGOUT\r\n").unwrap();
+    std::fs::write(
+        &s2c,
+        "* OK [CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN] ready\r\n* CAPABILITY IMAP4rev1 STARTTLS\r\na1 OK done\r\n\
+         a2 BAD TLS is already active\r\na3 OK logged in\r\n* BYE bye\r\na4 OK done\r\n",
+    )
+    .unwrap();
+    let (out, code) = run(&["imap", "--client", c2s.to_str().unwrap(), "--server", s2c.to_str().unwrap()], None);
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(code, 0, "{out}");
+    assert!(out.ends_with("13 messages, 0 errors\n"), "{out}");
+    assert!(out.contains("\"command\":\"LOGIN\""), "{out}");
+    assert!(out.contains("\"command\":\"LOGOUT\""), "{out}");
+}
