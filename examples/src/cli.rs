@@ -125,6 +125,25 @@ impl ConnectArgs {
         Duration::from_secs(self.timeout.max(1))
     }
 
+    /// How long to wait for the greeting: servers greet at once, so at
+    /// most 10 s (a silent port is usually one that waits for TLS).
+    pub fn greeting_timeout(&self) -> Duration {
+        self.step_timeout().min(Duration::from_secs(10))
+    }
+
+    /// The error for a server that sent no greeting in time, with what to
+    /// try instead.
+    pub fn no_greeting(&self, port: u16, mode: TlsMode) -> Failure {
+        let waited = self.greeting_timeout().as_secs();
+        let hint = match mode {
+            TlsMode::Implicit => "the TLS handshake or the greeting never finished",
+            TlsMode::None | TlsMode::Starttls => {
+                "a port that waits for the client to speak first usually expects TLS from the first byte: try --tls implicit"
+            }
+        };
+        Failure::Run(format!("no greeting from {}:{port} within {waited} s; {hint}", self.host))
+    }
+
     /// The TLS connector and server name for these options.
     pub fn tls(&self) -> Result<(tls::TlsConnector, tls::ServerName<'static>), Failure> {
         let verification = if self.insecure {

@@ -21,16 +21,21 @@ use crate::maildir::{self, Maildir};
 /// Connects as the options say (TLS mode, verification) and logs in:
 /// LOGIN, or AUTHENTICATE PLAIN where the server disables LOGIN.
 pub async fn connect(args: &ConnectArgs) -> Result<ImapClient, Failure> {
-    let tcp = args.tcp(args.port_or(143, 993)).await?;
+    let port = args.port_or(143, 993);
+    let tcp = args.tcp(port).await?;
     let wait = args.step_timeout();
+    let greeting_wait = args.greeting_timeout();
     let mut imap = match args.tls {
         TlsMode::Implicit => {
             let (connector, name) = args.tls()?;
-            tokio::time::timeout(wait, ImapClient::connect_tls(tcp, &connector, name, ClientConfig::default()))
-                .await??
+            tokio::time::timeout(greeting_wait, ImapClient::connect_tls(tcp, &connector, name, ClientConfig::default()))
+                .await
+                .map_err(|_| args.no_greeting(port, TlsMode::Implicit))??
         }
         TlsMode::None | TlsMode::Starttls => {
-            tokio::time::timeout(wait, ImapClient::new(tcp, ClientConfig::default())).await??
+            tokio::time::timeout(greeting_wait, ImapClient::new(tcp, ClientConfig::default()))
+                .await
+                .map_err(|_| args.no_greeting(port, args.tls))??
         }
     };
     if args.tls == TlsMode::Starttls {

@@ -16,16 +16,21 @@ use crate::maildir::{self, Maildir};
 /// Connects as the options say and logs in with USER/PASS, or AUTH PLAIN
 /// when the server offers SASL PLAIN but not USER.
 pub async fn connect(args: &ConnectArgs) -> Result<Pop3Client, Failure> {
-    let tcp = args.tcp(args.port_or(110, 995)).await?;
+    let port = args.port_or(110, 995);
+    let tcp = args.tcp(port).await?;
     let wait = args.step_timeout();
+    let greeting_wait = args.greeting_timeout();
     let mut pop = match args.tls {
         TlsMode::Implicit => {
             let (connector, name) = args.tls()?;
-            tokio::time::timeout(wait, Pop3Client::connect_tls(tcp, &connector, name, ClientConfig::default()))
-                .await??
+            tokio::time::timeout(greeting_wait, Pop3Client::connect_tls(tcp, &connector, name, ClientConfig::default()))
+                .await
+                .map_err(|_| args.no_greeting(port, TlsMode::Implicit))??
         }
         TlsMode::None | TlsMode::Starttls => {
-            tokio::time::timeout(wait, Pop3Client::new(tcp, ClientConfig::default())).await??
+            tokio::time::timeout(greeting_wait, Pop3Client::new(tcp, ClientConfig::default()))
+                .await
+                .map_err(|_| args.no_greeting(port, args.tls))??
         }
     };
     if args.tls == TlsMode::Starttls {

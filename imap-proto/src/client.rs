@@ -198,6 +198,16 @@ pub enum ClientError {
         /// The command's keyword.
         command: String,
     },
+    /// The peer's first line is not an IMAP greeting (`* OK`, `* PREAUTH`,
+    /// `* BYE`): it is not an IMAP server (a POP3 or SMTP server, TLS
+    /// from the first byte, ...). The machine stops reading: the
+    /// connection is over.
+    #[error("not an IMAP server: it greeted with {received}")]
+    NotImap {
+        /// What arrived, quoted and cut to a line (or said in words, for
+        /// TLS or binary data).
+        received: String,
+    },
     /// A continuation request (`+`) nothing is waiting for.
     #[error("unexpected continuation request at byte {offset}")]
     UnexpectedContinuation {
@@ -689,6 +699,9 @@ impl Client {
     /// input is used up.
     fn process(&mut self, wanted: usize) {
         let target = self.events.len().saturating_add(wanted);
+        if !self.greeted && !self.input.closed && !self.check_greeting() {
+            return;
+        }
         while self.events.len() < target && !self.input.paused() {
             if self.state == State::Logout && self.greeted && self.in_flight.is_empty() {
                 // The connection is over; whatever follows is not a
@@ -712,6 +725,38 @@ impl Client {
         }
     }
 
+    /// Before the greeting: false when the peer is plainly not an IMAP
+    /// server (its first bytes cannot begin `* OK`, `* PREAUTH` or
+    /// `* BYE`), after reporting what it sent and ending the session; a
+    /// line that starts right but does not parse is judged the same way.
+    fn check_greeting(&mut self) -> bool {
+        let recv = &self.input.recv[..];
+        let plausible = recv.iter().zip(b"* ").all(|(a, b)| a == b);
+        if plausible {
+            // The grammar decides (a line that starts well but does not
+            // parse ends the session in `decode_error`).
+            return true;
+        }
+        // Judged on the first line or the first 64 bytes, whichever ends
+        // first: the same verdict however the input is chunked.
+        let view = &recv[..recv.len().min(64)];
+        if memchr::memchr(b'\n', view).is_none() && view.len() < 64 && !self.input.eof && !is_tls_record(recv) {
+            // Wait for the whole line, to name it.
+            return false;
+        }
+        let received = describe_first_line(view);
+        self.not_imap(received);
+        false
+    }
+
+    /// The peer is not an IMAP server: says what it sent and ends the
+    /// session (at the offset of what it sent, however it was chunked).
+    fn not_imap(&mut self, received: String) {
+        let offset = self.input.close();
+        self.emit(offset, ClientEvent::Violation(ClientError::NotImap { received }));
+        self.end_session(offset);
+    }
+
     fn decode_error(&mut self, error: DecodeError) {
         let offset = error.offset();
         // A tagged response that did not parse still ended its command.
@@ -723,6 +768,10 @@ impl Client {
                 let error = ClientError::Decode(error);
                 self.emit(offset, ClientEvent::Failed { command: flight.command, error });
             }
+            None if !self.greeted => {
+                // The first message was meant to be the greeting.
+                self.not_imap(format!("a first line that does not parse ({error})"));
+            }
             None => self.emit(offset, ClientEvent::Violation(ClientError::Decode(error))),
         }
     }
@@ -731,9 +780,13 @@ impl Client {
         if self.eof_handled {
             return;
         }
+        self.end_session(self.input.received);
+    }
+
+    /// Fails every command in flight or queued, and closes.
+    fn end_session(&mut self, offset: u64) {
         self.eof_handled = true;
         self.selecting.clear();
-        let offset = self.input.received;
         for flight in std::mem::take(&mut self.in_flight) {
             let error = ClientError::ConnectionClosed { offset };
             self.emit(offset, ClientEvent::Failed { command: flight.command, error });
@@ -1030,4 +1083,35 @@ fn flow_of(body: &CommandBody, initial_response: Option<IString>) -> Flow {
         CommandBody::Idle => Flow::Idle { started: false, done: false },
         _ => Flow::Plain,
     }
+}
+
+/// Whether these bytes begin a TLS record (a handshake or an alert): TLS
+/// where plaintext was expected.
+fn is_tls_record(bytes: &[u8]) -> bool {
+    matches!(bytes, [0x15 | 0x16, 0x03, ..])
+}
+
+/// The peer's first line, for an error message: quoted (the caller cuts
+/// it to 64 bytes), or said in words when it is TLS or binary.
+fn describe_first_line(bytes: &[u8]) -> String {
+    if is_tls_record(bytes) {
+        return "TLS data (the port expects TLS from the first byte: connect with implicit TLS)".into();
+    }
+    let line = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    if line.iter().filter(|&&b| b < 0x20 && b != b'\t').count() > 2 {
+        return "binary data".into();
+    }
+    let text = String::from_utf8_lossy(line).into_owned();
+    let more = if line.len() == bytes.len() && bytes.len() >= 64 { "..." } else { "" };
+    let hint = if line.starts_with(b"+OK") || line.starts_with(b"-ERR") {
+        " (a POP3 server?)"
+    } else if line.starts_with(b"220") {
+        " (an SMTP or FTP server?)"
+    } else if line.starts_with(b"HTTP/") {
+        " (an HTTP server?)"
+    } else {
+        ""
+    };
+    format!("{text:?}{more}{hint}")
 }

@@ -541,3 +541,30 @@ fn enabled_extensions_shape_the_session() {
         "{ev:?}"
     );
 }
+
+#[test]
+fn a_peer_that_is_not_an_imap_server_ends_the_session_at_its_first_line() {
+    for (input, expect) in [
+        (&b"+OK POP3 ready\r\n"[..], "\"+OK POP3 ready\" (a POP3 server?)"),
+        (b"\x16\x03\x01\x02\x00", "TLS data"),
+        (b"* 1 FETCH (((\r\n", "does not parse"),
+        (b"*X garbage\r\n", "\"*X garbage\""),
+    ] {
+        // Whole and byte by byte: the same verdict.
+        for chunk in [input.len(), 1] {
+            let mut client = Client::new(ClientConfig::default());
+            client.send(CommandBody::Capability).unwrap();
+            for piece in input.chunks(chunk) {
+                client.receive(piece);
+            }
+            let events = events(&mut client);
+            let Some(ClientEvent::Violation(ClientError::NotImap { received })) = events.first() else {
+                panic!("{events:?}")
+            };
+            assert!(received.contains(expect), "{received}");
+            assert!(matches!(events.last(), Some(ClientEvent::Closed)), "{events:?}");
+            assert!(events.iter().any(|e| matches!(e, ClientEvent::Failed { .. })), "the queued command fails");
+            assert_eq!(client.state(), State::Logout);
+        }
+    }
+}

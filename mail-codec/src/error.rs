@@ -59,6 +59,17 @@ pub enum Error {
     /// A certificate, key or server name could not be used.
     #[error("TLS setup: {0}")]
     TlsSetup(String),
+    /// The TLS handshake failed; `reason` says what to do about it in one
+    /// line (a CA certificate used as the server's, plaintext where TLS
+    /// was expected, an unknown issuer, ...).
+    #[error("TLS handshake failed: {reason}")]
+    TlsHandshake {
+        /// What went wrong and what to do, in one line.
+        reason: String,
+        /// The error rustls (or the stream) gave.
+        #[source]
+        source: io::Error,
+    },
 }
 
 /// `NO [CODE] text` of a tagged status response.

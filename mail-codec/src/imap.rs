@@ -108,7 +108,23 @@ impl std::fmt::Debug for ImapClient {
 
 impl ImapClient {
     /// Runs the client on a connected stream and waits for the greeting.
-    /// A `* BYE` greeting is [`Error::GreetingRefused`].
+    /// A `* BYE` greeting is [`Error::GreetingRefused`]; a peer that is not
+    /// an IMAP server (a POP3 or SMTP greeting, TLS data, ...) is
+    /// `Error::Imap(ClientError::NotImap { .. })` as soon as its first line
+    /// arrives, naming what it sent. A server that sends nothing (an
+    /// implicit-TLS port waits for the client to speak first) is the
+    /// caller's to time out:
+    ///
+    /// ```no_run
+    /// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    /// use mail_codec::imap_wire::client::ClientConfig;
+    /// let tcp = tokio::net::TcpStream::connect("127.0.0.1:143").await?;
+    /// let imap = tokio::time::timeout(Duration::from_secs(10), mail_codec::ImapClient::new(tcp, ClientConfig::default()))
+    ///     .await
+    ///     .map_err(|_| "no greeting within 10 s: is this an implicit-TLS port?")??;
+    /// # Ok(()) }
+    /// ```
     pub async fn new<S: AsyncStream + 'static>(stream: S, config: ClientConfig) -> Result<ImapClient, Error> {
         let mut client = ImapClient {
             pump: Pump::new(Box::new(stream), Client::new(config)),
@@ -127,6 +143,7 @@ impl ImapClient {
                     client.greeting = greeting;
                     return Ok(client);
                 }
+                Some(ClientEvent::Violation(error @ ClientError::NotImap { .. })) => return Err(error.into()),
                 Some(event) => client.updates.push_back(event),
                 None => return Err(Error::ConnectionClosed),
             }
@@ -141,7 +158,7 @@ impl ImapClient {
         server_name: crate::tls::ServerName<'static>,
         config: ClientConfig,
     ) -> Result<ImapClient, Error> {
-        let tls = connector.connect(server_name, stream).await?;
+        let tls = connector.connect(server_name, stream).await.map_err(crate::tls::handshake_error)?;
         let mut client = ImapClient::new(tls, config).await?;
         client.tls = true;
         Ok(client)
@@ -333,7 +350,7 @@ impl ImapClient {
         self.pump.give_input();
         self.pump.flush().await?;
         let io = self.pump.take_io()?;
-        let tls = connector.connect(server_name, io).await?;
+        let tls = connector.connect(server_name, io).await.map_err(crate::tls::handshake_error)?;
         self.pump.put_io(Box::new(tls));
         self.pump.machine.tls_established();
         self.tls = true;
@@ -549,7 +566,7 @@ impl ImapServer {
         acceptor: &crate::tls::TlsAcceptor,
         mut config: ServerConfig,
     ) -> Result<ImapServer, Error> {
-        let tls = acceptor.accept(stream).await?;
+        let tls = acceptor.accept(stream).await.map_err(crate::tls::handshake_error)?;
         config.starttls = false;
         let mut server = ImapServer::new(tls, config);
         server.tls = true;

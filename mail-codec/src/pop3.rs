@@ -57,7 +57,12 @@ fn refused(command: &Command, line: StatusLine) -> Error {
 
 impl Pop3Client {
     /// Runs the client on a connected stream and waits for the greeting.
-    /// A `-ERR` greeting is [`Error::GreetingRefused`].
+    /// A `-ERR` greeting is [`Error::GreetingRefused`]; a peer that is not
+    /// a POP3 server (an IMAP greeting, TLS data, ...) is
+    /// `Error::Pop3(ClientError::NotPop3 { .. })` as soon as its first line
+    /// arrives. A server that sends nothing (an implicit-TLS port waits
+    /// for the client to speak first) is the caller's to time out:
+    /// `tokio::time::timeout(Duration::from_secs(10), Pop3Client::new(tcp, config))`.
     pub async fn new<S: AsyncStream + 'static>(stream: S, config: ClientConfig) -> Result<Pop3Client, Error> {
         let mut pump = Pump::new(Box::new(stream) as crate::pump::BoxStream, Client::new(config));
         let mut updates = VecDeque::new();
@@ -68,6 +73,9 @@ impl Pop3Client {
                 }
                 ClientEvent::GreetingRefused(line) => {
                     return Err(Error::GreetingRefused(String::from_utf8_lossy(line.text.as_bytes()).into()))
+                }
+                ClientEvent::Violation(error @ pop3_wire::client::ClientError::NotPop3 { .. }) => {
+                    return Err(error.into())
                 }
                 ClientEvent::Closed => return Err(Error::ConnectionClosed),
                 event => updates.push_back(event),
@@ -83,7 +91,7 @@ impl Pop3Client {
         server_name: crate::tls::ServerName<'static>,
         config: ClientConfig,
     ) -> Result<Pop3Client, Error> {
-        let tls = connector.connect(server_name, stream).await?;
+        let tls = connector.connect(server_name, stream).await.map_err(crate::tls::handshake_error)?;
         let mut client = Pop3Client::new(tls, config).await?;
         client.tls = true;
         Ok(client)
@@ -227,7 +235,7 @@ impl Pop3Client {
         self.pump.give_input();
         self.pump.flush().await?;
         let io = self.pump.take_io()?;
-        let tls = connector.connect(server_name, io).await?;
+        let tls = connector.connect(server_name, io).await.map_err(crate::tls::handshake_error)?;
         self.pump.put_io(Box::new(tls));
         self.pump.machine.tls_established();
         self.tls = true;
@@ -427,7 +435,7 @@ impl Pop3Server {
         acceptor: &crate::tls::TlsAcceptor,
         config: ServerConfig,
     ) -> Result<Pop3Server, Error> {
-        let tls = acceptor.accept(stream).await?;
+        let tls = acceptor.accept(stream).await.map_err(crate::tls::handshake_error)?;
         let mut server = Pop3Server::new(tls, config);
         server.tls = true;
         Ok(server)

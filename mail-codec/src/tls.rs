@@ -131,6 +131,47 @@ pub fn load_private_key(path: &Path) -> Result<PrivateKeyDer<'static>, Error> {
     PrivateKeyDer::from_pem_file(path).map_err(|e| Error::TlsSetup(format!("{}: {e}", path.display())))
 }
 
+/// The openssl command that makes a self-signed certificate rustls
+/// accepts as a server's (the usual `openssl req -x509` marks it CA:TRUE,
+/// which rustls refuses as `CaUsedAsEndEntity`).
+pub const SELF_SIGNED_OPENSSL: &str = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+     -keyout key.pem -out cert.pem -days 365 -subj /CN=localhost \
+     -addext basicConstraints=critical,CA:FALSE -addext subjectAltName=DNS:localhost,IP:127.0.0.1";
+
+/// A failed TLS handshake, with what to do about it in one line.
+pub(crate) fn handshake_error(source: std::io::Error) -> Error {
+    let rustls_error = source.get_ref().and_then(|e| e.downcast_ref::<rustls::Error>());
+    let detail = match rustls_error {
+        Some(e) => format!("{e:?}"),
+        None => source.to_string(),
+    };
+    let reason = if detail.contains("CaUsedAsEndEntity") {
+        format!(
+            "the server's certificate is a CA certificate (basicConstraints CA:TRUE, as a plain `openssl req -x509` \
+             makes it), which rustls refuses as a server's; make one with: {SELF_SIGNED_OPENSSL}"
+        )
+    } else if detail.contains("InvalidContentType") || detail.contains("corrupt message") {
+        "the peer answered in plaintext, not TLS: this port does not speak TLS from the first byte \
+         (use STARTTLS/STLS on it, or the implicit-TLS port, usually 993 or 995)"
+            .to_string()
+    } else if detail.contains("UnknownIssuer") {
+        "the server's certificate is not signed by a trusted CA: verify against its CA file \
+         (Verification::CaFile, --ca FILE), or accept any certificate for a test server only"
+            .to_string()
+    } else if detail.contains("NotValidForName") {
+        "the server's certificate does not name the host connected to (check the host name, or the \
+         certificate's subjectAltName)"
+            .to_string()
+    } else if detail.contains("Expired") {
+        "the server's certificate has expired".to_string()
+    } else if source.kind() == std::io::ErrorKind::UnexpectedEof {
+        "the peer closed the connection during the handshake (is this a TLS port?)".to_string()
+    } else {
+        source.to_string()
+    };
+    Error::TlsHandshake { reason, source }
+}
+
 /// A server name (DNS name or IP address) to verify the certificate
 /// against.
 pub fn server_name(host: &str) -> Result<ServerName<'static>, Error> {

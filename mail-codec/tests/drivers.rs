@@ -515,3 +515,79 @@ async fn pop3_codecs_frame_both_sides() {
     // A command the state does not allow is refused by the encoder.
     assert!(client.send(pop3_wire::Command::User(pop3_wire::Arg::try_from("x").unwrap())).await.is_err());
 }
+
+/// A peer that speaks the other protocol (or TLS) keeps its connection
+/// open: the client names what arrived at once instead of waiting.
+#[tokio::test]
+async fn a_greeting_of_another_protocol_is_an_error_at_once() {
+    for (greeting, expect) in [
+        (&b"+OK POP3 server ready\r\n"[..], "(a POP3 server?)"),
+        (b"220 smtp.example.org ESMTP\r\n", "(an SMTP or FTP server?)"),
+        (b"\x16\x03\x01\x00\x2a\x02\x00", "TLS data"),
+    ] {
+        let (client_io, mut server_io) = tokio::io::duplex(4096);
+        server_io.write_all(greeting).await.unwrap();
+        let result = tokio::time::timeout(Duration::from_secs(5), ImapClient::new(client_io, ClientConfig::default()))
+            .await
+            .expect("answered at once, not after a timeout");
+        let err = result.unwrap_err();
+        assert!(err.to_string().contains("not an IMAP server") && err.to_string().contains(expect), "{err}");
+        drop(server_io);
+    }
+    for (greeting, expect) in
+        [(&b"* OK [CAPABILITY IMAP4rev1] ready\r\n"[..], "(an IMAP server?)"), (b"\x16\x03\x03", "TLS data")]
+    {
+        let (client_io, mut server_io) = tokio::io::duplex(4096);
+        server_io.write_all(greeting).await.unwrap();
+        let config = pop3_wire::client::ClientConfig::default();
+        let result = tokio::time::timeout(Duration::from_secs(5), Pop3Client::new(client_io, config))
+            .await
+            .expect("answered at once, not after a timeout");
+        let err = result.unwrap_err();
+        assert!(err.to_string().contains("not a POP3 server") && err.to_string().contains(expect), "{err}");
+        drop(server_io);
+    }
+}
+
+/// TLS failures say what to do: a CA certificate used as the server's
+/// (what a plain `openssl req -x509` makes) gives the openssl line that
+/// works; implicit TLS to a plaintext greeting says so.
+#[tokio::test]
+async fn tls_handshake_errors_say_what_to_do() {
+    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = params.self_signed(&key).unwrap();
+    let server = tls::server_config(
+        vec![cert.der().clone()],
+        rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+    )
+    .unwrap();
+    let path = std::env::temp_dir().join(format!("mail-codec-ca-true-{}.pem", std::process::id()));
+    std::fs::write(&path, cert.pem()).unwrap();
+    let connector = tls::TlsConnector::from(tls::client_config(Verification::CaFile(path.clone())).unwrap());
+    std::fs::remove_file(&path).unwrap();
+    let acceptor = tls::TlsAcceptor::from(server);
+    let (client_io, server_io) = tokio::io::duplex(4096);
+    let server = tokio::spawn(async move { ImapServer::accept_tls(server_io, &acceptor, server_config()).await });
+    let name = tls::server_name("localhost").unwrap();
+    let err = ImapClient::connect_tls(client_io, &connector, name, ClientConfig::default()).await.unwrap_err();
+    assert!(err.to_string().contains("basicConstraints=critical,CA:FALSE"), "{err}");
+    assert!(!err.to_string().contains('\n'), "one line: {err}");
+    let _ = server.await.unwrap();
+
+    // Implicit TLS to a port that greets in plaintext.
+    let certs = certificates();
+    let connector = tls::TlsConnector::from(certs.client.clone());
+    let (client_io, mut server_io) = tokio::io::duplex(4096);
+    server_io.write_all(b"* OK IMAP4rev1 ready\r\n").await.unwrap();
+    let name = tls::server_name("localhost").unwrap();
+    let err = tokio::time::timeout(
+        Duration::from_secs(5),
+        ImapClient::connect_tls(client_io, &connector, name, ClientConfig::default()),
+    )
+    .await
+    .expect("at once")
+    .unwrap_err();
+    assert!(err.to_string().contains("answered in plaintext"), "{err}");
+}

@@ -153,6 +153,15 @@ pub enum ClientEvent {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum ClientError {
+    /// The peer's first line is not a POP3 greeting (`+OK` or `-ERR`): it
+    /// is not a POP3 server (an IMAP or SMTP server, TLS from the first
+    /// byte, ...). The session is over.
+    #[error("not a POP3 server: it greeted with {received}")]
+    NotPop3 {
+        /// What arrived, quoted and cut to a line (or said in words, for
+        /// TLS or binary data).
+        received: String,
+    },
     /// The command is not valid in this state.
     #[error("{command} is not valid in state {state:?}")]
     NotAllowed {
@@ -491,6 +500,9 @@ impl Client {
             if !self.conn.readable() {
                 break;
             }
+            if self.state == State::Greeting && self.not_a_greeting_yet() {
+                break;
+            }
             if self.body.is_some() {
                 if !self.process_body() {
                     break;
@@ -543,6 +555,44 @@ impl Client {
         self.conn.emit(offset, ClientEvent::Closed);
     }
 
+    /// Before the greeting: true (after ending the session) when the first
+    /// bytes cannot begin `+OK` or `-ERR` and no line end will come to
+    /// judge them by (TLS records, or a long run without one).
+    fn not_a_greeting_yet(&mut self) -> bool {
+        let recv = &self.conn.recv[..];
+        let starts_well = matches!(recv.first(), None | Some(b'+' | b'-'));
+        let tls = matches!(recv, [0x15 | 0x16, 0x03, ..]);
+        if starts_well || !(tls || recv.len() >= 512 && memchr::memchr(b'\n', recv).is_none()) {
+            return false;
+        }
+        let recv = recv.to_vec();
+        self.not_pop3(self.conn.end_offset() - recv.len() as u64, &recv);
+        true
+    }
+
+    /// The peer is not a POP3 server: says what it sent and ends.
+    fn not_pop3(&mut self, offset: u64, first: &[u8]) {
+        let received = if matches!(first, [0x15 | 0x16, 0x03, ..]) {
+            "TLS data (the port expects TLS from the first byte: connect with implicit TLS)".to_string()
+        } else if first.iter().take(100).any(|&b| b == 0) {
+            "binary data".to_string()
+        } else {
+            let line = first.split(|&b| b == b'\n').next().unwrap_or_default();
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            let shown = String::from_utf8_lossy(&line[..line.len().min(100)]).into_owned();
+            let hint = if line.starts_with(b"* ") { " (an IMAP server?)" } else { "" };
+            format!("{shown:?}{}{hint}", if line.len() > 100 { "..." } else { "" })
+        };
+        self.conn.emit(offset, ClientEvent::Violation(ClientError::NotPop3 { received }));
+        self.state = State::Closed;
+        self.in_flight.clear();
+        self.unsent.clear();
+        self.conn.close_input();
+        self.conn.eof_handled = true;
+        // At the offset of what arrived, however the input was chunked.
+        self.conn.emit(offset, ClientEvent::Closed);
+    }
+
     fn handle_line(&mut self, offset: u64, raw: &[u8]) {
         if self.state == State::Greeting {
             match StatusLine::parse(raw) {
@@ -555,7 +605,7 @@ impl Client {
                     self.state = State::Closed;
                     self.conn.emit(offset, ClientEvent::GreetingRefused(line));
                 }
-                Err(error) => self.conn.emit(offset, ClientEvent::Violation(ClientError::BadReply { offset, error })),
+                Err(_) => self.not_pop3(offset, raw),
             }
             return;
         }

@@ -682,3 +682,26 @@ fn single_line_listings_are_typed() {
     // The server side writes the same lines from the typed values.
     assert_eq!(StatusLine::from(&DropListing { messages: 2, octets: 320 }).to_bytes(), &b"+OK 2 320\r\n"[..]);
 }
+
+#[test]
+fn a_peer_that_is_not_a_pop3_server_ends_the_session_at_its_first_line() {
+    for (input, expect) in [
+        (&b"* OK [CAPABILITY IMAP4rev1] ready\r\n"[..], "(an IMAP server?)"),
+        (b"\x16\x03\x01\x02\x00", "TLS data"),
+        (b"220 smtp ready\r\n", "\"220 smtp ready\""),
+    ] {
+        for chunk in [input.len(), 1] {
+            let mut client = Client::new(ClientConfig::default());
+            for piece in input.chunks(chunk) {
+                client.receive(piece);
+            }
+            let events: Vec<ClientEvent> = std::iter::from_fn(|| client.poll_event()).collect();
+            let Some(ClientEvent::Violation(ClientError::NotPop3 { received })) = events.first() else {
+                panic!("{events:?}")
+            };
+            assert!(received.contains(expect), "{received}");
+            assert!(matches!(events.last(), Some(ClientEvent::Closed)), "{events:?}");
+            assert_eq!(client.state(), State::Closed);
+        }
+    }
+}
