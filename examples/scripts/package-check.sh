@@ -9,6 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 scratch=${1:-$(mktemp -d)}
 mkdir -p "$scratch"
+scratch=$(cd "$scratch" && pwd)
 crates=(imap-wire pop3-wire mail-codec)
 
 args=()

@@ -512,6 +512,9 @@ impl Client {
             let limit = self.config.limits.max_reply_line;
             match self.conn.next_line(limit) {
                 Some(Line::Complete(offset, line)) => self.handle_line(offset, &line),
+                Some(Line::TooLong(offset)) if self.state == State::Greeting => {
+                    self.not_pop3_with(offset, format!("a first line longer than {limit} bytes"));
+                }
                 Some(Line::TooLong(offset)) => {
                     // The line was a reply all the same: it answers the
                     // oldest command, which must not block those behind it.
@@ -556,33 +559,25 @@ impl Client {
     }
 
     /// Before the greeting: true (after ending the session) when the first
-    /// bytes cannot begin `+OK` or `-ERR` and no line end will come to
-    /// judge them by (TLS records, or a long run without one).
+    /// bytes are a TLS record, which no line end will follow. (A long run
+    /// without a line end is judged when the line reader gives up on it.)
     fn not_a_greeting_yet(&mut self) -> bool {
         let recv = &self.conn.recv[..];
-        let starts_well = matches!(recv.first(), None | Some(b'+' | b'-'));
-        let tls = matches!(recv, [0x15 | 0x16, 0x03, ..]);
-        if starts_well || !(tls || recv.len() >= 512 && memchr::memchr(b'\n', recv).is_none()) {
+        if !matches!(recv, [0x15 | 0x16, 0x03, ..]) {
             return false;
         }
-        let recv = recv.to_vec();
-        self.not_pop3(self.conn.end_offset() - recv.len() as u64, &recv);
+        let recv = recv[..2].to_vec();
+        self.not_pop3(self.conn.end_offset() - self.conn.recv.len() as u64, &recv);
         true
     }
 
     /// The peer is not a POP3 server: says what it sent and ends.
     fn not_pop3(&mut self, offset: u64, first: &[u8]) {
-        let received = if matches!(first, [0x15 | 0x16, 0x03, ..]) {
-            "TLS data (the port expects TLS from the first byte: connect with implicit TLS)".to_string()
-        } else if first.iter().take(100).any(|&b| b == 0) {
-            "binary data".to_string()
-        } else {
-            let line = first.split(|&b| b == b'\n').next().unwrap_or_default();
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            let shown = String::from_utf8_lossy(&line[..line.len().min(100)]).into_owned();
-            let hint = if line.starts_with(b"* ") { " (an IMAP server?)" } else { "" };
-            format!("{shown:?}{}{hint}", if line.len() > 100 { "..." } else { "" })
-        };
+        let received = describe_greeting(first);
+        self.not_pop3_with(offset, received);
+    }
+
+    fn not_pop3_with(&mut self, offset: u64, received: String) {
         self.conn.emit(offset, ClientEvent::Violation(ClientError::NotPop3 { received }));
         self.state = State::Closed;
         self.in_flight.clear();
@@ -847,5 +842,21 @@ impl Client {
             }
         }
         out
+    }
+}
+
+/// A first line that is not a POP3 greeting, for an error message: quoted
+/// and cut to 100 characters, or said in words for TLS or binary data.
+fn describe_greeting(first: &[u8]) -> String {
+    if matches!(first, [0x15 | 0x16, 0x03, ..]) {
+        "TLS data (the port expects TLS from the first byte: connect with implicit TLS)".to_string()
+    } else if first.iter().take(100).any(|&b| b == 0) {
+        "binary data".to_string()
+    } else {
+        let line = first.split(|&b| b == b'\n').next().unwrap_or_default();
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let shown = String::from_utf8_lossy(&line[..line.len().min(100)]).into_owned();
+        let hint = if line.starts_with(b"* ") { " (an IMAP server?)" } else { "" };
+        format!("{shown:?}{}{hint}", if line.len() > 100 { "..." } else { "" })
     }
 }

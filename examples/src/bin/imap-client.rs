@@ -33,7 +33,7 @@ enum Action {
         /// Message sequence numbers, e.g. 1:* or 2,4:6.
         set: String,
     },
-    /// The raw bytes of one MIME part (BODY.PEEK[SECTION]) to stdout.
+    /// The raw bytes of one MIME part (`BODY.PEEK[SECTION]`) to stdout.
     Part {
         /// The mailbox.
         mailbox: String,
