@@ -11,7 +11,7 @@ use imap_wire::{
 };
 
 use crate::deflate::DeflateStream;
-use crate::pump::{AsyncStream, Pump};
+use crate::pump::{AsyncStream, BoxedStream, Pump, TlsUpgrade};
 use crate::Error;
 
 /// A completed command: the tagged OK and the untagged responses that
@@ -339,6 +339,34 @@ impl ImapClient {
         connector: &crate::tls::TlsConnector,
         server_name: crate::tls::ServerName<'static>,
     ) -> Result<(), Error> {
+        let connector = connector.clone();
+        self.starttls_with(|plain| async move {
+            connector.connect(server_name, plain).await.map_err(crate::tls::handshake_error)
+        })
+        .await
+    }
+
+    /// STARTTLS with a TLS layer of any implementation (native-tls, a
+    /// rustls setup of your own, ...): after the server's OK, `upgrade`
+    /// gets the plaintext connection and returns it encrypted, handshake
+    /// done. Then the capabilities are asked again, as with
+    /// [`ImapClient::starttls`].
+    ///
+    /// ```no_run
+    /// # async fn f(imap: &mut mail_codec::ImapClient) -> Result<(), mail_codec::Error> {
+    /// imap.starttls_with(|plain| async move {
+    ///     // e.g. tokio_native_tls::TlsConnector::from(..).connect("imap.example.org", plain).await
+    ///     Ok::<_, mail_codec::Error>(plain)
+    /// })
+    /// .await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn starttls_with<F, Fut, S>(&mut self, upgrade: F) -> Result<(), Error>
+    where
+        F: FnOnce(BoxedStream) -> Fut,
+        Fut: std::future::Future<Output = Result<S, Error>>,
+        S: AsyncStream + 'static,
+    {
         if !self.has_capability("STARTTLS").await? {
             return Err(Error::Unsupported("STARTTLS"));
         }
@@ -347,12 +375,7 @@ impl ImapClient {
         self.expect_switch(|e| matches!(e, ClientEvent::StartTls))?;
         // Bytes read after the OK go to the machine, which drops and
         // reports them: nothing sent in the clear before TLS is trusted.
-        self.pump.give_input();
-        self.pump.flush().await?;
-        let io = self.pump.take_io()?;
-        let tls = connector.connect(server_name, io).await.map_err(crate::tls::handshake_error)?;
-        self.pump.put_io(Box::new(tls));
-        self.pump.machine.tls_established();
+        self.pump.upgrade(upgrade).await?;
         self.tls = true;
         self.capabilities().await?;
         Ok(())
@@ -516,8 +539,7 @@ impl Idle<'_> {
 /// ```
 pub struct ImapServer {
     pump: Pump<Server>,
-    #[cfg(feature = "tls")]
-    acceptor: Option<crate::tls::TlsAcceptor>,
+    upgrade: Option<TlsUpgrade>,
     tls: bool,
     closed: bool,
 }
@@ -534,26 +556,33 @@ impl ImapServer {
     /// offered (see [`ImapServer::with_starttls`]).
     pub fn new<S: AsyncStream + 'static>(stream: S, mut config: ServerConfig) -> ImapServer {
         config.starttls = false;
-        ImapServer {
-            pump: Pump::new(Box::new(stream), Server::new(config)),
-            #[cfg(feature = "tls")]
-            acceptor: None,
-            tls: false,
-            closed: false,
-        }
+        ImapServer { pump: Pump::new(Box::new(stream), Server::new(config)), upgrade: None, tls: false, closed: false }
     }
 
-    /// A plaintext connection that offers STARTTLS with this acceptor.
+    /// A plaintext connection that offers STARTTLS with this rustls
+    /// acceptor.
     #[cfg(feature = "tls")]
     pub fn with_starttls<S: AsyncStream + 'static>(
         stream: S,
-        mut config: ServerConfig,
+        config: ServerConfig,
         acceptor: crate::tls::TlsAcceptor,
+    ) -> ImapServer {
+        ImapServer::with_starttls_upgrade(stream, config, crate::tls::acceptor_upgrade(acceptor))
+    }
+
+    /// A plaintext connection that offers STARTTLS with a TLS layer of any
+    /// implementation (see [`tls_upgrade`](crate::tls_upgrade)): after the
+    /// OK, `upgrade` gets the plaintext connection and returns it
+    /// encrypted.
+    pub fn with_starttls_upgrade<S: AsyncStream + 'static>(
+        stream: S,
+        mut config: ServerConfig,
+        upgrade: TlsUpgrade,
     ) -> ImapServer {
         config.starttls = true;
         ImapServer {
             pump: Pump::new(Box::new(stream), Server::new(config)),
-            acceptor: Some(acceptor),
+            upgrade: Some(upgrade),
             tls: false,
             closed: false,
         }
@@ -622,17 +651,11 @@ impl ImapServer {
         Ok(Some(event))
     }
 
-    #[cfg(feature = "tls")]
     async fn start_tls(&mut self) -> Result<(), Error> {
-        let acceptor = self.acceptor.clone().ok_or(Error::Misuse("STARTTLS accepted without a TLS acceptor"))?;
-        self.pump.accept_tls(&acceptor).await?;
+        let upgrade = self.upgrade.clone().ok_or(Error::Misuse("STARTTLS accepted without a TLS layer"))?;
+        self.pump.upgrade(|plain| upgrade(plain)).await?;
         self.tls = true;
         Ok(())
-    }
-
-    #[cfg(not(feature = "tls"))]
-    async fn start_tls(&mut self) -> Result<(), Error> {
-        Err(Error::Misuse("STARTTLS needs the tls feature"))
     }
 
     /// Writes everything queued (for example between chunks of a streamed

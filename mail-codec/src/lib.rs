@@ -60,7 +60,7 @@ pub use deflate::DeflateStream;
 pub use error::Error;
 pub use imap::{Idle, ImapClient, ImapServer, Outcome};
 pub use pop3::{Pop3Client, Pop3Server};
-pub use pump::AsyncStream;
+pub use pump::{tls_upgrade, AsyncStream, BoxedStream, TlsUpgrade, UpgradeFuture};
 
 // The README's examples are compiled as doc tests.
 #[cfg(doctest)]

@@ -8,7 +8,7 @@ use pop3_wire::server::{Server, ServerConfig, ServerEvent};
 use pop3_wire::{Arg, Capability, Command, MessageNumber, Status, StatusLine};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
-use crate::pump::{AsyncStream, Pump};
+use crate::pump::{AsyncStream, BoxedStream, Pump, TlsUpgrade};
 use crate::Error;
 
 /// A POP3 client connection: sends commands and waits for their replies,
@@ -224,6 +224,22 @@ impl Pop3Client {
         connector: &crate::tls::TlsConnector,
         server_name: crate::tls::ServerName<'static>,
     ) -> Result<(), Error> {
+        let connector = connector.clone();
+        self.stls_with(|plain| async move {
+            connector.connect(server_name, plain).await.map_err(crate::tls::handshake_error)
+        })
+        .await
+    }
+
+    /// STLS with a TLS layer of any implementation: after the `+OK`,
+    /// `upgrade` gets the plaintext connection and returns it encrypted
+    /// (see [`ImapClient::starttls_with`](crate::ImapClient::starttls_with)).
+    pub async fn stls_with<F, Fut, S>(&mut self, upgrade: F) -> Result<(), Error>
+    where
+        F: FnOnce(BoxedStream) -> Fut,
+        Fut: std::future::Future<Output = Result<S, Error>>,
+        S: AsyncStream + 'static,
+    {
         if !self.capabilities().await?.contains(&Capability::Stls) {
             return Err(Error::Unsupported("STLS"));
         }
@@ -232,12 +248,7 @@ impl Pop3Client {
         if self.pump.machine.poll_event() != Some(ClientEvent::StartTls) {
             return Err(Error::Misuse("the machine did not switch to TLS"));
         }
-        self.pump.give_input();
-        self.pump.flush().await?;
-        let io = self.pump.take_io()?;
-        let tls = connector.connect(server_name, io).await.map_err(crate::tls::handshake_error)?;
-        self.pump.put_io(Box::new(tls));
-        self.pump.machine.tls_established();
+        self.pump.upgrade(upgrade).await?;
         self.tls = true;
         self.capabilities().await?;
         Ok(())
@@ -386,8 +397,7 @@ impl AsyncWrite for LimitedWriter {
 /// ```
 pub struct Pop3Server {
     pump: Pump<Server>,
-    #[cfg(feature = "tls")]
-    acceptor: Option<crate::tls::TlsAcceptor>,
+    upgrade: Option<TlsUpgrade>,
     tls: bool,
     closed: bool,
 }
@@ -403,26 +413,30 @@ impl Pop3Server {
     /// out with the first [`Pop3Server::next_event`]. STLS is not offered.
     pub fn new<S: AsyncStream + 'static>(stream: S, mut config: ServerConfig) -> Pop3Server {
         config.stls = false;
-        Pop3Server {
-            pump: Pump::new(Box::new(stream), Server::new(config)),
-            #[cfg(feature = "tls")]
-            acceptor: None,
-            tls: false,
-            closed: false,
-        }
+        Pop3Server { pump: Pump::new(Box::new(stream), Server::new(config)), upgrade: None, tls: false, closed: false }
     }
 
-    /// A plaintext connection that offers STLS with this acceptor.
+    /// A plaintext connection that offers STLS with this rustls acceptor.
     #[cfg(feature = "tls")]
     pub fn with_stls<S: AsyncStream + 'static>(
         stream: S,
-        mut config: ServerConfig,
+        config: ServerConfig,
         acceptor: crate::tls::TlsAcceptor,
+    ) -> Pop3Server {
+        Pop3Server::with_stls_upgrade(stream, config, crate::tls::acceptor_upgrade(acceptor))
+    }
+
+    /// A plaintext connection that offers STLS with a TLS layer of any
+    /// implementation (see [`tls_upgrade`](crate::tls_upgrade)).
+    pub fn with_stls_upgrade<S: AsyncStream + 'static>(
+        stream: S,
+        mut config: ServerConfig,
+        upgrade: TlsUpgrade,
     ) -> Pop3Server {
         config.stls = true;
         Pop3Server {
             pump: Pump::new(Box::new(stream), Server::new(config)),
-            acceptor: Some(acceptor),
+            upgrade: Some(upgrade),
             tls: false,
             closed: false,
         }
@@ -478,17 +492,11 @@ impl Pop3Server {
         Ok(Some(event))
     }
 
-    #[cfg(feature = "tls")]
     async fn start_tls(&mut self) -> Result<(), Error> {
-        let acceptor = self.acceptor.clone().ok_or(Error::Misuse("STLS accepted without a TLS acceptor"))?;
-        self.pump.accept_tls(&acceptor).await?;
+        let upgrade = self.upgrade.clone().ok_or(Error::Misuse("STLS accepted without a TLS layer"))?;
+        self.pump.upgrade(|plain| upgrade(plain)).await?;
         self.tls = true;
         Ok(())
-    }
-
-    #[cfg(not(feature = "tls"))]
-    async fn start_tls(&mut self) -> Result<(), Error> {
-        Err(Error::Misuse("STLS needs the tls feature"))
     }
 
     /// Writes everything queued (between chunks of a message sent with

@@ -12,9 +12,10 @@
 //! taken off the output buffer, bytes read are kept), so a future dropped
 //! by `tokio::time::timeout` or `tokio::select!` loses nothing.
 
-use std::future::poll_fn;
+use std::future::{poll_fn, Future};
 use std::io;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::{Buf, BytesMut};
@@ -26,8 +27,43 @@ pub trait AsyncStream: AsyncRead + AsyncWrite + Unpin + Send {}
 
 impl<T: AsyncRead + AsyncWrite + Unpin + Send + ?Sized> AsyncStream for T {}
 
-/// The connection, boxed so that layers can be put on it mid-session.
-pub(crate) type BoxStream = Box<dyn AsyncStream>;
+/// The connection, boxed so that layers (TLS, compression) can be put on
+/// it mid-session: what a [`TlsUpgrade`] or the upgrade given to
+/// `starttls_with`/`stls_with` receives.
+pub type BoxedStream = Box<dyn AsyncStream>;
+pub(crate) type BoxStream = BoxedStream;
+
+/// The future a [`TlsUpgrade`] returns.
+pub type UpgradeFuture = Pin<Box<dyn Future<Output = Result<BoxedStream, crate::Error>> + Send>>;
+
+/// A TLS layer of any implementation, for the server side of STARTTLS and
+/// STLS: takes the plaintext connection (after the OK was written) and
+/// returns it encrypted, handshake done. With the `tls` feature the
+/// rustls acceptor is one ([`ImapServer::with_starttls`](crate::ImapServer::with_starttls));
+/// without it, bring your own (native-tls, your own rustls setup) with
+/// [`tls_upgrade`].
+pub type TlsUpgrade = Arc<dyn Fn(BoxedStream) -> UpgradeFuture + Send + Sync>;
+
+/// A [`TlsUpgrade`] from an async function of the plaintext stream.
+///
+/// ```
+/// use mail_codec::{tls_upgrade, BoxedStream, TlsUpgrade};
+/// // A stand-in that returns the stream as it is; a real one runs a TLS
+/// // handshake (tokio-native-tls, tokio-rustls, ...) on it.
+/// let upgrade: TlsUpgrade = tls_upgrade(|plain: BoxedStream| async move { Ok::<_, mail_codec::Error>(plain) });
+/// # let _ = upgrade;
+/// ```
+pub fn tls_upgrade<F, Fut, S>(upgrade: F) -> TlsUpgrade
+where
+    F: Fn(BoxedStream) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<S, crate::Error>> + Send + 'static,
+    S: AsyncStream + 'static,
+{
+    Arc::new(move |plain| {
+        let handshake = upgrade(plain);
+        Box::pin(async move { Ok(Box::new(handshake.await?) as BoxedStream) })
+    })
+}
 
 /// Input read ahead while output is being written, at most.
 pub(crate) const READ_AHEAD: usize = 64 * 1024;
@@ -42,7 +78,6 @@ pub(crate) trait Machine {
     fn receive_eof(&mut self);
     fn poll_event(&mut self) -> Option<Self::Event>;
     fn write_to(&mut self, out: &mut BytesMut);
-    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
     fn tls_established(&mut self);
 }
 
@@ -191,7 +226,6 @@ impl<M: Machine> Pump<M> {
 
     /// Input read from the old layer and not yet given to the machine
     /// (bytes after a switch point, for the machine to judge).
-    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
     pub(crate) fn give_input(&mut self) {
         if !self.input.is_empty() {
             let input = self.input.split();
@@ -211,17 +245,22 @@ impl<M: Machine> Pump<M> {
         self.io()?.shutdown().await
     }
 
-    /// The server side of STARTTLS/STLS, once the machine has accepted it:
-    /// plaintext the client pipelined after the command goes to the
-    /// machine (which drops and reports it), the OK is written, the TLS
-    /// handshake runs on the connection, and the machine is told.
-    #[cfg(feature = "tls")]
-    pub(crate) async fn accept_tls(&mut self, acceptor: &crate::tls::TlsAcceptor) -> io::Result<()> {
+    /// Either side of STARTTLS/STLS, once the machine has agreed to it:
+    /// plaintext that arrived after the switch point goes to the machine
+    /// (which drops and reports it), what the machine has to say (the
+    /// server's OK) is written, the TLS layer goes on the connection, and
+    /// the machine is told.
+    pub(crate) async fn upgrade<F, Fut, S>(&mut self, upgrade: F) -> Result<(), crate::Error>
+    where
+        F: FnOnce(BoxedStream) -> Fut,
+        Fut: Future<Output = Result<S, crate::Error>>,
+        S: AsyncStream + 'static,
+    {
         self.give_input();
         self.flush().await?;
         let io = self.take_io()?;
-        let tls = acceptor.accept(io).await?;
-        self.put_io(Box::new(tls));
+        let upgraded = upgrade(io).await?;
+        self.put_io(Box::new(upgraded));
         self.machine.tls_established();
         Ok(())
     }

@@ -138,6 +138,14 @@ pub const SELF_SIGNED_OPENSSL: &str = "openssl req -x509 -newkey ec -pkeyopt ec_
      -keyout key.pem -out cert.pem -days 365 -subj /CN=localhost \
      -addext basicConstraints=critical,CA:FALSE -addext subjectAltName=DNS:localhost,IP:127.0.0.1";
 
+/// The server side of STARTTLS/STLS with this rustls acceptor.
+pub(crate) fn acceptor_upgrade(acceptor: TlsAcceptor) -> crate::TlsUpgrade {
+    crate::tls_upgrade(move |plain: crate::BoxedStream| {
+        let acceptor = acceptor.clone();
+        async move { acceptor.accept(plain).await.map_err(handshake_error) }
+    })
+}
+
 /// A failed TLS handshake, with what to do about it in one line.
 pub(crate) fn handshake_error(source: std::io::Error) -> Error {
     let rustls_error = source.get_ref().and_then(|e| e.downcast_ref::<rustls::Error>());

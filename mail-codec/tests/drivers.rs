@@ -591,3 +591,47 @@ async fn tls_handshake_errors_say_what_to_do() {
     .unwrap_err();
     assert!(err.to_string().contains("answered in plaintext"), "{err}");
 }
+
+/// STARTTLS and STLS with a TLS layer the application brings (here a
+/// tokio-rustls setup of its own; native-tls plugs in the same way),
+/// through the hooks that need no `tls` feature.
+#[tokio::test]
+async fn starttls_and_stls_with_a_tls_layer_of_the_applications_own() {
+    let certs = certificates();
+    let acceptor = tls::TlsAcceptor::from(certs.server.clone());
+    let connector = tls::TlsConnector::from(certs.client.clone());
+    let upgrade = mail_codec::tls_upgrade(move |plain: mail_codec::BoxedStream| {
+        let acceptor = acceptor.clone();
+        async move { acceptor.accept(plain).await.map_err(Error::from) }
+    });
+
+    let (client_io, server_io) = tokio::io::duplex(4096);
+    let (_push, pushes) = mpsc::channel(1);
+    let server = ImapServer::with_starttls_upgrade(server_io, server_config(), upgrade.clone());
+    let server = tokio::spawn(serve(server, pushes));
+    let mut imap = ImapClient::new(client_io, ClientConfig::default()).await.unwrap();
+    let c = connector.clone();
+    imap.starttls_with(
+        |plain| async move { c.connect(tls::server_name("localhost")?, plain).await.map_err(Error::from) },
+    )
+    .await
+    .unwrap();
+    assert!(imap.is_tls());
+    assert!(!imap.has_capability("STARTTLS").await.unwrap(), "asked again over TLS");
+    imap.login("alice", "secret").await.unwrap();
+    imap.logout().await.unwrap();
+    server.await.unwrap().unwrap();
+
+    let (client_io, server_io) = tokio::io::duplex(4096);
+    let server = tokio::spawn(serve_pop3(Pop3Server::with_stls_upgrade(server_io, Default::default(), upgrade)));
+    let mut pop = Pop3Client::new(client_io, Default::default()).await.unwrap();
+    pop.stls_with(|plain| async move {
+        connector.connect(tls::server_name("localhost")?, plain).await.map_err(Error::from)
+    })
+    .await
+    .unwrap();
+    assert!(pop.is_tls());
+    pop.login("alice", "secret").await.unwrap();
+    pop.quit().await.unwrap();
+    server.await.unwrap().unwrap();
+}
