@@ -47,7 +47,9 @@ fn rfc3501_section_8() -> (Vec<u8>, Vec<u8>) {
 }
 
 fn dovecot() -> (Vec<u8>, Vec<u8>) {
-    let read = |ext: &str| std::fs::read(format!("{SESSIONS}/dovecot-imap.{ext}")).unwrap();
+    // The base recording lives with imap-wire's own tests.
+    let read =
+        |ext: &str| std::fs::read(format!("{SESSIONS}/../../imap-proto/tests/fixtures/dovecot-imap.{ext}")).unwrap();
     (read("c2s"), read("s2c"))
 }
 
