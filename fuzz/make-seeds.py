@@ -123,16 +123,33 @@ for name in ("auth", "user"):
     for body in ps.split(b"\r\n.\r\n")[:6]:
         put("pop3_dot", body)
 put("pop3_dot", b".\r\n..\r\n.x\rX\r")
+# A large RETR (48 KiB, dot-stuffed lines among them) after a login.
+body = b"".join(b".line %05d dot-stuffed\r\n" % i if i % 7 == 0 else b"line %05d\r\n" % i for i in range(2400))
+put("pop3_client", b"\x03\x04\x01\x02" + b"+OK POP3 ready\r\n+OK\r\n+OK\r\n+OK 1 49152\r\n+OK message follows\r\n" + body + b".\r\n+OK bye\r\n",
+    chunkings=(0, 7, 200))
 put("pop3_command", b"RETR 0\r\nRETR 4294967296\r\nDELE 1 2\r\nAUTH PLAIN =\r\nAPOP a c4c9334bac560ecc979e58001b3e22fb\r\n", prefix=False)
 put("pop3_response", b"-ERR [SYS/TEMP/X] t\r\n+OK\r\n1  120 x\r\nLOGIN-DELAY 900 USER\r\nEXPIRE NEVER\r\n", prefix=False)
 # The IMAP machines: the recorded sessions, the client's with command
 # choices in front (see fuzz_checks::imap_client).
 for name in ("", "-starttls", "-idle", "-pipelined", "-extensions"):
-    ic = open(os.path.join(sessions, f"dovecot-imap{name}.c2s"), "rb").read()
-    isc = open(os.path.join(sessions, f"dovecot-imap{name}.s2c"), "rb").read()
+    where = fixtures if name == "" else sessions
+    ic = open(os.path.join(where, f"dovecot-imap{name}.c2s"), "rb").read()
+    isc = open(os.path.join(where, f"dovecot-imap{name}.s2c"), "rb").read()
     put("imap_server", ic, chunkings=(0, 7, 200))
     for choices in (b"\x01\x02\x07\x00", b"\x05\x03\x04\x09", b"\x06\x00\x08\x00"):
         put("imap_client", choices + isc, chunkings=(7,))
+# Large server sessions for the client (under run.sh's 64 KiB -max_len):
+# the base recording four times over, a SELECT announcing a huge mailbox
+# and renumbering in it, and a FETCH of a 48 KiB message.
+put("imap_client", b"\x02\x07\x00\x00" + s2c * 4, chunkings=(0, 7, 200))
+huge = (b"* OK [CAPABILITY IMAP4rev1 QRESYNC] ready\r\n* 4294967295 EXISTS\r\n* 0 RECENT\r\n"
+        b"* OK [UIDVALIDITY 3] x\r\nA2 OK [READ-WRITE] done\r\n* 4294967295 FETCH (UID 9)\r\n"
+        b"* 3000000000 EXPUNGE\r\n* VANISHED 1:4294967295\r\n* 2 EXISTS\r\n")
+put("imap_client", b"\x02\x07\x00\x00" + huge, chunkings=(0, 7, 200))
+big = b"Subject: big\r\n\r\n" + b"0123456789abcdef" * 3072
+fetch = (b"* OK IMAP4rev1 ready\r\nA1 OK logged in\r\n* 1 EXISTS\r\nA2 OK [READ-WRITE] selected\r\n"
+         b"* 1 FETCH (UID 5 BODY[] {" + str(len(big)).encode() + b"}\r\n" + big + b")\r\nA3 OK done\r\n")
+put("imap_client", b"\x01\x02\x07\x00" + fetch, chunkings=(0, 7, 200))
 # Typed targets start from a few arbitrary byte patterns.
 for i in range(8):
     put("imap_typed", bytes(range(i * 31 % 256, 256)) + bytes(range(0, 64)), prefix=False)
