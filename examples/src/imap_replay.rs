@@ -166,14 +166,14 @@ impl Replay<'_> {
                 let literals = synchronizing_literals(&self.c2s[offset as usize..]);
                 self.client.assume_sent(command, literals);
             }
-            ServerEvent::AuthenticateData { data, .. } => {
+            ServerEvent::SaslResponse { data, .. } => {
                 let text = String::from_utf8_lossy(&data).into_owned();
                 self.record(Side::Client, offset, Some(json!({ "AuthenticateData": text })), None);
-                let _ = self.client.authenticate_response(&data);
+                let _ = self.client.sasl_response(&data);
             }
-            ServerEvent::AuthenticateCancelled { .. } => {
+            ServerEvent::SaslCancelled { .. } => {
                 self.record(Side::Client, offset, Some(json!("AuthenticateCancelled")), None);
-                let _ = self.client.authenticate_cancel();
+                let _ = self.client.sasl_cancel();
             }
             ServerEvent::IdleDone { .. } => {
                 self.record(Side::Client, offset, Some(json!("IdleDone")), None);
@@ -265,8 +265,8 @@ impl Replay<'_> {
                 let value = json!({ "Failed": { "tag": command.tag.to_string(), "command": command.body.name() } });
                 (value, Some(error.to_string()))
             }
-            ClientEvent::AuthenticateChallenge { tag, challenge } => {
-                let _ = self.server.authenticate_challenge(&tag, &challenge);
+            ClientEvent::SaslChallenge { tag, challenge } => {
+                let _ = self.server.sasl_challenge(&tag, &challenge);
                 (json!({ "AuthenticateChallenge": String::from_utf8_lossy(&challenge) }), None)
             }
             ClientEvent::Idling { tag } => (json!({ "Idling": tag.to_string() }), None),

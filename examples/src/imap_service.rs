@@ -437,7 +437,7 @@ impl Session {
     async fn event(&mut self, imap: &mut ImapServer, event: ServerEvent) -> Result<(), Error> {
         match event {
             ServerEvent::Command(command) => self.command(imap, command).await,
-            ServerEvent::AuthenticateData { tag, data } => {
+            ServerEvent::SaslResponse { tag, data } => {
                 let outcome = self.plain(&data);
                 self.finish(imap, &tag, outcome)
             }
@@ -544,7 +544,7 @@ impl Session {
                     // SASL-IR: decoded by the parser (`=` is empty).
                     self.plain(&ir)
                 } else {
-                    imap.machine_mut().authenticate_challenge(&tag, b"")?;
+                    imap.machine_mut().sasl_challenge(&tag, b"")?;
                     return Ok(());
                 }
             }
@@ -1497,11 +1497,9 @@ impl Session {
                         missing = true;
                         continue;
                     };
-                    imap.machine_mut()
-                        .begin_fetch_literal(tag, seq, &out, &section, None, m.size)
-                        .map_err(machine_error)?;
+                    imap.machine_mut().begin_body(tag, seq, &out, &section, None, m.size).map_err(machine_error)?;
                     stream_message(imap, file, m.size).await?;
-                    imap.machine_mut().end_fetch_literal().map_err(machine_error)?;
+                    imap.machine_mut().end_body().map_err(machine_error)?;
                 }
                 None => {
                     imap.machine_mut().respond(tag, Data::Fetch { seq, attributes: out }).map_err(machine_error)?;
@@ -1583,7 +1581,7 @@ async fn stream_message(imap: &mut ImapServer, mut file: tokio::fs::File, size: 
             last = b;
         }
         let take = out.len().min((size - sent) as usize);
-        imap.machine_mut().fetch_literal_data(&out[..take]).map_err(|e| fail(e.to_string()))?;
+        imap.machine_mut().body_data(&out[..take]).map_err(|e| fail(e.to_string()))?;
         sent += take as u64;
         imap.flush().await.map_err(|e| fail(e.to_string()))?;
     }

@@ -239,8 +239,8 @@ impl<'a> Replay<'a> {
             match event {
                 ServerEvent::Command(command) => {
                     self.record_command(offset, &command, None);
-                    self.client.assume_sent(command.clone());
-                    self.answer(command);
+                    self.client.assume_sent(command);
+                    self.answer();
                 }
                 ServerEvent::Answered(command) => {
                     self.record_command(offset, &command, None);
@@ -312,7 +312,7 @@ impl<'a> Replay<'a> {
     }
 
     /// Gives the server machine the recorded answer to `command`.
-    fn answer(&mut self, command: Command) {
+    fn answer(&mut self) {
         loop {
             let Some(reply) = self.await_reply() else { return };
             let result = match reply {
@@ -330,11 +330,11 @@ impl<'a> Replay<'a> {
                                 Some(json!({ "SaslResponse": String::from_utf8_lossy(&data) })),
                                 None,
                             );
-                            let _ = self.client.send_sasl_response(&data);
+                            let _ = self.client.sasl_response(&data);
                         }
                         Some((offset, ServerEvent::SaslCancelled)) => {
                             self.record(Side::Client, offset, Some(json!("SaslCancelled")), None);
-                            let _ = self.client.cancel_sasl();
+                            let _ = self.client.sasl_cancel();
                             // The server machine answered the cancel itself;
                             // take the recorded answer off the client side.
                             self.await_reply();
@@ -353,30 +353,23 @@ impl<'a> Replay<'a> {
                     }
                     continue;
                 }
-                ClientEvent::Reply { line, .. } => match &command {
-                    Command::Pass(_) | Command::Apop { .. } | Command::Auth { mechanism: Some(_), .. }
-                        if line.is_ok() =>
-                    {
-                        self.server.accept_login(line)
-                    }
-                    Command::Pass(_) | Command::Apop { .. } | Command::Auth { .. } => self.server.reject_login(line),
-                    Command::Stls if line.is_ok() => self.server.accept_stls(),
-                    _ => self.server.reply(line),
-                },
+                // The server machine follows the outcome itself (logins,
+                // STLS, QUIT), as the recorded server's line says.
+                ClientEvent::Reply { line, .. } => self.server.complete(line),
                 ClientEvent::Stat { line, .. }
                 | ClientEvent::Scan { line, .. }
-                | ClientEvent::UniqueId { line, .. } => self.server.reply(line),
-                ClientEvent::ScanListings { line, entries } => self.server.reply_scan_listing(line, &entries),
-                ClientEvent::UniqueIds { line, entries } => self.server.reply_unique_ids(line, &entries),
+                | ClientEvent::UniqueId { line, .. } => self.server.complete(line),
+                ClientEvent::ScanListings { line, entries } => self.server.complete_with_scan_listing(line, &entries),
+                ClientEvent::UniqueIds { line, entries } => self.server.complete_with_unique_ids(line, &entries),
                 ClientEvent::Languages { line, languages } => {
                     let lines: Vec<Vec<u8>> = languages.iter().map(|l| l.to_bytes().to_vec()).collect();
-                    self.server.reply_lines(line, &lines)
+                    self.server.complete_with_lines(line, &lines)
                 }
                 ClientEvent::Lines { line, lines, .. } => {
                     let lines: Vec<Vec<u8>> = lines.iter().map(|l| l.as_bytes().to_vec()).collect();
-                    self.server.reply_lines(line, &lines)
+                    self.server.complete_with_lines(line, &lines)
                 }
-                ClientEvent::Message { line, data, .. } => self.server.reply_message(line, &data),
+                ClientEvent::Message { line, data, .. } => self.server.complete_with_message(line, &data),
                 _ => Ok(()),
             };
             if let Err(e) = result {

@@ -184,18 +184,18 @@ impl Session {
     fn login(&mut self, pop: &mut Pop3Server, user: &str, password: &str) -> Result<(), mail_codec::Error> {
         let m = pop.machine_mut();
         if !self.service.users.check(user, password) {
-            return Ok(m.reject_login(err(Some(CodeKind::Auth), "invalid user name or password"))?);
+            return Ok(m.complete(err(Some(CodeKind::Auth), "invalid user name or password"))?);
         }
         let Some(lock) = self.service.lock(user) else {
-            return Ok(m.reject_login(err(Some(CodeKind::InUse), "the maildrop is in use by another session"))?);
+            return Ok(m.complete(err(Some(CodeKind::InUse), "the maildrop is in use by another session"))?);
         };
         match open_maildrop(&Users::mail_dir(&self.service.mail_root, user), lock) {
             Ok(maildrop) => {
                 let count = maildrop.messages.len();
                 self.maildrop = Some(maildrop);
-                Ok(m.accept_login(line(&format!("maildrop has {count} messages")))?)
+                Ok(m.complete(line(&format!("maildrop has {count} messages")))?)
             }
-            Err(e) => Ok(m.reject_login(err(Some(CodeKind::SysTemp), &format!("cannot open the maildrop: {e}")))?),
+            Err(e) => Ok(m.complete(err(Some(CodeKind::SysTemp), &format!("cannot open the maildrop: {e}")))?),
         }
     }
 
@@ -207,7 +207,7 @@ impl Session {
                 let (user, password) = (String::from_utf8_lossy(user), String::from_utf8_lossy(password));
                 self.login(pop, &user, &password)
             }
-            _ => Ok(pop.machine_mut().reject_login(err(Some(CodeKind::Auth), "malformed PLAIN response"))?),
+            _ => Ok(pop.machine_mut().complete(err(Some(CodeKind::Auth), "malformed PLAIN response"))?),
         }
     }
 
@@ -229,7 +229,7 @@ impl Session {
         match command {
             Command::User(name) => {
                 self.user = Some(String::from_utf8_lossy(name.as_bytes()).into_owned());
-                pop.machine_mut().reply(line("send PASS"))?;
+                pop.machine_mut().complete(line("send PASS"))?;
             }
             Command::Pass(password) => {
                 let password = String::from_utf8_lossy(password.as_bytes()).into_owned();
@@ -237,11 +237,11 @@ impl Session {
                 self.login(pop, &user, &password)?;
             }
             Command::Auth { mechanism: None, .. } => {
-                pop.machine_mut().reply_lines(line("mechanisms follow"), &[b"PLAIN".to_vec()])?;
+                pop.machine_mut().complete_with_lines(line("mechanisms follow"), &[b"PLAIN".to_vec()])?;
             }
             Command::Auth { mechanism: Some(mechanism), initial_response } => {
                 if !mechanism.as_bytes().eq_ignore_ascii_case(b"PLAIN") {
-                    pop.machine_mut().reject_login(err(None, "unsupported SASL mechanism"))?;
+                    pop.machine_mut().complete(err(None, "unsupported SASL mechanism"))?;
                 } else if let Some(ir) = initial_response {
                     self.sasl_plain(pop, &ir)?;
                 } else {
@@ -249,41 +249,43 @@ impl Session {
                     pop.machine_mut().sasl_challenge(b"")?;
                 }
             }
-            Command::Stls => pop.machine_mut().accept_stls()?,
+            Command::Stls => {
+                pop.machine_mut().complete(StatusLine::ok("Begin TLS negotiation now").expect("valid text"))?
+            }
             Command::Stat => {
                 let live = self.maildrop.iter().flat_map(|d| &d.messages).filter(|m| !m.deleted);
                 let (messages, octets) = live.fold((0u32, 0u64), |(n, s), m| (n + 1, s + m.size));
-                pop.machine_mut().reply(StatusLine::from(&DropListing { messages, octets }))?;
+                pop.machine_mut().complete(StatusLine::from(&DropListing { messages, octets }))?;
             }
             Command::List(Some(n)) => {
                 let reply = match self.message(n) {
                     Some(m) => StatusLine::from(&ScanListing { message: n, octets: m.size }),
                     None => no_such(),
                 };
-                pop.machine_mut().reply(reply)?;
+                pop.machine_mut().complete(reply)?;
             }
             Command::List(None) => {
                 let entries: Vec<ScanListing> = self.listing(|n, m| ScanListing { message: n, octets: m.size });
-                pop.machine_mut().reply_scan_listing(line(&format!("{} messages", entries.len())), &entries)?;
+                pop.machine_mut().complete_with_scan_listing(line(&format!("{} messages", entries.len())), &entries)?;
             }
             Command::Uidl(Some(n)) => {
                 let reply = match self.message(n) {
                     Some(m) => StatusLine::from(&UniqueIdListing { message: n, uid: m.uidl.clone() }),
                     None => no_such(),
                 };
-                pop.machine_mut().reply(reply)?;
+                pop.machine_mut().complete(reply)?;
             }
             Command::Uidl(None) => {
                 let entries = self.listing(|n, m| UniqueIdListing { message: n, uid: m.uidl.clone() });
-                pop.machine_mut().reply_unique_ids(line("unique-id listing follows"), &entries)?;
+                pop.machine_mut().complete_with_unique_ids(line("unique-id listing follows"), &entries)?;
             }
             Command::Retr(n) => match self.message(n).map(|m| (m.path.clone(), m.size)) {
                 Some((path, size)) => send_message(pop, &path, &format!("{size} octets"), None).await?,
-                None => pop.machine_mut().reply(no_such())?,
+                None => pop.machine_mut().complete(no_such())?,
             },
             Command::Top { message, lines } => match self.message(message).map(|m| m.path.clone()) {
                 Some(path) => send_message(pop, &path, "top of message follows", Some(lines)).await?,
-                None => pop.machine_mut().reply(no_such())?,
+                None => pop.machine_mut().complete(no_such())?,
             },
             Command::Dele(n) => {
                 let found = self.message(n).is_some();
@@ -291,19 +293,19 @@ impl Session {
                     if let Some(m) = self.maildrop.as_mut().and_then(|d| d.messages.get_mut(n.get() as usize - 1)) {
                         m.deleted = true;
                     }
-                    pop.machine_mut().reply(line(&format!("message {n} deleted")))?;
+                    pop.machine_mut().complete(line(&format!("message {n} deleted")))?;
                 } else {
-                    pop.machine_mut().reply(no_such())?;
+                    pop.machine_mut().complete(no_such())?;
                 }
             }
             Command::Rset => {
                 for m in self.maildrop.iter_mut().flat_map(|d| &mut d.messages) {
                     m.deleted = false;
                 }
-                pop.machine_mut().reply(line("maildrop reset"))?;
+                pop.machine_mut().complete(line("maildrop reset"))?;
             }
-            Command::Noop => pop.machine_mut().reply(line(""))?,
-            Command::Utf8 => pop.machine_mut().reply(line("UTF-8 mode (names and passwords are UTF-8)"))?,
+            Command::Noop => pop.machine_mut().complete(line(""))?,
+            Command::Utf8 => pop.machine_mut().complete(line("UTF-8 mode (names and passwords are UTF-8)"))?,
             Command::Quit => {
                 // The UPDATE state: deletions take effect now, and only now.
                 let mut failed = 0;
@@ -319,9 +321,9 @@ impl Session {
                 } else {
                     err(Some(CodeKind::SysPerm), &format!("{failed} messages could not be deleted"))
                 };
-                pop.machine_mut().reply(reply)?;
+                pop.machine_mut().complete(reply)?;
             }
-            _ => pop.machine_mut().reply(err(None, "command not supported"))?,
+            _ => pop.machine_mut().complete(err(None, "command not supported"))?,
         }
         Ok(())
     }
@@ -346,11 +348,11 @@ async fn send_message(
     let file = match tokio::fs::File::open(path).await {
         Ok(file) => file,
         Err(e) => {
-            pop.machine_mut().reply(err(Some(CodeKind::SysTemp), &format!("cannot read the message: {e}")))?;
+            pop.machine_mut().complete(err(Some(CodeKind::SysTemp), &format!("cannot read the message: {e}")))?;
             return Ok(());
         }
     };
-    pop.machine_mut().begin_message(line(text))?;
+    pop.machine_mut().begin_body(line(text))?;
     let mut reader = BufReader::with_capacity(64 * 1024, file);
     match lines {
         None => {
@@ -360,7 +362,7 @@ async fn send_message(
                 if n == 0 {
                     break;
                 }
-                pop.machine_mut().message_data(&buf[..n])?;
+                pop.machine_mut().body_data(&buf[..n])?;
                 pop.flush().await?;
             }
         }
@@ -377,14 +379,14 @@ async fn send_message(
                 } else if line_buf == b"\r\n" || line_buf == b"\n" {
                     in_body = true;
                 }
-                pop.machine_mut().message_data(&line_buf)?;
+                pop.machine_mut().body_data(&line_buf)?;
                 if line_buf.len() > 8 * 1024 {
                     pop.flush().await?;
                 }
             }
         }
     }
-    pop.machine_mut().end_message()?;
+    pop.machine_mut().end_body()?;
     pop.flush().await?;
     Ok(())
 }

@@ -383,18 +383,18 @@ pub fn pop3_server(data: &[u8]) {
                 events.push(format!("{off} {e:?}"));
                 let _ = match e {
                     ServerEvent::Command(Command::Pass(_) | Command::Apop { .. }) => {
-                        server.accept_login(StatusLine::ok("ok").unwrap())
+                        server.complete(StatusLine::ok("ok").unwrap())
                     }
                     ServerEvent::Command(Command::Auth { .. }) => server.sasl_challenge(b"challenge"),
-                    ServerEvent::SaslResponse(_) => server.accept_login(StatusLine::ok("ok").unwrap()),
-                    ServerEvent::Command(Command::Stls) => server.reply(StatusLine::err("no").unwrap()),
+                    ServerEvent::SaslResponse(_) => server.complete(StatusLine::ok("ok").unwrap()),
+                    ServerEvent::Command(Command::Stls) => server.complete(StatusLine::err("no").unwrap()),
                     ServerEvent::Command(Command::Retr(_) | Command::Top { .. }) => {
-                        server.reply_message(StatusLine::ok("").unwrap(), b".x\r\ny")
+                        server.complete_with_message(StatusLine::ok("").unwrap(), b".x\r\ny")
                     }
                     ServerEvent::Command(c) if c.has_multiline_reply() => {
-                        server.reply_lines(StatusLine::ok("").unwrap(), &[b"a".to_vec()])
+                        server.complete_with_lines(StatusLine::ok("").unwrap(), &[b"a".to_vec()])
                     }
-                    ServerEvent::Command(_) => server.reply(StatusLine::ok("").unwrap()),
+                    ServerEvent::Command(_) => server.complete(StatusLine::ok("").unwrap()),
                     _ => Ok(()),
                 };
             }
@@ -471,8 +471,8 @@ pub fn imap_client(data: &[u8]) {
             }
             while let Some((offset, event)) = client.poll_event_at() {
                 match &event {
-                    ClientEvent::AuthenticateChallenge { .. } => {
-                        let _ = client.authenticate_response(b"answer");
+                    ClientEvent::SaslChallenge { .. } => {
+                        let _ = client.sasl_response(b"answer");
                     }
                     ClientEvent::Idling { .. } => {
                         let _ = client.idle_done();
@@ -516,7 +516,7 @@ pub fn imap_server(data: &[u8]) {
                 events.push(format!("{offset} {event:?}"));
                 let _ = match event {
                     ServerEvent::Command(c) if matches!(c.body, CommandBody::Authenticate { .. }) => {
-                        server.authenticate_challenge(&c.tag, b"challenge")
+                        server.sasl_challenge(&c.tag, b"challenge")
                     }
                     ServerEvent::Command(c) if c.body == CommandBody::Idle => {
                         let _ = server.update(Data::Exists(3));
@@ -527,7 +527,7 @@ pub fn imap_server(data: &[u8]) {
                         let _ = server.update(Data::Expunge(std::num::NonZeroU32::MIN));
                         server.complete(&c.tag, StatusKind::Ok, None, "done")
                     }
-                    ServerEvent::AuthenticateData { tag, .. } | ServerEvent::IdleDone { tag } => {
+                    ServerEvent::SaslResponse { tag, .. } | ServerEvent::IdleDone { tag } => {
                         server.complete(&tag, StatusKind::Ok, None, "done")
                     }
                     _ => Ok(()),

@@ -12,7 +12,7 @@
 //! 1. [`Client::receive`] what the server sent;
 //! 2. [`Client::poll_event`] until it returns `None`;
 //! 3. [`Client::send`] commands, and answer what the events ask for
-//!    ([`Client::authenticate_response`], [`Client::idle_done`],
+//!    ([`Client::sasl_response`], [`Client::idle_done`],
 //!    [`Client::tls_established`]);
 //! 4. [`Client::poll_transmit`] until it returns `None`, and write the
 //!    bytes.
@@ -114,8 +114,8 @@ pub enum ClientEvent {
         error: ClientError,
     },
     /// A SASL challenge during AUTHENTICATE (base64-decoded); answer with
-    /// [`Client::authenticate_response`] or [`Client::authenticate_cancel`].
-    AuthenticateChallenge {
+    /// [`Client::sasl_response`] or [`Client::sasl_cancel`].
+    SaslChallenge {
         /// The AUTHENTICATE command's tag.
         tag: Tag,
         /// The challenge.
@@ -513,7 +513,7 @@ impl Client {
     }
 
     /// Answers an AUTHENTICATE challenge.
-    pub fn authenticate_response(&mut self, data: &[u8]) -> Result<(), ClientError> {
+    pub fn sasl_response(&mut self, data: &[u8]) -> Result<(), ClientError> {
         let flight = self.authenticate_waiting().ok_or(ClientError::NoAuthenticateExchange)?;
         flight.flow = Flow::Authenticate { initial_response: None, waiting: false };
         self.out.extend_from_slice(crate::base64::encode(data).as_bytes());
@@ -522,7 +522,7 @@ impl Client {
     }
 
     /// Cancels the AUTHENTICATE exchange (`*`); the server answers BAD.
-    pub fn authenticate_cancel(&mut self) -> Result<(), ClientError> {
+    pub fn sasl_cancel(&mut self) -> Result<(), ClientError> {
         let flight = self.authenticate_waiting().ok_or(ClientError::NoAuthenticateExchange)?;
         flight.flow = Flow::Authenticate { initial_response: None, waiting: false };
         self.out.extend_from_slice(b"*\r\n");
@@ -854,7 +854,7 @@ impl Client {
                     _ => {
                         flight.flow = Flow::Authenticate { initial_response: None, waiting: true };
                         let tag = flight.command.tag.clone();
-                        self.emit(offset, ClientEvent::AuthenticateChallenge { tag, challenge });
+                        self.emit(offset, ClientEvent::SaslChallenge { tag, challenge });
                     }
                 }
             }

@@ -1,6 +1,6 @@
 //! Client-side helpers for the SASL mechanisms IMAP servers offer: the
 //! bytes to hand to `AUTHENTICATE` as its initial response, or to
-//! [`Client::authenticate_response`](crate::client::Client::authenticate_response)
+//! [`Client::sasl_response`](crate::client::Client::sasl_response)
 //! for a challenge. Base64 is the machine's business; these are the raw
 //! messages.
 //!

@@ -115,15 +115,16 @@ pub enum ServerEvent {
     /// A command valid in the current state. Answer it with any number of
     /// [`Server::respond`] and one [`Server::complete`]. For IDLE the
     /// machine has sent `+` already; for AUTHENTICATE, send challenges with
-    /// [`Server::authenticate_challenge`]. Commands the crate does not model
+    /// [`Server::sasl_challenge`]. Commands the crate does not model
     /// (`CommandBody::Other`, e.g. `XLIST`) come here too: answer
     /// `BAD` for those the application does not know.
     Command(Command),
     /// A command the machine answered itself (CAPABILITY, LOGOUT), for the
     /// record.
     Answered(Command),
-    /// A response to an AUTHENTICATE challenge (base64-decoded).
-    AuthenticateData {
+    /// A SASL response to an AUTHENTICATE challenge (base64-decoded); the
+    /// same step as POP3's `ServerEvent::SaslResponse`.
+    SaslResponse {
         /// The AUTHENTICATE command's tag.
         tag: Tag,
         /// The response.
@@ -131,7 +132,7 @@ pub enum ServerEvent {
     },
     /// The client cancelled AUTHENTICATE with `*` (the machine answered
     /// BAD).
-    AuthenticateCancelled {
+    SaslCancelled {
         /// The AUTHENTICATE command's tag.
         tag: Tag,
     },
@@ -703,13 +704,13 @@ impl Server {
             }
             ClientMessage::AuthenticateData(data) => {
                 if let Sasl::AwaitingClient(tag) = std::mem::replace(&mut self.sasl, Sasl::Idle) {
-                    self.events.push_back((offset, ServerEvent::AuthenticateData { tag, data: data.into_bytes() }));
+                    self.events.push_back((offset, ServerEvent::SaslResponse { tag, data: data.into_bytes() }));
                 }
             }
             ClientMessage::AuthenticateCancel => {
                 if let Sasl::AwaitingClient(tag) = std::mem::replace(&mut self.sasl, Sasl::Idle) {
                     let _ = self.complete(&tag, StatusKind::Bad, None, "AUTHENTICATE cancelled");
-                    self.events.push_back((offset, ServerEvent::AuthenticateCancelled { tag }));
+                    self.events.push_back((offset, ServerEvent::SaslCancelled { tag }));
                 }
             }
             ClientMessage::IdleDone => {
@@ -955,8 +956,8 @@ impl Server {
     /// Starts a FETCH response whose last attribute is a large
     /// `BODY[section]<origin>`, streamed: writes
     /// `* seq FETCH (ATTRIBUTES BODY[section]<origin> {size}` and CRLF; hand
-    /// over exactly `size` bytes with [`Server::fetch_literal_data`], then
-    /// call [`Server::end_fetch_literal`]. While the command `tag` is the
+    /// over exactly `size` bytes with [`Server::body_data`], then
+    /// call [`Server::end_body`]. While the command `tag` is the
     /// oldest unanswered one (the usual case), every piece goes out at once,
     /// so a 100 MB message is never held whole.
     ///
@@ -973,15 +974,15 @@ impl Server {
     /// let _ = server.poll_transmit();
     /// let Some(ServerEvent::Command(fetch)) = server.poll_event() else { panic!() };
     /// let uid = MessageAttribute::Uid(7.try_into().unwrap());
-    /// server.begin_fetch_literal(&fetch.tag, 1.try_into().unwrap(), &[uid], &Section::default(), None, 11).unwrap();
-    /// server.fetch_literal_data(b"Hello").unwrap();
+    /// server.begin_body(&fetch.tag, 1.try_into().unwrap(), &[uid], &Section::default(), None, 11).unwrap();
+    /// server.body_data(b"Hello").unwrap();
     /// assert_eq!(server.poll_transmit().unwrap(), &b"* 1 FETCH (UID 7 BODY[] {11}\r\nHello"[..]);
-    /// server.fetch_literal_data(b" world").unwrap();
-    /// server.end_fetch_literal().unwrap();
+    /// server.body_data(b" world").unwrap();
+    /// server.end_body().unwrap();
     /// server.complete(&fetch.tag, StatusKind::Ok, None, "done").unwrap();
     /// assert_eq!(server.poll_transmit().unwrap(), &b" world)\r\na2 OK done\r\n"[..]);
     /// ```
-    pub fn begin_fetch_literal(
+    pub fn begin_body(
         &mut self,
         tag: &Tag,
         seq: std::num::NonZeroU32,
@@ -1015,7 +1016,7 @@ impl Server {
 
     /// Content of the FETCH literal being streamed; more than the announced
     /// size is refused.
-    pub fn fetch_literal_data(&mut self, data: &[u8]) -> Result<(), ServerError> {
+    pub fn body_data(&mut self, data: &[u8]) -> Result<(), ServerError> {
         let Some((tag, due)) = self.streaming.clone() else {
             return Err(ServerError::WrongAnswer("no FETCH literal is being streamed"));
         };
@@ -1031,7 +1032,7 @@ impl Server {
 
     /// Ends the FETCH response after its literal (`)` and CRLF); all the
     /// announced bytes must have been handed over.
-    pub fn end_fetch_literal(&mut self) -> Result<(), ServerError> {
+    pub fn end_body(&mut self) -> Result<(), ServerError> {
         match self.streaming.take() {
             Some((tag, 0)) => {
                 let slot = self.slot_mut(&tag).ok_or(ServerError::UnknownTag(tag.clone()))?;
@@ -1049,8 +1050,8 @@ impl Server {
     }
 
     /// Sends an AUTHENTICATE challenge; the client's next line comes back
-    /// as [`ServerEvent::AuthenticateData`].
-    pub fn authenticate_challenge(&mut self, tag: &Tag, challenge: &[u8]) -> Result<(), ServerError> {
+    /// as [`ServerEvent::SaslResponse`].
+    pub fn sasl_challenge(&mut self, tag: &Tag, challenge: &[u8]) -> Result<(), ServerError> {
         let slot = self.slot_mut(tag).ok_or_else(|| ServerError::UnknownTag(tag.clone()))?;
         if !matches!(slot.command.as_ref().map(|c| &c.body), Some(CommandBody::Authenticate { .. })) {
             return Err(ServerError::WrongAnswer("challenges belong to AUTHENTICATE"));

@@ -426,21 +426,21 @@ fn compress_holds_the_compressed_commands_for_the_decompressor() {
 fn authenticate_exchange_on_the_server() {
     let (mut server, events, _) = server_with(b"a1 AUTHENTICATE PLAIN\r\n");
     let ServerEvent::Command(command) = &events[0] else { panic!() };
-    server.authenticate_challenge(&command.tag, b"").unwrap();
+    server.sasl_challenge(&command.tag, b"").unwrap();
     assert_eq!(server.poll_transmit().unwrap(), &b"+ \r\n"[..]);
     server.receive(b"AGFsaWNlAHNlY3JldA==\r\n");
     assert_eq!(
         server.poll_event(),
-        Some(ServerEvent::AuthenticateData { tag: command.tag.clone(), data: "\0alice\0secret".into() })
+        Some(ServerEvent::SaslResponse { tag: command.tag.clone(), data: "\0alice\0secret".into() })
     );
     server.complete(&command.tag, StatusKind::Ok, None, "welcome").unwrap();
     assert_eq!(server.state(), State::Authenticated);
     // Cancelled.
     let (mut server, events, _) = server_with(b"a1 AUTHENTICATE LOGIN\r\n");
     let ServerEvent::Command(command) = &events[0] else { panic!() };
-    server.authenticate_challenge(&command.tag, b"Username:").unwrap();
+    server.sasl_challenge(&command.tag, b"Username:").unwrap();
     server.receive(b"*\r\n");
-    assert_eq!(server.poll_event(), Some(ServerEvent::AuthenticateCancelled { tag: command.tag.clone() }));
+    assert_eq!(server.poll_event(), Some(ServerEvent::SaslCancelled { tag: command.tag.clone() }));
     assert!(server.poll_transmit().unwrap().ends_with(b"a1 BAD AUTHENTICATE cancelled\r\n"));
 }
 
@@ -483,17 +483,17 @@ fn a_large_body_is_streamed_and_never_held_whole() {
     client.receive(&server.poll_transmit().unwrap());
     let size = 1 << 20;
     let body: Vec<u8> = (0..size).map(|i| b"abcdefghij\r\n"[i % 12]).collect();
-    server.begin_fetch_literal(&fetch.tag, NonZeroU32::MIN, &[], &Section::default(), None, size as u64).unwrap();
+    server.begin_body(&fetch.tag, NonZeroU32::MIN, &[], &Section::default(), None, size as u64).unwrap();
     // An update while the literal streams is held, not cut into it.
     server.update(Data::Exists(2)).unwrap();
     for piece in body.chunks(64 << 10) {
-        server.fetch_literal_data(piece).unwrap();
+        server.body_data(piece).unwrap();
         let out = server.poll_transmit().unwrap();
         assert!(out.len() <= piece.len() + 64, "the server holds {} bytes", out.len());
         client.receive(&out);
     }
     assert!(server.complete(&fetch.tag, StatusKind::Ok, None, "done").is_err(), "the literal is unfinished");
-    server.end_fetch_literal().unwrap();
+    server.end_body().unwrap();
     server.complete(&fetch.tag, StatusKind::Ok, None, "done").unwrap();
     client.receive(&server.poll_transmit().unwrap());
     let events: Vec<ClientEvent> = std::iter::from_fn(|| client.poll_event()).collect();
@@ -524,7 +524,7 @@ fn only_done_during_idle_and_only_responses_during_authenticate() {
 
     let (mut server, events, _) = server_with(b"a1 AUTHENTICATE PLAIN\r\n");
     let ServerEvent::Command(auth) = &events[0] else { panic!() };
-    server.authenticate_challenge(&auth.tag, b"").unwrap();
+    server.sasl_challenge(&auth.tag, b"").unwrap();
     server.receive(b"a2 LOGIN alice secret\r\n");
     assert!(matches!(server.poll_event(), Some(ServerEvent::Rejected { tag: Some(t), .. }) if t == auth.tag));
     assert!(server.poll_transmit().unwrap().ends_with(b"a1 BAD Invalid AUTHENTICATE response\r\n"));

@@ -264,16 +264,13 @@ impl Encoder<pop3_wire::Command> for Pop3ClientCodec {
 /// one of the server machine's reply methods.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Pop3Reply {
-    /// A single-line reply ([`pop3_wire::server::Server::reply`]).
+    /// A single-line reply, logins and STLS included
+    /// ([`pop3_wire::server::Server::complete`]).
     Line(pop3_wire::StatusLine),
-    /// A login accepted ([`pop3_wire::server::Server::accept_login`]).
-    AcceptLogin(pop3_wire::StatusLine),
-    /// A login refused ([`pop3_wire::server::Server::reject_login`]).
-    RejectLogin(pop3_wire::StatusLine),
-    /// A multi-line listing ([`pop3_wire::server::Server::reply_lines`]).
+    /// A multi-line listing ([`pop3_wire::server::Server::complete_with_lines`]).
     Lines(pop3_wire::StatusLine, Vec<Vec<u8>>),
     /// A message for RETR or TOP, dot-stuffed on the way out
-    /// ([`pop3_wire::server::Server::reply_message`]).
+    /// ([`pop3_wire::server::Server::complete_with_message`]).
     Message(pop3_wire::StatusLine, bytes::Bytes),
 }
 
@@ -325,11 +322,9 @@ impl Encoder<Pop3Reply> for Pop3ServerCodec {
     fn encode(&mut self, item: Pop3Reply, dst: &mut BytesMut) -> Result<(), Self::Error> {
         let m = &mut self.machine;
         match item {
-            Pop3Reply::Line(line) => m.reply(line)?,
-            Pop3Reply::AcceptLogin(line) => m.accept_login(line)?,
-            Pop3Reply::RejectLogin(line) => m.reject_login(line)?,
-            Pop3Reply::Lines(line, lines) => m.reply_lines(line, &lines)?,
-            Pop3Reply::Message(line, data) => m.reply_message(line, &data)?,
+            Pop3Reply::Line(line) => m.complete(line)?,
+            Pop3Reply::Lines(line, lines) => m.complete_with_lines(line, &lines)?,
+            Pop3Reply::Message(line, data) => m.complete_with_message(line, &data)?,
         }
         m.write_to(dst);
         Ok(())

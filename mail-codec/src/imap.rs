@@ -314,9 +314,9 @@ impl ImapClient {
                 return self.wait(&tag).await;
             }
             match self.pump.next_event().await?.ok_or(Error::ConnectionClosed)? {
-                ClientEvent::AuthenticateChallenge { tag: t, challenge } if t == tag => match respond(&challenge) {
-                    Some(response) => self.pump.machine.authenticate_response(&response)?,
-                    None => self.pump.machine.authenticate_cancel()?,
+                ClientEvent::SaslChallenge { tag: t, challenge } if t == tag => match respond(&challenge) {
+                    Some(response) => self.pump.machine.sasl_response(&response)?,
+                    None => self.pump.machine.sasl_cancel()?,
                 },
                 event => self.route(event),
             }

@@ -202,8 +202,8 @@ impl Pop3Client {
         loop {
             match self.reply(&command).await? {
                 ClientEvent::SaslChallenge(challenge) => match respond(&challenge) {
-                    Some(response) => self.pump.machine.send_sasl_response(&response)?,
-                    None => self.pump.machine.cancel_sasl()?,
+                    Some(response) => self.pump.machine.sasl_response(&response)?,
+                    None => self.pump.machine.sasl_cancel()?,
                 },
                 _ => return Ok(()),
             }
@@ -379,11 +379,11 @@ impl AsyncWrite for LimitedWriter {
 ///         let ServerEvent::Command(command) = event else { continue };
 ///         let machine = pop.machine_mut();
 ///         match command {
-///             Command::User(_) => machine.reply(StatusLine::ok("go on").unwrap())?,
-///             Command::Pass(_) => machine.accept_login(StatusLine::ok("welcome").unwrap())?,
-///             Command::Stat => machine.reply(StatusLine::from(&DropListing { messages: 0, octets: 0 }))?,
-///             Command::Quit => machine.reply(StatusLine::ok("bye").unwrap())?,
-///             _ => machine.reply(StatusLine::err("not here").unwrap())?,
+///             Command::User(_) => machine.complete(StatusLine::ok("go on").unwrap())?,
+///             Command::Pass(_) => machine.complete(StatusLine::ok("welcome").unwrap())?,
+///             Command::Stat => machine.complete(StatusLine::from(&DropListing { messages: 0, octets: 0 }))?,
+///             Command::Quit => machine.complete(StatusLine::ok("bye").unwrap())?,
+///             _ => machine.complete(StatusLine::err("not here").unwrap())?,
 ///         }
 ///     }
 ///     Ok::<_, mail_codec::Error>(())
@@ -500,7 +500,7 @@ impl Pop3Server {
     }
 
     /// Writes everything queued (between chunks of a message sent with
-    /// `begin_message`/`message_data`, so that a slow client slows the
+    /// `begin_body`/`body_data`, so that a slow client slows the
     /// sender down).
     pub async fn flush(&mut self) -> Result<(), Error> {
         Ok(self.pump.flush().await?)

@@ -61,7 +61,7 @@ async fn serve(mut server: ImapServer, mut pushes: mpsc::Receiver<Data>) -> Resu
                         m.complete(tag, kind, None, "done")?;
                     }
                     // Without SASL-IR: an empty challenge asks for it.
-                    CommandBody::Authenticate { initial_response: None, .. } => m.authenticate_challenge(tag, b"")?,
+                    CommandBody::Authenticate { initial_response: None, .. } => m.sasl_challenge(tag, b"")?,
                     CommandBody::StartTls => m.complete(tag, StatusKind::Ok, None, "begin TLS")?,
                     CommandBody::Append { messages, .. } => {
                         appended.extend(messages.iter().filter_map(|m| m.literal().cloned()).map(IString::into_bytes));
@@ -86,7 +86,7 @@ async fn serve(mut server: ImapServer, mut pushes: mpsc::Receiver<Data>) -> Resu
                     _ => m.complete(tag, StatusKind::Bad, None, "not here")?,
                 }
             }
-            ServerEvent::AuthenticateData { tag, data } => {
+            ServerEvent::SaslResponse { tag, data } => {
                 let ok = &data[..] == b"\0alice\0secret";
                 let kind = if ok { StatusKind::Ok } else { StatusKind::No };
                 m.complete(&tag, kind, None, "done")?;
@@ -348,21 +348,21 @@ async fn serve_pop3(mut pop: Pop3Server) -> Result<Vec<u32>, Error> {
         let E::Command(command) = event else { continue };
         let m = pop.machine_mut();
         match command {
-            Command::User(_) => m.reply(StatusLine::ok("go on").unwrap())?,
-            Command::Pass(p) if p.as_bytes() == b"secret" => m.accept_login(StatusLine::ok("in").unwrap())?,
+            Command::User(_) => m.complete(StatusLine::ok("go on").unwrap())?,
+            Command::Pass(p) if p.as_bytes() == b"secret" => m.complete(StatusLine::ok("in").unwrap())?,
             Command::Auth { initial_response: Some(ir), .. } if &ir[..] == b"\0alice\0secret" => {
-                m.accept_login(StatusLine::ok("in").unwrap())?
+                m.complete(StatusLine::ok("in").unwrap())?
             }
-            Command::Pass(_) | Command::Auth { .. } => m.reject_login(StatusLine::err("no").unwrap())?,
-            Command::Stls => m.accept_stls()?,
-            Command::Stat => m.reply(StatusLine::from(&DropListing { messages: 2, octets: 60 }))?,
+            Command::Pass(_) | Command::Auth { .. } => m.complete(StatusLine::err("no").unwrap())?,
+            Command::Stls => m.complete(StatusLine::ok("Begin TLS negotiation now").expect("valid text"))?,
+            Command::Stat => m.complete(StatusLine::from(&DropListing { messages: 2, octets: 60 }))?,
             Command::List(None) => {
                 let entries: Vec<ScanListing> = messages
                     .iter()
                     .enumerate()
                     .map(|(i, d)| ScanListing { message: (i as u32 + 1).try_into().unwrap(), octets: d.len() as u64 })
                     .collect();
-                m.reply_scan_listing(StatusLine::ok("listing").unwrap(), &entries)?
+                m.complete_with_scan_listing(StatusLine::ok("listing").unwrap(), &entries)?
             }
             Command::Uidl(None) => {
                 let entries: Vec<UniqueIdListing> = (1..=2u32)
@@ -371,18 +371,18 @@ async fn serve_pop3(mut pop: Pop3Server) -> Result<Vec<u32>, Error> {
                         uid: pop3_wire::Arg::try_from(format!("uid-{i}").as_str()).unwrap(),
                     })
                     .collect();
-                m.reply_unique_ids(StatusLine::ok("ids").unwrap(), &entries)?
+                m.complete_with_unique_ids(StatusLine::ok("ids").unwrap(), &entries)?
             }
             Command::Retr(n) => match messages.get(n.get() as usize - 1) {
-                Some(data) => m.reply_message(StatusLine::ok("message").unwrap(), data)?,
-                None => m.reply(StatusLine::err("no such message").unwrap())?,
+                Some(data) => m.complete_with_message(StatusLine::ok("message").unwrap(), data)?,
+                None => m.complete(StatusLine::err("no such message").unwrap())?,
             },
             Command::Dele(n) => {
                 deleted.push(n.get());
-                m.reply(StatusLine::ok("deleted").unwrap())?
+                m.complete(StatusLine::ok("deleted").unwrap())?
             }
-            Command::Quit => m.reply(StatusLine::ok("bye").unwrap())?,
-            _ => m.reply(StatusLine::err("not here").unwrap())?,
+            Command::Quit => m.complete(StatusLine::ok("bye").unwrap())?,
+            _ => m.complete(StatusLine::err("not here").unwrap())?,
         }
     }
     Ok(deleted)
@@ -496,7 +496,7 @@ async fn pop3_codecs_frame_both_sides() {
     assert!(matches!(client.next().await.unwrap().unwrap(), C::Reply { .. }));
     client.send(pop3_wire::Command::Pass(pop3_wire::Arg::try_from("secret").unwrap())).await.unwrap();
     assert!(matches!(server.next().await.unwrap().unwrap(), S::Command(pop3_wire::Command::Pass(_))));
-    server.send(Pop3Reply::AcceptLogin(pop3_wire::StatusLine::ok("in").unwrap())).await.unwrap();
+    server.send(Pop3Reply::Line(pop3_wire::StatusLine::ok("in").unwrap())).await.unwrap();
     assert!(matches!(client.next().await.unwrap().unwrap(), C::Reply { .. }));
     client.send(pop3_wire::Command::Retr(1.try_into().unwrap())).await.unwrap();
     assert!(matches!(server.next().await.unwrap().unwrap(), S::Command(pop3_wire::Command::Retr(_))));

@@ -135,7 +135,7 @@ pub enum ClientEvent {
         data: Bytes,
     },
     /// `+ challenge` during AUTH (base64-decoded); answer with
-    /// [`Client::send_sasl_response`] or [`Client::cancel_sasl`].
+    /// [`Client::sasl_response`] or [`Client::sasl_cancel`].
     SaslChallenge(#[cfg_attr(feature = "serde", serde(with = "crate::serde_text"))] Bytes),
     /// `+OK` to STLS: run the TLS handshake now, then call
     /// [`Client::tls_established`].
@@ -377,7 +377,7 @@ impl Client {
     }
 
     /// Answers a SASL challenge.
-    pub fn send_sasl_response(&mut self, data: &[u8]) -> Result<(), ClientError> {
+    pub fn sasl_response(&mut self, data: &[u8]) -> Result<(), ClientError> {
         if !self.sasl_waiting {
             return Err(ClientError::NoSaslExchange);
         }
@@ -388,7 +388,7 @@ impl Client {
     }
 
     /// Cancels the SASL exchange (`*`).
-    pub fn cancel_sasl(&mut self) -> Result<(), ClientError> {
+    pub fn sasl_cancel(&mut self) -> Result<(), ClientError> {
         if !self.sasl_waiting {
             return Err(ClientError::NoSaslExchange);
         }

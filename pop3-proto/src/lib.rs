@@ -37,7 +37,7 @@
 //! client.send(Command::User("alice".try_into()?))?;
 //! server.receive(&client.poll_transmit().unwrap());
 //! assert!(matches!(server.poll_event(), Some(ServerEvent::Command(Command::User(_)))));
-//! server.reply(StatusLine::ok("send PASS")?)?;
+//! server.complete(StatusLine::ok("send PASS")?)?;
 //! client.receive(&server.poll_transmit().unwrap());
 //! assert!(matches!(client.poll_event(), Some(ClientEvent::Reply { line, .. }) if line.is_ok()));
 //! # Ok(())

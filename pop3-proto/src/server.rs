@@ -68,11 +68,12 @@ impl Default for ServerConfig {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum ServerEvent {
-    /// A command valid in the current state. Answer it with exactly one
-    /// reply method (in order, if several are waiting). USER, PASS, APOP
-    /// and AUTH are answered with [`Server::accept_login`] /
-    /// [`Server::reject_login`] (or [`Server::reply`] for USER);
-    /// QUIT in TRANSACTION means UPDATE: apply the deletions, then reply.
+    /// A command valid in the current state. Complete it with exactly one
+    /// of [`Server::complete`] (a single line: logins, STLS and QUIT
+    /// included), [`Server::complete_with_lines`] and its siblings, or a
+    /// streamed [`Server::begin_body`] (in order, if several are waiting).
+    /// QUIT in TRANSACTION means UPDATE: apply the deletions, then
+    /// complete it.
     Command(Command),
     /// A SASL response line (base64-decoded) during AUTH.
     SaslResponse(#[cfg_attr(feature = "serde", serde(with = "crate::serde_text"))] Bytes),
@@ -165,7 +166,7 @@ enum Slot {
 /// // NOOP is not valid before login: the machine answers it.
 /// assert!(matches!(server.poll_event(), Some(ServerEvent::Rejected { .. })));
 /// assert!(matches!(server.poll_event(), Some(ServerEvent::Command(Command::User(_)))));
-/// server.reply(StatusLine::ok("send PASS").unwrap()).unwrap();
+/// server.complete(StatusLine::ok("send PASS").unwrap()).unwrap();
 /// let out = server.poll_transmit().unwrap();
 /// assert_eq!(out, &b"-ERR NOOP is not valid in this state\r\n+OK send PASS\r\n"[..]);
 /// ```
@@ -288,7 +289,7 @@ impl Server {
                         self.sasl = Sasl::Idle;
                         let reason = "SASL response too long".to_string();
                         self.conn.emit(offset, ServerEvent::Rejected { offset, command: None, reason });
-                        self.complete(StatusLine::fixed(Status::Err, "SASL response too long").to_bytes());
+                        self.fill_slot(StatusLine::fixed(Status::Err, "SASL response too long").to_bytes());
                     } else {
                         self.reject(offset, None, "Command line too long")
                     }
@@ -398,12 +399,12 @@ impl Server {
         if text == b"*" {
             self.sasl = Sasl::Idle;
             self.conn.emit(offset, ServerEvent::SaslCancelled);
-            self.complete(StatusLine::fixed(Status::Err, "Authentication cancelled").to_bytes());
+            self.fill_slot(StatusLine::fixed(Status::Err, "Authentication cancelled").to_bytes());
             return;
         }
         match crate::base64::decode(text) {
             Some(data) => {
-                // The AUTH slot is answered by accept/reject_login or the
+                // The AUTH slot is answered by `complete` or the
                 // next challenge; meanwhile it waits again.
                 self.sasl = Sasl::AwaitingApplication;
                 self.conn.emit(offset, ServerEvent::SaslResponse(Bytes::from(data)));
@@ -412,7 +413,7 @@ impl Server {
                 self.sasl = Sasl::Idle;
                 let event = ServerEvent::Rejected { offset, command: None, reason: "invalid base64".into() };
                 self.conn.emit(offset, event);
-                self.complete(StatusLine::fixed(Status::Err, "Invalid base64 in SASL response").to_bytes());
+                self.fill_slot(StatusLine::fixed(Status::Err, "Invalid base64 in SASL response").to_bytes());
             }
         }
     }
@@ -444,7 +445,7 @@ impl Server {
     }
 
     /// Fills the first waiting slot and flushes what is ready.
-    fn complete(&mut self, bytes: Bytes) -> Option<Command> {
+    fn fill_slot(&mut self, bytes: Bytes) -> Option<Command> {
         let idx = self.slots.iter().position(|s| matches!(s, Slot::Waiting(_)))?;
         let Slot::Waiting(command) = std::mem::replace(&mut self.slots[idx], Slot::Ready(bytes)) else {
             return None;
@@ -453,68 +454,50 @@ impl Server {
         Some(command)
     }
 
-    /// Answers the oldest waiting command with a single line (`+OK` or
-    /// `-ERR`). For USER, `+OK` allows PASS; for QUIT, the session closes.
+    /// Completes the oldest waiting command with a single line (`+OK` or
+    /// `-ERR`), as IMAP's `Server::complete` completes a tagged command;
+    /// the machine follows the outcome:
+    /// - `+OK` to PASS, APOP or AUTH: logged in, the session enters
+    ///   TRANSACTION (the maildrop is the application's to lock); `-ERR`:
+    ///   it stays in AUTHORIZATION, and PASS needs a new USER;
+    /// - `+OK` to USER allows PASS;
+    /// - `+OK` to STLS: the line goes out, then [`ServerEvent::StartTls`];
+    ///   input that arrives before [`Server::tls_established`] is dropped;
+    /// - QUIT: the session closes.
+    ///
     /// For STAT, `LIST n` and `UIDL n`, build the line from the listing
-    /// (`StatusLine::from(&DropListing { .. })`).
-    pub fn reply(&mut self, line: StatusLine) -> Result<(), ServerError> {
+    /// (`StatusLine::from(&DropListing { .. })`); a `+OK` to a command with
+    /// a multi-line reply goes through [`Server::complete_with_lines`] and
+    /// its siblings.
+    pub fn complete(&mut self, line: StatusLine) -> Result<(), ServerError> {
         let command = self.pending_command().cloned().ok_or(ServerError::NoPendingCommand)?;
-        if line.is_ok() && matches!(command, Command::Pass(_) | Command::Apop { .. } | Command::Auth { .. }) {
-            return Err(ServerError::WrongReply("answer logins with accept_login"));
-        }
         if line.is_ok() && command.has_multiline_reply() {
             return Err(ServerError::WrongReply("a +OK to this command needs a multi-line reply"));
         }
-        if line.is_ok() && command == Command::Stls {
-            return Err(ServerError::WrongReply("answer STLS with accept_stls"));
+        if is_login(&command) {
+            self.sasl = Sasl::Idle;
+            self.user_accepted = false;
+            if line.is_ok() {
+                self.state = State::Transaction;
+            }
+            self.fill_slot(line.to_bytes());
+            return Ok(());
+        }
+        if command == Command::Stls && line.is_ok() {
+            self.fill_slot(line.to_bytes());
+            self.conn.emit(self.conn.lines.consumed, ServerEvent::StartTls);
+            self.conn.await_tls();
+            return Ok(());
         }
         if let Command::User(_) = command {
             self.user_accepted = line.is_ok();
-        }
-        if matches!(command, Command::Auth { .. }) {
-            self.sasl = Sasl::Idle;
         }
         if command == Command::Quit {
             // Closed before the reply is queued, so that nothing the
             // client sent after QUIT is read.
             self.close();
         }
-        self.complete(line.to_bytes());
-        Ok(())
-    }
-
-    /// Accepts PASS, APOP or AUTH with a `+OK` line, and the session
-    /// enters TRANSACTION (the maildrop is the application's to lock).
-    pub fn accept_login(&mut self, line: StatusLine) -> Result<(), ServerError> {
-        match self.pending_command() {
-            Some(c) if is_login(c) => {}
-            Some(_) => return Err(ServerError::WrongReply("the waiting command is not a login")),
-            None => return Err(ServerError::NoPendingCommand),
-        }
-        if !line.is_ok() {
-            return Err(ServerError::WrongReply("an acceptance is +OK"));
-        }
-        self.sasl = Sasl::Idle;
-        self.user_accepted = false;
-        self.state = State::Transaction;
-        self.complete(line.to_bytes());
-        Ok(())
-    }
-
-    /// Refuses a login (`-ERR [AUTH] ...` is the usual line); the session
-    /// stays in AUTHORIZATION.
-    pub fn reject_login(&mut self, line: StatusLine) -> Result<(), ServerError> {
-        match self.pending_command() {
-            Some(Command::Pass(_) | Command::Apop { .. } | Command::Auth { .. } | Command::User(_)) => {}
-            Some(_) => return Err(ServerError::WrongReply("the waiting command is not a login")),
-            None => return Err(ServerError::NoPendingCommand),
-        }
-        if line.is_ok() {
-            return Err(ServerError::WrongReply("a rejection is -ERR"));
-        }
-        self.sasl = Sasl::Idle;
-        self.user_accepted = false;
-        self.complete(line.to_bytes());
+        self.fill_slot(line.to_bytes());
         Ok(())
     }
 
@@ -536,18 +519,6 @@ impl Server {
         Ok(())
     }
 
-    /// Accepts STLS: `+OK`, then [`ServerEvent::StartTls`]. Input that
-    /// arrives before [`Server::tls_established`] is dropped.
-    pub fn accept_stls(&mut self) -> Result<(), ServerError> {
-        if self.pending_command() != Some(&Command::Stls) {
-            return Err(ServerError::WrongReply("STLS is not waiting"));
-        }
-        self.complete(StatusLine::fixed(Status::Ok, "Begin TLS negotiation now").to_bytes());
-        self.conn.emit(self.conn.lines.consumed, ServerEvent::StartTls);
-        self.conn.await_tls();
-        Ok(())
-    }
-
     /// Call once the TLS handshake after STLS is done.
     pub fn tls_established(&mut self) {
         self.conn.tls_established();
@@ -557,7 +528,7 @@ impl Server {
 
     /// Answers LIST, UIDL, LANG or AUTH (no mechanism) with a status line
     /// and listing lines.
-    pub fn reply_lines(&mut self, line: StatusLine, lines: &[Vec<u8>]) -> Result<(), ServerError> {
+    pub fn complete_with_lines(&mut self, line: StatusLine, lines: &[Vec<u8>]) -> Result<(), ServerError> {
         match self.pending_command() {
             Some(c) if c.has_multiline_reply() && !matches!(c, Command::Retr(_) | Command::Top { .. }) => {}
             Some(_) => return Err(ServerError::WrongReply("the waiting command has no listing reply")),
@@ -575,39 +546,43 @@ impl Server {
             }
             body.finish(&mut out);
         }
-        self.complete(out.freeze());
+        self.fill_slot(out.freeze());
         Ok(())
     }
 
     /// Answers LIST (no argument) with a scan listing.
-    pub fn reply_scan_listing(&mut self, line: StatusLine, entries: &[ScanListing]) -> Result<(), ServerError> {
+    pub fn complete_with_scan_listing(&mut self, line: StatusLine, entries: &[ScanListing]) -> Result<(), ServerError> {
         let lines: Vec<Vec<u8>> = entries.iter().map(|e| e.to_bytes().to_vec()).collect();
-        self.reply_lines(line, &lines)
+        self.complete_with_lines(line, &lines)
     }
 
     /// Answers UIDL (no argument) with a unique-id listing.
-    pub fn reply_unique_ids(&mut self, line: StatusLine, entries: &[UniqueIdListing]) -> Result<(), ServerError> {
+    pub fn complete_with_unique_ids(
+        &mut self,
+        line: StatusLine,
+        entries: &[UniqueIdListing],
+    ) -> Result<(), ServerError> {
         let lines: Vec<Vec<u8>> = entries.iter().map(|e| e.to_bytes().to_vec()).collect();
-        self.reply_lines(line, &lines)
+        self.complete_with_lines(line, &lines)
     }
 
     /// Answers RETR or TOP with a whole message (dot-stuffed, CRLF
     /// normalised).
-    pub fn reply_message(&mut self, line: StatusLine, message: &[u8]) -> Result<(), ServerError> {
-        self.begin_message(line)?;
-        self.message_data(message)?;
-        self.end_message()
+    pub fn complete_with_message(&mut self, line: StatusLine, message: &[u8]) -> Result<(), ServerError> {
+        self.begin_body(line)?;
+        self.body_data(message)?;
+        self.end_body()
     }
 
     /// Starts a streamed RETR/TOP reply; follow with
-    /// [`Server::message_data`] and [`Server::end_message`]. Replies to
+    /// [`Server::body_data`] and [`Server::end_body`]. Replies to
     /// later commands wait until it ends.
-    pub fn begin_message(&mut self, line: StatusLine) -> Result<(), ServerError> {
+    pub fn begin_body(&mut self, line: StatusLine) -> Result<(), ServerError> {
         if !matches!(self.pending_command(), Some(Command::Retr(_) | Command::Top { .. })) {
             return Err(ServerError::WrongReply("RETR or TOP is not waiting"));
         }
         if !line.is_ok() {
-            self.complete(line.to_bytes());
+            self.fill_slot(line.to_bytes());
             return Ok(());
         }
         self.flush();
@@ -620,7 +595,7 @@ impl Server {
     }
 
     /// Streams message content (stuffed as it goes).
-    pub fn message_data(&mut self, data: &[u8]) -> Result<(), ServerError> {
+    pub fn body_data(&mut self, data: &[u8]) -> Result<(), ServerError> {
         let Some(enc) = self.streaming.as_mut() else {
             return Ok(()); // a -ERR was sent instead; nothing to stream
         };
@@ -629,12 +604,12 @@ impl Server {
     }
 
     /// Ends a streamed message.
-    pub fn end_message(&mut self) -> Result<(), ServerError> {
+    pub fn end_body(&mut self) -> Result<(), ServerError> {
         let Some(mut enc) = self.streaming.take() else {
             return Ok(());
         };
         enc.finish(&mut self.conn.out);
-        self.complete(Bytes::new());
+        self.fill_slot(Bytes::new());
         Ok(())
     }
 

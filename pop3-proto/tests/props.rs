@@ -147,7 +147,7 @@ fn run_machines(pieces: &[&[u8]]) -> (Events, Events) {
         while let Some((o, e)) = server.poll_event_at() {
             // Answer what the application owes, so that reading goes on.
             if let ServerEvent::Command(_) = e {
-                let _ = server.reply(StatusLine::err("no").unwrap());
+                let _ = server.complete(StatusLine::err("no").unwrap());
             }
             s.push((o, format!("{e:?}")));
         }

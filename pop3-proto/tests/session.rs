@@ -38,10 +38,10 @@ impl Maildrop {
             ServerEvent::Command(cmd) => self.command(server, cmd),
             ServerEvent::SaslResponse(data) => {
                 if &data[..] == b"\0alice\0secret" {
-                    server.accept_login(StatusLine::ok("Logged in").unwrap()).unwrap();
+                    server.complete(StatusLine::ok("Logged in").unwrap()).unwrap();
                 } else {
                     server
-                        .reject_login(StatusLine::err_with_code(CodeKind::Auth, "Authentication failed").unwrap())
+                        .complete(StatusLine::err_with_code(CodeKind::Auth, "Authentication failed").unwrap())
                         .unwrap();
                 }
             }
@@ -50,18 +50,18 @@ impl Maildrop {
     }
 
     fn command(&mut self, server: &mut Server, cmd: Command) {
-        let err = |s: &mut Server, t: &str| s.reply(StatusLine::err(t).unwrap()).unwrap();
+        let err = |s: &mut Server, t: &str| s.complete(StatusLine::err(t).unwrap()).unwrap();
         match cmd {
             Command::User(name) => {
                 self.user = name.as_str().map(str::to_string);
-                server.reply(StatusLine::ok("send PASS").unwrap()).unwrap();
+                server.complete(StatusLine::ok("send PASS").unwrap()).unwrap();
             }
             Command::Pass(p) => {
                 if self.user.as_deref() == Some("alice") && p.as_bytes() == b"secret" {
-                    server.accept_login(StatusLine::ok("maildrop locked").unwrap()).unwrap();
+                    server.complete(StatusLine::ok("maildrop locked").unwrap()).unwrap();
                 } else {
                     server
-                        .reject_login(StatusLine::err_with_code(CodeKind::Auth, "Authentication failed.").unwrap())
+                        .complete(StatusLine::err_with_code(CodeKind::Auth, "Authentication failed.").unwrap())
                         .unwrap();
                 }
             }
@@ -71,7 +71,7 @@ impl Maildrop {
                 let live: Vec<usize> = (0..self.messages.len()).filter(|&i| !self.deleted[i]).collect();
                 let octets: usize = live.iter().map(|&i| self.messages[i].0.len()).sum();
                 server
-                    .reply(StatusLine::from(&DropListing { messages: live.len() as u32, octets: octets as u64 }))
+                    .complete(StatusLine::from(&DropListing { messages: live.len() as u32, octets: octets as u64 }))
                     .unwrap();
             }
             Command::List(None) => {
@@ -82,7 +82,7 @@ impl Maildrop {
                         octets: self.messages[i].0.len() as u64,
                     })
                     .collect();
-                server.reply_scan_listing(StatusLine::ok("scan listing follows").unwrap(), &entries).unwrap();
+                server.complete_with_scan_listing(StatusLine::ok("scan listing follows").unwrap(), &entries).unwrap();
             }
             Command::Uidl(None) => {
                 let entries: Vec<UniqueIdListing> = (0..self.messages.len())
@@ -92,20 +92,20 @@ impl Maildrop {
                         uid: Arg::try_from(self.messages[i].1.as_str()).unwrap(),
                     })
                     .collect();
-                server.reply_unique_ids(StatusLine::ok("").unwrap(), &entries).unwrap();
+                server.complete_with_unique_ids(StatusLine::ok("").unwrap(), &entries).unwrap();
             }
             Command::Uidl(Some(n)) => match self.live(n) {
-                Some(i) => server.reply(StatusLine::ok(&format!("{n} {}", self.messages[i].1)).unwrap()).unwrap(),
+                Some(i) => server.complete(StatusLine::ok(&format!("{n} {}", self.messages[i].1)).unwrap()).unwrap(),
                 None => err(server, "no such message"),
             },
             Command::Retr(n) => match self.live(n) {
                 Some(i) => {
                     // Streamed in small pieces to exercise the stuffer.
-                    server.begin_message(StatusLine::ok("message follows").unwrap()).unwrap();
+                    server.begin_body(StatusLine::ok("message follows").unwrap()).unwrap();
                     for piece in self.messages[i].0.chunks(3) {
-                        server.message_data(piece).unwrap();
+                        server.body_data(piece).unwrap();
                     }
-                    server.end_message().unwrap();
+                    server.end_body().unwrap();
                 }
                 None => err(server, "no such message"),
             },
@@ -126,27 +126,29 @@ impl Maildrop {
                             None => {}
                         }
                     }
-                    server.reply_message(StatusLine::ok("top of message follows").unwrap(), out.as_bytes()).unwrap();
+                    server
+                        .complete_with_message(StatusLine::ok("top of message follows").unwrap(), out.as_bytes())
+                        .unwrap();
                 }
                 None => err(server, "no such message"),
             },
             Command::Dele(n) => match self.live(n) {
                 Some(i) => {
                     self.deleted[i] = true;
-                    server.reply(StatusLine::ok("marked").unwrap()).unwrap();
+                    server.complete(StatusLine::ok("marked").unwrap()).unwrap();
                 }
                 None => err(server, "message already deleted"),
             },
             Command::Rset => {
                 self.deleted.iter_mut().for_each(|d| *d = false);
-                server.reply(StatusLine::ok("unmarked").unwrap()).unwrap();
+                server.complete(StatusLine::ok("unmarked").unwrap()).unwrap();
             }
-            Command::Noop => server.reply(StatusLine::ok("").unwrap()).unwrap(),
+            Command::Noop => server.complete(StatusLine::ok("").unwrap()).unwrap(),
             Command::Quit => {
                 if server.state() == State::Update {
                     self.committed = Some((0..self.messages.len()).filter(|&i| self.deleted[i]).collect());
                 }
-                server.reply(StatusLine::ok("bye").unwrap()).unwrap();
+                server.complete(StatusLine::ok("bye").unwrap()).unwrap();
             }
             other => err(server, &format!("{} not supported", other.keyword())),
         }
@@ -179,7 +181,7 @@ fn pump(client: &mut Client, server: &mut Server, app: &mut Maildrop, chunk: usi
         while let Some(e) = client.poll_event() {
             if let ClientEvent::SaslChallenge(c) = &e {
                 assert!(c.is_empty());
-                client.send_sasl_response(b"\0alice\0secret").unwrap();
+                client.sasl_response(b"\0alice\0secret").unwrap();
                 moved = true;
             }
             events.push(e);
@@ -378,7 +380,7 @@ fn replies_leave_in_order_when_the_client_pipelines() {
     assert!(matches!(server.poll_event(), Some(ServerEvent::Command(Command::User(_)))));
     // CAPA and BOGUS were answered by the machine but must wait for USER's reply.
     assert_eq!(server.poll_transmit(), None);
-    server.reply(StatusLine::ok("hi").unwrap()).unwrap();
+    server.complete(StatusLine::ok("hi").unwrap()).unwrap();
     let out = String::from_utf8(server.poll_transmit().unwrap().to_vec()).unwrap();
     assert!(out.starts_with("+OK hi\r\n+OK Capability list follows\r\n"), "{out}");
     assert!(out.ends_with("-ERR Unknown command: BOGUS\r\n"));
@@ -391,17 +393,17 @@ fn pending_command_limit_applies_back_pressure() {
     server.receive(b"USER a\r\nPASS b\r\nSTAT\r\nNOOP\r\nLIST 1\r\n");
     assert!(matches!(server.poll_event(), Some(ServerEvent::Command(Command::User(_)))));
     assert_eq!(server.poll_event(), None, "PASS waits until USER is answered");
-    server.reply(StatusLine::ok("").unwrap()).unwrap();
+    server.complete(StatusLine::ok("").unwrap()).unwrap();
     assert!(matches!(server.poll_event(), Some(ServerEvent::Command(Command::Pass(_)))));
     assert_eq!(server.poll_event(), None, "STAT waits until the login is decided");
-    server.accept_login(StatusLine::ok("in").unwrap()).unwrap();
+    server.complete(StatusLine::ok("in").unwrap()).unwrap();
     let events: Vec<ServerEvent> = std::iter::from_fn(|| server.poll_event()).collect();
     assert_eq!(
         events,
         vec![ServerEvent::Command(Command::Stat), ServerEvent::Command(Command::Noop)],
         "LIST 1 waits in the buffer"
     );
-    server.reply(StatusLine::ok("0 0").unwrap()).unwrap();
+    server.complete(StatusLine::ok("0 0").unwrap()).unwrap();
     assert_eq!(server.poll_event(), Some(ServerEvent::Command(Command::List(Some(std::num::NonZeroU32::MIN)))));
     let mut client = Client::new(ClientConfig { limits, ..ClientConfig::default() });
     client.send(Command::Capa).unwrap();
@@ -513,7 +515,7 @@ fn stls_rejects_buffered_plaintext_and_forgets_capabilities() {
     assert_eq!(server.poll_event(), Some(ServerEvent::Answered(Command::Capa)));
     assert!(String::from_utf8(server.poll_transmit().unwrap().to_vec()).unwrap().contains("\r\nSTLS\r\n"));
     assert_eq!(server.poll_event(), Some(ServerEvent::Command(Command::Stls)));
-    server.accept_stls().unwrap();
+    server.complete(StatusLine::ok("Begin TLS negotiation now").expect("valid text")).unwrap();
     assert_eq!(server.poll_event(), Some(ServerEvent::StartTls));
     assert_eq!(server.poll_event(), Some(ServerEvent::PlaintextAfterStls { offset: 12 }));
     assert_eq!(server.poll_transmit().unwrap(), &b"+OK Begin TLS negotiation now\r\n"[..]);
