@@ -543,7 +543,9 @@ pub async fn sync(imap: &mut ImapClient, mailbox: &str, dir: &Path) -> Result<Sy
                     }
                     break;
                 }
-                ClientEvent::Failed { command, error } if command.tag == tag => return Err(Error::Imap(error).into()),
+                ClientEvent::Failed { command, error } if command.tag == tag => {
+                    return Err(Error::ImapPeer(error).into())
+                }
                 _ => {}
             }
         }

@@ -302,7 +302,7 @@ impl<'a> Replay<'a> {
         while let Some((offset, event)) = self.next_client_event() {
             self.record_client_event(offset, &event);
             match event {
-                ClientEvent::Violation(ClientError::BadReply { .. }) => return None,
+                ClientEvent::Violation(PeerError::BadReply { .. }) => return None,
                 ClientEvent::Violation(_) | ClientEvent::UnsolicitedError(_) | ClientEvent::StartTls => {}
                 ClientEvent::SaslChallenge(_) => return Some(event),
                 other => return Some(other),

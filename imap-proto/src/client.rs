@@ -111,7 +111,7 @@ pub enum ClientEvent {
         /// The command.
         command: Command,
         /// Why.
-        error: ClientError,
+        error: PeerError,
     },
     /// A SASL challenge during AUTHENTICATE (base64-decoded); answer with
     /// [`Client::sasl_response`] or [`Client::sasl_cancel`].
@@ -140,15 +140,15 @@ pub enum ClientEvent {
     Compress,
     /// The server broke the protocol; earlier events stand, and the
     /// machine carries on where it can.
-    Violation(ClientError),
+    Violation(PeerError),
     /// The connection is closed ([`Client::receive_eof`]); the state is
     /// Logout.
     Closed,
 }
 
-/// Errors of the client machine: misuse refused by [`Client::send`] and
-/// friends, and what the server did wrong (in [`ClientEvent::Violation`]
-/// and [`ClientEvent::Failed`]).
+/// What the application asked of the client machine that it refused:
+/// nothing was sent, nothing changed. (What the server does wrong is a
+/// [`PeerError`].)
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ClientError {
     /// The command is not valid in the state the connection will be in.
@@ -162,12 +162,25 @@ pub enum ClientError {
     /// The connection is over (Logout).
     #[error("the connection is closed")]
     Closed,
-    /// No AUTHENTICATE exchange waits for a response.
-    #[error("no AUTHENTICATE exchange is waiting for a response")]
-    NoAuthenticateExchange,
+    /// No SASL exchange (AUTHENTICATE) waits for a response.
+    #[error("no SASL exchange is waiting for a response")]
+    NoSaslExchange,
     /// No IDLE is running.
     #[error("no IDLE is running")]
     NotIdling,
+    /// A command IMAP4rev2 does not have, once it is enabled (LSUB).
+    #[error("{command} is not part of IMAP4rev2")]
+    NotInImap4Rev2 {
+        /// The command's keyword.
+        command: String,
+    },
+}
+
+/// What the server did wrong, or how the connection failed: reported in
+/// [`ClientEvent::Violation`] (everything parsed before and after is kept)
+/// and, for a command it cut short, [`ClientEvent::Failed`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PeerError {
     /// A response did not decode (the error has its stream offset and, for
     /// a tagged response, the tag).
     #[error("{0}")]
@@ -191,12 +204,6 @@ pub enum ClientError {
         response: &'static str,
         /// What the client would have had to enable.
         capability: &'static str,
-    },
-    /// A command IMAP4rev2 does not have, once it is enabled (LSUB).
-    #[error("{command} is not part of IMAP4rev2")]
-    NotInImap4Rev2 {
-        /// The command's keyword.
-        command: String,
     },
     /// The peer's first line is not an IMAP greeting (`* OK`, `* PREAUTH`,
     /// `* BYE`): it is not an IMAP server (a POP3 or SMTP server, TLS
@@ -514,7 +521,7 @@ impl Client {
 
     /// Answers an AUTHENTICATE challenge.
     pub fn sasl_response(&mut self, data: &[u8]) -> Result<(), ClientError> {
-        let flight = self.authenticate_waiting().ok_or(ClientError::NoAuthenticateExchange)?;
+        let flight = self.authenticate_waiting().ok_or(ClientError::NoSaslExchange)?;
         flight.flow = Flow::Authenticate { initial_response: None, waiting: false };
         self.out.extend_from_slice(crate::base64::encode(data).as_bytes());
         self.out.extend_from_slice(b"\r\n");
@@ -523,7 +530,7 @@ impl Client {
 
     /// Cancels the AUTHENTICATE exchange (`*`); the server answers BAD.
     pub fn sasl_cancel(&mut self) -> Result<(), ClientError> {
-        let flight = self.authenticate_waiting().ok_or(ClientError::NoAuthenticateExchange)?;
+        let flight = self.authenticate_waiting().ok_or(ClientError::NoSaslExchange)?;
         flight.flow = Flow::Authenticate { initial_response: None, waiting: false };
         self.out.extend_from_slice(b"*\r\n");
         Ok(())
@@ -576,14 +583,14 @@ impl Client {
 
     /// The server closed the connection: once the input before it is
     /// processed, the commands in flight fail with
-    /// [`ClientError::ConnectionClosed`], an unfinished response is a
+    /// [`PeerError::ConnectionClosed`], an unfinished response is a
     /// violation, and [`ClientEvent::Closed`] ends the events.
     pub fn receive_eof(&mut self) {
         self.input.eof = true;
     }
 
     fn report_plaintext(&mut self, offset: u64) {
-        self.emit(offset, ClientEvent::Violation(ClientError::PlaintextAfterStartTls { offset }));
+        self.emit(offset, ClientEvent::Violation(PeerError::PlaintextAfterStartTls { offset }));
     }
 
     /// The next event.
@@ -753,7 +760,7 @@ impl Client {
     /// session (at the offset of what it sent, however it was chunked).
     fn not_imap(&mut self, received: String) {
         let offset = self.input.close();
-        self.emit(offset, ClientEvent::Violation(ClientError::NotImap { received }));
+        self.emit(offset, ClientEvent::Violation(PeerError::NotImap { received }));
         self.end_session(offset);
     }
 
@@ -765,14 +772,14 @@ impl Client {
             Some(i) => {
                 let flight = self.in_flight.remove(i);
                 self.selecting.retain(|(t, _)| *t != flight.command.tag);
-                let error = ClientError::Decode(error);
+                let error = PeerError::Decode(error);
                 self.emit(offset, ClientEvent::Failed { command: flight.command, error });
             }
             None if !self.greeted => {
                 // The first message was meant to be the greeting.
                 self.not_imap(format!("a first line that does not parse ({error})"));
             }
-            None => self.emit(offset, ClientEvent::Violation(ClientError::Decode(error))),
+            None => self.emit(offset, ClientEvent::Violation(PeerError::Decode(error))),
         }
     }
 
@@ -788,11 +795,11 @@ impl Client {
         self.eof_handled = true;
         self.selecting.clear();
         for flight in std::mem::take(&mut self.in_flight) {
-            let error = ClientError::ConnectionClosed { offset };
+            let error = PeerError::ConnectionClosed { offset };
             self.emit(offset, ClientEvent::Failed { command: flight.command, error });
         }
         for command in std::mem::take(&mut self.unsent) {
-            self.emit(offset, ClientEvent::Failed { command, error: ClientError::ConnectionClosed { offset } });
+            self.emit(offset, ClientEvent::Failed { command, error: PeerError::ConnectionClosed { offset } });
         }
         self.state = State::Logout;
         self.emit(offset, ClientEvent::Closed);
@@ -830,7 +837,7 @@ impl Client {
                 || matches!(f.flow, Flow::Authenticate { waiting: false, .. } | Flow::Idle { started: false, .. })
         });
         let Some(flight) = waiting else {
-            return self.emit(offset, ClientEvent::Violation(ClientError::UnexpectedContinuation { offset }));
+            return self.emit(offset, ClientEvent::Violation(PeerError::UnexpectedContinuation { offset }));
         };
         if let Some(next) = flight.pending.pop_front() {
             self.out.extend_from_slice(&next);
@@ -863,13 +870,13 @@ impl Client {
                 let tag = flight.command.tag.clone();
                 self.emit(offset, ClientEvent::Idling { tag });
             }
-            _ => self.emit(offset, ClientEvent::Violation(ClientError::UnexpectedContinuation { offset })),
+            _ => self.emit(offset, ClientEvent::Violation(PeerError::UnexpectedContinuation { offset })),
         }
     }
 
     fn completion(&mut self, offset: u64, tag: Tag, status: StatusResponse) {
         let Some(i) = self.in_flight.iter().position(|f| f.command.tag == tag) else {
-            return self.emit(offset, ClientEvent::Violation(ClientError::UnknownTag { offset, tag }));
+            return self.emit(offset, ClientEvent::Violation(PeerError::UnknownTag { offset, tag }));
         };
         // Literal data not yet sent is never sent: the command is over.
         let flight = self.in_flight.remove(i);
@@ -972,7 +979,7 @@ impl Client {
             // RFC 5161 3.2: ENABLED answers ENABLE only.
             Data::Enabled(_) => self.emit(
                 offset,
-                ClientEvent::Violation(ClientError::NotEnabled {
+                ClientEvent::Violation(PeerError::NotEnabled {
                     offset,
                     response: "ENABLED",
                     capability: "(an ENABLE)",
@@ -981,7 +988,7 @@ impl Client {
             // RFC 7162 3.2.10: VANISHED stands for EXPUNGE only after ENABLE QRESYNC.
             Data::Vanished { earlier: false, .. } if !self.is_enabled("QRESYNC") => self.emit(
                 offset,
-                ClientEvent::Violation(ClientError::NotEnabled { offset, response: "VANISHED", capability: "QRESYNC" }),
+                ClientEvent::Violation(PeerError::NotEnabled { offset, response: "VANISHED", capability: "QRESYNC" }),
             ),
             _ => {}
         }

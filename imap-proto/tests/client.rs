@@ -1,6 +1,6 @@
 //! The client machine, flow by flow, against scripted server bytes.
 
-use imap_wire::client::{Client, ClientConfig, ClientError, ClientEvent};
+use imap_wire::client::{Client, ClientConfig, ClientError, ClientEvent, PeerError};
 use imap_wire::state::State;
 use imap_wire::*;
 
@@ -184,7 +184,7 @@ fn authenticate_challenges_and_cancel() {
     let auth = CommandBody::Authenticate { mechanism: Atom::try_from("LOGIN").unwrap(), initial_response: None };
     let tag = client.send(auth).unwrap();
     let _ = sent(&mut client);
-    assert_eq!(client.sasl_response(b"x"), Err(ClientError::NoAuthenticateExchange));
+    assert_eq!(client.sasl_response(b"x"), Err(ClientError::NoSaslExchange));
     client.receive(b"+ VXNlcm5hbWU6\r\n");
     let ev = events(&mut client);
     assert_eq!(ev, vec![ClientEvent::SaslChallenge { tag: tag.clone(), challenge: "Username:".into() }]);
@@ -235,7 +235,7 @@ fn starttls_drops_injected_plaintext_and_forgets_capabilities() {
     assert_eq!(completed(&ev[0]), Some(("A1", "STARTTLS", StatusKind::Ok)));
     assert_eq!(ev[1], ClientEvent::StartTls);
     // 58 bytes of greeting, 17 of the OK: the first injected byte.
-    assert_eq!(ev[2], ClientEvent::Violation(ClientError::PlaintextAfterStartTls { offset: 75 }));
+    assert_eq!(ev[2], ClientEvent::Violation(PeerError::PlaintextAfterStartTls { offset: 75 }));
     assert_eq!(ev.len(), 3, "the injected bytes were never parsed");
     client.receive(b"more plaintext\r\n");
     assert_eq!(events(&mut client), vec![], "reported once");
@@ -330,7 +330,7 @@ fn bye_and_the_end_of_input_end_the_connection() {
     client.receive_eof();
     let ev = events(&mut client);
     assert!(matches!(&ev[0], ClientEvent::Bye(_)));
-    assert!(matches!(&ev[1], ClientEvent::Failed { command, error: ClientError::ConnectionClosed { offset } }
+    assert!(matches!(&ev[1], ClientEvent::Failed { command, error: PeerError::ConnectionClosed { offset } }
         if command.tag.as_str() == "A1" && *offset > 0));
     assert!(matches!(&ev[2], ClientEvent::Failed { .. }));
     assert_eq!(ev[3], ClientEvent::Closed);
@@ -358,12 +358,12 @@ fn server_errors_are_reported_and_parsing_carries_on() {
     let ev = events(&mut client);
     // Offsets count from the greeting (41 bytes).
     assert!(
-        matches!(&ev[0], ClientEvent::Violation(ClientError::UnknownTag { offset: 41, tag }) if tag.as_str() == "Z9")
+        matches!(&ev[0], ClientEvent::Violation(PeerError::UnknownTag { offset: 41, tag }) if tag.as_str() == "Z9")
     );
-    assert!(matches!(&ev[1], ClientEvent::Violation(ClientError::UnexpectedContinuation { offset: 53 })));
+    assert!(matches!(&ev[1], ClientEvent::Violation(PeerError::UnexpectedContinuation { offset: 53 })));
     // The malformed completion still ends A1.
     assert!(
-        matches!(&ev[2], ClientEvent::Failed { command, error: ClientError::Decode(_) } if command.tag.as_str() == "A1")
+        matches!(&ev[2], ClientEvent::Failed { command, error: PeerError::Decode(_) } if command.tag.as_str() == "A1")
     );
     assert!(matches!(&ev[3], ClientEvent::Data { command: Some(t), .. } if t.as_str() == "A2"));
     assert_eq!(completed(&ev[4]), Some(("A2", "CAPABILITY", StatusKind::Ok)));
@@ -510,12 +510,12 @@ fn enabled_extensions_shape_the_session() {
     assert!(
         matches!(
             &ev[0],
-            ClientEvent::Violation(ClientError::NotEnabled { response: "VANISHED", capability: "QRESYNC", .. })
+            ClientEvent::Violation(PeerError::NotEnabled { response: "VANISHED", capability: "QRESYNC", .. })
         ),
         "{ev:?}"
     );
     assert!(matches!(&ev[1], ClientEvent::Data { data: Data::Vanished { .. }, .. }));
-    assert!(matches!(&ev[2], ClientEvent::Violation(ClientError::NotEnabled { response: "ENABLED", .. })), "{ev:?}");
+    assert!(matches!(&ev[2], ClientEvent::Violation(PeerError::NotEnabled { response: "ENABLED", .. })), "{ev:?}");
     assert!(!client.is_enabled("QRESYNC"), "an unsolicited ENABLED enables nothing");
     let atoms = ["IMAP4rev2", "UTF8=ACCEPT"].map(|a| Atom::try_from(a).unwrap()).to_vec();
     client.send(CommandBody::Enable(atoms)).unwrap();
@@ -558,7 +558,7 @@ fn a_peer_that_is_not_an_imap_server_ends_the_session_at_its_first_line() {
                 client.receive(piece);
             }
             let events = events(&mut client);
-            let Some(ClientEvent::Violation(ClientError::NotImap { received })) = events.first() else {
+            let Some(ClientEvent::Violation(PeerError::NotImap { received })) = events.first() else {
                 panic!("{events:?}")
             };
             assert!(received.contains(expect), "{received}");

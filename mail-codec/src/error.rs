@@ -13,10 +13,14 @@ pub enum Error {
     /// Reading, writing, or the TLS handshake failed.
     #[error("{0}")]
     Io(#[from] io::Error),
-    /// The IMAP server broke the protocol, or a command could not be sent
-    /// or did not complete (see the machine's error).
+    /// The IMAP client machine refused the call (a command not valid in
+    /// the state, no IDLE running, ...): nothing was sent.
     #[error("IMAP: {0}")]
     Imap(#[from] imap_wire::client::ClientError),
+    /// The IMAP server broke the protocol, is not an IMAP server, or the
+    /// connection ended before the command completed.
+    #[error("IMAP server: {0}")]
+    ImapPeer(#[from] imap_wire::client::PeerError),
     /// The IMAP server answered NO or BAD.
     #[error("{} refused: {}", .command.body.name(), status_line(.status))]
     ImapRefused {
@@ -26,11 +30,16 @@ pub enum Error {
         status: Box<StatusResponse>,
     },
     /// The IMAP server machine refused what the application asked of it.
-    #[error("IMAP server: {0}")]
+    #[error("IMAP server machine: {0}")]
     ImapServer(#[from] imap_wire::server::ServerError),
-    /// The POP3 server broke the protocol, or a command could not be sent.
+    /// The POP3 client machine refused the call (a command not valid in
+    /// the state, too many waiting, ...): nothing was sent.
     #[error("POP3: {0}")]
     Pop3(#[from] pop3_wire::client::ClientError),
+    /// The POP3 server broke the protocol, is not a POP3 server, or the
+    /// connection ended in the middle of a reply.
+    #[error("POP3 server: {0}")]
+    Pop3Peer(#[from] pop3_wire::client::PeerError),
     /// The POP3 server answered `-ERR`.
     #[error("{command} refused: -ERR {}", String::from_utf8_lossy(.line.text.as_bytes()))]
     Pop3Refused {
@@ -40,7 +49,7 @@ pub enum Error {
         line: Box<pop3_wire::StatusLine>,
     },
     /// The POP3 server machine refused what the application asked of it.
-    #[error("POP3 server: {0}")]
+    #[error("POP3 server machine: {0}")]
     Pop3Server(#[from] pop3_wire::server::ServerError),
     /// The server refused the session in its greeting (`* BYE`, `-ERR`).
     #[error("the server refused the session: {0}")]

@@ -4,7 +4,7 @@
 use std::collections::{HashMap, VecDeque};
 
 use bytes::Bytes;
-use imap_wire::client::{Client, ClientConfig, ClientError, ClientEvent};
+use imap_wire::client::{Client, ClientConfig, ClientEvent, PeerError};
 use imap_wire::server::{Server, ServerConfig, ServerEvent};
 use imap_wire::{
     Atom, Capability, Command, CommandBody, Data, Greeting, GreetingKind, StatusKind, StatusResponse, Tag,
@@ -41,7 +41,7 @@ struct Gathered {
 #[derive(Debug)]
 enum Finished {
     Completed(Box<Outcome>),
-    Failed(ClientError),
+    Failed(PeerError),
 }
 
 fn atom(s: &'static str) -> Atom {
@@ -110,7 +110,7 @@ impl ImapClient {
     /// Runs the client on a connected stream and waits for the greeting.
     /// A `* BYE` greeting is [`Error::GreetingRefused`]; a peer that is not
     /// an IMAP server (a POP3 or SMTP greeting, TLS data, ...) is
-    /// `Error::Imap(ClientError::NotImap { .. })` as soon as its first line
+    /// `Error::ImapPeer(PeerError::NotImap { .. })` as soon as its first line
     /// arrives, naming what it sent. A server that sends nothing (an
     /// implicit-TLS port waits for the client to speak first) is the
     /// caller's to time out:
@@ -143,7 +143,7 @@ impl ImapClient {
                     client.greeting = greeting;
                     return Ok(client);
                 }
-                Some(ClientEvent::Violation(error @ ClientError::NotImap { .. })) => return Err(error.into()),
+                Some(ClientEvent::Violation(error @ PeerError::NotImap { .. })) => return Err(error.into()),
                 Some(event) => client.updates.push_back(event),
                 None => return Err(Error::ConnectionClosed),
             }
@@ -230,7 +230,7 @@ impl ImapClient {
                         let outcome = *outcome;
                         Err(Error::ImapRefused { command: Box::new(outcome.command), status: Box::new(outcome.status) })
                     }
-                    Finished::Failed(error) => Err(Error::Imap(error)),
+                    Finished::Failed(error) => Err(Error::ImapPeer(error)),
                 };
             }
             let event = self.pump.next_event().await?.ok_or(Error::ConnectionClosed)?;
@@ -434,7 +434,7 @@ impl ImapClient {
     /// LOGOUT, then closes the connection.
     pub async fn logout(mut self) -> Result<(), Error> {
         match self.execute(CommandBody::Logout).await {
-            Ok(_) | Err(Error::Imap(ClientError::ConnectionClosed { .. })) => {}
+            Ok(_) | Err(Error::ImapPeer(PeerError::ConnectionClosed { .. })) => {}
             Err(e) => return Err(e),
         }
         match self.pump.shutdown().await {

@@ -59,7 +59,7 @@ impl Pop3Client {
     /// Runs the client on a connected stream and waits for the greeting.
     /// A `-ERR` greeting is [`Error::GreetingRefused`]; a peer that is not
     /// a POP3 server (an IMAP greeting, TLS data, ...) is
-    /// `Error::Pop3(ClientError::NotPop3 { .. })` as soon as its first line
+    /// `Error::Pop3Peer(PeerError::NotPop3 { .. })` as soon as its first line
     /// arrives. A server that sends nothing (an implicit-TLS port waits
     /// for the client to speak first) is the caller's to time out:
     /// `tokio::time::timeout(Duration::from_secs(10), Pop3Client::new(tcp, config))`.
@@ -74,7 +74,7 @@ impl Pop3Client {
                 ClientEvent::GreetingRefused(line) => {
                     return Err(Error::GreetingRefused(String::from_utf8_lossy(line.text.as_bytes()).into()))
                 }
-                ClientEvent::Violation(error @ pop3_wire::client::ClientError::NotPop3 { .. }) => {
+                ClientEvent::Violation(error @ pop3_wire::client::PeerError::NotPop3 { .. }) => {
                     return Err(error.into())
                 }
                 ClientEvent::Closed => return Err(Error::ConnectionClosed),

@@ -214,7 +214,7 @@ async fn a_connection_reset_in_the_middle_is_an_error_value() {
     });
     let mut imap = ImapClient::new(client_io, ClientConfig::default()).await.unwrap();
     let err = imap.execute(CommandBody::Noop).await.unwrap_err();
-    assert!(matches!(err, Error::Imap(imap_wire::client::ClientError::ConnectionClosed { .. })), "{err:?}");
+    assert!(matches!(err, Error::ImapPeer(imap_wire::client::PeerError::ConnectionClosed { .. })), "{err:?}");
     // What was wrong on the way is kept.
     let updates = imap.take_updates();
     assert!(updates.iter().any(|e| matches!(e, ClientEvent::Violation(_))), "{updates:?}");

@@ -67,7 +67,7 @@ pub enum ClientEvent {
     },
     /// Any other single-line reply, `-ERR` to any command, or a `+OK` to
     /// STAT, `LIST n` or `UIDL n` whose listing did not parse (reported
-    /// first as a [`ClientError::BadListing`] violation).
+    /// first as a [`PeerError::BadListing`] violation).
     Reply {
         /// The command answered.
         command: Command,
@@ -144,24 +144,17 @@ pub enum ClientEvent {
     UnsolicitedError(StatusLine),
     /// The server broke the protocol; earlier events stand, and the
     /// machine carries on where it can.
-    Violation(ClientError),
+    Violation(PeerError),
     /// The connection is closed ([`Client::receive_eof`]): the last event.
     Closed,
 }
 
-/// Errors of the client machine.
+/// What the application asked of the client machine that it refused:
+/// nothing was sent, nothing changed. (What the server does wrong is a
+/// [`PeerError`].)
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum ClientError {
-    /// The peer's first line is not a POP3 greeting (`+OK` or `-ERR`): it
-    /// is not a POP3 server (an IMAP or SMTP server, TLS from the first
-    /// byte, ...). The session is over.
-    #[error("not a POP3 server: it greeted with {received}")]
-    NotPop3 {
-        /// What arrived, quoted and cut to a line (or said in words, for
-        /// TLS or binary data).
-        received: String,
-    },
     /// The command is not valid in this state.
     #[error("{command} is not valid in state {state:?}")]
     NotAllowed {
@@ -182,6 +175,22 @@ pub enum ClientError {
     /// The session is closed.
     #[error("the session is closed")]
     Closed,
+}
+
+/// What the server did wrong, or how the connection failed: reported in
+/// [`ClientEvent::Violation`]; everything parsed before and after is kept.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub enum PeerError {
+    /// The peer's first line is not a POP3 greeting (`+OK` or `-ERR`): it
+    /// is not a POP3 server (an IMAP or SMTP server, TLS from the first
+    /// byte, ...). The session is over.
+    #[error("not a POP3 server: it greeted with {received}")]
+    NotPop3 {
+        /// What arrived, quoted and cut to a line (or said in words, for
+        /// TLS or binary data).
+        received: String,
+    },
     /// The connection ended before the session did: in the middle of a
     /// reply, or with commands unanswered. Reported once, by
     /// [`Client::receive_eof`].
@@ -305,7 +314,7 @@ impl Client {
         Client {
             config,
             state: State::Greeting,
-            conn: Conn::new(|offset| ClientEvent::Violation(ClientError::PlaintextAfterStls { offset })),
+            conn: Conn::new(|offset| ClientEvent::Violation(PeerError::PlaintextAfterStls { offset })),
             in_flight: VecDeque::new(),
             unsent: VecDeque::new(),
             body: None,
@@ -472,7 +481,7 @@ impl Client {
 
     /// The server closed the connection. Once the input before it is
     /// processed, a session that had not ended (a reply cut short, or
-    /// commands unanswered) gives a [`ClientError::Truncated`] violation;
+    /// commands unanswered) gives a [`PeerError::Truncated`] violation;
     /// then [`ClientEvent::Closed`] ends the events, and the state is
     /// [`State::Closed`].
     pub fn receive_eof(&mut self) {
@@ -522,7 +531,7 @@ impl Client {
                         self.in_flight.pop_front();
                         self.sasl_waiting = false;
                     }
-                    self.conn.emit(offset, ClientEvent::Violation(ClientError::LineTooLong { offset, limit }));
+                    self.conn.emit(offset, ClientEvent::Violation(PeerError::LineTooLong { offset, limit }));
                 }
                 None => break,
             }
@@ -546,7 +555,7 @@ impl Client {
                     Some((_, body, _)) => Some(body.command().clone()),
                     None => self.in_flight.front().cloned(),
                 };
-                self.conn.emit(offset, ClientEvent::Violation(ClientError::Truncated { offset, command }));
+                self.conn.emit(offset, ClientEvent::Violation(PeerError::Truncated { offset, command }));
             }
         }
         self.state = State::Closed;
@@ -578,7 +587,7 @@ impl Client {
     }
 
     fn not_pop3_with(&mut self, offset: u64, received: String) {
-        self.conn.emit(offset, ClientEvent::Violation(ClientError::NotPop3 { received }));
+        self.conn.emit(offset, ClientEvent::Violation(PeerError::NotPop3 { received }));
         self.state = State::Closed;
         self.in_flight.clear();
         self.unsent.clear();
@@ -616,7 +625,7 @@ impl Client {
                 }
                 None => self.conn.emit(
                     offset,
-                    ClientEvent::Violation(ClientError::BadReply {
+                    ClientEvent::Violation(PeerError::BadReply {
                         offset,
                         error: ParseError::expected(1, "a base64 challenge"),
                     }),
@@ -630,13 +639,13 @@ impl Client {
                 // The reply is lost, but it answered the oldest command.
                 self.in_flight.pop_front();
                 self.sasl_waiting = false;
-                self.conn.emit(offset, ClientEvent::Violation(ClientError::BadReply { offset, error }));
+                self.conn.emit(offset, ClientEvent::Violation(PeerError::BadReply { offset, error }));
                 return;
             }
         };
         let Some(command) = self.in_flight.pop_front() else {
             if line.is_ok() {
-                self.conn.emit(offset, ClientEvent::Violation(ClientError::Unsolicited { offset }));
+                self.conn.emit(offset, ClientEvent::Violation(PeerError::Unsolicited { offset }));
             } else {
                 self.conn.emit(offset, ClientEvent::UnsolicitedError(line));
             }
@@ -708,7 +717,7 @@ impl Client {
         match parse(line.text.as_bytes()) {
             Ok(value) => event(line, value),
             Err(error) => {
-                self.conn.emit(offset, ClientEvent::Violation(ClientError::BadListing { offset, error }));
+                self.conn.emit(offset, ClientEvent::Violation(PeerError::BadListing { offset, error }));
                 ClientEvent::Reply { command, line }
             }
         }
@@ -750,7 +759,7 @@ impl Client {
                 if over {
                     // The reply never ends within bounds: nothing after it
                     // can be trusted.
-                    self.conn.emit(offset, ClientEvent::Violation(ClientError::ReplyTooLarge { offset, limit }));
+                    self.conn.emit(offset, ClientEvent::Violation(PeerError::ReplyTooLarge { offset, limit }));
                     self.state = State::Closed;
                     self.conn.close_input();
                     self.in_flight.clear();
@@ -837,7 +846,7 @@ impl Client {
                 Ok(v) => out.push(v),
                 Err(error) => {
                     let at = offset + *pos as u64;
-                    self.conn.emit(at, ClientEvent::Violation(ClientError::BadListing { offset: at, error }));
+                    self.conn.emit(at, ClientEvent::Violation(PeerError::BadListing { offset: at, error }));
                 }
             }
         }

@@ -458,10 +458,7 @@ fn over_long_reply_lines_and_never_ending_replies_are_bounded() {
     }
     client.receive(b"\r\n+OK fine\r\n");
     let events: Vec<ClientEvent> = std::iter::from_fn(|| client.poll_event()).skip(1).collect();
-    assert!(
-        matches!(events[0], ClientEvent::Violation(ClientError::LineTooLong { offset: 8, limit: 64 })),
-        "{events:?}"
-    );
+    assert!(matches!(events[0], ClientEvent::Violation(PeerError::LineTooLong { offset: 8, limit: 64 })), "{events:?}");
     assert!(matches!(&events[1], ClientEvent::Reply { line, .. } if line.text.as_str() == Some("fine")));
     // A RETR that never terminates.
     let mut client = Client::new(ClientConfig { limits, ..ClientConfig::default() });
@@ -472,7 +469,7 @@ fn over_long_reply_lines_and_never_ending_replies_are_bounded() {
         client.receive(b"line line line\r\n");
     }
     let events: Vec<ClientEvent> = std::iter::from_fn(|| client.poll_event()).collect();
-    assert!(matches!(events.last(), Some(ClientEvent::Violation(ClientError::ReplyTooLarge { limit: 1000, .. }))));
+    assert!(matches!(events.last(), Some(ClientEvent::Violation(PeerError::ReplyTooLarge { limit: 1000, .. }))));
     assert_eq!(client.state(), State::Closed);
     let data: usize = events.iter().map(|e| if let ClientEvent::MessageData(d) = e { d.len() } else { 0 }).sum();
     assert!(data <= 1000 + 16, "{data}");
@@ -486,7 +483,7 @@ fn unsolicited_err_before_close_is_reported() {
     assert!(
         matches!(&events[1], ClientEvent::UnsolicitedError(l) if l.code.as_ref().unwrap().kind == CodeKind::SysTemp)
     );
-    assert!(matches!(&events[2], ClientEvent::Violation(ClientError::Unsolicited { .. })));
+    assert!(matches!(&events[2], ClientEvent::Violation(PeerError::Unsolicited { .. })));
 }
 
 #[test]
@@ -503,7 +500,7 @@ fn stls_rejects_buffered_plaintext_and_forgets_capabilities() {
     client.receive(b"+OK begin TLS\r\n+OK injected\r\n");
     let events: Vec<ClientEvent> = std::iter::from_fn(|| client.poll_event()).collect();
     assert!(matches!(events[events.len() - 2], ClientEvent::StartTls));
-    assert!(matches!(events[events.len() - 1], ClientEvent::Violation(ClientError::PlaintextAfterStls { offset: 43 })));
+    assert!(matches!(events[events.len() - 1], ClientEvent::Violation(PeerError::PlaintextAfterStls { offset: 43 })));
     assert!(client.capabilities().is_some());
     client.tls_established();
     assert!(client.capabilities().is_none());
@@ -552,7 +549,7 @@ fn an_over_long_reply_line_answers_its_command_and_releases_the_next() {
     for piece in long.chunks(64 << 10) {
         client.receive(piece);
     }
-    assert!(matches!(client.poll_event(), Some(ClientEvent::Violation(ClientError::LineTooLong { offset: 8, .. }))));
+    assert!(matches!(client.poll_event(), Some(ClientEvent::Violation(PeerError::LineTooLong { offset: 8, .. }))));
     assert_eq!(client.pending_commands(), 1);
     assert_eq!(client.poll_transmit().unwrap(), &b"PASS secret\r\n"[..]);
     client.receive(b"+OK logged in\r\n");
@@ -575,7 +572,7 @@ fn end_of_input_in_the_middle_of_a_retr_is_reported() {
     assert!(
         matches!(
             &events[3],
-            ClientEvent::Violation(ClientError::Truncated { offset: 43, command: Some(Command::Retr(_)) })
+            ClientEvent::Violation(PeerError::Truncated { offset: 43, command: Some(Command::Retr(_)) })
         ),
         "{events:?}"
     );
@@ -590,7 +587,7 @@ fn end_of_input_in_the_middle_of_a_retr_is_reported() {
     client.assume_sent(Command::Stat);
     client.receive_eof();
     let events: Vec<ClientEvent> = std::iter::from_fn(|| client.poll_event()).collect();
-    assert!(matches!(&events[1], ClientEvent::Violation(ClientError::Truncated { command: Some(Command::Stat), .. })));
+    assert!(matches!(&events[1], ClientEvent::Violation(PeerError::Truncated { command: Some(Command::Stat), .. })));
 
     // After QUIT is answered, the close is the normal end: no violation.
     let mut client = Client::new(ClientConfig::default());
@@ -679,7 +676,7 @@ fn single_line_listings_are_typed() {
         matches!(&events[2], ClientEvent::UniqueId { listing, .. } if listing.uid.as_str() == Some("QhdPYR:00WBw1Ph7x7"))
     );
     // A STAT reply that does not parse is reported and kept as a plain reply.
-    assert!(matches!(&events[3], ClientEvent::Violation(ClientError::BadListing { .. })));
+    assert!(matches!(&events[3], ClientEvent::Violation(PeerError::BadListing { .. })));
     assert!(matches!(&events[4], ClientEvent::Reply { command: Command::Stat, line } if line.is_ok()));
     // The server side writes the same lines from the typed values.
     assert_eq!(StatusLine::from(&DropListing { messages: 2, octets: 320 }).to_bytes(), &b"+OK 2 320\r\n"[..]);
@@ -698,7 +695,7 @@ fn a_peer_that_is_not_a_pop3_server_ends_the_session_at_its_first_line() {
                 client.receive(piece);
             }
             let events: Vec<ClientEvent> = std::iter::from_fn(|| client.poll_event()).collect();
-            let Some(ClientEvent::Violation(ClientError::NotPop3 { received })) = events.first() else {
+            let Some(ClientEvent::Violation(PeerError::NotPop3 { received })) = events.first() else {
                 panic!("{events:?}")
             };
             assert!(received.contains(expect), "{received}");
