@@ -182,7 +182,7 @@ impl Replay<'_> {
             ServerEvent::Rejected { tag, command, reason, .. } => {
                 let name = command.as_ref().map(|c| c.body.name().to_string());
                 let value = json!({ "Rejected": { "tag": tag.as_ref().map(|t| t.to_string()), "command": name } });
-                self.record(Side::Client, offset, Some(value), Some(reason));
+                self.record(Side::Client, offset, Some(value), Some(reason.to_string()));
                 // The recorded server answered it too: its completion is
                 // matched with the command (or a stand-in when it did not
                 // parse).

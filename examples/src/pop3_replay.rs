@@ -249,8 +249,8 @@ impl<'a> Replay<'a> {
                 }
                 ServerEvent::Rejected { command, reason, .. } => {
                     match &command {
-                        Some(c) => self.record_command(offset, c, Some(reason)),
-                        None => self.record(Side::Client, offset, None, Some(reason)),
+                        Some(c) => self.record_command(offset, c, Some(reason.to_string())),
+                        None => self.record(Side::Client, offset, None, Some(reason.to_string())),
                     }
                     // The recorded server answered it too.
                     let placeholder =

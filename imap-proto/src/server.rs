@@ -150,8 +150,8 @@ pub enum ServerEvent {
         tag: Option<Tag>,
         /// The command, when it parsed (and was refused by the state rules).
         command: Option<Command>,
-        /// Why (the text of the answer).
-        reason: String,
+        /// Why; its text is the text of the answer.
+        reason: RejectReason,
     },
     /// An APPEND whose message is streamed
     /// ([`ServerConfig::stream_appends_above`]): the command with an empty
@@ -211,6 +211,62 @@ pub enum ServerEvent {
     /// commands, or the client closed): close it once the output is
     /// written.
     Closed,
+}
+
+/// Why the machine refused what the client sent ([`ServerEvent::Rejected`]);
+/// its text (`Display`) is the text of the BAD or NO it answered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RejectReason {
+    /// The command did not parse.
+    #[error("Error in IMAP command: {}", .0.kind)]
+    Syntax(crate::error::ParseError),
+    /// A line longer than `Limits::max_line_length`.
+    #[error("Line too long")]
+    LineTooLong,
+    /// A literal announced over the limit (answered `NO [TOOBIG]`).
+    #[error("Literal larger than {limit} bytes")]
+    LiteralTooLarge {
+        /// The limit in force (lower before login).
+        limit: u64,
+    },
+    /// A command larger than `Limits::max_message_size`.
+    #[error("Message too large")]
+    MessageTooLarge,
+    /// The input ended inside a command.
+    #[error("Unfinished command")]
+    Unfinished,
+    /// The command is not valid in the connection's state.
+    #[error("{command} is not valid in this state")]
+    NotAllowed {
+        /// The command's name.
+        command: String,
+        /// The state.
+        state: State,
+    },
+    /// The command, a parameter or a form belongs to an extension the
+    /// server does not offer (`ServerConfig::refuse_unoffered`).
+    #[error("{capability} is not offered")]
+    NotOffered {
+        /// The capability that would add it.
+        capability: &'static str,
+    },
+    /// A QRESYNC parameter or VANISHED before `ENABLE QRESYNC`.
+    #[error("ENABLE QRESYNC first")]
+    QResyncNotEnabled,
+    /// LSUB once IMAP4rev2 is enabled.
+    #[error("LSUB is not part of IMAP4rev2: use LIST (SUBSCRIBED)")]
+    LsubInImap4Rev2,
+    /// STARTTLS without a TLS configuration, or inside TLS.
+    #[error("STARTTLS is not available")]
+    StartTlsUnavailable,
+    /// A command during IDLE (only DONE is valid).
+    #[error("Expected DONE")]
+    ExpectedDone,
+    /// A line that is not a valid AUTHENTICATE response; the exchange
+    /// failed.
+    #[error("Invalid AUTHENTICATE response")]
+    InvalidSaslResponse,
 }
 
 /// Misuse of the server machine by the application.
@@ -622,26 +678,25 @@ impl Server {
         let tag = error.tag().cloned();
         let (kind, code, reason) = match &error {
             DecodeError::Frame { error: FrameError::LiteralTooLarge { limit, .. }, .. } => {
-                (StatusKind::No, Some(Code::TooBig), format!("Literal larger than {limit} bytes"))
+                (StatusKind::No, Some(Code::TooBig), RejectReason::LiteralTooLarge { limit: *limit })
             }
             DecodeError::Frame { error: FrameError::LineTooLong { .. }, .. } => {
-                (StatusKind::Bad, None, "Line too long".to_string())
+                (StatusKind::Bad, None, RejectReason::LineTooLong)
             }
-            DecodeError::Frame { .. } => (StatusKind::Bad, None, "Message too large".to_string()),
-            DecodeError::Parse { error, .. } => {
-                (StatusKind::Bad, None, format!("Error in IMAP command: {}", error.kind))
-            }
-            DecodeError::Truncated { .. } => (StatusKind::Bad, None, "Unfinished command".to_string()),
+            DecodeError::Frame { .. } => (StatusKind::Bad, None, RejectReason::MessageTooLarge),
+            DecodeError::Parse { error, .. } => (StatusKind::Bad, None, RejectReason::Syntax(error.clone())),
+            DecodeError::Truncated { .. } => (StatusKind::Bad, None, RejectReason::Unfinished),
         };
         if let Sasl::AwaitingClient(auth) = self.sasl.clone() {
             // The line answered a challenge: the exchange fails.
             self.sasl = Sasl::Idle;
             let _ = self.complete(&auth, StatusKind::Bad, None, "Invalid AUTHENTICATE response");
+            let reason = RejectReason::InvalidSaslResponse;
             let event = ServerEvent::Rejected { offset, tag: Some(auth), command: None, reason };
             self.events.push_back((offset, event));
             return;
         }
-        self.reject(offset, tag, None, kind, code, &reason);
+        self.reject(offset, tag, None, kind, code, reason);
     }
 
     /// Answers BAD or NO in turn, counting toward the BYE.
@@ -652,15 +707,15 @@ impl Server {
         command: Option<Command>,
         kind: StatusKind,
         code: Option<Code>,
-        reason: &str,
+        reason: RejectReason,
     ) {
-        let text = Text::try_from(reason).unwrap_or_else(|_| fixed_text("Invalid command"));
+        let text = Text::try_from(reason.to_string().as_str()).unwrap_or_else(|_| fixed_text("Invalid command"));
         let status = StatusResponse { tag: tag.clone(), kind, code: code.map(Box::new), text };
         let mut out = BytesMut::new();
         status.encode_to(&mut out, EncodeOptions::default());
         self.slots.push_back(Slot::ready(out));
         self.flush();
-        let event = ServerEvent::Rejected { offset, tag, command, reason: reason.to_string() };
+        let event = ServerEvent::Rejected { offset, tag, command, reason };
         self.events.push_back((offset, event));
         self.count_bad_command();
     }
@@ -691,13 +746,13 @@ impl Server {
                     // valid response, and the exchange fails.
                     self.sasl = Sasl::Idle;
                     let _ = self.complete(&auth, StatusKind::Bad, None, "Invalid AUTHENTICATE response");
-                    let reason = "Invalid AUTHENTICATE response".to_string();
+                    let reason = RejectReason::InvalidSaslResponse;
                     let event = ServerEvent::Rejected { offset, tag: Some(auth), command: Some(command), reason };
                     self.events.push_back((offset, event));
                 } else if self.slots.iter().any(Slot::idling) {
                     // Nothing but DONE during IDLE (RFC 2177).
                     let tag = Some(command.tag.clone());
-                    self.reject(offset, tag, Some(command), StatusKind::Bad, None, "Expected DONE");
+                    self.reject(offset, tag, Some(command), StatusKind::Bad, None, RejectReason::ExpectedDone);
                 } else {
                     self.command(offset, command);
                 }
@@ -728,15 +783,15 @@ impl Server {
 
     fn command(&mut self, offset: u64, command: Command) {
         if !command_allowed(&command.body, self.state) {
-            let reason = format!("{} is not valid in this state", command.body.name());
+            let reason = RejectReason::NotAllowed { command: command.body.name().to_string(), state: self.state };
             let kind = if self.state == State::NotAuthenticated { StatusKind::No } else { StatusKind::Bad };
-            return self.reject(offset, Some(command.tag.clone()), Some(command), kind, None, &reason);
+            return self.reject(offset, Some(command.tag.clone()), Some(command), kind, None, reason);
         }
         if let Some(reason) = self.refusal(&command.body) {
-            return self.reject(offset, Some(command.tag.clone()), Some(command), StatusKind::Bad, None, &reason);
+            return self.reject(offset, Some(command.tag.clone()), Some(command), StatusKind::Bad, None, reason);
         }
         if command.body == CommandBody::StartTls && (!self.config.starttls || self.tls_active) {
-            let reason = "STARTTLS is not available";
+            let reason = RejectReason::StartTlsUnavailable;
             return self.reject(offset, Some(command.tag.clone()), Some(command), StatusKind::Bad, None, reason);
         }
         self.bad_commands = 0;
@@ -779,12 +834,12 @@ impl Server {
 
     /// Why a command of an extension cannot run now: not offered, or
     /// needing an ENABLE first, or gone in IMAP4rev2.
-    fn refusal(&self, body: &CommandBody) -> Option<String> {
+    fn refusal(&self, body: &CommandBody) -> Option<RejectReason> {
         if !self.config.refuse_unoffered {
             return None;
         }
-        if let Some(name) = crate::state::missing_capability(body, &self.config.capabilities) {
-            return Some(format!("{name} is not offered"));
+        if let Some(capability) = crate::state::missing_capability(body, &self.config.capabilities) {
+            return Some(RejectReason::NotOffered { capability });
         }
         let qresync = match body {
             CommandBody::Select { parameters, .. } | CommandBody::Examine { parameters, .. } => {
@@ -794,10 +849,10 @@ impl Server {
             _ => false,
         };
         if qresync && !self.is_enabled("QRESYNC") {
-            return Some("ENABLE QRESYNC first".into());
+            return Some(RejectReason::QResyncNotEnabled);
         }
         if matches!(body, CommandBody::Lsub { .. }) && self.is_enabled("IMAP4rev2") {
-            return Some("LSUB is not part of IMAP4rev2: use LIST (SUBSCRIBED)".into());
+            return Some(RejectReason::LsubInImap4Rev2);
         }
         None
     }

@@ -518,7 +518,7 @@ fn only_done_during_idle_and_only_responses_during_authenticate() {
     server.receive(b"a1 IDLE\r\na2 SELECT INBOX\r\nDONE\r\n");
     let events: Vec<ServerEvent> = std::iter::from_fn(|| server.poll_event()).collect();
     assert!(matches!(&events[0], ServerEvent::Command(c) if c.body == CommandBody::Idle));
-    assert!(matches!(&events[1], ServerEvent::Rejected { reason, .. } if reason == "Expected DONE"));
+    assert!(matches!(&events[1], ServerEvent::Rejected { reason: imap_wire::server::RejectReason::ExpectedDone, .. }));
     assert!(matches!(&events[2], ServerEvent::IdleDone { .. }));
     assert_eq!(server.state(), State::Authenticated, "the SELECT was not run");
 

@@ -86,8 +86,8 @@ pub enum ServerEvent {
         offset: u64,
         /// The command, when the line was one.
         command: Option<Command>,
-        /// Why.
-        reason: String,
+        /// Why; its text is the text of the `-ERR`.
+        reason: RejectReason,
     },
     /// A command the machine answered itself (CAPA), for the record.
     Answered(Command),
@@ -110,6 +110,46 @@ pub enum ServerEvent {
     /// The session is over (QUIT answered, or the client closed the
     /// connection): close the connection once the output is written.
     Closed,
+}
+
+/// Why the machine refused what the client sent ([`ServerEvent::Rejected`]);
+/// its text (`Display`) is the text of the `-ERR` it answered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
+pub enum RejectReason {
+    /// The command line did not parse.
+    #[error("{}", syntax_text(.0))]
+    Syntax(ParseError),
+    /// A command line longer than `Limits::max_command_line`.
+    #[error("Command line too long")]
+    LineTooLong,
+    /// The command is not valid in the session's state.
+    #[error("{command} is not valid in this state")]
+    NotAllowed {
+        /// The command's keyword.
+        command: String,
+        /// The state.
+        state: State,
+    },
+    /// PASS without an accepted USER.
+    #[error("Give USER first")]
+    UserFirst,
+    /// APOP on a server with no APOP timestamp.
+    #[error("APOP is not available")]
+    ApopUnavailable,
+    /// STLS without a TLS configuration, or inside TLS.
+    #[error("STLS is not available")]
+    StlsUnavailable,
+    /// A command the machine does not know.
+    #[error("Unknown command: {0}")]
+    UnknownCommand(String),
+    /// A SASL response line longer than the limit; the exchange failed.
+    #[error("SASL response too long")]
+    SaslResponseTooLong,
+    /// A SASL response that is not base64; the exchange failed.
+    #[error("Invalid base64 in SASL response")]
+    InvalidBase64,
 }
 
 /// Misuse of the server machine by the application.
@@ -281,17 +321,17 @@ impl Server {
                 }
                 Some(Line::Complete(offset, line)) => match Command::parse(&line) {
                     Ok(command) => self.dispatch(offset, command),
-                    Err(error) => self.reject(offset, None, &error_text(&error)),
+                    Err(error) => self.reject(offset, None, RejectReason::Syntax(error)),
                 },
                 Some(Line::TooLong(offset)) => {
                     if self.sasl == Sasl::AwaitingClient {
                         // The line answered the challenge: the exchange fails.
                         self.sasl = Sasl::Idle;
-                        let reason = "SASL response too long".to_string();
+                        let reason = RejectReason::SaslResponseTooLong;
                         self.conn.emit(offset, ServerEvent::Rejected { offset, command: None, reason });
                         self.fill_slot(StatusLine::fixed(Status::Err, "SASL response too long").to_bytes());
                     } else {
-                        self.reject(offset, None, "Command line too long")
+                        self.reject(offset, None, RejectReason::LineTooLong)
                     }
                 }
                 None => {
@@ -350,16 +390,17 @@ impl Server {
 
     /// Answers `-ERR reason` in turn; `reason` is built from constant text
     /// and validated values only.
-    fn reject(&mut self, offset: u64, command: Option<Command>, reason: &str) {
-        let line = StatusLine::err(reason).unwrap_or_else(|_| StatusLine::fixed(Status::Err, "Invalid command"));
+    fn reject(&mut self, offset: u64, command: Option<Command>, reason: RejectReason) {
+        let text = reason.to_string();
+        let line = StatusLine::err(&text).unwrap_or_else(|_| StatusLine::fixed(Status::Err, "Invalid command"));
         self.push_ready(line.to_bytes());
-        self.conn.emit(offset, ServerEvent::Rejected { offset, command, reason: reason.to_string() });
+        self.conn.emit(offset, ServerEvent::Rejected { offset, command, reason });
     }
 
     fn dispatch(&mut self, offset: u64, command: Command) {
         if !command_allowed(&command, self.state) {
-            let reason = format!("{} is not valid in this state", command.keyword());
-            return self.reject(offset, Some(command), &reason);
+            let reason = RejectReason::NotAllowed { command: command.keyword().to_string(), state: self.state };
+            return self.reject(offset, Some(command), reason);
         }
         match &command {
             Command::Capa => {
@@ -372,17 +413,19 @@ impl Server {
                 self.conn.emit(offset, ServerEvent::Answered(command));
                 return self.push_ready(reply.freeze());
             }
-            Command::Pass(_) if !self.user_accepted => return self.reject(offset, Some(command), "Give USER first"),
+            Command::Pass(_) if !self.user_accepted => {
+                return self.reject(offset, Some(command), RejectReason::UserFirst)
+            }
             Command::Apop { .. } if self.config.apop_timestamp.is_none() => {
-                return self.reject(offset, Some(command), "APOP is not available")
+                return self.reject(offset, Some(command), RejectReason::ApopUnavailable)
             }
             Command::Stls if !self.config.stls || self.tls_active => {
-                return self.reject(offset, Some(command), "STLS is not available")
+                return self.reject(offset, Some(command), RejectReason::StlsUnavailable)
             }
             Command::Auth { mechanism: Some(_), .. } => self.sasl = Sasl::AwaitingApplication,
             Command::Other { keyword, .. } => {
-                let reason = format!("Unknown command: {}", keyword.as_str().unwrap_or("?"));
-                return self.reject(offset, Some(command.clone()), &reason);
+                let reason = RejectReason::UnknownCommand(keyword.as_str().unwrap_or("?").to_string());
+                return self.reject(offset, Some(command.clone()), reason);
             }
             _ => {}
         }
@@ -411,7 +454,7 @@ impl Server {
             }
             None => {
                 self.sasl = Sasl::Idle;
-                let event = ServerEvent::Rejected { offset, command: None, reason: "invalid base64".into() };
+                let event = ServerEvent::Rejected { offset, command: None, reason: RejectReason::InvalidBase64 };
                 self.conn.emit(offset, event);
                 self.fill_slot(StatusLine::fixed(Status::Err, "Invalid base64 in SASL response").to_bytes());
             }
@@ -621,7 +664,7 @@ impl Server {
     }
 }
 
-fn error_text(e: &ParseError) -> String {
+fn syntax_text(e: &ParseError) -> String {
     use crate::error::ParseErrorKind::*;
     match &e.kind {
         Invalid(what) if what.starts_with("noise") => "Noise after message number".to_string(),
