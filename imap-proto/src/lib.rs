@@ -86,6 +86,9 @@ pub use error::{DecodeError, FrameError, ParseError, ParseErrorKind, ValidationE
 pub use limits::Limits;
 pub use types::*;
 
+mail_sansio::delegate_machine!(client::Client, client::ClientEvent);
+mail_sansio::delegate_machine!(server::Server, server::ServerEvent);
+
 // The README's examples are compiled as doc tests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -5,6 +5,9 @@
 //!
 //! - [`codec`]: tokio-util `Decoder`/`Encoder`s for both roles of both
 //!   protocols, for those who want frames and nothing more.
+//! - The drivers are generic over [`Machine`] (crate `mail-sansio`), the
+//!   contract all four machines implement; a driver for another runtime,
+//!   or a blocking one, is written the same way once.
 //! - Drivers that pump a machine over any `AsyncRead + AsyncWrite`:
 //!   [`ImapClient`], [`ImapServer`], [`Pop3Client`], [`Pop3Server`]. They
 //!   write what the machine says during the exchange (the server's `+`,
@@ -42,6 +45,9 @@
 /// The IMAP protocol crate this one drives, re-exported so that one
 /// dependency is enough: `mail_codec::imap_wire::CommandBody`.
 pub use imap_wire;
+/// The contract of the four machines the drivers run (the drivers are
+/// generic over it).
+pub use mail_sansio::{self, Machine};
 /// The POP3 protocol crate this one drives, re-exported so that one
 /// dependency is enough: `mail_codec::pop3_wire::Command`.
 pub use pop3_wire;

@@ -71,43 +71,7 @@ pub(crate) const READ_AHEAD: usize = 64 * 1024;
 /// One read's size.
 const READ_CHUNK: usize = 16 * 1024;
 
-/// The sans-IO surface both crates' machines share.
-pub(crate) trait Machine {
-    type Event;
-    fn receive(&mut self, data: &[u8]);
-    fn receive_eof(&mut self);
-    fn poll_event(&mut self) -> Option<Self::Event>;
-    fn write_to(&mut self, out: &mut BytesMut);
-    fn tls_established(&mut self);
-}
-
-macro_rules! machine {
-    ($ty:ty, $event:ty) => {
-        impl Machine for $ty {
-            type Event = $event;
-            fn receive(&mut self, data: &[u8]) {
-                <$ty>::receive(self, data)
-            }
-            fn receive_eof(&mut self) {
-                <$ty>::receive_eof(self)
-            }
-            fn poll_event(&mut self) -> Option<$event> {
-                <$ty>::poll_event(self)
-            }
-            fn write_to(&mut self, out: &mut BytesMut) {
-                <$ty>::write_to(self, out)
-            }
-            fn tls_established(&mut self) {
-                <$ty>::tls_established(self)
-            }
-        }
-    };
-}
-
-machine!(imap_wire::client::Client, imap_wire::client::ClientEvent);
-machine!(imap_wire::server::Server, imap_wire::server::ServerEvent);
-machine!(pop3_wire::client::Client, pop3_wire::client::ClientEvent);
-machine!(pop3_wire::server::Server, pop3_wire::server::ServerEvent);
+pub(crate) use mail_sansio::Machine;
 
 /// A machine and its connection.
 pub(crate) struct Pump<M> {

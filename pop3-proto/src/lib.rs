@@ -136,6 +136,9 @@ pub(crate) mod base64 {
     }
 }
 
+mail_sansio::delegate_machine!(client::Client, client::ClientEvent);
+mail_sansio::delegate_machine!(server::Server, server::ServerEvent);
+
 // The README's examples are compiled as doc tests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
