@@ -121,34 +121,8 @@ fn mailbox(u: &mut Unstructured<'_>) -> AResult<Mailbox> {
 }
 
 fn code(u: &mut Unstructured<'_>) -> AResult<Code> {
-    const UNITS: [Code; 24] = [
-        Code::Unavailable,
-        Code::AuthenticationFailed,
-        Code::AuthorizationFailed,
-        Code::Expired,
-        Code::PrivacyRequired,
-        Code::ContactAdmin,
-        Code::NoPerm,
-        Code::InUse,
-        Code::ExpungeIssued,
-        Code::Corruption,
-        Code::ServerBug,
-        Code::ClientBug,
-        Code::Cannot,
-        Code::Limit,
-        Code::OverQuota,
-        Code::AlreadyExists,
-        Code::NonExistent,
-        Code::NotSaved,
-        Code::HasChildren,
-        Code::CompressionActive,
-        Code::UseAttr,
-        Code::UnknownCte,
-        Code::TooBig,
-        Code::UidRequired,
-    ];
     Ok(match u.int_in_range(0..=22)? {
-        17 => u.choose(&UNITS)?.clone(),
+        17 => u.choose(Code::ARGUMENT_FREE)?.clone(),
         18 => Code::NoUpdate(Tag::try_from(from_alphabet(u, b"Aa0.", 1, 6)?).expect("tag")),
         19 => Code::MailboxId(object_id(u)?),
         20 => Code::Modified(seq(u)?),

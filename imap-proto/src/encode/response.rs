@@ -69,39 +69,10 @@ impl Encode for Capability {
 impl Encode for Code {
     fn encode(&self, e: &mut Encoder<'_>) {
         e.raw(self.name().as_bytes());
+        if self.is_argument_free() {
+            return;
+        }
         match self {
-            Code::Alert
-            | Code::Parse
-            | Code::ReadOnly
-            | Code::ReadWrite
-            | Code::TryCreate
-            | Code::UidNotSticky
-            | Code::NoModSeq
-            | Code::Closed
-            | Code::Unavailable
-            | Code::AuthenticationFailed
-            | Code::AuthorizationFailed
-            | Code::Expired
-            | Code::PrivacyRequired
-            | Code::ContactAdmin
-            | Code::NoPerm
-            | Code::InUse
-            | Code::ExpungeIssued
-            | Code::Corruption
-            | Code::ServerBug
-            | Code::ClientBug
-            | Code::Cannot
-            | Code::Limit
-            | Code::OverQuota
-            | Code::AlreadyExists
-            | Code::NonExistent
-            | Code::NotSaved
-            | Code::HasChildren
-            | Code::CompressionActive
-            | Code::UseAttr
-            | Code::UnknownCte
-            | Code::TooBig
-            | Code::UidRequired => {}
             Code::NoUpdate(tag) => {
                 e.raw(b" \"");
                 e.raw(tag.as_bytes());
@@ -180,6 +151,8 @@ impl Encode for Code {
                     e.raw(a.as_bytes());
                 }
             }
+            // The argument-free codes returned above.
+            _ => {}
         }
     }
 }

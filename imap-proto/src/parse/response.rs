@@ -155,39 +155,10 @@ impl<'a> Parser<'a> {
 
     fn known_code(&mut self, name: &Atom) -> PResult<Option<Code>> {
         let Some(name) = CodeName::known(name.as_bytes()) else { return Ok(None) };
+        if let Some(code) = Code::argument_free(name) {
+            return Ok(Some(code));
+        }
         Ok(Some(match name {
-            CodeName::Alert => Code::Alert,
-            CodeName::Parse => Code::Parse,
-            CodeName::ReadOnly => Code::ReadOnly,
-            CodeName::ReadWrite => Code::ReadWrite,
-            CodeName::TryCreate => Code::TryCreate,
-            CodeName::UidNotSticky => Code::UidNotSticky,
-            CodeName::NoModSeq => Code::NoModSeq,
-            CodeName::Closed => Code::Closed,
-            CodeName::Unavailable => Code::Unavailable,
-            CodeName::AuthenticationFailed => Code::AuthenticationFailed,
-            CodeName::AuthorizationFailed => Code::AuthorizationFailed,
-            CodeName::Expired => Code::Expired,
-            CodeName::PrivacyRequired => Code::PrivacyRequired,
-            CodeName::ContactAdmin => Code::ContactAdmin,
-            CodeName::NoPerm => Code::NoPerm,
-            CodeName::InUse => Code::InUse,
-            CodeName::ExpungeIssued => Code::ExpungeIssued,
-            CodeName::Corruption => Code::Corruption,
-            CodeName::ServerBug => Code::ServerBug,
-            CodeName::ClientBug => Code::ClientBug,
-            CodeName::Cannot => Code::Cannot,
-            CodeName::Limit => Code::Limit,
-            CodeName::OverQuota => Code::OverQuota,
-            CodeName::AlreadyExists => Code::AlreadyExists,
-            CodeName::NonExistent => Code::NonExistent,
-            CodeName::NotSaved => Code::NotSaved,
-            CodeName::HasChildren => Code::HasChildren,
-            CodeName::CompressionActive => Code::CompressionActive,
-            CodeName::UseAttr => Code::UseAttr,
-            CodeName::UnknownCte => Code::UnknownCte,
-            CodeName::TooBig => Code::TooBig,
-            CodeName::UidRequired => Code::UidRequired,
             CodeName::NoUpdate => {
                 self.sp()?;
                 let start = self.pos;
@@ -276,6 +247,8 @@ impl<'a> Parser<'a> {
                 self.sp()?;
                 Code::CopyUid { uid_validity, source, destination: self.sequence_set()? }
             }
+            // The argument-free codes were answered above.
+            _ => return Ok(None),
         }))
     }
 
