@@ -99,19 +99,17 @@ impl Encode for Code {
                 MetadataCode::TooMany => e.raw(b" TOOMANY"),
                 MetadataCode::NoPrivate => e.raw(b" NOPRIVATE"),
             },
-            Code::BadCharset(list) => {
-                if !list.is_empty() {
-                    e.sp();
-                    // A literal cannot appear inside a status line (the
-                    // framer ends those at CRLF), so charset names are
-                    // written as atoms or quoted strings; bytes a quoted
-                    // string cannot hold become '?'.
-                    e.paren(list, |e, s| {
-                        let clean: Vec<u8> =
-                            s.iter().map(|&b| if (0x20..0x7f).contains(&b) { b } else { b'?' }).collect();
-                        e.astring(&clean)
-                    });
-                }
+            // An empty list is written as the bare name.
+            Code::BadCharset(list) if !list.is_empty() => {
+                e.sp();
+                // A literal cannot appear inside a status line (the framer
+                // ends those at CRLF), so charset names are written as
+                // atoms or quoted strings; bytes a quoted string cannot
+                // hold become '?'.
+                e.paren(list, |e, s| {
+                    let clean: Vec<u8> = s.iter().map(|&b| if (0x20..0x7f).contains(&b) { b } else { b'?' }).collect();
+                    e.astring(&clean)
+                });
             }
             Code::Capability(caps) => {
                 for c in caps {
