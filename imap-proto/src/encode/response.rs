@@ -143,13 +143,12 @@ impl Encode for Code {
                 e.sp();
                 destination.encode(e);
             }
-            Code::Other { arguments, .. } => {
-                if let Some(a) = arguments {
-                    e.sp();
-                    e.raw(a.as_bytes());
-                }
+            Code::Other { arguments: Some(a), .. } => {
+                e.sp();
+                e.raw(a.as_bytes());
             }
-            // The argument-free codes returned above.
+            // The argument-free codes returned above; an unknown code
+            // without arguments is its bare name.
             _ => {}
         }
     }
