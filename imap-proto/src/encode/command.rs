@@ -45,7 +45,7 @@ impl Encode for SelectParameter {
                 }
                 e.byte(b')');
             }
-            SelectParameter::Other(m) => modifier(e, m),
+            SelectParameter::Other(m) => e.modifier(m),
         }
     }
 }
@@ -60,7 +60,7 @@ impl Encode for CreateParameter {
                     e.raw(a.name().as_bytes());
                 });
             }
-            CreateParameter::Other(m) => modifier(e, m),
+            CreateParameter::Other(m) => e.modifier(m),
         }
     }
 }
@@ -77,7 +77,7 @@ impl Encode for FetchModifier {
                 e.raw(b"PARTIAL ");
                 range.encode(e);
             }
-            FetchModifier::Other(m) => modifier(e, m),
+            FetchModifier::Other(m) => e.modifier(m),
         }
     }
 }
@@ -89,17 +89,8 @@ impl Encode for StoreModifier {
                 e.raw(b"UNCHANGEDSINCE ");
                 e.number(*n);
             }
-            StoreModifier::Other(m) => modifier(e, m),
+            StoreModifier::Other(m) => e.modifier(m),
         }
-    }
-}
-
-/// `name [SP value]`
-pub(super) fn modifier(e: &mut Encoder<'_>, m: &Modifier) {
-    e.raw(m.name.as_bytes());
-    if let Some(v) = &m.value {
-        e.sp();
-        e.raw(v.as_bytes());
     }
 }
 
@@ -153,7 +144,7 @@ fn return_options(e: &mut Encoder<'_>, options: &Option<Vec<SearchReturnOption>>
             e.raw(b"PARTIAL ");
             range.encode(e);
         }
-        SearchReturnOption::Other(m) => modifier(e, m),
+        SearchReturnOption::Other(m) => e.modifier(m),
     });
 }
 
@@ -212,7 +203,7 @@ impl Encode for CommandBody {
             }
             CommandBody::Id(params) => {
                 e.raw(b"ID ");
-                super::response::id_params(e, params);
+                e.id_params(params);
             }
             CommandBody::Compress { algorithm } => {
                 e.raw(b"COMPRESS ");
@@ -264,7 +255,7 @@ impl Encode for CommandBody {
                         ListSelectOption::Remote => e.raw(b"REMOTE"),
                         ListSelectOption::RecursiveMatch => e.raw(b"RECURSIVEMATCH"),
                         ListSelectOption::SpecialUse => e.raw(b"SPECIAL-USE"),
-                        ListSelectOption::Other(m) => modifier(e, m),
+                        ListSelectOption::Other(m) => e.modifier(m),
                     });
                     e.sp();
                 }
@@ -288,7 +279,7 @@ impl Encode for CommandBody {
                             e.raw(b"STATUS ");
                             e.paren(attributes, |e, a| a.encode(e));
                         }
-                        ListReturnOption::Other(m) => modifier(e, m),
+                        ListReturnOption::Other(m) => e.modifier(m),
                     });
                 }
             }

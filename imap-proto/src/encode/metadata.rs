@@ -30,7 +30,7 @@ pub(super) fn command(e: &mut Encoder<'_>, body: &CommandBody) {
                         MetadataDepth::One => b"DEPTH 1",
                         MetadataDepth::Infinity => b"DEPTH infinity",
                     }),
-                    MetadataOption::Other(m) => super::command::modifier(e, m),
+                    MetadataOption::Other(m) => e.modifier(m),
                 });
                 e.sp();
             }

@@ -9,7 +9,7 @@
 use bytes::{BufMut, BytesMut};
 
 use crate::types::core::{is_astring_char, is_list_char};
-use crate::types::IString;
+use crate::types::{IString, IdParameters, Modifier};
 
 mod body;
 mod command;
@@ -197,6 +197,28 @@ impl<'b> Encoder<'b> {
         match s {
             Some(s) => self.string(s),
             None => self.raw(b"NIL"),
+        }
+    }
+
+    /// A command modifier or parameter (RFC 4466): `name [SP value]`.
+    pub(crate) fn modifier(&mut self, m: &Modifier) {
+        self.raw(m.name.as_bytes());
+        if let Some(v) = &m.value {
+            self.sp();
+            self.raw(v.as_bytes());
+        }
+    }
+
+    /// ID's parameters (RFC 2971), in either direction: NIL, or the
+    /// field-value pairs in parentheses.
+    pub(crate) fn id_params(&mut self, params: &IdParameters) {
+        match params {
+            None => self.raw(b"NIL"),
+            Some(params) => self.paren(params, |e, (field, value)| {
+                e.string(field);
+                e.sp();
+                e.nstring(value);
+            }),
         }
     }
 

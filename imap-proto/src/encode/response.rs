@@ -288,7 +288,7 @@ impl Encode for Data {
             }
             Data::Id(params) => {
                 e.raw(b"ID ");
-                id_params(e, params);
+                e.id_params(params);
             }
             Data::Quota { .. } | Data::QuotaRoot { .. } => super::quota::data(e, self),
             Data::Metadata { .. } => super::metadata::data(e, self),
@@ -337,18 +337,6 @@ impl Encode for ListItem {
                 }
             });
         }
-    }
-}
-
-/// ID's parameter list, or NIL (RFC 2971, both directions).
-pub(super) fn id_params(e: &mut Encoder<'_>, params: &IdParameters) {
-    match params {
-        None => e.raw(b"NIL"),
-        Some(params) => e.paren(params, |e, (field, value)| {
-            e.string(field);
-            e.sp();
-            e.nstring(value);
-        }),
     }
 }
 

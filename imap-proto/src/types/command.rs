@@ -2,9 +2,7 @@
 
 use std::num::NonZeroU32;
 
-use bytes::Bytes;
-
-use super::core::{Atom, IString, RawArguments, Tag};
+use super::core::{Atom, IString, Modifier, RawArguments, Tag};
 use super::datetime::DateTime;
 use super::fetch::FetchItems;
 use super::flag::Flag;
@@ -232,7 +230,7 @@ pub enum CommandBody {
     Unselect,
     /// `ID params` (RFC 2971): the client's field-value pairs; `None` for
     /// NIL, `Some` of an empty list for `()`.
-    Id(super::response::IdParameters),
+    Id(super::core::IdParameters),
     /// `COMPRESS algorithm` (RFC 4978; `DEFLATE` is the one algorithm
     /// defined). After the tagged OK both directions are compressed.
     Compress {
@@ -403,53 +401,6 @@ impl CommandBody {
             CommandBody::UidExpunge(_) => true,
             _ => false,
         }
-    }
-}
-
-/// A command modifier or parameter in the RFC 4466 form `name [SP value]`:
-/// select parameters (`CONDSTORE`, `QRESYNC (...)`), fetch modifiers
-/// (`CHANGEDSINCE n`, `VANISHED`), store modifiers (`UNCHANGEDSINCE n`).
-///
-/// ```
-/// use imap_wire::Modifier;
-/// let m = Modifier::with_number("CHANGEDSINCE", 12).unwrap();
-/// assert_eq!(m.number(), Some(12));
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct Modifier {
-    /// The name, e.g. `CHANGEDSINCE`.
-    pub name: Atom,
-    /// The value: a number, sequence set or parenthesised list.
-    pub value: Option<super::core::RawValue>,
-}
-
-impl Modifier {
-    /// A modifier without a value, e.g. `CONDSTORE`.
-    pub fn flag(name: &str) -> Result<Modifier, crate::ValidationError> {
-        Ok(Modifier { name: Self::label(name)?, value: None })
-    }
-
-    /// A modifier with a number, e.g. `CHANGEDSINCE 12`.
-    pub fn with_number(name: &str, n: u64) -> Result<Modifier, crate::ValidationError> {
-        let value = super::core::RawValue(Bytes::from(n.to_string()));
-        Ok(Modifier { name: Self::label(name)?, value: Some(value) })
-    }
-
-    /// `tagged-ext-label` (RFC 4466): an atom starting with a letter, `-`,
-    /// `_` or `.`.
-    fn label(name: &str) -> Result<Atom, crate::ValidationError> {
-        match name.as_bytes().first() {
-            Some(b'a'..=b'z' | b'A'..=b'Z' | b'-' | b'_' | b'.') => Atom::try_from(name),
-            Some(&byte) => Err(crate::ValidationError::InvalidByte { byte, offset: 0 }),
-            None => Err(crate::ValidationError::Empty),
-        }
-    }
-
-    /// The value as a number, when it is one.
-    pub fn number(&self) -> Option<u64> {
-        let v = self.value.as_ref()?;
-        std::str::from_utf8(v.as_bytes()).ok()?.parse().ok()
     }
 }
 

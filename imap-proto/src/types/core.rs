@@ -482,6 +482,57 @@ impl<'de> serde::Deserialize<'de> for RawValue {
     }
 }
 
+/// A command modifier or parameter in the RFC 4466 form `name [SP value]`:
+/// select parameters (`CONDSTORE`, `QRESYNC (...)`), fetch modifiers
+/// (`CHANGEDSINCE n`, `VANISHED`), store modifiers (`UNCHANGEDSINCE n`).
+///
+/// ```
+/// use imap_wire::Modifier;
+/// let m = Modifier::with_number("CHANGEDSINCE", 12).unwrap();
+/// assert_eq!(m.number(), Some(12));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Modifier {
+    /// The name, e.g. `CHANGEDSINCE`.
+    pub name: Atom,
+    /// The value: a number, sequence set or parenthesised list.
+    pub value: Option<RawValue>,
+}
+
+impl Modifier {
+    /// A modifier without a value, e.g. `CONDSTORE`.
+    pub fn flag(name: &str) -> Result<Modifier, ValidationError> {
+        Ok(Modifier { name: Self::label(name)?, value: None })
+    }
+
+    /// A modifier with a number, e.g. `CHANGEDSINCE 12`.
+    pub fn with_number(name: &str, n: u64) -> Result<Modifier, ValidationError> {
+        let value = RawValue(Bytes::from(n.to_string()));
+        Ok(Modifier { name: Self::label(name)?, value: Some(value) })
+    }
+
+    /// `tagged-ext-label` (RFC 4466): an atom starting with a letter, `-`,
+    /// `_` or `.`.
+    fn label(name: &str) -> Result<Atom, ValidationError> {
+        match name.as_bytes().first() {
+            Some(b'a'..=b'z' | b'A'..=b'Z' | b'-' | b'_' | b'.') => Atom::try_from(name),
+            Some(&byte) => Err(ValidationError::InvalidByte { byte, offset: 0 }),
+            None => Err(ValidationError::Empty),
+        }
+    }
+
+    /// The value as a number, when it is one.
+    pub fn number(&self) -> Option<u64> {
+        let v = self.value.as_ref()?;
+        std::str::from_utf8(v.as_bytes()).ok()?.parse().ok()
+    }
+}
+
+/// The field-value pairs of ID (RFC 2971), in either direction: `None`
+/// for NIL, `Some` of an empty list for `()`; a value is `None` for NIL.
+pub type IdParameters = Option<Vec<(IString, Option<IString>)>>;
+
 #[cfg(test)]
 mod tests {
     use super::*;

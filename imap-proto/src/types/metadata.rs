@@ -1,7 +1,7 @@
 //! METADATA (RFC 5464): server and mailbox annotations.
 
-use super::command::Modifier;
 use super::core::IString;
+use super::core::Modifier;
 
 /// A GETMETADATA option (RFC 5464 `getmetadata-option`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

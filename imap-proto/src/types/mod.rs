@@ -21,7 +21,7 @@ pub(crate) mod status;
 
 pub use self::body::*;
 pub use self::command::*;
-pub use self::core::{Atom, IString, RawArguments, RawValue, Tag, Text};
+pub use self::core::{Atom, IString, IdParameters, Modifier, RawArguments, RawValue, Tag, Text};
 pub use self::datetime::*;
 pub use self::fetch::*;
 pub use self::flag::*;

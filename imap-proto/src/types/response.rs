@@ -3,7 +3,7 @@
 use std::num::NonZeroU32;
 
 use super::core::RawArguments;
-use super::core::{Atom, IString, Tag, Text};
+use super::core::{Atom, IString, IdParameters, Tag, Text};
 use super::fetch::MessageAttribute;
 use super::flag::{Flag, FlagPerm, MailboxAttribute};
 use super::mailbox::Mailbox;
@@ -573,10 +573,6 @@ pub enum Data {
         arguments: RawArguments,
     },
 }
-
-/// The field-value pairs of ID (RFC 2971), in either direction: `None`
-/// for NIL, `Some` of an empty list for `()`; a value is `None` for NIL.
-pub type IdParameters = Option<Vec<(IString, Option<IString>)>>;
 
 /// One namespace of a NAMESPACE response (RFC 2342 `Namespace`): the
 /// prefix of its mailbox names, its hierarchy delimiter, and extension

@@ -2,7 +2,7 @@
 
 use std::num::NonZeroU32;
 
-use super::command::Modifier;
+use super::core::Modifier;
 use super::core::{Atom, IString, RawValue};
 use super::datetime::Date;
 use super::sequence::SequenceSet;
