@@ -710,6 +710,11 @@ impl Client {
             return;
         }
         while self.events.len() < target && !self.input.paused() {
+            if self.input.closed {
+                // The session ended (not an IMAP server, or over): the
+                // input was dropped, nothing more is decoded.
+                break;
+            }
             if self.state == State::Logout && self.greeted && self.in_flight.is_empty() {
                 // The connection is over; whatever follows is not a
                 // response (dropped the same way however it was chunked).

@@ -554,10 +554,12 @@ fn a_peer_that_is_not_an_imap_server_ends_the_session_at_its_first_line() {
         for chunk in [input.len(), 1] {
             let mut client = Client::new(ClientConfig::default());
             client.send(CommandBody::Capability).unwrap();
+            // Events polled as the pieces arrive, as a driver does.
+            let mut events = Vec::new();
             for piece in input.chunks(chunk) {
                 client.receive(piece);
+                events.extend(std::iter::from_fn(|| client.poll_event()));
             }
-            let events = events(&mut client);
             let Some(ClientEvent::Violation(PeerError::NotImap { received })) = events.first() else {
                 panic!("{events:?}")
             };
@@ -565,6 +567,16 @@ fn a_peer_that_is_not_an_imap_server_ends_the_session_at_its_first_line() {
             assert!(matches!(events.last(), Some(ClientEvent::Closed)), "{events:?}");
             assert!(events.iter().any(|e| matches!(e, ClientEvent::Failed { .. })), "the queued command fails");
             assert_eq!(client.state(), State::Logout);
+            // More input after the verdict is dropped, never decoded (the
+            // fuzzer found a panic here: the framer's position outlived
+            // the dropped input).
+            client.receive(b"* 2 EXISTS\r\nA1 OK done\r\n");
+            assert_eq!(client.poll_event(), None);
         }
     }
+    let mut client = Client::new(ClientConfig::default());
+    client.receive(b"* 1 FETCH (((\r\n* 3 EXISTS\r\n* 4 EXISTS\r\n");
+    let events = events(&mut client);
+    assert!(matches!(events.first(), Some(ClientEvent::Violation(PeerError::NotImap { .. }))), "{events:?}");
+    assert!(matches!(events.last(), Some(ClientEvent::Closed)), "{events:?}");
 }
