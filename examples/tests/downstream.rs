@@ -6,7 +6,6 @@ mod common;
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 use common::{free_port, root};
 
@@ -29,11 +28,7 @@ fn start(program: &str, port: u16, dir: &Path) -> Killed {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "{program} did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    common::wait_until_listening(port, program);
     Killed(child)
 }
 

@@ -63,11 +63,7 @@ impl Server {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", plain)).is_err() {
-            assert!(Instant::now() < deadline, "imap-server did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        common::wait_until_listening(plain, "imap-server");
         Server { child, dir, plain, tls }
     }
 

@@ -58,11 +58,7 @@ impl Server {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", plain)).is_err() {
-            assert!(Instant::now() < deadline, "pop3-server did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        common::wait_until_listening(plain, "pop3-server");
         Server { child, dir, plain, tls }
     }
 

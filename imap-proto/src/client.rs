@@ -757,14 +757,16 @@ impl Client {
             return false;
         }
         let received = describe_first_line(view);
-        self.not_imap(received);
+        let at = self.input.read_offset();
+        self.not_imap(received, at);
         false
     }
 
     /// The peer is not an IMAP server: says what it sent and ends the
-    /// session (at the offset of what it sent, however it was chunked).
-    fn not_imap(&mut self, received: String) {
-        let offset = self.input.close();
+    /// session, both at `offset`, where what it sent starts (the same
+    /// however the input was chunked).
+    fn not_imap(&mut self, received: String, offset: u64) {
+        self.input.close();
         self.emit(offset, ClientEvent::Violation(PeerError::NotImap { received }));
         self.end_session(offset);
     }
@@ -782,7 +784,7 @@ impl Client {
             }
             None if !self.greeted => {
                 // The first message was meant to be the greeting.
-                self.not_imap(format!("a first line that does not parse ({error})"));
+                self.not_imap(format!("a first line that does not parse ({error})"), offset);
             }
             None => self.emit(offset, ClientEvent::Violation(PeerError::Decode(error))),
         }

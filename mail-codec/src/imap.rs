@@ -339,11 +339,7 @@ impl ImapClient {
         connector: &crate::tls::TlsConnector,
         server_name: crate::tls::ServerName<'static>,
     ) -> Result<(), Error> {
-        let connector = connector.clone();
-        self.starttls_with(|plain| async move {
-            connector.connect(server_name, plain).await.map_err(crate::tls::handshake_error)
-        })
-        .await
+        self.starttls_with(crate::tls::connector_upgrade(connector, server_name)).await
     }
 
     /// STARTTLS with a TLS layer of any implementation (native-tls, a

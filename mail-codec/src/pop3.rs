@@ -224,11 +224,7 @@ impl Pop3Client {
         connector: &crate::tls::TlsConnector,
         server_name: crate::tls::ServerName<'static>,
     ) -> Result<(), Error> {
-        let connector = connector.clone();
-        self.stls_with(|plain| async move {
-            connector.connect(server_name, plain).await.map_err(crate::tls::handshake_error)
-        })
-        .await
+        self.stls_with(crate::tls::connector_upgrade(connector, server_name)).await
     }
 
     /// STLS with a TLS layer of any implementation: after the `+OK`,

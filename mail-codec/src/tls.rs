@@ -138,6 +138,21 @@ pub const SELF_SIGNED_OPENSSL: &str = "openssl req -x509 -newkey ec -pkeyopt ec_
      -keyout key.pem -out cert.pem -days 365 -subj /CN=localhost \
      -addext basicConstraints=critical,CA:FALSE -addext subjectAltName=DNS:localhost,IP:127.0.0.1";
 
+/// A client's TLS handshake on the plaintext connection.
+type ClientHandshake = std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<tokio_rustls::client::TlsStream<crate::BoxedStream>, Error>> + Send>,
+>;
+
+/// The client side of STARTTLS/STLS with this rustls connector, for
+/// `starttls_with`/`stls_with`.
+pub(crate) fn connector_upgrade(
+    connector: &TlsConnector,
+    server_name: ServerName<'static>,
+) -> impl FnOnce(crate::BoxedStream) -> ClientHandshake {
+    let connector = connector.clone();
+    move |plain| Box::pin(async move { connector.connect(server_name, plain).await.map_err(handshake_error) })
+}
+
 /// The server side of STARTTLS/STLS with this rustls acceptor.
 pub(crate) fn acceptor_upgrade(acceptor: TlsAcceptor) -> crate::TlsUpgrade {
     crate::tls_upgrade(move |plain: crate::BoxedStream| {
