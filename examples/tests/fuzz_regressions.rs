@@ -106,6 +106,7 @@ fn seeds_pass_their_checks() {
 /// Every input a fuzzer ever failed on. A new finding gets a file in
 /// `fuzz/regressions/TARGET/` and a line here; none is ever removed.
 const PAST_CRASHES: &[&str] = &[
+    "imap_client/idle-started-only-when-output-was-taken",
     "imap_client/not-imap-greeting-then-more-input",
     "imap_client/not-imap-offset-depended-on-chunking",
     "imap_command/modifier-round-trip",

@@ -731,6 +731,11 @@ impl Client {
                 Ok(None) => break,
                 Err(error) => self.decode_error(error),
             }
+            // What the response unblocked starts now, before the next one
+            // is read: a command's place on the wire (and so which `+` or
+            // completion answers it) never depends on when the caller
+            // happens to take the output.
+            self.flush();
         }
         if self.input.eof && !self.input.paused() && self.events.len() < target && self.input.recv.is_empty() {
             self.end_of_input();

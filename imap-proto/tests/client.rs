@@ -580,3 +580,20 @@ fn a_peer_that_is_not_an_imap_server_ends_the_session_at_its_first_line() {
     assert!(matches!(events.first(), Some(ClientEvent::Violation(PeerError::NotImap { .. }))), "{events:?}");
     assert!(matches!(events.last(), Some(ClientEvent::Closed)), "{events:?}");
 }
+
+/// A command that a response unblocks starts before the next response is
+/// read, whenever the caller takes the output: here the `+` for APPEND's
+/// literal lets IDLE out, so the next `+` starts IDLE, whether the caller
+/// took the output in between or not.
+#[test]
+fn a_command_unblocked_by_a_response_starts_before_the_next_one_is_read() {
+    let mut client = logged_in("IDLE");
+    client.send(append("Subject: x\r\n\r\nbody\r\n")).unwrap();
+    client.send(CommandBody::Idle).unwrap();
+    assert_eq!(sent(&mut client), "A1 APPEND INBOX {20}\r\n");
+    // Both continuations at once, the output taken only afterwards.
+    client.receive(b"+ go ahead\r\n+ idling\r\n");
+    let events = events(&mut client);
+    assert!(matches!(events.as_slice(), [ClientEvent::Idling { tag }] if tag.as_str() == "A2"), "{events:?}");
+    assert_eq!(sent(&mut client), "Subject: x\r\n\r\nbody\r\n\r\nA2 IDLE\r\n");
+}
