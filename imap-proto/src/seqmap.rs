@@ -114,9 +114,23 @@ impl SeqUidMap {
         if seq == 0 || seq > self.exists {
             return;
         }
-        if self.chunks.is_empty() {
-            self.chunks.push(Chunk { shift: 0, entries: vec![(seq, uid)] });
-            return;
+        // The common case, a FETCH walking the mailbox upwards: a number
+        // above every known one goes at the end, in constant time.
+        match self.chunks.last_mut() {
+            None => {
+                self.chunks.push(Chunk { shift: 0, entries: vec![(seq, uid)] });
+                return;
+            }
+            Some(last) if seq > last.last_seq() => {
+                let stored = u64::from(seq) + u64::from(last.shift);
+                if last.entries.len() < 2 * CHUNK && stored <= u64::from(u32::MAX) {
+                    last.entries.push((stored as u32, uid));
+                } else {
+                    self.chunks.push(Chunk { shift: 0, entries: vec![(seq, uid)] });
+                }
+                return;
+            }
+            Some(_) => {}
         }
         let c = self.chunk_for(seq);
         let chunk = &mut self.chunks[c];

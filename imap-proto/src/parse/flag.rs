@@ -31,9 +31,18 @@ impl<'a> Parser<'a> {
         if backslash && self.eat(b'*') {
             return Ok(FlagAny::AnyKeyword);
         }
-        let (s, e) = self.take_while1(|b| is_atom_char(b) || b == b']', "flag keyword")?;
-        if self.buf[s..e].contains(&b']') {
-            let name = Atom::keyword_with_bracket(self.small(s, e));
+        // The usual name first, with the atom scan alone; a `]` after it
+        // (rare) takes the rest of the name with it.
+        let (s, e) = match self.take_while1(is_atom_char, "flag keyword") {
+            Ok(span) => span,
+            Err(_) if self.peek() == Some(b']') => (self.pos, self.pos),
+            Err(error) => return Err(error),
+        };
+        if self.peek() == Some(b']') {
+            let rest = &self.buf[e..];
+            let n = rest.iter().position(|&b| !(is_atom_char(b) || b == b']')).unwrap_or(rest.len());
+            self.pos = e + n;
+            let name = Atom::keyword_with_bracket(self.small(s, self.pos));
             return Ok(FlagAny::Flag(if backslash { Flag::Extension(name) } else { Flag::Keyword(name) }));
         }
         if backslash {
