@@ -675,16 +675,7 @@ fn fetch_attribute(u: &mut Unstructured<'_>) -> AResult<FetchAttribute> {
                 FetchAttribute::Snippet { algorithms: vec_of(u, 2, atom)? }
             }
         }
-        16 => u
-            .choose(&[
-                FetchAttribute::EmailId,
-                FetchAttribute::ThreadId,
-                FetchAttribute::SaveDate,
-                FetchAttribute::GmailMessageId,
-                FetchAttribute::GmailThreadId,
-                FetchAttribute::GmailLabels,
-            ])?
-            .clone(),
+        16 => u.choose(&FetchAttribute::plain())?.clone(),
         _ => FetchAttribute::BodySection {
             peek: u.arbitrary()?,
             section: section(u)?,

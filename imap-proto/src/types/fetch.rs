@@ -135,74 +135,86 @@ pub enum FetchAttribute {
     },
 }
 
-impl FetchAttribute {
-    /// The attribute without arguments named `name` (case-insensitive):
-    /// the keyword table of `fetch-att` and `msg-att`, with
-    /// [`FetchAttribute::name`] its other direction.
-    ///
-    /// ```
-    /// use imap_wire::FetchAttribute;
-    /// assert_eq!(FetchAttribute::known(b"rfc822.size"), Some(FetchAttribute::Rfc822Size));
-    /// assert_eq!(FetchAttribute::known(b"X-GM-LABELS"), Some(FetchAttribute::GmailLabels));
-    /// assert_eq!(FetchAttribute::known(b"X-UNKNOWN"), None);
-    /// ```
-    pub fn known(name: &[u8]) -> Option<FetchAttribute> {
-        use FetchAttribute::*;
-        let is = |kw: &[u8]| name.eq_ignore_ascii_case(kw);
-        // By length first: one or two comparisons per name.
-        Some(match name.len() {
-            3 if is(b"UID") => Uid,
-            4 if is(b"BODY") => Body,
-            5 if is(b"FLAGS") => Flags,
-            6 if is(b"RFC822") => Rfc822,
-            6 if is(b"MODSEQ") => ModSeq,
-            8 if is(b"ENVELOPE") => Envelope,
-            11 if is(b"RFC822.SIZE") => Rfc822Size,
-            11 if is(b"RFC822.TEXT") => Rfc822Text,
-            7 if is(b"PREVIEW") => Preview { lazy: false },
-            7 if is(b"EMAILID") => EmailId,
-            8 if is(b"THREADID") => ThreadId,
-            8 if is(b"SAVEDATE") => SaveDate,
-            10 if is(b"X-GM-MSGID") => GmailMessageId,
-            10 if is(b"X-GM-THRID") => GmailThreadId,
-            11 if is(b"X-GM-LABELS") => GmailLabels,
-            12 if is(b"INTERNALDATE") => InternalDate,
-            13 if is(b"RFC822.HEADER") => Rfc822Header,
-            13 if is(b"BODYSTRUCTURE") => BodyStructure,
-            _ => return None,
-        })
-    }
+/// The one name table of `fetch-att` / `msg-att` for the attributes a
+/// name alone stands for: each line gives the name's length (the lookup
+/// dispatches on it; checked at compile time), its wire spelling, the
+/// variant it names and, for a variant with fields, what the bare name
+/// reads as. From it come [`FetchAttribute::known`], [`FetchAttribute::name`]
+/// and the list the tests and generators draw from; adding such an item is
+/// its variant and one line here (and its value's parse and encode arms).
+macro_rules! fetch_attribute_names {
+    (
+        plain { $($len:literal $wire:literal => $pat:pat = $ctor:expr,)* }
+        others { $($opat:pat => $oname:expr,)* }
+    ) => {
+        impl FetchAttribute {
+            /// The attribute without arguments named `name`
+            /// (case-insensitive): the keyword table of `fetch-att` and
+            /// `msg-att`, with [`FetchAttribute::name`] its other direction.
+            ///
+            /// ```
+            /// use imap_wire::FetchAttribute;
+            /// assert_eq!(FetchAttribute::known(b"rfc822.size"), Some(FetchAttribute::Rfc822Size));
+            /// assert_eq!(FetchAttribute::known(b"X-GM-LABELS"), Some(FetchAttribute::GmailLabels));
+            /// assert_eq!(FetchAttribute::known(b"X-UNKNOWN"), None);
+            /// ```
+            pub fn known(name: &[u8]) -> Option<FetchAttribute> {
+                $(const _: () = assert!($wire.len() == $len, "the length beside a fetch attribute name");)*
+                let is = |kw: &[u8]| name.eq_ignore_ascii_case(kw);
+                // By length first: one or two comparisons per name.
+                Some(match name.len() {
+                    $($len if is($wire.as_bytes()) => $ctor,)*
+                    _ => return None,
+                })
+            }
 
-    /// The attribute's name on the wire (`BODY.PEEK` or `BODY` for a
-    /// section, without the section).
-    pub fn name(&self) -> &str {
-        match self {
-            FetchAttribute::Envelope => "ENVELOPE",
-            FetchAttribute::Flags => "FLAGS",
-            FetchAttribute::InternalDate => "INTERNALDATE",
-            FetchAttribute::Rfc822 => "RFC822",
-            FetchAttribute::Rfc822Header => "RFC822.HEADER",
-            FetchAttribute::Rfc822Size => "RFC822.SIZE",
-            FetchAttribute::Rfc822Text => "RFC822.TEXT",
-            FetchAttribute::Body => "BODY",
-            FetchAttribute::BodyStructure => "BODYSTRUCTURE",
-            FetchAttribute::Uid => "UID",
-            FetchAttribute::ModSeq => "MODSEQ",
-            FetchAttribute::BodySection { peek: true, .. } => "BODY.PEEK",
-            FetchAttribute::BodySection { peek: false, .. } => "BODY",
-            FetchAttribute::Binary { peek: true, .. } => "BINARY.PEEK",
-            FetchAttribute::Binary { peek: false, .. } => "BINARY",
-            FetchAttribute::BinarySize { .. } => "BINARY.SIZE",
-            FetchAttribute::Preview { .. } => "PREVIEW",
-            FetchAttribute::Snippet { .. } => "SNIPPET",
-            FetchAttribute::EmailId => "EMAILID",
-            FetchAttribute::ThreadId => "THREADID",
-            FetchAttribute::SaveDate => "SAVEDATE",
-            FetchAttribute::GmailMessageId => "X-GM-MSGID",
-            FetchAttribute::GmailThreadId => "X-GM-THRID",
-            FetchAttribute::GmailLabels => "X-GM-LABELS",
-            FetchAttribute::Other { name, .. } => name.as_str(),
+            /// The attribute's name on the wire (`BODY.PEEK` or `BODY` for
+            /// a section, without the section).
+            pub fn name(&self) -> &str {
+                match self {
+                    $($pat => $wire,)*
+                    $($opat => $oname,)*
+                }
+            }
+
+            /// Every attribute a name alone stands for, in table order.
+            #[cfg_attr(not(any(test, feature = "arbitrary")), allow(dead_code))]
+            pub(crate) fn plain() -> Vec<FetchAttribute> {
+                vec![$($ctor,)*]
+            }
         }
+    };
+}
+
+fetch_attribute_names! {
+    plain {
+        3 "UID" => FetchAttribute::Uid = FetchAttribute::Uid,
+        4 "BODY" => FetchAttribute::Body = FetchAttribute::Body,
+        5 "FLAGS" => FetchAttribute::Flags = FetchAttribute::Flags,
+        6 "RFC822" => FetchAttribute::Rfc822 = FetchAttribute::Rfc822,
+        6 "MODSEQ" => FetchAttribute::ModSeq = FetchAttribute::ModSeq,
+        8 "ENVELOPE" => FetchAttribute::Envelope = FetchAttribute::Envelope,
+        11 "RFC822.SIZE" => FetchAttribute::Rfc822Size = FetchAttribute::Rfc822Size,
+        11 "RFC822.TEXT" => FetchAttribute::Rfc822Text = FetchAttribute::Rfc822Text,
+        7 "PREVIEW" => FetchAttribute::Preview { .. } = FetchAttribute::Preview { lazy: false },
+        7 "EMAILID" => FetchAttribute::EmailId = FetchAttribute::EmailId,
+        8 "THREADID" => FetchAttribute::ThreadId = FetchAttribute::ThreadId,
+        8 "SAVEDATE" => FetchAttribute::SaveDate = FetchAttribute::SaveDate,
+        10 "X-GM-MSGID" => FetchAttribute::GmailMessageId = FetchAttribute::GmailMessageId,
+        10 "X-GM-THRID" => FetchAttribute::GmailThreadId = FetchAttribute::GmailThreadId,
+        11 "X-GM-LABELS" => FetchAttribute::GmailLabels = FetchAttribute::GmailLabels,
+        12 "INTERNALDATE" => FetchAttribute::InternalDate = FetchAttribute::InternalDate,
+        13 "RFC822.HEADER" => FetchAttribute::Rfc822Header = FetchAttribute::Rfc822Header,
+        13 "BODYSTRUCTURE" => FetchAttribute::BodyStructure = FetchAttribute::BodyStructure,
+    }
+    others {
+        FetchAttribute::BodySection { peek: true, .. } => "BODY.PEEK",
+        FetchAttribute::BodySection { peek: false, .. } => "BODY",
+        FetchAttribute::Binary { peek: true, .. } => "BINARY.PEEK",
+        FetchAttribute::Binary { peek: false, .. } => "BINARY",
+        FetchAttribute::BinarySize { .. } => "BINARY.SIZE",
+        FetchAttribute::Snippet { .. } => "SNIPPET",
+        FetchAttribute::Other { name, .. } => name.as_str(),
     }
 }
 
@@ -359,51 +371,9 @@ mod tests {
 
     #[test]
     fn every_named_fetch_attribute_reads_back_from_its_name() {
-        use FetchAttribute::*;
-        for attribute in [
-            Envelope,
-            Flags,
-            InternalDate,
-            Rfc822,
-            Rfc822Header,
-            Rfc822Size,
-            Rfc822Text,
-            Body,
-            BodyStructure,
-            Uid,
-            ModSeq,
-            Preview { lazy: false },
-            EmailId,
-            ThreadId,
-            SaveDate,
-            GmailMessageId,
-            GmailThreadId,
-            GmailLabels,
-        ] {
-            // Fails to compile when a variant is added without a line here.
-            match &attribute {
-                Envelope
-                | Flags
-                | InternalDate
-                | Rfc822
-                | Rfc822Header
-                | Rfc822Size
-                | Rfc822Text
-                | Body
-                | BodyStructure
-                | Uid
-                | ModSeq
-                | Preview { .. }
-                | EmailId
-                | ThreadId
-                | SaveDate
-                | GmailMessageId
-                | GmailThreadId
-                | GmailLabels => {}
-                BodySection { .. } | Binary { .. } | BinarySize { .. } | Snippet { .. } | Other { .. } => {
-                    unreachable!()
-                }
-            }
+        let plain = FetchAttribute::plain();
+        assert_eq!(plain.len(), 18);
+        for attribute in plain {
             let name = attribute.name();
             assert_eq!(FetchAttribute::known(name.as_bytes()), Some(attribute.clone()), "{name}");
             assert_eq!(FetchAttribute::known(name.to_ascii_lowercase().as_bytes()), Some(attribute));
