@@ -10,6 +10,9 @@ cd "$(dirname "$0")/../.."
 scratch=${1:-$(mktemp -d)}
 mkdir -p "$scratch"
 scratch=$(cd "$scratch" && pwd)
+case "$scratch/" in
+    "$(pwd)"/*) echo "package-check: SCRATCH_DIR must be outside the checkout (cargo would take the unpacked packages for workspace members)" >&2; exit 2 ;;
+esac
 crates=(mail-sansio imap-wire pop3-wire mail-codec)
 
 version=$(cargo metadata --format-version 1 --no-deps |
