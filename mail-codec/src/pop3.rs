@@ -64,7 +64,7 @@ impl Pop3Client {
     /// for the client to speak first) is the caller's to time out:
     /// `tokio::time::timeout(Duration::from_secs(10), Pop3Client::new(tcp, config))`.
     pub async fn new<S: AsyncStream + 'static>(stream: S, config: ClientConfig) -> Result<Pop3Client, Error> {
-        let mut pump = Pump::new(Box::new(stream) as crate::pump::BoxStream, Client::new(config));
+        let mut pump = Pump::new(Box::new(stream) as crate::pump::BoxedStream, Client::new(config));
         let mut updates = VecDeque::new();
         loop {
             match pump.next_event().await?.ok_or(Error::ConnectionClosed)? {

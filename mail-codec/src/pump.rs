@@ -31,7 +31,6 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send + ?Sized> AsyncStream for T {}
 /// it mid-session: what a [`TlsUpgrade`] or the upgrade given to
 /// `starttls_with`/`stls_with` receives.
 pub type BoxedStream = Box<dyn AsyncStream>;
-pub(crate) type BoxStream = BoxedStream;
 
 /// The future a [`TlsUpgrade`] returns.
 pub type UpgradeFuture = Pin<Box<dyn Future<Output = Result<BoxedStream, crate::Error>> + Send>>;
@@ -75,7 +74,7 @@ pub(crate) use mail_sansio::Machine;
 
 /// A machine and its connection.
 pub(crate) struct Pump<M> {
-    io: Option<BoxStream>,
+    io: Option<BoxedStream>,
     pub(crate) machine: M,
     /// Bytes the machine gave to write, not yet written.
     out: BytesMut,
@@ -88,11 +87,11 @@ pub(crate) struct Pump<M> {
 }
 
 impl<M: Machine> Pump<M> {
-    pub(crate) fn new(io: BoxStream, machine: M) -> Pump<M> {
+    pub(crate) fn new(io: BoxedStream, machine: M) -> Pump<M> {
         Pump { io: Some(io), machine, out: BytesMut::new(), input: BytesMut::new(), eof_read: false, eof_given: false }
     }
 
-    fn io(&mut self) -> io::Result<&mut BoxStream> {
+    fn io(&mut self) -> io::Result<&mut BoxedStream> {
         self.io
             .as_mut()
             .ok_or_else(|| io::Error::new(io::ErrorKind::NotConnected, "the connection was lost during a layer switch"))
@@ -180,11 +179,11 @@ impl<M: Machine> Pump<M> {
     /// Takes the connection out for a layer switch (TLS, compression);
     /// the output must have been flushed. Put it back with
     /// [`Pump::put_io`].
-    pub(crate) fn take_io(&mut self) -> io::Result<BoxStream> {
+    pub(crate) fn take_io(&mut self) -> io::Result<BoxedStream> {
         self.io.take().ok_or_else(|| io::Error::from(io::ErrorKind::NotConnected))
     }
 
-    pub(crate) fn put_io(&mut self, io: BoxStream) {
+    pub(crate) fn put_io(&mut self, io: BoxedStream) {
         self.io = Some(io);
     }
 
@@ -230,7 +229,7 @@ impl<M: Machine> Pump<M> {
     }
 }
 
-fn poll_read(io: &mut BoxStream, input: &mut BytesMut, eof: &mut bool, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+fn poll_read(io: &mut BoxedStream, input: &mut BytesMut, eof: &mut bool, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
     input.reserve(READ_CHUNK);
     match tokio_util::io::poll_read_buf(Pin::new(&mut **io), cx, input) {
         Poll::Ready(Ok(0)) => {

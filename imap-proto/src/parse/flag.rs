@@ -15,14 +15,13 @@ enum FlagAny {
 impl<'a> Parser<'a> {
     /// `flag`, also accepting what `flag-fetch` and `flag-perm` add; with
     /// `bracket`, a keyword may hold `]` (Gmail sends such keywords in
-    /// FLAGS and FETCH FLAGS; elsewhere `]` would end a response code).
+    /// FLAGS and FETCH FLAGS; elsewhere `]` would end a response code),
+    /// and so may an extension flag (`\[test]`, CPython issue 21815).
     ///
     /// ```text
     /// flag-keyword    = atom
     /// flag-extension  = "\" atom
     /// ```
-    /// The same holds for `\[test]` (an extension flag with brackets, the
-    /// case of CPython issue 21815).
     fn any_flag_in(&mut self, bracket: bool) -> PResult<FlagAny> {
         if !bracket {
             return self.any_flag();
