@@ -170,7 +170,7 @@ mod tests {
         assert_eq!(MailboxName::new(".a", '.'), Err(NameError::EmptyLevel));
         assert_eq!(MailboxName::new("a*", '.'), Err(NameError::BadCharacter));
         assert_eq!(MailboxName::new("a\tb", '.'), Err(NameError::BadCharacter));
-        assert_eq!(MailboxName::new(&"a.".repeat(40).trim_end_matches('.').to_string(), '.'), Err(NameError::TooDeep));
+        assert_eq!(MailboxName::new("a.".repeat(40).trim_end_matches('.'), '.'), Err(NameError::TooDeep));
         assert_eq!(MailboxName::new("inBOX.x", '.').unwrap().as_str(), "INBOX.x");
         assert_eq!(MailboxName::new("inboxes", '.').unwrap().as_str(), "inboxes");
         assert!(MailboxName::new("Ünïcode.日本", '.').is_ok());
