@@ -15,4 +15,5 @@
 #![warn(missing_docs)]
 
 pub mod memory;
+pub mod mime;
 pub mod store;
