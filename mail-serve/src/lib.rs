@@ -16,4 +16,5 @@
 
 pub mod memory;
 pub mod mime;
+pub mod pattern;
 pub mod store;
