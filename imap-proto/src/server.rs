@@ -315,6 +315,16 @@ enum Sasl {
     AwaitingClient(Tag),
 }
 
+/// A FETCH response under construction ([`Server::begin_fetch`]).
+#[derive(Debug)]
+struct FetchBuild {
+    tag: Tag,
+    /// The bytes still due of the literal being streamed.
+    due: Option<u64>,
+    /// Attributes written so far (a space goes before the next).
+    written: u32,
+}
+
 /// The IMAP server state machine. See the [module docs](self) for the call
 /// order.
 #[derive(Debug)]
@@ -330,9 +340,8 @@ pub struct Server {
     /// keep their order).
     held: Vec<Data>,
     sasl: Sasl,
-    /// A FETCH literal being streamed: its command's tag and the bytes
-    /// still due.
-    streaming: Option<(Tag, u64)>,
+    /// A FETCH response being built piece by piece.
+    building: Option<FetchBuild>,
     /// `+` was sent for the literal the decoder waits for.
     continued: bool,
     bad_commands: u32,
@@ -363,7 +372,7 @@ impl Server {
             slots: VecDeque::new(),
             held: Vec::new(),
             sasl: Sasl::Idle,
-            streaming: None,
+            building: None,
             continued: false,
             bad_commands: 0,
             tls_active: false,
@@ -919,8 +928,8 @@ impl Server {
     }
 
     fn not_streaming(&self, tag: &Tag) -> Result<(), ServerError> {
-        match &self.streaming {
-            Some((t, _)) if t == tag => Err(ServerError::WrongAnswer("end the FETCH literal first")),
+        match &self.building {
+            Some(b) if &b.tag == tag => Err(ServerError::WrongAnswer("end the FETCH response first")),
             _ => Ok(()),
         }
     }
@@ -1046,61 +1055,167 @@ impl Server {
         origin: Option<u32>,
         size: u64,
     ) -> Result<(), ServerError> {
-        if self.streaming.is_some() {
-            return Err(ServerError::WrongAnswer("a FETCH literal is already being streamed"));
-        }
-        let slot = self.slot_mut(tag).ok_or_else(|| ServerError::UnknownTag(tag.clone()))?;
-        let options = EncodeOptions::default();
-        slot.out.extend_from_slice(b"* ");
-        slot.out.extend_from_slice(seq.to_string().as_bytes());
-        slot.out.extend_from_slice(b" FETCH (");
+        self.begin_fetch(tag, seq)?;
         for a in attributes {
-            a.encode_to(&mut slot.out, options);
-            slot.out.extend_from_slice(b" ");
+            self.fetch_attribute(a)?;
         }
-        slot.out.extend_from_slice(b"BODY");
-        section.encode_to(&mut slot.out, options);
-        if let Some(origin) = origin {
-            slot.out.extend_from_slice(format!("<{origin}>").as_bytes());
-        }
-        slot.out.extend_from_slice(format!(" {{{size}}}\r\n").as_bytes());
-        self.streaming = Some((tag.clone(), size));
-        self.flush();
-        Ok(())
+        let item = LiteralAttribute::BodySection { section: section.clone(), origin };
+        self.begin_fetch_literal(&item, size, false)
     }
 
     /// Content of the FETCH literal being streamed; more than the announced
     /// size is refused.
     pub fn body_data(&mut self, data: &[u8]) -> Result<(), ServerError> {
-        let Some((tag, due)) = self.streaming.clone() else {
+        let Some(FetchBuild { tag, due: Some(due), .. }) = &self.building else {
             return Err(ServerError::WrongAnswer("no FETCH literal is being streamed"));
         };
-        if data.len() as u64 > due {
+        if data.len() as u64 > *due {
             return Err(ServerError::WrongAnswer("more literal data than announced"));
         }
+        let tag = tag.clone();
         let slot = self.slot_mut(&tag).ok_or(ServerError::UnknownTag(tag.clone()))?;
         slot.out.extend_from_slice(data);
-        self.streaming = Some((tag, due - data.len() as u64));
+        if let Some(FetchBuild { due: Some(due), .. }) = &mut self.building {
+            *due -= data.len() as u64;
+        }
         self.flush();
         Ok(())
     }
 
-    /// Ends the FETCH response after its literal (`)` and CRLF); all the
-    /// announced bytes must have been handed over.
+    /// Ends a FETCH response begun with [`Server::begin_body`] after its
+    /// literal (`)` and CRLF); all the announced bytes must have been
+    /// handed over.
     pub fn end_body(&mut self) -> Result<(), ServerError> {
-        match self.streaming.take() {
-            Some((tag, 0)) => {
+        self.end_fetch_literal()?;
+        self.end_fetch()
+    }
+
+    /// Starts a FETCH response built piece by piece, for responses with
+    /// several streamed literals: writes `* seq FETCH (`; add attributes
+    /// with [`Server::fetch_attribute`] and streamed literals with
+    /// [`Server::begin_fetch_literal`], [`Server::body_data`] and
+    /// [`Server::end_fetch_literal`], in any order, then
+    /// [`Server::end_fetch`]. Nothing else goes out on the connection in
+    /// between (held updates wait), so a message of any size and a FETCH
+    /// naming many sections are never held whole.
+    ///
+    /// ```
+    /// use imap_wire::server::{Server, ServerConfig, ServerEvent};
+    /// use imap_wire::{LiteralAttribute, MessageAttribute, Section, StatusKind};
+    ///
+    /// let mut server = Server::new(ServerConfig { greeting: imap_wire::Greeting::parse(b"* PREAUTH hi\r\n").unwrap(), ..ServerConfig::default() });
+    /// let _ = server.poll_transmit();
+    /// server.receive(b"a1 SELECT INBOX\r\n");
+    /// let Some(ServerEvent::Command(select)) = server.poll_event() else { panic!() };
+    /// server.complete(&select.tag, StatusKind::Ok, None, "selected").unwrap();
+    /// server.receive(b"a2 FETCH 1 (BODY[1] BODY[2])\r\n");
+    /// let _ = server.poll_transmit();
+    /// let Some(ServerEvent::Command(fetch)) = server.poll_event() else { panic!() };
+    /// server.begin_fetch(&fetch.tag, 1.try_into().unwrap()).unwrap();
+    /// server.fetch_attribute(&MessageAttribute::Uid(7.try_into().unwrap())).unwrap();
+    /// for (n, text) in [(1, &b"one"[..]), (2, b"two")] {
+    ///     let section = Section { part: vec![n.try_into().unwrap()], text: None };
+    ///     let item = LiteralAttribute::BodySection { section, origin: None };
+    ///     server.begin_fetch_literal(&item, text.len() as u64, false).unwrap();
+    ///     server.body_data(text).unwrap();
+    ///     server.end_fetch_literal().unwrap();
+    /// }
+    /// server.end_fetch().unwrap();
+    /// server.complete(&fetch.tag, StatusKind::Ok, None, "done").unwrap();
+    /// let out = server.poll_transmit().unwrap();
+    /// assert_eq!(out, &b"* 1 FETCH (UID 7 BODY[1] {3}\r\none BODY[2] {3}\r\ntwo)\r\na2 OK done\r\n"[..]);
+    /// ```
+    pub fn begin_fetch(&mut self, tag: &Tag, seq: std::num::NonZeroU32) -> Result<(), ServerError> {
+        if self.building.is_some() {
+            return Err(ServerError::WrongAnswer("a FETCH response is already being built"));
+        }
+        let slot = self.slot_mut(tag).ok_or_else(|| ServerError::UnknownTag(tag.clone()))?;
+        slot.out.extend_from_slice(b"* ");
+        slot.out.extend_from_slice(seq.to_string().as_bytes());
+        slot.out.extend_from_slice(b" FETCH (");
+        self.building = Some(FetchBuild { tag: tag.clone(), due: None, written: 0 });
+        self.flush();
+        Ok(())
+    }
+
+    fn fetch_slot(&mut self) -> Result<(&mut Slot, bool), ServerError> {
+        let Some(build) = &mut self.building else {
+            return Err(ServerError::WrongAnswer("no FETCH response is being built"));
+        };
+        if build.due.is_some() {
+            return Err(ServerError::WrongAnswer("end the FETCH literal first"));
+        }
+        let first = build.written == 0;
+        build.written += 1;
+        let tag = build.tag.clone();
+        let slot = self.slot_mut(&tag).ok_or(ServerError::UnknownTag(tag))?;
+        Ok((slot, first))
+    }
+
+    /// The next attribute of the FETCH response being built.
+    pub fn fetch_attribute(&mut self, attribute: &MessageAttribute) -> Result<(), ServerError> {
+        let (slot, first) = self.fetch_slot()?;
+        if !first {
+            slot.out.extend_from_slice(b" ");
+        }
+        attribute.encode_to(&mut slot.out, EncodeOptions::default());
+        self.flush();
+        Ok(())
+    }
+
+    /// Starts a streamed literal in the FETCH response being built: writes
+    /// its name and `{size}` (`~{size}`, RFC 3516's literal8, when
+    /// `literal8`: binary content holding NUL); hand over exactly `size`
+    /// bytes with [`Server::body_data`], then [`Server::end_fetch_literal`].
+    pub fn begin_fetch_literal(
+        &mut self,
+        attribute: &LiteralAttribute,
+        size: u64,
+        literal8: bool,
+    ) -> Result<(), ServerError> {
+        let (slot, first) = self.fetch_slot()?;
+        if !first {
+            slot.out.extend_from_slice(b" ");
+        }
+        attribute.encode_to(&mut slot.out, EncodeOptions::default());
+        let prefix = if literal8 { " ~{" } else { " {" };
+        slot.out.extend_from_slice(format!("{prefix}{size}}}\r\n").as_bytes());
+        if let Some(build) = &mut self.building {
+            build.due = Some(size);
+        }
+        self.flush();
+        Ok(())
+    }
+
+    /// Ends the streamed literal; all the announced bytes must have been
+    /// handed over.
+    pub fn end_fetch_literal(&mut self) -> Result<(), ServerError> {
+        match &mut self.building {
+            Some(FetchBuild { due: due @ Some(0), .. }) => {
+                *due = None;
+                Ok(())
+            }
+            Some(FetchBuild { due: Some(_), .. }) => {
+                Err(ServerError::WrongAnswer("fewer literal bytes than announced"))
+            }
+            _ => Err(ServerError::WrongAnswer("no FETCH literal is being streamed")),
+        }
+    }
+
+    /// Ends the FETCH response being built (`)` and CRLF).
+    pub fn end_fetch(&mut self) -> Result<(), ServerError> {
+        match &self.building {
+            Some(FetchBuild { due: None, tag, .. }) => {
+                let tag = tag.clone();
                 let slot = self.slot_mut(&tag).ok_or(ServerError::UnknownTag(tag.clone()))?;
                 slot.out.extend_from_slice(b")\r\n");
+                self.building = None;
                 self.flush();
                 self.release_held();
                 Ok(())
             }
-            Some(other) => {
-                self.streaming = Some(other);
-                Err(ServerError::WrongAnswer("fewer literal bytes than announced"))
-            }
-            None => Err(ServerError::WrongAnswer("no FETCH literal is being streamed")),
+            Some(_) => Err(ServerError::WrongAnswer("end the FETCH literal first")),
+            None => Err(ServerError::WrongAnswer("no FETCH response is being built")),
         }
     }
 
@@ -1139,7 +1254,7 @@ impl Server {
     /// only while commands that allow it (and only those) are in progress,
     /// nothing while a FETCH literal is being streamed.
     fn release_held(&mut self) {
-        if self.streaming.is_some() || self.held.is_empty() {
+        if self.building.is_some() || self.held.is_empty() {
             return;
         }
         // Updates go into the response being sent now: the oldest
@@ -1197,7 +1312,7 @@ impl Server {
         for slot in &mut self.slots {
             slot.done = true;
         }
-        self.streaming = None;
+        self.building = None;
         let mut out = BytesMut::new();
         StatusResponse { tag: None, kind: StatusKind::Bye, code: None, text }
             .encode_to(&mut out, EncodeOptions::default());

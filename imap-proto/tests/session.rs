@@ -511,6 +511,60 @@ fn a_large_body_is_streamed_and_never_held_whole() {
 }
 
 #[test]
+fn a_fetch_response_with_several_streamed_literals_parses_and_holds_updates() {
+    let config = ServerConfig { greeting: Greeting::parse(b"* PREAUTH hi\r\n").unwrap(), ..ServerConfig::default() };
+    let mut server = Server::new(config);
+    let mut client = Client::new(ClientConfig::default());
+    client.receive(&server.poll_transmit().unwrap());
+    let _ = client.poll_event();
+    client.send(CommandBody::Select { mailbox: Mailbox::from("INBOX"), parameters: vec![] }).unwrap();
+    server.receive(&client.poll_transmit().unwrap());
+    let Some(ServerEvent::Command(select)) = server.poll_event() else { panic!() };
+    server.respond(&select.tag, Data::Exists(1)).unwrap();
+    server.complete(&select.tag, StatusKind::Ok, None, "selected").unwrap();
+    client.send(CommandBody::Noop).unwrap();
+    server.receive(&client.poll_transmit().unwrap());
+    let Some(ServerEvent::Command(fetch)) = server.poll_event() else { panic!() };
+    client.receive(&server.poll_transmit().unwrap());
+    server.begin_fetch(&fetch.tag, NonZeroU32::MIN).unwrap();
+    assert!(server.respond(&fetch.tag, Data::Exists(5)).is_err(), "nothing cuts into the response");
+    server.update(Data::Exists(2)).unwrap();
+    server.fetch_attribute(&MessageAttribute::Uid(NonZeroU32::MIN)).unwrap();
+    for (n, text) in [(1u32, &b"first\r\n"[..]), (2, b"\0binary")] {
+        let item = if n == 1 {
+            imap_wire::LiteralAttribute::BodySection { section: Section::default(), origin: Some(3) }
+        } else {
+            imap_wire::LiteralAttribute::Binary { part: vec![NonZeroU32::MIN], origin: None }
+        };
+        server.begin_fetch_literal(&item, text.len() as u64, n == 2).unwrap();
+        assert!(server.fetch_attribute(&MessageAttribute::Rfc822Size(1)).is_err(), "inside a literal");
+        server.body_data(&text[..2]).unwrap();
+        assert!(server.end_fetch_literal().is_err(), "short");
+        server.body_data(&text[2..]).unwrap();
+        server.end_fetch_literal().unwrap();
+    }
+    server.fetch_attribute(&MessageAttribute::Rfc822Size(42)).unwrap();
+    assert!(server.held_updates().len() == 1, "held while the response is built");
+    server.end_fetch().unwrap();
+    server.complete(&fetch.tag, StatusKind::Ok, None, "done").unwrap();
+    let out = server.poll_transmit().unwrap();
+    assert!(
+        out.starts_with(b"* 1 FETCH (UID 1 BODY[]<3> {7}\r\nfirst\r\n BINARY[1] ~{7}\r\n\0binary RFC822.SIZE 42)\r\n")
+    );
+    client.receive(&out);
+    let events: Vec<ClientEvent> = std::iter::from_fn(|| client.poll_event()).collect();
+    let attributes = events
+        .iter()
+        .find_map(|e| match e {
+            ClientEvent::Data { data: Data::Fetch { attributes, .. }, .. } => Some(attributes.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(attributes.len(), 4, "{attributes:?}");
+    assert!(events.iter().any(|e| matches!(e, ClientEvent::Data { data: Data::Exists(2), .. })));
+}
+
+#[test]
 fn only_done_during_idle_and_only_responses_during_authenticate() {
     let config = ServerConfig { greeting: Greeting::parse(b"* PREAUTH hi\r\n").unwrap(), ..ServerConfig::default() };
     let mut server = Server::new(config);

@@ -67,6 +67,26 @@ fn origin(e: &mut Encoder<'_>, origin: &Option<u32>) {
     }
 }
 
+impl Encode for LiteralAttribute {
+    fn encode(&self, e: &mut Encoder<'_>) {
+        match self {
+            LiteralAttribute::BodySection { section, origin: o } => {
+                e.raw(b"BODY");
+                section.encode(e);
+                origin(e, o);
+            }
+            LiteralAttribute::Binary { part, origin: o } => {
+                e.raw(b"BINARY");
+                section_binary(e, part);
+                origin(e, o);
+            }
+            LiteralAttribute::Rfc822 => e.raw(b"RFC822"),
+            LiteralAttribute::Rfc822Header => e.raw(b"RFC822.HEADER"),
+            LiteralAttribute::Rfc822Text => e.raw(b"RFC822.TEXT"),
+        }
+    }
+}
+
 impl Encode for FetchAttribute {
     fn encode(&self, e: &mut Encoder<'_>) {
         e.raw(self.name().as_bytes());

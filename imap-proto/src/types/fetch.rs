@@ -245,6 +245,33 @@ impl FetchItems {
     }
 }
 
+/// An attribute of a FETCH response whose content is streamed as a literal
+/// ([`crate::server::Server::begin_fetch_literal`]): the name, without the
+/// content.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum LiteralAttribute {
+    /// `BODY[section]<origin>`.
+    BodySection {
+        /// The section.
+        section: Section,
+        /// The origin octet when a partial fetch is answered.
+        origin: Option<u32>,
+    },
+    /// `BINARY[part]<origin>` (RFC 3516).
+    Binary {
+        /// Part numbers; empty for the whole message.
+        part: Vec<NonZeroU32>,
+        /// The origin octet when a partial fetch is answered.
+        origin: Option<u32>,
+    },
+    /// `RFC822`.
+    Rfc822,
+    /// `RFC822.HEADER`.
+    Rfc822Header,
+    /// `RFC822.TEXT`.
+    Rfc822Text,
+}
+
 /// A message attribute in a FETCH response (`msg-att`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
