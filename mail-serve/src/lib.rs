@@ -14,6 +14,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod imap;
 pub mod memory;
 pub mod mime;
 pub mod pattern;

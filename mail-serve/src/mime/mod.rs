@@ -9,7 +9,7 @@ pub mod body;
 mod fields;
 mod scan;
 
-pub use fields::{header_fields, unfold_fields, EnvelopeFields, Fields, Param};
+pub use fields::{header_fields, unfold, unfold_fields, EnvelopeFields, Fields, Param};
 pub use scan::{ScanLimits, Scanner};
 
 use std::num::NonZeroU32;

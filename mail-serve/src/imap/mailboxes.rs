@@ -1,0 +1,383 @@
+//! Commands on mailboxes and messages as a whole: SELECT/EXAMINE, CREATE,
+//! DELETE, RENAME, (UN)SUBSCRIBE, LIST/LSUB, STATUS, APPEND, COPY/MOVE,
+//! EXPUNGE and CLOSE.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use bytes::Bytes;
+use imap_wire::{
+    Code, Data, DateTime, Flag, FlagPerm, IString, ListItem, Mailbox as WireMailbox, MailboxAttribute, SequenceSet,
+    StatusAttribute, StatusItem, StatusKind, Tag,
+};
+use mail_codec::ImapServer;
+
+use super::session::{PendingAppend, Session};
+use super::util::{bad, compact, done, mailbox_flags, no, no_code, nz, store_flags, unix_time, Outcome, Refusal};
+use super::view::Selected;
+use crate::pattern::Pattern;
+use crate::store::{
+    Account, FlagOp, Flags, Keyword, Mailbox, MailboxName, SpecialUse, Store, StoreError, SystemFlags, Upload,
+};
+
+fn wire(name: &MailboxName) -> WireMailbox {
+    WireMailbox::from_utf8(name.as_str())
+}
+
+fn special_use_attribute(use_: SpecialUse) -> MailboxAttribute {
+    match use_ {
+        SpecialUse::All => MailboxAttribute::All,
+        SpecialUse::Archive => MailboxAttribute::Archive,
+        SpecialUse::Drafts => MailboxAttribute::Drafts,
+        SpecialUse::Flagged => MailboxAttribute::Flagged,
+        SpecialUse::Junk => MailboxAttribute::Junk,
+        SpecialUse::Sent => MailboxAttribute::Sent,
+        SpecialUse::Trash => MailboxAttribute::Trash,
+    }
+}
+
+fn try_create(e: StoreError) -> Refusal {
+    match e {
+        StoreError::NoSuchMailbox => no_code(Code::TryCreate, "Mailbox doesn't exist"),
+        other => Refusal::from(other),
+    }
+}
+
+impl<S: Store> Session<S> {
+    pub(crate) async fn select(
+        &mut self,
+        imap: &mut ImapServer,
+        tag: &Tag,
+        wire_name: &WireMailbox,
+        read_only: bool,
+    ) -> Outcome {
+        self.selected = None;
+        let name = self.name_of(wire_name)?;
+        let mailbox = self.account()?.open(&name).await.map_err(Refusal::from)?;
+        // The modseq first: a change after it is reported again, never
+        // missed.
+        let status = mailbox.status().await.map_err(Refusal::from)?;
+        let recent_from = if read_only {
+            status.uid_next.saturating_sub(status.recent)
+        } else {
+            mailbox.claim_recent().await.map_err(Refusal::from)?
+        };
+        let messages = mailbox.messages().await.map_err(Refusal::from)?;
+        let keywords: BTreeSet<Keyword> = messages.iter().flat_map(|m| m.flags.keywords().iter().cloned()).collect();
+        let uids: Vec<u32> = messages.iter().map(|m| m.uid).collect();
+        let recent: HashSet<u32> = uids.iter().copied().filter(|&u| u >= recent_from).collect();
+        let unseen = messages.iter().position(|m| !m.flags.has(SystemFlags::SEEN));
+        let flags = mailbox_flags(&keywords);
+        let permanent: Vec<FlagPerm> = if read_only {
+            Vec::new()
+        } else {
+            flags.iter().cloned().map(FlagPerm::Flag).chain([FlagPerm::AnyKeyword]).collect()
+        };
+        let m = imap.machine_mut();
+        m.respond(tag, Data::Flags(flags))?;
+        m.respond_status(tag, StatusKind::Ok, Some(Code::PermanentFlags(permanent)), "Flags permitted.")?;
+        m.respond(tag, Data::Exists(uids.len() as u32))?;
+        m.respond(tag, Data::Recent(recent.len() as u32))?;
+        if let Some(i) = unseen {
+            m.respond_status(tag, StatusKind::Ok, Some(Code::Unseen(nz(i as u32 + 1))), "First unseen.")?;
+        }
+        m.respond_status(tag, StatusKind::Ok, Some(Code::UidValidity(nz(status.uid_validity))), "UIDs valid")?;
+        m.respond_status(tag, StatusKind::Ok, Some(Code::UidNext(nz(status.uid_next))), "Predicted next UID")?;
+        let subscription = mailbox.subscribe();
+        self.selected = Some(Selected {
+            mailbox,
+            name,
+            read_only,
+            uids,
+            modseq: status.highest_modseq,
+            recent,
+            expunged: HashMap::new(),
+            keywords,
+            own: HashMap::new(),
+            subscription,
+        });
+        let code = if read_only { Code::ReadOnly } else { Code::ReadWrite };
+        Ok((Some(code), if read_only { "Examine completed." } else { "Select completed." }.into()))
+    }
+
+    pub(crate) async fn create(
+        &mut self,
+        wire_name: &WireMailbox,
+        parameters: &[imap_wire::CreateParameter],
+    ) -> Outcome {
+        if !parameters.is_empty() {
+            return Err(no_code(Code::UseAttr, "CREATE-SPECIAL-USE is not supported"));
+        }
+        // A trailing delimiter says inferiors will follow; the name is the
+        // same.
+        let delimiter = self.service.features.delimiter;
+        let mut text = wire_name.to_utf8().map_err(|_| no_code(Code::Cannot, "Invalid mailbox name"))?;
+        if text.ends_with(delimiter) && text.len() > delimiter.len_utf8() {
+            text.pop();
+        }
+        let name = self.name_of(&WireMailbox::from_utf8(&text))?;
+        if name.is_inbox() {
+            return Err(StoreError::AlreadyExists.into());
+        }
+        let account = self.account()?;
+        let existing: HashSet<MailboxName> =
+            account.list().await.map_err(Refusal::from)?.into_iter().map(|i| i.name).collect();
+        if existing.contains(&name) {
+            return Err(StoreError::AlreadyExists.into());
+        }
+        // Superiors are created as needed (RFC 3501 6.3.3).
+        for parent in name.ancestors() {
+            if !parent.is_inbox() && !existing.contains(&parent) {
+                match account.create(&parent, None).await {
+                    Ok(()) | Err(StoreError::AlreadyExists) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        account.create(&name, None).await.map_err(Refusal::from)?;
+        done("Create completed.")
+    }
+
+    pub(crate) async fn delete(&mut self, wire_name: &WireMailbox) -> Outcome {
+        let name = self.name_of(wire_name)?;
+        self.account()?.delete(&name).await.map_err(Refusal::from)?;
+        done("Delete completed.")
+    }
+
+    pub(crate) async fn rename(&mut self, from: &WireMailbox, to: &WireMailbox) -> Outcome {
+        let (from, to) = (self.name_of(from)?, self.name_of(to)?);
+        if to.is_inbox() {
+            return Err(StoreError::AlreadyExists.into());
+        }
+        self.account()?.rename(&from, &to).await.map_err(Refusal::from)?;
+        done("Rename completed.")
+    }
+
+    pub(crate) async fn subscribe(&mut self, wire_name: &WireMailbox, on: bool) -> Outcome {
+        let name = self.name_of(wire_name)?;
+        self.account()?.set_subscribed(&name, on).await.map_err(Refusal::from)?;
+        done(if on { "Subscribe completed." } else { "Unsubscribe completed." })
+    }
+
+    pub(crate) async fn list(
+        &mut self,
+        imap: &mut ImapServer,
+        tag: &Tag,
+        reference: &WireMailbox,
+        pattern: &IString,
+        lsub: bool,
+    ) -> Outcome {
+        let delimiter_char = self.service.features.delimiter;
+        let delimiter = imap_wire::Delimiter::new(delimiter_char).ok();
+        let respond = |imap: &mut ImapServer, item: ListItem| -> Result<(), Refusal> {
+            let data = if lsub { Data::Lsub(item) } else { Data::List(item) };
+            imap.machine_mut().respond(tag, data).map_err(Refusal::from)
+        };
+        if pattern.is_empty() && !lsub {
+            // The hierarchy delimiter and root (RFC 3501 6.3.8).
+            let item = ListItem {
+                attributes: vec![MailboxAttribute::NoSelect],
+                delimiter,
+                mailbox: WireMailbox::from_wire(Vec::new()),
+                extended: Vec::new(),
+            };
+            respond(imap, item)?;
+            return done("List completed.");
+        }
+        let mut full = reference.as_bytes().to_vec();
+        full.extend_from_slice(pattern);
+        let matcher = Pattern::new(&full, u8::try_from(delimiter_char).unwrap_or(b'/'));
+        let account = self.account()?;
+        let infos = account.list().await.map_err(Refusal::from)?;
+        let special: HashMap<MailboxName, SpecialUse> =
+            infos.iter().filter_map(|i| Some((i.name.clone(), i.special_use?))).collect();
+        let existing: BTreeSet<MailboxName> = infos.into_iter().map(|i| i.name).collect();
+        let mut listed: Vec<(MailboxName, Vec<MailboxAttribute>)> = Vec::new();
+        if lsub {
+            let subscriptions: BTreeSet<MailboxName> =
+                account.subscriptions().await.map_err(Refusal::from)?.into_iter().collect();
+            let mut seen = BTreeSet::new();
+            for name in &subscriptions {
+                let mut candidates = name.ancestors();
+                candidates.push(name.clone());
+                for candidate in candidates {
+                    if seen.contains(&candidate) || !matcher.matches(wire(&candidate).as_bytes()) {
+                        continue;
+                    }
+                    let noselect = !subscriptions.contains(&candidate);
+                    seen.insert(candidate.clone());
+                    listed.push((candidate, if noselect { vec![MailboxAttribute::NoSelect] } else { Vec::new() }));
+                }
+            }
+        } else {
+            // Every name with its superiors (those that do not exist are
+            // \NoSelect), INBOX first.
+            let mut all: BTreeSet<MailboxName> = BTreeSet::new();
+            for name in &existing {
+                all.extend(name.ancestors());
+                all.insert(name.clone());
+            }
+            let names: BTreeSet<&str> = all.iter().map(|n| n.as_str()).collect();
+            let has_children = |name: &MailboxName| {
+                let prefix = format!("{}{}", name.as_str(), delimiter_char);
+                names.range(prefix.as_str()..).next().is_some_and(|n| n.starts_with(&prefix))
+            };
+            let order = all.iter().filter(|n| n.is_inbox()).chain(all.iter().filter(|n| !n.is_inbox()));
+            for name in order {
+                if !matcher.matches(wire(name).as_bytes()) {
+                    continue;
+                }
+                let mut attributes = Vec::new();
+                if !existing.contains(name) {
+                    attributes.push(MailboxAttribute::NoSelect);
+                }
+                attributes.push(if has_children(name) {
+                    MailboxAttribute::HasChildren
+                } else {
+                    MailboxAttribute::HasNoChildren
+                });
+                if let Some(use_) = special.get(name) {
+                    attributes.push(special_use_attribute(*use_));
+                }
+                listed.push((name.clone(), attributes));
+            }
+        }
+        for (name, attributes) in listed {
+            respond(imap, ListItem { attributes, delimiter, mailbox: wire(&name), extended: Vec::new() })?;
+        }
+        done(if lsub { "Lsub completed." } else { "List completed." })
+    }
+
+    pub(crate) async fn status(
+        &mut self,
+        imap: &mut ImapServer,
+        tag: &Tag,
+        wire_name: &WireMailbox,
+        attributes: &[StatusAttribute],
+    ) -> Outcome {
+        let name = self.name_of(wire_name)?;
+        let mailbox = self.account()?.open(&name).await.map_err(Refusal::from)?;
+        let status = mailbox.status().await.map_err(Refusal::from)?;
+        let mut items = Vec::new();
+        for attribute in attributes {
+            let value = match attribute {
+                StatusAttribute::Messages => u64::from(status.messages),
+                StatusAttribute::Recent => u64::from(status.recent),
+                StatusAttribute::UidNext => u64::from(status.uid_next),
+                StatusAttribute::UidValidity => u64::from(status.uid_validity),
+                StatusAttribute::Unseen => u64::from(status.unseen),
+                StatusAttribute::Size => status.size,
+                StatusAttribute::Deleted => u64::from(status.deleted),
+                other => return Err(bad(format!("Unknown STATUS item {}", other.name()))),
+            };
+            items.push(StatusItem::number(attribute.clone(), value));
+        }
+        imap.machine_mut().respond(tag, Data::Status { mailbox: wire_name.clone(), items })?;
+        done("Status completed.")
+    }
+
+    /// Checks an APPEND and opens the store's upload.
+    pub(crate) async fn begin_append(
+        &mut self,
+        wire_name: &WireMailbox,
+        flags: &[Flag],
+        date: Option<DateTime>,
+        size: u64,
+    ) -> Result<PendingAppend<S>, Refusal> {
+        let name = self.name_of(wire_name)?;
+        let flags = store_flags(flags)?;
+        let mailbox = self.account()?.open(&name).await.map_err(try_create)?;
+        let validity = mailbox.status().await.map_err(Refusal::from)?.uid_validity;
+        let upload = mailbox.begin_append(flags, date.as_ref().map(unix_time), size).await.map_err(Refusal::from)?;
+        Ok(PendingAppend { upload, validity, size: 0 })
+    }
+
+    pub(crate) async fn commit_append(&mut self, pending: PendingAppend<S>) -> Outcome {
+        if pending.size == 0 {
+            return Err(no("Can't save a zero byte message."));
+        }
+        let uid = pending.upload.commit().await.map_err(Refusal::from)?;
+        let code = Code::AppendUid { uid_validity: nz(pending.validity), uids: SequenceSet::single(nz(uid)) };
+        Ok((Some(code), "Append completed.".into()))
+    }
+
+    pub(crate) async fn append(
+        &mut self,
+        wire_name: &WireMailbox,
+        flags: &[Flag],
+        date: Option<DateTime>,
+        data: Bytes,
+    ) -> Outcome {
+        let mut pending = self.begin_append(wire_name, flags, date, data.len() as u64).await?;
+        pending.upload.write(&data).await.map_err(Refusal::from)?;
+        pending.size = data.len() as u64;
+        self.commit_append(pending).await
+    }
+
+    pub(crate) async fn close(&mut self, expunge: bool) -> Outcome {
+        let Some(selected) = self.selected.take() else { return Err(bad("No mailbox selected")) };
+        if expunge && !selected.read_only {
+            selected.mailbox.expunge(None).await.map_err(Refusal::from)?;
+        }
+        done(if expunge { "Close completed." } else { "Unselect completed." })
+    }
+
+    pub(crate) async fn expunge(&mut self, set: Option<&SequenceSet>) -> Outcome {
+        let selected = self.selected.as_ref().ok_or_else(|| bad("No mailbox selected"))?;
+        if selected.read_only {
+            return Err(no("Mailbox is read-only."));
+        }
+        let uids = match set {
+            Some(set) => Some(selected.resolve(set, true)?.into_iter().map(|p| selected.uids[p]).collect::<Vec<_>>()),
+            None => None,
+        };
+        selected.mailbox.expunge(uids.as_deref()).await.map_err(Refusal::from)?;
+        done("Expunge completed.")
+    }
+
+    pub(crate) async fn copy(
+        &mut self,
+        imap: &mut ImapServer,
+        tag: &Tag,
+        uid: bool,
+        set: &SequenceSet,
+        target: &WireMailbox,
+        moving: bool,
+    ) -> Outcome {
+        let target = self.name_of(target)?;
+        let selected = self.selected.as_ref().ok_or_else(|| bad("No mailbox selected"))?;
+        if moving && selected.read_only {
+            return Err(no("Mailbox is read-only."));
+        }
+        let positions = selected.resolve(set, uid)?;
+        let uids: Vec<u32> =
+            positions.iter().map(|&p| selected.uids[p]).filter(|u| !selected.expunged.contains_key(u)).collect();
+        let destination = self.account()?.open(&target).await.map_err(try_create)?;
+        if uids.is_empty() {
+            return done(if moving { "No messages moved." } else { "No messages copied." });
+        }
+        let (validity, pairs) = if moving && self.service.features.atomic_move {
+            selected.mailbox.move_to(&uids, &destination).await.map_err(Refusal::from)?
+        } else {
+            selected.mailbox.copy_to(&uids, &destination).await.map_err(Refusal::from)?
+        };
+        let (from, to): (Vec<u32>, Vec<u32>) = pairs.iter().copied().unzip();
+        let code = match (compact(&from), compact(&to)) {
+            (Some(source), Some(destination)) => {
+                Some(Code::CopyUid { uid_validity: nz(validity), source, destination })
+            }
+            _ => None,
+        };
+        if !moving {
+            return Ok((code, "Copy completed.".into()));
+        }
+        imap.machine_mut().respond_status(tag, StatusKind::Ok, code, "Moved UIDs.")?;
+        if !self.service.features.atomic_move {
+            let deleted = Flags::system_only(SystemFlags::DELETED);
+            let mut moved = from;
+            moved.sort_unstable();
+            selected.mailbox.store_flags(&moved, FlagOp::Add, &deleted, None).await.map_err(Refusal::from)?;
+            selected.mailbox.expunge(Some(&moved)).await.map_err(Refusal::from)?;
+        }
+        done("Move completed.")
+    }
+}

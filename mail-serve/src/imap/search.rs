@@ -1,0 +1,447 @@
+//! SEARCH (RFC 3501 6.4.4, with ESEARCH's RETURN of RFC 4731 and WITHIN's
+//! OLDER/YOUNGER of RFC 5032). Each message is read at most once per
+//! command, however many keys need its content: the header fields are
+//! parsed once, and one pass over its text parts (decoded, converted to
+//! UTF-8) looks for every BODY and TEXT string at the same time.
+
+use imap_wire::{Code, Data, ESearchResponse, IString, SearchKey, SearchReturnData, SearchReturnOption, Tag};
+use mail_codec::ImapServer;
+use mail_parser::{HeaderValue, MessageParser};
+
+use super::content::{Encoding, Producer, Source, WireReader};
+use super::session::{MailboxOf, Session};
+use super::util::{bad, compact, day_number, days_from_civil, done, now_unix, nz, Outcome, Refusal};
+use crate::mime::{Kind, Structure};
+use crate::store::{Keyword, Mailbox, MessageMeta, Store, StoreError, SystemFlags};
+
+/// The most of a header searched (a longer one is searched up to here).
+const MAX_SEARCH_HEADER: u64 = 1 << 20;
+
+/// Messages whose metadata is asked for at once.
+const META_BATCH: usize = 1024;
+
+/// What a message's content says about the search's strings.
+#[derive(Default)]
+struct ContentFacts {
+    /// Header field values (lower-case name, raw unfolded and decoded).
+    headers: Vec<(String, String)>,
+    /// The Date header's day number.
+    sent_day: Option<i64>,
+    /// For each BODY/TEXT string: found in the body.
+    in_body: Vec<bool>,
+    /// For each BODY/TEXT string: found in the header text.
+    in_header: Vec<bool>,
+}
+
+fn lower(s: &IString) -> String {
+    String::from_utf8_lossy(s).to_lowercase()
+}
+
+/// Every BODY and TEXT string of a key (each once).
+fn collect_strings(key: &SearchKey, out: &mut Vec<String>) {
+    let mut stack = vec![key];
+    while let Some(k) = stack.pop() {
+        match k {
+            SearchKey::Body(s) | SearchKey::Text(s) => {
+                let s = lower(s);
+                if !out.contains(&s) {
+                    out.push(s);
+                }
+            }
+            SearchKey::Not(k) | SearchKey::Fuzzy(k) => stack.push(k),
+            SearchKey::Or(a, b) => {
+                stack.push(a);
+                stack.push(b);
+            }
+            SearchKey::And(keys) => stack.extend(keys.iter()),
+            _ => {}
+        }
+    }
+}
+
+/// Whether evaluating the key needs the message's content.
+fn needs_content(key: &SearchKey) -> bool {
+    use SearchKey::*;
+    match key {
+        Bcc(_) | Body(_) | Cc(_) | From(_) | Header(..) | Subject(_) | Text(_) | To(_) | SentBefore(_) | SentOn(_)
+        | SentSince(_) => true,
+        Not(k) | Fuzzy(k) => needs_content(k),
+        Or(a, b) => needs_content(a) || needs_content(b),
+        And(keys) => keys.iter().any(needs_content),
+        _ => false,
+    }
+}
+
+/// Looks for several strings in text fed in pieces (lower-cased), keeping
+/// the end of the previous piece so that a string across two is found.
+struct Finder<'a> {
+    needles: &'a [String],
+    found: Vec<bool>,
+    carry: String,
+    keep: usize,
+}
+
+impl<'a> Finder<'a> {
+    fn new(needles: &'a [String]) -> Finder<'a> {
+        let keep = needles.iter().map(|n| n.len()).max().unwrap_or(0);
+        Finder { needles, found: vec![false; needles.len()], carry: String::new(), keep }
+    }
+
+    fn feed(&mut self, text: &str) {
+        let mut window = std::mem::take(&mut self.carry);
+        window.push_str(&text.to_lowercase());
+        for (i, n) in self.needles.iter().enumerate() {
+            if !self.found[i] && window.contains(n.as_str()) {
+                self.found[i] = true;
+            }
+        }
+        let mut cut = window.len().saturating_sub(self.keep);
+        while !window.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        self.carry = window.split_off(cut);
+    }
+
+    fn done(&self) -> bool {
+        self.found.iter().all(|&f| f)
+    }
+}
+
+impl<S: Store> Session<S> {
+    async fn content_facts(
+        &self,
+        mailbox: &MailboxOf<S>,
+        validity: u32,
+        meta: &MessageMeta,
+        strings: &[String],
+    ) -> Result<ContentFacts, StoreError> {
+        let structure = self.structure(mailbox, validity, meta).await?;
+        let content = mailbox.open(meta.uid).await?;
+        let mut reader = WireReader::new(content, meta.size);
+        let header = structure.root().header();
+        let header_end = header.end.min(header.start + MAX_SEARCH_HEADER);
+        let mut raw_header = Vec::new();
+        let mut producer = Producer::new(Source::Range(header.start..header_end));
+        while let Some(piece) = producer.next(&mut reader).await? {
+            raw_header.extend_from_slice(&piece);
+        }
+        let mut facts = ContentFacts { headers: header_values(&raw_header), ..ContentFacts::default() };
+        facts.sent_day = MessageParser::new()
+            .parse_headers(&raw_header)
+            .and_then(|m| m.date().map(|d| days_from_civil(d.year.into(), d.month.into(), d.day.into())));
+        if !strings.is_empty() {
+            let mut in_header = Finder::new(strings);
+            in_header.feed(&String::from_utf8_lossy(&raw_header));
+            facts.in_header = in_header.found;
+            let mut in_body = Finder::new(strings);
+            search_body(&structure, &mut reader, &mut in_body).await?;
+            facts.in_body = in_body.found;
+        }
+        Ok(facts)
+    }
+
+    pub(crate) async fn search(
+        &mut self,
+        imap: &mut ImapServer,
+        tag: &Tag,
+        uid: bool,
+        return_options: Option<Vec<SearchReturnOption>>,
+        charset: Option<IString>,
+        criteria: &[SearchKey],
+    ) -> Outcome {
+        use SearchReturnOption as R;
+        if let Some(options) = &return_options {
+            if options.iter().any(|o| !matches!(o, R::Min | R::Max | R::All | R::Count)) {
+                return Err(bad("Only MIN, MAX, ALL and COUNT are supported in RETURN"));
+            }
+        }
+        if let Some(charset) = &charset {
+            if !charset.eq_ignore_case("UTF-8") && !charset.eq_ignore_case("US-ASCII") {
+                return Err(Refusal {
+                    kind: imap_wire::StatusKind::No,
+                    code: Some(Code::BadCharset(vec![IString::from("UTF-8"), IString::from("US-ASCII")])),
+                    text: "Unsupported charset".into(),
+                });
+            }
+        }
+        let selected = self.selected.as_ref().ok_or_else(|| bad("No mailbox selected"))?;
+        let key = SearchKey::And(criteria.to_vec());
+        let content = needs_content(&key);
+        let mut strings = Vec::new();
+        collect_strings(&key, &mut strings);
+        let validity = selected.mailbox.status().await.map_err(Refusal::from)?.uid_validity;
+        let count = selected.uids.len() as u32;
+        let largest = selected.uids.last().copied().unwrap_or(0);
+        let mut ids = Vec::new();
+        let live: Vec<(usize, u32)> = selected
+            .uids
+            .iter()
+            .enumerate()
+            .filter(|(_, u)| !selected.expunged.contains_key(u))
+            .map(|(i, &u)| (i, u))
+            .collect();
+        for batch in live.chunks(META_BATCH) {
+            let uids: Vec<u32> = batch.iter().map(|&(_, u)| u).collect();
+            let metas = selected.mailbox.messages_by_uid(&uids).await.map_err(Refusal::from)?;
+            let mut metas = metas.into_iter().peekable();
+            for &(i, message_uid) in batch {
+                let Some(meta) = metas.next_if(|m| m.uid == message_uid) else { continue };
+                let facts = if content {
+                    match self.content_facts(&selected.mailbox, validity, &meta, &strings).await {
+                        Ok(f) => Some(f),
+                        Err(StoreError::NoSuchMessage) => continue,
+                        Err(e) => return Err(e.into()),
+                    }
+                } else {
+                    None
+                };
+                let ctx = Context {
+                    seq: i as u32 + 1,
+                    count,
+                    largest_uid: largest,
+                    meta: &meta,
+                    recent: selected.recent.contains(&meta.uid),
+                    facts: facts.as_ref(),
+                    strings: &strings,
+                };
+                if ctx.matches(&key) {
+                    ids.push(nz(if uid { meta.uid } else { i as u32 + 1 }));
+                }
+            }
+            // Other sessions run between batches of a long search.
+            tokio::task::yield_now().await;
+        }
+        let data = match return_options {
+            None => Data::Search { ids, modseq: None },
+            // RFC 4731: the numbers in order, `RETURN ()` meaning ALL.
+            Some(options) => {
+                let options = if options.is_empty() { vec![R::All] } else { options };
+                let mut data = Vec::new();
+                for option in options {
+                    data.push(match option {
+                        R::Count => SearchReturnData::Count(ids.len() as u32),
+                        R::Min => match ids.first() {
+                            Some(&n) => SearchReturnData::Min(n),
+                            None => continue,
+                        },
+                        R::Max => match ids.last() {
+                            Some(&n) => SearchReturnData::Max(n),
+                            None => continue,
+                        },
+                        _ => match compact(&ids.iter().map(|n| n.get()).collect::<Vec<_>>()) {
+                            Some(set) => SearchReturnData::All(set),
+                            None => continue,
+                        },
+                    });
+                }
+                Data::ESearch(ESearchResponse { tag: Some(IString::from(tag.as_str())), uid, data })
+            }
+        };
+        imap.machine_mut().respond(tag, data)?;
+        done("Search completed.")
+    }
+}
+
+/// One pass over the text parts (decoded and in UTF-8), or over the body
+/// of a message without any.
+async fn search_body<C: crate::store::Content>(
+    structure: &Structure,
+    reader: &mut WireReader<C>,
+    finder: &mut Finder<'_>,
+) -> Result<(), StoreError> {
+    let texts: Vec<u32> =
+        (0..structure.part_count() as u32).filter(|&i| structure.part(i).kind() == Kind::Text).collect();
+    let sources: Vec<(Source, Option<Vec<u8>>)> = if texts.is_empty() {
+        vec![(Source::Range(structure.root().body()), None)]
+    } else {
+        texts
+            .iter()
+            .map(|&i| {
+                let part = structure.part(i);
+                let encoding = Encoding::of(part.fields.encoding.as_deref()).unwrap_or(Encoding::Identity);
+                let charset = part.fields.param(b"charset").map(<[u8]>::to_vec);
+                (Source::Decoded { body: part.body(), encoding }, charset)
+            })
+            .collect()
+    };
+    for (source, charset) in sources {
+        let decode = charset.as_deref().and_then(mail_parser::decoders::charsets::map::charset_decoder);
+        let mut producer = Producer::new(source);
+        let mut pending: Vec<u8> = Vec::new();
+        loop {
+            let piece = producer.next(reader).await?;
+            let last = piece.is_none();
+            pending.extend_from_slice(piece.as_deref().unwrap_or(&[]));
+            // Whole lines (or a bounded piece) at a time, so that a
+            // multi-byte character is not cut.
+            let cut = if last || pending.len() > 256 * 1024 {
+                pending.len()
+            } else {
+                pending.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1)
+            };
+            if cut > 0 {
+                let chunk: Vec<u8> = pending.drain(..cut).collect();
+                match decode {
+                    Some(decode) => finder.feed(&decode(&chunk)),
+                    None => finder.feed(&String::from_utf8_lossy(&chunk)),
+                }
+            }
+            if last || finder.done() {
+                break;
+            }
+        }
+        finder.carry.clear();
+        if finder.done() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Every header field value: unfolded as written, and decoded where
+/// mail-parser understands the field (RFC 2047 words, addresses).
+fn header_values(header: &[u8]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (name, value) in crate::mime::unfold_fields(header) {
+        let name = String::from_utf8_lossy(name).to_lowercase();
+        let raw = String::from_utf8_lossy(&crate::mime::unfold(value)).into_owned();
+        out.push((name, raw));
+    }
+    if let Some(message) = MessageParser::new().parse_headers(header) {
+        for h in message.headers() {
+            let name = h.name.as_str().to_lowercase();
+            match &h.value {
+                HeaderValue::Text(text) => out.push((name, text.to_string())),
+                HeaderValue::TextList(list) => out.push((name, list.join(" "))),
+                HeaderValue::Address(address) => {
+                    for addr in address.iter() {
+                        let line = format!(
+                            "{} <{}>",
+                            addr.name.as_deref().unwrap_or(""),
+                            addr.address.as_deref().unwrap_or("")
+                        );
+                        out.push((name.clone(), line));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+struct Context<'a> {
+    seq: u32,
+    count: u32,
+    largest_uid: u32,
+    meta: &'a MessageMeta,
+    recent: bool,
+    facts: Option<&'a ContentFacts>,
+    strings: &'a [String],
+}
+
+impl Context<'_> {
+    fn header(&self, name: &str, needle: &IString) -> bool {
+        let Some(facts) = self.facts else { return false };
+        let needle = lower(needle);
+        facts.headers.iter().any(|(n, v)| n == name && v.to_lowercase().contains(&needle))
+    }
+
+    fn keyword(&self, name: &imap_wire::Atom) -> bool {
+        Keyword::new(name.as_str()).is_ok_and(|k| self.meta.flags.has_keyword(&k))
+    }
+
+    fn string_found(&self, s: &IString, with_header: bool) -> bool {
+        let Some(facts) = self.facts else { return false };
+        let s = lower(s);
+        let Some(i) = self.strings.iter().position(|x| *x == s) else { return false };
+        facts.in_body.get(i).copied().unwrap_or(false)
+            || (with_header && facts.in_header.get(i).copied().unwrap_or(false))
+    }
+
+    fn matches(&self, key: &SearchKey) -> bool {
+        use SearchKey::*;
+        let m = self.meta;
+        let has = |flag: SystemFlags| m.flags.has(flag);
+        let internal_day = m.internal_date.div_euclid(86400);
+        let sent_day = || self.facts.and_then(|f| f.sent_day);
+        match key {
+            All => true,
+            Answered => has(SystemFlags::ANSWERED),
+            Deleted => has(SystemFlags::DELETED),
+            Draft => has(SystemFlags::DRAFT),
+            Flagged => has(SystemFlags::FLAGGED),
+            Seen => has(SystemFlags::SEEN),
+            Unanswered => !has(SystemFlags::ANSWERED),
+            Undeleted => !has(SystemFlags::DELETED),
+            Undraft => !has(SystemFlags::DRAFT),
+            Unflagged => !has(SystemFlags::FLAGGED),
+            Unseen => !has(SystemFlags::SEEN),
+            Recent => self.recent,
+            New => self.recent && !has(SystemFlags::SEEN),
+            Old => !self.recent,
+            Keyword(k) => self.keyword(k),
+            Unkeyword(k) => !self.keyword(k),
+            Before(d) => internal_day < day_number(d),
+            On(d) => internal_day == day_number(d),
+            Since(d) => internal_day >= day_number(d),
+            SentBefore(d) => sent_day().is_some_and(|s| s < day_number(d)),
+            SentOn(d) => sent_day().is_some_and(|s| s == day_number(d)),
+            SentSince(d) => sent_day().is_some_and(|s| s >= day_number(d)),
+            Larger(n) => m.size > u64::from(*n),
+            Smaller(n) => m.size < u64::from(*n),
+            Bcc(s) => self.header("bcc", s),
+            Cc(s) => self.header("cc", s),
+            From(s) => self.header("from", s),
+            To(s) => self.header("to", s),
+            Subject(s) => self.header("subject", s),
+            Header(name, value) => {
+                let Some(facts) = self.facts else { return false };
+                let name = lower(name);
+                let needle = lower(value);
+                facts
+                    .headers
+                    .iter()
+                    .any(|(n, v)| *n == name && (needle.is_empty() || v.to_lowercase().contains(&needle)))
+            }
+            Body(s) => self.string_found(s, false),
+            Text(s) => self.string_found(s, true),
+            Uid(set) => set.contains(m.uid, self.largest_uid),
+            SequenceSet(set) => set.contains(self.seq, self.count),
+            Not(k) => !self.matches(k),
+            Or(a, b) => self.matches(a) || self.matches(b),
+            And(keys) => keys.iter().all(|k| self.matches(k)),
+            Older(seconds) => now_unix() - m.internal_date > i64::from(seconds.get()),
+            Younger(seconds) => now_unix() - m.internal_date <= i64::from(seconds.get()),
+            Fuzzy(k) => self.matches(k),
+            // Kept by no message here: no mod-sequences, object ids, save
+            // dates or Gmail ids.
+            ModSeq { .. }
+            | EmailId(_)
+            | ThreadId(_)
+            | SavedBefore(_)
+            | SavedOn(_)
+            | SavedSince(_)
+            | SaveDateSupported
+            | GmailRaw(_)
+            | GmailMessageId(_)
+            | GmailThreadId(_)
+            | GmailLabels(_) => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finder_sees_strings_across_pieces() {
+        let needles = vec!["hello world".to_string(), "zzz".to_string(), "é".to_string()];
+        let mut f = Finder::new(&needles);
+        f.feed("say Hel");
+        f.feed("LO Wo");
+        f.feed("rld É");
+        assert_eq!(f.found, [true, false, true]);
+    }
+}

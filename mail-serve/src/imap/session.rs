@@ -1,0 +1,373 @@
+//! One IMAP session: the loop that takes the machine's events, the
+//! dispatch of commands, login, and the answer of each command with the
+//! selected mailbox's updates before it.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use imap_wire::server::ServerEvent;
+use imap_wire::{Code, Command, CommandBody, Data, IString, Mailbox as WireMailbox, StatusKind, Tag};
+use mail_codec::ImapServer;
+use tokio::sync::watch;
+
+use super::util::{bad, done, no, no_code, Outcome, Refusal};
+use super::view::Selected;
+use super::ImapService;
+use crate::store::{Account, Credentials, Mailbox, MailboxName, Store, Upload};
+
+pub(crate) type MailboxOf<S> = <<S as Store>::Account as Account>::Mailbox;
+type UploadOf<S> = <MailboxOf<S> as Mailbox>::Upload;
+
+/// An APPEND whose message arrives in pieces.
+pub(crate) struct PendingAppend<S: Store> {
+    pub upload: UploadOf<S>,
+    pub validity: u32,
+    pub size: u64,
+}
+
+pub(crate) struct Session<S: Store> {
+    pub service: Arc<ImapService<S>>,
+    pub account: Option<S::Account>,
+    pub user: Arc<str>,
+    pub selected: Option<Selected<MailboxOf<S>>>,
+    pub upload: Option<(Tag, Result<PendingAppend<S>, Refusal>)>,
+    /// Commands answered BAD in a row.
+    pub bad_answers: u32,
+    pub idling: Option<Tag>,
+}
+
+enum Wake {
+    Event(Box<Result<Option<ServerEvent>, mail_codec::Error>>),
+    Changed,
+    Shutdown,
+}
+
+/// Runs a session until LOGOUT, the client leaving, or shutdown (then the
+/// client gets `* BYE`).
+pub(crate) async fn run<S: Store>(
+    service: Arc<ImapService<S>>,
+    mut imap: ImapServer,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let poll = service.features.poll_interval;
+    let mut session = Session {
+        service,
+        account: None,
+        user: Arc::from(""),
+        selected: None,
+        upload: None,
+        bad_answers: 0,
+        idling: None,
+    };
+    loop {
+        if *shutdown.borrow() {
+            let _ = imap.machine_mut().bye("Server shutting down.");
+            let _ = imap.flush().await;
+            let _ = imap.shutdown().await;
+            return;
+        }
+        let idling = session.idling.is_some() && session.selected.is_some();
+        let wake = {
+            let changes = async {
+                match (&mut session.selected, idling) {
+                    (Some(selected), true) => match poll {
+                        Some(every) => {
+                            let _ = tokio::time::timeout(every, selected.subscription.changed()).await;
+                        }
+                        None => selected.subscription.changed().await,
+                    },
+                    _ => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                event = imap.next_event() => Wake::Event(Box::new(event)),
+                () = changes => Wake::Changed,
+                _ = shutdown.changed() => Wake::Shutdown,
+            }
+        };
+        let result = match wake {
+            Wake::Shutdown => continue,
+            Wake::Changed => session.sync(&mut imap, true).await,
+            Wake::Event(event) => match *event {
+                Ok(Some(event)) => session.event(&mut imap, event).await,
+                Ok(None) | Err(_) => return,
+            },
+        };
+        let flushed = match result {
+            Ok(()) => imap.flush().await,
+            Err(e) => Err(e),
+        };
+        if flushed.is_err() {
+            let _ = imap.shutdown().await;
+            return;
+        }
+    }
+}
+
+impl<S: Store> Session<S> {
+    pub(crate) fn cache_key(&self, validity: u32, uid: u32) -> super::cache::Key {
+        let name = self.selected.as_ref().map(|s| s.name.as_str().to_string()).unwrap_or_default();
+        (self.user.clone(), name, validity, uid)
+    }
+
+    pub(crate) fn account(&self) -> Result<&S::Account, Refusal> {
+        self.account.as_ref().ok_or_else(|| bad("Not logged in"))
+    }
+
+    /// A wire name as the store's name.
+    pub(crate) fn name_of(&self, mailbox: &WireMailbox) -> Result<MailboxName, Refusal> {
+        let text = mailbox.to_utf8().map_err(|_| no_code(Code::Cannot, "Invalid mailbox name: not modified UTF-7"))?;
+        MailboxName::new(&text, self.service.features.delimiter)
+            .map_err(|e| no_code(Code::Cannot, format!("Invalid mailbox name: {e}")))
+    }
+
+    async fn event(&mut self, imap: &mut ImapServer, event: ServerEvent) -> Result<(), mail_codec::Error> {
+        match event {
+            ServerEvent::Command(command) => self.command(imap, command).await,
+            ServerEvent::SaslResponse { tag, data } => {
+                let outcome = self.plain(&data).await;
+                self.finish(imap, &tag, outcome)
+            }
+            ServerEvent::AppendStart { command, size } => {
+                if let CommandBody::Append { mailbox, messages } = &command.body {
+                    let (flags, date) = messages.first().map(|m| (&m.flags[..], m.date)).unwrap_or((&[], None));
+                    let pending = self.begin_append(mailbox, flags, date, size).await;
+                    self.upload = Some((command.tag.clone(), pending));
+                }
+                Ok(())
+            }
+            ServerEvent::AppendData { tag, data } => {
+                if let Some((t, Ok(pending))) = &mut self.upload {
+                    if *t == tag {
+                        pending.size += data.len() as u64;
+                        if let Err(e) = pending.upload.write(&data).await {
+                            self.upload = Some((tag, Err(Refusal::from(e))));
+                        }
+                    }
+                }
+                Ok(())
+            }
+            ServerEvent::AppendEnd { tag } => {
+                let outcome = match self.upload.take() {
+                    Some((t, pending)) if t == tag => match pending {
+                        Ok(pending) => self.commit_append(pending).await,
+                        Err(refusal) => Err(refusal),
+                    },
+                    _ => Err(bad("APPEND lost its message")),
+                };
+                self.answer(imap, &tag, outcome).await
+            }
+            ServerEvent::AppendAborted { .. } => {
+                // The machine answered; what was stored goes with the
+                // upload.
+                self.upload = None;
+                Ok(())
+            }
+            ServerEvent::IdleDone { tag } => {
+                self.idling = None;
+                self.sync(imap, true).await?;
+                Ok(imap.machine_mut().complete(&tag, StatusKind::Ok, None, "Idle completed.")?)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Brings the client's view of the selected mailbox up to date.
+    pub(crate) async fn sync(&mut self, imap: &mut ImapServer, expunge_ok: bool) -> Result<(), mail_codec::Error> {
+        let Some(selected) = &mut self.selected else { return Ok(()) };
+        match selected.sync(expunge_ok).await {
+            Ok(updates) => {
+                for data in updates {
+                    imap.machine_mut().update(data)?;
+                }
+            }
+            Err(_) => {
+                // The store failed: the view stays as it is; the next
+                // command tries again.
+            }
+        }
+        Ok(())
+    }
+
+    /// Completes a command, counting BAD answers in a row.
+    fn finish(&mut self, imap: &mut ImapServer, tag: &Tag, outcome: Outcome) -> Result<(), mail_codec::Error> {
+        let (kind, code, text) = match outcome {
+            Ok((code, text)) => (StatusKind::Ok, code, text),
+            Err(r) => (r.kind, r.code, r.text),
+        };
+        imap.machine_mut().complete(tag, kind, code, &text)?;
+        if kind == StatusKind::Bad {
+            self.bad_answers += 1;
+            if self.bad_answers >= self.service.config.max_bad_commands {
+                imap.machine_mut().bye("Too many invalid IMAP commands.")?;
+            }
+        } else {
+            self.bad_answers = 0;
+        }
+        Ok(())
+    }
+
+    /// Answers a command: the selected mailbox's updates where the command
+    /// allows them, then the tagged answer.
+    pub(crate) async fn answer(
+        &mut self,
+        imap: &mut ImapServer,
+        tag: &Tag,
+        outcome: Outcome,
+    ) -> Result<(), mail_codec::Error> {
+        let expunge_ok = imap
+            .machine()
+            .pending_commands()
+            .find(|c| &c.tag == tag)
+            .map(|c| {
+                !matches!(
+                    c.body,
+                    CommandBody::Fetch { uid: false, .. }
+                        | CommandBody::Store { uid: false, .. }
+                        | CommandBody::Search { uid: false, .. }
+                )
+            })
+            .unwrap_or(true);
+        self.sync(imap, expunge_ok).await?;
+        self.finish(imap, tag, outcome)
+    }
+
+    async fn login(&mut self, credentials: Credentials) -> Outcome {
+        let account = self.service.store.login(&credentials).await.map_err(Refusal::from)?;
+        self.user = Arc::from(account.user());
+        self.account = Some(account);
+        Ok((Some(Code::Capability(self.service.capabilities())), "Logged in".into()))
+    }
+
+    /// SASL PLAIN (RFC 4616): `authzid NUL authcid NUL password`.
+    async fn plain(&mut self, data: &[u8]) -> Outcome {
+        let mut parts = data.split(|&b| b == 0);
+        match (parts.next(), parts.next(), parts.next(), parts.next()) {
+            (Some(authzid), Some(user), Some(password), None) => {
+                let text = |b: &[u8]| String::from_utf8(b.to_vec()).map_err(|_| no("Invalid PLAIN response"));
+                let (authzid, user) = (text(authzid)?, text(user)?);
+                let authorize_as = (!authzid.is_empty() && authzid != user).then_some(authzid);
+                self.login(Credentials { user, password: text(password)?, authorize_as }).await
+            }
+            _ => Err(no("Invalid PLAIN response")),
+        }
+    }
+
+    async fn command(&mut self, imap: &mut ImapServer, command: Command) -> Result<(), mail_codec::Error> {
+        let tag = command.tag.clone();
+        let outcome = match command.body {
+            CommandBody::Login { username, password } => {
+                let text = |s: &IString| String::from_utf8(s.to_vec()).map_err(|_| no("Invalid user name or password"));
+                match (text(&username), text(&password)) {
+                    (Ok(user), Ok(password)) => self.login(Credentials { user, password, authorize_as: None }).await,
+                    (Err(e), _) | (_, Err(e)) => Err(e),
+                }
+            }
+            CommandBody::Authenticate { mechanism, initial_response } => {
+                if !mechanism.eq_ignore_case("PLAIN") {
+                    Err(no("Unsupported authentication mechanism"))
+                } else if let Some(ir) = initial_response {
+                    self.plain(&ir).await
+                } else {
+                    imap.machine_mut().sasl_challenge(&tag, b"")?;
+                    return Ok(());
+                }
+            }
+            CommandBody::StartTls => done("Begin TLS negotiation now."),
+            CommandBody::Compress { algorithm } => {
+                if algorithm.eq_ignore_case("DEFLATE") {
+                    done("Begin compression.")
+                } else {
+                    Err(no("Unknown compression algorithm"))
+                }
+            }
+            CommandBody::Noop => done("NOOP completed."),
+            CommandBody::Check => done("Check completed."),
+            CommandBody::Idle => {
+                self.idling = Some(tag.clone());
+                self.sync(imap, true).await?;
+                return Ok(());
+            }
+            CommandBody::Enable(_) => {
+                // Nothing this server offers needs enabling.
+                imap.machine_mut().respond(&tag, Data::Enabled(Vec::new()))?;
+                done("Enabled.")
+            }
+            CommandBody::Namespace => {
+                let personal = imap_wire::NamespaceDescription {
+                    prefix: IString::from(""),
+                    delimiter: imap_wire::Delimiter::new(self.service.features.delimiter).ok(),
+                    extensions: Vec::new(),
+                };
+                let data = Data::Namespace { personal: Some(vec![personal]), other_users: None, shared: None };
+                imap.machine_mut().respond(&tag, data)?;
+                done("Namespace completed.")
+            }
+            CommandBody::Id(_) => {
+                let fields = self
+                    .service
+                    .config
+                    .id
+                    .iter()
+                    .map(|(k, v)| (IString::from(k.as_bytes().to_vec()), Some(IString::from(v.as_bytes().to_vec()))))
+                    .collect();
+                imap.machine_mut().respond(&tag, Data::Id(Some(fields)))?;
+                done("ID completed.")
+            }
+            CommandBody::Select { mailbox, .. } => self.select(imap, &tag, &mailbox, false).await,
+            CommandBody::Examine { mailbox, .. } => self.select(imap, &tag, &mailbox, true).await,
+            CommandBody::Create { mailbox, parameters } => self.create(&mailbox, &parameters).await,
+            CommandBody::Delete(mailbox) => self.delete(&mailbox).await,
+            CommandBody::Rename { from, to } => self.rename(&from, &to).await,
+            CommandBody::Subscribe(mailbox) => self.subscribe(&mailbox, true).await,
+            CommandBody::Unsubscribe(mailbox) => self.subscribe(&mailbox, false).await,
+            CommandBody::List { selection, reference, patterns, return_options } => match &patterns[..] {
+                [pattern] if selection.is_empty() && return_options.is_empty() => {
+                    self.list(imap, &tag, &reference, pattern, false).await
+                }
+                _ => Err(bad("LIST-EXTENDED is not supported")),
+            },
+            CommandBody::Lsub { reference, pattern } => self.list(imap, &tag, &reference, &pattern, true).await,
+            CommandBody::Status { mailbox, attributes } => self.status(imap, &tag, &mailbox, &attributes).await,
+            CommandBody::Append { mailbox, messages } => match &messages[..] {
+                [one] => match one.literal() {
+                    Some(message) => {
+                        let data = Bytes::copy_from_slice(message);
+                        self.append(&mailbox, &one.flags, one.date, data).await
+                    }
+                    None => Err(bad("CATENATE is not supported")),
+                },
+                _ => Err(bad("MULTIAPPEND is not supported")),
+            },
+            CommandBody::Close => self.close(true).await,
+            CommandBody::Unselect => self.close(false).await,
+            CommandBody::Expunge => self.expunge(None).await,
+            CommandBody::UidExpunge(set) => self.expunge(Some(&set)).await,
+            CommandBody::Search { uid, return_options, charset, criteria } => {
+                self.search(imap, &tag, uid, return_options, charset, &criteria).await
+            }
+            CommandBody::Fetch { uid, sequence_set, items, modifiers } => {
+                if !modifiers.is_empty() {
+                    Err(bad("FETCH modifiers are not supported"))
+                } else {
+                    self.fetch(imap, &tag, uid, &sequence_set, &items).await
+                }
+            }
+            CommandBody::Store { uid, sequence_set, modifiers, action, silent, flags } => {
+                if !modifiers.is_empty() {
+                    Err(bad("STORE modifiers are not supported"))
+                } else {
+                    self.store(imap, &tag, uid, &sequence_set, action, silent, &flags).await
+                }
+            }
+            CommandBody::Copy { uid, sequence_set, mailbox } => {
+                self.copy(imap, &tag, uid, &sequence_set, &mailbox, false).await
+            }
+            CommandBody::Move { uid, sequence_set, mailbox } => {
+                self.copy(imap, &tag, uid, &sequence_set, &mailbox, true).await
+            }
+            _ => Err(bad("Unknown command")),
+        };
+        self.answer(imap, &tag, outcome).await
+    }
+}
