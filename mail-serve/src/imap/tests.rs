@@ -120,3 +120,160 @@ async fn login_select_fetch() {
     assert!(env.contains("\"parts\" ((\"Bob\" NIL \"bob\" \"example.org\"))"), "{env}");
     assert!(c.run("LOGOUT").await.contains("OK"));
 }
+
+async fn logged_in(service: &Arc<ImapService<MemoryStore>>, select: &str) -> Client {
+    let mut c = Client::connect(service).await;
+    assert!(c.run("LOGIN alice pw").await.contains("OK"));
+    if !select.is_empty() {
+        assert!(c.run(&format!("SELECT {select}")).await.contains("OK [READ-WRITE]"));
+    }
+    c
+}
+
+#[tokio::test]
+async fn expunges_wait_for_a_command_that_allows_them() {
+    let service = service_with(store_with(&[b"a\r\n", b"b\r\n", b"c\r\n"]));
+    let mut a = logged_in(&service, "INBOX").await;
+    let mut b = logged_in(&service, "INBOX").await;
+    assert!(b.run("STORE 2 +FLAGS (\\Deleted)").await.contains("* 2 FETCH (FLAGS (\\Deleted))"));
+    let expunged = b.run("EXPUNGE").await;
+    assert!(expunged.starts_with("* 2 EXPUNGE\r\n"), "{expunged}");
+    // A learns of the flag change and the expunge, but may not be told of
+    // the expunge during FETCH, STORE or SEARCH.
+    let fetch = a.run("FETCH 1:3 (FLAGS)").await;
+    assert!(!fetch.contains("* 2 EXPUNGE"), "{fetch}");
+    assert!(fetch.contains("NO [EXPUNGEISSUED]"), "{fetch}");
+    let store = a.run("STORE 2 +FLAGS (\\Seen)").await;
+    assert!(
+        store.contains("* 2 FETCH (FLAGS (\\Deleted \\Seen \\Recent))") && !store.contains("* 2 EXPUNGE"),
+        "{store}"
+    );
+    let search = a.run("SEARCH ALL").await;
+    assert!(search.contains("* SEARCH 1 3\r\n") && !search.contains("* 2 EXPUNGE"), "{search}");
+    let noop = a.run("NOOP").await;
+    assert!(noop.contains("* 2 EXPUNGE\r\n"), "{noop}");
+    assert!(a.run("FETCH 2 (UID)").await.contains("* 2 FETCH (UID 3)"));
+    // A UID command may be told at once.
+    assert!(b.run("STORE 1 +FLAGS (\\Deleted)").await.contains("OK"));
+    assert!(b.run("EXPUNGE").await.contains("* 1 EXPUNGE"));
+    let uid_fetch = a.run("UID FETCH 1:* (FLAGS)").await;
+    assert!(uid_fetch.contains("* 1 EXPUNGE"), "{uid_fetch}");
+}
+
+#[tokio::test]
+async fn other_sessions_changes_arrive_and_idle_hears_them_at_once() {
+    let store = store_with(&[b"a\r\n"]);
+    let service = service_with(store);
+    let mut a = logged_in(&service, "INBOX").await;
+    let mut b = logged_in(&service, "INBOX").await;
+    assert!(b.run("STORE 1 +FLAGS.SILENT (\\Flagged $Work)").await.contains("OK"));
+    let noop = a.run("NOOP").await;
+    assert!(noop.contains("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Work)"), "{noop}");
+    assert!(noop.contains("* 1 FETCH (FLAGS (\\Flagged $Work \\Recent))"), "{noop}");
+    assert!(!b.run("NOOP").await.contains("FETCH"), "a session is not told of its own change again");
+    a.send("I1 IDLE\r\n").await;
+    assert!(a.read_line().await.starts_with("+ "));
+    service.store().deliver("alice", b"new\r\n").unwrap();
+    assert_eq!(a.read_line().await, "* 2 EXISTS\r\n");
+    assert_eq!(a.read_line().await, "* 2 RECENT\r\n", "the first session took the \\Recent messages");
+    assert!(b.run("NOOP").await.contains("* 2 EXISTS"));
+    assert!(b.run("STORE 2 +FLAGS (\\Deleted)").await.contains("OK"));
+    assert!(b.run("EXPUNGE").await.contains("EXPUNGE"));
+    let mut seen = String::new();
+    while !seen.contains("* 2 EXPUNGE") {
+        seen.push_str(&a.read_line().await);
+    }
+    a.send("DONE\r\n").await;
+    assert!(a.until("I1").await.contains("I1 OK"));
+}
+
+#[tokio::test]
+async fn a_refused_store_defines_nothing() {
+    let store = MemoryStore::with_max_keywords(3);
+    store.add_user("alice", "pw");
+    store.deliver("alice", b"a\r\n").unwrap();
+    let service = service_with(store);
+    let mut c = logged_in(&service, "INBOX").await;
+    let refused = c.run("STORE 1 +FLAGS (k1 k2 k3 k4)").await;
+    assert!(refused.contains("NO [LIMIT]"), "{refused}");
+    assert!(!refused.contains("* FLAGS"), "{refused}");
+    assert!(c.run("FETCH 1 FLAGS").await.contains("FLAGS (\\Recent)"));
+    assert!(c.run("STORE 1 +FLAGS (k1 k2 k3)").await.contains("OK"));
+    let append = c.run("APPEND INBOX (k4) {3+}\r\nx\r\n").await;
+    assert!(append.contains("NO [LIMIT]"), "{append}");
+}
+
+#[tokio::test]
+async fn rename_of_inbox_keeps_keywords() {
+    let service = service_with(store_with(&[b"a\r\n", b"b\r\n"]));
+    let mut c = logged_in(&service, "INBOX").await;
+    assert!(c.run("STORE 2 +FLAGS ($Label1)").await.contains("OK"));
+    let rename = c.run("RENAME INBOX INBOX/old").await;
+    assert!(rename.contains("* 2 EXPUNGE\r\n* 1 EXPUNGE\r\nT4 OK"), "{rename}");
+    assert!(c.run("SELECT INBOX/old").await.contains("* 2 EXISTS"));
+    let flags = c.run("FETCH 1:2 FLAGS").await;
+    assert!(flags.contains("* 2 FETCH (FLAGS ($Label1 \\Recent))"), "{flags}");
+    let list = c.run("LIST \"\" *").await;
+    assert!(
+        list.contains("(\\HasChildren) \"/\" INBOX") && list.contains("(\\HasNoChildren) \"/\" INBOX/old"),
+        "{list}"
+    );
+}
+
+#[tokio::test]
+async fn hostile_patterns_and_mime_are_answered() {
+    let mut nested = Vec::new();
+    for i in 0..3000 {
+        nested.extend_from_slice(
+            format!("Content-Type: multipart/mixed; boundary=b{i:05}\r\n\r\n--b{i:05}\r\n").as_bytes(),
+        );
+    }
+    let mut rfc822 = Vec::new();
+    for _ in 0..3000 {
+        rfc822.extend_from_slice(b"Content-Type: message/rfc822\r\n\r\n");
+    }
+    rfc822.extend_from_slice(b"Subject: deep\r\n\r\nx\r\n");
+    let service = service_with(store_with(&[&nested, &rfc822]));
+    let mut c = logged_in(&service, "INBOX").await;
+    let stars = "*".repeat(20_000);
+    let list = c.run(&format!("LIST \"\" \"{stars}\"")).await;
+    assert!(list.contains("OK List completed"), "{list}");
+    let z = format!("{}Z", "*".repeat(300));
+    let started = std::time::Instant::now();
+    assert!(c.run(&format!("LIST \"\" \"{z}\"")).await.contains("OK"));
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    let bs = c.run("FETCH 1:2 (BODYSTRUCTURE BODY ENVELOPE)").await;
+    assert!(bs.contains("OK Fetch completed"), "{bs}");
+    let deep = c.run(&format!("FETCH 2 BODY.PEEK[{}]", vec!["1"; 150].join("."))).await;
+    assert!(deep.contains("OK Fetch completed"), "{deep}");
+}
+
+#[tokio::test]
+async fn size_is_what_body_sends_for_bare_lf_mail() {
+    let service = service_with(store_with(&[b"Subject: lf\n\nline one\nline two\n"]));
+    let mut c = logged_in(&service, "INBOX").await;
+    let fetch = c.run("FETCH 1 (RFC822.SIZE BODY.PEEK[])").await;
+    assert!(fetch.contains("RFC822.SIZE 35 BODY[] {35}\r\nSubject: lf\r\n\r\nline one\r\nline two\r\n)"), "{fetch:?}");
+    let text = c.run("FETCH 1 (BODY.PEEK[TEXT]<4.8>)").await;
+    assert!(text.contains("BODY[TEXT]<4> {8}\r\n one\r\nli)"), "{text:?}");
+}
+
+#[tokio::test]
+async fn search_keys() {
+    let service = service_with(store_with(&[
+        b"From: Ann <ann@example.org>\r\nSubject: Lunch\r\nDate: Mon, 7 Feb 1994 21:52:25 -0800\r\n\r\nSee you at noon\r\n",
+        MIXED,
+        b"Subject: =?utf-8?q?caf=C3=A9?=\r\nContent-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nna=EFve\r\n",
+    ]));
+    let mut c = logged_in(&service, "INBOX").await;
+    assert!(c.run("SEARCH FROM ann").await.contains("* SEARCH 1\r\n"));
+    assert!(c.run("SEARCH BODY NOON").await.contains("* SEARCH 1\r\n"));
+    assert!(c.run("SEARCH TEXT lunch").await.contains("* SEARCH 1\r\n"));
+    assert!(c.run("SEARCH BODY \"first part\"").await.contains("* SEARCH 2\r\n"));
+    assert!(c.run("SEARCH CHARSET UTF-8 BODY {6+}\r\nnaïve").await.contains("* SEARCH 3\r\n"));
+    assert!(c.run("SEARCH SUBJECT {5+}\r\ncafé").await.contains("* SEARCH 3\r\n"));
+    assert!(c.run("SEARCH SENTBEFORE 1-Jan-2000 NOT BODY zzz").await.contains("* SEARCH 1\r\n"));
+    assert!(c.run("SEARCH OR 1 3 LARGER 10").await.contains("* SEARCH 1 3\r\n"));
+    assert!(c.run("UID SEARCH RETURN (MIN MAX COUNT) ALL").await.contains("MIN 1 MAX 3 COUNT 3"));
+    assert!(c.run("SEARCH CHARSET KOI8-R ALL").await.contains("NO [BADCHARSET"));
+}
