@@ -15,7 +15,9 @@
 #![warn(missing_docs)]
 
 pub mod imap;
+pub mod maildir;
 pub mod memory;
 pub mod mime;
 pub mod pattern;
 pub mod store;
+pub mod users;

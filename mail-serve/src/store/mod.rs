@@ -396,6 +396,18 @@ pub trait Mailbox: Send + Sync + 'static {
         async move { Ok(self.status().await?.uid_next) }
     }
 
+    /// The POP3 unique ids (UIDL, RFC 1939 section 7) of these messages
+    /// (sorted UIDs; those that no longer exist are left out): stable
+    /// across sessions, 1 to 70 printable ASCII characters each. The
+    /// default is Dovecot's (`%08Xu%08Xv`: UID and UIDVALIDITY in hex).
+    fn pop3_ids(&self, uids: &[u32]) -> impl Future<Output = Result<Vec<(u32, String)>, StoreError>> + Send {
+        async move {
+            let validity = self.status().await?.uid_validity;
+            let live = self.messages_by_uid(uids).await?;
+            Ok(live.iter().map(|m| (m.uid, format!("{:08X}{validity:08X}", m.uid))).collect())
+        }
+    }
+
     /// Opens a message's bytes.
     fn open(&self, uid: u32) -> impl Future<Output = Result<Self::Content, StoreError>> + Send;
 
