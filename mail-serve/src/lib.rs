@@ -19,5 +19,6 @@ pub mod maildir;
 pub mod memory;
 pub mod mime;
 pub mod pattern;
+pub mod pop3;
 pub mod store;
 pub mod users;

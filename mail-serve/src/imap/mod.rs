@@ -28,7 +28,7 @@
 //! ```
 
 mod cache;
-mod content;
+pub(crate) mod content;
 mod fetch;
 mod mailboxes;
 mod search;
