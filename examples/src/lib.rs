@@ -7,19 +7,15 @@
 //! - `imap-client` and `pop3-client`: command-line clients ([`imap_tool`],
 //!   [`pop3_tool`]) with the options of [`cli`], writing Maildirs with
 //!   [`maildir`].
-//! - `pop3-server`: a POP3 server over Maildirs ([`pop3_service`], with
-//!   the users file and accept loop of [`serve`]).
+//! - `imap-server` and `pop3-server`: the mail-serve layer over its
+//!   Maildir store, with the users file, TLS and accept loop of [`serve`].
 
 pub mod cli;
-pub mod imap_message;
 pub mod imap_replay;
-pub mod imap_service;
-pub mod imap_store;
 pub mod imap_tool;
 pub mod inspect;
 pub mod maildir;
 pub mod pop3_replay;
-pub mod pop3_service;
 pub mod pop3_tool;
 pub mod serve;
 

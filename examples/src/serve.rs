@@ -2,7 +2,6 @@
 //! PEM files, and the accept loop that runs sessions until SIGINT/SIGTERM
 //! and then lets them finish.
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -10,63 +9,62 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mail_codec::tls;
+use mail_serve::imap::Security;
+use mail_serve::users::UserList;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use crate::cli::Failure;
 
-/// `name:password` lines; `#` starts a comment line.
-#[derive(Debug, Clone, Default)]
-pub struct Users {
-    passwords: HashMap<String, String>,
+/// Reads a users file (`name:password` lines), naming the file and line
+/// in the error.
+pub fn load_users(path: &Path) -> Result<UserList, Failure> {
+    UserList::load(path).map_err(|e| match e.line {
+        0 => Failure::Usage(format!("cannot read users file {}: {}", path.display(), e.reason)),
+        n => Failure::Usage(format!("{}:{n}: {}", path.display(), e.reason)),
+    })
 }
 
-impl Users {
-    /// Reads a users file; a malformed line is an error naming it.
-    pub fn load(path: &Path) -> Result<Users, Failure> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Failure::Usage(format!("cannot read users file {}: {e}", path.display())))?;
-        Users::parse(&text).map_err(|(n, why)| Failure::Usage(format!("{}:{n}: {why}", path.display())))
+/// How a connection that arrived on `entry` is secured.
+pub fn security(entry: Entry, acceptor: &Option<tls::TlsAcceptor>) -> Security {
+    match (entry, acceptor) {
+        (Entry::Tls, Some(acceptor)) => Security::Implicit(acceptor.clone()),
+        (Entry::Plain, Some(acceptor)) => Security::StartTls(acceptor.clone()),
+        _ => Security::Plain,
     }
+}
 
-    /// Parses the file's text; the error is the line number and why.
-    pub fn parse(text: &str) -> Result<Users, (usize, &'static str)> {
-        let mut passwords = HashMap::new();
-        for (i, line) in text.lines().enumerate() {
-            let line = line.trim_end_matches('\r');
-            if line.trim().is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let (name, password) = line.split_once(':').ok_or((i + 1, "expected name:password"))?;
-            let valid_name =
-                !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-@+".contains(&b));
-            if !valid_name || name.starts_with('.') {
-                return Err((i + 1, "a user name is letters, digits and . _ - @ + (not starting with .)"));
-            }
-            if passwords.insert(name.to_string(), password.to_string()).is_some() {
-                return Err((i + 1, "the user is listed twice"));
-            }
-        }
-        Ok(Users { passwords })
+/// The example IMAP server's settings.
+pub fn imap_config() -> mail_serve::imap::ImapConfig {
+    mail_serve::imap::ImapConfig {
+        greeting: "mail-proto IMAP server ready.".into(),
+        id: vec![("name".into(), "mail-proto imap-server".into()), ("vendor".into(), "mail-proto".into())],
+        ..Default::default()
     }
+}
 
-    /// Whether the name and password match (in time independent of where
-    /// they differ).
-    pub fn check(&self, name: &str, password: &str) -> bool {
-        match self.passwords.get(name) {
-            Some(expected) => {
-                let (a, b) = (expected.as_bytes(), password.as_bytes());
-                a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-            }
-            None => false,
-        }
+/// The example POP3 server's settings.
+pub fn pop3_config() -> mail_serve::pop3::Pop3Config {
+    mail_serve::pop3::Pop3Config {
+        greeting: "mail-proto POP3 server ready".into(),
+        implementation: "mail-proto-example".into(),
     }
+}
 
-    /// A user's mail directory under the mail root.
-    pub fn mail_dir(root: &Path, name: &str) -> PathBuf {
-        root.join(name)
+/// Runs a session until it ends; when the server shuts down meanwhile,
+/// `on_shutdown` tells the layer (the session then says BYE and ends).
+pub async fn until_shutdown<F: Future<Output = ()>>(
+    session: F,
+    mut shutdown: watch::Receiver<bool>,
+    on_shutdown: impl FnOnce(),
+) {
+    tokio::pin!(session);
+    tokio::select! {
+        () = &mut session => return,
+        _ = shutdown.wait_for(|stop| *stop) => on_shutdown(),
     }
+    session.await;
 }
 
 /// The TLS acceptor for `--cert` and `--key`, when given.
@@ -183,7 +181,7 @@ pub struct ServerArgs {
 pub fn server_main<F, Fut>(
     program: &str,
     args: ServerArgs,
-    service: impl FnOnce(Users, PathBuf, Option<tls::TlsAcceptor>) -> F,
+    service: impl FnOnce(UserList, PathBuf, Option<tls::TlsAcceptor>) -> F,
 ) -> std::process::ExitCode
 where
     F: Fn(TcpStream, SocketAddr, Entry, watch::Receiver<bool>) -> Fut + Send + Sync + 'static,
@@ -194,7 +192,7 @@ where
         Err(e) => return crate::cli::finish(program, Err(Failure::Run(e.to_string()))),
     };
     let outcome = runtime.block_on(async {
-        let users = Users::load(&args.users)?;
+        let users = load_users(&args.users)?;
         let acceptor = acceptor(args.cert.as_deref(), args.key.as_deref())?;
         std::fs::create_dir_all(&args.mail_root)
             .map_err(|e| Failure::Usage(format!("cannot use {}: {e}", args.mail_root.display())))?;
@@ -221,14 +219,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn users_file_lines() {
-        let users = Users::parse("# comment\nalice:secret\n\nbob:pa:ss\r\n").unwrap();
-        assert!(users.check("alice", "secret"));
-        assert!(users.check("bob", "pa:ss"), "the password is the rest of the line");
-        assert!(!users.check("alice", "secreT"));
-        assert!(!users.check("carol", ""));
-        assert_eq!(Users::parse("alice\n").unwrap_err().0, 1);
-        assert_eq!(Users::parse("ok:1\n../x:2\n").unwrap_err().0, 2);
-        assert_eq!(Users::parse("a:1\na:2\n").unwrap_err().0, 2);
+    fn a_users_file_error_names_the_file_and_line() {
+        let dir = std::env::temp_dir().join(format!("serve-users-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("users");
+        std::fs::write(&path, "ok:1\n../x:2\n").unwrap();
+        match load_users(&path) {
+            Err(Failure::Usage(text)) => assert!(
+                text.ends_with(":2: a user name is letters, digits and . _ - @ + (not starting with .)"),
+                "{text}"
+            ),
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            matches!(load_users(&dir.join("missing")), Err(Failure::Usage(t)) if t.starts_with("cannot read users file"))
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

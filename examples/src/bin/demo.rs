@@ -17,10 +17,12 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use mail_examples::cli::{self, ConnectArgs, Failure, TlsMode};
-use mail_examples::imap_service::{self, ImapService};
-use mail_examples::pop3_service::{self, Pop3Service};
-use mail_examples::serve::{self, Entry, Users};
+use mail_examples::serve::{self, Entry};
 use mail_examples::{imap_tool, maildir, pop3_tool};
+use mail_serve::imap::{ImapService, Security};
+use mail_serve::maildir::MaildirStore;
+use mail_serve::pop3::Pop3Service;
+use mail_serve::users::UserList;
 use tokio::sync::oneshot;
 
 /// Runs the example servers and clients against each other on loopback and
@@ -92,16 +94,27 @@ async fn demo(dir: &Path) -> Result<(), Failure> {
     for folder in [".Sent", ".Trash"] {
         maildir::Maildir::create(&mail_root.join("alice").join(folder)).map_err(run_error)?;
     }
-    let users =
-        Users::parse("alice:secret\n").map_err(|(line, why)| Failure::Run(format!("users line {line}: {why}")))?;
-    let imap_service = Arc::new(ImapService::new(users.clone(), mail_root.clone(), None));
-    let pop3_service = Arc::new(Pop3Service::new(users, mail_root.clone(), None));
-    let (imap_port, stop_imap, imap_task) =
-        start(move |stream, _, entry, shutdown| imap_service::session(imap_service.clone(), stream, entry, shutdown))
-            .await?;
-    let (pop3_port, stop_pop3, pop3_task) =
-        start(move |stream, _, entry, shutdown| pop3_service::session(pop3_service.clone(), stream, entry, shutdown))
-            .await?;
+    let users = UserList::parse("alice:secret\n").map_err(run_error)?;
+    // One store for both servers: they share each folder's index.
+    let store = MaildirStore::new(&mail_root, users);
+    let imap_service = Arc::new(ImapService::new(store.clone(), serve::imap_config()));
+    let pop3_service = Arc::new(Pop3Service::new(store, serve::pop3_config()));
+    let (imap_port, stop_imap, imap_task) = start(move |stream, _, _, shutdown| {
+        let service = imap_service.clone();
+        async move {
+            let stopper = service.clone();
+            serve::until_shutdown(service.serve(stream, Security::Plain), shutdown, move || stopper.shutdown()).await
+        }
+    })
+    .await?;
+    let (pop3_port, stop_pop3, pop3_task) = start(move |stream, _, _, shutdown| {
+        let service = pop3_service.clone();
+        async move {
+            let stopper = service.clone();
+            serve::until_shutdown(service.serve(stream, Security::Plain), shutdown, move || stopper.shutdown()).await
+        }
+    })
+    .await?;
     println!("imap-server on 127.0.0.1:{imap_port}, pop3-server on 127.0.0.1:{pop3_port}");
     println!("mail in {} (user alice, three messages in INBOX)", mail_root.display());
 

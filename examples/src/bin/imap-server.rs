@@ -1,7 +1,8 @@
 //! `imap-server`: serves each user's Maildir++ (`MAIL_ROOT/NAME/`, with
 //! subfolders) over IMAP4rev1 (RFC 3501) with LITERAL+, IDLE, UIDPLUS,
 //! MOVE, UNSELECT, ENABLE, NAMESPACE, ID, SASL-IR, CHILDREN, SPECIAL-USE,
-//! STARTTLS and COMPRESS=DEFLATE.
+//! ESEARCH, WITHIN, BINARY, STARTTLS and COMPRESS=DEFLATE: the mail-serve
+//! layer over its Maildir store, with this crate's command line.
 //!
 //! Exit status: 0 after a clean shutdown (SIGINT or SIGTERM), 1 when it
 //! cannot serve (a port taken), 2 for usage errors.
@@ -10,10 +11,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
-use mail_examples::imap_service::{self, ImapService};
 use mail_examples::serve::{self, ServerArgs};
+use mail_serve::imap::ImapService;
+use mail_serve::maildir::MaildirStore;
 
-/// An IMAP server over Maildir++ folders, built on imap-wire and mail-codec.
+/// An IMAP server over Maildir++ folders, built on mail-serve.
 #[derive(Debug, Parser)]
 #[command(name = "imap-server", version)]
 struct Args {
@@ -24,7 +26,15 @@ struct Args {
 fn main() -> ExitCode {
     let args = Args::parse();
     serve::server_main("imap-server", args.server, |users, mail_root, acceptor| {
-        let service = Arc::new(ImapService::new(users, mail_root, acceptor));
-        move |stream, _peer, entry, shutdown| imap_service::session(service.clone(), stream, entry, shutdown)
+        let store = MaildirStore::new(&mail_root, users);
+        let service = Arc::new(ImapService::new(store, serve::imap_config()));
+        move |stream, _peer, entry, shutdown| {
+            let service = service.clone();
+            let security = serve::security(entry, &acceptor);
+            async move {
+                let stopper = service.clone();
+                serve::until_shutdown(service.serve(stream, security), shutdown, move || stopper.shutdown()).await
+            }
+        }
     })
 }

@@ -1,5 +1,7 @@
-//! `pop3-server`: serves each user's Maildir INBOX over POP3 (RFC 1939,
-//! with CAPA, UIDL, TOP, STLS, SASL PLAIN, RESP-CODES, PIPELINING).
+//! `pop3-server`: serves each user's Maildir INBOX (`MAIL_ROOT/NAME/`) over
+//! POP3 (RFC 1939 with CAPA, RESP-CODES, PIPELINING, SASL PLAIN, STLS and
+//! UTF8): the mail-serve layer over its Maildir store, with this crate's
+//! command line. It shares the mail root with `imap-server`.
 //!
 //! Exit status: 0 after a clean shutdown (SIGINT or SIGTERM), 1 when it
 //! cannot serve (a port taken), 2 for usage errors.
@@ -8,10 +10,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
-use mail_examples::pop3_service::{self, Pop3Service};
 use mail_examples::serve::{self, ServerArgs};
+use mail_serve::maildir::MaildirStore;
+use mail_serve::pop3::Pop3Service;
 
-/// A POP3 server over Maildirs, built on pop3-wire and mail-codec.
+/// A POP3 server over Maildirs, built on mail-serve.
 #[derive(Debug, Parser)]
 #[command(name = "pop3-server", version)]
 struct Args {
@@ -22,7 +25,15 @@ struct Args {
 fn main() -> ExitCode {
     let args = Args::parse();
     serve::server_main("pop3-server", args.server, |users, mail_root, acceptor| {
-        let service = Arc::new(Pop3Service::new(users, mail_root, acceptor));
-        move |stream, _peer, entry, shutdown| pop3_service::session(service.clone(), stream, entry, shutdown)
+        let store = MaildirStore::new(&mail_root, users);
+        let service = Arc::new(Pop3Service::new(store, serve::pop3_config()));
+        move |stream, _peer, entry, shutdown| {
+            let service = service.clone();
+            let security = serve::security(entry, &acceptor);
+            async move {
+                let stopper = service.clone();
+                serve::until_shutdown(service.serve(stream, security), shutdown, move || stopper.shutdown()).await
+            }
+        }
     })
 }

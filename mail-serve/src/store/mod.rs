@@ -81,7 +81,7 @@ pub enum StoreError {
 #[non_exhaustive]
 pub enum AuthError {
     /// Unknown user or wrong password (the two are never told apart).
-    #[error("Authentication failed")]
+    #[error("Authentication failed.")]
     Failed,
     /// The authenticated user may not act as the authorization identity
     /// asked for (RFC 4616).
