@@ -272,6 +272,7 @@ struct Decoder {
     carry: Vec<u8>,
     /// Base64 ended at padding.
     finished: bool,
+    qp: Qp,
 }
 
 fn sextet(b: u8) -> Option<u8> {
@@ -291,7 +292,7 @@ fn hex(b: u8) -> Option<u8> {
 
 impl Decoder {
     fn new(encoding: Encoding) -> Decoder {
-        Decoder { encoding, carry: Vec::new(), finished: false }
+        Decoder { encoding, carry: Vec::new(), finished: false, qp: Qp::default() }
     }
 
     fn feed(&mut self, data: &[u8], last: bool) -> Vec<u8> {
@@ -334,42 +335,140 @@ impl Decoder {
         out
     }
 
+    /// Quoted-printable (RFC 2045 6.7): `=XX` escapes, soft line breaks
+    /// (`=` and white space before the line end), and white space at the
+    /// end of a line dropped (transport padding), as Dovecot decodes it.
     fn quoted_printable(&mut self, data: &[u8], last: bool) -> Vec<u8> {
         let mut out = Vec::with_capacity(data.len());
-        let mut input = std::mem::take(&mut self.carry);
-        input.extend_from_slice(data);
-        let mut i = 0;
-        while i < input.len() {
-            let b = input[i];
-            if b != b'=' {
-                out.push(b);
-                i += 1;
-                continue;
-            }
-            let rest = &input[i + 1..];
-            match rest {
-                [] | [b'\r'] if !last => {
-                    self.carry = input[i..].to_vec();
-                    return out;
-                }
-                [h, ..] if hex(*h).is_some() && rest.len() < 2 && !last => {
-                    self.carry = input[i..].to_vec();
-                    return out;
-                }
-                [b'\r', b'\n', ..] => i += 3,
-                [b'\n', ..] => i += 2,
-                [h, l, ..] if hex(*h).is_some() && hex(*l).is_some() => {
-                    out.push((hex(*h).unwrap_or(0) << 4) | hex(*l).unwrap_or(0));
-                    i += 3;
-                }
-                _ => {
-                    // Not an escape: the `=` as it is.
-                    out.push(b'=');
-                    i += 1;
-                }
-            }
+        let qp = &mut self.qp;
+        for &b in data {
+            qp.byte(b, &mut out);
+        }
+        if last {
+            qp.finish(&mut out);
         }
         out
+    }
+}
+
+/// White space held to see whether a line end follows; a longer run is
+/// content (and let go of).
+const MAX_HELD_SPACE: usize = 64 * 1024;
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum QpState {
+    #[default]
+    Normal,
+    /// After `=`.
+    Equals,
+    /// After `=` and a hex digit.
+    EqualsHex(u8),
+    /// After `=` and white space: a soft line break if a line end follows.
+    Soft,
+}
+
+/// The quoted-printable decoder's state between pieces.
+#[derive(Debug, Default)]
+struct Qp {
+    state: QpState,
+    /// White space not yet known to be trailing.
+    space: Vec<u8>,
+    /// A CR not yet known to start a line end.
+    cr: bool,
+    /// What followed `=` in the soft state.
+    after_equals: Vec<u8>,
+}
+
+impl Qp {
+    fn byte(&mut self, b: u8, out: &mut Vec<u8>) {
+        match self.state {
+            QpState::Normal => self.normal(b, out),
+            QpState::Equals => match b {
+                _ if hex(b).is_some() => self.state = QpState::EqualsHex(b),
+                b' ' | b'\t' | b'\r' => {
+                    self.after_equals.push(b);
+                    self.state = QpState::Soft;
+                }
+                b'\n' => self.state = QpState::Normal,
+                _ => {
+                    out.push(b'=');
+                    self.state = QpState::Normal;
+                    self.normal(b, out);
+                }
+            },
+            QpState::EqualsHex(h) => {
+                self.state = QpState::Normal;
+                match (hex(h), hex(b)) {
+                    (Some(h), Some(l)) => out.push((h << 4) | l),
+                    _ => {
+                        out.extend_from_slice(&[b'=', h]);
+                        self.normal(b, out);
+                    }
+                }
+            }
+            QpState::Soft => match b {
+                b' ' | b'\t' | b'\r' if self.after_equals.len() < MAX_HELD_SPACE => self.after_equals.push(b),
+                b'\n' => {
+                    self.after_equals.clear();
+                    self.state = QpState::Normal;
+                }
+                _ => {
+                    out.push(b'=');
+                    out.append(&mut self.after_equals);
+                    self.state = QpState::Normal;
+                    self.normal(b, out);
+                }
+            },
+        }
+    }
+
+    fn normal(&mut self, b: u8, out: &mut Vec<u8>) {
+        if self.cr && b != b'\n' {
+            out.append(&mut self.space);
+            out.push(b'\r');
+            self.cr = false;
+        }
+        match b {
+            b' ' | b'\t' => {
+                self.space.push(b);
+                if self.space.len() > MAX_HELD_SPACE {
+                    out.append(&mut self.space);
+                }
+            }
+            b'\r' => self.cr = true,
+            b'\n' => {
+                // White space at the end of a line is padding.
+                self.space.clear();
+                if std::mem::take(&mut self.cr) {
+                    out.push(b'\r');
+                }
+                out.push(b'\n');
+            }
+            b'=' => {
+                out.append(&mut self.space);
+                self.state = QpState::Equals;
+            }
+            _ => {
+                out.append(&mut self.space);
+                out.push(b);
+            }
+        }
+    }
+
+    fn finish(&mut self, out: &mut Vec<u8>) {
+        match self.state {
+            QpState::Normal => {
+                // The end of the body is the end of a line.
+                self.space.clear();
+                if self.cr {
+                    out.push(b'\r');
+                }
+            }
+            QpState::Equals => out.push(b'='),
+            QpState::EqualsHex(h) => out.extend_from_slice(&[b'=', h]),
+            QpState::Soft => {}
+        }
+        *self = Qp::default();
     }
 }
 
@@ -427,5 +526,20 @@ mod tests {
         }
         assert_eq!(Encoding::of(Some(b"x-uuencode")), None);
         assert_eq!(Encoding::of(Some(b"BASE64")), Some(Encoding::Base64));
+    }
+
+    #[test]
+    fn quoted_printable_drops_transport_padding_as_dovecot_does() {
+        // imaptest's fetch-binary-mime-qp body and Dovecot's answer.
+        let body = b"hello  \r\nbar=\r\n\r\nfoo\t=\r\nbar\r\nfoo\t \t= \r\n=62\r\nfoo = \t\r\nbar\r\nfoo =\r\n=62\r\nfoo  \r\nbar=\r\n\r\nfoo_bar\r\n";
+        let expected = b"hello\r\nbar\r\nfoo\tbar\r\nfoo\t \tb\r\nfoo bar\r\nfoo b\r\nfoo\r\nbar\r\nfoo_bar\r\n";
+        assert_eq!(expected.len(), 65);
+        let source = Source::Decoded { body: 0..body.len() as u64, encoding: Encoding::QuotedPrintable };
+        for piece in 1..body.len() + 1 {
+            assert_eq!(run_split(&source, body, piece), expected.to_vec(), "pieces of {piece}");
+        }
+        let odd = b"a=\r=4x=4";
+        let source = Source::Decoded { body: 0..odd.len() as u64, encoding: Encoding::QuotedPrintable };
+        assert_eq!(run_split(&source, odd, 1), b"a=\r=4x=4");
     }
 }

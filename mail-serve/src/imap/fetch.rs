@@ -100,6 +100,29 @@ impl<S: Store> Session<S> {
         Ok(structure)
     }
 
+    /// Sends FLAGS when these flags hold keywords the client was not told
+    /// of, before any response uses them.
+    pub(crate) fn announce_keywords<'a>(
+        &mut self,
+        imap: &mut ImapServer,
+        flags: impl Iterator<Item = &'a Flags>,
+    ) -> Result<(), Refusal> {
+        let Some(selected) = &mut self.selected else { return Ok(()) };
+        let mut new = false;
+        for f in flags {
+            for k in f.keywords() {
+                if !selected.keywords.contains(k) {
+                    selected.keywords.insert(k.clone());
+                    new = true;
+                }
+            }
+        }
+        if new {
+            imap.machine_mut().update(Data::Flags(mailbox_flags(&selected.keywords)))?;
+        }
+        Ok(())
+    }
+
     pub(crate) async fn fetch(
         &mut self,
         imap: &mut ImapServer,
@@ -170,6 +193,7 @@ impl<S: Store> Session<S> {
                     }
                 }
             }
+            self.announce_keywords(imap, metas.iter().map(|m| &m.flags))?;
             for meta in metas {
                 let changed = flags_changed.contains(&meta.uid);
                 if let Some(selected) = &mut self.selected {
@@ -439,11 +463,37 @@ impl<S: Store> Session<S> {
             }
         }
         let (updated, _) = selected.mailbox.store_flags(&live, op, &change, None).await.map_err(Refusal::from)?;
-        missing |= updated.len() < live.len();
+        let mut reported: Vec<Flags> = Vec::new();
+        if updated.len() < live.len() {
+            // Expunged by another session since this one last looked: it
+            // still gets the flags it asked for, from the store's memory
+            // of the expunge.
+            missing = true;
+            let done: std::collections::HashSet<u32> = updated.iter().map(|m| m.uid).collect();
+            let gone: Vec<u32> = live.iter().copied().filter(|u| !done.contains(u)).collect();
+            let changes = selected.mailbox.changes(selected.modseq).await.map_err(Refusal::from)?;
+            for e in changes.expunged.unwrap_or_default() {
+                if gone.binary_search(&e.uid).is_err() {
+                    continue;
+                }
+                selected.expunged.entry(e.uid).or_insert_with(|| e.last_flags.clone());
+                let (Some(last), false) = (e.last_flags, silent) else { continue };
+                let Some(seq) = selected.seq_of(e.uid) else { continue };
+                let applied = last.apply(op, &change);
+                let flags = flag_list(&applied, selected.recent.contains(&e.uid));
+                reported.push(applied);
+                let mut attributes = vec![MessageAttribute::Flags(flags)];
+                if uid {
+                    attributes.push(MessageAttribute::Uid(nz(e.uid)));
+                }
+                responses.push(Data::Fetch { seq: nz(seq), attributes });
+            }
+        }
         let new_keywords: Vec<_> = updated
             .iter()
             .flat_map(|m| m.flags.keywords().iter())
             .chain(change.keywords())
+            .chain(reported.iter().flat_map(|f| f.keywords().iter()))
             .filter(|k| !selected.keywords.contains(*k))
             .cloned()
             .collect();

@@ -1,6 +1,6 @@
 //! The IMAP session engine: serves RFC 3501 (with LITERAL+, IDLE,
 //! UIDPLUS, MOVE, UNSELECT, ENABLE, NAMESPACE, ID, SASL-IR, CHILDREN,
-//! SPECIAL-USE, ESEARCH, WITHIN, BINARY, STARTTLS and COMPRESS=DEFLATE)
+//! SPECIAL-USE, ESEARCH, WITHIN, STARTTLS and COMPRESS=DEFLATE)
 //! from any [`Store`].
 //!
 //! The protocol rules (states, tags, literals, IDLE's `+`, AUTHENTICATE's
@@ -103,6 +103,10 @@ pub struct ImapConfig {
     /// quota; here 64 MiB by default). Larger literals get `NO [TOOBIG]`
     /// before their data is sent.
     pub max_append_size: u64,
+    /// Offer BINARY (RFC 3516). FETCH BINARY works; off by default because
+    /// APPEND does not yet keep binary content byte for byte (stores
+    /// normalize line ends), which imaptest's append-binary checks.
+    pub offer_binary: bool,
 }
 
 impl Default for ImapConfig {
@@ -115,6 +119,7 @@ impl Default for ImapConfig {
             max_bad_commands: 20,
             stream_appends_above: 256 * 1024,
             max_append_size: 64 << 20,
+            offer_binary: false,
         }
     }
 }
@@ -156,7 +161,9 @@ impl<S: Store> ImapService<S> {
         let mut caps = vec![Capability::Imap4Rev1, Capability::LiteralPlus, Capability::SaslIr, Capability::Idle];
         let mut names =
             vec!["ID", "ENABLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "CHILDREN", "ESEARCH", "WITHIN"];
-        names.push("BINARY");
+        if self.config.offer_binary {
+            names.push("BINARY");
+        }
         if self.features.special_use {
             names.push("SPECIAL-USE");
         }

@@ -78,7 +78,7 @@ impl Client {
 }
 
 pub(crate) fn service_with(store: MemoryStore) -> Arc<ImapService<MemoryStore>> {
-    Arc::new(ImapService::new(store, ImapConfig::default()))
+    Arc::new(ImapService::new(store, ImapConfig { offer_binary: true, ..ImapConfig::default() }))
 }
 
 pub(crate) fn store_with(messages: &[&[u8]]) -> MemoryStore {
