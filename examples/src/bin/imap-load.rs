@@ -1,7 +1,7 @@
 //! `imap-load`: holds many IMAP sessions open at once against a server and
 //! keeps each busy (SELECT, FETCH, STORE, IDLE, NOOP) for a while; prints
 //! the sessions held, the commands answered per second, the errors, and the
-//! peak memory of the server's processes. Loopback load tests of our
+//! peak memory of the server's processes (the sum of their PSS). Loopback load tests of our
 //! `imap-server` beside Dovecot use it.
 //!
 //! Exit status: 0 when every session logged in and no command failed, 1
@@ -204,14 +204,16 @@ async fn session(
     result
 }
 
-/// Resident memory in KiB of the given processes and of every process
-/// with one of the given names.
+/// Memory in KiB of the given processes and of every process with one of
+/// the given names, as the sum of their proportional set sizes (PSS: a
+/// page shared by n processes counts 1/n in each, so a server of many
+/// processes is not charged its shared libraries once per process).
 fn rss_kib(pids: &[u32], comms: &[String]) -> u64 {
     let read = |pid: &str| -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-        status
+        let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
+        rollup
             .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .find_map(|l| l.strip_prefix("Pss:"))
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
             .unwrap_or(0)
     };
@@ -325,7 +327,7 @@ async fn run(args: Args) -> Result<(), Failure> {
         commands as f64 / worked.max(0.001)
     );
     if measuring {
-        report.push_str(&format!(", server peak RSS {:.1} MiB", peak.load(Ordering::Relaxed) as f64 / 1024.0));
+        report.push_str(&format!(", server peak PSS {:.1} MiB", peak.load(Ordering::Relaxed) as f64 / 1024.0));
     }
     println!("{report}");
     match first_error {

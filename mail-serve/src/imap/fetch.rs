@@ -166,7 +166,7 @@ impl<S: Store> Session<S> {
         }
         let structure_needed = attributes.iter().any(needs_structure);
         let seen = !selected.read_only && attributes.iter().any(sets_seen);
-        let validity = selected.mailbox.status().await.map_err(Refusal::from)?.uid_validity;
+        let validity = selected.validity;
         let mut missing = false;
         for batch in positions.chunks(META_BATCH) {
             let selected = self.selected.as_ref().ok_or_else(|| bad("No mailbox selected"))?;
@@ -194,7 +194,14 @@ impl<S: Store> Session<S> {
                 }
             }
             self.announce_keywords(imap, metas.iter().map(|m| &m.flags))?;
-            for meta in metas {
+            for (n, meta) in metas.into_iter().enumerate() {
+                if n % 64 == 63 {
+                    // The responses so far go out: memory stays flat for a
+                    // FETCH of any number of messages.
+                    imap.flush()
+                        .await
+                        .map_err(|e| Refusal::from(StoreError::Io(std::io::Error::other(e.to_string()))))?;
+                }
                 let changed = flags_changed.contains(&meta.uid);
                 if let Some(selected) = &mut self.selected {
                     if changed {
@@ -317,26 +324,39 @@ impl<S: Store> Session<S> {
             plain.push(MessageAttribute::Flags(flag_list(&meta.flags, recent)));
         }
         let machine = |e: imap_wire::server::ServerError| StoreError::Io(std::io::Error::other(e.to_string()));
-        imap.machine_mut().begin_fetch(tag, seq).map_err(machine)?;
+        // Everything that can fail is done before the response starts:
+        // the message opened, the sizes of the literals known.
         let mut reader = None;
+        let mut sized = Vec::with_capacity(literals.len());
+        if !literals.is_empty() {
+            let content = selected.mailbox.open(meta.uid).await?;
+            let reader = reader.insert(WireReader::new(content, meta.size));
+            for (before, literal) in literals {
+                let (size, nul) = match Producer::new(literal.source.clone()).known_size() {
+                    Some(size) => (size, false),
+                    None => measure_with(reader, &literal.source).await?,
+                };
+                sized.push((before, literal, size, nul));
+            }
+        }
+        imap.machine_mut().begin_fetch(tag, seq).map_err(machine)?;
         let mut next_plain = 0;
-        for (before, literal) in literals {
+        let mut intact = true;
+        for (before, literal, size, nul) in sized {
             while next_plain < before {
                 imap.machine_mut().fetch_attribute(&plain[next_plain]).map_err(machine)?;
                 next_plain += 1;
             }
-            if reader.is_none() {
-                let content = selected.mailbox.open(meta.uid).await?;
-                reader = Some(WireReader::new(content, meta.size));
-            }
             let Some(reader) = reader.as_mut() else { continue };
-            self.send_literal(imap, reader, literal).await?;
+            intact &= self.send_literal(imap, reader, literal, size, nul).await?;
         }
         for a in &plain[next_plain..] {
             imap.machine_mut().fetch_attribute(a).map_err(machine)?;
         }
         imap.machine_mut().end_fetch().map_err(machine)?;
-        imap.flush().await.map_err(|e| StoreError::Io(std::io::Error::other(e.to_string())))?;
+        if !intact {
+            return Err(StoreError::Io(std::io::Error::other("the message could not be read whole")));
+        }
         Ok(())
     }
 
@@ -358,18 +378,19 @@ impl<S: Store> Session<S> {
         measure_with(&mut reader, source).await
     }
 
+    /// Streams one literal of `size` bytes (before any partial). A read
+    /// that fails part way is padded to the announced length, so that the
+    /// connection stays in step; `false` then.
     async fn send_literal<C: crate::store::Content>(
         &self,
         imap: &mut ImapServer,
         reader: &mut WireReader<C>,
         literal: Literal,
-    ) -> Result<(), StoreError> {
+        size: u64,
+        nul: bool,
+    ) -> Result<bool, StoreError> {
         let machine = |e: imap_wire::server::ServerError| StoreError::Io(std::io::Error::other(e.to_string()));
         let io = |e: mail_codec::Error| StoreError::Io(std::io::Error::other(e.to_string()));
-        let (size, nul) = match Producer::new(literal.source.clone()).known_size() {
-            Some(size) => (size, false),
-            None => measure_with(reader, &literal.source).await?,
-        };
         let (start, length) = match literal.partial {
             Some((origin, length)) => {
                 let start = u64::from(origin).min(size);
@@ -393,8 +414,16 @@ impl<S: Store> Session<S> {
             skip = 0;
         }
         let mut sent = 0u64;
+        let mut intact = true;
         while sent < length {
-            let Some(mut piece) = producer.next(reader).await? else { break };
+            let mut piece = match producer.next(reader).await {
+                Ok(Some(piece)) => piece,
+                Ok(None) => break,
+                Err(_) => {
+                    intact = false;
+                    break;
+                }
+            };
             if skip > 0 {
                 let drop = (skip as usize).min(piece.len());
                 piece.drain(..drop);
@@ -408,14 +437,17 @@ impl<S: Store> Session<S> {
             imap.machine_mut().body_data(&piece).map_err(machine)?;
             imap.flush().await.map_err(io)?;
         }
-        if sent < length {
+        while sent < length {
             // The message is shorter than the store said: pad, so that the
             // literal still has the announced length.
-            let pad = vec![b' '; (length - sent) as usize];
+            intact = false;
+            let pad = vec![b' '; (length - sent).min(64 * 1024) as usize];
+            sent += pad.len() as u64;
             imap.machine_mut().body_data(&pad).map_err(machine)?;
+            imap.flush().await.map_err(io)?;
         }
         imap.machine_mut().end_fetch_literal().map_err(machine)?;
-        Ok(())
+        Ok(intact)
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -87,6 +87,7 @@ impl<S: Store> Session<S> {
             mailbox,
             name,
             read_only,
+            validity: status.uid_validity,
             uids,
             modseq: status.highest_modseq,
             recent,

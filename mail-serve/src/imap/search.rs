@@ -169,7 +169,7 @@ impl<S: Store> Session<S> {
         let content = needs_content(&key);
         let mut strings = Vec::new();
         collect_strings(&key, &mut strings);
-        let validity = selected.mailbox.status().await.map_err(Refusal::from)?.uid_validity;
+        let validity = selected.validity;
         let count = selected.uids.len() as u32;
         let largest = selected.uids.last().copied().unwrap_or(0);
         let mut ids = Vec::new();

@@ -15,6 +15,8 @@ pub(crate) struct Selected<M: Mailbox> {
     pub mailbox: M,
     pub name: MailboxName,
     pub read_only: bool,
+    /// The mailbox's UIDVALIDITY.
+    pub validity: u32,
     /// UIDs in sequence order.
     pub uids: Vec<u32>,
     /// The store's changes are known up to this modseq.

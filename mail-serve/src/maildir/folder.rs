@@ -38,9 +38,10 @@ const REMEMBER_EXPUNGED: usize = 4096;
 /// (Maildir's 36-hour rule).
 const TMP_MAX_AGE: Duration = Duration::from_secs(36 * 3600);
 
-/// A directory whose mtime is this recent may change again within the
-/// same time stamp: it is scanned at the next sync whatever its mtime.
-const DIRTY_WINDOW: Duration = Duration::from_secs(2);
+/// A scan trusts the directories' mtimes only when it began at least this
+/// long after them: a change within the same time stamp (file systems
+/// keep mtimes at the kernel's clock tick) would not move the mtime.
+const MTIME_GRANULARITY: Duration = Duration::from_millis(100);
 
 const LETTERS: [(SystemFlags, char); 5] = [
     (SystemFlags::DRAFT, 'D'),
@@ -193,8 +194,10 @@ pub(crate) struct Folder {
     pub keywords: Vec<Keyword>,
     expunged: VecDeque<(u64, Expunged)>,
     forgotten_before: u64,
-    /// The mtimes of `new/` and `cur/` at the last scan.
+    /// The mtimes of `new/` and `cur/` at the last scan, and whether that
+    /// scan began long enough after them to have seen every change.
     seen: Option<(SystemTime, SystemTime)>,
+    trusted: bool,
     /// Where this process stopped reading the UID list, and the file's
     /// identity (a rewrite replaces it).
     log_offset: u64,
@@ -236,6 +239,7 @@ impl Folder {
             expunged: VecDeque::new(),
             forgotten_before: 0,
             seen: None,
+            trusted: false,
             log_offset: 0,
             log_id: None,
             log_lines: 0,
@@ -419,10 +423,15 @@ impl Folder {
                 return Ok(true);
             }
         };
-        let now = SystemTime::now();
-        let recent = |t: SystemTime| now.duration_since(t).unwrap_or_default() < DIRTY_WINDOW;
-        if self.seen == Some(mtimes) && !recent(mtimes.0) && !recent(mtimes.1) {
-            return Ok(false);
+        if self.seen == Some(mtimes) {
+            // Unchanged. A scan that began in the same clock tick as the
+            // last change may have missed another in that tick: scan once
+            // more when the tick is surely over, not before.
+            let settled =
+                SystemTime::now().duration_since(mtimes.0.max(mtimes.1)).is_ok_and(|d| d >= MTIME_GRANULARITY);
+            if self.trusted || !settled {
+                return Ok(false);
+            }
         }
         self.scan()
     }
@@ -441,6 +450,7 @@ impl Folder {
 
     /// Reads `new/` and `cur/` and reconciles them with the index.
     fn scan(&mut self) -> Result<bool, StoreError> {
+        let started = SystemTime::now();
         let before = (mtime(&self.dir.join("new"))?, mtime(&self.dir.join("cur"))?);
         let mut on_disk: HashMap<String, String> = HashMap::new();
         for sub in ["new", "cur"] {
@@ -552,8 +562,11 @@ impl Folder {
             }
         }
         self.messages.retain(|m| !m.name.is_empty());
-        // A change during the scan is caught by the next one.
+        // A change during the scan is caught by the next one; one in the
+        // same clock tick as the mtimes only if the scan is not trusted.
         self.seen = Some(before);
+        let newest = before.0.max(before.1);
+        self.trusted = started.duration_since(newest).is_ok_and(|d| d >= MTIME_GRANULARITY);
         Ok(changed)
     }
 
@@ -707,11 +720,16 @@ impl Folder {
         Ok((out, skipped))
     }
 
-    /// Our own rename or delete changed `cur/`: its new mtime is not news.
+    /// Our own rename, delivery or delete changed `cur/`: the index
+    /// already has it, so its new mtime is not news. Another program may
+    /// have changed the directory since the last scan, or in the same
+    /// clock tick: the index is trusted again only after a scan once the
+    /// tick is over.
     fn note_own_change(&mut self) {
         if let (Some(seen), Ok(cur)) = (self.seen, mtime(&self.dir.join("cur"))) {
             self.seen = Some((seen.0, cur));
         }
+        self.trusted = false;
     }
 
     /// Adds a message whose data is in `tmp` (this folder's `tmp/`, synced)

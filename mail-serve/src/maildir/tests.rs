@@ -108,14 +108,45 @@ fn changes_behind_the_stores_back_are_seen() {
         let flagged = PathBuf::from(format!("{}S", file.display()));
         fs::rename(&file, &flagged).unwrap();
         fs::write(root.0.join("alice/new/999.other"), b"new\n").unwrap();
-        // The stat sees a change (mtimes are recent: always rescanned).
+        // Seen by the stat of the directories, or within 100 ms when in
+        // the same clock tick as the store's own change.
+        std::thread::sleep(std::time::Duration::from_millis(150));
         let changes = mailbox.changes(modseq).await.unwrap();
         let uids: Vec<u32> = changes.changed.iter().map(|m| m.uid).collect();
         assert_eq!(uids, [uid, uid + 1]);
         assert!(changes.changed[0].flags.has(SystemFlags::SEEN));
         fs::remove_file(&flagged).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(150));
         let changes = mailbox.changes(changes.modseq).await.unwrap();
         assert_eq!(changes.expunged.unwrap().iter().map(|e| e.uid).collect::<Vec<_>>(), [uid]);
+    });
+}
+
+#[test]
+fn a_change_in_the_same_clock_tick_as_a_scan_is_found_once_the_tick_is_over() {
+    let root = Root::new("tick");
+    let store = root.store();
+    block_on(async {
+        let mailbox = store.account("alice").unwrap().open(&inbox()).await.unwrap();
+        let uid = append(&mailbox, b"x\r\n", Flags::default()).await;
+        let cur = root.0.join("alice/cur");
+        let file = fs::read_dir(&cur).unwrap().next().unwrap().unwrap().path();
+        // Another program flags the message; the store scans at once.
+        let seen = PathBuf::from(format!("{}S", file.display()));
+        fs::rename(&file, &seen).unwrap();
+        let tick = fs::metadata(&cur).unwrap().modified().unwrap();
+        let changes = mailbox.changes(0).await.unwrap();
+        assert!(changes.changed[0].flags.has(SystemFlags::SEEN));
+        // A second change in the same clock tick leaves the mtime as it was.
+        fs::rename(&seen, format!("{}F", seen.display())).unwrap();
+        fs::File::open(&cur).unwrap().set_modified(tick).unwrap();
+        let now = mailbox.changes(changes.modseq).await.unwrap();
+        assert!(now.changed.is_empty(), "not visible in the same tick: {now:?}");
+        std::thread::sleep(std::time::Duration::from_millis(150));
+        let later = mailbox.changes(changes.modseq).await.unwrap();
+        assert_eq!(later.changed.len(), 1, "found by the scan once the tick is over");
+        assert_eq!(later.changed[0].uid, uid);
+        assert!(later.changed[0].flags.has(SystemFlags::FLAGGED));
     });
 }
 
