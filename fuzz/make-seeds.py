@@ -150,6 +150,24 @@ big = b"Subject: big\r\n\r\n" + b"0123456789abcdef" * 3072
 fetch = (b"* OK IMAP4rev1 ready\r\nA1 OK logged in\r\n* 1 EXISTS\r\nA2 OK [READ-WRITE] selected\r\n"
          b"* 1 FETCH (UID 5 BODY[] {" + str(len(big)).encode() + b"}\r\n" + big + b")\r\nA3 OK done\r\n")
 put("imap_client", b"\x01\x02\x07\x00" + fetch, chunkings=(0, 7, 200))
+# The session engine (after its own LOGIN and SELECT INBOX): every command
+# family, sections of each message shape, a second session's changes
+# arriving meanwhile, hostile patterns and literals.
+session_scripts = [
+    b"a FETCH 1:* (FLAGS UID RFC822.SIZE INTERNALDATE ENVELOPE BODYSTRUCTURE BODY)\r\n"
+    b"b FETCH 3 (BODY.PEEK[1] BODY.PEEK[2.HEADER] BODY.PEEK[2.TEXT] BODY.PEEK[3.MIME] BINARY.PEEK[3] BINARY.SIZE[3])\r\n"
+    b"c FETCH 2:4 (BODY[]<2.7> BODY.PEEK[HEADER.FIELDS (Subject From)] BODY.PEEK[HEADER.FIELDS.NOT (Subject)] RFC822.TEXT)\r\n",
+    b"a STORE 1:* +FLAGS (k1 k2 k3 k4 k5 k6 k7)\r\nb STORE 1 FLAGS.SILENT (\\Seen k1)\r\nc UID STORE 1:* -FLAGS (k1)\r\n"
+    b"d SEARCH OR BODY inner TEXT caf\xc3\xa9 NOT DELETED\r\ne UID SEARCH RETURN (MIN MAX COUNT ALL) ALL\r\n",
+    b"a IDLE\r\nDONE\r\nb NOOP\r\nc EXPUNGE\r\nd UID EXPUNGE 1:3\r\ne CHECK\r\n",
+    b"a CREATE x/y\r\nb COPY 1:* x/y\r\nc MOVE 2 x\r\nd LIST \"\" *\r\ne LSUB \"\" %\r\nf STATUS x/y (MESSAGES UIDNEXT UNSEEN SIZE)\r\n"
+    b"g RENAME INBOX x/old\r\nh SELECT x/old\r\ni FETCH 1:* FLAGS\r\nj DELETE x\r\nk UNSELECT\r\n",
+    b"a APPEND INBOX (\\Flagged k9) {12}\r\nSubject: x\r\n\r\nb APPEND INBOX {5+}\r\nhello\r\nc LIST \"\" \"" + b"*" * 300 + b"Z\"\r\n",
+    b"a EXAMINE INBOX\r\nb FETCH 1:* (BODY[])\r\nc SELECT nope\r\nd FETCH 1 FLAGS\r\ne SUBSCRIBE x\r\nf CLOSE\r\n",
+]
+for script in session_scripts:
+    put("imap_session", script, chunkings=(0, 7, 200))
+
 # Typed targets start from a few arbitrary byte patterns.
 for i in range(8):
     put("imap_typed", bytes(range(i * 31 % 256, 256)) + bytes(range(0, 64)), prefix=False)

@@ -25,6 +25,7 @@ fn check_for(target: &str) -> fn(&[u8]) {
         "pop3_typed" => fuzz_checks::pop3_typed,
         "imap_client" => fuzz_checks::imap_client,
         "imap_server" => fuzz_checks::imap_server,
+        "imap_session" => fuzz_checks::imap_session,
         other => panic!("no check for fuzz target {other}"),
     }
 }

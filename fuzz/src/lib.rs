@@ -567,3 +567,152 @@ pub fn imap_server(data: &[u8]) {
     };
     assert_eq!(normalise(&whole.1), normalise(&chunked.1), "server output");
 }
+
+/// A message of each shape the engine serves sections of.
+const SESSION_MAIL: [&[u8]; 4] = [
+    b"From: a@example.org\r\nSubject: plain\r\n\r\nline one\r\nline two\r\n",
+    b"Subject: lf\n\nbare LF\nline ends\n",
+    b"Subject: mixed\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Type: text/plain\r\n\r\ntext\r\n--x\r\nContent-Type: message/rfc822\r\n\r\nSubject: inner\r\n\r\ninner body\r\n--x\r\nContent-Transfer-Encoding: base64\r\n\r\nAAEC\r\n--x--\r\n",
+    b"Subject: qp\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\ncaf=C3=A9 =\r\nsoft\r\n",
+];
+
+/// Reads an IMAP output stream to its end: the untagged lines and the
+/// tagged answers (literals skipped).
+fn imap_lines(out: &[u8]) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut rest = out;
+    while !rest.is_empty() {
+        let end = rest.windows(2).position(|w| w == b"\r\n").map_or(rest.len(), |i| i + 2);
+        let line = String::from_utf8_lossy(&rest[..end]).into_owned();
+        rest = &rest[end..];
+        let size = line
+            .strip_suffix("}\r\n")
+            .and_then(|l| l.rfind('{').map(|i| &l[i + 1..]))
+            .and_then(|n| n.parse::<usize>().ok());
+        if let Some(size) = size {
+            rest = &rest[size.min(rest.len())..];
+        }
+        lines.push(line);
+    }
+    lines
+}
+
+/// The mail-serve IMAP engine over its in-memory store, driven by
+/// arbitrary client bytes (after a login and SELECT INBOX) while a second
+/// session appends, flags and expunges between the pieces: no panic, no
+/// answer to a tag the client did not send, and once a NOOP has brought
+/// the session up to date, its sequence numbers name exactly the UIDs of
+/// the mailbox in the store.
+pub fn imap_session(data: &[u8]) {
+    use mail_serve::imap::{ImapConfig, ImapService, Security};
+    use mail_serve::memory::MemoryStore;
+    use mail_serve::store::{Account, Credentials, Mailbox, MailboxName, Store};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let (sizes, data) = schedule(data);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+    runtime.block_on(async {
+        let store = MemoryStore::with_max_keywords(6);
+        store.add_user("alice", "pw");
+        for m in SESSION_MAIL {
+            store.deliver("alice", m).expect("delivered");
+        }
+        let config = ImapConfig { offer_binary: true, max_bad_commands: 1000, ..ImapConfig::default() };
+        let service = std::sync::Arc::new(ImapService::new(store, config));
+        let start = |service: std::sync::Arc<ImapService<MemoryStore>>| {
+            let (ours, theirs) = tokio::io::duplex(1 << 16);
+            let session = tokio::spawn(async move { service.serve(theirs, Security::Plain).await });
+            let (reader, writer) = tokio::io::split(ours);
+            let collect = tokio::spawn(async move {
+                let mut reader = reader;
+                let mut out = Vec::new();
+                let _ = reader.read_to_end(&mut out).await;
+                out
+            });
+            (writer, session, collect)
+        };
+        let (mut a, a_session, a_out) = start(service.clone());
+        let (mut b, b_session, b_out) = start(service.clone());
+        let _ = a.write_all(b"Zq1 LOGIN alice pw\r\nZq2 SELECT INBOX\r\n").await;
+        let _ = b.write_all(b"Y1 LOGIN alice pw\r\nY2 SELECT INBOX\r\n").await;
+        let others: [&[u8]; 5] = [
+            b"Y APPEND INBOX (\\Seen k1) {20+}\r\nSubject: new\r\n\r\nhi\r\n\r\n",
+            b"Y STORE 1:2 +FLAGS (\\Deleted k2)\r\n",
+            b"Y EXPUNGE\r\n",
+            b"Y UID STORE 1:* -FLAGS (\\Deleted)\r\n",
+            b"Y NOOP\r\n",
+        ];
+        for (i, piece) in pieces(data, &sizes).into_iter().enumerate() {
+            let _ = a.write_all(piece).await;
+            let _ = b.write_all(others[i % others.len()]).await;
+            for _ in 0..8 {
+                tokio::task::yield_now().await;
+            }
+        }
+        // The fuzzed input may have left a literal, an IDLE or an
+        // AUTHENTICATE open: close them, then bring the view up to date.
+        let _ = a.write_all(b"\r\nDONE\r\n*\r\nZq8 NOOP\r\nZq9 FETCH 1:* (UID)\r\n").await;
+        let _ = b.write_all(b"Y9 LOGOUT\r\n").await;
+        let _ = a.shutdown().await;
+        let _ = b.shutdown().await;
+        drop((a, b));
+        for session in [a_session, b_session] {
+            if let Err(e) = session.await {
+                if e.is_panic() {
+                    std::panic::resume_unwind(e.into_panic());
+                }
+            }
+        }
+        let out = a_out.await.unwrap_or_default();
+        let _ = b_out.await;
+        let lines = imap_lines(&out);
+        // No answer to a tag the client did not send.
+        let sent = {
+            let mut all = b"Zq1 Zq2 ".to_vec();
+            all.extend_from_slice(data);
+            all.extend_from_slice(b" DONE Zq8 Zq9 ");
+            all
+        };
+        for line in &lines {
+            let tag = line.split(' ').next().unwrap_or("");
+            if tag != "*" && tag != "+" && !tag.is_empty() && line.contains(' ') {
+                let found = sent.windows(tag.len()).any(|w| w == tag.as_bytes());
+                assert!(found, "an answer to a tag never sent: {line:?}");
+            }
+        }
+        // After Zq8 NOOP, FETCH 1:* (UID) names the store's messages.
+        let Some(noop) = lines.iter().position(|l| l.starts_with("Zq8 OK")) else { return };
+        let Some(fetch_done) = lines.iter().position(|l| l.starts_with("Zq9 ")) else { return };
+        if !lines[fetch_done].starts_with("Zq9 OK") {
+            return;
+        }
+        let mut seen: Vec<(u32, u32)> = Vec::new();
+        for line in &lines[noop + 1..fetch_done] {
+            let Some(rest) = line.strip_prefix("* ") else { continue };
+            let mut words = rest.split(' ');
+            let (Some(seq), Some("FETCH")) = (words.next(), words.next()) else { continue };
+            let uid = rest.split("UID ").nth(1).and_then(|u| u.trim_end_matches(")\r\n").split([' ', ')']).next());
+            if let (Ok(seq), Some(Ok(uid))) = (seq.parse::<u32>(), uid.map(str::parse::<u32>)) {
+                seen.push((seq, uid));
+            }
+        }
+        seen.sort_unstable();
+        seen.dedup();
+        let uids: Vec<u32> = seen.iter().map(|s| s.1).collect();
+        for (i, (seq, _)) in seen.iter().enumerate() {
+            assert_eq!(*seq as usize, i + 1, "sequence numbers with a gap: {seen:?}");
+        }
+        // Whichever mailbox the input selected last, one of the account's
+        // mailboxes has exactly these UIDs.
+        let credentials = Credentials { user: "alice".into(), password: "pw".into(), authorize_as: None };
+        let account = service.store().login(&credentials).await.expect("login");
+        let mut matched = false;
+        for info in account.list().await.expect("list") {
+            let mailbox = account.open(&info.name).await.expect("open");
+            let store_uids: Vec<u32> = mailbox.messages().await.expect("messages").iter().map(|m| m.uid).collect();
+            matched |= store_uids == uids;
+        }
+        let _ = MailboxName::inbox('/');
+        assert!(matched, "the session's view {uids:?} matches no mailbox in the store");
+    });
+}

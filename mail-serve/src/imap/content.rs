@@ -48,13 +48,17 @@ impl<C: Content> WireReader<C> {
                 return Ok(Vec::new());
             }
             let mut out = Vec::with_capacity(raw.len() + raw.len() / 16);
-            for &b in raw.iter() {
-                if b == b'\n' && self.last != b'\r' {
+            let mut from = 0;
+            for lf in memchr::memchr_iter(b'\n', &raw) {
+                let before = if lf > 0 { raw[lf - 1] } else { self.last };
+                out.extend_from_slice(&raw[from..lf]);
+                if before != b'\r' {
                     out.push(b'\r');
                 }
-                out.push(b);
-                self.last = b;
+                from = lf;
             }
+            out.extend_from_slice(&raw[from..]);
+            self.last = raw[raw.len() - 1];
             self.raw_pos += raw.len() as u64;
             let start = self.wire_pos;
             self.wire_pos += out.len() as u64;

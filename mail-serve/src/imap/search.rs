@@ -72,28 +72,46 @@ fn needs_content(key: &SearchKey) -> bool {
     }
 }
 
-/// Looks for several strings in text fed in pieces (lower-cased), keeping
-/// the end of the previous piece so that a string across two is found.
+/// The search's strings (lower case), looked for all at once.
+struct Needles {
+    automaton: aho_corasick::AhoCorasick,
+    count: usize,
+    longest: usize,
+}
+
+impl Needles {
+    fn new(strings: &[String]) -> Option<Needles> {
+        let automaton = aho_corasick::AhoCorasick::new(strings).ok()?;
+        Some(Needles { automaton, count: strings.len(), longest: strings.iter().map(String::len).max().unwrap_or(0) })
+    }
+}
+
+/// Looks for every string in text fed in pieces (lower-cased), in one pass
+/// whatever their number, keeping the end of the previous piece so that a
+/// string across two is found.
 struct Finder<'a> {
-    needles: &'a [String],
+    needles: &'a Needles,
     found: Vec<bool>,
     carry: String,
     keep: usize,
 }
 
 impl<'a> Finder<'a> {
-    fn new(needles: &'a [String]) -> Finder<'a> {
-        let keep = needles.iter().map(|n| n.len()).max().unwrap_or(0);
-        Finder { needles, found: vec![false; needles.len()], carry: String::new(), keep }
+    fn new(needles: &'a Needles) -> Finder<'a> {
+        Finder { needles, found: vec![false; needles.count], carry: String::new(), keep: needles.longest }
     }
 
     fn feed(&mut self, text: &str) {
         let mut window = std::mem::take(&mut self.carry);
-        window.push_str(&text.to_lowercase());
-        for (i, n) in self.needles.iter().enumerate() {
-            if !self.found[i] && window.contains(n.as_str()) {
-                self.found[i] = true;
-            }
+        if text.is_ascii() {
+            let start = window.len();
+            window.push_str(text);
+            window[start..].make_ascii_lowercase();
+        } else {
+            window.push_str(&text.to_lowercase());
+        }
+        for m in self.needles.automaton.find_overlapping_iter(&window) {
+            self.found[m.pattern().as_usize()] = true;
         }
         let mut cut = window.len().saturating_sub(self.keep);
         while !window.is_char_boundary(cut) {
@@ -113,7 +131,7 @@ impl<S: Store> Session<S> {
         mailbox: &MailboxOf<S>,
         validity: u32,
         meta: &MessageMeta,
-        strings: &[String],
+        needles: Option<&Needles>,
     ) -> Result<ContentFacts, StoreError> {
         let structure = self.structure(mailbox, validity, meta).await?;
         let content = mailbox.open(meta.uid).await?;
@@ -129,7 +147,7 @@ impl<S: Store> Session<S> {
         facts.sent_day = MessageParser::new()
             .parse_headers(&raw_header)
             .and_then(|m| m.date().map(|d| days_from_civil(d.year.into(), d.month.into(), d.day.into())));
-        if !strings.is_empty() {
+        if let Some(strings) = needles {
             let mut in_header = Finder::new(strings);
             in_header.feed(&String::from_utf8_lossy(&raw_header));
             facts.in_header = in_header.found;
@@ -169,6 +187,7 @@ impl<S: Store> Session<S> {
         let content = needs_content(&key);
         let mut strings = Vec::new();
         collect_strings(&key, &mut strings);
+        let needles = if strings.is_empty() { None } else { Needles::new(&strings) };
         let validity = selected.validity;
         let count = selected.uids.len() as u32;
         let largest = selected.uids.last().copied().unwrap_or(0);
@@ -187,7 +206,7 @@ impl<S: Store> Session<S> {
             for &(i, message_uid) in batch {
                 let Some(meta) = metas.next_if(|m| m.uid == message_uid) else { continue };
                 let facts = if content {
-                    match self.content_facts(&selected.mailbox, validity, &meta, &strings).await {
+                    match self.content_facts(&selected.mailbox, validity, &meta, needles.as_ref()).await {
                         Ok(f) => Some(f),
                         Err(StoreError::NoSuchMessage) => continue,
                         Err(e) => return Err(e.into()),
@@ -437,11 +456,12 @@ mod tests {
 
     #[test]
     fn finder_sees_strings_across_pieces() {
-        let needles = vec!["hello world".to_string(), "zzz".to_string(), "é".to_string()];
+        let strings = vec!["hello world".to_string(), "zzz".to_string(), "é".to_string(), "lo w".to_string()];
+        let needles = Needles::new(&strings).unwrap();
         let mut f = Finder::new(&needles);
         f.feed("say Hel");
         f.feed("LO Wo");
         f.feed("rld É");
-        assert_eq!(f.found, [true, false, true]);
+        assert_eq!(f.found, [true, false, true, true], "overlapping strings are all found");
     }
 }
