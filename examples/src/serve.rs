@@ -52,14 +52,17 @@ pub fn pop3_config() -> mail_serve::pop3::Pop3Config {
     }
 }
 
+/// A session's future, boxed: the wrapper below keeps it once, on the
+/// heap, instead of a copy in its own state.
+pub type SessionFuture = std::pin::Pin<Box<dyn Future<Output = ()> + Send>>;
+
 /// Runs a session until it ends; when the server shuts down meanwhile,
 /// `on_shutdown` tells the layer (the session then says BYE and ends).
-pub async fn until_shutdown<F: Future<Output = ()>>(
-    session: F,
+pub async fn until_shutdown(
+    mut session: SessionFuture,
     mut shutdown: watch::Receiver<bool>,
     on_shutdown: impl FnOnce(),
 ) {
-    tokio::pin!(session);
     tokio::select! {
         () = &mut session => return,
         _ = shutdown.wait_for(|stop| *stop) => on_shutdown(),

@@ -103,7 +103,12 @@ async fn demo(dir: &Path) -> Result<(), Failure> {
         let service = imap_service.clone();
         async move {
             let stopper = service.clone();
-            serve::until_shutdown(service.serve(stream, Security::Plain), shutdown, move || stopper.shutdown()).await
+            serve::until_shutdown(
+                Box::pin(async move { service.serve(stream, Security::Plain).await }),
+                shutdown,
+                move || stopper.shutdown(),
+            )
+            .await
         }
     })
     .await?;
@@ -111,7 +116,12 @@ async fn demo(dir: &Path) -> Result<(), Failure> {
         let service = pop3_service.clone();
         async move {
             let stopper = service.clone();
-            serve::until_shutdown(service.serve(stream, Security::Plain), shutdown, move || stopper.shutdown()).await
+            serve::until_shutdown(
+                Box::pin(async move { service.serve(stream, Security::Plain).await }),
+                shutdown,
+                move || stopper.shutdown(),
+            )
+            .await
         }
     })
     .await?;

@@ -33,7 +33,12 @@ fn main() -> ExitCode {
             let security = serve::security(entry, &acceptor);
             async move {
                 let stopper = service.clone();
-                serve::until_shutdown(service.serve(stream, security), shutdown, move || stopper.shutdown()).await
+                serve::until_shutdown(
+                    Box::pin(async move { service.serve(stream, security).await }),
+                    shutdown,
+                    move || stopper.shutdown(),
+                )
+                .await
             }
         }
     })

@@ -83,7 +83,7 @@ impl<S: Store> Session<S> {
         m.respond_status(tag, StatusKind::Ok, Some(Code::UidValidity(nz(status.uid_validity))), "UIDs valid")?;
         m.respond_status(tag, StatusKind::Ok, Some(Code::UidNext(nz(status.uid_next))), "Predicted next UID")?;
         let subscription = mailbox.subscribe();
-        self.selected = Some(Selected {
+        self.selected = Some(Box::new(Selected {
             mailbox,
             name,
             read_only,
@@ -95,7 +95,7 @@ impl<S: Store> Session<S> {
             keywords,
             own: HashMap::new(),
             subscription,
-        });
+        }));
         let code = if read_only { Code::ReadOnly } else { Code::ReadWrite };
         Ok((Some(code), if read_only { "Examine completed." } else { "Select completed." }.into()))
     }

@@ -216,13 +216,19 @@ impl<S: Store> ImapService<S> {
             Security::StartTls(acceptor) => ImapServer::with_starttls(stream, self.server_config(true), acceptor),
             #[cfg(feature = "tls")]
             Security::Implicit(acceptor) => {
-                match ImapServer::accept_tls(stream, &acceptor, self.server_config(false)).await {
+                // Boxed: the handshake's state is not kept for the session.
+                match Box::pin(ImapServer::accept_tls(stream, &acceptor, self.server_config(false))).await {
                     Ok(imap) => imap,
                     Err(_) => return,
                 }
             }
         };
         session::run(self.clone(), imap, self.shutdown.subscribe()).await;
+    }
+
+    #[cfg(test)]
+    pub(crate) fn run_future_size(self: &Arc<Self>, imap: ImapServer) -> usize {
+        std::mem::size_of_val(&session::run(self.clone(), imap, self.shutdown.subscribe()))
     }
 }
 

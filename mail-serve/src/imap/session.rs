@@ -29,8 +29,10 @@ pub(crate) struct Session<S: Store> {
     pub service: Arc<ImapService<S>>,
     pub account: Option<S::Account>,
     pub user: Arc<str>,
-    pub selected: Option<Selected<MailboxOf<S>>>,
-    pub upload: Option<(Tag, Result<PendingAppend<S>, Refusal>)>,
+    /// Boxed, as the upload below: an idle session without them stays
+    /// small (memory per connection).
+    pub selected: Option<Box<Selected<MailboxOf<S>>>>,
+    pub upload: Option<Box<(Tag, Result<PendingAppend<S>, Refusal>)>>,
     /// Commands answered BAD in a row.
     pub bad_answers: u32,
     pub idling: Option<Tag>,
@@ -44,62 +46,75 @@ enum Wake {
 
 /// Runs a session until LOGOUT, the client leaving, or shutdown (then the
 /// client gets `* BYE`).
-pub(crate) async fn run<S: Store>(
+///
+/// A plain function returning the future, not an `async fn`: the
+/// connection is captured once and used in place (an `async fn` would keep
+/// its parameters twice in the future, a kilobyte per idle connection).
+pub(crate) fn run<S: Store>(
     service: Arc<ImapService<S>>,
-    mut imap: ImapServer,
-    mut shutdown: watch::Receiver<bool>,
-) {
-    let poll = service.features.poll_interval;
-    let mut session = Session {
-        service,
-        account: None,
-        user: Arc::from(""),
-        selected: None,
-        upload: None,
-        bad_answers: 0,
-        idling: None,
-    };
-    loop {
-        if *shutdown.borrow() {
-            let _ = imap.machine_mut().bye("Server shutting down.");
-            let _ = imap.flush().await;
-            let _ = imap.shutdown().await;
-            return;
-        }
-        let idling = session.idling.is_some() && session.selected.is_some();
-        let wake = {
-            let changes = async {
-                match (&mut session.selected, idling) {
-                    (Some(selected), true) => match poll {
-                        Some(every) => {
-                            let _ = tokio::time::timeout(every, selected.subscription.changed()).await;
-                        }
-                        None => selected.subscription.changed().await,
-                    },
-                    _ => std::future::pending::<()>().await,
+    imap: ImapServer,
+    shutdown: watch::Receiver<bool>,
+) -> impl std::future::Future<Output = ()> + Send {
+    let mut imap = imap;
+    let mut shutdown = shutdown;
+    async move {
+        let poll = service.features.poll_interval;
+        let mut session = Session {
+            service,
+            account: None,
+            user: Arc::from(""),
+            selected: None,
+            upload: None,
+            bad_answers: 0,
+            idling: None,
+        };
+        loop {
+            if *shutdown.borrow() {
+                let _ = imap.machine_mut().bye("Server shutting down.");
+                let _ = imap.flush().await;
+                let _ = imap.shutdown().await;
+                return;
+            }
+            let idling = session.idling.is_some() && session.selected.is_some();
+            let wake = {
+                // Only an idling session waits for changes; the wait is boxed
+                // so that other sessions do not carry its timer.
+                let mut changes: Option<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>>> =
+                    match (&mut session.selected, idling) {
+                        (Some(selected), true) => Some(Box::pin(async move {
+                            match poll {
+                                Some(every) => {
+                                    let _ = tokio::time::timeout(every, selected.subscription.changed()).await;
+                                }
+                                None => selected.subscription.changed().await,
+                            }
+                        })),
+                        _ => None,
+                    };
+                tokio::select! {
+                    event = imap.next_event() => Wake::Event(Box::new(event)),
+                    () = async { changes.as_mut().expect("checked").await }, if changes.is_some() => Wake::Changed,
+                    _ = shutdown.changed() => Wake::Shutdown,
                 }
             };
-            tokio::select! {
-                event = imap.next_event() => Wake::Event(Box::new(event)),
-                () = changes => Wake::Changed,
-                _ = shutdown.changed() => Wake::Shutdown,
+            // The work of a command is boxed: an idle session's future stays
+            // small (memory per connection), whatever the largest command's.
+            let result = match wake {
+                Wake::Shutdown => continue,
+                Wake::Changed => Box::pin(session.sync(&mut imap, true)).await,
+                Wake::Event(event) => match *event {
+                    Ok(Some(event)) => Box::pin(session.event(&mut imap, event)).await,
+                    Ok(None) | Err(_) => return,
+                },
+            };
+            let flushed = match result {
+                Ok(()) => imap.flush().await,
+                Err(e) => Err(e),
+            };
+            if flushed.is_err() {
+                let _ = imap.shutdown().await;
+                return;
             }
-        };
-        let result = match wake {
-            Wake::Shutdown => continue,
-            Wake::Changed => session.sync(&mut imap, true).await,
-            Wake::Event(event) => match *event {
-                Ok(Some(event)) => session.event(&mut imap, event).await,
-                Ok(None) | Err(_) => return,
-            },
-        };
-        let flushed = match result {
-            Ok(()) => imap.flush().await,
-            Err(e) => Err(e),
-        };
-        if flushed.is_err() {
-            let _ = imap.shutdown().await;
-            return;
         }
     }
 }
@@ -132,23 +147,25 @@ impl<S: Store> Session<S> {
                 if let CommandBody::Append { mailbox, messages } = &command.body {
                     let (flags, date) = messages.first().map(|m| (&m.flags[..], m.date)).unwrap_or((&[], None));
                     let pending = self.begin_append(mailbox, flags, date, size).await;
-                    self.upload = Some((command.tag.clone(), pending));
+                    self.upload = Some(Box::new((command.tag.clone(), pending)));
                 }
                 Ok(())
             }
             ServerEvent::AppendData { tag, data } => {
-                if let Some((t, Ok(pending))) = &mut self.upload {
-                    if *t == tag {
-                        pending.size += data.len() as u64;
-                        if let Err(e) = pending.upload.write(&data).await {
-                            self.upload = Some((tag, Err(Refusal::from(e))));
+                if let Some(upload) = &mut self.upload {
+                    if let (t, Ok(pending)) = &mut **upload {
+                        if *t == tag {
+                            pending.size += data.len() as u64;
+                            if let Err(e) = pending.upload.write(&data).await {
+                                self.upload = Some(Box::new((tag, Err(Refusal::from(e)))));
+                            }
                         }
                     }
                 }
                 Ok(())
             }
             ServerEvent::AppendEnd { tag } => {
-                let outcome = match self.upload.take() {
+                let outcome = match self.upload.take().map(|b| *b) {
                     Some((t, pending)) if t == tag => match pending {
                         Ok(pending) => self.commit_append(pending).await,
                         Err(refusal) => Err(refusal),

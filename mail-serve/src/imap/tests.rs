@@ -277,3 +277,17 @@ async fn search_keys() {
     assert!(c.run("UID SEARCH RETURN (MIN MAX COUNT) ALL").await.contains("MIN 1 MAX 3 COUNT 3"));
     assert!(c.run("SEARCH CHARSET KOI8-R ALL").await.contains("NO [BADCHARSET"));
 }
+
+/// An idle session's memory is its future: kept small, whatever the
+/// largest command's work (boxed) needs.
+#[test]
+fn an_idle_session_is_small() {
+    let service = service_with(store_with(&[]));
+    let (_a, b) = tokio::io::duplex(64);
+    let imap = mail_codec::ImapServer::new(b, Default::default());
+    let size = service.run_future_size(imap);
+    assert!(size <= 2048, "a session's future is {size} bytes");
+    let (_c, d) = tokio::io::duplex(64);
+    let serve = std::mem::size_of_val(&service.serve(d, Security::Plain));
+    assert!(serve <= 2048, "serve's future is {serve} bytes");
+}

@@ -136,8 +136,12 @@ fn secs(t: SystemTime) -> i64 {
 
 /// Writes a state file through a temporary file and a rename.
 pub(crate) fn write_atomically(path: &Path, data: &[u8]) -> io::Result<()> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    // A name of its own per write: sessions may write the same file at
+    // once (two first logins of one user).
     let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
-    tmp_name.push(format!(".tmp{}", std::process::id()));
+    tmp_name.push(format!(".tmp{}.{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed)));
     let tmp = path.with_file_name(tmp_name);
     let mut file = fs::File::create(&tmp)?;
     file.write_all(data)?;

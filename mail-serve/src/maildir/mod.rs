@@ -161,15 +161,35 @@ fn create_maildir(dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// Makes a new user's Maildir (INBOX, the usual special-use folders and
+/// their subscriptions) in a directory of its own and moves it into
+/// place: sessions logging in at once never see half of it, and only one
+/// of them makes it.
 fn create_account(root: &Path) -> Result<(), StoreError> {
     if root.join("cur").is_dir() {
         return Ok(());
     }
-    create_maildir(root)?;
-    for name in DEFAULT_FOLDERS {
-        create_maildir(&root.join(format!(".{name}")))?;
+    let parent = root.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(parent)?;
+    let name = root.file_name().unwrap_or_default().to_string_lossy();
+    let staging = parent.join(format!(".{name}.creating.{}", mailbox::unique_name()));
+    let made = (|| -> Result<(), StoreError> {
+        create_maildir(&staging)?;
+        for folder in DEFAULT_FOLDERS {
+            create_maildir(&staging.join(format!(".{folder}")))?;
+        }
+        write_atomically(&staging.join("subscriptions"), b"INBOX\nDrafts\nSent\nTrash\nJunk\n")?;
+        Ok(())
+    })();
+    let moved = made.and_then(|()| fs::rename(&staging, root).map_err(StoreError::from));
+    if moved.is_err() {
+        let _ = fs::remove_dir_all(&staging);
+        // Another session made it meanwhile (or the directory exists
+        // without its Maildir, which is made in place).
+        if !root.join("cur").is_dir() {
+            create_maildir(root)?;
+        }
     }
-    write_atomically(&root.join("subscriptions"), b"INBOX\nDrafts\nSent\nTrash\nJunk\n")?;
     Ok(())
 }
 

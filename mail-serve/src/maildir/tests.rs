@@ -283,6 +283,29 @@ fn crash_leftovers_are_cleaned_and_a_torn_list_line_is_ignored() {
 }
 
 #[test]
+fn first_logins_at_once_all_succeed_and_make_one_maildir() {
+    let root = Root::new("first");
+    let store = root.store();
+    let threads: Vec<_> = (0..16)
+        .map(|_| {
+            let store = store.clone();
+            std::thread::spawn(move || {
+                let credentials = Credentials { user: "alice".into(), password: "pw".into(), authorize_as: None };
+                block_on(async {
+                    let account = store.login(&credentials).await.unwrap();
+                    account.list().await.unwrap().len()
+                })
+            })
+        })
+        .collect();
+    for t in threads {
+        assert_eq!(t.join().unwrap(), 5, "INBOX and the four usual folders, never half of them");
+    }
+    let leftovers: Vec<_> = fs::read_dir(&root.0).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(leftovers, ["alice"]);
+}
+
+#[test]
 fn concurrent_subscriptions_lose_nothing() {
     let root = Root::new("subscribe");
     let store = root.store();

@@ -258,7 +258,7 @@ pub struct Changes {
 /// A message being appended ([`Mailbox::begin_append`]): its bytes are
 /// written as they arrive, then it is committed. Dropped without
 /// [`Upload::commit`], it leaves no trace.
-pub trait Upload: Send + 'static {
+pub trait Upload: Send + Sync + 'static {
     /// The next bytes of the message.
     fn write(&mut self, data: &[u8]) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Stores the message durably and returns its UID.
