@@ -25,6 +25,9 @@ pub(crate) struct PendingAppend<S: Store> {
     pub size: u64,
 }
 
+/// An APPEND in progress: its tag and the upload, or why it was refused.
+pub(crate) type Appending<S> = (Tag, Result<PendingAppend<S>, Refusal>);
+
 pub(crate) struct Session<S: Store> {
     pub service: Arc<ImapService<S>>,
     pub account: Option<S::Account>,
@@ -32,7 +35,7 @@ pub(crate) struct Session<S: Store> {
     /// Boxed, as the upload below: an idle session without them stays
     /// small (memory per connection).
     pub selected: Option<Box<Selected<MailboxOf<S>>>>,
-    pub upload: Option<Box<(Tag, Result<PendingAppend<S>, Refusal>)>>,
+    pub upload: Option<Box<Appending<S>>>,
     /// Commands answered BAD in a row.
     pub bad_answers: u32,
     pub idling: Option<Tag>,
