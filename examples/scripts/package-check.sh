@@ -13,7 +13,7 @@ scratch=$(cd "$scratch" && pwd)
 case "$scratch/" in
     "$(pwd)"/*) echo "package-check: SCRATCH_DIR must be outside the checkout (cargo would take the unpacked packages for workspace members)" >&2; exit 2 ;;
 esac
-crates=(mail-sansio imap-wire pop3-wire mail-codec)
+crates=(mail-sansio imap-wire pop3-wire mail-codec mail-serve)
 
 version=$(cargo metadata --format-version 1 --no-deps |
     python3 -c 'import json,sys; print(next(p["version"] for p in json.load(sys.stdin)["packages"] if p["name"]=="imap-wire"))')

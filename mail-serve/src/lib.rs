@@ -3,14 +3,20 @@
 //! - [`store`]: the storage boundary, async traits a store implements
 //!   (accounts, mailboxes, messages streamed in and out, change
 //!   notification), with optional capabilities declared up front.
-//! - [`memory`]: an in-memory store, for tests and as the reference
-//!   implementation.
+//! - [`imap`] and [`pop3`]: the session engines. They own the protocol:
+//!   states, each session's view of its selected mailbox and the update
+//!   rules of RFC 3501 7.4.1, FETCH and SEARCH from the MIME structure
+//!   ([`mime`]), LIST patterns ([`pattern`]), and the limits that keep one
+//!   session's memory and CPU bounded whatever the client sends or the mail
+//!   holds.
+//! - [`maildir`]: the Maildir++ store; [`memory`]: an in-memory store, for
+//!   tests and as the reference implementation; [`users`]: a users file.
 //!
-//! The session engines own the protocol: states, each session's view of
-//! its selected mailbox and the update rules of RFC 3501 7.4.1, FETCH and
-//! SEARCH from the MIME structure, LIST patterns, and the limits that keep
-//! one session's memory and CPU bounded whatever the client sends or the
-//! mail holds.
+//! Where each rule lives: RFC 3501 7.4.1 (when updates may be sent) in
+//! `imap/view.rs`; 6.4.5 (FETCH, section numbers) in `imap/fetch.rs` and
+//! [`mime`]; 6.4.4 (SEARCH) in `imap/search.rs`; 6.3.8 (LIST patterns) in
+//! [`pattern`]; RFC 1939 in [`pop3`]; Maildir++ and its crash safety in
+//! [`maildir`].
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -22,3 +28,8 @@ pub mod pattern;
 pub mod pop3;
 pub mod store;
 pub mod users;
+
+// The README's example is compiled as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;

@@ -1,16 +1,32 @@
 //! The Maildir++ store: each user's mail under `ROOT/USER/` (INBOX), with
 //! folders as `ROOT/USER/.A.B/` (the folder `A.B`, `.` the hierarchy
-//! delimiter, names in modified UTF-7 as Dovecot writes them), flags in
-//! the file names (`:2,FRS` and the keyword letters `a`–`z`), and the
-//! index files described in [`folder`](self::folder). Other programs may
-//! deliver, read and flag mail beside it; two server processes (an IMAP
-//! and a POP3 server) may share one root.
+//! delimiter, names in modified UTF-7 as Dovecot writes them) and flags in
+//! the file names (`:2,FRS` and the keyword letters `a`–`z`). Beside the
+//! messages, in each folder:
+//!
+//! - `imap-uidlist`: a header `VERSION UIDVALIDITY UIDNEXT RECENT`, then a
+//!   line per message, `UID UNIQUE` (version 1, as the example servers
+//!   wrote it) or `UID SIZE DATE UNIQUE` (version 2: the size with CRLF
+//!   line ends and the internal date, so that a restart reads no message
+//!   file). New lines are appended; the file is rewritten when most of its
+//!   lines are for messages that are gone.
+//! - `imap-keywords`: `INDEX NAME` lines naming the keyword behind each
+//!   letter, as Dovecot's `dovecot-keywords`; a letter no message uses any
+//!   more is given to the next new keyword.
+//! - `imap-uidlist.lock`: locked (`flock`) while UIDs or keywords are
+//!   assigned, so that two server processes sharing the mail root (an IMAP
+//!   and a POP3 server) never give one UID twice.
+//!
+//! Other programs may deliver, read and flag mail beside it: changes are
+//! found by a `stat` of `new/` and `cur/` and a directory scan when they
+//! changed (and once more after a change in the same clock tick).
 //!
 //! Each folder's index lives in memory while it is in use; new mail is
 //! synced to disk before it is announced (as Dovecot's `mail_fsync =
 //! optimized`), flag changes are file renames without a sync. RENAME is
 //! all or nothing, also across a crash: the directory renames are written
-//! to a journal first and finished at the next open.
+//! to a journal first and finished at the next open. Files a crash left in
+//! `tmp/` are removed after 36 hours, Maildir's rule.
 //!
 //! ```
 //! use mail_serve::maildir::MaildirStore;
