@@ -44,6 +44,7 @@
 //! # });
 //! ```
 
+mod files;
 mod folder;
 mod mailbox;
 
@@ -55,7 +56,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 pub use mailbox::{MaildirContent, MaildirMailbox, MaildirUpload};
 
-use self::folder::{write_atomically, Folder};
+use self::files::write_atomically;
+use self::folder::Folder;
 use crate::store::*;
 use crate::users::UserList;
 
