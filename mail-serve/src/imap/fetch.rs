@@ -13,7 +13,7 @@ use imap_wire::{
 };
 use mail_codec::ImapServer;
 
-use super::content::{Encoding, Producer, Source, WireReader};
+use super::content::{Encoding, Producer, Source, WireReader, CHUNK};
 use super::session::Session;
 use super::util::{bad, done, flag_list, internal_date, mailbox_flags, no, no_code, nz, store_flags, Outcome, Refusal};
 use crate::mime::{body, SectionBytes, Structure};
@@ -168,6 +168,7 @@ impl<S: Store> Session<S> {
         let seen = !selected.read_only && attributes.iter().any(sets_seen);
         let validity = selected.validity;
         let mut missing = false;
+        let mut unflushed = 0u64;
         for batch in positions.chunks(META_BATCH) {
             let selected = self.selected.as_ref().ok_or_else(|| bad("No mailbox selected"))?;
             let mut uids: Vec<u32> = batch.iter().map(|&p| selected.uids[p]).collect();
@@ -208,7 +209,10 @@ impl<S: Store> Session<S> {
                         selected.own.insert(meta.uid, meta.modseq);
                     }
                 }
-                match self.fetch_one(imap, tag, &attributes, &meta, validity, structure_needed, changed).await {
+                match self
+                    .fetch_one(imap, tag, &attributes, &meta, validity, structure_needed, changed, &mut unflushed)
+                    .await
+                {
                     Ok(()) => {}
                     Err(StoreError::NoSuchMessage) => missing = true,
                     Err(e) => return Err(Refusal::from(e)),
@@ -232,6 +236,7 @@ impl<S: Store> Session<S> {
         validity: u32,
         structure_needed: bool,
         flags_changed: bool,
+        unflushed: &mut u64,
     ) -> Result<(), StoreError> {
         let Some(selected) = &self.selected else { return Ok(()) };
         let seq = match selected.seq_of(meta.uid) {
@@ -348,7 +353,7 @@ impl<S: Store> Session<S> {
                 next_plain += 1;
             }
             let Some(reader) = reader.as_mut() else { continue };
-            intact &= self.send_literal(imap, reader, literal, size, nul).await?;
+            intact &= self.send_literal(imap, reader, literal, size, nul, unflushed).await?;
         }
         for a in &plain[next_plain..] {
             imap.machine_mut().fetch_attribute(a).map_err(machine)?;
@@ -388,6 +393,7 @@ impl<S: Store> Session<S> {
         literal: Literal,
         size: u64,
         nul: bool,
+        unflushed: &mut u64,
     ) -> Result<bool, StoreError> {
         let machine = |e: imap_wire::server::ServerError| StoreError::Io(std::io::Error::other(e.to_string()));
         let io = |e: mail_codec::Error| StoreError::Io(std::io::Error::other(e.to_string()));
@@ -435,7 +441,14 @@ impl<S: Store> Session<S> {
             }
             sent += piece.len() as u64;
             imap.machine_mut().body_data(&piece).map_err(machine)?;
-            imap.flush().await.map_err(io)?;
+            *unflushed += piece.len() as u64;
+            if *unflushed >= CHUNK as u64 {
+                // What was produced goes out as it is read: memory stays
+                // at about one piece, however large the literal or many
+                // the sections. Small literals wait for the next flush.
+                imap.flush().await.map_err(io)?;
+                *unflushed = 0;
+            }
         }
         while sent < length {
             // The message is shorter than the store said: pad, so that the

@@ -2,7 +2,7 @@
 //! index, message files read in pieces, appends written to `tmp/`.
 
 use std::fs;
-use std::io::{self, Read, Seek, Write};
+use std::io::{self, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -121,6 +121,18 @@ impl MaildirMailbox {
     }
 }
 
+/// One read at an offset: `pread` where there is one (no seek).
+#[cfg(unix)]
+fn read_at(file: &mut fs::File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(file, buf, offset)
+}
+
+#[cfg(not(unix))]
+fn read_at(file: &mut fs::File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    io::Seek::seek(file, io::SeekFrom::Start(offset))?;
+    io::Read::read(file, buf)
+}
+
 /// A message file, open.
 #[derive(Debug)]
 pub struct MaildirContent {
@@ -136,10 +148,9 @@ impl Content for MaildirContent {
     async fn read(&mut self, offset: u64, max: usize) -> Result<Bytes, StoreError> {
         let want = usize::try_from(self.len.saturating_sub(offset)).unwrap_or(usize::MAX).min(max);
         let mut buf = vec![0; want];
-        self.file.seek(io::SeekFrom::Start(offset))?;
         let mut filled = 0;
         while filled < want {
-            let n = self.file.read(&mut buf[filled..])?;
+            let n = read_at(&mut self.file, &mut buf[filled..], offset + filled as u64)?;
             if n == 0 {
                 break;
             }
