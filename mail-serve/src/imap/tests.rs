@@ -291,3 +291,76 @@ fn an_idle_session_is_small() {
     let serve = std::mem::size_of_val(&service.serve(d, Security::Plain));
     assert!(serve <= 2048, "serve's future is {serve} bytes");
 }
+
+#[tokio::test]
+async fn every_other_command_answers_as_rfc_3501_says() {
+    let service = service_with(store_with(&[b"Subject: a\r\n\r\na\r\n", b"Subject: b\r\n\r\nb\r\n"]));
+    let mut c = Client::connect(&service).await;
+    // AUTHENTICATE PLAIN with an initial response and without.
+    assert!(c.run("AUTHENTICATE PLAIN AGFsaWNlAHB3").await.contains("OK [CAPABILITY"));
+    let mut d = Client::connect(&service).await;
+    d.send("x AUTHENTICATE PLAIN\r\n").await;
+    assert!(d.read_line().await.starts_with("+ "));
+    d.send("AGFsaWNlAHdyb25n\r\n").await;
+    assert!(d.until("x").await.contains("x NO [AUTHENTICATIONFAILED]"));
+    let id = c.run("ID NIL").await;
+    assert!(id.contains("* ID (\"name\" \"mail-serve\")"), "{id}");
+    assert!(c.run("NAMESPACE").await.contains("* NAMESPACE ((\"\" \"/\")) NIL NIL"));
+    assert!(c.run("ENABLE CONDSTORE").await.contains("* ENABLED"));
+    assert!(c.run("CREATE a/b/c/").await.contains("OK"));
+    let list = c.run("LIST \"\" *").await;
+    assert!(list.contains("\"/\" a\r\n") && list.contains("\"/\" a/b/c\r\n"), "parents made: {list}");
+    assert!(c.run("CREATE a").await.contains("NO [ALREADYEXISTS]"));
+    assert!(c.run("SUBSCRIBE a/b/c").await.contains("OK"));
+    let lsub = c.run("LSUB \"\" a/%").await;
+    assert!(lsub.contains("* LSUB (\\Noselect) \"/\" a/b\r\n"), "{lsub}");
+    assert!(c.run("LIST \"\" \"\"").await.contains("* LIST (\\Noselect) \"/\" \"\""));
+    let status = c.run("STATUS INBOX (MESSAGES UIDNEXT UIDVALIDITY UNSEEN RECENT SIZE DELETED)").await;
+    assert!(status.contains("MESSAGES 2") && status.contains("UIDNEXT 3") && status.contains("UNSEEN 2"), "{status}");
+    assert!(c.run("STATUS nowhere (MESSAGES)").await.contains("NO [NONEXISTENT]"));
+    assert!(c.run("EXAMINE INBOX").await.contains("OK [READ-ONLY]"));
+    assert!(c.run("STORE 1 +FLAGS (\\Seen)").await.contains("NO"), "read-only");
+    assert!(c.run("FETCH 1 BODY[]").await.contains("BODY[] {17}"), "no \\Seen set in EXAMINE");
+    assert!(c.run("SELECT INBOX").await.contains("* 2 EXISTS"));
+    assert!(c.run("FETCH 1 FLAGS").await.contains("FLAGS (\\Recent)"), "EXAMINE left \\Seen alone");
+    let copy = c.run("COPY 1:2 a/b/c").await;
+    assert!(copy.contains("OK [COPYUID "), "{copy}");
+    assert!(c.run("COPY 1 nowhere").await.contains("NO [TRYCREATE]"));
+    let moved = c.run("UID MOVE 2 a").await;
+    assert!(moved.contains("OK [COPYUID ") && moved.contains("* 2 EXPUNGE"), "{moved}");
+    assert!(c.run("STATUS a/b/c (MESSAGES)").await.contains("MESSAGES 2"));
+    assert!(c.run("STORE 1 +FLAGS (\\Deleted)").await.contains("OK"));
+    assert!(c.run("UNSELECT").await.contains("OK"));
+    assert!(c.run("SELECT INBOX").await.contains("* 1 EXISTS"), "UNSELECT expunged nothing");
+    assert!(c.run("CLOSE").await.contains("OK"));
+    assert!(c.run("STATUS INBOX (MESSAGES)").await.contains("MESSAGES 0"), "CLOSE expunged");
+    assert!(c.run("FETCH 1 FLAGS").await.contains("BAD"), "no mailbox selected");
+    assert!(c.run("DELETE INBOX").await.contains("NO"));
+    assert!(c.run("RENAME a/b z").await.contains("OK"));
+    assert!(c.run("LIST \"\" z/*").await.contains("\"/\" z/c"));
+    assert!(c.run("UNSUBSCRIBE a/b/c").await.contains("OK"));
+    assert!(c.run("DELETE z/c").await.contains("OK"));
+    assert!(c.run("CHECK").await.contains("BAD"), "CHECK needs a selected mailbox");
+    assert!(c.run("XUNKNOWN").await.contains("BAD"));
+    assert!(c.run("LOGOUT").await.contains("* BYE"));
+}
+
+#[tokio::test]
+async fn twenty_invalid_commands_in_a_row_end_the_session() {
+    let service = service_with(store_with(&[]));
+    let mut c = Client::connect(&service).await;
+    assert!(c.run("LOGIN alice pw").await.contains("OK"));
+    for _ in 0..19 {
+        assert!(c.run("FETCH 1 FLAGS").await.contains("BAD"));
+    }
+    c.send("T99 FETCH 1 FLAGS\r\n").await;
+    let mut rest = String::new();
+    loop {
+        let line = c.read_line().await;
+        if line.is_empty() {
+            break;
+        }
+        rest.push_str(&line);
+    }
+    assert!(rest.contains("* BYE"), "{rest}");
+}
