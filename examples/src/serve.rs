@@ -52,6 +52,23 @@ pub fn pop3_config() -> mail_serve::pop3::Pop3Config {
     }
 }
 
+/// The sessions of a mail-serve service: each connection served with the
+/// security its port asks for, told to end when the server shuts down.
+pub fn sessions<S: mail_serve::Service>(
+    service: Arc<S>,
+    acceptor: Option<tls::TlsAcceptor>,
+) -> impl Fn(TcpStream, SocketAddr, Entry, watch::Receiver<bool>) -> SessionFuture + Send + Sync + 'static {
+    move |stream, _peer, entry, shutdown| {
+        let service = service.clone();
+        let security = security(entry, &acceptor);
+        Box::pin(async move {
+            let stopper = service.clone();
+            let serving = Box::pin(async move { service.serve_connection(stream, security).await });
+            until_shutdown(serving, shutdown, move || stopper.shutdown()).await
+        })
+    }
+}
+
 /// A session's future, boxed: the wrapper below keeps it once, on the
 /// heap, instead of a copy in its own state.
 pub type SessionFuture = std::pin::Pin<Box<dyn Future<Output = ()> + Send>>;

@@ -29,6 +29,48 @@ pub mod pop3;
 pub mod store;
 pub mod users;
 
+/// What a program accepting connections needs of a server, whatever its
+/// protocol: [`imap::ImapService`] and [`pop3::Pop3Service`] both are one.
+pub trait Service: Send + Sync + 'static {
+    /// Serves one connection until it ends.
+    fn serve_connection<T: mail_codec::AsyncStream + 'static>(
+        self: &std::sync::Arc<Self>,
+        stream: T,
+        security: imap::Security,
+    ) -> impl std::future::Future<Output = ()> + Send;
+
+    /// Tells every session to end (after the command in progress).
+    fn shutdown(&self);
+}
+
+impl<S: store::Store> Service for imap::ImapService<S> {
+    fn serve_connection<T: mail_codec::AsyncStream + 'static>(
+        self: &std::sync::Arc<Self>,
+        stream: T,
+        security: imap::Security,
+    ) -> impl std::future::Future<Output = ()> + Send {
+        self.serve(stream, security)
+    }
+
+    fn shutdown(&self) {
+        imap::ImapService::shutdown(self)
+    }
+}
+
+impl<S: store::Store> Service for pop3::Pop3Service<S> {
+    fn serve_connection<T: mail_codec::AsyncStream + 'static>(
+        self: &std::sync::Arc<Self>,
+        stream: T,
+        security: imap::Security,
+    ) -> impl std::future::Future<Output = ()> + Send {
+        self.serve(stream, security)
+    }
+
+    fn shutdown(&self) {
+        pop3::Pop3Service::shutdown(self)
+    }
+}
+
 // The README's example is compiled as a doc test.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

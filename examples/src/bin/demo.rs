@@ -19,7 +19,7 @@ use clap::Parser;
 use mail_examples::cli::{self, ConnectArgs, Failure, TlsMode};
 use mail_examples::serve::{self, Entry};
 use mail_examples::{imap_tool, maildir, pop3_tool};
-use mail_serve::imap::{ImapService, Security};
+use mail_serve::imap::ImapService;
 use mail_serve::maildir::MaildirStore;
 use mail_serve::pop3::Pop3Service;
 use mail_serve::users::UserList;
@@ -99,32 +99,8 @@ async fn demo(dir: &Path) -> Result<(), Failure> {
     let store = MaildirStore::new(&mail_root, users);
     let imap_service = Arc::new(ImapService::new(store.clone(), serve::imap_config()));
     let pop3_service = Arc::new(Pop3Service::new(store, serve::pop3_config()));
-    let (imap_port, stop_imap, imap_task) = start(move |stream, _, _, shutdown| {
-        let service = imap_service.clone();
-        async move {
-            let stopper = service.clone();
-            serve::until_shutdown(
-                Box::pin(async move { service.serve(stream, Security::Plain).await }),
-                shutdown,
-                move || stopper.shutdown(),
-            )
-            .await
-        }
-    })
-    .await?;
-    let (pop3_port, stop_pop3, pop3_task) = start(move |stream, _, _, shutdown| {
-        let service = pop3_service.clone();
-        async move {
-            let stopper = service.clone();
-            serve::until_shutdown(
-                Box::pin(async move { service.serve(stream, Security::Plain).await }),
-                shutdown,
-                move || stopper.shutdown(),
-            )
-            .await
-        }
-    })
-    .await?;
+    let (imap_port, stop_imap, imap_task) = start(serve::sessions(imap_service, None)).await?;
+    let (pop3_port, stop_pop3, pop3_task) = start(serve::sessions(pop3_service, None)).await?;
     println!("imap-server on 127.0.0.1:{imap_port}, pop3-server on 127.0.0.1:{pop3_port}");
     println!("mail in {} (user alice, three messages in INBOX)", mail_root.display());
 

@@ -26,19 +26,6 @@ fn main() -> ExitCode {
     let args = Args::parse();
     serve::server_main("pop3-server", args.server, |users, mail_root, acceptor| {
         let store = MaildirStore::new(&mail_root, users);
-        let service = Arc::new(Pop3Service::new(store, serve::pop3_config()));
-        move |stream, _peer, entry, shutdown| {
-            let service = service.clone();
-            let security = serve::security(entry, &acceptor);
-            async move {
-                let stopper = service.clone();
-                serve::until_shutdown(
-                    Box::pin(async move { service.serve(stream, security).await }),
-                    shutdown,
-                    move || stopper.shutdown(),
-                )
-                .await
-            }
-        }
+        serve::sessions(Arc::new(Pop3Service::new(store, serve::pop3_config())), acceptor)
     })
 }

@@ -2,24 +2,33 @@
 //! part (RFC 2045, 2183, 3066, 2557), the envelope fields of a message
 //! (RFC 5322), and the field filter of `HEADER.FIELDS`.
 
+/// Each field of a header as written: its first line and every
+/// continuation line.
+fn raw_fields(header: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = header;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let mut end = 0;
+        loop {
+            end = memchr::memchr(b'\n', &rest[end..]).map_or(rest.len(), |i| end + i + 1);
+            if !matches!(rest.get(end), Some(b' ' | b'\t')) {
+                break;
+            }
+        }
+        let (field, tail) = rest.split_at(end);
+        rest = tail;
+        Some(field)
+    })
+}
+
 /// A header split into (name, raw value with its folding), in order.
 /// Lines that are not fields (no colon, or a space in the name) are
 /// skipped, as a continuation of nothing is.
 pub fn unfold_fields(header: &[u8]) -> Vec<(&[u8], &[u8])> {
     let mut out = Vec::new();
-    let mut rest = header;
-    while !rest.is_empty() {
-        // One field: its first line and every continuation line.
-        let mut end = 0;
-        loop {
-            let line_end = memchr::memchr(b'\n', &rest[end..]).map_or(rest.len(), |i| end + i + 1);
-            end = line_end;
-            if !matches!(rest.get(end), Some(b' ' | b'\t')) {
-                break;
-            }
-        }
-        let field = &rest[..end];
-        rest = &rest[end..];
+    for field in raw_fields(header) {
         let Some(colon) = memchr::memchr(b':', field) else { continue };
         let name = trim(&field[..colon]);
         if name.is_empty() || name.iter().any(|&b| b <= b' ' || b >= 0x7f) {
@@ -55,17 +64,7 @@ pub fn unfold(value: &[u8]) -> Vec<u8> {
 /// `HEADER.FIELDS`).
 pub fn header_fields(header: &[u8], names: &[Vec<u8>], not: bool) -> Vec<u8> {
     let mut out = Vec::new();
-    let mut rest = header;
-    while !rest.is_empty() {
-        let mut end = 0;
-        loop {
-            end = memchr::memchr(b'\n', &rest[end..]).map_or(rest.len(), |i| end + i + 1);
-            if !matches!(rest.get(end), Some(b' ' | b'\t')) {
-                break;
-            }
-        }
-        let field = &rest[..end];
-        rest = &rest[end..];
+    for field in raw_fields(header) {
         let Some(colon) = memchr::memchr(b':', field) else { continue };
         let name = trim(&field[..colon]);
         let listed = names.iter().any(|n| n.eq_ignore_ascii_case(name));
