@@ -102,25 +102,6 @@ impl Maildir {
     }
 }
 
-/// The size a file has with CRLF line ends (read in pieces: a large
-/// message is never held).
-pub fn wire_size(path: &Path) -> io::Result<u64> {
-    use std::io::Read;
-    let mut file = fs::File::open(path)?;
-    let mut buf = vec![0; 64 * 1024];
-    let (mut size, mut last) = (0u64, 0u8);
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            return Ok(size);
-        }
-        for &b in &buf[..n] {
-            size += 1 + u64::from(b == b'\n' && last != b'\r');
-            last = b;
-        }
-    }
-}
-
 /// Flag letters in ASCII order, as the Maildir convention wants them.
 pub fn sorted(flags: &str) -> String {
     let mut letters: Vec<char> = flags.chars().collect();
