@@ -1,19 +1,19 @@
-//! What the example servers share: the users file, the TLS acceptor from
-//! PEM files, and the accept loop that runs sessions until SIGINT/SIGTERM
-//! and then lets them finish.
+//! What the example servers share: the command line (addresses, TLS,
+//! users, and the operating settings: timeouts, connection limits, login
+//! policy), the users file, the TLS acceptor from PEM files, and a `main`
+//! that serves until SIGINT/SIGTERM with mail-serve's accept loop.
 
-use std::future::Future;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use mail_codec::tls;
 use mail_serve::imap::Security;
+use mail_serve::listen::{serve_listeners, ConnectionLimits};
+use mail_serve::policy::PlaintextAuth;
 use mail_serve::users::UserList;
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
-use tokio::task::JoinSet;
+use mail_serve::Service;
+use tokio::net::TcpListener;
 
 use crate::cli::Failure;
 
@@ -26,65 +26,61 @@ pub fn load_users(path: &Path) -> Result<UserList, Failure> {
     })
 }
 
-/// How a connection that arrived on `entry` is secured.
-pub fn security(entry: Entry, acceptor: &Option<tls::TlsAcceptor>) -> Security {
-    match (entry, acceptor) {
-        (Entry::Tls, Some(acceptor)) => Security::Implicit(acceptor.clone()),
-        (Entry::Plain, Some(acceptor)) => Security::StartTls(acceptor.clone()),
-        _ => Security::Plain,
+/// The operating settings both example servers take (see [`ServerArgs`]).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `--login-timeout`.
+    pub login_timeout: Duration,
+    /// `--idle-timeout`; `None`: the protocol's default.
+    pub idle_timeout: Option<Duration>,
+    /// `--auth-failure-delay`.
+    pub auth_failure_delay: Duration,
+    /// `--plaintext-auth`; `None`: loopback when a certificate is
+    /// configured, always without one.
+    pub plaintext_auth: Option<PlaintextAuth>,
+    /// `--max-connections` and `--max-connections-per-ip`.
+    pub limits: ConnectionLimits,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        let imap = mail_serve::imap::ImapConfig::default();
+        Settings {
+            login_timeout: imap.login_timeout,
+            idle_timeout: None,
+            auth_failure_delay: imap.auth_failure_delay,
+            plaintext_auth: None,
+            limits: ConnectionLimits::default(),
+        }
     }
 }
 
 /// The example IMAP server's settings.
-pub fn imap_config() -> mail_serve::imap::ImapConfig {
+pub fn imap_config(settings: &Settings) -> mail_serve::imap::ImapConfig {
+    let defaults = mail_serve::imap::ImapConfig::default();
     mail_serve::imap::ImapConfig {
         greeting: "mail-proto IMAP server ready.".into(),
         id: vec![("name".into(), "mail-proto imap-server".into()), ("vendor".into(), "mail-proto".into())],
-        ..Default::default()
+        login_timeout: settings.login_timeout,
+        idle_timeout: settings.idle_timeout.unwrap_or(defaults.idle_timeout),
+        auth_failure_delay: settings.auth_failure_delay,
+        plaintext_auth: settings.plaintext_auth,
+        ..defaults
     }
 }
 
 /// The example POP3 server's settings.
-pub fn pop3_config() -> mail_serve::pop3::Pop3Config {
+pub fn pop3_config(settings: &Settings) -> mail_serve::pop3::Pop3Config {
+    let defaults = mail_serve::pop3::Pop3Config::default();
     mail_serve::pop3::Pop3Config {
         greeting: "mail-proto POP3 server ready".into(),
         implementation: "mail-proto-example".into(),
+        login_timeout: settings.login_timeout,
+        idle_timeout: settings.idle_timeout.unwrap_or(defaults.idle_timeout),
+        auth_failure_delay: settings.auth_failure_delay,
+        plaintext_auth: settings.plaintext_auth,
+        ..defaults
     }
-}
-
-/// The sessions of a mail-serve service: each connection served with the
-/// security its port asks for, told to end when the server shuts down.
-pub fn sessions<S: mail_serve::Service>(
-    service: Arc<S>,
-    acceptor: Option<tls::TlsAcceptor>,
-) -> impl Fn(TcpStream, SocketAddr, Entry, watch::Receiver<bool>) -> SessionFuture + Send + Sync + 'static {
-    move |stream, _peer, entry, shutdown| {
-        let service = service.clone();
-        let security = security(entry, &acceptor);
-        Box::pin(async move {
-            let stopper = service.clone();
-            let serving = Box::pin(async move { service.serve_connection(stream, security).await });
-            until_shutdown(serving, shutdown, move || stopper.shutdown()).await
-        })
-    }
-}
-
-/// A session's future, boxed: the wrapper below keeps it once, on the
-/// heap, instead of a copy in its own state.
-pub type SessionFuture = std::pin::Pin<Box<dyn Future<Output = ()> + Send>>;
-
-/// Runs a session until it ends; when the server shuts down meanwhile,
-/// `on_shutdown` tells the layer (the session then says BYE and ends).
-pub async fn until_shutdown(
-    mut session: SessionFuture,
-    mut shutdown: watch::Receiver<bool>,
-    on_shutdown: impl FnOnce(),
-) {
-    tokio::select! {
-        () = &mut session => return,
-        _ = shutdown.wait_for(|stop| *stop) => on_shutdown(),
-    }
-    session.await;
 }
 
 /// The TLS acceptor for `--cert` and `--key`, when given.
@@ -104,71 +100,36 @@ pub async fn bind(addr: &str) -> Result<TcpListener, Failure> {
     TcpListener::bind(addr).await.map_err(|e| Failure::Run(format!("cannot listen on {addr}: {e}")))
 }
 
-/// How a connection arrived.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Entry {
-    /// The plain port (STARTTLS/STLS on offer when a certificate is set).
-    Plain,
-    /// The implicit-TLS port.
-    Tls,
+/// Every ten seconds, hands the memory freed since to the system.
+///
+/// glibc's allocator returns freed memory only from the top of its heaps;
+/// after a flood of connections ends, what they used stays in the process
+/// (reused by the next ones, but counted against the server) unless
+/// `malloc_trim` releases the free pages in between. Dovecot's processes
+/// give theirs back by exiting; a server of one process does it this way.
+async fn give_back_freed_memory() {
+    let mut every = tokio::time::interval(Duration::from_secs(10));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        trim();
+    }
 }
 
-/// Accepts connections on the listeners and runs `session` for each until
-/// `stop` resolves; then stops accepting, tells the sessions (the watch
-/// turns `true`) and waits up to `grace` for them to end.
-pub async fn run<F, Fut>(
-    listeners: Vec<(TcpListener, Entry)>,
-    stop: impl Future<Output = ()>,
-    grace: Duration,
-    session: F,
-) -> Result<(), Failure>
-where
-    F: Fn(TcpStream, SocketAddr, Entry, watch::Receiver<bool>) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    let (shutdown, watcher) = watch::channel(false);
-    let session = Arc::new(session);
-    let mut sessions = JoinSet::new();
-    let mut accepts = JoinSet::new();
-    let (conn_tx, mut conn_rx) = tokio::sync::mpsc::channel::<(TcpStream, SocketAddr, Entry)>(64);
-    for (listener, entry) in listeners {
-        let conn_tx = conn_tx.clone();
-        accepts.spawn(async move {
-            loop {
-                match listener.accept().await {
-                    Ok((stream, peer)) => {
-                        if conn_tx.send((stream, peer, entry)).await.is_err() {
-                            return;
-                        }
-                    }
-                    // Out of descriptors and the like: wait, do not spin.
-                    Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-                }
-            }
-        });
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn trim() {
+    extern "C" {
+        fn malloc_trim(pad: usize) -> std::ffi::c_int;
     }
-    drop(conn_tx);
-    tokio::pin!(stop);
-    loop {
-        tokio::select! {
-            _ = &mut stop => break,
-            conn = conn_rx.recv() => match conn {
-                Some((stream, peer, entry)) => {
-                    let _ = stream.set_nodelay(true);
-                    sessions.spawn((session)(stream, peer, entry, watcher.clone()));
-                }
-                None => break,
-            },
-            // Reap finished sessions as we go.
-            Some(_) = sessions.join_next(), if !sessions.is_empty() => {}
-        }
+    // SAFETY: malloc_trim takes no pointers and may be called at any time
+    // from any thread (it locks each arena while it works).
+    unsafe {
+        malloc_trim(0);
     }
-    accepts.abort_all();
-    let _ = shutdown.send(true);
-    let _ = tokio::time::timeout(grace, async { while sessions.join_next().await.is_some() {} }).await;
-    sessions.abort_all();
-    Ok(())
 }
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn trim() {}
 
 /// The command line both example servers take.
 #[derive(Debug, Clone, clap::Args)]
@@ -193,41 +154,80 @@ pub struct ServerArgs {
     /// login).
     #[arg(long, value_name = "DIR")]
     pub mail_root: PathBuf,
+    /// Seconds a connection has to log in (TLS handshake included).
+    #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    pub login_timeout: u64,
+    /// Seconds a logged-in connection may stay silent [default: 1800 for
+    /// IMAP, 600 for POP3].
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_timeout: Option<u64>,
+    /// Connections served at once.
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_connections: u64,
+    /// Connections served at once from one IP address.
+    #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_connections_per_ip: u64,
+    /// Milliseconds before a failed login is answered.
+    #[arg(long, value_name = "MS", default_value_t = 2000)]
+    pub auth_failure_delay: u64,
+    /// Where passwords may be sent before TLS: always, loopback or never
+    /// [default: loopback with --cert, always without].
+    #[arg(long, value_name = "WHERE")]
+    pub plaintext_auth: Option<PlaintextAuth>,
 }
 
-/// A server program's `main`: loads the users and the certificate, listens
-/// (plain, and TLS when asked), runs `session` for each connection until
-/// SIGINT/SIGTERM, and turns the outcome into the exit status.
-pub fn server_main<F, Fut>(
+impl ServerArgs {
+    /// The operating settings, checked together.
+    pub fn settings(&self) -> Result<Settings, Failure> {
+        let limits = ConnectionLimits::new(self.max_connections as usize, self.max_connections_per_ip as usize)
+            .map_err(|e| Failure::Usage(format!("--max-connections-per-ip: {e}")))?;
+        Ok(Settings {
+            login_timeout: Duration::from_secs(self.login_timeout),
+            idle_timeout: self.idle_timeout.map(Duration::from_secs),
+            auth_failure_delay: Duration::from_millis(self.auth_failure_delay),
+            plaintext_auth: self.plaintext_auth,
+            limits,
+        })
+    }
+}
+
+/// A server program's `main`: loads the users and the certificate,
+/// listens (plain, and TLS when asked), serves with the service `make`
+/// builds until SIGINT/SIGTERM, and turns the outcome into the exit
+/// status.
+pub fn server_main<S: Service>(
     program: &str,
     args: ServerArgs,
-    service: impl FnOnce(UserList, PathBuf, Option<tls::TlsAcceptor>) -> F,
-) -> std::process::ExitCode
-where
-    F: Fn(TcpStream, SocketAddr, Entry, watch::Receiver<bool>) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = ()> + Send + 'static,
-{
+    make: impl FnOnce(UserList, PathBuf, &Settings) -> Arc<S>,
+) -> std::process::ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => return crate::cli::finish(program, Err(Failure::Run(e.to_string()))),
     };
     let outcome = runtime.block_on(async {
+        let settings = args.settings()?;
         let users = load_users(&args.users)?;
         let acceptor = acceptor(args.cert.as_deref(), args.key.as_deref())?;
         std::fs::create_dir_all(&args.mail_root)
             .map_err(|e| Failure::Usage(format!("cannot use {}: {e}", args.mail_root.display())))?;
-        let mut listeners = vec![(bind(&args.listen).await?, Entry::Plain)];
-        if let Some(addr) = &args.tls_listen {
-            listeners.push((bind(addr).await?, Entry::Tls));
+        let plain = match &acceptor {
+            Some(acceptor) => Security::StartTls(acceptor.clone()),
+            None => Security::Plain,
+        };
+        let mut listeners = vec![(bind(&args.listen).await?, plain)];
+        if let (Some(addr), Some(acceptor)) = (&args.tls_listen, &acceptor) {
+            listeners.push((bind(addr).await?, Security::Implicit(acceptor.clone())));
         }
-        for (listener, entry) in &listeners {
+        for (listener, security) in &listeners {
             if let Ok(addr) = listener.local_addr() {
-                let kind = if *entry == Entry::Tls { "TLS" } else { "plain" };
+                let kind = if matches!(security, Security::Implicit(_)) { "TLS" } else { "plain" };
                 eprintln!("{program}: listening on {addr} ({kind})");
             }
         }
-        let session = service(users, args.mail_root, acceptor);
-        run(listeners, crate::cli::stop_requested(), Duration::from_secs(5), session).await?;
+        let service = make(users, args.mail_root, &settings);
+        tokio::spawn(give_back_freed_memory());
+        let stop = crate::cli::stop_requested();
+        serve_listeners(service, listeners, settings.limits, stop, Duration::from_secs(5)).await;
         eprintln!("{program}: stopped");
         Ok(())
     });
@@ -246,7 +246,7 @@ mod tests {
         std::fs::write(&path, "ok:1\n../x:2\n").unwrap();
         match load_users(&path) {
             Err(Failure::Usage(text)) => assert!(
-                text.ends_with(":2: a user name is letters, digits and . _ - @ + (not starting with .)"),
+                text.ends_with(":2: a user name is 1 to 64 letters, digits and . _ - @ + (not starting with .)"),
                 "{text}"
             ),
             other => panic!("{other:?}"),

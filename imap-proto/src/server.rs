@@ -61,6 +61,12 @@ pub struct ServerConfig {
     pub capabilities: Vec<Capability>,
     /// Whether STARTTLS is offered (a TLS configuration exists).
     pub starttls: bool,
+    /// Whether passwords may be sent in the clear (LOGIN, AUTHENTICATE
+    /// PLAIN or LOGIN) before TLS is on. When `false`, a connection
+    /// without TLS is offered `LOGINDISABLED` and no plaintext `AUTH=`
+    /// mechanism, and such logins are answered `NO [PRIVACYREQUIRED]`
+    /// by the machine (RFC 3501 6.2.3, RFC 2595 3.2). Default true.
+    pub plaintext_login: bool,
     /// Consecutive invalid commands (unparsable, or refused by the state
     /// rules) after which the server says BYE and closes (Dovecot's
     /// behaviour). Default 20. Commands the application answers BAD are
@@ -96,12 +102,28 @@ impl Default for ServerConfig {
             greeting: Greeting { kind: GreetingKind::Ok, code: None, text: fixed_text("IMAP4rev1 server ready") },
             capabilities: vec![Capability::Imap4Rev1, Capability::Idle, Capability::LiteralPlus],
             starttls: false,
+            plaintext_login: true,
             max_bad_commands: 20,
             max_pending_commands: 128,
             max_literal_size_before_login: 64 << 10,
             stream_appends_above: None,
             refuse_unoffered: true,
         }
+    }
+}
+
+/// SASL mechanisms that send the password itself (RFC 4616 PLAIN, the
+/// LOGIN draft).
+fn is_plaintext_mechanism(name: &str) -> bool {
+    name.eq_ignore_ascii_case("PLAIN") || name.eq_ignore_ascii_case("LOGIN")
+}
+
+/// LOGIN, or AUTHENTICATE with a plaintext mechanism.
+fn is_plaintext_login(body: &CommandBody) -> bool {
+    match body {
+        CommandBody::Login { .. } => true,
+        CommandBody::Authenticate { mechanism, .. } => is_plaintext_mechanism(mechanism.as_str()),
+        _ => false,
     }
 }
 
@@ -260,6 +282,11 @@ pub enum RejectReason {
     /// STARTTLS without a TLS configuration, or inside TLS.
     #[error("STARTTLS is not available")]
     StartTlsUnavailable,
+    /// LOGIN or a plaintext AUTHENTICATE mechanism without TLS while
+    /// [`ServerConfig::plaintext_login`] is off (answered `NO
+    /// [PRIVACYREQUIRED]`).
+    #[error("Plaintext authentication is refused without TLS: use STARTTLS first")]
+    PlaintextLogin,
     /// A command during IDLE (only DONE is valid).
     #[error("Expected DONE")]
     ExpectedDone,
@@ -803,6 +830,11 @@ impl Server {
             let reason = RejectReason::StartTlsUnavailable;
             return self.reject(offset, Some(command.tag.clone()), Some(command), StatusKind::Bad, None, reason);
         }
+        if self.plaintext_refused() && is_plaintext_login(&command.body) {
+            let reason = RejectReason::PlaintextLogin;
+            let (tag, code) = (Some(command.tag.clone()), Some(Code::PrivacyRequired));
+            return self.reject(offset, tag, Some(command), StatusKind::No, code, reason);
+        }
         self.bad_commands = 0;
         let mut out = BytesMut::new();
         // Updates held back may go out during a command that allows them.
@@ -900,12 +932,29 @@ impl Server {
         }
     }
 
-    /// The capabilities CAPABILITY lists now.
-    fn advertised(&self) -> Vec<Capability> {
-        let mut caps: Vec<Capability> =
-            self.config.capabilities.iter().filter(|c| **c != Capability::StartTls).cloned().collect();
+    /// Whether plaintext passwords are refused on this connection now.
+    fn plaintext_refused(&self) -> bool {
+        !self.config.plaintext_login && !self.tls_active
+    }
+
+    /// The capabilities CAPABILITY lists now: STARTTLS while it is on
+    /// offer; LOGINDISABLED instead of plaintext `AUTH=` mechanisms while
+    /// plaintext passwords are refused.
+    pub fn advertised(&self) -> Vec<Capability> {
+        let refused = self.plaintext_refused() && self.state == State::NotAuthenticated;
+        let mut caps: Vec<Capability> = self
+            .config
+            .capabilities
+            .iter()
+            .filter(|c| **c != Capability::StartTls && **c != Capability::LoginDisabled)
+            .filter(|c| !(refused && matches!(c, Capability::Auth(m) if is_plaintext_mechanism(m.as_str()))))
+            .cloned()
+            .collect();
         if self.config.starttls && !self.tls_active && self.state == State::NotAuthenticated {
             caps.push(Capability::StartTls);
+        }
+        if refused {
+            caps.push(Capability::LoginDisabled);
         }
         caps
     }

@@ -4,7 +4,7 @@
 use std::num::NonZeroU32;
 
 use imap_wire::client::{Client, ClientConfig, ClientEvent};
-use imap_wire::server::{Server, ServerConfig, ServerEvent};
+use imap_wire::server::{RejectReason, Server, ServerConfig, ServerEvent};
 use imap_wire::state::State;
 use imap_wire::*;
 
@@ -394,6 +394,41 @@ fn starttls_discards_pipelined_plaintext() {
     assert!(matches!(server.poll_event(), Some(ServerEvent::Answered(_))));
     let out = server.poll_transmit().unwrap();
     assert!(!out.windows(8).any(|w| w == b"STARTTLS"), "not offered twice");
+}
+
+#[test]
+fn plaintext_logins_wait_for_tls_when_refused() {
+    let mut capabilities = ServerConfig::default().capabilities;
+    capabilities.push(Capability::Auth(Atom::try_from("PLAIN").unwrap()));
+    capabilities.push(Capability::Auth(Atom::try_from("SCRAM-SHA-256").unwrap()));
+    let config = ServerConfig { starttls: true, plaintext_login: false, capabilities, ..ServerConfig::default() };
+    let mut server = Server::new(config);
+    let _ = server.poll_transmit();
+    assert!(server.advertised().contains(&Capability::LoginDisabled));
+    server.receive(b"a0 CAPABILITY\r\na1 LOGIN alice secret\r\na2 AUTHENTICATE plain\r\n");
+    server.receive(b"a3 AUTHENTICATE SCRAM-SHA-256\r\na4 STARTTLS\r\n");
+    let events: Vec<ServerEvent> = std::iter::from_fn(|| server.poll_event()).collect();
+    assert!(matches!(&events[1], ServerEvent::Rejected { reason: RejectReason::PlaintextLogin, .. }), "{events:?}");
+    assert!(matches!(&events[2], ServerEvent::Rejected { reason: RejectReason::PlaintextLogin, .. }), "{events:?}");
+    let ServerEvent::Command(scram) = &events[3] else { panic!("{events:?}") };
+    server.complete(&scram.tag, StatusKind::No, None, "no").unwrap();
+    let Some(ServerEvent::Command(starttls)) = server.poll_event() else { panic!() };
+    server.complete(&starttls.tag, StatusKind::Ok, None, "Begin TLS").unwrap();
+    let out = String::from_utf8(server.poll_transmit().unwrap().to_vec()).unwrap();
+    assert_eq!(
+        out,
+        "* CAPABILITY IMAP4rev1 IDLE LITERAL+ AUTH=SCRAM-SHA-256 STARTTLS LOGINDISABLED\r\na0 OK CAPABILITY completed\r\n\
+         a1 NO [PRIVACYREQUIRED] Plaintext authentication is refused without TLS: use STARTTLS first\r\n\
+         a2 NO [PRIVACYREQUIRED] Plaintext authentication is refused without TLS: use STARTTLS first\r\n\
+         a3 NO no\r\na4 OK Begin TLS\r\n"
+    );
+    assert_eq!(server.poll_event(), Some(ServerEvent::StartTls));
+    server.tls_established();
+    server.receive(b"b1 CAPABILITY\r\nb2 LOGIN alice secret\r\n");
+    assert!(matches!(server.poll_event(), Some(ServerEvent::Answered(_))));
+    assert!(matches!(server.poll_event(), Some(ServerEvent::Command(c)) if c.body.name() == "LOGIN"));
+    let out = String::from_utf8(server.poll_transmit().unwrap().to_vec()).unwrap();
+    assert!(out.starts_with("* CAPABILITY IMAP4rev1 IDLE LITERAL+ AUTH=PLAIN AUTH=SCRAM-SHA-256\r\n"), "{out}");
 }
 
 #[test]

@@ -448,7 +448,18 @@ impl Pop3Server {
         let tls = acceptor.accept(stream).await.map_err(crate::tls::handshake_error)?;
         let mut server = Pop3Server::new(tls, config);
         server.tls = true;
+        // The machine knows the connection is private (no plaintext-login
+        // refusal, no STARTTLS/STLS on offer).
+        server.pump.machine.tls_established();
         Ok(server)
+    }
+
+    /// Gives up on a write the client takes none of for `timeout` (the
+    /// event or flush fails with `TimedOut`): a client that stopped
+    /// reading, or a host gone without closing, does not hold the
+    /// connection (and what the session holds) forever. None by default.
+    pub fn set_write_timeout(&mut self, timeout: Option<std::time::Duration>) {
+        self.pump.set_write_timeout(timeout);
     }
 
     /// The machine, to read its state.

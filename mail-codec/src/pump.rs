@@ -84,11 +84,28 @@ pub(crate) struct Pump<M> {
     eof_read: bool,
     /// The machine was told.
     eof_given: bool,
+    /// How long one write may wait for the peer to take bytes.
+    write_timeout: Option<std::time::Duration>,
 }
 
 impl<M: Machine> Pump<M> {
     pub(crate) fn new(io: BoxedStream, machine: M) -> Pump<M> {
-        Pump { io: Some(io), machine, out: BytesMut::new(), input: BytesMut::new(), eof_read: false, eof_given: false }
+        Pump {
+            io: Some(io),
+            machine,
+            out: BytesMut::new(),
+            input: BytesMut::new(),
+            eof_read: false,
+            eof_given: false,
+            write_timeout: None,
+        }
+    }
+
+    /// Fails a write (with [`io::ErrorKind::TimedOut`]) when the peer
+    /// takes none of the output for `timeout`: a client that stopped
+    /// reading, or whose host is gone, does not hold the connection.
+    pub(crate) fn set_write_timeout(&mut self, timeout: Option<std::time::Duration>) {
+        self.write_timeout = timeout;
     }
 
     fn io(&mut self) -> io::Result<&mut BoxedStream> {
@@ -154,9 +171,9 @@ impl<M: Machine> Pump<M> {
     /// Writes some of the output, reading meanwhile (up to [`READ_AHEAD`])
     /// so that a peer that writes before it reads is not blocked by us.
     async fn write_some(&mut self) -> io::Result<()> {
-        let Pump { io, input, eof_read, out, .. } = self;
+        let Pump { io, input, eof_read, out, write_timeout, .. } = self;
         let io = io.as_mut().ok_or_else(|| io::Error::from(io::ErrorKind::NotConnected))?;
-        poll_fn(|cx| {
+        let writing = poll_fn(|cx| {
             match Pin::new(&mut **io).poll_write(cx, out) {
                 Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
                 Poll::Ready(Ok(n)) => {
@@ -172,8 +189,14 @@ impl<M: Machine> Pump<M> {
                 }
             }
             Poll::Pending
-        })
-        .await
+        });
+        match write_timeout {
+            // The timer is only armed when the write has to wait.
+            Some(limit) => tokio::time::timeout(*limit, writing)
+                .await
+                .unwrap_or_else(|_| Err(io::Error::new(io::ErrorKind::TimedOut, "the peer stopped reading"))),
+            None => writing.await,
+        }
     }
 
     /// Takes the connection out for a layer switch (TLS, compression);
@@ -230,8 +253,26 @@ impl<M: Machine> Pump<M> {
 }
 
 fn poll_read(io: &mut BoxedStream, input: &mut BytesMut, eof: &mut bool, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-    input.reserve(READ_CHUNK);
-    match tokio_util::io::poll_read_buf(Pin::new(&mut **io), cx, input) {
+    let read = if input.is_empty() {
+        // Nothing buffered: read on the stack and keep only what came, so
+        // that a connection waiting for its client holds no read buffer
+        // (thousands of idle connections cost thousands of those).
+        *input = BytesMut::new();
+        let mut chunk = [0u8; READ_CHUNK];
+        let mut buf = tokio::io::ReadBuf::new(&mut chunk);
+        match Pin::new(&mut **io).poll_read(cx, &mut buf) {
+            Poll::Ready(Ok(())) => {
+                input.extend_from_slice(buf.filled());
+                Poll::Ready(Ok(buf.filled().len()))
+            }
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => Poll::Pending,
+        }
+    } else {
+        input.reserve(READ_CHUNK);
+        tokio_util::io::poll_read_buf(Pin::new(&mut **io), cx, input)
+    };
+    match read {
         Poll::Ready(Ok(0)) => {
             *eof = true;
             Poll::Ready(Ok(()))

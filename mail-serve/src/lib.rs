@@ -21,26 +21,37 @@
 #![warn(missing_docs)]
 
 pub mod imap;
+pub mod listen;
 pub mod maildir;
 pub mod memory;
 pub mod mime;
 pub mod pattern;
+pub mod policy;
+#[cfg(test)]
+mod policy_tests;
 pub mod pop3;
 pub mod store;
 pub mod users;
 
 /// What a program accepting connections needs of a server, whatever its
-/// protocol: [`imap::ImapService`] and [`pop3::Pop3Service`] both are one.
+/// protocol: [`imap::ImapService`] and [`pop3::Pop3Service`] both are one,
+/// and [`listen::serve_listeners`] runs either.
 pub trait Service: Send + Sync + 'static {
-    /// Serves one connection until it ends.
+    /// Serves one connection until it ends. `peer` is the client's
+    /// address when known (the plaintext-login policy looks at it).
     fn serve_connection<T: mail_codec::AsyncStream + 'static>(
         self: &std::sync::Arc<Self>,
         stream: T,
         security: imap::Security,
+        peer: Option<std::net::IpAddr>,
     ) -> impl std::future::Future<Output = ()> + Send;
 
     /// Tells every session to end (after the command in progress).
     fn shutdown(&self);
+
+    /// What a connection over a limit is told before it is closed: the
+    /// protocol's "try again later" line.
+    fn busy_reply(&self) -> &'static [u8];
 }
 
 impl<S: store::Store> Service for imap::ImapService<S> {
@@ -48,12 +59,17 @@ impl<S: store::Store> Service for imap::ImapService<S> {
         self: &std::sync::Arc<Self>,
         stream: T,
         security: imap::Security,
+        peer: Option<std::net::IpAddr>,
     ) -> impl std::future::Future<Output = ()> + Send {
-        self.serve(stream, security)
+        self.serve_peer(stream, security, peer)
     }
 
     fn shutdown(&self) {
         imap::ImapService::shutdown(self)
+    }
+
+    fn busy_reply(&self) -> &'static [u8] {
+        b"* BYE [UNAVAILABLE] Too many connections; try again later.\r\n"
     }
 }
 
@@ -62,12 +78,17 @@ impl<S: store::Store> Service for pop3::Pop3Service<S> {
         self: &std::sync::Arc<Self>,
         stream: T,
         security: imap::Security,
+        peer: Option<std::net::IpAddr>,
     ) -> impl std::future::Future<Output = ()> + Send {
-        self.serve(stream, security)
+        self.serve_peer(stream, security, peer)
     }
 
     fn shutdown(&self) {
         pop3::Pop3Service::shutdown(self)
+    }
+
+    fn busy_reply(&self) -> &'static [u8] {
+        b"-ERR [SYS/TEMP] Too many connections; try again later\r\n"
     }
 }
 

@@ -26,7 +26,9 @@
 //! ```
 
 use std::collections::HashSet;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use mail_codec::{AsyncStream, Pop3Server};
 use pop3_wire::server::{ServerConfig, ServerEvent};
@@ -36,20 +38,50 @@ use pop3_wire::{
 use tokio::sync::watch;
 
 use crate::imap::Security;
+use crate::policy::{parse_plain, plaintext_allowed, Deadlines, PlainError, PlaintextAuth};
 use crate::store::{Account, Credentials, FlagOp, Flags, Mailbox, MailboxName, Store, StoreError, SystemFlags};
 
-/// Settings of the POP3 engine.
+/// Settings of the POP3 engine. Defaults follow Dovecot's where it has
+/// one (named on each field).
 #[derive(Debug, Clone)]
 pub struct Pop3Config {
     /// The greeting's text.
     pub greeting: String,
     /// The IMPLEMENTATION capability.
     pub implementation: String,
+    /// A connection that has not logged in this long after it opened (a
+    /// TLS handshake included) gets `-ERR` and is closed. Dovecot: 3
+    /// minutes, hard-coded; here 60 s.
+    pub login_timeout: Duration,
+    /// A logged-in connection silent this long gets `-ERR` and is closed
+    /// (its DELEs are not applied: RFC 1939 6, no UPDATE state without
+    /// QUIT); the same time bounds a write the client takes nothing of.
+    /// RFC 1939 3 asks for at least 10 minutes, the default (Dovecot's).
+    pub idle_timeout: Duration,
+    /// A failed login is answered after this delay (other sessions go on
+    /// meanwhile). Dovecot's `auth_failure_delay`: 2 s.
+    pub auth_failure_delay: Duration,
+    /// Commands refused in a row, failed logins included (those are not
+    /// forgiven by other commands, only by a login), after which the
+    /// connection is closed. Dovecot: 20 (3 before login).
+    pub max_bad_commands: u32,
+    /// Where passwords may be sent before TLS; `None`: from the loopback
+    /// address only when TLS is on offer, from anywhere when it is not
+    /// (see [`PlaintextAuth`]). Dovecot's `disable_plaintext_auth`.
+    pub plaintext_auth: Option<PlaintextAuth>,
 }
 
 impl Default for Pop3Config {
     fn default() -> Pop3Config {
-        Pop3Config { greeting: "POP3 server ready".into(), implementation: "mail-serve".into() }
+        Pop3Config {
+            greeting: "POP3 server ready".into(),
+            implementation: "mail-serve".into(),
+            login_timeout: Duration::from_secs(60),
+            idle_timeout: Duration::from_secs(10 * 60),
+            auth_failure_delay: Duration::from_secs(2),
+            max_bad_commands: 20,
+            plaintext_auth: None,
+        }
     }
 }
 
@@ -120,8 +152,9 @@ impl<S: Store> Pop3Service<S> {
         &self.store
     }
 
-    fn server_config(&self) -> ServerConfig {
+    fn server_config(&self, plaintext_login: bool) -> ServerConfig {
         ServerConfig {
+            plaintext_login,
             greeting: arg(&self.config.greeting),
             capabilities: vec![
                 Capability::Top,
@@ -146,49 +179,136 @@ impl<S: Store> Pop3Service<S> {
         locked.insert(user.to_string()).then(|| Lock { service: self.clone(), user: user.to_string() })
     }
 
-    /// Serves one connection until QUIT, the client leaving, or
-    /// [`Pop3Service::shutdown`].
-    pub async fn serve<T: AsyncStream + 'static>(self: &Arc<Self>, stream: T, security: Security) {
-        let pop = match security {
-            Security::Plain => Pop3Server::new(stream, self.server_config()),
-            Security::StartTlsWith(upgrade) => Pop3Server::with_stls_upgrade(stream, self.server_config(), upgrade),
+    /// Serves one connection until QUIT, the client leaving, a timeout, or
+    /// [`Pop3Service::shutdown`]. The peer is unknown: it is not taken for
+    /// the loopback address (see [`Pop3Service::serve_from`]).
+    pub fn serve<T: AsyncStream + 'static>(
+        self: &Arc<Self>,
+        stream: T,
+        security: Security,
+    ) -> impl std::future::Future<Output = ()> + Send + 'static {
+        self.serve_peer(stream, security, None)
+    }
+
+    /// [`Pop3Service::serve`] for a client at `peer` (what
+    /// [`PlaintextAuth::Loopback`] looks at).
+    pub fn serve_from<T: AsyncStream + 'static>(
+        self: &Arc<Self>,
+        stream: T,
+        security: Security,
+        peer: IpAddr,
+    ) -> impl std::future::Future<Output = ()> + Send + 'static {
+        self.serve_peer(stream, security, Some(peer))
+    }
+
+    pub(crate) fn serve_peer<T: AsyncStream + 'static>(
+        self: &Arc<Self>,
+        stream: T,
+        security: Security,
+        peer: Option<IpAddr>,
+    ) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let service = self.clone();
+        let deadlines = Deadlines::new(self.config.login_timeout, self.config.idle_timeout);
+        let plaintext = plaintext_allowed(self.config.plaintext_auth, &security, peer);
+        let ready = |pop| -> Starting { Box::pin(std::future::ready(Some(pop))) };
+        let starting: Starting = match security {
+            Security::Plain => ready(Pop3Server::new(stream, self.server_config(plaintext))),
+            Security::StartTlsWith(upgrade) => {
+                ready(Pop3Server::with_stls_upgrade(stream, self.server_config(plaintext), upgrade))
+            }
             #[cfg(feature = "tls")]
-            Security::StartTls(acceptor) => Pop3Server::with_stls(stream, self.server_config(), acceptor),
+            Security::StartTls(acceptor) => {
+                ready(Pop3Server::with_stls(stream, self.server_config(plaintext), acceptor))
+            }
             #[cfg(feature = "tls")]
-            Security::Implicit(acceptor) => match Pop3Server::accept_tls(stream, &acceptor, self.server_config()).await
-            {
-                Ok(pop) => pop,
-                Err(_) => return,
-            },
+            Security::Implicit(acceptor) => {
+                // The handshake is part of the time given to log in.
+                let (config, deadline) = (self.server_config(true), deadlines.next(false));
+                Box::pin(async move {
+                    let handshake = Pop3Server::accept_tls(stream, &acceptor, config);
+                    tokio::time::timeout_at(deadline, handshake).await.ok()?.ok()
+                })
+            }
         };
-        let mut session = Session { service: self.clone(), user: None, sasl_pending: false, maildrop: None };
-        session.run(pop, self.shutdown.subscribe()).await;
+        async move {
+            let Some(mut pop) = starting.await else { return };
+            pop.set_write_timeout(Some(service.config.login_timeout));
+            let shutdown = service.shutdown.subscribe();
+            let mut session =
+                Session { service, user: None, sasl_pending: false, maildrop: None, bad: 0, auth_failures: 0 };
+            // Boxed: the session's work is not kept in the connection's
+            // future at its largest size.
+            Box::pin(session.run(pop, shutdown, deadlines)).await;
+        }
     }
 }
+
+/// A connection until its machine runs: at once, or after the TLS
+/// handshake.
+type Starting = std::pin::Pin<Box<dyn std::future::Future<Output = Option<Pop3Server>> + Send>>;
 
 struct Session<S: Store> {
     service: Arc<Pop3Service<S>>,
     user: Option<String>,
     sasl_pending: bool,
     maildrop: Option<Maildrop<S>>,
+    /// Commands refused in a row.
+    bad: u32,
+    /// Logins refused on this connection (not forgiven by other commands;
+    /// back to zero at login).
+    auth_failures: u32,
+}
+
+enum Wake {
+    Event(Result<Option<ServerEvent>, mail_codec::Error>),
+    Shutdown,
+    TimedOut,
+}
+
+/// Says why in a last `-ERR` and closes; a client that takes nothing is
+/// given up on after the write timeout.
+async fn goodbye(pop: &mut Pop3Server, code: Option<CodeKind>, text: &str) {
+    let _ = pop.machine_mut().disconnect(err(code, text));
+    let _ = pop.shutdown().await;
 }
 
 impl<S: Store> Session<S> {
-    async fn run(&mut self, mut pop: Pop3Server, mut shutdown: watch::Receiver<bool>) {
+    async fn run(&mut self, mut pop: Pop3Server, mut shutdown: watch::Receiver<bool>, mut deadlines: Deadlines) {
         loop {
             if *shutdown.borrow() {
-                let _ = pop.shutdown().await;
-                return;
+                return goodbye(&mut pop, Some(CodeKind::SysTemp), "server shutting down").await;
             }
-            let event = tokio::select! {
-                event = pop.next_event() => event,
-                _ = shutdown.changed() => continue,
+            let authenticated = self.maildrop.is_some();
+            let wake = tokio::select! {
+                event = pop.next_event() => Wake::Event(event),
+                _ = shutdown.changed() => Wake::Shutdown,
+                () = tokio::time::sleep_until(deadlines.next(authenticated)) => Wake::TimedOut,
             };
+            let event = match wake {
+                Wake::Shutdown => continue,
+                Wake::TimedOut if authenticated => {
+                    return goodbye(&mut pop, None, "disconnected for inactivity, nothing deleted").await
+                }
+                Wake::TimedOut => return goodbye(&mut pop, None, "login timeout: log in sooner").await,
+                Wake::Event(event) => event,
+            };
+            deadlines.input();
             let result = match event {
-                Ok(Some(ServerEvent::Command(command))) => self.command(&mut pop, command).await,
+                Ok(Some(ServerEvent::Command(command))) => {
+                    self.bad = 0;
+                    let result = self.command(&mut pop, command).await;
+                    if !authenticated && self.maildrop.is_some() {
+                        pop.set_write_timeout(Some(self.service.config.idle_timeout));
+                    }
+                    result
+                }
                 Ok(Some(ServerEvent::SaslResponse(data))) => {
                     if std::mem::replace(&mut self.sasl_pending, false) {
-                        self.sasl_plain(&mut pop, &data).await
+                        let result = self.sasl_plain(&mut pop, &data).await;
+                        if self.maildrop.is_some() {
+                            pop.set_write_timeout(Some(self.service.config.idle_timeout));
+                        }
+                        result
                     } else {
                         Ok(())
                     }
@@ -197,29 +317,44 @@ impl<S: Store> Session<S> {
                     self.sasl_pending = false;
                     Ok(())
                 }
+                Ok(Some(ServerEvent::Rejected { .. })) => {
+                    self.bad += 1;
+                    Ok(())
+                }
                 Ok(Some(ServerEvent::Closed)) | Ok(None) | Err(_) => return,
                 Ok(Some(_)) => Ok(()),
             };
+            if self.bad + self.auth_failures >= self.service.config.max_bad_commands {
+                return goodbye(&mut pop, None, "too many invalid commands").await;
+            }
             let flushed = match result {
                 Ok(()) => pop.flush().await,
                 Err(e) => Err(e),
             };
             if flushed.is_err() {
-                let _ = pop.shutdown().await;
+                // The connection is broken or the client stopped reading:
+                // nothing more can be said.
                 return;
             }
         }
     }
 
+    /// A refused login: answered late, and counted.
+    async fn refused_login(&mut self) {
+        self.auth_failures += 1;
+        tokio::time::sleep(self.service.config.auth_failure_delay).await;
+    }
+
     async fn login(&mut self, pop: &mut Pop3Server, credentials: Credentials) -> Result<(), mail_codec::Error> {
         let account = match self.service.store.login(&credentials).await {
             Ok(account) => account,
-            Err(e) => {
-                let code = match e {
-                    crate::store::AuthError::Unavailable => CodeKind::SysTemp,
-                    _ => CodeKind::Auth,
-                };
-                return Ok(pop.machine_mut().complete(err(Some(code), "invalid user name or password"))?);
+            Err(crate::store::AuthError::Unavailable) => {
+                let reply = err(Some(CodeKind::SysTemp), "cannot check passwords now, try again later");
+                return Ok(pop.machine_mut().complete(reply)?);
+            }
+            Err(_) => {
+                self.refused_login().await;
+                return Ok(pop.machine_mut().complete(err(Some(CodeKind::Auth), "invalid user name or password"))?);
             }
         };
         let Some(lock) = self.service.lock(account.user()) else {
@@ -242,6 +377,7 @@ impl<S: Store> Session<S> {
         };
         match opened.await {
             Ok((mailbox, messages)) => {
+                self.auth_failures = 0;
                 let count = messages.len();
                 self.maildrop = Some(Maildrop { mailbox, messages, _lock: lock });
                 Ok(pop.machine_mut().complete(line(&format!("maildrop has {count} messages")))?)
@@ -253,18 +389,13 @@ impl<S: Store> Session<S> {
     }
 
     async fn sasl_plain(&mut self, pop: &mut Pop3Server, data: &[u8]) -> Result<(), mail_codec::Error> {
-        let mut parts = data.split(|&b| b == 0);
-        let text = |b: &[u8]| String::from_utf8(b.to_vec()).ok();
-        match (parts.next(), parts.next(), parts.next(), parts.next()) {
-            (Some(authzid), Some(user), Some(password), None) => match (text(authzid), text(user), text(password)) {
-                (Some(authzid), Some(user), Some(password)) => {
-                    let authorize_as = (!authzid.is_empty() && authzid != user).then_some(authzid);
-                    self.login(pop, Credentials { user, password, authorize_as }).await
-                }
-                _ => Ok(pop.machine_mut().complete(err(Some(CodeKind::Auth), "malformed PLAIN response"))?),
-            },
-            _ => Ok(pop.machine_mut().complete(err(Some(CodeKind::Auth), "malformed PLAIN response"))?),
-        }
+        let text = match parse_plain(data) {
+            Ok(credentials) => return self.login(pop, credentials).await,
+            Err(PlainError::Malformed) => "malformed PLAIN response",
+            Err(PlainError::Authorization) => "not authorized to act as that user",
+        };
+        self.refused_login().await;
+        Ok(pop.machine_mut().complete(err(Some(CodeKind::Auth), text))?)
     }
 
     fn message(&self, n: MessageNumber) -> Option<&Message> {

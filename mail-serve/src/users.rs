@@ -33,8 +33,9 @@ impl UserList {
         UserList::parse(&text)
     }
 
-    /// Parses a users file's text. A user name is letters, digits and
-    /// `. _ - @ +`, not starting with `.` (it names a directory).
+    /// Parses a users file's text. A user name is 1 to 64 letters, digits
+    /// and `. _ - @ +`, not starting with `.` (it names a directory); a
+    /// password is not empty.
     ///
     /// ```
     /// let users = mail_serve::users::UserList::parse("alice:secret\n").unwrap();
@@ -51,7 +52,10 @@ impl UserList {
             }
             let (name, password) = line.split_once(':').ok_or_else(|| fail("expected name:password"))?;
             if !valid_user_name(name) {
-                return Err(fail("a user name is letters, digits and . _ - @ + (not starting with .)"));
+                return Err(fail(NAME_RULE));
+            }
+            if password.is_empty() {
+                return Err(fail("empty password: a user without one could not log in, or anyone could"));
             }
             if passwords.insert(name.to_string(), password.to_string()).is_some() {
                 return Err(fail("the user is listed twice"));
@@ -60,10 +64,13 @@ impl UserList {
         Ok(UserList { passwords })
     }
 
-    /// Adds or replaces a user.
+    /// Adds or replaces a user (the same rules as [`UserList::parse`]).
     pub fn insert(&mut self, name: &str, password: &str) -> Result<(), UsersError> {
         if !valid_user_name(name) {
-            return Err(UsersError { line: 0, reason: format!("invalid user name {name:?}") });
+            return Err(UsersError { line: 0, reason: format!("invalid user name {name:?}: {NAME_RULE}") });
+        }
+        if password.is_empty() {
+            return Err(UsersError { line: 0, reason: format!("empty password for {name:?}") });
         }
         self.passwords.insert(name.to_string(), password.to_string());
         Ok(())
@@ -82,10 +89,17 @@ impl UserList {
     }
 }
 
-/// Whether a user name can name a directory safely.
+/// The longest user name (Dovecot's passwd-file has none; 64 keeps a
+/// Maildir path short and a login line small).
+pub const MAX_USER_NAME: usize = 64;
+
+const NAME_RULE: &str = "a user name is 1 to 64 letters, digits and . _ - @ + (not starting with .)";
+
+/// Whether a user name can name a directory safely: one path component,
+/// never `.` or `..`, within [`MAX_USER_NAME`] bytes.
 pub fn valid_user_name(name: &str) -> bool {
     !name.is_empty()
-        && name.len() <= 255
+        && name.len() <= MAX_USER_NAME
         && !name.starts_with('.')
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-@+".contains(&b))
 }
@@ -104,5 +118,13 @@ mod tests {
         assert_eq!(UserList::parse("alice\n").unwrap_err().line, 1);
         assert_eq!(UserList::parse("ok:1\n../x:2\n").unwrap_err().line, 2);
         assert_eq!(UserList::parse("a:1\na:2\n").unwrap_err().line, 2);
+        assert_eq!(UserList::parse("a:1\nb:\n").unwrap_err().line, 2, "empty password");
+        let long = "x".repeat(65);
+        assert_eq!(UserList::parse(&format!("a:1\n{long}:2\n")).unwrap_err().line, 2, "65 bytes");
+        assert!(UserList::parse(&format!("{}:2\n", &long[..64])).is_ok(), "64 bytes");
+        for bad in ["..", ".", "a/b", "a b", "a\u{e9}", "a\\b"] {
+            assert!(UserList::parse(&format!("{bad}:1\n")).is_err(), "{bad:?}");
+        }
+        assert!(UserList::default().insert("a", "").is_err());
     }
 }

@@ -39,6 +39,12 @@ pub struct ServerConfig {
     pub capabilities: Vec<Capability>,
     /// Whether STLS is offered (a TLS configuration exists).
     pub stls: bool,
+    /// Whether passwords may be sent in the clear (USER/PASS, AUTH PLAIN
+    /// or LOGIN) before TLS is on. When `false`, CAPA lists neither USER
+    /// nor those SASL mechanisms on a connection without TLS, and such
+    /// logins are answered `-ERR [AUTH]` by the machine (RFC 2595 3.2).
+    /// Default true.
+    pub plaintext_login: bool,
 }
 
 fn fixed_arg(text: &'static str) -> Arg {
@@ -60,6 +66,7 @@ impl Default for ServerConfig {
                 Capability::Sasl(vec![fixed_arg("PLAIN")]),
             ],
             stls: false,
+            plaintext_login: true,
         }
     }
 }
@@ -150,6 +157,10 @@ pub enum RejectReason {
     /// A SASL response that is not base64; the exchange failed.
     #[error("Invalid base64 in SASL response")]
     InvalidBase64,
+    /// USER, PASS or a plaintext AUTH mechanism without TLS while
+    /// [`ServerConfig::plaintext_login`] is off (answered `-ERR [AUTH]`).
+    #[error("Plaintext authentication is refused without TLS: use STLS first")]
+    PlaintextLogin,
 }
 
 /// Misuse of the server machine by the application.
@@ -180,6 +191,21 @@ enum Slot {
     Waiting(Command),
     /// Bytes ready to go out in turn.
     Ready(Bytes),
+}
+
+/// SASL mechanisms that send the password itself (RFC 4616 PLAIN, the
+/// LOGIN draft).
+fn is_plaintext_mechanism(name: &[u8]) -> bool {
+    name.eq_ignore_ascii_case(b"PLAIN") || name.eq_ignore_ascii_case(b"LOGIN")
+}
+
+/// USER, PASS, or AUTH with a plaintext mechanism (APOP sends a digest).
+fn is_plaintext_login(command: &Command) -> bool {
+    match command {
+        Command::User(_) | Command::Pass(_) => true,
+        Command::Auth { mechanism: Some(m), .. } => is_plaintext_mechanism(m.as_bytes()),
+        _ => false,
+    }
 }
 
 /// The POP3 server state machine.
@@ -392,7 +418,11 @@ impl Server {
     /// and validated values only.
     fn reject(&mut self, offset: u64, command: Option<Command>, reason: RejectReason) {
         let text = reason.to_string();
-        let line = StatusLine::err(&text).unwrap_or_else(|_| StatusLine::fixed(Status::Err, "Invalid command"));
+        let line = match reason {
+            RejectReason::PlaintextLogin => StatusLine::err_with_code(CodeKind::Auth, &text),
+            _ => StatusLine::err(&text),
+        };
+        let line = line.unwrap_or_else(|_| StatusLine::fixed(Status::Err, "Invalid command"));
         self.push_ready(line.to_bytes());
         self.conn.emit(offset, ServerEvent::Rejected { offset, command, reason });
     }
@@ -421,6 +451,9 @@ impl Server {
             }
             Command::Stls if !self.config.stls || self.tls_active => {
                 return self.reject(offset, Some(command), RejectReason::StlsUnavailable)
+            }
+            _ if self.plaintext_refused() && is_plaintext_login(&command) => {
+                return self.reject(offset, Some(command), RejectReason::PlaintextLogin)
             }
             Command::Auth { mechanism: Some(_), .. } => self.sasl = Sasl::AwaitingApplication,
             Command::Other { keyword, .. } => {
@@ -461,7 +494,16 @@ impl Server {
         }
     }
 
-    fn advertised(&self) -> Vec<Capability> {
+    /// Whether plaintext passwords are refused on this connection now.
+    fn plaintext_refused(&self) -> bool {
+        !self.config.plaintext_login && !self.tls_active
+    }
+
+    /// What CAPA lists now: USER and SASL only before login, and without
+    /// their plaintext forms while plaintext passwords are refused; STLS
+    /// while it is on offer.
+    pub fn advertised(&self) -> Vec<Capability> {
+        let refused = self.plaintext_refused();
         let mut caps: Vec<Capability> = self
             .config
             .capabilities
@@ -470,8 +512,15 @@ impl Server {
                 self.state == State::Authorization
                     || !matches!(c, Capability::User | Capability::Sasl(_) | Capability::Stls)
             })
-            .filter(|c| **c != Capability::Stls)
-            .cloned()
+            .filter(|c| **c != Capability::Stls && !(refused && **c == Capability::User))
+            .filter_map(|c| match c {
+                Capability::Sasl(mechanisms) if refused => {
+                    let left: Vec<Arg> =
+                        mechanisms.iter().filter(|m| !is_plaintext_mechanism(m.as_bytes())).cloned().collect();
+                    (!left.is_empty()).then_some(Capability::Sasl(left))
+                }
+                other => Some(other.clone()),
+            })
             .collect();
         if self.config.stls && !self.tls_active && self.state == State::Authorization {
             caps.push(Capability::Stls);
@@ -653,6 +702,36 @@ impl Server {
         };
         enc.finish(&mut self.conn.out);
         self.fill_slot(Bytes::new());
+        Ok(())
+    }
+
+    /// Ends the session from the server's side (shutting down, a client
+    /// silent too long, too many failed logins): the replies already
+    /// made go out, then `line` (an `-ERR`, RFC 2449 codes welcome), and
+    /// nothing more is read ([`ServerEvent::Closed`] follows). Commands
+    /// still waiting get no reply. Refused in the middle of a streamed
+    /// message.
+    ///
+    /// ```
+    /// use pop3_wire::server::{Server, ServerConfig, ServerEvent};
+    /// use pop3_wire::StatusLine;
+    /// let mut server = Server::new(ServerConfig::default());
+    /// let _greeting = server.poll_transmit();
+    /// server.disconnect(StatusLine::err("Disconnected for inactivity").unwrap()).unwrap();
+    /// assert_eq!(server.poll_event(), Some(ServerEvent::Closed));
+    /// assert_eq!(server.poll_transmit().unwrap(), &b"-ERR Disconnected for inactivity\r\n"[..]);
+    /// ```
+    pub fn disconnect(&mut self, line: StatusLine) -> Result<(), ServerError> {
+        if self.streaming.is_some() {
+            return Err(ServerError::WrongReply("end the message first"));
+        }
+        if self.state == State::Closed {
+            return Ok(());
+        }
+        self.flush();
+        self.slots.clear();
+        line.encode_to(&mut self.conn.out);
+        self.close();
         Ok(())
     }
 

@@ -701,3 +701,29 @@ fn a_peer_that_is_not_a_pop3_server_ends_the_session_at_its_first_line() {
         }
     }
 }
+
+#[test]
+fn plaintext_logins_wait_for_tls_when_refused() {
+    let mut server = Server::new(ServerConfig { stls: true, plaintext_login: false, ..ServerConfig::default() });
+    let _ = server.poll_transmit();
+    server.receive(b"CAPA\r\nUSER alice\r\nAUTH PLAIN\r\nSTLS\r\n");
+    assert_eq!(server.poll_event(), Some(ServerEvent::Answered(Command::Capa)));
+    assert!(matches!(server.poll_event(), Some(ServerEvent::Rejected { reason: RejectReason::PlaintextLogin, .. })));
+    assert!(matches!(server.poll_event(), Some(ServerEvent::Rejected { reason: RejectReason::PlaintextLogin, .. })));
+    assert_eq!(server.poll_event(), Some(ServerEvent::Command(Command::Stls)));
+    server.complete(StatusLine::ok("Begin TLS").expect("valid text")).unwrap();
+    let out = String::from_utf8(server.poll_transmit().unwrap().to_vec()).unwrap();
+    assert_eq!(
+        out,
+        "+OK Capability list follows\r\nTOP\r\nUIDL\r\nRESP-CODES\r\nPIPELINING\r\nSTLS\r\n.\r\n\
+         -ERR [AUTH] Plaintext authentication is refused without TLS: use STLS first\r\n\
+         -ERR [AUTH] Plaintext authentication is refused without TLS: use STLS first\r\n+OK Begin TLS\r\n"
+    );
+    assert_eq!(server.poll_event(), Some(ServerEvent::StartTls));
+    server.tls_established();
+    server.receive(b"CAPA\r\nUSER alice\r\n");
+    assert_eq!(server.poll_event(), Some(ServerEvent::Answered(Command::Capa)));
+    assert!(matches!(server.poll_event(), Some(ServerEvent::Command(Command::User(_)))));
+    let out = String::from_utf8(server.poll_transmit().unwrap().to_vec()).unwrap();
+    assert!(out.contains("\r\nUSER\r\n") && out.contains("\r\nSASL PLAIN\r\n"), "{out}");
+}

@@ -9,7 +9,6 @@
 //!
 //! Exit status: 0 when every step worked, 1 otherwise.
 
-use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -17,12 +16,15 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use mail_examples::cli::{self, ConnectArgs, Failure, TlsMode};
-use mail_examples::serve::{self, Entry};
+use mail_examples::serve;
 use mail_examples::{imap_tool, maildir, pop3_tool};
 use mail_serve::imap::ImapService;
+use mail_serve::imap::Security;
+use mail_serve::listen::{serve_listeners, ConnectionLimits};
 use mail_serve::maildir::MaildirStore;
 use mail_serve::pop3::Pop3Service;
 use mail_serve::users::UserList;
+use mail_serve::Service;
 use tokio::sync::oneshot;
 
 /// Runs the example servers and clients against each other on loopback and
@@ -50,14 +52,9 @@ fn run_error(e: impl std::fmt::Display) -> Failure {
 }
 
 /// A server on a free loopback port, stopped through the sender.
-async fn start<F, Fut>(session: F) -> Result<(u16, oneshot::Sender<()>, tokio::task::JoinHandle<()>), Failure>
-where
-    F: Fn(tokio::net::TcpStream, std::net::SocketAddr, Entry, tokio::sync::watch::Receiver<bool>) -> Fut
-        + Send
-        + Sync
-        + 'static,
-    Fut: Future<Output = ()> + Send + 'static,
-{
+async fn start<S: Service>(
+    service: Arc<S>,
+) -> Result<(u16, oneshot::Sender<()>, tokio::task::JoinHandle<()>), Failure> {
     let listener = serve::bind("127.0.0.1:0").await?;
     let port = listener.local_addr().map_err(run_error)?.port();
     let (stop, stopped) = oneshot::channel::<()>();
@@ -65,7 +62,8 @@ where
         let stop = async {
             let _ = stopped.await;
         };
-        let _ = serve::run(vec![(listener, Entry::Plain)], stop, Duration::from_secs(2), session).await;
+        let listeners = vec![(listener, Security::Plain)];
+        serve_listeners(service, listeners, ConnectionLimits::default(), stop, Duration::from_secs(2)).await;
     });
     Ok((port, stop, task))
 }
@@ -97,10 +95,11 @@ async fn demo(dir: &Path) -> Result<(), Failure> {
     let users = UserList::parse("alice:secret\n").map_err(run_error)?;
     // One store for both servers: they share each folder's index.
     let store = MaildirStore::new(&mail_root, users);
-    let imap_service = Arc::new(ImapService::new(store.clone(), serve::imap_config()));
-    let pop3_service = Arc::new(Pop3Service::new(store, serve::pop3_config()));
-    let (imap_port, stop_imap, imap_task) = start(serve::sessions(imap_service, None)).await?;
-    let (pop3_port, stop_pop3, pop3_task) = start(serve::sessions(pop3_service, None)).await?;
+    let settings = serve::Settings::default();
+    let imap_service = Arc::new(ImapService::new(store.clone(), serve::imap_config(&settings)));
+    let pop3_service = Arc::new(Pop3Service::new(store, serve::pop3_config(&settings)));
+    let (imap_port, stop_imap, imap_task) = start(imap_service).await?;
+    let (pop3_port, stop_pop3, pop3_task) = start(pop3_service).await?;
     println!("imap-server on 127.0.0.1:{imap_port}, pop3-server on 127.0.0.1:{pop3_port}");
     println!("mail in {} (user alice, three messages in INBOX)", mail_root.display());
 

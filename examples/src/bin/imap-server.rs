@@ -25,8 +25,8 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    serve::server_main("imap-server", args.server, |users, mail_root, acceptor| {
+    serve::server_main("imap-server", args.server, |users, mail_root, settings| {
         let store = MaildirStore::new(&mail_root, users);
-        serve::sessions(Arc::new(ImapService::new(store, serve::imap_config())), acceptor)
+        Arc::new(ImapService::new(store, serve::imap_config(settings)))
     })
 }

@@ -24,8 +24,8 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    serve::server_main("pop3-server", args.server, |users, mail_root, acceptor| {
+    serve::server_main("pop3-server", args.server, |users, mail_root, settings| {
         let store = MaildirStore::new(&mail_root, users);
-        serve::sessions(Arc::new(Pop3Service::new(store, serve::pop3_config())), acceptor)
+        Arc::new(Pop3Service::new(store, serve::pop3_config(settings)))
     })
 }

@@ -36,7 +36,9 @@ mod session;
 mod util;
 mod view;
 
+use std::net::IpAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use imap_wire::server::ServerConfig;
 use imap_wire::{Atom, Capability, Code, Greeting, GreetingKind, Text};
@@ -46,6 +48,7 @@ use tokio::sync::watch;
 pub(crate) use cache::StructureCache;
 
 use crate::mime::ScanLimits;
+use crate::policy::{plaintext_allowed, PlaintextAuth};
 use crate::store::{Features, Store};
 
 /// How a connection is secured.
@@ -107,6 +110,25 @@ pub struct ImapConfig {
     /// APPEND does not yet keep binary content byte for byte (stores
     /// normalize line ends), which imaptest's append-binary checks.
     pub offer_binary: bool,
+    /// A connection that has not logged in this long after it opened (a
+    /// TLS handshake included) gets `* BYE` and is closed. Dovecot: 3
+    /// minutes, hard-coded (`CLIENT_LOGIN_TIMEOUT_MSECS`); here 60 s.
+    pub login_timeout: Duration,
+    /// A logged-in connection silent this long gets `* BYE Autologout`
+    /// and is closed; the same time bounds a write the client takes
+    /// nothing of. RFC 3501 5.4 asks for at least 30 minutes (the
+    /// default, as Dovecot's `CLIENT_IDLE_TIMEOUT_MSECS`). IDLE counts as
+    /// silence, as RFC 2177 allows: its clients re-issue IDLE every 29
+    /// minutes, which re-arms the timer (Dovecot keeps IDLE forever).
+    pub idle_timeout: Duration,
+    /// A failed login is answered after this delay (other sessions go on
+    /// meanwhile), and counts toward `max_bad_commands` until a login
+    /// succeeds, whatever commands come in between. Dovecot's `auth_failure_delay`: 2 s.
+    pub auth_failure_delay: Duration,
+    /// Where passwords may be sent before TLS; `None`: from the loopback
+    /// address only when TLS is on offer, from anywhere when it is not
+    /// (see [`PlaintextAuth`]). Dovecot's `disable_plaintext_auth`.
+    pub plaintext_auth: Option<PlaintextAuth>,
 }
 
 impl Default for ImapConfig {
@@ -120,9 +142,17 @@ impl Default for ImapConfig {
             stream_appends_above: 256 * 1024,
             max_append_size: 64 << 20,
             offer_binary: false,
+            login_timeout: Duration::from_secs(60),
+            idle_timeout: Duration::from_secs(30 * 60),
+            auth_failure_delay: Duration::from_secs(2),
+            plaintext_auth: None,
         }
     }
 }
+
+/// A connection until its machine runs: at once, or after the TLS
+/// handshake (boxed, so that a session does not keep its state).
+type Starting = std::pin::Pin<Box<dyn std::future::Future<Output = Option<ImapServer>> + Send>>;
 
 /// An IMAP server over a store: shared by every session.
 pub struct ImapService<S: Store> {
@@ -175,10 +205,14 @@ impl<S: Store> ImapService<S> {
         caps
     }
 
-    pub(crate) fn server_config(&self, starttls: bool) -> ServerConfig {
+    pub(crate) fn server_config(&self, starttls: bool, plaintext_login: bool) -> ServerConfig {
         let mut advertised = self.capabilities();
         if starttls {
             advertised.push(Capability::StartTls);
+        }
+        if !plaintext_login {
+            advertised.retain(|c| !matches!(c, Capability::Auth(_)));
+            advertised.push(Capability::LoginDisabled);
         }
         let mut limits = imap_wire::Limits::server();
         limits.max_literal_size = self.config.max_append_size;
@@ -193,6 +227,7 @@ impl<S: Store> ImapService<S> {
                     .unwrap_or_else(|_| Text::try_from("ready").expect("valid text")),
             },
             capabilities: self.capabilities(),
+            plaintext_login,
             max_bad_commands: self.config.max_bad_commands,
             ..ServerConfig::default()
         }
@@ -204,31 +239,77 @@ impl<S: Store> ImapService<S> {
         self.shutdown.send_replace(true);
     }
 
-    /// Serves one connection until LOGOUT, the client leaving, or
-    /// [`ImapService::shutdown`].
-    pub async fn serve<T: AsyncStream + 'static>(self: &Arc<Self>, stream: T, security: Security) {
-        let imap = match security {
-            Security::Plain => ImapServer::new(stream, self.server_config(false)),
+    /// Serves one connection until LOGOUT, the client leaving, a timeout,
+    /// or [`ImapService::shutdown`]. The peer is unknown: it is not taken
+    /// for the loopback address (see [`ImapService::serve_from`]).
+    pub fn serve<T: AsyncStream + 'static>(
+        self: &Arc<Self>,
+        stream: T,
+        security: Security,
+    ) -> impl std::future::Future<Output = ()> + Send + 'static {
+        self.serve_peer(stream, security, None)
+    }
+
+    /// [`ImapService::serve`] for a client at `peer` (what
+    /// [`PlaintextAuth::Loopback`] looks at).
+    pub fn serve_from<T: AsyncStream + 'static>(
+        self: &Arc<Self>,
+        stream: T,
+        security: Security,
+        peer: IpAddr,
+    ) -> impl std::future::Future<Output = ()> + Send + 'static {
+        self.serve_peer(stream, security, Some(peer))
+    }
+
+    /// A plain function returning the future, as `session::run`: the
+    /// connection is kept once, in the machine's driver.
+    pub(crate) fn serve_peer<T: AsyncStream + 'static>(
+        self: &Arc<Self>,
+        stream: T,
+        security: Security,
+        peer: Option<IpAddr>,
+    ) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let service = self.clone();
+        let deadlines = crate::policy::Deadlines::new(self.config.login_timeout, self.config.idle_timeout);
+        let plaintext = plaintext_allowed(self.config.plaintext_auth, &security, peer);
+        let ready = |imap| -> Starting { Box::pin(std::future::ready(Some(imap))) };
+        let starting: Starting = match security {
+            Security::Plain => ready(ImapServer::new(stream, self.server_config(false, plaintext))),
             Security::StartTlsWith(upgrade) => {
-                ImapServer::with_starttls_upgrade(stream, self.server_config(true), upgrade)
+                ready(ImapServer::with_starttls_upgrade(stream, self.server_config(true, plaintext), upgrade))
             }
             #[cfg(feature = "tls")]
-            Security::StartTls(acceptor) => ImapServer::with_starttls(stream, self.server_config(true), acceptor),
+            Security::StartTls(acceptor) => {
+                ready(ImapServer::with_starttls(stream, self.server_config(true, plaintext), acceptor))
+            }
             #[cfg(feature = "tls")]
             Security::Implicit(acceptor) => {
-                // Boxed: the handshake's state is not kept for the session.
-                match Box::pin(ImapServer::accept_tls(stream, &acceptor, self.server_config(false))).await {
-                    Ok(imap) => imap,
-                    Err(_) => return,
-                }
+                // The handshake is part of the time given to log in.
+                let (config, deadline) = (self.server_config(false, true), deadlines.next(false));
+                Box::pin(async move {
+                    let handshake = ImapServer::accept_tls(stream, &acceptor, config);
+                    tokio::time::timeout_at(deadline, handshake).await.ok()?.ok()
+                })
             }
         };
-        session::run(self.clone(), imap, self.shutdown.subscribe()).await;
+        async move {
+            // The machine is moved into the session's future in a scope of
+            // its own, so that this future keeps no second place for it.
+            let session = {
+                let Some(mut imap) = starting.await else { return };
+                // Until login, no write waits longer than the login timeout.
+                imap.set_write_timeout(Some(service.config.login_timeout));
+                let shutdown = service.shutdown.subscribe();
+                session::run(service, imap, shutdown, deadlines)
+            };
+            session.await;
+        }
     }
 
     #[cfg(test)]
     pub(crate) fn run_future_size(self: &Arc<Self>, imap: ImapServer) -> usize {
-        std::mem::size_of_val(&session::run(self.clone(), imap, self.shutdown.subscribe()))
+        let deadlines = crate::policy::Deadlines::new(self.config.login_timeout, self.config.idle_timeout);
+        std::mem::size_of_val(&session::run(self.clone(), imap, self.shutdown.subscribe(), deadlines))
     }
 }
 

@@ -13,7 +13,8 @@ use tokio::sync::watch;
 use super::util::{bad, done, no, no_code, Outcome, Refusal};
 use super::view::Selected;
 use super::ImapService;
-use crate::store::{Account, Credentials, Mailbox, MailboxName, Store, Upload};
+use crate::policy::{parse_plain, Deadlines, PlainError};
+use crate::store::{Account, AuthError, Credentials, Mailbox, MailboxName, Store, Upload};
 
 pub(crate) type MailboxOf<S> = <<S as Store>::Account as Account>::Mailbox;
 type UploadOf<S> = <MailboxOf<S> as Mailbox>::Upload;
@@ -38,6 +39,9 @@ pub(crate) struct Session<S: Store> {
     pub upload: Option<Box<Appending<S>>>,
     /// Commands answered BAD in a row.
     pub bad_answers: u32,
+    /// Logins refused on this connection (not forgiven by other commands;
+    /// back to zero at login).
+    pub auth_failures: u32,
     pub idling: Option<Tag>,
 }
 
@@ -45,6 +49,7 @@ enum Wake {
     Event(Box<Result<Option<ServerEvent>, mail_codec::Error>>),
     Changed,
     Shutdown,
+    TimedOut,
 }
 
 /// Runs a session until LOGOUT, the client leaving, or shutdown (then the
@@ -57,9 +62,11 @@ pub(crate) fn run<S: Store>(
     service: Arc<ImapService<S>>,
     imap: ImapServer,
     shutdown: watch::Receiver<bool>,
+    deadlines: Deadlines,
 ) -> impl std::future::Future<Output = ()> + Send {
     let mut imap = imap;
     let mut shutdown = shutdown;
+    let mut deadlines = deadlines;
     async move {
         let poll = service.features.poll_interval;
         let mut session = Session {
@@ -69,15 +76,14 @@ pub(crate) fn run<S: Store>(
             selected: None,
             upload: None,
             bad_answers: 0,
+            auth_failures: 0,
             idling: None,
         };
         loop {
             if *shutdown.borrow() {
-                let _ = imap.machine_mut().bye("Server shutting down.");
-                let _ = imap.flush().await;
-                let _ = imap.shutdown().await;
-                return;
+                return goodbye(&mut imap, "Server shutting down.").await;
             }
+            let authenticated = session.account.is_some();
             let idling = session.idling.is_some() && session.selected.is_some();
             let wake = {
                 // Only an idling session waits for changes; the wait is boxed
@@ -98,15 +104,27 @@ pub(crate) fn run<S: Store>(
                     event = imap.next_event() => Wake::Event(Box::new(event)),
                     () = async { changes.as_mut().expect("checked").await }, if changes.is_some() => Wake::Changed,
                     _ = shutdown.changed() => Wake::Shutdown,
+                    () = tokio::time::sleep_until(deadlines.next(authenticated)) => Wake::TimedOut,
                 }
             };
             // The work of a command is boxed: an idle session's future stays
             // small (memory per connection), whatever the largest command's.
             let result = match wake {
                 Wake::Shutdown => continue,
+                Wake::TimedOut if authenticated => return goodbye(&mut imap, "Autologout; idle for too long.").await,
+                Wake::TimedOut => return goodbye(&mut imap, "Login timeout: log in sooner.").await,
                 Wake::Changed => Box::pin(session.sync(&mut imap, true)).await,
                 Wake::Event(event) => match *event {
-                    Ok(Some(event)) => Box::pin(session.event(&mut imap, event)).await,
+                    Ok(Some(event)) => {
+                        deadlines.input();
+                        let result = Box::pin(session.event(&mut imap, event)).await;
+                        if !authenticated && session.account.is_some() {
+                            // Logged in: writes may now wait as long as
+                            // silence may last.
+                            imap.set_write_timeout(Some(session.service.config.idle_timeout));
+                        }
+                        result
+                    }
                     Ok(None) | Err(_) => return,
                 },
             };
@@ -115,11 +133,19 @@ pub(crate) fn run<S: Store>(
                 Err(e) => Err(e),
             };
             if flushed.is_err() {
-                let _ = imap.shutdown().await;
+                // The connection is broken or the client stopped reading:
+                // nothing more can be said.
                 return;
             }
         }
     }
+}
+
+/// Says BYE and closes; a client that takes nothing is given up on after
+/// the write timeout.
+async fn goodbye(imap: &mut ImapServer, text: &str) {
+    let _ = imap.machine_mut().bye(text);
+    let _ = imap.shutdown().await;
 }
 
 impl<S: Store> Session<S> {
@@ -218,11 +244,11 @@ impl<S: Store> Session<S> {
         imap.machine_mut().complete(tag, kind, code, &text)?;
         if kind == StatusKind::Bad {
             self.bad_answers += 1;
-            if self.bad_answers >= self.service.config.max_bad_commands {
-                imap.machine_mut().bye("Too many invalid IMAP commands.")?;
-            }
         } else {
             self.bad_answers = 0;
+        }
+        if self.bad_answers + self.auth_failures >= self.service.config.max_bad_commands {
+            imap.machine_mut().bye("Too many invalid IMAP commands.")?;
         }
         Ok(())
     }
@@ -253,23 +279,41 @@ impl<S: Store> Session<S> {
     }
 
     async fn login(&mut self, credentials: Credentials) -> Outcome {
-        let account = self.service.store.login(&credentials).await.map_err(Refusal::from)?;
-        self.user = Arc::from(account.user());
-        self.account = Some(account);
-        Ok((Some(Code::Capability(self.service.capabilities())), "Logged in".into()))
+        match self.service.store.login(&credentials).await {
+            Ok(account) => {
+                self.user = Arc::from(account.user());
+                self.account = Some(account);
+                // Guessing is over; what follows is counted afresh.
+                self.auth_failures = 0;
+                Ok((Some(Code::Capability(self.service.capabilities())), "Logged in".into()))
+            }
+            Err(e) => {
+                if e != AuthError::Unavailable {
+                    self.refused_login().await;
+                }
+                Err(Refusal::from(e))
+            }
+        }
+    }
+
+    /// A refused login: answered late, and counted.
+    async fn refused_login(&mut self) {
+        self.auth_failures += 1;
+        tokio::time::sleep(self.service.config.auth_failure_delay).await;
     }
 
     /// SASL PLAIN (RFC 4616): `authzid NUL authcid NUL password`.
     async fn plain(&mut self, data: &[u8]) -> Outcome {
-        let mut parts = data.split(|&b| b == 0);
-        match (parts.next(), parts.next(), parts.next(), parts.next()) {
-            (Some(authzid), Some(user), Some(password), None) => {
-                let text = |b: &[u8]| String::from_utf8(b.to_vec()).map_err(|_| no("Invalid PLAIN response"));
-                let (authzid, user) = (text(authzid)?, text(user)?);
-                let authorize_as = (!authzid.is_empty() && authzid != user).then_some(authzid);
-                self.login(Credentials { user, password: text(password)?, authorize_as }).await
+        match parse_plain(data) {
+            Ok(credentials) => self.login(credentials).await,
+            Err(PlainError::Malformed) => {
+                self.refused_login().await;
+                Err(no("Invalid PLAIN response"))
             }
-            _ => Err(no("Invalid PLAIN response")),
+            Err(PlainError::Authorization) => {
+                self.refused_login().await;
+                Err(no_code(Code::AuthorizationFailed, "Not authorized to act as that user"))
+            }
         }
     }
 

@@ -77,7 +77,7 @@ pub enum StoreError {
 }
 
 /// Why a login failed.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum AuthError {
     /// Unknown user or wrong password (the two are never told apart).
