@@ -617,7 +617,10 @@ pub fn imap_session(data: &[u8]) {
         for m in SESSION_MAIL {
             store.deliver("alice", m).expect("delivered");
         }
-        let config = ImapConfig { offer_binary: true, max_bad_commands: 1000, ..ImapConfig::default() };
+        // No failed-login delay: a login the bytes make up is refused at once.
+        let auth_failure_delay = std::time::Duration::ZERO;
+        let config =
+            ImapConfig { offer_binary: true, max_bad_commands: 1000, auth_failure_delay, ..ImapConfig::default() };
         let service = std::sync::Arc::new(ImapService::new(store, config));
         let start = |service: std::sync::Arc<ImapService<MemoryStore>>| {
             let (ours, theirs) = tokio::io::duplex(1 << 16);
