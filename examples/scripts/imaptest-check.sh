@@ -39,8 +39,10 @@ load_bin=$repo/target/release/imap-load
 ours_port=$(free_port)
 rm -rf "$work/ours"; mkdir -p "$work/ours/root"
 printf 'testuser:testpass\ntestuser2:testpass\n' >"$work/ours/users"
+# Every imaptest and imap-load session comes from 127.0.0.1: the limits
+# per address (50 by default) and in all are raised, as the test Dovecot's.
 "$server_bin" --listen "127.0.0.1:$ours_port" --users "$work/ours/users" --mail-root "$work/ours/root" \
-    >"$work/ours/server.log" 2>&1 &
+    --max-connections 2000 --max-connections-per-ip 2000 >"$work/ours/server.log" 2>&1 &
 ours_pid=$!
 dovecot_port=$(free_port)
 cleanup() {
