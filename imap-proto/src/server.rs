@@ -1336,6 +1336,38 @@ impl Server {
         self.flush();
     }
 
+    /// An untagged `OK` carrying `text` (RFC 3501 7.1.1: information),
+    /// sent with the response in progress, e.g. during IDLE to show the
+    /// connection is alive (Dovecot's `* OK Still here`). Refused while a
+    /// FETCH response is being streamed.
+    ///
+    /// ```
+    /// use imap_wire::server::{Server, ServerConfig, ServerEvent};
+    ///
+    /// let mut server = Server::new(ServerConfig::default());
+    /// let _ = server.poll_transmit();
+    /// server.notice("Still here").unwrap();
+    /// assert_eq!(server.poll_transmit().unwrap(), &b"* OK Still here\r\n"[..]);
+    /// ```
+    pub fn notice(&mut self, text: &str) -> Result<(), ServerError> {
+        let text = Text::try_from(text)?;
+        if self.building.is_some() {
+            return Err(ServerError::WrongAnswer("end the FETCH response first"));
+        }
+        if self.input.closed {
+            return Ok(());
+        }
+        let mut out = BytesMut::new();
+        StatusResponse { tag: None, kind: StatusKind::Ok, code: None, text }
+            .encode_to(&mut out, EncodeOptions::default());
+        match self.slots.iter_mut().find(|s| !s.done) {
+            Some(slot) => slot.out.extend_from_slice(&out),
+            None => self.out.extend_from_slice(&out),
+        }
+        self.flush();
+        Ok(())
+    }
+
     /// Ends the connection from the server's side (RFC 3501 7.1.5): an
     /// untagged `BYE` goes out after everything already answered, the
     /// commands still unanswered stay so, and [`ServerEvent::Closed`]

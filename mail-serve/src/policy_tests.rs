@@ -335,3 +335,22 @@ async fn a_client_that_stops_reading_is_let_go_with_what_it_held() {
     c.send("c FETCH 1 BODY[]\r\n").await;
     tokio::time::timeout(Duration::from_secs(6), served).await.expect("the session ended").unwrap();
 }
+
+#[tokio::test(start_paused = true)]
+async fn idle_says_it_is_still_there_and_the_silence_still_counts() {
+    let config = ImapConfig { idle_keepalive: Some(Duration::from_secs(2)), ..short_imap() };
+    let service = imap_service(config);
+    let mut c = imap_connect(&service, Security::Plain, LOCAL);
+    c.line().await;
+    assert!(c.run("a LOGIN alice pw", "a ").await.contains("a OK"));
+    assert!(c.run("b SELECT INBOX", "b ").await.contains("b OK"));
+    let started = Instant::now();
+    assert_eq!(c.run("c IDLE", "+").await, "+ idling\r\n");
+    assert_eq!(c.line().await, "* OK Still here\r\n");
+    assert_eq!(started.elapsed().as_secs(), 2);
+    assert_eq!(c.line().await, "* OK Still here\r\n");
+    assert_eq!(started.elapsed().as_secs(), 4);
+    // The notices are the server's: the autologout comes 5 s after IDLE.
+    assert_eq!(c.rest().await, "* BYE Autologout; idle for too long.\r\n");
+    assert_eq!(started.elapsed().as_secs(), 5);
+}

@@ -121,6 +121,11 @@ pub struct ImapConfig {
     /// silence, as RFC 2177 allows: its clients re-issue IDLE every 29
     /// minutes, which re-arms the timer (Dovecot keeps IDLE forever).
     pub idle_timeout: Duration,
+    /// During IDLE with nothing to report for this long, the session sends
+    /// `* OK Still here`, so that NAT mappings and firewalls keep the
+    /// connection and a peer that is gone is found by the failed write.
+    /// Dovecot's `imap_idle_notify_interval`: 2 minutes. `None`: never.
+    pub idle_keepalive: Option<Duration>,
     /// A failed login is answered after this delay (other sessions go on
     /// meanwhile), and counts toward `max_bad_commands` until a login
     /// succeeds, whatever commands come in between. Dovecot's `auth_failure_delay`: 2 s.
@@ -144,6 +149,7 @@ impl Default for ImapConfig {
             offer_binary: false,
             login_timeout: Duration::from_secs(60),
             idle_timeout: Duration::from_secs(30 * 60),
+            idle_keepalive: Some(Duration::from_secs(2 * 60)),
             auth_failure_delay: Duration::from_secs(2),
             plaintext_auth: None,
         }

@@ -50,6 +50,8 @@ enum Wake {
     Changed,
     Shutdown,
     TimedOut,
+    /// Nothing to say during IDLE for a while.
+    Keepalive,
 }
 
 /// Runs a session until LOGOUT, the client leaving, or shutdown (then the
@@ -88,21 +90,34 @@ pub(crate) fn run<S: Store>(
             let wake = {
                 // Only an idling session waits for changes; the wait is boxed
                 // so that other sessions do not carry its timer.
-                let mut changes: Option<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>>> =
+                let keepalive = session.service.config.idle_keepalive;
+                let mut changes: Option<std::pin::Pin<Box<dyn std::future::Future<Output = Wake> + Send + '_>>> =
                     match (&mut session.selected, idling) {
                         (Some(selected), true) => Some(Box::pin(async move {
-                            match poll {
-                                Some(every) => {
-                                    let _ = tokio::time::timeout(every, selected.subscription.changed()).await;
+                            let changed = async {
+                                match poll {
+                                    Some(every) => {
+                                        let _ = tokio::time::timeout(every, selected.subscription.changed()).await;
+                                    }
+                                    None => selected.subscription.changed().await,
                                 }
-                                None => selected.subscription.changed().await,
+                            };
+                            let quiet = async {
+                                match keepalive {
+                                    Some(every) => tokio::time::sleep(every).await,
+                                    None => std::future::pending().await,
+                                }
+                            };
+                            tokio::select! {
+                                () = changed => Wake::Changed,
+                                () = quiet => Wake::Keepalive,
                             }
                         })),
                         _ => None,
                     };
                 tokio::select! {
                     event = imap.next_event() => Wake::Event(Box::new(event)),
-                    () = async { changes.as_mut().expect("checked").await }, if changes.is_some() => Wake::Changed,
+                    wake = async { changes.as_mut().expect("checked").await }, if changes.is_some() => wake,
                     _ = shutdown.changed() => Wake::Shutdown,
                     () = tokio::time::sleep_until(deadlines.next(authenticated)) => Wake::TimedOut,
                 }
@@ -114,6 +129,9 @@ pub(crate) fn run<S: Store>(
                 Wake::TimedOut if authenticated => return goodbye(&mut imap, "Autologout; idle for too long.").await,
                 Wake::TimedOut => return goodbye(&mut imap, "Login timeout: log in sooner.").await,
                 Wake::Changed => Box::pin(session.sync(&mut imap, true)).await,
+                // Keeps NAT mappings alive and finds peers that are gone
+                // (the write fails); the client's silence still counts.
+                Wake::Keepalive => imap.machine_mut().notice("Still here").map_err(mail_codec::Error::from),
                 Wake::Event(event) => match *event {
                     Ok(Some(event)) => {
                         deadlines.input();
