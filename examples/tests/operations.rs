@@ -403,3 +403,33 @@ fn two_thousand_idle_connections_do_not_keep_others_out_and_are_let_go() {
     }
     assert!(after[1].0 <= after[0].0 + (after[0].0 - baseline) / 5, "the second flood cost more: {after:?}");
 }
+
+#[test]
+fn an_upload_cut_short_by_a_timeout_or_a_reset_leaves_no_file() {
+    let server = Server::start(IMAP, "uploads", &["--idle-timeout", "1"], None);
+    let tmp = server.dir.join("root/alice/tmp");
+    let files = || std::fs::read_dir(&tmp).map(|d| d.count()).unwrap_or(0);
+    for cut in ["silence", "close"] {
+        let mut c = server.connect();
+        c.line();
+        assert!(c.run("a LOGIN alice secret", "a ").contains("a OK"));
+        // A megabyte announced (streamed to a file as it comes), half sent.
+        assert!(c.run("b APPEND INBOX {1048576}", "+").starts_with('+'));
+        c.send(&"x".repeat(512 * 1024));
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while files() == 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(files(), 1, "{cut}: the upload is being written");
+        if cut == "silence" {
+            assert_eq!(c.line(), "* BYE Autologout; idle for too long.\r\n");
+        } else {
+            drop(c);
+        }
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while files() > 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(files(), 0, "{cut}: the partial upload was removed");
+    }
+}
