@@ -61,6 +61,37 @@ impl Flag {
     }
 }
 
+/// The wire spelling: `\Seen`, `\Deleted`, `$Label1`, `\Xtension`.
+///
+/// ```
+/// use imap_wire::Flag;
+/// assert_eq!(Flag::Seen.to_string(), "\\Seen");
+/// assert_eq!(Flag::parse_name("$Work").unwrap().to_string(), "$Work");
+/// ```
+impl std::fmt::Display for Flag {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Flag::Answered => f.write_str("\\Answered"),
+            Flag::Flagged => f.write_str("\\Flagged"),
+            Flag::Deleted => f.write_str("\\Deleted"),
+            Flag::Seen => f.write_str("\\Seen"),
+            Flag::Draft => f.write_str("\\Draft"),
+            Flag::Keyword(name) => f.write_str(name.as_str()),
+            Flag::Extension(name) => write!(f, "\\{}", name.as_str()),
+        }
+    }
+}
+
+/// The wire spelling, `\Recent` included.
+impl std::fmt::Display for FlagFetch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FlagFetch::Flag(flag) => flag.fmt(f),
+            FlagFetch::Recent => f.write_str("\\Recent"),
+        }
+    }
+}
+
 /// A flag in a FETCH `FLAGS` response (`flag-fetch`): a flag or `\Recent`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]

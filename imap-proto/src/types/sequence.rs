@@ -129,6 +129,82 @@ impl From<SequenceSet> for Vec<SeqRange> {
     }
 }
 
+fn number(n: u32) -> Result<SeqNumber, ValidationError> {
+    NonZeroU32::new(n).map(SeqNumber::Value).ok_or(ValidationError::OutOfRange("message number 0"))
+}
+
+/// One message: `n` (refused for 0).
+impl TryFrom<u32> for SequenceSet {
+    type Error = ValidationError;
+    fn try_from(n: u32) -> Result<SequenceSet, ValidationError> {
+        Ok(SequenceSet(vec![SeqRange::Single(number(n)?)]))
+    }
+}
+
+/// `a:b` from `a..=b` (refused when either end is 0 or `b < a`).
+///
+/// ```
+/// use imap_wire::SequenceSet;
+/// assert_eq!(SequenceSet::try_from(2..=5).unwrap().to_string(), "2:5");
+/// assert_eq!(SequenceSet::try_from(7..).unwrap().to_string(), "7:*");
+/// assert_eq!(SequenceSet::from(..).to_string(), "1:*");
+/// assert!(SequenceSet::try_from(0..=3).is_err());
+/// ```
+impl TryFrom<std::ops::RangeInclusive<u32>> for SequenceSet {
+    type Error = ValidationError;
+    fn try_from(range: std::ops::RangeInclusive<u32>) -> Result<SequenceSet, ValidationError> {
+        let (a, b) = range.into_inner();
+        if b < a {
+            return Err(ValidationError::OutOfRange("sequence range end before its start"));
+        }
+        Ok(SequenceSet(vec![SeqRange::Range(number(a)?, number(b)?)]))
+    }
+}
+
+/// `a:*` from `a..`: message `a` to the last (refused for 0).
+impl TryFrom<std::ops::RangeFrom<u32>> for SequenceSet {
+    type Error = ValidationError;
+    fn try_from(range: std::ops::RangeFrom<u32>) -> Result<SequenceSet, ValidationError> {
+        Ok(SequenceSet(vec![SeqRange::Range(number(range.start)?, SeqNumber::Largest)]))
+    }
+}
+
+/// `1:*` from `..`: every message.
+impl From<std::ops::RangeFull> for SequenceSet {
+    fn from(_: std::ops::RangeFull) -> SequenceSet {
+        SequenceSet::all()
+    }
+}
+
+/// Any number of UIDs or sequence numbers, in order, as a set (refused
+/// when empty or when one is 0). Runs become ranges: `[1, 2, 3, 7]` is
+/// `1:3,7`.
+impl TryFrom<&[u32]> for SequenceSet {
+    type Error = ValidationError;
+    fn try_from(numbers: &[u32]) -> Result<SequenceSet, ValidationError> {
+        let mut ranges: Vec<SeqRange> = Vec::new();
+        let mut run: Option<(u32, u32)> = None;
+        let close = |ranges: &mut Vec<SeqRange>, (a, b): (u32, u32)| -> Result<(), ValidationError> {
+            ranges.push(if a == b { SeqRange::Single(number(a)?) } else { SeqRange::Range(number(a)?, number(b)?) });
+            Ok(())
+        };
+        for &n in numbers {
+            run = match run {
+                Some((a, b)) if b.checked_add(1) == Some(n) => Some((a, n)),
+                Some(done) => {
+                    close(&mut ranges, done)?;
+                    Some((n, n))
+                }
+                None => Some((n, n)),
+            };
+        }
+        if let Some(done) = run {
+            close(&mut ranges, done)?;
+        }
+        SequenceSet::new(ranges)
+    }
+}
+
 impl fmt::Display for SeqNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -157,6 +233,21 @@ impl fmt::Display for SequenceSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sets_from_rust_values() {
+        let set = |v: &[u32]| SequenceSet::try_from(v).map(|s| s.to_string());
+        assert_eq!(set(&[1, 2, 3, 7, 9, 10]).unwrap(), "1:3,7,9:10");
+        assert_eq!(set(&[5]).unwrap(), "5");
+        assert_eq!(set(&[4, 3]).unwrap(), "4,3", "order kept");
+        assert_eq!(set(&[u32::MAX]).unwrap(), "4294967295");
+        assert!(set(&[]).is_err());
+        assert!(set(&[1, 0]).is_err());
+        assert!(SequenceSet::try_from(0).is_err());
+        assert!(SequenceSet::try_from(0..).is_err());
+        assert!(SequenceSet::try_from(5..=4).is_err());
+        assert_eq!(SequenceSet::try_from(3..=3).unwrap().to_string(), "3:3");
+    }
 
     #[test]
     fn sequence_set_ranges_in_any_order() {
