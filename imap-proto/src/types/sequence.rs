@@ -245,7 +245,8 @@ mod tests {
         assert!(set(&[1, 0]).is_err());
         assert!(SequenceSet::try_from(0).is_err());
         assert!(SequenceSet::try_from(0..).is_err());
-        assert!(SequenceSet::try_from(5..=4).is_err());
+        let (start, end) = (5, 4);
+        assert!(SequenceSet::try_from(start..=end).is_err());
         assert_eq!(SequenceSet::try_from(3..=3).unwrap().to_string(), "3:3");
     }
 
