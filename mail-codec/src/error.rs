@@ -57,6 +57,10 @@ pub enum Error {
     /// The connection closed before the answer arrived.
     #[error("the connection closed before the answer arrived")]
     ConnectionClosed,
+    /// An argument cannot be sent as it is (a message number 0, a name
+    /// with a forbidden byte, ...); nothing was sent.
+    #[error("invalid argument: {0}")]
+    InvalidArgument(#[from] imap_wire::ValidationError),
     /// The server does not offer what was asked (STARTTLS, STLS, IDLE,
     /// COMPRESS=DEFLATE, ...).
     #[error("the server does not offer {0}")]
@@ -87,4 +91,10 @@ fn status_line(status: &StatusResponse) -> String {
     let line = String::from_utf8_lossy(&wire);
     let line = line.trim_end();
     line.split_once(' ').map_or(line, |(_, rest)| rest).to_string()
+}
+
+impl From<std::convert::Infallible> for Error {
+    fn from(never: std::convert::Infallible) -> Error {
+        match never {}
+    }
 }

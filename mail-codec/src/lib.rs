@@ -56,6 +56,7 @@ pub mod codec;
 mod deflate;
 mod error;
 mod imap;
+pub mod imap_ops;
 mod pop3;
 mod pump;
 #[cfg(feature = "tls")]
@@ -65,6 +66,7 @@ pub use codec::{EncodeError, ImapClientCodec, ImapServerCodec, Pop3ClientCodec, 
 pub use deflate::DeflateStream;
 pub use error::Error;
 pub use imap::{Idle, ImapClient, ImapServer, Outcome};
+pub use imap_ops::{IntoMessageSet, ListEntry, Message};
 pub use pop3::{Pop3Client, Pop3Server};
 pub use pump::{tls_upgrade, AsyncStream, BoxedStream, TlsUpgrade, UpgradeFuture};
 
