@@ -61,6 +61,10 @@ pub enum Error {
     /// with a forbidden byte, ...); nothing was sent.
     #[error("invalid argument: {0}")]
     InvalidArgument(#[from] imap_wire::ValidationError),
+    /// The server's answer breaks the protocol in a way the parser cannot
+    /// see (more search matches than the mailbox has messages, ...).
+    #[error("the server's answer is impossible: {0}")]
+    Impossible(&'static str),
     /// The server does not offer what was asked (STARTTLS, STLS, IDLE,
     /// COMPRESS=DEFLATE, ...).
     #[error("the server does not offer {0}")]

@@ -24,8 +24,9 @@ use std::num::NonZeroU32;
 
 use imap_wire::client::SelectedMailbox;
 use imap_wire::{
-    BodyStructure, CommandBody, Data, DateTime, Envelope, FetchAttribute, FetchItems, FlagFetch, IString, Mailbox,
-    MailboxAttribute, MessageAttribute, Section, SequenceSet, StatusAttribute, StatusItem,
+    AppendContent, AppendMessage, BodyStructure, CommandBody, Data, DateTime, Envelope, FetchAttribute, FetchItems,
+    Flag, FlagFetch, IString, Mailbox, MailboxAttribute, MessageAttribute, SearchKey, SearchReturnData, Section,
+    SequenceSet, StatusAttribute, StatusItem, StoreAction,
 };
 
 use crate::{Error, ImapClient};
@@ -332,5 +333,279 @@ impl ImapClient {
     ) -> Result<Vec<Message>, Error> {
         let set = set.into_message_set()?;
         self.fetching(true, set, items).await
+    }
+
+    async fn searching(&mut self, uid: bool, criteria: Vec<SearchKey>) -> Result<Vec<NonZeroU32>, Error> {
+        let charset = (!criteria_are_ascii(&criteria)).then(|| IString::from("UTF-8"));
+        let criteria = if criteria.is_empty() { vec![SearchKey::All] } else { criteria };
+        let body = CommandBody::Search { uid, return_options: None, charset, criteria };
+        let outcome = self.execute(body).await?;
+        // No mailbox has more matches than messages: a range in an ESEARCH
+        // answer is expanded that far and no further.
+        let most = self.machine().mailbox().map_or(0, |m| m.exists as usize);
+        let mut found = Vec::new();
+        for data in outcome.data {
+            match data {
+                Data::Search { ids, .. } => found.extend(ids),
+                Data::ESearch(answer) => {
+                    for item in answer.data {
+                        if let SearchReturnData::All(set) = item {
+                            numbers_of(&set, most.saturating_sub(found.len()), &mut found)?;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(found)
+    }
+
+    /// SEARCH: the sequence numbers of the messages matching every key
+    /// (none: all). A key with non-ASCII text sends `CHARSET UTF-8` (RFC
+    /// 3501's default is US-ASCII, which strict servers hold to).
+    ///
+    /// ```no_run
+    /// # async fn f(imap: &mut mail_codec::ImapClient) -> Result<(), mail_codec::Error> {
+    /// use mail_codec::imap_wire::SearchKey;
+    /// let unseen_from_bob = imap.search([SearchKey::Unseen, SearchKey::From("bob".into())]).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn search(&mut self, criteria: impl IntoIterator<Item = SearchKey>) -> Result<Vec<NonZeroU32>, Error> {
+        self.searching(false, criteria.into_iter().collect()).await
+    }
+
+    /// UID SEARCH: [`ImapClient::search`] answering UIDs.
+    pub async fn uid_search(
+        &mut self,
+        criteria: impl IntoIterator<Item = SearchKey>,
+    ) -> Result<Vec<NonZeroU32>, Error> {
+        self.searching(true, criteria.into_iter().collect()).await
+    }
+
+    async fn storing(
+        &mut self,
+        uid: bool,
+        set: SequenceSet,
+        action: StoreAction,
+        flags: &[Flag],
+    ) -> Result<Vec<Message>, Error> {
+        let body = CommandBody::Store {
+            uid,
+            sequence_set: set,
+            modifiers: Vec::new(),
+            action,
+            silent: false,
+            flags: flags.to_vec(),
+        };
+        let outcome = self.execute(body).await?;
+        Ok(outcome
+            .data
+            .into_iter()
+            .filter_map(|data| match data {
+                Data::Fetch { seq, attributes } => Some(Message { seq, attributes }),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// STORE: adds, removes or replaces `flags` on the messages `set`
+    /// names; the messages' flags as they are now.
+    pub async fn store(
+        &mut self,
+        set: impl IntoMessageSet,
+        action: StoreAction,
+        flags: &[Flag],
+    ) -> Result<Vec<Message>, Error> {
+        let set = set.into_message_set()?;
+        self.storing(false, set, action, flags).await
+    }
+
+    /// UID STORE: [`ImapClient::store`] by UID.
+    pub async fn uid_store(
+        &mut self,
+        set: impl IntoMessageSet,
+        action: StoreAction,
+        flags: &[Flag],
+    ) -> Result<Vec<Message>, Error> {
+        let set = set.into_message_set()?;
+        self.storing(true, set, action, flags).await
+    }
+
+    /// COPY to `mailbox`.
+    pub async fn copy(&mut self, set: impl IntoMessageSet, mailbox: &str) -> Result<(), Error> {
+        let body = CommandBody::Copy { uid: false, sequence_set: set.into_message_set()?, mailbox: self.name(mailbox) };
+        self.execute(body).await.map(drop)
+    }
+
+    /// UID COPY to `mailbox`.
+    pub async fn uid_copy(&mut self, set: impl IntoMessageSet, mailbox: &str) -> Result<(), Error> {
+        let body = CommandBody::Copy { uid: true, sequence_set: set.into_message_set()?, mailbox: self.name(mailbox) };
+        self.execute(body).await.map(drop)
+    }
+
+    /// Moves messages named by UID to `mailbox`: MOVE (RFC 6851) where
+    /// offered; else, with UIDPLUS, COPY, `\Deleted` and a UID EXPUNGE of
+    /// exactly those messages. A server with neither gets no command:
+    /// its EXPUNGE would also remove every message another client marked
+    /// `\Deleted` ([`Error::Unsupported`]; copy and flag with
+    /// [`ImapClient::uid_copy`] and [`ImapClient::uid_store`] if that is
+    /// what is wanted).
+    pub async fn uid_move(&mut self, set: impl IntoMessageSet, mailbox: &str) -> Result<(), Error> {
+        let set = set.into_message_set()?;
+        if self.has_capability("MOVE").await? {
+            let body = CommandBody::Move { uid: true, sequence_set: set, mailbox: self.name(mailbox) };
+            return self.execute(body).await.map(drop);
+        }
+        if !self.has_capability("UIDPLUS").await? {
+            return Err(Error::Unsupported(
+                "MOVE, nor UIDPLUS to expunge only the moved messages (an EXPUNGE would remove others' \\Deleted too)",
+            ));
+        }
+        self.uid_copy(set.clone(), mailbox).await?;
+        self.storing(true, set.clone(), StoreAction::Add, &[Flag::Deleted]).await?;
+        self.execute(CommandBody::UidExpunge(set)).await.map(drop)
+    }
+
+    /// EXPUNGE: removes every `\Deleted` message of the selected mailbox;
+    /// the sequence numbers expunged, in the order the server said them.
+    pub async fn expunge(&mut self) -> Result<Vec<NonZeroU32>, Error> {
+        let outcome = self.execute(CommandBody::Expunge).await?;
+        Ok(outcome
+            .data
+            .into_iter()
+            .filter_map(|data| match data {
+                Data::Expunge(seq) => Some(seq),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// UID EXPUNGE (UIDPLUS, RFC 4315): removes only the `\Deleted`
+    /// messages among the UIDs `set` names.
+    pub async fn uid_expunge(&mut self, set: impl IntoMessageSet) -> Result<(), Error> {
+        if !self.has_capability("UIDPLUS").await? {
+            return Err(Error::Unsupported("UIDPLUS (UID EXPUNGE)"));
+        }
+        self.execute(CommandBody::UidExpunge(set.into_message_set()?)).await.map(drop)
+    }
+
+    /// APPEND `message` to `mailbox` with `flags`. With `crlf`, bare LF
+    /// line ends are sent as CRLF (RFC 5322 mail has CRLF; servers such as
+    /// Cyrus refuse bare newlines); without it the bytes go as they are.
+    pub async fn append(&mut self, mailbox: &str, message: &[u8], flags: &[Flag], crlf: bool) -> Result<(), Error> {
+        let content = if crlf { to_crlf(message) } else { message.to_vec() };
+        let message = AppendMessage {
+            flags: flags.to_vec(),
+            date: None,
+            content: AppendContent::Literal(IString::from(content)),
+        };
+        let body = CommandBody::Append { mailbox: self.name(mailbox), messages: vec![message] };
+        self.execute(body).await.map(drop)
+    }
+}
+
+/// The numbers a set names (no `*`: a server's answer names messages),
+/// at most `room` of them.
+fn numbers_of(set: &SequenceSet, room: usize, out: &mut Vec<NonZeroU32>) -> Result<(), Error> {
+    use imap_wire::{SeqNumber, SeqRange};
+    let value = |n: &SeqNumber| match n {
+        SeqNumber::Value(v) => Some(*v),
+        SeqNumber::Largest => None,
+    };
+    let too_many = Error::Impossible("more search matches than messages in the mailbox");
+    let mut left = room;
+    for range in set.ranges() {
+        let (low, high) = match range {
+            SeqRange::Single(n) => match value(n) {
+                Some(v) => (v.get(), v.get()),
+                None => continue,
+            },
+            SeqRange::Range(a, b) => match (value(a), value(b)) {
+                (Some(a), Some(b)) => (a.get().min(b.get()), a.get().max(b.get())),
+                _ => continue,
+            },
+            SeqRange::Saved => continue,
+        };
+        let count = (high - low) as usize + 1;
+        if count > left {
+            return Err(too_many);
+        }
+        left -= count;
+        out.extend((low..=high).filter_map(NonZeroU32::new));
+    }
+    Ok(())
+}
+
+/// Whether every string in the keys is ASCII (an explicit stack: keys
+/// nest through NOT, OR and parentheses).
+fn criteria_are_ascii(criteria: &[SearchKey]) -> bool {
+    let mut stack: Vec<&SearchKey> = criteria.iter().collect();
+    while let Some(key) = stack.pop() {
+        let ascii = |s: &IString| s.is_ascii();
+        let fine = match key {
+            SearchKey::Bcc(s)
+            | SearchKey::Body(s)
+            | SearchKey::Cc(s)
+            | SearchKey::From(s)
+            | SearchKey::Subject(s)
+            | SearchKey::Text(s)
+            | SearchKey::To(s) => ascii(s),
+            SearchKey::Header(name, value) => ascii(name) && ascii(value),
+            SearchKey::Not(inner) => {
+                stack.push(inner);
+                true
+            }
+            SearchKey::Or(a, b) => {
+                stack.push(a);
+                stack.push(b);
+                true
+            }
+            SearchKey::And(keys) => {
+                stack.extend(keys.iter());
+                true
+            }
+            _ => true,
+        };
+        if !fine {
+            return false;
+        }
+    }
+    true
+}
+
+/// Bare LF as CRLF (CRLF kept).
+fn to_crlf(message: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(message.len() + message.len() / 32);
+    let mut previous = 0u8;
+    for &byte in message {
+        if byte == b'\n' && previous != b'\r' {
+            out.push(b'\r');
+        }
+        out.push(byte);
+        previous = byte;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_ends_and_charsets() {
+        assert_eq!(to_crlf(b"a\nb\r\nc\n"), b"a\r\nb\r\nc\r\n");
+        assert_eq!(to_crlf(b"\r\r\n"), b"\r\r\n");
+        let nested = SearchKey::Not(Box::new(SearchKey::Or(
+            Box::new(SearchKey::Seen),
+            Box::new(SearchKey::Subject(IString::from("caf\u{e9}"))),
+        )));
+        assert!(!criteria_are_ascii(&[SearchKey::Unseen, nested]));
+        assert!(criteria_are_ascii(&[SearchKey::Subject(IString::from("cafe"))]));
+        let set = SequenceSet::try_from(&[1u32, 2, 3, 9][..]).unwrap();
+        let mut found = Vec::new();
+        numbers_of(&set, 4, &mut found).unwrap();
+        assert_eq!(found.iter().map(|n| n.get()).collect::<Vec<_>>(), [1, 2, 3, 9]);
+        let huge = SequenceSet::try_from(1..=u32::MAX).unwrap();
+        assert!(matches!(numbers_of(&huge, 10, &mut found), Err(Error::Impossible(_))), "not four billion numbers");
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mail_codec::imap_wire::client::ClientConfig;
-use mail_codec::imap_wire::{FetchAttribute, Section, StatusAttribute, StatusValue};
+use mail_codec::imap_wire::{FetchAttribute, Flag, SearchKey, Section, StatusAttribute, StatusValue, StoreAction};
 use mail_codec::{Error, ImapClient};
 use mail_serve::imap::{ImapConfig, ImapService, Security};
 use mail_serve::memory::MemoryStore;
@@ -94,4 +94,109 @@ async fn every_mailbox_operation_answers_typed() {
     assert_eq!(imap.fetch(numbers, [FetchAttribute::Uid]).await.unwrap().len(), 2);
     imap.noop().await.unwrap();
     imap.logout().await.unwrap();
+}
+
+#[tokio::test]
+async fn search_store_copy_expunge_and_append() {
+    let service = service();
+    let mut imap = connect(&service).await.unwrap();
+    imap.login("alice", "pw").await.unwrap();
+    imap.select("INBOX").await.unwrap();
+    // Non-ASCII: CHARSET UTF-8 goes with it.
+    imap.append("INBOX", b"Subject: caf\xc3\xa9\nFrom: eve@example.org\n\nbare newlines\n", &[Flag::Seen], true)
+        .await
+        .unwrap();
+    imap.noop().await.unwrap();
+    let found = imap.search([SearchKey::Subject("café".into())]).await.unwrap();
+    assert_eq!(found.iter().map(|n| n.get()).collect::<Vec<_>>(), [3]);
+    let got = imap.fetch(3, [FetchAttribute::BodySection { peek: true, section: Section::default(), partial: None }]);
+    let got = got.await.unwrap();
+    assert_eq!(
+        got[0].section(&Section::default()).unwrap(),
+        "Subject: café\r\nFrom: eve@example.org\r\n\r\nbare newlines\r\n".as_bytes(),
+        "sent with CRLF"
+    );
+    let unseen = imap.uid_search([SearchKey::Unseen]).await.unwrap();
+    assert_eq!(unseen.iter().map(|n| n.get()).collect::<Vec<_>>(), [1, 2]);
+    let stored = imap.store(1, StoreAction::Add, &[Flag::Flagged, Flag::parse_name("$Work").unwrap()]).await.unwrap();
+    let flags: Vec<String> = stored[0].flags().iter().map(|f| f.to_string()).collect();
+    assert!(flags.contains(&"\\Flagged".to_string()) && flags.contains(&"$Work".to_string()), "{flags:?}");
+    imap.create("Kept").await.unwrap();
+    imap.copy(1..=2, "Kept").await.unwrap();
+    imap.uid_move(3, "Kept").await.unwrap();
+    assert_eq!(imap.status("Kept", &[StatusAttribute::Messages]).await.unwrap()[0].value, StatusValue::Number(3));
+    imap.store(.., StoreAction::Add, &[Flag::Deleted]).await.unwrap();
+    let expunged = imap.expunge().await.unwrap();
+    assert_eq!(expunged.len(), 2);
+    assert!(
+        imap.fetch(.., [FetchAttribute::Uid]).await.unwrap().is_empty(),
+        "an emptied mailbox is fetched without asking"
+    );
+}
+
+/// A proxy that hides capabilities from the client (the server still has
+/// them): what a server without MOVE and UIDPLUS looks like.
+fn hiding(service: &Arc<ImapService<MemoryStore>>, hidden: &'static [&'static str]) -> tokio::io::DuplexStream {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+    let (client, proxy_client) = tokio::io::duplex(1 << 16);
+    let (proxy_server, server) = tokio::io::duplex(1 << 16);
+    tokio::spawn(service.serve(server, Security::Plain));
+    let (from_client, mut to_server) = tokio::io::split(proxy_client);
+    let (from_server, mut to_client) = tokio::io::split(proxy_server);
+    tokio::spawn(async move {
+        let mut from_client = from_client;
+        let _ = tokio::io::copy(&mut from_client, &mut to_client).await;
+    });
+    tokio::spawn(async move {
+        let mut lines = tokio::io::BufReader::new(from_server);
+        let mut line = Vec::new();
+        while lines.read_until(b'\n', &mut line).await.unwrap_or(0) > 0 {
+            if line.windows(10).any(|w| w == b"CAPABILITY") {
+                let mut text = String::from_utf8_lossy(&line).into_owned();
+                for name in hidden {
+                    text = text.replace(&format!(" {name}"), "");
+                }
+                line = text.into_bytes();
+            }
+            if to_server.write_all(&line).await.is_err() {
+                return;
+            }
+            line.clear();
+        }
+    });
+    client
+}
+
+#[tokio::test]
+async fn move_never_expunges_what_it_was_not_asked_to_move() {
+    for (hidden, moves) in [(&["MOVE", "UIDPLUS"][..], false), (&["MOVE"][..], true)] {
+        let service = service();
+        // Another client marked message 2 \Deleted and has not expunged.
+        let mut other = connect(&service).await.unwrap();
+        other.login("alice", "pw").await.unwrap();
+        other.select("INBOX").await.unwrap();
+        other.store(2, StoreAction::Add, &[Flag::Deleted]).await.unwrap();
+        let hidden: &'static [&'static str] = hidden;
+        let mut imap = ImapClient::new(hiding(&service, hidden), ClientConfig::default()).await.unwrap();
+        imap.login("alice", "pw").await.unwrap();
+        assert!(!imap.has_capability("MOVE").await.unwrap());
+        imap.create("Elsewhere").await.unwrap();
+        imap.select("INBOX").await.unwrap();
+        let moved = imap.uid_move(1, "Elsewhere").await;
+        let left: Vec<u32> = imap
+            .uid_fetch(.., [FetchAttribute::Uid])
+            .await
+            .unwrap()
+            .iter()
+            .filter_map(|m| m.uid())
+            .map(|u| u.get())
+            .collect();
+        if moves {
+            moved.unwrap();
+            assert_eq!(left, [2], "{hidden:?}: UID 1 moved with UID EXPUNGE; UID 2 stays");
+        } else {
+            assert!(matches!(moved, Err(Error::Unsupported(_))), "{hidden:?}: {moved:?}");
+            assert_eq!(left, [1, 2], "{hidden:?}: nothing sent, nothing expunged");
+        }
+    }
 }
