@@ -483,7 +483,9 @@ impl Idle<'_> {
         }
     }
 
-    /// Sends DONE and waits for the IDLE's completion.
+    /// Sends DONE and waits for the IDLE's completion. Updates the server
+    /// sends between DONE and its tagged OK (a server may hold them until
+    /// then) are kept, in order, for [`ImapClient::take_updates`].
     pub async fn done(self) -> Result<Outcome, Error> {
         if !self.client.finished.contains_key(&self.tag) {
             self.client.pump.machine.idle_done()?;

@@ -635,3 +635,42 @@ async fn starttls_and_stls_with_a_tls_layer_of_the_applications_own() {
     pop.quit().await.unwrap();
     server.await.unwrap().unwrap();
 }
+
+/// A server that holds its updates until DONE (RFC 2177 allows it): they
+/// arrive between DONE and the tagged OK, and are kept for the caller.
+#[tokio::test]
+async fn imap_updates_sent_after_done_are_kept() {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+    let (client_io, server_io) = tokio::io::duplex(4096);
+    let server = tokio::spawn(async move {
+        let (reader, mut writer) = tokio::io::split(server_io);
+        let mut lines = tokio::io::BufReader::new(reader).lines();
+        writer.write_all(b"* OK [CAPABILITY IMAP4rev1 IDLE] ready\r\n").await.unwrap();
+        while let Some(line) = lines.next_line().await.unwrap() {
+            let (tag, command) = line.split_once(' ').unwrap_or((&line, ""));
+            let reply = match command {
+                c if c.starts_with("LOGIN") => format!("{tag} OK in\r\n"),
+                "CAPABILITY" => format!("* CAPABILITY IMAP4rev1 IDLE\r\n{tag} OK listed\r\n"),
+                "IDLE" => {
+                    writer.write_all(b"+ idling\r\n").await.unwrap();
+                    assert_eq!(lines.next_line().await.unwrap().as_deref(), Some("DONE"));
+                    format!("* 5 EXISTS\r\n* 2 EXPUNGE\r\n* 1 FETCH (FLAGS (\\Seen))\r\n{tag} OK idle done\r\n")
+                }
+                "LOGOUT" => format!("* BYE bye\r\n{tag} OK out\r\n"),
+                _ => format!("{tag} BAD what\r\n"),
+            };
+            writer.write_all(reply.as_bytes()).await.unwrap();
+        }
+    });
+    let mut imap = ImapClient::new(client_io, imap_wire::client::ClientConfig::default()).await.unwrap();
+    imap.login("alice", "secret").await.unwrap();
+    let mut idle = imap.idle().await.unwrap();
+    let waited = tokio::time::timeout(std::time::Duration::from_millis(50), idle.next_update()).await;
+    assert!(waited.is_err(), "nothing during IDLE");
+    idle.done().await.unwrap();
+    let updates: Vec<String> = imap.take_updates().into_iter().map(|e| format!("{e:?}")).collect();
+    assert_eq!(updates.len(), 3, "{updates:?}");
+    assert!(updates[0].contains("Exists(5)") && updates[1].contains("Expunge(2)") && updates[2].contains("Fetch"));
+    imap.logout().await.unwrap();
+    server.await.unwrap();
+}

@@ -27,7 +27,7 @@ async fn connect(service: &Arc<ImapService<MemoryStore>>) -> Result<ImapClient, 
 
 /// Log in, list the mailboxes, select INBOX, fetch UID, flags and subject
 /// of every message, IDLE for five seconds, log out: the body of this
-/// function is the user's code (17 lines, after one to connect).
+/// function is the user's code (18 lines, after one to connect).
 async fn the_task(mut imap: ImapClient) -> Result<(Vec<String>, Vec<String>), Error> {
     imap.login("alice", "pw").await?;
     let mailboxes: Vec<String> = imap.list("", "*").await?.into_iter().map(|entry| entry.name).collect();
@@ -39,9 +39,10 @@ async fn the_task(mut imap: ImapClient) -> Result<(Vec<String>, Vec<String>), Er
         let (uid, subject) = (message.uid().map_or(0, |uid| uid.get()), message.subject().unwrap_or_default());
         lines.push(format!("{uid} [{}] {subject}", flags.join(" ")));
     }
-    let mut idle = imap.idle().await?;
-    while let Ok(update) = tokio::time::timeout(Duration::from_secs(5), idle.next_update()).await {
-        lines.push(format!("update: {:?}", update?));
+    let (mut idle, until) = (imap.idle().await?, tokio::time::Instant::now() + Duration::from_secs(5));
+    while let Ok(update) = tokio::time::timeout_at(until, idle.next_update()).await {
+        let Some(update) = update? else { break };
+        lines.push(format!("update: {update:?}"));
     }
     idle.done().await?;
     imap.logout().await?;
