@@ -233,12 +233,57 @@ fn every_check(servers: &Servers) {
     let messages = seeded();
     assert_eq!(messages.len(), 4);
     imap_read_commands_in_every_tls_mode(servers, &messages);
+    the_first_task_with_the_typed_operations(servers);
     imap_changes(servers);
     imap_idle_sees_another_connection(servers);
     imap_sync_twice(servers, &messages);
     imap_compress(servers, &messages);
     pop3_in_every_tls_mode(servers, &messages);
     usage_and_failure_exit_codes(servers);
+}
+
+/// mail-codec's typed operations, the task a new user writes first: log
+/// in, list, select INBOX, UID, flags and subject of every message, five
+/// seconds of IDLE, log out (the same code as
+/// `mail-codec/examples/first_task.rs`).
+fn the_first_task_with_the_typed_operations(servers: &Servers) {
+    use mail_codec::imap_wire::{client::ClientConfig, FetchAttribute};
+    use mail_codec::ImapClient;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let port = servers.imap;
+    let (mailboxes, lines) = runtime
+        .block_on(async move {
+            let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
+            let mut imap = ImapClient::new(tcp, ClientConfig::default()).await?;
+            imap.login("alice", "secret").await?;
+            let mailboxes: Vec<String> = imap.list("", "*").await?.into_iter().map(|entry| entry.name).collect();
+            imap.select("INBOX").await?;
+            let mut lines = Vec::new();
+            for message in
+                imap.fetch(.., [FetchAttribute::Uid, FetchAttribute::Flags, FetchAttribute::Envelope]).await?
+            {
+                let flags: Vec<String> = message.flags().iter().map(|flag| flag.to_string()).collect();
+                let uid = message.uid().map_or(0, |uid| uid.get());
+                lines.push(format!("{uid} [{}] {}", flags.join(" "), message.subject().unwrap_or_default()));
+            }
+            let (mut idle, until) = (imap.idle().await?, tokio::time::Instant::now() + Duration::from_secs(5));
+            while let Ok(update) = tokio::time::timeout_at(until, idle.next_update()).await {
+                let Some(update) = update? else { break };
+                lines.push(format!("update: {update:?}"));
+            }
+            idle.done().await?;
+            imap.logout().await?;
+            Ok::<_, mail_codec::Error>((mailboxes, lines))
+        })
+        .unwrap();
+    for name in ["INBOX", "Sent", "Trash"] {
+        assert!(mailboxes.iter().any(|m| m == name), "{name} not in {mailboxes:?}");
+    }
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    assert!(lines[1].ends_with(" Nightly report with attachments"), "{lines:?}");
+    assert!(lines[2].ends_with(" Fwd: lunch?"), "{lines:?}");
+    assert!(lines[0].ends_with(" =?UTF-8?Q?Gr=C3=BC=C3=9Fe_aus_Z=C3=BCrich?="), "the subject as sent: {lines:?}");
+    assert!(lines.iter().all(|l| !l.starts_with("0 ")), "every message has its UID: {lines:?}");
 }
 
 fn imap_read_commands_in_every_tls_mode(servers: &Servers, messages: &[Vec<u8>]) {
