@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 
 use pop3_wire::client::{Client, ClientConfig, ClientEvent};
 use pop3_wire::server::{Server, ServerConfig, ServerEvent};
-use pop3_wire::{Arg, Capability, Command, MessageNumber, Status, StatusLine};
+use pop3_wire::{Arg, Capability, Command, MessageNumber, ScanListing, Status, StatusLine, UniqueIdListing};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 use crate::pump::{AsyncStream, BoxedStream, Pump, TlsUpgrade};
@@ -296,6 +296,56 @@ impl Pop3Client {
         let mut out = LimitedWriter { data: Vec::new(), limit };
         self.retrieve_to(Command::Retr(message), &mut out).await?;
         Ok(out.data)
+    }
+
+    /// LIST: every message's number and size.
+    pub async fn list(&mut self) -> Result<Vec<ScanListing>, Error> {
+        match self.execute(Command::List(None)).await? {
+            ClientEvent::ScanListings { entries, .. } => Ok(entries),
+            _ => Err(Error::Misuse("LIST's reply carried no listing")),
+        }
+    }
+
+    /// UIDL: every message's number and unique id (stable across
+    /// sessions, the key to download each message once).
+    pub async fn uidl(&mut self) -> Result<Vec<UniqueIdListing>, Error> {
+        match self.execute(Command::Uidl(None)).await? {
+            ClientEvent::UniqueIds { entries, .. } => Ok(entries),
+            _ => Err(Error::Misuse("UIDL's reply carried no listing")),
+        }
+    }
+
+    /// RETR `message` written to `out` as it arrives (unstuffed); the
+    /// number of bytes.
+    pub async fn retr_to<W: AsyncWrite + Unpin>(&mut self, message: MessageNumber, out: &mut W) -> Result<u64, Error> {
+        self.retrieve_to(Command::Retr(message), out).await
+    }
+
+    /// TOP: the header and the first `lines` body lines of `message`,
+    /// written to `out` as they arrive.
+    pub async fn top_to<W: AsyncWrite + Unpin>(
+        &mut self,
+        message: MessageNumber,
+        lines: u32,
+        out: &mut W,
+    ) -> Result<u64, Error> {
+        self.retrieve_to(Command::Top { message, lines }, out).await
+    }
+
+    /// DELE: marks `message` for deletion at QUIT.
+    pub async fn dele(&mut self, message: MessageNumber) -> Result<(), Error> {
+        self.execute(Command::Dele(message)).await.map(drop)
+    }
+
+    /// UTF8 (RFC 6856) when the server offers it: the server then sends
+    /// messages as they are, 8-bit headers included, instead of a
+    /// down-converted copy. Before login; `Ok(false)` when not offered.
+    pub async fn utf8(&mut self) -> Result<bool, Error> {
+        if !self.capabilities().await?.iter().any(|c| matches!(c, Capability::Utf8 { .. })) {
+            return Ok(false);
+        }
+        self.execute(Command::Utf8).await?;
+        Ok(true)
     }
 
     /// QUIT (deletions take effect), then closes the connection.

@@ -163,6 +163,9 @@ impl<S: Store> Pop3Service<S> {
                 Capability::RespCodes,
                 Capability::Pipelining,
                 Capability::Sasl(vec![arg("PLAIN")]),
+                // Messages go out as stored (never down-converted), and
+                // names and passwords are taken as UTF-8.
+                Capability::Utf8 { user: true },
                 Capability::Implementation(arg(&self.config.implementation)),
             ],
             ..ServerConfig::default()

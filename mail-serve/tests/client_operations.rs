@@ -201,3 +201,38 @@ async fn move_never_expunges_what_it_was_not_asked_to_move() {
         }
     }
 }
+
+#[tokio::test]
+async fn pop3_operations() {
+    use mail_codec::pop3_wire::client::ClientConfig as Pop3Config;
+    use mail_codec::pop3_wire::MessageNumber;
+    use mail_serve::pop3::Pop3Service;
+    let store = MemoryStore::new();
+    store.add_user("alice", "pw");
+    store.deliver("alice", "Subject: caf\u{e9}\r\n\r\nline 1\r\nline 2\r\n.hidden dot\r\n".as_bytes()).unwrap();
+    store.deliver("alice", b"Subject: two\r\n\r\nTwo.\r\n").unwrap();
+    let service = Arc::new(Pop3Service::new(store, Default::default()));
+    let (ours, theirs) = tokio::io::duplex(1 << 16);
+    tokio::spawn(service.serve(theirs, Security::Plain));
+    let mut pop = mail_codec::Pop3Client::new(ours, Pop3Config::default()).await.unwrap();
+    assert!(pop.utf8().await.unwrap(), "UTF8 offered and entered");
+    pop.login("alice", "pw").await.unwrap();
+    let sizes: Vec<u64> = pop.list().await.unwrap().iter().map(|l| l.octets).collect();
+    assert_eq!(sizes, [47, 22]);
+    let ids = pop.uidl().await.unwrap();
+    assert_eq!(ids.len(), 2);
+    let first = MessageNumber::try_from(1).unwrap();
+    let mut top = Vec::new();
+    pop.top_to(first, 1, &mut top).await.unwrap();
+    assert_eq!(top, "Subject: caf\u{e9}\r\n\r\nline 1\r\n".as_bytes());
+    let mut whole = Vec::new();
+    assert_eq!(pop.retr_to(first, &mut whole).await.unwrap(), 47);
+    assert!(whole.ends_with(b"\r\n.hidden dot\r\n"), "unstuffed");
+    pop.dele(first).await.unwrap();
+    pop.quit().await.unwrap();
+    let (ours, theirs) = tokio::io::duplex(1 << 16);
+    tokio::spawn(service.serve(theirs, Security::Plain));
+    let mut pop = mail_codec::Pop3Client::new(ours, Pop3Config::default()).await.unwrap();
+    pop.login("alice", "pw").await.unwrap();
+    assert_eq!(pop.list().await.unwrap().len(), 1, "DELE took effect at QUIT");
+}
