@@ -504,6 +504,58 @@ impl ImapClient {
     }
 }
 
+impl ImapClient {
+    /// ENABLE (RFC 5161) the named extensions (`CONDSTORE`, `QRESYNC`,
+    /// `UTF8=ACCEPT`, `IMAP4rev2`, ...); those the server enabled.
+    pub async fn enable(&mut self, names: &[&str]) -> Result<Vec<String>, Error> {
+        let atoms = names.iter().map(|n| imap_wire::Atom::try_from(*n)).collect::<Result<Vec<_>, _>>()?;
+        let outcome = self.execute(CommandBody::Enable(atoms)).await?;
+        Ok(outcome
+            .data
+            .into_iter()
+            .filter_map(|data| match data {
+                Data::Enabled(names) => Some(names),
+                _ => None,
+            })
+            .flatten()
+            .map(|name| name.as_str().to_string())
+            .collect())
+    }
+
+    /// NAMESPACE (RFC 2342): the personal namespaces (prefix and
+    /// delimiter), where a client should create its mailboxes.
+    pub async fn namespace(&mut self) -> Result<Vec<imap_wire::NamespaceDescription>, Error> {
+        let outcome = self.execute(CommandBody::Namespace).await?;
+        Ok(outcome
+            .data
+            .into_iter()
+            .filter_map(|data| match data {
+                Data::Namespace { personal, .. } => personal,
+                _ => None,
+            })
+            .flatten()
+            .collect())
+    }
+
+    /// ID (RFC 2971): tells the server `fields` (name, version, ...) and
+    /// returns what it says of itself.
+    pub async fn id(&mut self, fields: &[(&str, &str)]) -> Result<Vec<(String, Option<String>)>, Error> {
+        let ours = fields.iter().map(|(k, v)| (IString::from(*k), Some(IString::from(*v)))).collect();
+        let outcome = self.execute(CommandBody::Id(Some(ours))).await?;
+        let text = |s: &IString| String::from_utf8_lossy(&s[..]).into_owned();
+        Ok(outcome
+            .data
+            .into_iter()
+            .filter_map(|data| match data {
+                Data::Id(Some(theirs)) => Some(theirs),
+                _ => None,
+            })
+            .flatten()
+            .map(|(k, v)| (text(&k), v.as_ref().map(text)))
+            .collect())
+    }
+}
+
 /// The numbers a set names (no `*`: a server's answer names messages),
 /// at most `room` of them.
 fn numbers_of(set: &SequenceSet, room: usize, out: &mut Vec<NonZeroU32>) -> Result<(), Error> {

@@ -94,6 +94,11 @@ async fn every_mailbox_operation_answers_typed() {
     let numbers: &[u32] = &[1, 2];
     assert_eq!(imap.fetch(numbers, [FetchAttribute::Uid]).await.unwrap().len(), 2);
     imap.noop().await.unwrap();
+    let namespaces = imap.namespace().await.unwrap();
+    assert_eq!(namespaces[0].delimiter.map(|d| d.as_char()), Some('/'));
+    let id = imap.id(&[("name", "client_operations")]).await.unwrap();
+    assert_eq!(id, [("name".to_string(), Some("mail-serve".to_string()))]);
+    assert!(imap.enable(&["CONDSTORE"]).await.unwrap().is_empty(), "nothing this server enables yet");
     imap.logout().await.unwrap();
 }
 
