@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use imap_wire::client::{ClientConfig, ClientEvent};
 use imap_wire::{
-    Code, Command, CommandBody, Data, Flag, FlagFetch, IString, Mailbox, MessageAttribute, NString, QResync,
-    SelectParameter, SequenceSet,
+    Code, Command, CommandBody, Data, FetchAttribute, Flag, FlagFetch, IString, Mailbox, MessageAttribute, NString,
+    QResync, Section, SectionText, SelectParameter, SequenceSet,
 };
 use mail_codec::{Error, ImapClient, Outcome};
 
@@ -164,17 +164,21 @@ fn flags_of(attributes: &[MessageAttribute]) -> Option<Vec<String>> {
     })
 }
 
-/// `fetch MAILBOX SEQSET`: UID, flags and decoded subject per message.
+/// `fetch MAILBOX SEQSET`: UID, flags and decoded subject per message (an
+/// empty mailbox has none, whatever the set).
 pub async fn fetch_summaries(imap: &mut ImapClient, mailbox: &str, set: &str) -> Result<Vec<Summary>, Failure> {
-    let body = parse_body(&format!("FETCH {set} (UID FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])"))?;
+    let set = parse_set(set)?;
     open(imap, mailbox, false).await?;
-    let outcome = imap.execute(body).await?;
+    let subject = Section {
+        part: Vec::new(),
+        text: Some(SectionText::HeaderFields { not: false, fields: vec![IString::from("SUBJECT")] }),
+    };
+    let header = FetchAttribute::BodySection { peek: true, section: subject.clone(), partial: None };
     let mut out = Vec::new();
-    for data in &outcome.data {
-        let Data::Fetch { attributes, .. } = data else { continue };
-        let Some(uid) = uid_of(attributes) else { continue };
-        let header = section_data(attributes).and_then(|d| d.as_ref()).map(|s| s.to_vec()).unwrap_or_default();
-        out.push(Summary { uid, flags: flags_of(attributes).unwrap_or_default(), subject: subject_of(&header) });
+    for message in imap.fetch(set, [FetchAttribute::Uid, FetchAttribute::Flags, header]).await? {
+        let Some(uid) = message.uid() else { continue };
+        let flags = fetched_flags(message.flags());
+        out.push(Summary { uid: uid.get(), flags, subject: subject_of(message.section(&subject).unwrap_or_default()) });
     }
     out.sort_by_key(|s| s.uid);
     Ok(out)
@@ -200,8 +204,11 @@ pub async fn part(imap: &mut ImapClient, mailbox: &str, uid: u32, section: &str)
 /// `search MAILBOX KEY...`: the UIDs of the matching messages (server-side
 /// UID SEARCH; each key word is passed as an atom or a quoted string).
 pub async fn search(imap: &mut ImapClient, mailbox: &str, keys: &[String]) -> Result<Vec<u32>, Failure> {
+    // RFC 3501's default charset is US-ASCII: strict servers (Cyrus, GNU
+    // mailutils) find nothing for 8-bit words sent without one.
+    let charset = if keys.iter().all(|k| k.is_ascii()) { "" } else { "CHARSET UTF-8 " };
     let keys: Vec<String> = keys.iter().map(|k| search_word(k)).collect();
-    let body = parse_body(&format!("UID SEARCH {}", keys.join(" ")))?;
+    let body = parse_body(&format!("UID SEARCH {charset}{}", keys.join(" ")))?;
     open(imap, mailbox, false).await?;
     let outcome = imap.execute(body).await?;
     let mut uids: Vec<u32> = outcome
@@ -248,39 +255,25 @@ pub async fn store(
 }
 
 /// `append MAILBOX FILE`: returns the new message's UID when the server
-/// says (UIDPLUS).
+/// says (UIDPLUS). Bare LF line ends are sent as CRLF (Cyrus refuses bare
+/// newlines; RFC 5322 mail has CRLF).
 pub async fn append(imap: &mut ImapClient, mailbox: &str, message: Vec<u8>) -> Result<Option<u32>, Failure> {
-    let body = CommandBody::append(Mailbox::from_utf8(mailbox), vec![], None, IString::from(message));
-    let outcome = imap.execute(body).await?;
-    Ok(match outcome.status.code.as_deref() {
-        Some(Code::AppendUid { uids, .. }) => first_uid(uids),
-        _ => None,
-    })
+    Ok(imap.append(mailbox, &message, &[], true).await?.map(|uid| uid.get()))
 }
 
-fn first_uid(set: &SequenceSet) -> Option<u32> {
-    let text = String::from_utf8_lossy(&imap_wire::Encode::to_bytes(set)).into_owned();
-    text.split([',', ':']).next().and_then(|n| n.parse().ok())
-}
-
-/// `move MAILBOX UID DEST`: UID MOVE where the server has MOVE, else
-/// COPY, \Deleted and UID EXPUNGE (or EXPUNGE without UIDPLUS).
+/// `move MAILBOX UID DEST`: UID MOVE where the server has MOVE, else COPY,
+/// \Deleted and UID EXPUNGE of that message alone (UIDPLUS). A server
+/// with neither is refused: its EXPUNGE would also remove the messages
+/// other clients marked \Deleted.
 pub async fn move_message(imap: &mut ImapClient, mailbox: &str, uid: u32, dest: &str) -> Result<(), Failure> {
     open(imap, mailbox, true).await?;
-    let set = parse_set(&uid.to_string())?;
-    let dest = Mailbox::from_utf8(dest);
-    if imap.has_capability("MOVE").await? {
-        imap.execute(CommandBody::Move { uid: true, sequence_set: set, mailbox: dest }).await?;
-        return Ok(());
+    match imap.uid_move(uid, dest).await {
+        Err(Error::Unsupported(_)) => Err(Failure::Run(format!(
+            "the server offers neither MOVE nor UIDPLUS: moving UID {uid} would expunge every message marked \\Deleted \
+             in {mailbox}; nothing was changed (copy it, then store \\Deleted, to do it by hand)"
+        ))),
+        other => Ok(other?),
     }
-    imap.execute(CommandBody::Copy { uid: true, sequence_set: set.clone(), mailbox: dest }).await?;
-    imap.execute(parse_body(&format!("UID STORE {uid} +FLAGS.SILENT (\\Deleted)"))?).await?;
-    if imap.has_capability("UIDPLUS").await? {
-        imap.execute(CommandBody::UidExpunge(set)).await?;
-    } else {
-        imap.execute(CommandBody::Expunge).await?;
-    }
-    Ok(())
 }
 
 fn parse_set(text: &str) -> Result<SequenceSet, Failure> {
@@ -345,6 +338,13 @@ pub async fn idle(
         }
     }
     idle.done().await?;
+    // What the server sent between DONE and its OK (some hold their
+    // updates until then).
+    for event in imap.take_updates() {
+        if let Some(line) = update_line(&event) {
+            on_update(&line);
+        }
+    }
     Ok(())
 }
 

@@ -38,6 +38,9 @@ pub async fn connect(args: &ConnectArgs) -> Result<Pop3Client, Failure> {
         tokio::time::timeout(wait, pop.stls(&connector, name)).await??;
     }
     let password = args.password()?;
+    // RFC 6856: without UTF8 a server may hand out a down-converted copy
+    // of an 8-bit message (Courier does), which is not the message.
+    tokio::time::timeout(wait, pop.utf8()).await??;
     let caps = tokio::time::timeout(wait, pop.capabilities()).await??;
     let sasl_plain_only = !caps.contains(&pop3_wire::Capability::User)
         && caps.iter().any(|c| matches!(c, pop3_wire::Capability::Sasl(m) if m.iter().any(|m| m.as_bytes().eq_ignore_ascii_case(b"PLAIN"))));

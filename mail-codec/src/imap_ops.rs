@@ -492,7 +492,14 @@ impl ImapClient {
     /// APPEND `message` to `mailbox` with `flags`. With `crlf`, bare LF
     /// line ends are sent as CRLF (RFC 5322 mail has CRLF; servers such as
     /// Cyrus refuse bare newlines); without it the bytes go as they are.
-    pub async fn append(&mut self, mailbox: &str, message: &[u8], flags: &[Flag], crlf: bool) -> Result<(), Error> {
+    /// The new message's UID when the server says (UIDPLUS `APPENDUID`).
+    pub async fn append(
+        &mut self,
+        mailbox: &str,
+        message: &[u8],
+        flags: &[Flag],
+        crlf: bool,
+    ) -> Result<Option<NonZeroU32>, Error> {
         let content = if crlf { to_crlf(message) } else { message.to_vec() };
         let message = AppendMessage {
             flags: flags.to_vec(),
@@ -500,7 +507,14 @@ impl ImapClient {
             content: AppendContent::Literal(IString::from(content)),
         };
         let body = CommandBody::Append { mailbox: self.name(mailbox), messages: vec![message] };
-        self.execute(body).await.map(drop)
+        let outcome = self.execute(body).await?;
+        Ok(match outcome.status.code.as_deref() {
+            Some(imap_wire::Code::AppendUid { uids, .. }) => {
+                let mut first = Vec::new();
+                numbers_of(uids, 1, &mut first).ok().and_then(|()| first.first().copied())
+            }
+            _ => None,
+        })
     }
 }
 

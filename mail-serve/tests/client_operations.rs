@@ -109,9 +109,11 @@ async fn search_store_copy_expunge_and_append() {
     imap.login("alice", "pw").await.unwrap();
     imap.select("INBOX").await.unwrap();
     // Non-ASCII: CHARSET UTF-8 goes with it.
-    imap.append("INBOX", b"Subject: caf\xc3\xa9\nFrom: eve@example.org\n\nbare newlines\n", &[Flag::Seen], true)
+    let uid = imap
+        .append("INBOX", b"Subject: caf\xc3\xa9\nFrom: eve@example.org\n\nbare newlines\n", &[Flag::Seen], true)
         .await
         .unwrap();
+    assert_eq!(uid.map(|u| u.get()), Some(3), "APPENDUID");
     imap.noop().await.unwrap();
     let found = imap.search([SearchKey::Subject("café".into())]).await.unwrap();
     assert_eq!(found.iter().map(|n| n.get()).collect::<Vec<_>>(), [3]);

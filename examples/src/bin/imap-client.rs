@@ -59,7 +59,7 @@ enum Action {
         /// +FLAGS, -FLAGS or FLAGS.
         #[arg(allow_hyphen_values = true)]
         action: String,
-        /// The flags, e.g. \\Seen \\Flagged $Work.
+        /// The flags, e.g. \Seen \Flagged $Work (quote them for the shell).
         flags: Vec<String>,
     },
     /// Appends the message in FILE (prints its UID when the server says).
@@ -78,7 +78,7 @@ enum Action {
         /// The target mailbox.
         dest: String,
     },
-    /// Removes the messages flagged \\Deleted; prints how many.
+    /// Removes the messages flagged \Deleted; prints how many.
     Expunge {
         /// The mailbox.
         mailbox: String,
@@ -129,67 +129,77 @@ async fn run(args: Args) -> Result<(), Failure> {
     };
     let wait = args.connect.step_timeout();
     let mut imap = imap_tool::connect(&args.connect).await?;
-    match args.command {
-        Action::List => {
-            for line in tokio::time::timeout(wait, imap_tool::list(&mut imap)).await?? {
-                print_line(&line)?;
-            }
-        }
-        Action::Fetch { mailbox, set } => {
-            for summary in tokio::time::timeout(wait, imap_tool::fetch_summaries(&mut imap, &mailbox, &set)).await?? {
-                print_line(&summary.to_string())?;
-            }
-        }
-        Action::Part { mailbox, section, .. } => {
-            let data = tokio::time::timeout(wait, imap_tool::part(&mut imap, &mailbox, uid, &section)).await??;
-            let mut out = std::io::stdout().lock();
-            out.write_all(&data)?;
-            out.flush()?;
-        }
-        Action::Search { mailbox, keys } => {
-            for uid in tokio::time::timeout(wait, imap_tool::search(&mut imap, &mailbox, &keys)).await?? {
-                print_line(&uid.to_string())?;
-            }
-        }
-        Action::Store { mailbox, action, flags, .. } => {
-            tokio::time::timeout(wait, imap_tool::store(&mut imap, &mailbox, uid, &action, &flags)).await??
-        }
-        Action::Append { mailbox, .. } => {
-            let message = message.unwrap_or_default();
-            if let Some(uid) = tokio::time::timeout(wait, imap_tool::append(&mut imap, &mailbox, message)).await?? {
-                print_line(&uid.to_string())?;
-            }
-        }
-        Action::Move { mailbox, dest, .. } => {
-            tokio::time::timeout(wait, imap_tool::move_message(&mut imap, &mailbox, uid, &dest)).await??
-        }
-        Action::Expunge { mailbox } => {
-            let removed = tokio::time::timeout(wait, imap_tool::expunge(&mut imap, &mailbox)).await??;
-            print_line(&removed.to_string())?;
-        }
-        Action::Idle { mailbox, seconds } => {
-            let duration = std::time::Duration::from_secs(seconds);
-            let mut failed = None;
-            imap_tool::idle(&mut imap, &mailbox, duration, cli::stop_requested(), |line| {
-                if let Err(e) = print_line(line) {
-                    failed.get_or_insert(e);
+    let outcome: Result<(), Failure> = async {
+        match args.command {
+            Action::List => {
+                for line in tokio::time::timeout(wait, imap_tool::list(&mut imap)).await?? {
+                    print_line(&line)?;
                 }
-            })
-            .await?;
-            if let Some(e) = failed {
-                return Err(e);
+            }
+            Action::Fetch { mailbox, set } => {
+                for summary in
+                    tokio::time::timeout(wait, imap_tool::fetch_summaries(&mut imap, &mailbox, &set)).await??
+                {
+                    print_line(&summary.to_string())?;
+                }
+            }
+            Action::Part { mailbox, section, .. } => {
+                let data = tokio::time::timeout(wait, imap_tool::part(&mut imap, &mailbox, uid, &section)).await??;
+                let mut out = std::io::stdout().lock();
+                out.write_all(&data)?;
+                out.flush()?;
+            }
+            Action::Search { mailbox, keys } => {
+                for uid in tokio::time::timeout(wait, imap_tool::search(&mut imap, &mailbox, &keys)).await?? {
+                    print_line(&uid.to_string())?;
+                }
+            }
+            Action::Store { mailbox, action, flags, .. } => {
+                tokio::time::timeout(wait, imap_tool::store(&mut imap, &mailbox, uid, &action, &flags)).await??
+            }
+            Action::Append { mailbox, .. } => {
+                let message = message.unwrap_or_default();
+                if let Some(uid) = tokio::time::timeout(wait, imap_tool::append(&mut imap, &mailbox, message)).await?? {
+                    print_line(&uid.to_string())?;
+                }
+            }
+            Action::Move { mailbox, dest, .. } => {
+                tokio::time::timeout(wait, imap_tool::move_message(&mut imap, &mailbox, uid, &dest)).await??
+            }
+            Action::Expunge { mailbox } => {
+                let removed = tokio::time::timeout(wait, imap_tool::expunge(&mut imap, &mailbox)).await??;
+                print_line(&removed.to_string())?;
+            }
+            Action::Idle { mailbox, seconds } => {
+                let duration = std::time::Duration::from_secs(seconds);
+                let mut failed = None;
+                imap_tool::idle(&mut imap, &mailbox, duration, cli::stop_requested(), |line| {
+                    if let Err(e) = print_line(line) {
+                        failed.get_or_insert(e);
+                    }
+                })
+                .await?;
+                if let Some(e) = failed {
+                    return Err(e);
+                }
+            }
+            Action::Sync { mailbox, dir } => {
+                // No timeout around the whole sync: it takes as long as the
+                // mailbox is big; SIGINT/SIGTERM stop it between messages.
+                let report = tokio::select! {
+                    report = imap_tool::sync(&mut imap, &mailbox, &dir) => report?,
+                    _ = cli::stop_requested() => return Err(Failure::Run("interrupted; the next sync resumes".into())),
+                };
+                print_line(&report.to_string())?;
             }
         }
-        Action::Sync { mailbox, dir } => {
-            // No timeout around the whole sync: it takes as long as the
-            // mailbox is big; SIGINT/SIGTERM stop it between messages.
-            let report = tokio::select! {
-                report = imap_tool::sync(&mut imap, &mailbox, &dir) => report?,
-                _ = cli::stop_requested() => return Err(Failure::Run("interrupted; the next sync resumes".into())),
-            };
-            print_line(&report.to_string())?;
-        }
+        Ok(())
     }
-    tokio::time::timeout(wait, imap.logout()).await??;
+    .await;
+    // LOGOUT (and TLS close_notify) whatever happened, unless the
+    // connection is gone: a server sees a client that says goodbye.
+    let logout = tokio::time::timeout(wait, imap.logout()).await;
+    outcome?;
+    logout??;
     Ok(())
 }

@@ -58,31 +58,40 @@ async fn run(args: Args) -> Result<(), Failure> {
     let wait = args.connect.step_timeout();
     let mut pop = pop3_tool::connect(&args.connect).await?;
     let mut out = std::io::stdout().lock();
-    match args.command {
-        Action::List => {
-            for listing in pop3_tool::list(&mut pop).await? {
-                writeln!(out, "{listing}")?;
+    let mut report = None;
+    let outcome: Result<(), Failure> = async {
+        match args.command {
+            Action::List => {
+                for listing in pop3_tool::list(&mut pop).await? {
+                    writeln!(out, "{listing}")?;
+                }
+            }
+            Action::Retr { .. } => {
+                let number = number.ok_or_else(|| Failure::Usage("a message number is needed".into()))?;
+                let data = tokio::time::timeout(wait, pop.retrieve(number)).await??;
+                out.write_all(&data)?;
+            }
+            Action::Download { dir, keep } => {
+                report = Some(tokio::select! {
+                    report = pop3_tool::download(&mut pop, &dir, keep) => report?,
+                    _ = cli::stop_requested() => return Err(Failure::Run("interrupted; nothing was deleted".into())),
+                });
             }
         }
-        Action::Retr { .. } => {
-            let number = number.ok_or_else(|| Failure::Usage("a message number is needed".into()))?;
-            let data = tokio::time::timeout(wait, pop.retrieve(number)).await??;
-            out.write_all(&data)?;
-        }
-        Action::Download { dir, keep } => {
-            // Interrupted: QUIT is not sent, so nothing is deleted; what
-            // is on disk is recorded and is skipped next time.
-            let report = tokio::select! {
-                report = pop3_tool::download(&mut pop, &dir, keep) => report?,
-                _ = cli::stop_requested() => return Err(Failure::Run("interrupted; nothing was deleted".into())),
-            };
-            tokio::time::timeout(wait, pop.quit()).await??;
-            writeln!(out, "{report}")?;
-            out.flush()?;
-            return Ok(());
-        }
+        Ok(())
+    }
+    .await;
+    if let Err(e) = outcome {
+        // Interrupted or failed: RSET unmarks what was marked for
+        // deletion, and QUIT closes politely (TLS close_notify included).
+        let _ = tokio::time::timeout(wait, pop.execute(pop3_wire::Command::Rset)).await;
+        let _ = tokio::time::timeout(wait, pop.quit()).await;
+        return Err(e);
+    }
+    tokio::time::timeout(wait, pop.quit()).await??;
+    if let Some(report) = report {
+        writeln!(out, "{report}")?;
     }
     out.flush()?;
-    tokio::time::timeout(wait, pop.quit()).await??;
     Ok(())
 }
