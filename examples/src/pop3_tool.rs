@@ -11,7 +11,7 @@ use pop3_wire::client::{ClientConfig, ClientEvent};
 use pop3_wire::{Command, MessageNumber};
 
 use crate::cli::{ConnectArgs, Failure, TlsMode};
-use crate::maildir::{self, Maildir};
+use crate::maildir::Maildir;
 
 /// Connects as the options say and logs in with USER/PASS, or AUTH PLAIN
 /// when the server offers SASL PLAIN but not USER.
@@ -130,10 +130,13 @@ pub async fn download(pop: &mut Pop3Client, dir: &Path, keep: bool) -> Result<Do
     let maildir = Maildir::create(dir)?;
     let state_path = dir.join(STATE_FILE);
     let mut seen: BTreeSet<String> = match std::fs::read_to_string(&state_path) {
-        Ok(text) => text.lines().filter(|l| !l.is_empty()).map(str::to_string).collect(),
+        Ok(text) => recorded_uidls(&text),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeSet::new(),
         Err(e) => return Err(e.into()),
     };
+    // Appended to, one line per message (never rewritten: the work per
+    // message does not grow with the mailbox).
+    let mut state = std::fs::OpenOptions::new().create(true).append(true).open(&state_path)?;
     let listings = list(pop).await?;
     if keep && listings.iter().any(|l| l.uidl.is_none()) {
         return Err(Failure::Run("the server has no UIDL: --keep cannot tell old messages from new".into()));
@@ -153,9 +156,11 @@ pub async fn download(pop: &mut Pop3Client, dir: &Path, keep: bool) -> Result<Do
             };
             maildir.deliver(&unique, None, &data)?;
             if let Some(uidl) = &listing.uidl {
+                // Synced before the DELE: a message on disk is recorded
+                // before the server may forget it.
                 seen.insert(uidl.clone());
-                let text: String = seen.iter().map(|u| format!("{u}\n")).collect();
-                maildir::write_atomically(&state_path, text.as_bytes())?;
+                std::io::Write::write_all(&mut state, format!("{uidl}\n").as_bytes())?;
+                state.sync_data()?;
             }
             report.downloaded += 1;
         }
@@ -167,6 +172,27 @@ pub async fn download(pop: &mut Pop3Client, dir: &Path, keep: bool) -> Result<Do
     Ok(report)
 }
 
+/// The UIDLs a state file records: whole lines only (a line cut short by
+/// a crash while it was appended names no message).
+fn recorded_uidls(text: &str) -> BTreeSet<String> {
+    text.split_inclusive('\n')
+        .filter_map(|line| line.strip_suffix('\n'))
+        .filter(|uidl| !uidl.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
 fn unix_time() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_state_file_cut_short_records_whole_lines_only() {
+        let seen = recorded_uidls("abc\ndef\n\nghi");
+        assert_eq!(seen.into_iter().collect::<Vec<_>>(), ["abc", "def"], "the torn \"ghi\" names nothing");
+    }
 }
