@@ -301,15 +301,7 @@ impl ImapClient {
         }
         let body =
             CommandBody::Fetch { uid, sequence_set: set, items: FetchItems::Attributes(items), modifiers: Vec::new() };
-        let outcome = self.execute(body).await?;
-        Ok(outcome
-            .data
-            .into_iter()
-            .filter_map(|data| match data {
-                Data::Fetch { seq, attributes } => Some(Message { seq, attributes }),
-                _ => None,
-            })
-            .collect())
+        Ok(messages(self.execute(body).await?.data))
     }
 
     /// FETCH `items` of the messages `set` names by sequence number
@@ -397,15 +389,7 @@ impl ImapClient {
             silent: false,
             flags: flags.to_vec(),
         };
-        let outcome = self.execute(body).await?;
-        Ok(outcome
-            .data
-            .into_iter()
-            .filter_map(|data| match data {
-                Data::Fetch { seq, attributes } => Some(Message { seq, attributes }),
-                _ => None,
-            })
-            .collect())
+        Ok(messages(self.execute(body).await?.data))
     }
 
     /// STORE: adds, removes or replaces `flags` on the messages `set`
@@ -600,6 +584,16 @@ fn numbers_of(set: &SequenceSet, room: usize, out: &mut Vec<NonZeroU32>) -> Resu
         out.extend((low..=high).filter_map(NonZeroU32::new));
     }
     Ok(())
+}
+
+/// The FETCH responses among a command's data, as messages.
+fn messages(data: Vec<Data>) -> Vec<Message> {
+    data.into_iter()
+        .filter_map(|data| match data {
+            Data::Fetch { seq, attributes } => Some(Message { seq, attributes }),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Whether every string in the keys is ASCII (an explicit stack: keys
