@@ -164,9 +164,10 @@ pub struct ServerArgs {
     /// Connections served at once.
     #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_connections: u64,
-    /// Connections served at once from one IP address.
-    #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..))]
-    pub max_connections_per_ip: u64,
+    /// Connections served at once from one IP address [default: 50, or
+    /// --max-connections when that is lower].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_connections_per_ip: Option<u64>,
     /// Milliseconds before a failed login is answered.
     #[arg(long, value_name = "MS", default_value_t = 2000)]
     pub auth_failure_delay: u64,
@@ -179,7 +180,8 @@ pub struct ServerArgs {
 impl ServerArgs {
     /// The operating settings, checked together.
     pub fn settings(&self) -> Result<Settings, Failure> {
-        let limits = ConnectionLimits::new(self.max_connections as usize, self.max_connections_per_ip as usize)
+        let per_ip = self.max_connections_per_ip.unwrap_or(self.max_connections.min(50));
+        let limits = ConnectionLimits::new(self.max_connections as usize, per_ip as usize)
             .map_err(|e| Failure::Usage(format!("--max-connections-per-ip: {e}")))?;
         Ok(Settings {
             login_timeout: Duration::from_secs(self.login_timeout),
