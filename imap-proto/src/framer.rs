@@ -329,6 +329,9 @@ impl Framer {
     /// the caller removes `len` bytes before calling again.
     #[inline]
     pub(crate) fn next_frame_end(&mut self, buf: &mut BytesMut) -> Result<Option<FrameEnd>, FrameError> {
+        // A pause is reported by the call that found the literal, once:
+        // the next call goes on (the fast path below included).
+        self.paused = false;
         // Fast path for short reads that cannot complete anything: a few
         // nanoseconds, inlined into the caller's read loop.
         if !self.discarding {

@@ -672,6 +672,10 @@ fn large_appends_are_streamed_the_same_at_every_split_point() {
     let mut input = format!("a1 APPEND INBOX (\\Seen) {{{}}}\r\n", message.len()).into_bytes();
     input.extend_from_slice(message);
     input.extend_from_slice(b"\r\na2 APPEND INBOX {5+}\r\nsmall\r\na3 NOOP\r\n");
+    // A large literal in another command is buffered as usual (fed in
+    // pieces, this spun forever once: the framer reported its pause again
+    // on every call).
+    input.extend_from_slice(b"a4 SUBSCRIBE {16+}\r\nlarge-but-a-name\r\n");
     let (whole, out) = streamed(&input, input.len());
     let Some(ServerEvent::AppendStart { command, size }) = whole.first() else { panic!("{whole:?}") };
     assert_eq!(*size, message.len() as u64);
@@ -684,7 +688,12 @@ fn large_appends_are_streamed_the_same_at_every_split_point() {
         matches!(&whole[3], ServerEvent::Command(Command { body: CommandBody::Append { messages, .. }, .. }) if messages[0].literal().unwrap().as_ref() == b"small"),
         "a small APPEND arrives whole"
     );
+    assert!(
+        matches!(&whole[5], ServerEvent::Command(Command { body: CommandBody::Subscribe(name), .. }) if name.as_bytes() == b"large-but-a-name"),
+        "{whole:?}"
+    );
     assert!(out.starts_with("+ Ready for literal data\r\na1 OK stored\r\na2 OK done\r\na3 OK done\r\n"), "{out}");
+    assert!(out.ends_with("a3 OK done\r\na4 OK done\r\n"), "{out}");
     for chunk in 1..input.len() {
         assert_eq!(streamed(&input, chunk), (whole.clone(), out.clone()), "fed {chunk} bytes at a time");
     }
