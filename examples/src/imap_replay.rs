@@ -279,6 +279,14 @@ impl Replay<'_> {
                 return self.record(Side::Server, offset, None, Some(error.to_string()));
             }
             ClientEvent::Closed => (json!("Closed"), None),
+            // Not streamed here (the replay holds sections whole); kept
+            // for completeness.
+            ClientEvent::SectionStart { command, seq, size, .. } => {
+                (json!({ "SectionStart": { "tag": command.to_string(), "seq": seq.get(), "size": size } }), None)
+            }
+            ClientEvent::SectionData { command, data } => {
+                (json!({ "SectionData": { "tag": command.to_string(), "size": data.len() } }), None)
+            }
         };
         self.record(Side::Server, offset, Some(message), error);
     }

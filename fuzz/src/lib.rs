@@ -433,7 +433,10 @@ pub fn imap_client(data: &[u8]) {
     let (choices, data) = data.split_at(data.len().min(4));
     let limits = imap_limits();
     let run = |parts: Vec<&[u8]>| {
-        let mut client = Client::new(ClientConfig { limits, ..ClientConfig::default() });
+        // Sections above 16 bytes are streamed: their data is compared
+        // joined, as chunking splits it.
+        let config = ClientConfig { limits, stream_sections_above: Some(16), ..ClientConfig::default() };
+        let mut client = Client::new(config);
         for &c in choices {
             let body = match c % 10 {
                 0 => CommandBody::Noop,
@@ -454,7 +457,11 @@ pub fn imap_client(data: &[u8]) {
                 7 => CommandBody::Fetch {
                     uid: false,
                     sequence_set: "1:*".parse().expect("set"),
-                    items: imap_wire::FetchItems::Fast,
+                    items: if c >= 100 {
+                        imap_wire::FetchItems::Attributes(vec![imap_wire::FetchAttribute::Rfc822])
+                    } else {
+                        imap_wire::FetchItems::Fast
+                    },
                     modifiers: vec![],
                 },
                 8 => CommandBody::Capability,
@@ -464,12 +471,20 @@ pub fn imap_client(data: &[u8]) {
         }
         let mut events = Vec::new();
         let mut out = Vec::new();
+        let mut streamed: Option<(u64, Vec<u8>)> = None;
         for p in parts.into_iter().map(Some).chain([None]) {
             match p {
                 Some(p) => client.receive(p),
                 None => client.receive_eof(),
             }
             while let Some((offset, event)) = client.poll_event_at() {
+                if let ClientEvent::SectionData { data, .. } = &event {
+                    streamed.get_or_insert((offset, Vec::new())).1.extend_from_slice(data);
+                    continue;
+                }
+                if let Some((at, data)) = streamed.take() {
+                    events.push(format!("{at} SectionData {:?}", String::from_utf8_lossy(&data)));
+                }
                 match &event {
                     ClientEvent::SaslChallenge { .. } => {
                         let _ = client.sasl_response(b"answer");
@@ -484,6 +499,9 @@ pub fn imap_client(data: &[u8]) {
             if let Some(bytes) = client.poll_transmit() {
                 out.extend_from_slice(&bytes);
             }
+        }
+        if let Some((at, data)) = streamed.take() {
+            events.push(format!("{at} SectionData {:?}", String::from_utf8_lossy(&data)));
         }
         (events, out)
     };
@@ -503,9 +521,18 @@ pub fn imap_server(data: &[u8]) {
     let (sizes, data) = schedule(data);
     let limits = imap_limits();
     let run = |parts: Vec<&[u8]>| {
-        let config = ServerConfig { limits, starttls: true, max_bad_commands: 8, ..ServerConfig::default() };
+        // APPENDs above 16 bytes are streamed (and other large literals
+        // buffered): their data is compared joined, as chunking splits it.
+        let config = ServerConfig {
+            limits,
+            starttls: true,
+            max_bad_commands: 8,
+            stream_appends_above: Some(16),
+            ..ServerConfig::default()
+        };
         let mut server = Server::new(config);
         let mut events = Vec::new();
+        let mut appended: Option<(u64, Vec<u8>)> = None;
         let mut out = BytesMut::from(&server.poll_transmit().unwrap_or_default()[..]);
         for p in parts.into_iter().map(Some).chain([None]) {
             match p {
@@ -513,8 +540,16 @@ pub fn imap_server(data: &[u8]) {
                 None => server.receive_eof(),
             }
             while let Some((offset, event)) = server.poll_event_at() {
+                if let ServerEvent::AppendData { data, .. } = &event {
+                    appended.get_or_insert((offset, Vec::new())).1.extend_from_slice(data);
+                    continue;
+                }
+                if let Some((at, data)) = appended.take() {
+                    events.push(format!("{at} AppendData {:?}", String::from_utf8_lossy(&data)));
+                }
                 events.push(format!("{offset} {event:?}"));
                 let _ = match event {
+                    ServerEvent::AppendEnd { tag } => server.complete(&tag, StatusKind::Ok, None, "stored"),
                     ServerEvent::Command(c) if matches!(c.body, CommandBody::Authenticate { .. }) => {
                         server.sasl_challenge(&c.tag, b"challenge")
                     }
@@ -536,6 +571,9 @@ pub fn imap_server(data: &[u8]) {
             if let Some(o) = server.poll_transmit() {
                 out.extend_from_slice(&o);
             }
+        }
+        if let Some((at, data)) = appended.take() {
+            events.push(format!("{at} AppendData {:?}", String::from_utf8_lossy(&data)));
         }
         // Updates still held when the session ended count as written: every
         // update is either sent or held, none lost or doubled.

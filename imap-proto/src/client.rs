@@ -58,12 +58,19 @@ pub struct ClientConfig {
     pub limits: Limits,
     /// Tags are this prefix and a counter: `A1`, `A2`, ...
     pub tag_prefix: Tag,
+    /// FETCH sections (`BODY[...]`, `BINARY[...]`, `RFC822...`) sent as
+    /// literals larger than this are handed out as they arrive, in
+    /// [`ClientEvent::SectionStart`] and [`ClientEvent::SectionData`]
+    /// events, instead of being held until the whole response is in: a
+    /// 50 MB message costs no 50 MB. `None` (the default) holds them.
+    /// See [`Client::set_stream_sections_above`].
+    pub stream_sections_above: Option<u64>,
 }
 
 impl Default for ClientConfig {
     fn default() -> ClientConfig {
         let tag_prefix = Tag::from_validated(crate::types::small_bytes::SmallBytes::copy_from_slice(b"A"));
-        ClientConfig { limits: Limits::default(), tag_prefix }
+        ClientConfig { limits: Limits::default(), tag_prefix, stream_sections_above: None }
     }
 }
 
@@ -112,6 +119,27 @@ pub enum ClientEvent {
         command: Command,
         /// Why.
         error: PeerError,
+    },
+    /// A FETCH section larger than [`ClientConfig::stream_sections_above`]
+    /// begins: its data follows in [`ClientEvent::SectionData`] events
+    /// (`size` bytes in all), then the message's FETCH response arrives as
+    /// [`ClientEvent::Data`], with this attribute's content empty.
+    SectionStart {
+        /// The FETCH command it answers.
+        command: Tag,
+        /// The message's sequence number.
+        seq: NonZeroU32,
+        /// Which section.
+        attribute: LiteralAttribute,
+        /// Its size as announced.
+        size: u64,
+    },
+    /// The next piece of a streamed section, as it arrived.
+    SectionData {
+        /// The FETCH command it answers.
+        command: Tag,
+        /// The bytes.
+        data: Bytes,
     },
     /// A SASL challenge during AUTHENTICATE (base64-decoded); answer with
     /// [`Client::sasl_response`] or [`Client::sasl_cancel`].
@@ -388,12 +416,25 @@ pub struct Client {
     selecting: VecDeque<(Tag, SelectedMailbox)>,
     greeted: bool,
     eof_handled: bool,
+    /// The FETCH response whose section is being streamed.
+    streaming: Option<SectionStream>,
+}
+
+/// A FETCH response read in pieces: what came before each streamed
+/// literal, with the literal announced as empty (`{0}`), so that the
+/// whole parses once its end arrives.
+#[derive(Debug)]
+struct SectionStream {
+    tag: Tag,
+    /// Stream offset of the response's first byte.
+    offset: u64,
+    skeleton: BytesMut,
 }
 
 impl Client {
     /// A client waiting for the server's greeting.
     pub fn new(config: ClientConfig) -> Client {
-        Client {
+        let mut client = Client {
             decoder: ResponseDecoder::new(config.limits),
             config,
             state: State::NotAuthenticated,
@@ -409,7 +450,40 @@ impl Client {
             selecting: VecDeque::new(),
             greeted: false,
             eof_handled: false,
-        }
+            streaming: None,
+        };
+        client.set_stream_sections_above(client.config.stream_sections_above);
+        client
+    }
+
+    /// Streams FETCH sections larger than `size` from the next response on
+    /// (see [`ClientConfig::stream_sections_above`]); `None` holds them.
+    ///
+    /// ```
+    /// use imap_wire::client::{Client, ClientConfig, ClientEvent};
+    /// use imap_wire::{CommandBody, FetchAttribute, FetchItems, SequenceSet};
+    ///
+    /// let mut client = Client::new(ClientConfig::default());
+    /// client.set_stream_sections_above(Some(4));
+    /// client.receive(b"* PREAUTH ready\r\n");
+    /// let _ = client.poll_event();
+    /// let items = FetchItems::Attributes(vec![FetchAttribute::Rfc822]);
+    /// let fetch = CommandBody::Fetch { uid: false, sequence_set: SequenceSet::all(), items, modifiers: vec![] };
+    /// client.send(CommandBody::Select { mailbox: "INBOX".into(), parameters: vec![] }).unwrap();
+    /// client.send(fetch).unwrap();
+    /// let _ = client.poll_transmit();
+    /// client.receive(b"A1 OK selected\r\n* 1 FETCH (RFC822 {10}\r\nHello");
+    /// assert!(matches!(client.poll_event(), Some(ClientEvent::Completed { .. })));
+    /// assert!(matches!(client.poll_event(), Some(ClientEvent::SectionStart { size: 10, .. })));
+    /// assert!(matches!(client.poll_event(), Some(ClientEvent::SectionData { data, .. }) if &data[..] == b"Hello"));
+    /// assert!(client.poll_event().is_none());
+    /// client.receive(b"world UID 7)\r\n");
+    /// assert!(matches!(client.poll_event(), Some(ClientEvent::SectionData { data, .. }) if &data[..] == b"world"));
+    /// assert!(matches!(client.poll_event(), Some(ClientEvent::Data { .. })));
+    /// ```
+    pub fn set_stream_sections_above(&mut self, size: Option<u64>) {
+        self.config.stream_sections_above = size;
+        self.decoder.framer_mut().pause_at_literals_above(size);
     }
 
     /// The connection state the server has confirmed.
@@ -721,6 +795,13 @@ impl Client {
                 self.input.close();
                 break;
             }
+            if self.streaming.is_some() {
+                if !self.stream_section() {
+                    break;
+                }
+                self.flush();
+                continue;
+            }
             let decoded = if self.input.eof {
                 self.decoder.decode_eof(&mut self.input.recv)
             } else {
@@ -728,6 +809,12 @@ impl Client {
             };
             match decoded {
                 Ok(Some(Decoded { offset, message })) => self.handle(offset, message),
+                // At a large literal: streamed when it is a FETCH section,
+                // else read on.
+                Ok(None) if self.decoder.framer().paused_at_literal() => {
+                    self.start_section_stream();
+                    continue;
+                }
                 Ok(None) => break,
                 Err(error) => self.decode_error(error),
             }
@@ -737,8 +824,122 @@ impl Client {
             // happens to take the output.
             self.flush();
         }
-        if self.input.eof && !self.input.paused() && self.events.len() < target && self.input.recv.is_empty() {
+        if self.input.eof
+            && !self.input.paused()
+            && self.streaming.is_none()
+            && self.events.len() < target
+            && self.input.recv.is_empty()
+        {
             self.end_of_input();
+        }
+    }
+
+    /// The framer stopped at the start of a large literal's data: when it
+    /// is a section of a FETCH answering a FETCH in flight, its data is
+    /// handed out from here (and the response read on as a skeleton);
+    /// false to hold it as usual.
+    fn start_section_stream(&mut self) -> bool {
+        let Some((prefix, size)) = self.decoder.framer().literal_prefix(&self.input.recv) else { return false };
+        let Some(brace) = prefix.iter().rposition(|&b| b == b'{') else { return false };
+        let mut skeleton = self.streaming.as_ref().map(|s| s.skeleton.clone()).unwrap_or_default();
+        skeleton.extend_from_slice(&prefix[..brace]);
+        skeleton.extend_from_slice(b"{0}\r\n");
+        // The response as if it ended after this literal: a FETCH whose
+        // last attribute is a section.
+        let mut probe = skeleton.clone();
+        probe.extend_from_slice(b")\r\n");
+        let depth = self.config.limits.max_depth;
+        let Ok(Response::Data(data)) = crate::decoder::parse_frame(&probe.freeze(), depth, |p| p.response()) else {
+            return false;
+        };
+        let Data::Fetch { seq, attributes } = &data else { return false };
+        let attribute = match attributes.last() {
+            Some(MessageAttribute::BodySection { section, origin, data: Some(d) }) if d.is_empty() => {
+                LiteralAttribute::BodySection { section: section.clone(), origin: *origin }
+            }
+            Some(MessageAttribute::Binary { part, origin, data: Some(d) }) if d.is_empty() => {
+                LiteralAttribute::Binary { part: part.clone(), origin: *origin }
+            }
+            Some(MessageAttribute::Rfc822(Some(d))) if d.is_empty() => LiteralAttribute::Rfc822,
+            Some(MessageAttribute::Rfc822Header(Some(d))) if d.is_empty() => LiteralAttribute::Rfc822Header,
+            Some(MessageAttribute::Rfc822Text(Some(d))) if d.is_empty() => LiteralAttribute::Rfc822Text,
+            _ => return false,
+        };
+        let seq = *seq;
+        let tag = match &self.streaming {
+            Some(stream) => stream.tag.clone(),
+            None => {
+                let Some(tag) = self.answers(&data) else { return false };
+                let fetching = self
+                    .in_flight
+                    .iter()
+                    .any(|f| f.command.tag == tag && matches!(f.command.body, CommandBody::Fetch { .. }));
+                if !fetching {
+                    return false;
+                }
+                tag
+            }
+        };
+        let offset = self.decoder.framer().stream_offset();
+        let Some((prefix, first)) = self.decoder.framer_mut().begin_literal_stream(&mut self.input.recv) else {
+            return false;
+        };
+        let message_offset = self.streaming.as_ref().map_or(offset, |s| s.offset);
+        self.streaming = Some(SectionStream { tag: tag.clone(), offset: message_offset, skeleton });
+        self.emit(offset, ClientEvent::SectionStart { command: tag.clone(), seq, attribute, size });
+        if !first.is_empty() {
+            self.emit(offset + prefix.len() as u64, ClientEvent::SectionData { command: tag, data: first });
+        }
+        true
+    }
+
+    /// Hands out what arrived of a streamed section, then reads the rest
+    /// of its response; false when more input is needed.
+    fn stream_section(&mut self) -> bool {
+        let Some(stream) = self.streaming.as_mut() else { return false };
+        let framer = self.decoder.framer_mut();
+        if framer.literal_stream_remaining().unwrap_or(0) > 0 {
+            let offset = framer.stream_offset();
+            if let Some(data) = framer.literal_chunk(&mut self.input.recv) {
+                let command = stream.tag.clone();
+                self.emit(offset, ClientEvent::SectionData { command, data });
+                return true;
+            }
+            if self.input.eof {
+                let message_offset = stream.offset;
+                self.streaming = None;
+                let _ = self.decoder.framer_mut().finish_input(&mut self.input.recv);
+                self.decode_error(DecodeError::Truncated { offset: message_offset, tag: None });
+                return true;
+            }
+            return false;
+        }
+        framer.end_literal_stream();
+        match self.decoder.next_raw(&mut self.input.recv, self.input.eof) {
+            Ok(Some(frame)) => {
+                let Some(mut stream) = self.streaming.take() else { return false };
+                stream.skeleton.extend_from_slice(&frame.bytes);
+                let depth = self.config.limits.max_depth;
+                match crate::decoder::parse_frame(&stream.skeleton.freeze(), depth, |p| p.response()) {
+                    Ok(response) => self.handle(stream.offset, ServerMessage::Response(response)),
+                    Err(error) => {
+                        let error = DecodeError::Parse { message_offset: stream.offset, error, tag: None };
+                        self.decode_error(error)
+                    }
+                }
+                true
+            }
+            // A second large section in the same response.
+            Ok(None) if self.decoder.framer().paused_at_literal() => {
+                self.start_section_stream();
+                true
+            }
+            Ok(None) => false,
+            Err(error) => {
+                self.streaming = None;
+                self.decode_error(error);
+                true
+            }
         }
     }
 
@@ -805,6 +1006,7 @@ impl Client {
     /// Fails every command in flight or queued, and closes.
     fn end_session(&mut self, offset: u64) {
         self.eof_handled = true;
+        self.streaming = None;
         self.selecting.clear();
         for flight in std::mem::take(&mut self.in_flight) {
             let error = PeerError::ConnectionClosed { offset };

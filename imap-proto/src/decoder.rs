@@ -111,6 +111,26 @@ impl ResponseDecoder {
         &self.framer
     }
 
+    pub(crate) fn framer_mut(&mut self) -> &mut Framer {
+        &mut self.framer
+    }
+
+    /// The next message's bytes, unparsed (the rest of a response whose
+    /// literal was streamed); at the end of input an unfinished one is
+    /// reported as truncated.
+    pub(crate) fn next_raw(
+        &mut self,
+        buf: &mut BytesMut,
+        eof: bool,
+    ) -> Result<Option<crate::framer::Frame>, DecodeError> {
+        match self.framer.next_frame(buf) {
+            Ok(Some(frame)) => Ok(Some(frame)),
+            Ok(None) if eof => truncated(&mut self.framer, buf),
+            Ok(None) => Ok(None),
+            Err(error) => Err(frame_error(&mut self.framer, error)),
+        }
+    }
+
     /// Decodes the next message from the front of `buf`. `Ok(None)` means
     /// more input is needed. After an error, call again: decoding resumes
     /// with the next message.

@@ -597,3 +597,102 @@ fn a_command_unblocked_by_a_response_starts_before_the_next_one_is_read() {
     assert!(matches!(events.as_slice(), [ClientEvent::Idling { tag }] if tag.as_str() == "A2"), "{events:?}");
     assert_eq!(sent(&mut client), "Subject: x\r\n\r\nbody\r\n\r\nA2 IDLE\r\n");
 }
+
+/// Runs a PREAUTH client that streams sections above 16 bytes through
+/// `input` fed `chunk` bytes at a time, with a SELECT, a FETCH and a
+/// NOOP sent first; the events with consecutive SectionData joined.
+fn streamed_fetch(input: &[u8], chunk: usize) -> Vec<ClientEvent> {
+    let config = ClientConfig { stream_sections_above: Some(16), ..ClientConfig::default() };
+    let mut client = Client::new(config);
+    client.receive(b"* PREAUTH ready\r\n");
+    let _ = events(&mut client);
+    client.send(CommandBody::Select { mailbox: Mailbox::from("INBOX"), parameters: vec![] }).unwrap();
+    let items = FetchItems::Attributes(vec![FetchAttribute::Uid, FetchAttribute::Rfc822]);
+    let fetch = CommandBody::Fetch { uid: false, sequence_set: SequenceSet::all(), items, modifiers: vec![] };
+    client.send(fetch).unwrap();
+    client.send(CommandBody::Noop).unwrap();
+    let _ = sent(&mut client);
+    let mut out: Vec<ClientEvent> = Vec::new();
+    for piece in input.chunks(chunk.max(1)).map(Some).chain([None]) {
+        match piece {
+            Some(piece) => client.receive(piece),
+            None => client.receive_eof(),
+        }
+        while let Some(event) = client.poll_event() {
+            match (out.last_mut(), event) {
+                (Some(ClientEvent::SectionData { data, .. }), ClientEvent::SectionData { data: more, .. }) => {
+                    *data = [data.as_ref(), more.as_ref()].concat().into();
+                }
+                (_, event) => out.push(event),
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn large_fetch_sections_are_streamed_the_same_at_every_split_point() {
+    let big = b"Subject: one\r\n\r\nThe first large message.\r\n";
+    let second = b"Subject: two\r\n\r\nAnother, with a small header after it.\r\n";
+    let mut input = b"* 2 EXISTS\r\nA1 OK [READ-WRITE] selected\r\n".to_vec();
+    input.extend_from_slice(format!("* 1 FETCH (UID 7 RFC822 {{{}}}\r\n", big.len()).as_bytes());
+    input.extend_from_slice(big);
+    input.extend_from_slice(b" FLAGS (\\Seen))\r\n");
+    // Two large sections in one response, a small literal between them.
+    input.extend_from_slice(format!("* 2 FETCH (BODY[1] {{{}}}\r\n", second.len()).as_bytes());
+    input.extend_from_slice(second);
+    input.extend_from_slice(b" BODY[HEADER] {4}\r\nab\r\n");
+    input.extend_from_slice(format!(" BINARY[2] ~{{{}}}\r\n", big.len()).as_bytes());
+    input.extend_from_slice(big);
+    input.extend_from_slice(b" UID 8)\r\nA2 OK fetched\r\n");
+    // A large literal that is no section (in a NOOP's answer): held.
+    input.extend_from_slice(
+        b"* 1 FETCH (ENVELOPE (NIL {20}\r\nA subject, 20 bytes. NIL NIL NIL NIL NIL NIL NIL NIL))\r\nA3 OK done\r\n",
+    );
+    let whole = streamed_fetch(&input, input.len());
+    let names: Vec<String> = whole
+        .iter()
+        .map(|e| match e {
+            ClientEvent::SectionStart { seq, attribute, size, command } => {
+                format!("start {command} {seq} {attribute:?} {size}")
+            }
+            ClientEvent::SectionData { data, .. } => format!("data {}", String::from_utf8_lossy(data)),
+            ClientEvent::Data { data: Data::Fetch { seq, attributes }, command } => {
+                format!("fetch {seq} {command:?} {attributes:?}")
+            }
+            ClientEvent::Completed { command, .. } => format!("done {}", command.tag),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    let expected = [
+        "Data { data: Exists(2), command: Some(Tag(\"A1\")) }".to_string(),
+        "done A1".to_string(),
+        format!("start A2 1 Rfc822 {}", big.len()),
+        format!("data {}", String::from_utf8_lossy(big)),
+        "fetch 1 Some(Tag(\"A2\")) [Uid(7), Rfc822(Some(\"\")), Flags([Flag(Seen)])]".to_string(),
+        format!(
+            "start A2 2 BodySection {{ section: Section {{ part: [1], text: None }}, origin: None }} {}",
+            second.len()
+        ),
+        format!("data {}", String::from_utf8_lossy(second)),
+        format!("start A2 2 Binary {{ part: [2], origin: None }} {}", big.len()),
+        format!("data {}", String::from_utf8_lossy(big)),
+    ];
+    assert_eq!(&names[..expected.len()], &expected[..], "{names:#?}");
+    assert!(names[expected.len()].starts_with("fetch 2 Some(Tag(\"A2\")) [BodySection"), "{names:#?}");
+    assert!(names[expected.len()].contains("\"ab\\r\\n\""), "the small literal is kept: {names:#?}");
+    assert_eq!(names[expected.len() + 1], "done A2");
+    assert!(names[expected.len() + 2].starts_with("fetch 1 None [Envelope"), "held whole: {names:#?}");
+    assert_eq!(names[expected.len() + 3], "done A3");
+    for chunk in 1..input.len() {
+        assert_eq!(streamed_fetch(&input, chunk), whole, "fed {chunk} bytes at a time");
+    }
+    // Cut inside a streamed section: the data so far, then the violation
+    // and the FETCH failed; nothing else invented.
+    let cut = input.windows(5).position(|w| w == b"first").unwrap();
+    let events = streamed_fetch(&input[..cut], 7);
+    assert!(matches!(&events[3], ClientEvent::SectionData { data, .. } if data.ends_with(b"The ")), "{events:#?}");
+    assert!(matches!(&events[4], ClientEvent::Violation(PeerError::Decode(DecodeError::Truncated { .. }))));
+    assert!(!events.iter().any(|e| matches!(e, ClientEvent::Data { data: Data::Fetch { .. }, .. })));
+    assert!(events.iter().any(|e| matches!(e, ClientEvent::Failed { command, .. } if command.tag.as_str() == "A2")));
+}
