@@ -10,10 +10,10 @@ use std::time::Duration;
 
 use imap_wire::client::{ClientConfig, ClientEvent};
 use imap_wire::{
-    Code, Command, CommandBody, Data, FetchAttribute, Flag, FlagFetch, IString, Mailbox, MessageAttribute, NString,
-    QResync, Section, SectionText, SelectParameter, SequenceSet,
+    Code, Command, CommandBody, Data, Flag, FlagFetch, IString, Mailbox, MessageAttribute, NString, QResync, Section,
+    SectionText, SelectParameter, SequenceSet,
 };
-use mail_codec::{Error, ImapClient, Outcome};
+use mail_codec::{Error, ImapClient, Items, Outcome};
 
 use crate::cli::{ConnectArgs, Failure, TlsMode};
 use crate::maildir::{self, Maildir};
@@ -173,9 +173,9 @@ pub async fn fetch_summaries(imap: &mut ImapClient, mailbox: &str, set: &str) ->
         part: Vec::new(),
         text: Some(SectionText::HeaderFields { not: false, fields: vec![IString::from("SUBJECT")] }),
     };
-    let header = FetchAttribute::BodySection { peek: true, section: subject.clone(), partial: None };
     let mut out = Vec::new();
-    for message in imap.fetch(set, [FetchAttribute::Uid, FetchAttribute::Flags, header]).await? {
+    let mut messages = imap.fetch(set, Items::new().uid().flags().section(subject.clone())).await?;
+    while let Some(message) = messages.next().await? {
         let Some(uid) = message.uid() else { continue };
         let flags = fetched_flags(message.flags());
         out.push(Summary { uid: uid.get(), flags, subject: subject_of(message.section(&subject).unwrap_or_default()) });

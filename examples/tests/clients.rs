@@ -247,8 +247,8 @@ fn every_check(servers: &Servers) {
 /// seconds of IDLE, log out (the same code as
 /// `mail-codec/examples/first_task.rs`).
 fn the_first_task_with_the_typed_operations(servers: &Servers) {
-    use mail_codec::imap_wire::{client::ClientConfig, FetchAttribute};
-    use mail_codec::ImapClient;
+    use mail_codec::imap_wire::client::ClientConfig;
+    use mail_codec::{ImapClient, Items};
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let port = servers.imap;
     let (mailboxes, lines) = runtime
@@ -259,9 +259,8 @@ fn the_first_task_with_the_typed_operations(servers: &Servers) {
             let mailboxes: Vec<String> = imap.list("", "*").await?.into_iter().map(|entry| entry.name).collect();
             imap.select("INBOX").await?;
             let mut lines = Vec::new();
-            for message in
-                imap.fetch(.., [FetchAttribute::Uid, FetchAttribute::Flags, FetchAttribute::Envelope]).await?
-            {
+            let mut messages = imap.fetch(.., Items::new().uid().flags().envelope()).await?;
+            while let Some(message) = messages.next().await? {
                 let flags: Vec<String> = message.flags().iter().map(|flag| flag.to_string()).collect();
                 let uid = message.uid().map_or(0, |uid| uid.get());
                 lines.push(format!("{uid} [{}] {}", flags.join(" "), message.subject().unwrap_or_default()));

@@ -9,8 +9,8 @@
 
 use std::time::Duration;
 
-use mail_codec::imap_wire::{client::ClientConfig, FetchAttribute};
-use mail_codec::ImapClient;
+use mail_codec::imap_wire::client::ClientConfig;
+use mail_codec::{ImapClient, Items};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -24,7 +24,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let inbox = imap.select("INBOX").await?;
     println!("INBOX: {} messages", inbox.exists);
-    for message in imap.fetch(.., [FetchAttribute::Uid, FetchAttribute::Flags, FetchAttribute::Envelope]).await? {
+    let mut messages = imap.fetch(.., Items::new().uid().flags().envelope()).await?;
+    while let Some(message) = messages.next().await? {
         let flags: Vec<String> = message.flags().iter().map(|flag| flag.to_string()).collect();
         let uid = message.uid().map_or(0, |uid| uid.get());
         println!("{uid} [{}] {}", flags.join(" "), message.subject().unwrap_or_default());

@@ -1,7 +1,7 @@
 //! The IMAP drivers: [`ImapClient`] and [`ImapServer`] pump
 //! `imap_wire`'s machines over any async stream.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use bytes::Bytes;
 use imap_wire::client::{Client, ClientConfig, ClientEvent, PeerError};
@@ -35,7 +35,13 @@ pub struct Outcome {
 struct Gathered {
     data: Vec<Data>,
     statuses: Vec<StatusResponse>,
+    /// Sections streamed for the FETCH response still to come, joined.
+    sections: Vec<(imap_wire::LiteralAttribute, bytes::BytesMut)>,
 }
+
+/// FETCH sections larger than this are streamed by the machine
+/// ([`ImapClient::set_stream_sections_above`]).
+pub const DEFAULT_STREAM_SECTIONS_ABOVE: u64 = 256 * 1024;
 
 /// How a finished command ended.
 #[derive(Debug)]
@@ -97,6 +103,10 @@ pub struct ImapClient {
     updates: VecDeque<ClientEvent>,
     gathering: HashMap<Tag, Gathered>,
     finished: HashMap<Tag, Finished>,
+    /// Commands whose answers a [`Fetch`](crate::imap_ops::Fetch) takes
+    /// itself: what of them reaches [`ImapClient::route`] (the Fetch was
+    /// dropped before its end) is dropped.
+    pub(crate) abandoned: HashSet<Tag>,
     tls: bool,
 }
 
@@ -125,13 +135,17 @@ impl ImapClient {
     ///     .map_err(|_| "no greeting within 10 s: is this an implicit-TLS port?")??;
     /// # Ok(()) }
     /// ```
-    pub async fn new<S: AsyncStream + 'static>(stream: S, config: ClientConfig) -> Result<ImapClient, Error> {
+    pub async fn new<S: AsyncStream + 'static>(stream: S, mut config: ClientConfig) -> Result<ImapClient, Error> {
+        if config.stream_sections_above.is_none() {
+            config.stream_sections_above = Some(DEFAULT_STREAM_SECTIONS_ABOVE);
+        }
         let mut client = ImapClient {
             pump: Pump::new(Box::new(stream), Client::new(config)),
             greeting: Greeting { kind: GreetingKind::Ok, code: None, text: imap_wire::Text::default() },
             updates: VecDeque::new(),
             gathering: HashMap::new(),
             finished: HashMap::new(),
+            abandoned: HashSet::new(),
             tls: false,
         };
         loop {
@@ -178,6 +192,30 @@ impl ImapClient {
     /// Whether the connection runs over TLS.
     pub fn is_tls(&self) -> bool {
         self.tls
+    }
+
+    /// FETCH sections larger than `size` are read in pieces as they
+    /// arrive ([`DEFAULT_STREAM_SECTIONS_ABOVE`] unless the
+    /// [`ClientConfig`] said otherwise): [`Fetch::next_part`] hands the
+    /// pieces out, so memory stays bounded whatever the message size;
+    /// everything else ([`ImapClient::execute`], [`Fetch::next`]) joins
+    /// them again. `None` reads every response whole.
+    ///
+    /// [`Fetch::next_part`]: crate::imap_ops::Fetch::next_part
+    /// [`Fetch::next`]: crate::imap_ops::Fetch::next
+    pub fn set_stream_sections_above(&mut self, size: Option<u64>) {
+        self.pump.machine.set_stream_sections_above(size);
+    }
+
+    /// The next event from the machine, reading as needed (for the
+    /// operations that take their command's events themselves).
+    pub(crate) async fn pump_event(&mut self) -> Result<ClientEvent, Error> {
+        self.pump.next_event().await?.ok_or(Error::ConnectionClosed)
+    }
+
+    /// Writes what is queued.
+    pub(crate) async fn pump_flush(&mut self) -> Result<(), Error> {
+        Ok(self.pump.flush().await?)
     }
 
     /// The server's capabilities, asking with CAPABILITY when they are
@@ -239,8 +277,33 @@ impl ImapClient {
     }
 
     /// Files an event: answers with their command, the rest as updates.
-    fn route(&mut self, event: ClientEvent) {
+    pub(crate) fn route(&mut self, event: ClientEvent) {
         match event {
+            ClientEvent::Data { command: Some(tag), .. }
+            | ClientEvent::Status { command: Some(tag), .. }
+            | ClientEvent::SectionStart { command: tag, .. }
+            | ClientEvent::SectionData { command: tag, .. }
+                if self.abandoned.contains(&tag) => {}
+            ClientEvent::Completed { command, .. } | ClientEvent::Failed { command, .. }
+                if self.abandoned.contains(&command.tag) =>
+            {
+                self.abandoned.remove(&command.tag);
+            }
+            ClientEvent::SectionStart { command, attribute, size, .. } => {
+                let joined = bytes::BytesMut::with_capacity(size.min(1 << 20) as usize);
+                self.gathering.entry(command).or_default().sections.push((attribute, joined));
+            }
+            ClientEvent::SectionData { command, data } => {
+                if let Some((_, joined)) = self.gathering.entry(command).or_default().sections.last_mut() {
+                    joined.extend_from_slice(&data);
+                }
+            }
+            ClientEvent::Data { data: Data::Fetch { seq, mut attributes }, command: Some(tag) } => {
+                let gathered = self.gathering.entry(tag).or_default();
+                let sections = std::mem::take(&mut gathered.sections);
+                crate::imap_ops::fill_sections(&mut attributes, sections.into_iter().map(|(a, b)| (a, b.freeze())));
+                gathered.data.push(Data::Fetch { seq, attributes });
+            }
             ClientEvent::Data { data, command: Some(tag) } => self.gathering.entry(tag).or_default().data.push(data),
             ClientEvent::Status { status, command: Some(tag) } => {
                 self.gathering.entry(tag).or_default().statuses.push(status)

@@ -6,29 +6,33 @@
 //!
 //! ```no_run
 //! # async fn f(imap: &mut mail_codec::ImapClient) -> Result<(), mail_codec::Error> {
-//! use mail_codec::imap_wire::FetchAttribute;
+//! use mail_codec::imap_ops::{Items, Query};
 //!
 //! for entry in imap.list("", "*").await? {
 //!     println!("{}", entry.name);
 //! }
 //! let inbox = imap.select("INBOX").await?;
 //! println!("{} messages", inbox.exists);
-//! for message in imap.fetch(.., [FetchAttribute::Uid, FetchAttribute::Flags, FetchAttribute::Envelope]).await? {
+//! let mut messages = imap.fetch(.., Items::new().uid().flags().envelope()).await?;
+//! while let Some(message) = messages.next().await? {
 //!     let flags: Vec<String> = message.flags().iter().map(|f| f.to_string()).collect();
 //!     println!("{:?} {:?} {:?}", message.uid(), flags, message.subject());
 //! }
+//! let unseen_from_bob = imap.uid_search(Query::new().unseen().from("bob@example.org")).await?;
 //! # Ok(()) }
 //! ```
 
 use std::num::NonZeroU32;
 
-use imap_wire::client::SelectedMailbox;
+use bytes::{Bytes, BytesMut};
+use imap_wire::client::{ClientEvent, SelectedMailbox};
 use imap_wire::{
     AppendContent, AppendMessage, BodyStructure, CommandBody, Data, DateTime, Envelope, FetchAttribute, FetchItems,
-    Flag, FlagFetch, IString, Mailbox, MailboxAttribute, MessageAttribute, SearchKey, SearchReturnData, Section,
-    SequenceSet, StatusAttribute, StatusItem, StoreAction,
+    Flag, FlagFetch, IString, LiteralAttribute, Mailbox, MailboxAttribute, MessageAttribute, SearchKey,
+    SearchReturnData, Section, SequenceSet, StatusAttribute, StatusItem, StoreAction, Tag,
 };
 
+pub use crate::imap_builders::{Items, Query};
 use crate::{Error, ImapClient};
 
 /// What LIST or LSUB said of one mailbox.
@@ -153,9 +157,215 @@ impl Message {
         })
     }
 
+    /// The whole message (`BODY[]`), when fetched and not streamed.
+    pub fn body(&self) -> Option<&[u8]> {
+        self.section(&Section::default())
+    }
+
+    /// The header (`BODY[HEADER]`), when fetched and not streamed.
+    pub fn header(&self) -> Option<&[u8]> {
+        self.section(&Section { part: Vec::new(), text: Some(imap_wire::SectionText::Header) })
+    }
+
     /// Everything the server sent for the message, in its order.
     pub fn attributes(&self) -> &[MessageAttribute] {
         &self.attributes
+    }
+}
+
+/// A piece of a FETCH answer, as [`Fetch::next_part`] gives them: sections
+/// larger than the streaming threshold
+/// ([`ImapClient::set_stream_sections_above`]) come first, in pieces, then
+/// the message they belong to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FetchPart {
+    /// A large section of message `seq` begins; its bytes follow in
+    /// [`FetchPart::SectionData`], `size` in all.
+    SectionStart {
+        /// The message's sequence number.
+        seq: NonZeroU32,
+        /// Which section (`BODY[]`, `BODY[1]`, `BINARY[2]`, ...).
+        attribute: LiteralAttribute,
+        /// Its size as announced.
+        size: u64,
+    },
+    /// The next bytes of the section begun last.
+    SectionData(Bytes),
+    /// A message, complete but for the sections streamed before it.
+    Message(Message),
+}
+
+/// A FETCH in progress ([`ImapClient::fetch`], [`ImapClient::uid_fetch`]):
+/// its messages one by one as they arrive, a stream. The connection is
+/// borrowed until the FETCH is read to its end or dropped (the rest of
+/// its answer is then skipped as it comes, by whatever command waits
+/// next).
+///
+/// ```no_run
+/// # async fn f(imap: &mut mail_codec::ImapClient) -> Result<(), mail_codec::Error> {
+/// use mail_codec::imap_ops::Items;
+/// let mut messages = imap.fetch(.., Items::new().uid().flags().size()).await?;
+/// while let Some(message) = messages.next().await? {
+///     println!("{:?} {:?} bytes", message.uid(), message.size());
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct Fetch<'a> {
+    client: &'a mut ImapClient,
+    /// The FETCH's tag; `None` once it completed (or when nothing was
+    /// asked).
+    tag: Option<Tag>,
+    /// Sections streamed for the message still to come.
+    streamed: Vec<LiteralAttribute>,
+}
+
+impl Fetch<'_> {
+    /// The next piece of the answer: large sections in pieces, then their
+    /// message; `None` once the FETCH completed. Memory stays bounded by
+    /// the streaming threshold whatever the message sizes. A tagged NO or
+    /// BAD is [`Error::ImapRefused`] (the messages before it were given).
+    /// Cancel-safe.
+    ///
+    /// ```no_run
+    /// # async fn f(imap: &mut mail_codec::ImapClient) -> Result<(), Box<dyn std::error::Error>> {
+    /// use mail_codec::imap_ops::{FetchPart, Items};
+    /// use tokio::io::AsyncWriteExt;
+    /// // Any AsyncWrite: a file, a socket, a hasher.
+    /// let mut saved = tokio::io::BufWriter::new(tokio::io::sink());
+    /// let mut fetch = imap.uid_fetch(42, Items::new().whole_message()).await?;
+    /// while let Some(part) = fetch.next_part().await? {
+    ///     match part {
+    ///         FetchPart::SectionStart { size, .. } => println!("{size} bytes coming"),
+    ///         FetchPart::SectionData(bytes) => saved.write_all(&bytes).await?,
+    ///         // A small message comes whole.
+    ///         FetchPart::Message(message) => saved.write_all(message.body().unwrap_or_default()).await?,
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn next_part(&mut self) -> Result<Option<FetchPart>, Error> {
+        loop {
+            let Some(tag) = self.tag.clone() else { return Ok(None) };
+            let event = match self.client.pump_event().await {
+                Ok(event) => event,
+                Err(error) => {
+                    if let Some(tag) = self.tag.take() {
+                        self.client.abandoned.remove(&tag);
+                    }
+                    return Err(error);
+                }
+            };
+            match event {
+                ClientEvent::SectionStart { command, seq, attribute, size } if command == tag => {
+                    self.streamed.push(attribute.clone());
+                    return Ok(Some(FetchPart::SectionStart { seq, attribute, size }));
+                }
+                ClientEvent::SectionData { command, data } if command == tag => {
+                    return Ok(Some(FetchPart::SectionData(data)));
+                }
+                ClientEvent::Data { data: Data::Fetch { seq, mut attributes }, command: Some(command) }
+                    if command == tag =>
+                {
+                    for streamed in self.streamed.drain(..) {
+                        if let Some(i) = attributes.iter().position(|a| is_placeholder(a, &streamed)) {
+                            attributes.remove(i);
+                        }
+                    }
+                    return Ok(Some(FetchPart::Message(Message { seq, attributes })));
+                }
+                ClientEvent::Completed { command, status } if command.tag == tag => {
+                    self.tag = None;
+                    self.client.abandoned.remove(&command.tag);
+                    if status.kind == imap_wire::StatusKind::Ok {
+                        return Ok(None);
+                    }
+                    return Err(Error::ImapRefused { command: Box::new(command), status: Box::new(status) });
+                }
+                ClientEvent::Failed { command, error } if command.tag == tag => {
+                    self.tag = None;
+                    self.client.abandoned.remove(&command.tag);
+                    return Err(Error::ImapPeer(error));
+                }
+                other => self.client.route(other),
+            }
+        }
+    }
+
+    /// The next message, whole (large sections joined again in memory:
+    /// use [`Fetch::next_part`] to keep them out of it); `None` once the
+    /// FETCH completed.
+    pub async fn next(&mut self) -> Result<Option<Message>, Error> {
+        let mut sections: Vec<(LiteralAttribute, BytesMut)> = Vec::new();
+        loop {
+            match self.next_part().await? {
+                None => return Ok(None),
+                Some(FetchPart::SectionStart { attribute, size, .. }) => {
+                    sections.push((attribute, BytesMut::with_capacity(size.min(1 << 20) as usize)));
+                }
+                Some(FetchPart::SectionData(data)) => {
+                    if let Some((_, joined)) = sections.last_mut() {
+                        joined.extend_from_slice(&data);
+                    }
+                }
+                Some(FetchPart::Message(mut message)) => {
+                    message.attributes.extend(sections.into_iter().map(|(a, b)| literal_value(a, b.freeze())));
+                    return Ok(Some(message));
+                }
+            }
+        }
+    }
+
+    /// Every message, read to the end of the FETCH.
+    pub async fn collect(mut self) -> Result<Vec<Message>, Error> {
+        let mut all = Vec::new();
+        while let Some(message) = self.next().await? {
+            all.push(message);
+        }
+        Ok(all)
+    }
+}
+
+/// Whether `attribute` is what stands in a FETCH response for the
+/// `streamed` section (its content empty).
+fn is_placeholder(attribute: &MessageAttribute, streamed: &LiteralAttribute) -> bool {
+    use LiteralAttribute as L;
+    use MessageAttribute as M;
+    let empty = |d: &imap_wire::NString| d.as_ref().is_some_and(|d| d.is_empty());
+    match (attribute, streamed) {
+        (M::BodySection { section, origin, data }, L::BodySection { section: s, origin: o }) => {
+            section == s && origin == o && empty(data)
+        }
+        (M::Binary { part, origin, data }, L::Binary { part: p, origin: o }) => part == p && origin == o && empty(data),
+        (M::Rfc822(d), L::Rfc822) | (M::Rfc822Header(d), L::Rfc822Header) | (M::Rfc822Text(d), L::Rfc822Text) => {
+            empty(d)
+        }
+        _ => false,
+    }
+}
+
+/// A streamed section with its content, as a message attribute.
+fn literal_value(attribute: LiteralAttribute, content: Bytes) -> MessageAttribute {
+    let data = Some(IString::from(content));
+    match attribute {
+        LiteralAttribute::BodySection { section, origin } => MessageAttribute::BodySection { section, origin, data },
+        LiteralAttribute::Binary { part, origin } => MessageAttribute::Binary { part, origin, data },
+        LiteralAttribute::Rfc822 => MessageAttribute::Rfc822(data),
+        LiteralAttribute::Rfc822Header => MessageAttribute::Rfc822Header(data),
+        LiteralAttribute::Rfc822Text => MessageAttribute::Rfc822Text(data),
+    }
+}
+
+/// Puts streamed sections back into their FETCH response, in place of
+/// the empty stand-ins, in order.
+pub(crate) fn fill_sections(
+    attributes: &mut [MessageAttribute],
+    sections: impl IntoIterator<Item = (LiteralAttribute, Bytes)>,
+) {
+    for (attribute, content) in sections {
+        if let Some(slot) = attributes.iter_mut().find(|a| is_placeholder(a, &attribute)) {
+            *slot = literal_value(attribute, content);
+        }
     }
 }
 
@@ -289,40 +499,70 @@ impl ImapClient {
         uid: bool,
         set: SequenceSet,
         items: impl IntoIterator<Item = FetchAttribute>,
-    ) -> Result<Vec<Message>, Error> {
-        // A sequence set naming messages of an empty mailbox is an error
-        // to the server (1:* names none): nothing to ask.
-        if !uid && self.machine().mailbox().is_some_and(|m| m.exists == 0) {
-            return Ok(Vec::new());
-        }
+    ) -> Result<Fetch<'_>, Error> {
         let items: Vec<FetchAttribute> = items.into_iter().collect();
         if items.is_empty() {
             return Err(Error::Misuse("FETCH needs at least one item"));
         }
+        // A sequence set naming messages of an empty mailbox is an error
+        // to the server (1:* names none): nothing to ask.
+        if !uid && self.machine().mailbox().is_some_and(|m| m.exists == 0) {
+            return Ok(Fetch { client: self, tag: None, streamed: Vec::new() });
+        }
         let body =
             CommandBody::Fetch { uid, sequence_set: set, items: FetchItems::Attributes(items), modifiers: Vec::new() };
-        Ok(messages(self.execute(body).await?.data))
+        let tag = self.send(body)?;
+        // Its answers are the Fetch's to take; whatever of them reaches
+        // the client's own routing (the Fetch was dropped before the end)
+        // is skipped.
+        self.abandoned.insert(tag.clone());
+        let fetch = Fetch { client: self, tag: Some(tag), streamed: Vec::new() };
+        fetch.client.pump_flush().await?;
+        Ok(fetch)
     }
 
-    /// FETCH `items` of the messages `set` names by sequence number
-    /// (`..` for all; an empty mailbox gives an empty list without
-    /// asking).
+    /// FETCH `items` of the messages `set` names by sequence number (`..`
+    /// for all): the messages as they arrive ([`Fetch`]; `.collect()` for
+    /// a list). An empty mailbox gives none without asking.
+    ///
+    /// ```no_run
+    /// # async fn f(imap: &mut mail_codec::ImapClient) -> Result<(), mail_codec::Error> {
+    /// use mail_codec::imap_ops::Items;
+    /// imap.select("INBOX").await?;
+    /// let mut messages = imap.fetch(.., Items::new().uid().flags().envelope()).await?;
+    /// while let Some(message) = messages.next().await? {
+    ///     println!("{:?} {:?}", message.uid(), message.subject());
+    /// }
+    /// let first_ten = imap.fetch(1..=10, Items::new().size()).await?.collect().await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn fetch(
         &mut self,
         set: impl IntoMessageSet,
         items: impl IntoIterator<Item = FetchAttribute>,
-    ) -> Result<Vec<Message>, Error> {
+    ) -> Result<Fetch<'_>, Error> {
         let set = set.into_message_set()?;
         self.fetching(false, set, items).await
     }
 
     /// UID FETCH: [`ImapClient::fetch`] with `set` naming UIDs (each
     /// message's UID comes with it).
+    ///
+    /// ```no_run
+    /// # async fn f(imap: &mut mail_codec::ImapClient) -> Result<(), mail_codec::Error> {
+    /// use mail_codec::imap_ops::Items;
+    /// imap.select("INBOX").await?;
+    /// let mut messages = imap.uid_fetch(4000.., Items::new().flags().whole_message()).await?;
+    /// while let Some(message) = messages.next().await? {
+    ///     println!("{:?}: {} bytes", message.uid(), message.body().map_or(0, <[u8]>::len));
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn uid_fetch(
         &mut self,
         set: impl IntoMessageSet,
         items: impl IntoIterator<Item = FetchAttribute>,
-    ) -> Result<Vec<Message>, Error> {
+    ) -> Result<Fetch<'_>, Error> {
         let set = set.into_message_set()?;
         self.fetching(true, set, items).await
     }

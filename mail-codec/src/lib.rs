@@ -56,6 +56,7 @@ pub mod codec;
 mod deflate;
 mod error;
 mod imap;
+mod imap_builders;
 pub mod imap_ops;
 mod pop3;
 mod pump;
@@ -65,8 +66,8 @@ pub mod tls;
 pub use codec::{EncodeError, ImapClientCodec, ImapServerCodec, Pop3ClientCodec, Pop3Reply, Pop3ServerCodec};
 pub use deflate::DeflateStream;
 pub use error::Error;
-pub use imap::{Idle, ImapClient, ImapServer, Outcome};
-pub use imap_ops::{IntoMessageSet, ListEntry, Message};
+pub use imap::{Idle, ImapClient, ImapServer, Outcome, DEFAULT_STREAM_SECTIONS_ABOVE};
+pub use imap_ops::{Fetch, FetchPart, IntoMessageSet, Items, ListEntry, Message, Query};
 pub use pop3::{Pop3Client, Pop3Server};
 pub use pump::{tls_upgrade, AsyncStream, BoxedStream, TlsUpgrade, UpgradeFuture};
 

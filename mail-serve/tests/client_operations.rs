@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mail_codec::imap_wire::client::ClientConfig;
-use mail_codec::imap_wire::{FetchAttribute, Flag, SearchKey, Section, StatusAttribute, StatusValue, StoreAction};
-use mail_codec::{Error, ImapClient};
+use mail_codec::imap_wire::{FetchAttribute, Flag, Section, StatusAttribute, StatusValue, StoreAction};
+use mail_codec::{Error, FetchPart, ImapClient, Items, Query};
 use mail_serve::imap::{ImapConfig, ImapService, Security};
 use mail_serve::memory::MemoryStore;
 
@@ -27,14 +27,15 @@ async fn connect(service: &Arc<ImapService<MemoryStore>>) -> Result<ImapClient, 
 
 /// Log in, list the mailboxes, select INBOX, fetch UID, flags and subject
 /// of every message, IDLE for five seconds, log out: the body of this
-/// function is the user's code (18 lines, after one to connect).
+/// function is the user's code (19 lines, after one to connect).
 async fn the_task(mut imap: ImapClient) -> Result<(Vec<String>, Vec<String>), Error> {
     imap.login("alice", "pw").await?;
     let mailboxes: Vec<String> = imap.list("", "*").await?.into_iter().map(|entry| entry.name).collect();
     let inbox = imap.select("INBOX").await?;
     assert_eq!(inbox.exists, 2);
     let mut lines = Vec::new();
-    for message in imap.fetch(.., [FetchAttribute::Uid, FetchAttribute::Flags, FetchAttribute::Envelope]).await? {
+    let mut messages = imap.fetch(.., Items::new().uid().flags().envelope()).await?;
+    while let Some(message) = messages.next().await? {
         let flags: Vec<String> = message.flags().iter().map(|flag| flag.to_string()).collect();
         let (uid, subject) = (message.uid().map_or(0, |uid| uid.get()), message.subject().unwrap_or_default());
         lines.push(format!("{uid} [{}] {subject}", flags.join(" ")));
@@ -78,13 +79,15 @@ async fn every_mailbox_operation_answers_typed() {
     assert_eq!(values, [StatusValue::Number(2), StatusValue::Number(3)]);
     let examined = imap.examine("Archive").await.unwrap();
     assert!(examined.read_only && examined.exists == 0);
-    assert!(imap.fetch(.., [FetchAttribute::Flags]).await.unwrap().is_empty(), "nothing to fetch, nothing asked");
+    let none = imap.fetch(.., Items::new().flags()).await.unwrap().collect().await.unwrap();
+    assert!(none.is_empty(), "nothing to fetch, nothing asked");
     imap.delete("Work").await.unwrap();
     assert!(matches!(imap.delete("Nowhere").await, Err(Error::ImapRefused { .. })), "a NO is an error value");
     imap.select("INBOX").await.unwrap();
     let whole = Section::default();
     let peek = FetchAttribute::BodySection { peek: true, section: whole.clone(), partial: None };
     let got = imap.uid_fetch(2, [peek, FetchAttribute::Rfc822Size, FetchAttribute::BodyStructure]).await.unwrap();
+    let got = got.collect().await.unwrap();
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].uid().map(|u| u.get()), Some(2), "UID FETCH brings the UID");
     assert_eq!(got[0].section(&whole), Some(&b"Subject: second\r\n\r\nTwo.\r\n"[..]));
@@ -92,7 +95,7 @@ async fn every_mailbox_operation_answers_typed() {
     assert!(got[0].body_structure().is_some());
     assert!(matches!(imap.fetch(0, [FetchAttribute::Flags]).await, Err(Error::InvalidArgument(_))));
     let numbers: &[u32] = &[1, 2];
-    assert_eq!(imap.fetch(numbers, [FetchAttribute::Uid]).await.unwrap().len(), 2);
+    assert_eq!(imap.fetch(numbers, Items::new().uid()).await.unwrap().collect().await.unwrap().len(), 2);
     imap.noop().await.unwrap();
     let namespaces = imap.namespace().await.unwrap();
     assert_eq!(namespaces[0].delimiter.map(|d| d.as_char()), Some('/'));
@@ -115,16 +118,15 @@ async fn search_store_copy_expunge_and_append() {
         .unwrap();
     assert_eq!(uid.map(|u| u.get()), Some(3), "APPENDUID");
     imap.noop().await.unwrap();
-    let found = imap.search([SearchKey::Subject("café".into())]).await.unwrap();
+    let found = imap.search(Query::new().subject("café")).await.unwrap();
     assert_eq!(found.iter().map(|n| n.get()).collect::<Vec<_>>(), [3]);
-    let got = imap.fetch(3, [FetchAttribute::BodySection { peek: true, section: Section::default(), partial: None }]);
-    let got = got.await.unwrap();
+    let got = imap.fetch(3, Items::new().whole_message()).await.unwrap().collect().await.unwrap();
     assert_eq!(
-        got[0].section(&Section::default()).unwrap(),
+        got[0].body().unwrap(),
         "Subject: café\r\nFrom: eve@example.org\r\n\r\nbare newlines\r\n".as_bytes(),
         "sent with CRLF"
     );
-    let unseen = imap.uid_search([SearchKey::Unseen]).await.unwrap();
+    let unseen = imap.uid_search(Query::new().unseen()).await.unwrap();
     assert_eq!(unseen.iter().map(|n| n.get()).collect::<Vec<_>>(), [1, 2]);
     let stored = imap.store(1, StoreAction::Add, &[Flag::Flagged, Flag::parse_name("$Work").unwrap()]).await.unwrap();
     let flags: Vec<String> = stored[0].flags().iter().map(|f| f.to_string()).collect();
@@ -137,7 +139,7 @@ async fn search_store_copy_expunge_and_append() {
     let expunged = imap.expunge().await.unwrap();
     assert_eq!(expunged.len(), 2);
     assert!(
-        imap.fetch(.., [FetchAttribute::Uid]).await.unwrap().is_empty(),
+        imap.fetch(.., Items::new().uid()).await.unwrap().collect().await.unwrap().is_empty(),
         "an emptied mailbox is fetched without asking"
     );
 }
@@ -195,6 +197,9 @@ async fn move_never_expunges_what_it_was_not_asked_to_move() {
             .uid_fetch(.., [FetchAttribute::Uid])
             .await
             .unwrap()
+            .collect()
+            .await
+            .unwrap()
             .iter()
             .filter_map(|m| m.uid())
             .map(|u| u.get())
@@ -242,4 +247,70 @@ async fn pop3_operations() {
     let mut pop = mail_codec::Pop3Client::new(ours, Pop3Config::default()).await.unwrap();
     pop.login("alice", "pw").await.unwrap();
     assert_eq!(pop.list().await.unwrap().len(), 1, "DELE took effect at QUIT");
+}
+
+#[tokio::test]
+async fn large_messages_are_fetched_in_pieces() {
+    let store = MemoryStore::new();
+    store.add_user("alice", "pw");
+    let mut big = b"Subject: big\r\n\r\n".to_vec();
+    while big.len() < 3 << 20 {
+        big.extend_from_slice(format!("line {} of a large message\r\n", big.len()).as_bytes());
+    }
+    store.deliver("alice", &big).unwrap();
+    store.deliver("alice", b"Subject: small\r\n\r\nSmall.\r\n").unwrap();
+    store.deliver("alice", &big).unwrap();
+    let service = Arc::new(ImapService::new(store, ImapConfig::default()));
+    let mut imap = connect(&service).await.unwrap();
+    imap.login("alice", "pw").await.unwrap();
+    imap.select("INBOX").await.unwrap();
+    // In pieces: the large ones as SectionStart + data, never whole.
+    let mut fetch = imap.fetch(.., Items::new().uid().whole_message()).await.unwrap();
+    let (mut streamed, mut largest_piece, mut messages) = (Vec::new(), 0, Vec::new());
+    while let Some(part) = fetch.next_part().await.unwrap() {
+        match part {
+            FetchPart::SectionStart { seq, size, .. } => streamed.push((seq.get(), size, Vec::new())),
+            FetchPart::SectionData(data) => {
+                largest_piece = largest_piece.max(data.len());
+                streamed.last_mut().unwrap().2.extend_from_slice(&data);
+            }
+            FetchPart::Message(message) => {
+                messages.push((message.seq().get(), message.uid().unwrap().get(), message.body().map(<[u8]>::len)))
+            }
+        }
+    }
+    assert_eq!(streamed.len(), 2);
+    for (seq, size, data) in &streamed {
+        assert!(*seq == 1 || *seq == 3);
+        assert_eq!((*size as usize, data.len()), (big.len(), big.len()));
+        assert!(data == &big, "the bytes as stored");
+    }
+    assert!(largest_piece <= 1 << 20, "pieces as they arrive, not the message: {largest_piece}");
+    assert_eq!(messages, [(1, 1, None), (2, 2, Some(26)), (3, 3, None)], "streamed sections are not in the message");
+    // Whole: joined again.
+    let all = imap.fetch(.., Items::new().whole_message()).await.unwrap().collect().await.unwrap();
+    assert_eq!(all.iter().map(|m| m.body().unwrap().len()).collect::<Vec<_>>(), [big.len(), 26, big.len()]);
+    assert_eq!(all[2].body().unwrap(), &big[..]);
+    // A raw FETCH through execute: joined too.
+    let body = mail_codec::imap_wire::CommandBody::Fetch {
+        uid: false,
+        sequence_set: mail_codec::imap_wire::SequenceSet::try_from(3).unwrap(),
+        items: mail_codec::imap_wire::FetchItems::Attributes(Items::new().whole_message().into_iter().collect()),
+        modifiers: vec![],
+    };
+    let outcome = imap.execute(body).await.unwrap();
+    let Some(mail_codec::imap_wire::Data::Fetch { attributes, .. }) = outcome.data.first() else { panic!() };
+    assert!(attributes.iter().any(
+        |a| matches!(a, mail_codec::imap_wire::MessageAttribute::BodySection { data: Some(d), .. } if d[..] == big[..])
+    ));
+    // Dropped after the first piece: the rest is skipped, the connection
+    // goes on.
+    let mut fetch = imap.fetch(.., Items::new().whole_message()).await.unwrap();
+    assert!(matches!(fetch.next_part().await.unwrap(), Some(FetchPart::SectionStart { .. })));
+    drop(fetch);
+    imap.noop().await.unwrap();
+    let found = imap.search(Query::new().subject("small")).await.unwrap();
+    assert_eq!(found.iter().map(|n| n.get()).collect::<Vec<_>>(), [2]);
+    assert!(imap.take_updates().is_empty(), "nothing of the dropped FETCH left over");
+    imap.logout().await.unwrap();
 }
