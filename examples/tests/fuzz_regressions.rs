@@ -115,6 +115,7 @@ const PAST_CRASHES: &[&str] = &[
     "imap_greeting/raw-value-starting-with-bracket",
     "imap_server/command-during-idle-read-ahead-of-select",
     "imap_server/held-updates-at-the-end-depended-on-chunking",
+    "imap_server/streamed-append-aborted-with-its-tag-reused",
     "pop3_client/chunked-greeting-events-differ",
     "pop3_client/plaintext-after-stls-count-depended-on-chunking",
     "pop3_dot/empty-input-harness-divided-by-zero",

@@ -960,7 +960,14 @@ impl Server {
     }
 
     fn slot_mut(&mut self, tag: &Tag) -> Option<&mut Slot> {
-        self.slots.iter_mut().find(|s| !s.done && s.command.as_ref().is_some_and(|c| &c.tag == tag))
+        let open = |s: &&mut Slot| !s.done && s.command.as_ref().is_some_and(|c| &c.tag == tag);
+        if self.appending.as_ref() == Some(tag) {
+            // The streamed APPEND is the latest command read: a client
+            // that reused its tag for an earlier one still unanswered
+            // does not get that one answered in its place.
+            return self.slots.iter_mut().rev().find(open);
+        }
+        self.slots.iter_mut().find(open)
     }
 
     /// Writes out every slot that is done at the front, and the output of
