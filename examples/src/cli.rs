@@ -187,3 +187,46 @@ pub async fn stop_requested() {
         let _ = tokio::signal::ctrl_c().await;
     }
 }
+
+/// Progress of long work on stderr, shown only when stderr is a terminal
+/// (nothing at all in a pipe, a log or a test).
+#[derive(Debug)]
+pub struct Progress(Option<indicatif::ProgressBar>);
+
+impl Progress {
+    /// A bar for `total` steps, labelled `what`; hidden unless stderr is a
+    /// terminal.
+    pub fn new(total: u64, what: &str) -> Progress {
+        use std::io::IsTerminal;
+        if total == 0 || !std::io::stderr().is_terminal() {
+            return Progress(None);
+        }
+        let bar = indicatif::ProgressBar::new(total);
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} {per_sec} eta {eta}") {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.set_message(what.to_string());
+        Progress(Some(bar))
+    }
+
+    /// Whether the bar is shown.
+    pub fn is_shown(&self) -> bool {
+        self.0.is_some()
+    }
+
+    /// One more step done.
+    pub fn step(&self) {
+        if let Some(bar) = &self.0 {
+            bar.inc(1);
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        // The bar leaves the terminal clean for the summary line.
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}

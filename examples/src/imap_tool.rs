@@ -10,10 +10,10 @@ use std::time::Duration;
 
 use imap_wire::client::{ClientConfig, ClientEvent};
 use imap_wire::{
-    Code, Command, CommandBody, Data, Flag, FlagFetch, IString, Mailbox, MessageAttribute, NString, QResync, Section,
-    SectionText, SelectParameter, SequenceSet,
+    Code, Command, CommandBody, Data, FetchAttribute, Flag, FlagFetch, IString, Mailbox, MessageAttribute, QResync,
+    SearchKey, Section, SectionText, SelectParameter, SequenceSet,
 };
-use mail_codec::{Error, ImapClient, Items, Outcome};
+use mail_codec::{Error, FetchPart, ImapClient, Items, Outcome};
 
 use crate::cli::{ConnectArgs, Failure, TlsMode};
 use crate::maildir::{self, Maildir};
@@ -143,13 +143,6 @@ pub fn subject_of(header: &[u8]) -> String {
         .unwrap_or_default()
 }
 
-fn section_data(attributes: &[MessageAttribute]) -> Option<&NString> {
-    attributes.iter().find_map(|a| match a {
-        MessageAttribute::BodySection { data, .. } => Some(data),
-        _ => None,
-    })
-}
-
 fn uid_of(attributes: &[MessageAttribute]) -> Option<u32> {
     attributes.iter().find_map(|a| match a {
         MessageAttribute::Uid(uid) => Some(uid.get()),
@@ -166,8 +159,7 @@ fn flags_of(attributes: &[MessageAttribute]) -> Option<Vec<String>> {
 
 /// `fetch MAILBOX SEQSET`: UID, flags and decoded subject per message (an
 /// empty mailbox has none, whatever the set).
-pub async fn fetch_summaries(imap: &mut ImapClient, mailbox: &str, set: &str) -> Result<Vec<Summary>, Failure> {
-    let set = parse_set(set)?;
+pub async fn fetch_summaries(imap: &mut ImapClient, mailbox: &str, set: SequenceSet) -> Result<Vec<Summary>, Failure> {
     open(imap, mailbox, false).await?;
     let subject = Section {
         part: Vec::new(),
@@ -185,42 +177,99 @@ pub async fn fetch_summaries(imap: &mut ImapClient, mailbox: &str, set: &str) ->
 }
 
 /// `part MAILBOX UID SECTION`: the raw bytes of `BODY.PEEK[SECTION]`.
-pub async fn part(imap: &mut ImapClient, mailbox: &str, uid: u32, section: &str) -> Result<Vec<u8>, Failure> {
-    let body = parse_body(&format!("UID FETCH {uid} (BODY.PEEK[{section}])"))?;
+pub async fn part(imap: &mut ImapClient, mailbox: &str, uid: u32, section: Section) -> Result<Vec<u8>, Failure> {
     open(imap, mailbox, false).await?;
-    let outcome = imap.execute(body).await?;
-    for data in &outcome.data {
-        let Data::Fetch { attributes, .. } = data else { continue };
-        if uid_of(attributes) != Some(uid) {
-            continue;
+    let mut fetch = imap.uid_fetch(uid, Items::new().uid().section(section.clone())).await?;
+    let mut found = None;
+    while let Some(message) = fetch.next().await? {
+        if message.uid().map(NonZeroU32::get) == Some(uid) {
+            found = message.section(&section).map(<[u8]>::to_vec).or(found);
         }
-        if let Some(data) = section_data(attributes) {
-            return Ok(data.as_ref().map(|s| s.to_vec()).unwrap_or_default());
-        }
+    }
+    if let Some(data) = found {
+        return Ok(data);
     }
     Err(Failure::Run(format!("no message with UID {uid} in {mailbox}")))
 }
 
 /// `search MAILBOX KEY...`: the UIDs of the matching messages (server-side
 /// UID SEARCH; each key word is passed as an atom or a quoted string).
-pub async fn search(imap: &mut ImapClient, mailbox: &str, keys: &[String]) -> Result<Vec<u32>, Failure> {
-    // RFC 3501's default charset is US-ASCII: strict servers (Cyrus, GNU
-    // mailutils) find nothing for 8-bit words sent without one.
-    let charset = if keys.iter().all(|k| k.is_ascii()) { "" } else { "CHARSET UTF-8 " };
-    let keys: Vec<String> = keys.iter().map(|k| search_word(k)).collect();
-    let body = parse_body(&format!("UID SEARCH {charset}{}", keys.join(" ")))?;
+pub async fn search(imap: &mut ImapClient, mailbox: &str, keys: Vec<SearchKey>) -> Result<Vec<u32>, Failure> {
     open(imap, mailbox, false).await?;
-    let outcome = imap.execute(body).await?;
-    let mut uids: Vec<u32> = outcome
-        .data
-        .iter()
-        .flat_map(|d| match d {
-            Data::Search { ids, .. } => ids.iter().map(|n| n.get()).collect(),
-            _ => Vec::new(),
-        })
-        .collect();
+    // RFC 3501's default charset is US-ASCII: strict servers (Cyrus, GNU
+    // mailutils) find nothing for 8-bit words sent without one; the
+    // operation adds CHARSET UTF-8 for them.
+    let mut uids: Vec<u32> = imap.uid_search(keys).await?.into_iter().map(NonZeroU32::get).collect();
     uids.sort_unstable();
     Ok(uids)
+}
+
+/// The search keys the words on the command line say (`FROM alice
+/// UNSEEN`, `SUBJECT "two words"`); an error names what is wrong in the
+/// user's words.
+pub fn parse_search(words: &[String]) -> Result<Vec<SearchKey>, Failure> {
+    let typed = words.join(" ");
+    let keys: Vec<String> = words.iter().map(|k| search_word(k)).collect();
+    let line = format!("X UID SEARCH {}\r\n", keys.join(" "));
+    match Command::parse(line.as_bytes()) {
+        Ok(Command { body: CommandBody::Search { criteria, .. }, .. }) => Ok(criteria),
+        Ok(_) => Err(Failure::Usage(format!("invalid search keys {typed:?}"))),
+        Err(e) => Err(Failure::Usage(format!(
+            "invalid search keys {typed:?}: {} (keys are e.g. UNSEEN, FROM alice, SINCE 1-Nov-2026, OR SEEN FLAGGED)",
+            e.kind
+        ))),
+    }
+}
+
+/// A message set from the command line (`1:*`, `2,4:6`).
+pub fn parse_set(text: &str) -> Result<SequenceSet, Failure> {
+    text.parse::<SequenceSet>().map_err(|_| {
+        Failure::Usage(format!("invalid message set {text:?}: numbers from 1, ranges and lists, e.g. 1:* or 2,4:6"))
+    })
+}
+
+/// Flags from the command line (`\Seen`, `$Work`).
+pub fn parse_flags(words: &[String]) -> Result<Vec<Flag>, Failure> {
+    words
+        .iter()
+        .map(|word| {
+            Flag::parse_name(word).map_err(|_| {
+                Failure::Usage(format!(
+                    "invalid flag {word:?}: \\Seen, \\Answered, \\Flagged, \\Deleted, \\Draft or a keyword such as $Work"
+                ))
+            })
+        })
+        .collect()
+}
+
+/// A STORE action from the command line.
+pub fn parse_store_action(text: &str) -> Result<imap_wire::StoreAction, Failure> {
+    match text.to_ascii_uppercase().as_str() {
+        "+FLAGS" => Ok(imap_wire::StoreAction::Add),
+        "-FLAGS" => Ok(imap_wire::StoreAction::Remove),
+        "FLAGS" => Ok(imap_wire::StoreAction::Replace),
+        _ => Err(Failure::Usage(format!("invalid action {text:?}: +FLAGS, -FLAGS or FLAGS"))),
+    }
+}
+
+/// A body section from the command line (`1.2`, `TEXT`, `HEADER`,
+/// `2.MIME`, or empty for the whole message).
+pub fn parse_section(text: &str) -> Result<Section, Failure> {
+    let invalid =
+        || Failure::Usage(format!("invalid section {text:?}: e.g. 1.2, TEXT, HEADER, 2.MIME, or \"\" for all"));
+    if text.contains([']', '\r', '\n']) {
+        return Err(invalid());
+    }
+    let line = format!("X UID FETCH 1 (BODY.PEEK[{text}])\r\n");
+    match Command::parse(line.as_bytes()) {
+        Ok(Command { body: CommandBody::Fetch { items: imap_wire::FetchItems::Attributes(items), .. }, .. }) => {
+            match items.into_iter().next() {
+                Some(FetchAttribute::BodySection { section, .. }) => Ok(section),
+                _ => Err(invalid()),
+            }
+        }
+        _ => Err(invalid()),
+    }
 }
 
 /// Search words: parentheses and sets pass as they are, the rest as atoms
@@ -241,16 +290,11 @@ pub async fn store(
     imap: &mut ImapClient,
     mailbox: &str,
     uid: u32,
-    action: &str,
-    flags: &[String],
+    action: imap_wire::StoreAction,
+    flags: &[Flag],
 ) -> Result<(), Failure> {
-    let action = action.to_ascii_uppercase();
-    if !matches!(action.as_str(), "+FLAGS" | "-FLAGS" | "FLAGS") {
-        return Err(Failure::Usage(format!("the action is +FLAGS, -FLAGS or FLAGS, not {action}")));
-    }
-    let body = parse_body(&format!("UID STORE {uid} {action}.SILENT ({})", flags.join(" ")))?;
     open(imap, mailbox, true).await?;
-    imap.execute(body).await?;
+    imap.uid_store(uid, action, flags).await?;
     Ok(())
 }
 
@@ -273,13 +317,6 @@ pub async fn move_message(imap: &mut ImapClient, mailbox: &str, uid: u32, dest: 
              in {mailbox}; nothing was changed (copy it, then store \\Deleted, to do it by hand)"
         ))),
         other => Ok(other?),
-    }
-}
-
-fn parse_set(text: &str) -> Result<SequenceSet, Failure> {
-    match parse_body(&format!("UID EXPUNGE {text}"))? {
-        CommandBody::UidExpunge(set) => Ok(set),
-        _ => Err(Failure::Usage(format!("invalid set {text}"))),
     }
 }
 
@@ -377,12 +414,36 @@ pub struct SyncReport {
     /// The changes came from a QRESYNC select (RFC 7162) rather than from
     /// listing the mailbox.
     pub quick_resync: bool,
+    /// Messages to download (known once the mailbox is listed).
+    pub to_download: usize,
+    /// Keywords a message had that could not be kept (a Maildir names 26
+    /// at most); the message was kept with the others.
+    pub unkept_keywords: usize,
 }
 
 impl std::fmt::Display for SyncReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "new {}, changed {}, removed {}", self.new, self.changed, self.removed)
+        write!(f, "new {}, changed {}, removed {}", self.new, self.changed, self.removed)?;
+        if self.unkept_keywords > 0 {
+            write!(f, ", {} keywords not kept (26 at most per Maildir)", self.unkept_keywords)?;
+        }
+        Ok(())
     }
+}
+
+/// The Maildir letters of a message's flags: system flags as their
+/// letters, keywords as the letters `keywords` gives them; the number of
+/// keywords without a letter.
+fn flag_letters(flags: &[String], keywords: &mut maildir::Keywords) -> (String, usize) {
+    let mut letters = maildir_flags(flags);
+    let mut unkept = 0;
+    for flag in flags.iter().filter(|f| !f.starts_with('\\')) {
+        match keywords.letter(flag) {
+            Some(letter) => letters.push(letter),
+            None => unkept += 1,
+        }
+    }
+    (maildir::sorted(&letters), unkept)
 }
 
 /// The sync state kept beside the Maildir (the messages themselves are
@@ -402,9 +463,11 @@ const STATE_FILE: &str = ".imap-sync-state.json";
 /// the last run where the server has CONDSTORE), removes what was
 /// expunged, and starts over when UIDVALIDITY changed. Each message is on
 /// disk before the next is fetched, so an interrupted sync resumes where
-/// it stopped.
-pub async fn sync(imap: &mut ImapClient, mailbox: &str, dir: &Path) -> Result<SyncReport, Failure> {
+/// it stopped. Keywords are kept as Maildir keyword letters. `report`
+/// counts as the work goes (it tells how far an interrupted sync got).
+pub async fn sync(imap: &mut ImapClient, mailbox: &str, dir: &Path, report: &mut SyncReport) -> Result<(), Failure> {
     let maildir = Maildir::create(dir)?;
+    let mut keywords = maildir::Keywords::load(&maildir)?;
     let state_path = dir.join(STATE_FILE);
     let state: SyncState = match std::fs::read(&state_path) {
         Ok(bytes) => {
@@ -448,7 +511,6 @@ pub async fn sync(imap: &mut ImapClient, mailbox: &str, dir: &Path) -> Result<Sy
     });
     let mut select_data = selected.data.clone();
     select_data.extend(updates_data(imap));
-    let mut report = SyncReport::default();
 
     // Local copies: UIDVALIDITY-UID.imap; other validities are stale.
     let mut local: BTreeMap<u32, maildir::Entry> = BTreeMap::new();
@@ -480,6 +542,7 @@ pub async fn sync(imap: &mut ImapClient, mailbox: &str, dir: &Path) -> Result<Sy
             report.removed += 1;
         }
     }
+    maildir.sync()?;
 
     // Flag changes on what we have: from the QRESYNC select, or fetched
     // (only the changes since the last HIGHESTMODSEQ with CONDSTORE).
@@ -499,7 +562,9 @@ pub async fn sync(imap: &mut ImapClient, mailbox: &str, dir: &Path) -> Result<Sy
         let Data::Fetch { attributes, .. } = data else { continue };
         let (Some(uid), Some(flags)) = (uid_of(attributes), flags_of(attributes)) else { continue };
         if let Some(entry) = local.get(&uid) {
-            let letters = maildir_flags(&flags);
+            let (letters, unkept) = flag_letters(&flags, &mut keywords);
+            report.unkept_keywords += unkept;
+            keywords.save(&maildir)?;
             if letters != entry.flags {
                 let path = maildir.set_flags(entry, &letters)?;
                 local.insert(uid, maildir::Entry { flags: letters, path, ..entry.clone() });
@@ -519,42 +584,70 @@ pub async fn sync(imap: &mut ImapClient, mailbox: &str, dir: &Path) -> Result<Sy
         _ => uid_search(imap, "UID SEARCH ALL").await?,
     };
 
-    // New messages, one at a time onto the disk.
+    maildir.sync()?;
+
+    // New messages, each synced onto the disk as it arrives (a large one
+    // written in pieces, never whole in memory); the directory synced
+    // once per batch.
     let missing: Vec<u32> = on_server.iter().filter(|uid| !local.contains_key(uid)).copied().collect();
+    report.to_download = missing.len();
+    let progress = crate::cli::Progress::new(missing.len() as u64, mailbox);
     for chunk in missing.chunks(50) {
-        let set: Vec<String> = chunk.iter().map(u32::to_string).collect();
-        let tag = imap.send(parse_body(&format!("UID FETCH {} (UID FLAGS BODY.PEEK[])", set.join(",")))?)?;
-        loop {
-            match imap.next_event().await?.ok_or(Error::ConnectionClosed)? {
-                ClientEvent::Data { data: Data::Fetch { attributes, .. }, .. } => {
-                    let (Some(uid), Some(data)) = (uid_of(&attributes), section_data(&attributes)) else { continue };
-                    if local.contains_key(&uid) || !chunk.contains(&uid) {
-                        continue;
+        let set: &[u32] = chunk;
+        let mut fetch = imap.uid_fetch(set, Items::new().uid().flags().whole_message()).await?;
+        // A section streamed before its message: (tmp path, file).
+        let mut pending: Option<(std::path::PathBuf, std::fs::File)> = None;
+        while let Some(part) = fetch.next_part().await? {
+            let message = match part {
+                FetchPart::SectionStart { seq, .. } => {
+                    pending = Some(maildir.create_tmp(&format!("{uidvalidity}-fetching-{seq}.imap"))?);
+                    continue;
+                }
+                FetchPart::SectionData(data) => {
+                    if let Some((_, file)) = &mut pending {
+                        std::io::Write::write_all(file, &data)?;
                     }
-                    let flags = maildir_flags(&flags_of(&attributes).unwrap_or_default());
-                    let content = data.as_ref().map(|s| s.to_vec()).unwrap_or_default();
-                    let path = maildir.deliver(&format!("{uidvalidity}-{uid}.imap"), Some(&flags), &content)?;
-                    local.insert(uid, maildir::Entry { unique: format!("{uidvalidity}-{uid}.imap"), flags, path });
-                    report.new += 1;
+                    continue;
                 }
-                ClientEvent::Completed { command, status } if command.tag == tag => {
-                    if status.kind != imap_wire::StatusKind::Ok {
-                        return Err(Error::ImapRefused { command: Box::new(command), status: Box::new(status) }.into());
-                    }
-                    break;
+                FetchPart::Message(message) => message,
+            };
+            let streamed = pending.take();
+            let Some(uid) = message.uid().map(NonZeroU32::get) else { continue };
+            if local.contains_key(&uid) || !chunk.contains(&uid) {
+                if let Some((tmp, _)) = streamed {
+                    let _ = std::fs::remove_file(tmp);
                 }
-                ClientEvent::Failed { command, error } if command.tag == tag => {
-                    return Err(Error::ImapPeer(error).into())
-                }
-                _ => {}
+                continue;
             }
+            let unique = format!("{uidvalidity}-{uid}.imap");
+            let (tmp, file) = match (streamed, message.body()) {
+                (Some(written), _) => written,
+                (None, Some(content)) => {
+                    let (tmp, mut file) = maildir.create_tmp(&unique)?;
+                    std::io::Write::write_all(&mut file, content)?;
+                    (tmp, file)
+                }
+                (None, None) => continue,
+            };
+            file.sync_all()?;
+            drop(file);
+            let (flags, unkept) = flag_letters(&fetched_flags(message.flags()), &mut keywords);
+            report.unkept_keywords += unkept;
+            // The keyword letters are named on disk before a file uses them.
+            keywords.save(&maildir)?;
+            let path = maildir.commit(&tmp, &unique, Some(&flags))?;
+            local.insert(uid, maildir::Entry { unique, flags, path });
+            report.new += 1;
+            progress.step();
         }
+        maildir.sync()?;
     }
+    drop(progress);
 
     let state = SyncState { mailbox: mailbox.to_string(), uidvalidity, highest_modseq };
     let json = serde_json::to_vec_pretty(&state).map_err(|e| Failure::Run(e.to_string()))?;
     maildir::write_atomically(&state_path, &json)?;
-    Ok(report)
+    Ok(())
 }
 
 /// Unsolicited FETCH data kept aside by the client (flag changes announced

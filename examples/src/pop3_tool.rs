@@ -109,6 +109,8 @@ pub struct DownloadReport {
     pub skipped: usize,
     /// Messages deleted on the server (at QUIT).
     pub deleted: usize,
+    /// Messages to download (known once the maildrop is listed).
+    pub to_download: usize,
 }
 
 impl std::fmt::Display for DownloadReport {
@@ -126,10 +128,20 @@ const STATE_FILE: &str = ".pop3-uidls";
 /// renamed, and recorded); the deletions take effect at QUIT, which the
 /// caller sends ([`Pop3Client::quit`]): a connection that drops first
 /// deletes nothing.
-pub async fn download(pop: &mut Pop3Client, dir: &Path, keep: bool) -> Result<DownloadReport, Failure> {
+///
+/// Each message is streamed into its file (never whole in memory) and
+/// synced; the directory and the state file are synced once per batch of
+/// [`BATCH`] messages, before the batch's DELEs. `report` counts as the
+/// work goes (it tells how far an interrupted download got).
+pub async fn download(
+    pop: &mut Pop3Client,
+    dir: &Path,
+    keep: bool,
+    report: &mut DownloadReport,
+) -> Result<(), Failure> {
     let maildir = Maildir::create(dir)?;
     let state_path = dir.join(STATE_FILE);
-    let mut seen: BTreeSet<String> = match std::fs::read_to_string(&state_path) {
+    let seen: BTreeSet<String> = match std::fs::read_to_string(&state_path) {
         Ok(text) => recorded_uidls(&text),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeSet::new(),
         Err(e) => return Err(e.into()),
@@ -141,36 +153,54 @@ pub async fn download(pop: &mut Pop3Client, dir: &Path, keep: bool) -> Result<Do
     if keep && listings.iter().any(|l| l.uidl.is_none()) {
         return Err(Failure::Run("the server has no UIDL: --keep cannot tell old messages from new".into()));
     }
-    let mut report = DownloadReport::default();
+    let known = |l: &Listing| l.uidl.as_ref().is_some_and(|u| seen.contains(u));
+    report.to_download = listings.iter().filter(|l| !known(l)).count();
+    let progress = crate::cli::Progress::new(report.to_download as u64, "download");
     let pid = std::process::id();
-    for listing in listings {
-        let known = listing.uidl.as_ref().is_some_and(|u| seen.contains(u));
-        if known {
-            report.skipped += 1;
-        } else {
-            let data = pop.retrieve(listing.number).await?;
+    for batch in listings.chunks(BATCH) {
+        let mut recorded = String::new();
+        for listing in batch {
+            if known(listing) {
+                report.skipped += 1;
+                continue;
+            }
             let unique = match &listing.uidl {
                 // UIDLs are 0x21..0x7E; '/' and ':' cannot be in a name.
                 Some(uidl) => format!("{}.pop3", uidl.replace(['/', ':'], "_")),
                 None => format!("{}.{pid}.{}.pop3", unix_time(), listing.number),
             };
-            maildir.deliver(&unique, None, &data)?;
+            let (tmp, file) = maildir.create_tmp(&unique)?;
+            let mut file = tokio::fs::File::from_std(file);
+            pop.retr_to(listing.number, &mut file).await?;
+            file.sync_all().await?;
+            drop(file);
+            maildir.commit(&tmp, &unique, None)?;
             if let Some(uidl) = &listing.uidl {
-                // Synced before the DELE: a message on disk is recorded
-                // before the server may forget it.
-                seen.insert(uidl.clone());
-                std::io::Write::write_all(&mut state, format!("{uidl}\n").as_bytes())?;
-                state.sync_data()?;
+                recorded.push_str(uidl);
+                recorded.push('\n');
             }
             report.downloaded += 1;
+            progress.step();
+        }
+        // The batch on disk and recorded before the server may forget it.
+        maildir.sync()?;
+        if !recorded.is_empty() {
+            std::io::Write::write_all(&mut state, recorded.as_bytes())?;
+            state.sync_data()?;
         }
         if !keep {
-            pop.execute(Command::Dele(listing.number)).await?;
-            report.deleted += 1;
+            for listing in batch {
+                pop.dele(listing.number).await?;
+                report.deleted += 1;
+            }
         }
     }
-    Ok(report)
+    Ok(())
 }
+
+/// Messages per batch of a download: their directory entries and UIDLs
+/// are synced together.
+pub const BATCH: usize = 50;
 
 /// The UIDLs a state file records: whole lines only (a line cut short by
 /// a crash while it was appended names no message).

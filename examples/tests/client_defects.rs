@@ -216,3 +216,134 @@ fn help_shows_flags_as_they_are_typed() {
     let help = String::from_utf8_lossy(&out.stdout);
     assert!(help.contains("\\Seen \\Flagged $Work") && !help.contains("\\\\Seen"), "{help}");
 }
+
+#[test]
+fn argument_errors_name_the_argument_before_connecting() {
+    // Nothing listens on this port: a usage error must not get that far.
+    let port = free_port();
+    for (args, says) in [
+        (&["fetch", "INBOX", "abc"][..], "invalid message set \"abc\""),
+        (&["store", "INBOX", "1", "+FLAGS", "bad(flag"][..], "invalid flag \"bad(flag\""),
+        (&["store", "INBOX", "1", "ADD", "\\Seen"][..], "invalid action \"ADD\""),
+        (&["search", "INBOX", "SINCE", "yesterday"][..], "invalid search keys \"SINCE yesterday\": expected date"),
+        (&["part", "INBOX", "1", "1.x"][..], "invalid section \"1.x\""),
+    ] {
+        let out = client(IMAP_CLIENT, port, args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(says) && stderr.lines().count() == 1, "{args:?}: {stderr}");
+        assert!(!stderr.contains("UID ") && !stderr.contains("PEEK"), "no wire command: {stderr}");
+    }
+}
+
+/// The Maildir file names under `dir/cur`, sorted.
+fn cur_names(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir.join("cur"))
+        .map(|d| d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+#[test]
+fn sync_keeps_keywords_and_shows_progress_only_on_a_terminal() {
+    let server = Server::start(IMAP_SERVER, "keywords");
+    stdout(&client(IMAP_CLIENT, server.port, &["store", "INBOX", "1", "+FLAGS", "$Work", "\\Flagged"]));
+    stdout(&client(IMAP_CLIENT, server.port, &["store", "INBOX", "3", "+FLAGS", "Later"]));
+    let dir = server.dir.join("copy/alice");
+    let out = client(IMAP_CLIENT, server.port, &["sync", "INBOX", dir.to_str().unwrap()]);
+    assert_eq!(stdout(&out), "new 3, changed 0, removed 0\n");
+    assert!(
+        out.stderr.is_empty(),
+        "no progress when stderr is no terminal: {:?}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let names = cur_names(&dir);
+    assert!(names[0].ends_with("-1.imap:2,Fa"), "{names:?}");
+    assert!(names[2].ends_with("-3.imap:2,b"), "{names:?}");
+    assert_eq!(std::fs::read_to_string(dir.join("imap-keywords")).unwrap(), "0 $Work\n1 Later\n");
+    // A keyword added later is a flag change, with the same letters.
+    stdout(&client(IMAP_CLIENT, server.port, &["store", "INBOX", "2", "+FLAGS", "Later"]));
+    let out = client(IMAP_CLIENT, server.port, &["sync", "INBOX", dir.to_str().unwrap()]);
+    assert_eq!(stdout(&out), "new 0, changed 1, removed 0\n");
+    assert!(cur_names(&dir)[1].ends_with("-2.imap:2,b"), "{:?}", cur_names(&dir));
+    // The copy served by our server has its keywords back.
+    let mut copy = Server::start(IMAP_SERVER, "keywords-copy");
+    let _ = std::fs::remove_dir_all(copy.dir.join("root/alice"));
+    std::fs::rename(server.dir.join("copy/alice"), copy.dir.join("root/alice")).unwrap();
+    let listed = stdout(&client(IMAP_CLIENT, copy.port, &["fetch", "INBOX", "1:*"]));
+    let flags: Vec<&str> = listed.lines().map(|l| l.split('\t').nth(1).unwrap()).collect();
+    assert!(flags[0].contains("$Work") && flags[0].contains("\\Flagged"), "{listed}");
+    assert!(flags[1].contains("Later") && flags[2].contains("Later"), "{listed}");
+    copy.dir = copy.dir.clone();
+
+    // On a terminal (script(1) gives it one), progress goes to stderr.
+    if common::have("script") {
+        let dir = server.dir.join("copy-on-a-terminal");
+        let command = format!(
+            "TEST_PASSWORD=secret {IMAP_CLIENT} --host 127.0.0.1 --port {} --tls none --user alice \
+             --password-env TEST_PASSWORD sync INBOX {} 2>&1",
+            server.port,
+            dir.display()
+        );
+        let out = Command::new("script").args(["-qec", &command, "/dev/null"]).output().unwrap();
+        let shown = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{shown}");
+        assert!(shown.contains("INBOX [") && shown.contains("/3"), "a progress bar: {shown:?}");
+        assert!(shown.contains("new 3, changed 0, removed 0"), "{shown:?}");
+    }
+}
+
+#[test]
+fn an_interrupted_sync_says_how_far_it_got() {
+    let server = Server::start(IMAP_SERVER, "interrupted");
+    let new = server.dir.join("root/alice/new");
+    for i in 0..1500 {
+        std::fs::write(new.join(format!("1700001{i:03}.M{i}P2.many")), format!("Subject: {i}\r\n\r\nbody\r\n"))
+            .unwrap();
+    }
+    let dir = server.dir.join("copy");
+    let mut sync = Command::new(IMAP_CLIENT)
+        .args(["--host", "127.0.0.1", "--port", &server.port.to_string(), "--tls", "none", "--user", "alice"])
+        .args(["--password-env", "TEST_PASSWORD", "sync", "INBOX", dir.to_str().unwrap()])
+        .env("TEST_PASSWORD", "secret")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while cur_names(&dir).is_empty() && started.elapsed().as_secs() < 60 {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    Command::new("kill").args(["-INT", &sync.id().to_string()]).status().unwrap();
+    let out = sync.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let got = cur_names(&dir).len();
+    assert!(got < 1503, "interrupted before the end: {got}");
+    assert!(stderr.contains(&format!("interrupted after {got} of 1503 downloaded")), "{stderr}");
+    assert!(stderr.contains("the next sync resumes"), "{stderr}");
+    assert!(std::fs::read_dir(dir.join("tmp")).unwrap().next().is_none(), "nothing half-written left in tmp/");
+    // And it does.
+    let out = client(IMAP_CLIENT, server.port, &["sync", "INBOX", dir.to_str().unwrap()]);
+    assert_eq!(stdout(&out), format!("new {}, changed 0, removed 0\n", 1503 - got));
+}
+
+#[test]
+fn pop3_download_appends_to_its_state_file() {
+    use std::os::unix::fs::MetadataExt;
+    let server = Server::start(POP3_SERVER, "state-file");
+    let dir = server.dir.join("download");
+    let out = client(POP3_CLIENT, server.port, &["download", dir.to_str().unwrap(), "--keep"]);
+    assert_eq!(stdout(&out), "downloaded 3, skipped 0, deleted 0\n");
+    let state = dir.join(".pop3-uidls");
+    let inode = std::fs::metadata(&state).unwrap().ino();
+    for i in 0..2 {
+        let new = server.dir.join(format!("root/alice/new/180000000{i}.M{i}P3.later"));
+        std::fs::write(new, format!("Subject: later {i}\r\n\r\nbody\r\n")).unwrap();
+    }
+    let out = client(POP3_CLIENT, server.port, &["download", dir.to_str().unwrap(), "--keep"]);
+    assert_eq!(stdout(&out), "downloaded 2, skipped 3, deleted 0\n");
+    assert_eq!(std::fs::metadata(&state).unwrap().ino(), inode, "appended to, not replaced by a rewritten copy");
+    assert_eq!(std::fs::read_to_string(&state).unwrap().lines().count(), 5);
+}

@@ -515,7 +515,8 @@ fn imap_sync_twice(servers: &Servers, messages: &[Vec<u8>]) {
         let tcp = tokio::net::TcpStream::connect(("127.0.0.1", servers.imap)).await.unwrap();
         let mut imap = mail_codec::ImapClient::new(tcp, Default::default()).await.unwrap();
         imap.login("dave", "secret").await.unwrap();
-        let report = mail_examples::imap_tool::sync(&mut imap, "INBOX", &dir).await.unwrap();
+        let mut report = mail_examples::imap_tool::SyncReport::default();
+        mail_examples::imap_tool::sync(&mut imap, "INBOX", &dir, &mut report).await.unwrap();
         imap.logout().await.unwrap();
         report
     });

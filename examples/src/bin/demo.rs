@@ -113,19 +113,19 @@ async fn demo(dir: &Path) -> Result<(), Failure> {
     step("SELECT INBOX and FETCH the envelopes");
     let opened = imap_tool::open(&mut imap, "INBOX", true).await?;
     println!("  {}", opened.status.text);
-    for summary in imap_tool::fetch_summaries(&mut imap, "INBOX", "1:*").await? {
+    for summary in imap_tool::fetch_summaries(&mut imap, "INBOX", imap_tool::parse_set("1:*")?).await? {
         println!("  UID {}  [{}]  {}", summary.uid, summary.flags.join(" "), summary.subject);
     }
 
     step("FETCH one MIME part: BODY.PEEK[1.1] of UID 2 (the text/plain of multipart/alternative)");
-    let part = imap_tool::part(&mut imap, "INBOX", 2, "1.1").await?;
+    let part = imap_tool::part(&mut imap, "INBOX", 2, imap_tool::parse_section("1.1")?).await?;
     println!("  {:?}", String::from_utf8_lossy(&part));
-    let attachment = imap_tool::part(&mut imap, "INBOX", 2, "2").await?;
+    let attachment = imap_tool::part(&mut imap, "INBOX", 2, imap_tool::parse_section("2")?).await?;
     println!("  part 2 (application/pdf, base64): {} bytes", attachment.len());
 
     step("Server-side SEARCH: OR FROM robot SUBJECT lunch");
     let keys: Vec<String> = ["OR", "FROM", "robot", "SUBJECT", "lunch"].map(String::from).to_vec();
-    let found = imap_tool::search(&mut imap, "INBOX", &keys).await?;
+    let found = imap_tool::search(&mut imap, "INBOX", imap_tool::parse_search(&keys)?).await?;
     println!("  UIDs {found:?}");
 
     step("IDLE: a second client flags UID 1; the first sees it live");
@@ -134,8 +134,8 @@ async fn demo(dir: &Path) -> Result<(), Failure> {
     let changer = tokio::spawn(async move {
         // Once the first client idles.
         tokio::time::sleep(Duration::from_millis(300)).await;
-        let flags = ["\\Flagged".to_string()];
-        let result = imap_tool::store(&mut other, "INBOX", 1, "+FLAGS", &flags).await;
+        let flags = [imap_wire::Flag::Flagged];
+        let result = imap_tool::store(&mut other, "INBOX", 1, imap_wire::StoreAction::Add, &flags).await;
         println!("  second client: STORE UID 1 +FLAGS (\\Flagged) {}", if result.is_ok() { "OK" } else { "failed" });
         let _ = other.logout().await;
         let _ = flagged.send(());
@@ -175,13 +175,15 @@ async fn demo(dir: &Path) -> Result<(), Failure> {
             listing.uidl.as_deref().unwrap_or("-")
         );
     }
-    let report = pop3_tool::download(&mut pop, &download, true).await?;
+    let mut report = pop3_tool::DownloadReport::default();
+    pop3_tool::download(&mut pop, &download, true, &mut report).await?;
     println!("  downloaded {}, skipped {}, deleted {}", report.downloaded, report.skipped, report.deleted);
     pop.quit().await.map_err(run_error)?;
 
     step("POP3 again: everything is known by its UIDL, nothing is fetched");
     let mut pop = pop3_tool::connect(&client_args(pop3_port)).await?;
-    let again = pop3_tool::download(&mut pop, &download, true).await?;
+    let mut again = pop3_tool::DownloadReport::default();
+    pop3_tool::download(&mut pop, &download, true, &mut again).await?;
     println!("  downloaded {}, skipped {}, deleted {}", again.downloaded, again.skipped, again.deleted);
     pop.quit().await.map_err(run_error)?;
     if report.downloaded != 4 || again.downloaded != 0 {

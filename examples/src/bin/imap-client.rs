@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use mail_codec::imap_wire::SequenceSet;
 use mail_examples::cli::{self, ConnectArgs, Failure};
 use mail_examples::imap_tool;
 
@@ -127,6 +128,26 @@ async fn run(args: Args) -> Result<(), Failure> {
         Action::Part { uid, .. } | Action::Store { uid, .. } | Action::Move { uid, .. } => imap_tool::parse_uid(uid)?,
         _ => 0,
     };
+    // Every argument is checked here too; an error says what is wrong
+    // with it, in the user's words.
+    let set = match &args.command {
+        Action::Fetch { set, .. } => Some(imap_tool::parse_set(set)?),
+        _ => None,
+    };
+    let section = match &args.command {
+        Action::Part { section, .. } => Some(imap_tool::parse_section(section)?),
+        _ => None,
+    };
+    let search = match &args.command {
+        Action::Search { keys, .. } => imap_tool::parse_search(keys)?,
+        _ => Vec::new(),
+    };
+    let store = match &args.command {
+        Action::Store { action, flags, .. } => {
+            Some((imap_tool::parse_store_action(action)?, imap_tool::parse_flags(flags)?))
+        }
+        _ => None,
+    };
     let wait = args.connect.step_timeout();
     let mut imap = imap_tool::connect(&args.connect).await?;
     let outcome: Result<(), Failure> = async {
@@ -136,26 +157,29 @@ async fn run(args: Args) -> Result<(), Failure> {
                     print_line(&line)?;
                 }
             }
-            Action::Fetch { mailbox, set } => {
+            Action::Fetch { mailbox, .. } => {
+                let set = set.unwrap_or_else(SequenceSet::all);
                 for summary in
-                    tokio::time::timeout(wait, imap_tool::fetch_summaries(&mut imap, &mailbox, &set)).await??
+                    tokio::time::timeout(wait, imap_tool::fetch_summaries(&mut imap, &mailbox, set)).await??
                 {
                     print_line(&summary.to_string())?;
                 }
             }
-            Action::Part { mailbox, section, .. } => {
-                let data = tokio::time::timeout(wait, imap_tool::part(&mut imap, &mailbox, uid, &section)).await??;
+            Action::Part { mailbox, .. } => {
+                let section = section.unwrap_or_default();
+                let data = tokio::time::timeout(wait, imap_tool::part(&mut imap, &mailbox, uid, section)).await??;
                 let mut out = std::io::stdout().lock();
                 out.write_all(&data)?;
                 out.flush()?;
             }
-            Action::Search { mailbox, keys } => {
-                for uid in tokio::time::timeout(wait, imap_tool::search(&mut imap, &mailbox, &keys)).await?? {
+            Action::Search { mailbox, .. } => {
+                for uid in tokio::time::timeout(wait, imap_tool::search(&mut imap, &mailbox, search)).await?? {
                     print_line(&uid.to_string())?;
                 }
             }
-            Action::Store { mailbox, action, flags, .. } => {
-                tokio::time::timeout(wait, imap_tool::store(&mut imap, &mailbox, uid, &action, &flags)).await??
+            Action::Store { mailbox, .. } => {
+                let (action, flags) = store.ok_or_else(|| Failure::Usage("no flags".into()))?;
+                tokio::time::timeout(wait, imap_tool::store(&mut imap, &mailbox, uid, action, &flags)).await??
             }
             Action::Append { mailbox, .. } => {
                 let message = message.unwrap_or_default();
@@ -186,10 +210,19 @@ async fn run(args: Args) -> Result<(), Failure> {
             Action::Sync { mailbox, dir } => {
                 // No timeout around the whole sync: it takes as long as the
                 // mailbox is big; SIGINT/SIGTERM stop it between messages.
-                let report = tokio::select! {
-                    report = imap_tool::sync(&mut imap, &mailbox, &dir) => report?,
-                    _ = cli::stop_requested() => return Err(Failure::Run("interrupted; the next sync resumes".into())),
+                let mut report = imap_tool::SyncReport::default();
+                let done = tokio::select! {
+                    done = imap_tool::sync(&mut imap, &mailbox, &dir, &mut report) => done,
+                    _ = cli::stop_requested() => {
+                        let got = format!("{} of {} downloaded", report.new, report.to_download);
+                        return Err(Failure::Run(format!("interrupted after {got} ({report}); the next sync resumes")));
+                    }
                 };
+                if let Err(e) = done {
+                    // The summary says how far it got, then the error.
+                    print_line(&report.to_string())?;
+                    return Err(e);
+                }
                 print_line(&report.to_string())?;
             }
         }

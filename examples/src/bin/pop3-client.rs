@@ -72,10 +72,20 @@ async fn run(args: Args) -> Result<(), Failure> {
                 out.write_all(&data)?;
             }
             Action::Download { dir, keep } => {
-                report = Some(tokio::select! {
-                    report = pop3_tool::download(&mut pop, &dir, keep) => report?,
-                    _ = cli::stop_requested() => return Err(Failure::Run("interrupted; nothing was deleted".into())),
-                });
+                let mut done = pop3_tool::DownloadReport::default();
+                let finished = tokio::select! {
+                    finished = pop3_tool::download(&mut pop, &dir, keep, &mut done) => finished,
+                    _ = cli::stop_requested() => {
+                        let got = format!("{} of {} downloaded", done.downloaded, done.to_download);
+                        return Err(Failure::Run(format!("interrupted after {got}; nothing was deleted")));
+                    }
+                };
+                if let Err(e) = finished {
+                    // How far it got, then the error.
+                    writeln!(out, "downloaded {}, skipped {}, deleted 0", done.downloaded, done.skipped)?;
+                    return Err(e);
+                }
+                report = Some(done);
             }
         }
         Ok(())

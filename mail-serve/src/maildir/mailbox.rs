@@ -249,7 +249,12 @@ impl Mailbox for MaildirMailbox {
     }
 
     async fn messages(&self) -> Result<Vec<MessageMeta>, StoreError> {
-        let folder = self.folder();
+        let mut folder = self.folder();
+        // What other programs delivered or changed since the last look
+        // (a POP3 session lists its maildrop with this alone).
+        if folder.refresh()? {
+            self.notify();
+        }
         Ok(folder.messages.iter().map(|m| folder.meta(m)).collect())
     }
 

@@ -87,9 +87,17 @@ fn the_example_servers_layout_is_read_back() {
     block_on(async {
         let mailbox = again.account("alice").unwrap().open(&inbox()).await.unwrap();
         assert_eq!(mailbox.messages().await.unwrap().len(), 3);
+        // Delivered by another program meanwhile: the listing alone (as
+        // a POP3 session asks) sees it, in the same clock tick or later.
+        fs::write(user.join("new/300.later.host"), b"z\r\n").unwrap();
+        assert_eq!(mailbox.messages().await.unwrap().len(), 4, "messages() looks at the disk");
+        std::thread::sleep(std::time::Duration::from_millis(150));
+        fs::write(user.join("new/301.later.host"), b"z\r\n").unwrap();
+        assert_eq!(mailbox.messages().await.unwrap().len(), 5);
     });
     let list = fs::read_to_string(user.join("imap-uidlist")).unwrap();
     assert!(list.contains("12 6 "), "{list}");
+    assert!(list.contains("14 3 "), "{list}");
 }
 
 #[test]
