@@ -348,6 +348,12 @@ impl ImapClient {
 
     /// LOGIN. Refused without sending when the server announced
     /// `LOGINDISABLED` (use TLS first).
+    ///
+    /// ```no_run
+    /// # async fn f(imap: &mut mail_codec::ImapClient) -> Result<(), Box<dyn std::error::Error>> {
+    /// imap.login("alice", "secret").await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn login(&mut self, username: &str, password: &str) -> Result<Outcome, Error> {
         if self.pump.machine.capabilities().is_some_and(|caps| offers(caps, "LOGINDISABLED")) {
             return Err(Error::Unsupported("LOGIN (it announces LOGINDISABLED)"));
@@ -455,6 +461,14 @@ impl ImapClient {
     /// COMPRESS DEFLATE (RFC 4978): after the tagged OK, both directions
     /// are compressed. Refused without sending when the server does not
     /// announce `COMPRESS=DEFLATE`.
+    ///
+    /// ```no_run
+    /// # async fn f(imap: &mut mail_codec::ImapClient) -> Result<(), Box<dyn std::error::Error>> {
+    /// if imap.has_capability("COMPRESS=DEFLATE").await? {
+    ///     imap.compress().await?;
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn compress(&mut self) -> Result<(), Error> {
         if !self.has_capability("COMPRESS=DEFLATE").await? {
             return Err(Error::Unsupported("COMPRESS=DEFLATE"));

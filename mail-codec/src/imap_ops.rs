@@ -405,12 +405,26 @@ impl ImapClient {
     /// SELECT: opens `mailbox` read-write; its counts, flags, UIDVALIDITY
     /// and UIDNEXT as the server gave them (kept current afterwards in
     /// `machine().mailbox()`).
+    ///
+    /// ```no_run
+    /// # async fn f(imap: &mut mail_codec::ImapClient) -> Result<(), Box<dyn std::error::Error>> {
+    /// let inbox = imap.select("INBOX").await?;
+    /// println!("{} messages, UIDVALIDITY {:?}", inbox.exists, inbox.uid_validity);
+    /// # Ok(()) }
+    /// ```
     pub async fn select(&mut self, mailbox: &str) -> Result<SelectedMailbox, Error> {
         self.open(mailbox, false).await
     }
 
     /// EXAMINE: [`ImapClient::select`] read-only (no flag changes, no
     /// `\Recent` taken).
+    ///
+    /// ```no_run
+    /// # async fn f(imap: &mut mail_codec::ImapClient) -> Result<(), Box<dyn std::error::Error>> {
+    /// let archive = imap.examine("Archive").await?;
+    /// assert!(archive.read_only);
+    /// # Ok(()) }
+    /// ```
     pub async fn examine(&mut self, mailbox: &str) -> Result<SelectedMailbox, Error> {
         self.open(mailbox, true).await
     }
@@ -429,12 +443,26 @@ impl ImapClient {
 
     /// LIST `reference` `pattern` (`*` matches across levels, `%` within
     /// one): the mailboxes, their delimiter and attributes.
+    ///
+    /// ```no_run
+    /// # async fn f(imap: &mut mail_codec::ImapClient) -> Result<(), Box<dyn std::error::Error>> {
+    /// for entry in imap.list("", "*").await? {
+    ///     println!("{} {:?} selectable: {}", entry.name, entry.delimiter, entry.selectable());
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn list(&mut self, reference: &str, pattern: &str) -> Result<Vec<ListEntry>, Error> {
         let body = CommandBody::list(self.name(reference), IString::from(self.name(pattern).as_bytes().to_vec()));
         self.listing(body).await
     }
 
     /// LSUB: the subscribed mailboxes matching `pattern`.
+    ///
+    /// ```no_run
+    /// # async fn f(imap: &mut mail_codec::ImapClient) -> Result<(), Box<dyn std::error::Error>> {
+    /// let subscribed: Vec<String> = imap.lsub("", "*").await?.into_iter().map(|e| e.name).collect();
+    /// # Ok(()) }
+    /// ```
     pub async fn lsub(&mut self, reference: &str, pattern: &str) -> Result<Vec<ListEntry>, Error> {
         let body = CommandBody::Lsub {
             reference: self.name(reference),
@@ -444,6 +472,15 @@ impl ImapClient {
     }
 
     /// STATUS: `items` of a mailbox without selecting it.
+    ///
+    /// ```no_run
+    /// # async fn f(imap: &mut mail_codec::ImapClient) -> Result<(), Box<dyn std::error::Error>> {
+    /// use mail_codec::imap_wire::StatusAttribute;
+    /// for item in imap.status("INBOX", &[StatusAttribute::Messages, StatusAttribute::Unseen]).await? {
+    ///     println!("{:?} {:?}", item.attribute, item.value);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn status(&mut self, mailbox: &str, items: &[StatusAttribute]) -> Result<Vec<StatusItem>, Error> {
         let body = CommandBody::Status { mailbox: self.name(mailbox), attributes: items.to_vec() };
         let outcome = self.execute(body).await?;
@@ -459,30 +496,60 @@ impl ImapClient {
     }
 
     /// CREATE.
+    ///
+    /// ```no_run
+    /// # async fn f(imap: &mut mail_codec::ImapClient) -> Result<(), Box<dyn std::error::Error>> {
+    /// imap.create("Projects/2027").await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn create(&mut self, mailbox: &str) -> Result<(), Error> {
         let body = CommandBody::Create { mailbox: self.name(mailbox), parameters: Vec::new() };
         self.execute(body).await.map(drop)
     }
 
     /// DELETE.
+    ///
+    /// ```no_run
+    /// # async fn f(imap: &mut mail_codec::ImapClient) -> Result<(), Box<dyn std::error::Error>> {
+    /// imap.delete("Projects/2026").await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn delete(&mut self, mailbox: &str) -> Result<(), Error> {
         let body = CommandBody::Delete(self.name(mailbox));
         self.execute(body).await.map(drop)
     }
 
     /// RENAME.
+    ///
+    /// ```no_run
+    /// # async fn f(imap: &mut mail_codec::ImapClient) -> Result<(), Box<dyn std::error::Error>> {
+    /// imap.rename("Drafts/old", "Drafts/kept").await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn rename(&mut self, from: &str, to: &str) -> Result<(), Error> {
         let body = CommandBody::Rename { from: self.name(from), to: self.name(to) };
         self.execute(body).await.map(drop)
     }
 
     /// SUBSCRIBE.
+    ///
+    /// ```no_run
+    /// # async fn f(imap: &mut mail_codec::ImapClient) -> Result<(), Box<dyn std::error::Error>> {
+    /// imap.subscribe("Projects/2027").await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn subscribe(&mut self, mailbox: &str) -> Result<(), Error> {
         let body = CommandBody::Subscribe(self.name(mailbox));
         self.execute(body).await.map(drop)
     }
 
     /// UNSUBSCRIBE.
+    ///
+    /// ```no_run
+    /// # async fn f(imap: &mut mail_codec::ImapClient) -> Result<(), Box<dyn std::error::Error>> {
+    /// imap.unsubscribe("Projects/2026").await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn unsubscribe(&mut self, mailbox: &str) -> Result<(), Error> {
         let body = CommandBody::Unsubscribe(self.name(mailbox));
         self.execute(body).await.map(drop)
@@ -490,6 +557,15 @@ impl ImapClient {
 
     /// NOOP: lets the server send what changed (read them with
     /// [`ImapClient::take_updates`]).
+    ///
+    /// ```no_run
+    /// # async fn f(imap: &mut mail_codec::ImapClient) -> Result<(), Box<dyn std::error::Error>> {
+    /// imap.noop().await?;
+    /// for update in imap.take_updates() {
+    ///     println!("{update:?}");
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn noop(&mut self) -> Result<(), Error> {
         self.execute(CommandBody::Noop).await.map(drop)
     }
@@ -607,6 +683,13 @@ impl ImapClient {
     }
 
     /// UID SEARCH: [`ImapClient::search`] answering UIDs.
+    ///
+    /// ```no_run
+    /// # async fn f(imap: &mut mail_codec::ImapClient) -> Result<(), Box<dyn std::error::Error>> {
+    /// use mail_codec::imap_ops::Query;
+    /// let flagged = imap.uid_search(Query::new().flagged().not(Query::new().deleted())).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn uid_search(
         &mut self,
         criteria: impl IntoIterator<Item = SearchKey>,
@@ -634,6 +717,14 @@ impl ImapClient {
 
     /// STORE: adds, removes or replaces `flags` on the messages `set`
     /// names; the messages' flags as they are now.
+    ///
+    /// ```no_run
+    /// # async fn f(imap: &mut mail_codec::ImapClient) -> Result<(), Box<dyn std::error::Error>> {
+    /// use mail_codec::imap_wire::{Flag, StoreAction};
+    /// let now = imap.store(1..=3, StoreAction::Add, &[Flag::Seen]).await?;
+    /// println!("{:?}", now[0].flags());
+    /// # Ok(()) }
+    /// ```
     pub async fn store(
         &mut self,
         set: impl IntoMessageSet,
@@ -645,6 +736,14 @@ impl ImapClient {
     }
 
     /// UID STORE: [`ImapClient::store`] by UID.
+    ///
+    /// ```no_run
+    /// # async fn f(imap: &mut mail_codec::ImapClient) -> Result<(), Box<dyn std::error::Error>> {
+    /// use mail_codec::imap_wire::{Flag, StoreAction};
+    /// let work = Flag::parse_name("$Work")?;
+    /// imap.uid_store(&[41u32, 42][..], StoreAction::Remove, &[work]).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn uid_store(
         &mut self,
         set: impl IntoMessageSet,
@@ -656,12 +755,24 @@ impl ImapClient {
     }
 
     /// COPY to `mailbox`.
+    ///
+    /// ```no_run
+    /// # async fn f(imap: &mut mail_codec::ImapClient) -> Result<(), Box<dyn std::error::Error>> {
+    /// imap.copy(1..=10, "Archive").await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn copy(&mut self, set: impl IntoMessageSet, mailbox: &str) -> Result<(), Error> {
         let body = CommandBody::Copy { uid: false, sequence_set: set.into_message_set()?, mailbox: self.name(mailbox) };
         self.execute(body).await.map(drop)
     }
 
     /// UID COPY to `mailbox`.
+    ///
+    /// ```no_run
+    /// # async fn f(imap: &mut mail_codec::ImapClient) -> Result<(), Box<dyn std::error::Error>> {
+    /// imap.uid_copy(4711, "Archive").await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn uid_copy(&mut self, set: impl IntoMessageSet, mailbox: &str) -> Result<(), Error> {
         let body = CommandBody::Copy { uid: true, sequence_set: set.into_message_set()?, mailbox: self.name(mailbox) };
         self.execute(body).await.map(drop)
@@ -674,6 +785,15 @@ impl ImapClient {
     /// `\Deleted` ([`Error::Unsupported`]; copy and flag with
     /// [`ImapClient::uid_copy`] and [`ImapClient::uid_store`] if that is
     /// what is wanted).
+    ///
+    /// ```no_run
+    /// # async fn f(imap: &mut mail_codec::ImapClient) -> Result<(), Box<dyn std::error::Error>> {
+    /// match imap.uid_move(4711, "Archive").await {
+    ///     Err(mail_codec::Error::Unsupported(why)) => println!("not moved: {why}"),
+    ///     other => other?,
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn uid_move(&mut self, set: impl IntoMessageSet, mailbox: &str) -> Result<(), Error> {
         let set = set.into_message_set()?;
         if self.has_capability("MOVE").await? {
@@ -692,6 +812,13 @@ impl ImapClient {
 
     /// EXPUNGE: removes every `\Deleted` message of the selected mailbox;
     /// the sequence numbers expunged, in the order the server said them.
+    ///
+    /// ```no_run
+    /// # async fn f(imap: &mut mail_codec::ImapClient) -> Result<(), Box<dyn std::error::Error>> {
+    /// let removed = imap.expunge().await?;
+    /// println!("{} messages expunged", removed.len());
+    /// # Ok(()) }
+    /// ```
     pub async fn expunge(&mut self) -> Result<Vec<NonZeroU32>, Error> {
         let outcome = self.execute(CommandBody::Expunge).await?;
         Ok(outcome
@@ -706,6 +833,14 @@ impl ImapClient {
 
     /// UID EXPUNGE (UIDPLUS, RFC 4315): removes only the `\Deleted`
     /// messages among the UIDs `set` names.
+    ///
+    /// ```no_run
+    /// # async fn f(imap: &mut mail_codec::ImapClient) -> Result<(), Box<dyn std::error::Error>> {
+    /// use mail_codec::imap_wire::{Flag, StoreAction};
+    /// imap.uid_store(4711, StoreAction::Add, &[Flag::Deleted]).await?;
+    /// imap.uid_expunge(4711).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn uid_expunge(&mut self, set: impl IntoMessageSet) -> Result<(), Error> {
         if !self.has_capability("UIDPLUS").await? {
             return Err(Error::Unsupported("UIDPLUS (UID EXPUNGE)"));
@@ -717,6 +852,15 @@ impl ImapClient {
     /// line ends are sent as CRLF (RFC 5322 mail has CRLF; servers such as
     /// Cyrus refuse bare newlines); without it the bytes go as they are.
     /// The new message's UID when the server says (UIDPLUS `APPENDUID`).
+    ///
+    /// ```no_run
+    /// # async fn f(imap: &mut mail_codec::ImapClient) -> Result<(), Box<dyn std::error::Error>> {
+    /// use mail_codec::imap_wire::Flag;
+    /// let message = b"From: me@example.org\nSubject: note\n\nWritten with LF line ends.\n";
+    /// let uid = imap.append("Drafts", message, &[Flag::Draft], true).await?;
+    /// println!("stored as UID {uid:?}");
+    /// # Ok(()) }
+    /// ```
     pub async fn append(
         &mut self,
         mailbox: &str,
@@ -745,6 +889,12 @@ impl ImapClient {
 impl ImapClient {
     /// ENABLE (RFC 5161) the named extensions (`CONDSTORE`, `QRESYNC`,
     /// `UTF8=ACCEPT`, `IMAP4rev2`, ...); those the server enabled.
+    ///
+    /// ```no_run
+    /// # async fn f(imap: &mut mail_codec::ImapClient) -> Result<(), Box<dyn std::error::Error>> {
+    /// let enabled = imap.enable(&["CONDSTORE", "UTF8=ACCEPT"]).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn enable(&mut self, names: &[&str]) -> Result<Vec<String>, Error> {
         let atoms = names.iter().map(|n| imap_wire::Atom::try_from(*n)).collect::<Result<Vec<_>, _>>()?;
         let outcome = self.execute(CommandBody::Enable(atoms)).await?;
@@ -762,6 +912,14 @@ impl ImapClient {
 
     /// NAMESPACE (RFC 2342): the personal namespaces (prefix and
     /// delimiter), where a client should create its mailboxes.
+    ///
+    /// ```no_run
+    /// # async fn f(imap: &mut mail_codec::ImapClient) -> Result<(), Box<dyn std::error::Error>> {
+    /// for personal in imap.namespace().await? {
+    ///     println!("prefix {:?}", String::from_utf8_lossy(&personal.prefix[..]));
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn namespace(&mut self) -> Result<Vec<imap_wire::NamespaceDescription>, Error> {
         let outcome = self.execute(CommandBody::Namespace).await?;
         Ok(outcome
@@ -777,6 +935,12 @@ impl ImapClient {
 
     /// ID (RFC 2971): tells the server `fields` (name, version, ...) and
     /// returns what it says of itself.
+    ///
+    /// ```no_run
+    /// # async fn f(imap: &mut mail_codec::ImapClient) -> Result<(), Box<dyn std::error::Error>> {
+    /// let server = imap.id(&[("name", "my-client"), ("version", "1.0")]).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn id(&mut self, fields: &[(&str, &str)]) -> Result<Vec<(String, Option<String>)>, Error> {
         let ours = fields.iter().map(|(k, v)| (IString::from(*k), Some(IString::from(*v)))).collect();
         let outcome = self.execute(CommandBody::Id(Some(ours))).await?;

@@ -251,6 +251,12 @@ impl Pop3Client {
     }
 
     /// STAT: the number of messages and their total size.
+    ///
+    /// ```no_run
+    /// # async fn f(pop: &mut mail_codec::Pop3Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let (count, size) = pop.stat().await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn stat(&mut self) -> Result<(u32, u64), Error> {
         match self.execute(Command::Stat).await? {
             ClientEvent::Stat { stat, .. } => Ok((stat.messages, stat.octets)),
@@ -299,6 +305,14 @@ impl Pop3Client {
     }
 
     /// LIST: every message's number and size.
+    ///
+    /// ```no_run
+    /// # async fn f(pop: &mut mail_codec::Pop3Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// for listing in pop.list().await? {
+    ///     println!("{} {} bytes", listing.message, listing.octets);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn list(&mut self) -> Result<Vec<ScanListing>, Error> {
         match self.execute(Command::List(None)).await? {
             ClientEvent::ScanListings { entries, .. } => Ok(entries),
@@ -308,6 +322,14 @@ impl Pop3Client {
 
     /// UIDL: every message's number and unique id (stable across
     /// sessions, the key to download each message once).
+    ///
+    /// ```no_run
+    /// # async fn f(pop: &mut mail_codec::Pop3Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// for entry in pop.uidl().await? {
+    ///     println!("{} {:?}", entry.message, entry.uid);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn uidl(&mut self) -> Result<Vec<UniqueIdListing>, Error> {
         match self.execute(Command::Uidl(None)).await? {
             ClientEvent::UniqueIds { entries, .. } => Ok(entries),
@@ -317,12 +339,31 @@ impl Pop3Client {
 
     /// RETR `message` written to `out` as it arrives (unstuffed); the
     /// number of bytes.
+    ///
+    /// ```no_run
+    /// # async fn f(pop: &mut mail_codec::Pop3Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let mut file = tokio::io::sink(); // a tokio::fs::File, a socket, ...
+    /// for listing in pop.list().await? {
+    ///     let bytes = pop.retr_to(listing.message, &mut file).await?;
+    ///     pop.dele(listing.message).await?;
+    ///     println!("{bytes} bytes");
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn retr_to<W: AsyncWrite + Unpin>(&mut self, message: MessageNumber, out: &mut W) -> Result<u64, Error> {
         self.retrieve_to(Command::Retr(message), out).await
     }
 
     /// TOP: the header and the first `lines` body lines of `message`,
     /// written to `out` as they arrive.
+    ///
+    /// ```no_run
+    /// # async fn f(pop: &mut mail_codec::Pop3Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let mut header = Vec::new();
+    /// let number = pop.list().await?[0].message;
+    /// pop.top_to(number, 0, &mut header).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn top_to<W: AsyncWrite + Unpin>(
         &mut self,
         message: MessageNumber,
@@ -333,6 +374,13 @@ impl Pop3Client {
     }
 
     /// DELE: marks `message` for deletion at QUIT.
+    ///
+    /// ```no_run
+    /// # async fn f(pop: &mut mail_codec::Pop3Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let number = pop.list().await?[0].message;
+    /// pop.dele(number).await?; // applied at QUIT
+    /// # Ok(()) }
+    /// ```
     pub async fn dele(&mut self, message: MessageNumber) -> Result<(), Error> {
         self.execute(Command::Dele(message)).await.map(drop)
     }
@@ -340,6 +388,13 @@ impl Pop3Client {
     /// UTF8 (RFC 6856) when the server offers it: the server then sends
     /// messages as they are, 8-bit headers included, instead of a
     /// down-converted copy. Before login; `Ok(false)` when not offered.
+    ///
+    /// ```no_run
+    /// # async fn f(pop: &mut mail_codec::Pop3Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let utf8 = pop.utf8().await?;
+    /// pop.login("alice", "secret").await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn utf8(&mut self) -> Result<bool, Error> {
         if !self.capabilities().await?.iter().any(|c| matches!(c, Capability::Utf8 { .. })) {
             return Ok(false);
