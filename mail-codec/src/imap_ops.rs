@@ -220,7 +220,7 @@ pub struct Fetch<'a> {
     streamed: Vec<LiteralAttribute>,
 }
 
-impl Fetch<'_> {
+impl<'a> Fetch<'a> {
     /// The next piece of the answer: large sections in pieces, then their
     /// message; `None` once the FETCH completed. Memory stays bounded by
     /// the streaming threshold whatever the message sizes. A tagged NO or
@@ -316,6 +316,22 @@ impl Fetch<'_> {
         }
     }
 
+    /// The messages as a [`futures_core::Stream`] (for `StreamExt`'s
+    /// combinators: `try_collect`, `take`, `filter`, ...). Each item is a
+    /// whole message, as [`Fetch::next`] gives it.
+    ///
+    /// ```no_run
+    /// # async fn f(imap: &mut mail_codec::ImapClient) -> Result<(), mail_codec::Error> {
+    /// use futures_util::TryStreamExt;
+    /// use mail_codec::imap_ops::Items;
+    /// let stream = imap.fetch(.., Items::new().uid().size()).await?.into_stream();
+    /// let large: Vec<_> = stream.try_filter(|m| std::future::ready(m.size() > Some(1 << 20))).try_collect().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn into_stream(self) -> FetchStream<'a> {
+        FetchStream { fetch: Some(self), pending: None }
+    }
+
     /// Every message, read to the end of the FETCH.
     pub async fn collect(mut self) -> Result<Vec<Message>, Error> {
         let mut all = Vec::new();
@@ -323,6 +339,49 @@ impl Fetch<'_> {
             all.push(message);
         }
         Ok(all)
+    }
+}
+
+/// A [`Fetch`] as a [`futures_core::Stream`] of whole messages
+/// ([`Fetch::into_stream`]).
+pub struct FetchStream<'a> {
+    /// The Fetch, while no read is under way.
+    fetch: Option<Fetch<'a>>,
+    /// The read under way; it gives the Fetch back with its result.
+    pending: Option<Pending<'a>>,
+}
+
+type Pending<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = (Fetch<'a>, Result<Option<Message>, Error>)> + Send + 'a>>;
+
+impl std::fmt::Debug for FetchStream<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FetchStream").field("reading", &self.pending.is_some()).finish()
+    }
+}
+
+impl<'a> futures_core::Stream for FetchStream<'a> {
+    type Item = Result<Message, Error>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        if self.pending.is_none() {
+            let Some(mut fetch) = self.fetch.take() else { return std::task::Poll::Ready(None) };
+            self.pending = Some(Box::pin(async move {
+                let next = fetch.next().await;
+                (fetch, next)
+            }));
+        }
+        let Some(pending) = self.pending.as_mut() else { return std::task::Poll::Ready(None) };
+        let (fetch, next) = std::task::ready!(pending.as_mut().poll(cx));
+        self.pending = None;
+        // After an error or the end, nothing more.
+        if matches!(next, Ok(Some(_))) {
+            self.fetch = Some(fetch);
+        }
+        std::task::Poll::Ready(next.transpose())
     }
 }
 

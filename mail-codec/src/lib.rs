@@ -67,7 +67,7 @@ pub use codec::{EncodeError, ImapClientCodec, ImapServerCodec, Pop3ClientCodec, 
 pub use deflate::DeflateStream;
 pub use error::Error;
 pub use imap::{Idle, ImapClient, ImapServer, Outcome, DEFAULT_STREAM_SECTIONS_ABOVE};
-pub use imap_ops::{Fetch, FetchPart, IntoMessageSet, Items, ListEntry, Message, Query};
+pub use imap_ops::{Fetch, FetchPart, FetchStream, IntoMessageSet, Items, ListEntry, Message, Query};
 pub use pop3::{Pop3Client, Pop3Server};
 pub use pump::{tls_upgrade, AsyncStream, BoxedStream, TlsUpgrade, UpgradeFuture};
 

@@ -287,8 +287,17 @@ async fn large_messages_are_fetched_in_pieces() {
     }
     assert!(largest_piece <= 1 << 20, "pieces as they arrive, not the message: {largest_piece}");
     assert_eq!(messages, [(1, 1, None), (2, 2, Some(26)), (3, 3, None)], "streamed sections are not in the message");
-    // Whole: joined again.
+    // Whole: joined again; also as a futures Stream.
     let all = imap.fetch(.., Items::new().whole_message()).await.unwrap().collect().await.unwrap();
+    let mut stream = imap.fetch(.., Items::new().uid().size()).await.unwrap().into_stream();
+    let mut sizes = Vec::new();
+    while let Some(message) =
+        std::future::poll_fn(|cx| futures_core::Stream::poll_next(std::pin::Pin::new(&mut stream), cx)).await
+    {
+        sizes.push(message.unwrap().size().unwrap() as usize);
+    }
+    drop(stream);
+    assert_eq!(sizes, [big.len(), 26, big.len()]);
     assert_eq!(all.iter().map(|m| m.body().unwrap().len()).collect::<Vec<_>>(), [big.len(), 26, big.len()]);
     assert_eq!(all[2].body().unwrap(), &big[..]);
     // A raw FETCH through execute: joined too.
