@@ -230,6 +230,14 @@ impl ImapClient {
     /// Whether the server announced the capability called `name`
     /// (case-insensitive, e.g. `IDLE`, `AUTH=PLAIN`, `COMPRESS=DEFLATE`);
     /// asks with CAPABILITY when they are not known.
+    ///
+    /// ```no_run
+    /// # async fn f(imap: &mut mail_codec::ImapClient) -> Result<(), Box<dyn std::error::Error>> {
+    /// if imap.has_capability("MOVE").await? {
+    ///     imap.uid_move(4711, "Archive").await?;
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn has_capability(&mut self, name: &str) -> Result<bool, Error> {
         Ok(offers(&self.capabilities().await?, name))
     }
@@ -393,6 +401,12 @@ impl ImapClient {
     }
 
     /// AUTHENTICATE PLAIN (RFC 4616) with the initial response.
+    ///
+    /// ```no_run
+    /// # async fn f(imap: &mut mail_codec::ImapClient) -> Result<(), Box<dyn std::error::Error>> {
+    /// imap.authenticate_plain("alice", "secret").await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn authenticate_plain(&mut self, username: &str, password: &str) -> Result<Outcome, Error> {
         let ir = imap_wire::sasl::plain("", username, password);
         self.authenticate("PLAIN", Some(&ir), |_| None).await
@@ -486,6 +500,16 @@ impl ImapClient {
 
     /// IDLE (RFC 2177): returns once the server accepted it; take updates
     /// from the [`Idle`] and end it with [`Idle::done`].
+    ///
+    /// ```no_run
+    /// # async fn f(imap: &mut mail_codec::ImapClient) -> Result<(), Box<dyn std::error::Error>> {
+    /// let mut idle = imap.idle().await?;
+    /// if let Some(update) = idle.next_update().await? {
+    ///     println!("{update:?}");
+    /// }
+    /// idle.done().await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn idle(&mut self) -> Result<Idle<'_>, Error> {
         if !self.has_capability("IDLE").await? {
             return Err(Error::Unsupported("IDLE"));
@@ -505,6 +529,12 @@ impl ImapClient {
     }
 
     /// LOGOUT, then closes the connection.
+    ///
+    /// ```no_run
+    /// # async fn f(imap: mail_codec::ImapClient) -> Result<(), Box<dyn std::error::Error>> {
+    /// imap.logout().await?; // LOGOUT, then the connection (and TLS) closed
+    /// # Ok(()) }
+    /// ```
     pub async fn logout(mut self) -> Result<(), Error> {
         match self.execute(CommandBody::Logout).await {
             Ok(_) | Err(Error::ImapPeer(PeerError::ConnectionClosed { .. })) => {}

@@ -178,6 +178,12 @@ impl Pop3Client {
     }
 
     /// USER and PASS.
+    ///
+    /// ```no_run
+    /// # async fn f(pop: &mut mail_codec::Pop3Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// pop.login("alice", "secret").await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn login(&mut self, username: &str, password: &str) -> Result<(), Error> {
         let user = Arg::try_from(username).map_err(|_| Error::Misuse("the user name holds CR, LF or NUL"))?;
         let pass = Arg::try_from(password).map_err(|_| Error::Misuse("the password holds CR, LF or NUL"))?;
@@ -404,6 +410,12 @@ impl Pop3Client {
     }
 
     /// QUIT (deletions take effect), then closes the connection.
+    ///
+    /// ```no_run
+    /// # async fn f(pop: mail_codec::Pop3Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// pop.quit().await?; // QUIT: marked messages are deleted now
+    /// # Ok(()) }
+    /// ```
     pub async fn quit(mut self) -> Result<(), Error> {
         self.execute(Command::Quit).await?;
         match self.pump.shutdown().await {
