@@ -33,6 +33,7 @@ mod fetch;
 mod mailboxes;
 mod search;
 mod session;
+mod sort;
 mod util;
 mod view;
 
@@ -196,7 +197,8 @@ impl<S: Store> ImapService<S> {
     pub fn capabilities(&self) -> Vec<Capability> {
         let mut caps = vec![Capability::Imap4Rev1, Capability::LiteralPlus, Capability::SaslIr, Capability::Idle];
         let mut names =
-            vec!["ID", "ENABLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "CHILDREN", "ESEARCH", "WITHIN"];
+            vec!["ID", "ENABLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "CHILDREN", "ESEARCH", "WITHIN", "SORT"];
+        names.extend(["SORT=DISPLAY", "ESORT"]);
         if self.config.offer_binary {
             names.push("BINARY");
         }

@@ -136,13 +136,7 @@ impl<S: Store> Session<S> {
         let structure = self.structure(mailbox, validity, meta).await?;
         let content = mailbox.open(meta.uid).await?;
         let mut reader = WireReader::new(content, meta.size);
-        let header = structure.root().header();
-        let header_end = header.end.min(header.start + MAX_SEARCH_HEADER);
-        let mut raw_header = Vec::new();
-        let mut producer = Producer::new(Source::Range(header.start..header_end));
-        while let Some(piece) = producer.next(&mut reader).await? {
-            raw_header.extend_from_slice(&piece);
-        }
+        let raw_header = read_header(&structure, &mut reader).await?;
         let mut facts = ContentFacts { headers: header_values(&raw_header), ..ContentFacts::default() };
         facts.sent_day = MessageParser::new()
             .parse_headers(&raw_header)
@@ -174,14 +168,30 @@ impl<S: Store> Session<S> {
             }
         }
         if let Some(charset) = &charset {
-            if !charset.eq_ignore_case("UTF-8") && !charset.eq_ignore_case("US-ASCII") {
-                return Err(Refusal {
-                    kind: imap_wire::StatusKind::No,
-                    code: Some(Code::BadCharset(vec![IString::from("UTF-8"), IString::from("US-ASCII")])),
-                    text: "Unsupported charset".into(),
-                });
-            }
+            check_charset(charset)?;
         }
+        let ids: Vec<_> = self
+            .matching(criteria)
+            .await?
+            .into_iter()
+            .map(|(seq, meta)| nz(if uid { meta.uid } else { seq }))
+            .collect();
+        let data = match return_options {
+            None => Data::Search { ids, modseq: None },
+            // RFC 4731: the numbers in order, `RETURN ()` meaning ALL.
+            Some(options) => Data::ESearch(ESearchResponse {
+                tag: Some(IString::from(tag.as_str())),
+                uid,
+                data: return_data(&ids, &options),
+            }),
+        };
+        imap.machine_mut().respond(tag, data)?;
+        done("Search completed.")
+    }
+
+    /// The messages of the selected mailbox matching every key, in
+    /// mailbox order: (sequence number, metadata).
+    pub(crate) async fn matching(&self, criteria: &[SearchKey]) -> Result<Vec<(u32, MessageMeta)>, Refusal> {
         let selected = self.selected.as_ref().ok_or_else(|| bad("No mailbox selected"))?;
         let key = SearchKey::And(criteria.to_vec());
         let content = needs_content(&key);
@@ -191,7 +201,7 @@ impl<S: Store> Session<S> {
         let validity = selected.validity;
         let count = selected.uids.len() as u32;
         let largest = selected.uids.last().copied().unwrap_or(0);
-        let mut ids = Vec::new();
+        let mut found = Vec::new();
         let live: Vec<(usize, u32)> = selected
             .uids
             .iter()
@@ -224,41 +234,69 @@ impl<S: Store> Session<S> {
                     strings: &strings,
                 };
                 if ctx.matches(&key) {
-                    ids.push(nz(if uid { meta.uid } else { i as u32 + 1 }));
+                    found.push((i as u32 + 1, meta));
                 }
             }
             // Other sessions run between batches of a long search.
             tokio::task::yield_now().await;
         }
-        let data = match return_options {
-            None => Data::Search { ids, modseq: None },
-            // RFC 4731: the numbers in order, `RETURN ()` meaning ALL.
-            Some(options) => {
-                let options = if options.is_empty() { vec![R::All] } else { options };
-                let mut data = Vec::new();
-                for option in options {
-                    data.push(match option {
-                        R::Count => SearchReturnData::Count(ids.len() as u32),
-                        R::Min => match ids.first() {
-                            Some(&n) => SearchReturnData::Min(n),
-                            None => continue,
-                        },
-                        R::Max => match ids.last() {
-                            Some(&n) => SearchReturnData::Max(n),
-                            None => continue,
-                        },
-                        _ => match compact(&ids.iter().map(|n| n.get()).collect::<Vec<_>>()) {
-                            Some(set) => SearchReturnData::All(set),
-                            None => continue,
-                        },
-                    });
-                }
-                Data::ESearch(ESearchResponse { tag: Some(IString::from(tag.as_str())), uid, data })
-            }
-        };
-        imap.machine_mut().respond(tag, data)?;
-        done("Search completed.")
+        Ok(found)
     }
+}
+
+/// SEARCH and SORT take UTF-8 and US-ASCII (a subset) only.
+pub(crate) fn check_charset(charset: &IString) -> Result<(), Refusal> {
+    if charset.eq_ignore_case("UTF-8") || charset.eq_ignore_case("US-ASCII") {
+        return Ok(());
+    }
+    Err(Refusal {
+        kind: imap_wire::StatusKind::No,
+        code: Some(Code::BadCharset(vec![IString::from("UTF-8"), IString::from("US-ASCII")])),
+        text: "Unsupported charset".into(),
+    })
+}
+
+/// ESEARCH return data (RFC 4731, and RFC 5267 for SORT) of `ids` in
+/// their order: MIN and MAX are the first and the last, ALL keeps the
+/// order (`RETURN ()` means ALL).
+pub(crate) fn return_data(ids: &[std::num::NonZeroU32], options: &[SearchReturnOption]) -> Vec<SearchReturnData> {
+    use SearchReturnOption as R;
+    let all = [R::All];
+    let options = if options.is_empty() { &all[..] } else { options };
+    let mut data = Vec::new();
+    for option in options {
+        data.push(match option {
+            R::Count => SearchReturnData::Count(ids.len() as u32),
+            R::Min => match ids.first() {
+                Some(&n) => SearchReturnData::Min(n),
+                None => continue,
+            },
+            R::Max => match ids.last() {
+                Some(&n) => SearchReturnData::Max(n),
+                None => continue,
+            },
+            _ => match compact(&ids.iter().map(|n| n.get()).collect::<Vec<_>>()) {
+                Some(set) => SearchReturnData::All(set),
+                None => continue,
+            },
+        });
+    }
+    data
+}
+
+/// The message's header as sent (its first [`MAX_SEARCH_HEADER`] bytes).
+pub(crate) async fn read_header<C: crate::store::Content>(
+    structure: &Structure,
+    reader: &mut WireReader<C>,
+) -> Result<Vec<u8>, StoreError> {
+    let header = structure.root().header();
+    let header_end = header.end.min(header.start + MAX_SEARCH_HEADER);
+    let mut raw_header = Vec::new();
+    let mut producer = Producer::new(Source::Range(header.start..header_end));
+    while let Some(piece) = producer.next(reader).await? {
+        raw_header.extend_from_slice(&piece);
+    }
+    Ok(raw_header)
 }
 
 /// One pass over the text parts (decoded and in UTF-8), or over the body

@@ -289,6 +289,7 @@ impl<S: Store> Session<S> {
                     CommandBody::Fetch { uid: false, .. }
                         | CommandBody::Store { uid: false, .. }
                         | CommandBody::Search { uid: false, .. }
+                        | CommandBody::Sort { uid: false, .. }
                 )
             })
             .unwrap_or(true);
@@ -427,6 +428,9 @@ impl<S: Store> Session<S> {
             CommandBody::UidExpunge(set) => self.expunge(Some(&set)).await,
             CommandBody::Search { uid, return_options, charset, criteria } => {
                 self.search(imap, &tag, uid, return_options, charset, &criteria).await
+            }
+            CommandBody::Sort { uid, return_options, criteria, charset, search } => {
+                self.sort(imap, &tag, uid, return_options, &criteria, &charset, &search).await
             }
             CommandBody::Fetch { uid, sequence_set, items, modifiers } => {
                 if !modifiers.is_empty() {

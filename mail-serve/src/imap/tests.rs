@@ -278,6 +278,34 @@ async fn search_keys() {
     assert!(c.run("SEARCH CHARSET KOI8-R ALL").await.contains("NO [BADCHARSET"));
 }
 
+#[tokio::test]
+async fn sort_orders_by_each_key_and_esort_returns_in_that_order() {
+    let service = service_with(store_with(&[
+        b"From: Zed <zed@example.org>\r\nTo: b@example.org\r\nSubject: Re: banana\r\nDate: Tue, 1 Jan 2030 10:00:00 +0000\r\n\r\nlong body text here\r\n",
+        b"From: amy@example.org\r\nTo: Carl <a@example.org>\r\nSubject: apple\r\nDate: Tue, 1 Jan 2030 12:00:00 +0200\r\n\r\nx\r\n",
+        b"From: =?utf-8?q?B=C3=A9a?= <bea@example.org>\r\nSubject: [list] Fwd: cherry (fwd)\r\n\r\nmiddle body\r\n",
+    ]));
+    let mut c = logged_in(&service, "INBOX").await;
+    let capability = c.run("CAPABILITY").await;
+    assert!(capability.contains(" SORT ") && capability.contains("SORT=DISPLAY") && capability.contains("ESORT"));
+    assert!(c.run("SORT (SUBJECT) UTF-8 ALL").await.contains("* SORT 2 1 3\r\n"), "base subjects: apple banana cherry");
+    assert!(c.run("SORT (REVERSE SUBJECT) UTF-8 ALL").await.contains("* SORT 3 1 2\r\n"));
+    assert!(c.run("SORT (FROM) US-ASCII ALL").await.contains("* SORT 2 3 1\r\n"), "amy bea zed");
+    assert!(c.run("SORT (DISPLAYFROM) UTF-8 ALL").await.contains("* SORT 2 3 1\r\n"), "amy@... Béa Zed");
+    assert!(c.run("SORT (TO SIZE) UTF-8 ALL").await.contains("* SORT 3 2 1\r\n"), "no To sorts first");
+    assert!(c.run("SORT (DISPLAYTO) UTF-8 ALL").await.contains("* SORT 3 1 2\r\n"), "'' b@example.org Carl");
+    // 12:00 +0200 is 10:00 UTC: a tie with message 1, kept in mailbox order.
+    let date = c.run("SORT (DATE) UTF-8 NOT 3").await;
+    assert!(date.contains("* SORT 1 2\r\n"), "{date}");
+    assert!(c.run("SORT (REVERSE SIZE) UTF-8 ALL").await.contains("* SORT 1 2 3\r\n"));
+    assert!(c.run("SORT (SIZE) UTF-8 ALL").await.contains("* SORT 3 2 1\r\n"));
+    assert!(c.run("UID SORT (SUBJECT) UTF-8 2:3").await.contains("* SORT 2 3\r\n"));
+    let esort = c.run("SORT RETURN (MIN MAX COUNT ALL) (SUBJECT) UTF-8 ALL").await;
+    assert!(esort.contains("* ESEARCH (TAG \"") && esort.contains(") MIN 2 MAX 3 COUNT 3 ALL 2,1,3\r\n"), "{esort}");
+    assert!(c.run("SORT (RELEVANCY) UTF-8 ALL").await.contains("BAD"));
+    assert!(c.run("SORT (SUBJECT) KOI8-R ALL").await.contains("NO [BADCHARSET"));
+}
+
 /// An idle session's memory is its future: kept small, whatever the
 /// largest command's work (boxed) needs.
 #[test]

@@ -1,0 +1,318 @@
+//! SORT (RFC 5256), with DISPLAYFROM and DISPLAYTO (RFC 5957) and the
+//! ESEARCH return options of ESORT (RFC 5267). The messages are chosen as
+//! SEARCH chooses them; each key compares with `i;ascii-casemap` (ASCII
+//! letters folded), ties go by sequence number.
+
+use std::cmp::Ordering;
+use std::num::NonZeroU32;
+
+use imap_wire::{Data, ESearchResponse, IString, SearchKey, SearchReturnOption, SortCriterion, SortKey, Tag};
+use mail_codec::ImapServer;
+use mail_parser::{Address, MessageParser};
+
+use super::content::WireReader;
+use super::search::{check_charset, read_header, return_data};
+use super::session::Session;
+use super::util::{bad, done, nz, Outcome};
+use crate::store::{Mailbox, MessageMeta, Store, StoreError};
+
+/// What a message is sorted by.
+#[derive(Debug, Default)]
+struct SortFacts {
+    seq: u32,
+    uid: u32,
+    arrival: i64,
+    size: u64,
+    /// The Date header in UTC seconds, else the arrival.
+    date: i64,
+    from: String,
+    to: String,
+    cc: String,
+    display_from: String,
+    display_to: String,
+    subject: String,
+}
+
+impl<S: Store> Session<S> {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn sort(
+        &mut self,
+        imap: &mut ImapServer,
+        tag: &Tag,
+        uid: bool,
+        return_options: Option<Vec<SearchReturnOption>>,
+        criteria: &[SortCriterion],
+        charset: &IString,
+        search: &[SearchKey],
+    ) -> Outcome {
+        use SearchReturnOption as R;
+        if let Some(options) = &return_options {
+            if options.iter().any(|o| !matches!(o, R::Min | R::Max | R::All | R::Count)) {
+                return Err(bad("Only MIN, MAX, ALL and COUNT are supported in RETURN"));
+            }
+        }
+        for criterion in criteria {
+            use SortKey::*;
+            if !matches!(criterion.key, Arrival | Cc | Date | From | Size | Subject | To | DisplayFrom | DisplayTo) {
+                return Err(bad("Unsupported sort key"));
+            }
+        }
+        check_charset(charset)?;
+        let matched = self.matching(search).await?;
+        let headers = criteria.iter().any(|c| !matches!(c.key, SortKey::Arrival | SortKey::Size));
+        let mut facts = Vec::with_capacity(matched.len());
+        for (seq, meta) in matched {
+            let mut f = SortFacts {
+                seq,
+                uid: meta.uid,
+                arrival: meta.internal_date,
+                size: meta.size,
+                date: meta.internal_date,
+                ..SortFacts::default()
+            };
+            if headers {
+                match self.header_of(&meta).await {
+                    Ok(header) => fill_from_header(&mut f, &header),
+                    // Expunged by another session meanwhile: sorted by
+                    // what is left (empty keys).
+                    Err(StoreError::NoSuchMessage) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            facts.push(f);
+        }
+        facts.sort_by(|a, b| compare(a, b, criteria));
+        let ids: Vec<NonZeroU32> = facts.iter().map(|f| nz(if uid { f.uid } else { f.seq })).collect();
+        let data = match return_options {
+            None => Data::Sort { ids, modseq: None },
+            Some(options) => Data::ESearch(ESearchResponse {
+                tag: Some(IString::from(tag.as_str())),
+                uid,
+                data: return_data(&ids, &options),
+            }),
+        };
+        imap.machine_mut().respond(tag, data)?;
+        done("Sort completed.")
+    }
+
+    async fn header_of(&self, meta: &MessageMeta) -> Result<Vec<u8>, StoreError> {
+        let selected = self.selected.as_ref().ok_or(StoreError::NoSuchMessage)?;
+        let structure = self.structure(&selected.mailbox, selected.validity, meta).await?;
+        let content = selected.mailbox.open(meta.uid).await?;
+        let mut reader = WireReader::new(content, meta.size);
+        read_header(&structure, &mut reader).await
+    }
+}
+
+fn fill_from_header(f: &mut SortFacts, header: &[u8]) {
+    let Some(message) = MessageParser::new().parse_headers(header) else { return };
+    if let Some(date) = message.date() {
+        f.date = date.to_timestamp();
+    }
+    f.from = mailbox_of(message.from());
+    f.to = mailbox_of(message.to());
+    f.cc = mailbox_of(message.cc());
+    f.display_from = display_of(message.from());
+    f.display_to = display_of(message.to());
+    f.subject = base_subject(message.subject().unwrap_or(""));
+}
+
+/// The first address of a list: (display name, address), a group's name
+/// standing for the group (as IMAP's envelope starts a group).
+fn first(address: Option<&Address<'_>>) -> Option<(Option<String>, Option<String>)> {
+    // A bare word without `@` ("To: d") is the mailbox, as in IMAP's
+    // envelope, not a display name.
+    let pair = |a: &mail_parser::Addr<'_>| match (a.name(), a.address()) {
+        (name, Some(address)) => (name.map(str::to_string), Some(address.to_string())),
+        (Some(word), None) => (None, Some(word.to_string())),
+        (None, None) => (None, None),
+    };
+    match address? {
+        Address::List(list) => list.first().map(pair),
+        Address::Group(groups) => {
+            let group = groups.first()?;
+            match &group.name {
+                Some(name) => Some((Some(name.to_string()), Some(name.to_string()))),
+                None => group.addresses.first().map(pair),
+            }
+        }
+    }
+}
+
+/// RFC 5256 FROM/TO/CC: the first address's mailbox (local part).
+fn mailbox_of(address: Option<&Address<'_>>) -> String {
+    let Some((_, Some(address))) = first(address) else { return String::new() };
+    match address.rsplit_once('@') {
+        Some((local, _)) => local.to_string(),
+        None => address,
+    }
+}
+
+/// RFC 5957 DISPLAYFROM/DISPLAYTO: the first address's display name
+/// (decoded), else its address.
+fn display_of(address: Option<&Address<'_>>) -> String {
+    match first(address) {
+        Some((Some(name), _)) if !name.trim().is_empty() => name.trim().to_string(),
+        Some((_, Some(address))) => address,
+        _ => String::new(),
+    }
+}
+
+fn compare(a: &SortFacts, b: &SortFacts, criteria: &[SortCriterion]) -> Ordering {
+    for criterion in criteria {
+        let order = match criterion.key {
+            SortKey::Arrival => a.arrival.cmp(&b.arrival),
+            SortKey::Size => a.size.cmp(&b.size),
+            SortKey::Date => a.date.cmp(&b.date),
+            SortKey::From => casemap(&a.from, &b.from),
+            SortKey::To => casemap(&a.to, &b.to),
+            SortKey::Cc => casemap(&a.cc, &b.cc),
+            SortKey::DisplayFrom => casemap(&a.display_from, &b.display_from),
+            SortKey::DisplayTo => casemap(&a.display_to, &b.display_to),
+            SortKey::Subject => casemap(&a.subject, &b.subject),
+            _ => Ordering::Equal,
+        };
+        let order = if criterion.reverse { order.reverse() } else { order };
+        if order != Ordering::Equal {
+            return order;
+        }
+    }
+    // Exact ties keep the mailbox's order, REVERSE or not (RFC 5256 3).
+    a.seq.cmp(&b.seq)
+}
+
+/// The `i;ascii-casemap` comparator (RFC 4790): octets compared with
+/// ASCII letters upper-cased.
+fn casemap(a: &str, b: &str) -> Ordering {
+    a.bytes().map(|c| c.to_ascii_uppercase()).cmp(b.bytes().map(|c| c.to_ascii_uppercase()))
+}
+
+/// RFC 5256 2.1's base subject of a (decoded) subject: reply and forward
+/// markers, `[blob]`s before them and `(fwd)` trailers removed, white
+/// space collapsed.
+pub(crate) fn base_subject(subject: &str) -> String {
+    // (1) Tabs and line breaks are spaces; runs of spaces are one.
+    let mut s = String::with_capacity(subject.len());
+    for c in subject.chars() {
+        let c = if matches!(c, '\t' | '\r' | '\n') { ' ' } else { c };
+        if !(c == ' ' && s.ends_with(' ')) {
+            s.push(c);
+        }
+    }
+    loop {
+        // (2) Trailers: "(fwd)" and white space, repeatedly.
+        loop {
+            let trimmed = s.trim_end_matches(' ');
+            if trimmed.len() != s.len() {
+                s.truncate(trimmed.len());
+                continue;
+            }
+            if s.len() >= 5 && s.is_char_boundary(s.len() - 5) && s[s.len() - 5..].eq_ignore_ascii_case("(fwd)") {
+                s.truncate(s.len() - 5);
+                continue;
+            }
+            break;
+        }
+        // (3) to (5): leaders ("Re:", "Fwd: ", "[blob] Re:", white
+        // space) and a leading blob that does not leave nothing.
+        loop {
+            if let Some(rest) = strip_leader(&s) {
+                s = rest.to_string();
+                continue;
+            }
+            if let Some(rest) = strip_blob(&s) {
+                if !rest.is_empty() {
+                    s = rest.to_string();
+                    continue;
+                }
+            }
+            break;
+        }
+        // (6) "[fwd: ...]" around it all: unwrap and start over.
+        if s.len() >= 6 && s[..5].eq_ignore_ascii_case("[fwd:") && s.ends_with(']') {
+            s = s[5..s.len() - 1].to_string();
+            continue;
+        }
+        return s;
+    }
+}
+
+/// `subj-blob = "[" *BLOBCHAR "]" *WSP` at the start: the rest.
+fn strip_blob(s: &str) -> Option<&str> {
+    let rest = s.strip_prefix('[')?;
+    let end = rest.find([']', '['])?;
+    if rest.as_bytes()[end] != b']' {
+        return None;
+    }
+    Some(rest[end + 1..].trim_start_matches(' '))
+}
+
+/// `subj-leader = (*subj-blob subj-refwd) / WSP` at the start, where
+/// `subj-refwd = ("re" / ("fw" ["d"])) *WSP [subj-blob] ":"`: the rest.
+fn strip_leader(s: &str) -> Option<&str> {
+    if let Some(rest) = s.strip_prefix(' ') {
+        return Some(rest);
+    }
+    let mut rest = s;
+    while let Some(after) = strip_blob(rest) {
+        rest = after;
+    }
+    let lower = |n: usize| rest.get(..n).map(str::to_ascii_lowercase);
+    let word = if lower(3).as_deref() == Some("fwd") {
+        3
+    } else if matches!(lower(2).as_deref(), Some("re" | "fw")) {
+        2
+    } else {
+        return None;
+    };
+    let mut after = rest[word..].trim_start_matches(' ');
+    if let Some(blob) = strip_blob(after) {
+        after = blob;
+    }
+    after.strip_prefix(':')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_subjects_as_rfc_5256_defines_them() {
+        for (subject, base) in [
+            ("a", "a"),
+            ("Re: hello", "hello"),
+            ("RE: Re: re:hello", "hello"),
+            ("[foo] Fwd: [bar] Re: fw: b (fWd)  (fwd)", "b"),
+            ("b (a)", "b (a)"),
+            ("Re: [FWD: c]", "c"),
+            ("[xyz]", "[xyz]"),
+            ("[xyz] abc", "abc"),
+            ("Ad: Re: Ad: Re: Ad: x", "Ad: Re: Ad: Re: Ad: x"),
+            ("re: [fwd: [fwd: re: [fwd: babylon]]]", "babylon"),
+            (" ", ""),
+            ("Fwd:\tsome\t\tthing  ", "some thing"),
+            ("Re [list]: x", "x"),
+            ("Réponse: café", "Réponse: café"),
+            ("[fwd: ]", ""),
+        ] {
+            assert_eq!(base_subject(subject), base, "{subject:?}");
+        }
+    }
+
+    #[test]
+    fn keys_come_from_the_first_address() {
+        let header = b"From: =?iso-8859-1?q?foo_aar?= <e@f.g>\r\nTo: a: xx@xx.org, yy@yy.org;\r\nCc: user2@domain2.org (foo bar)\r\nDate: Fri, 22 Feb 2008 02:00:00 +0200\r\nSubject: Re: =?utf-8?q?b?=\r\n\r\n";
+        let mut f = SortFacts::default();
+        fill_from_header(&mut f, header);
+        assert_eq!((f.from.as_str(), f.display_from.as_str()), ("e", "foo aar"));
+        assert_eq!((f.to.as_str(), f.display_to.as_str()), ("a", "a"), "a group stands by its name");
+        assert_eq!(f.cc, "user2");
+        assert_eq!(f.date, 1_203_638_400, "in UTC");
+        assert_eq!(f.subject, "b");
+        let mut f = SortFacts::default();
+        fill_from_header(&mut f, b"From: b@c.d\r\nTo: d\r\n\r\n");
+        assert_eq!((f.display_from.as_str(), f.display_to.as_str(), f.to.as_str()), ("b@c.d", "d", "d"));
+        assert_eq!(casemap("abc", "ABD"), Ordering::Less);
+        assert_eq!(casemap("[", "_"), Ordering::Less);
+    }
+}
