@@ -105,6 +105,8 @@ fn authenticated(command: &CommandBody) -> bool {
 /// assert_eq!(missing_capability(&sort, &[Capability::Imap4Rev1]), Some("SORT"));
 /// let esearch = Command::parse(b"a SEARCH RETURN (COUNT) ALL\r\n").unwrap().body;
 /// assert_eq!(missing_capability(&esearch, &[Capability::Imap4Rev2]), None);
+/// let size = Command::parse(b"a STATUS INBOX (MESSAGES SIZE)\r\n").unwrap().body;
+/// assert_eq!(missing_capability(&size, &[Capability::Imap4Rev1]), Some("STATUS=SIZE"));
 /// ```
 pub fn missing_capability(command: &CommandBody, offered: &[Capability]) -> Option<&'static str> {
     use CommandBody::*;
@@ -198,6 +200,15 @@ pub fn missing_capability(command: &CommandBody, offered: &[Capability]) -> Opti
             }
         }
         Store { modifiers, .. } if !modifiers.is_empty() => needs.push(("CONDSTORE", false)),
+        Status { attributes, .. } => {
+            for a in attributes {
+                match a {
+                    crate::StatusAttribute::Size => needs.push(("STATUS=SIZE", false)),
+                    crate::StatusAttribute::HighestModSeq => needs.push(("CONDSTORE", false)),
+                    _ => {}
+                }
+            }
+        }
         _ => {}
     }
     if uses_saved_result(command) {

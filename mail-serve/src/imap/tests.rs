@@ -304,6 +304,13 @@ async fn sort_orders_by_each_key_and_esort_returns_in_that_order() {
     assert!(esort.contains("* ESEARCH (TAG \"") && esort.contains(") MIN 2 MAX 3 COUNT 3 ALL 2,1,3\r\n"), "{esort}");
     assert!(c.run("SORT (RELEVANCY) UTF-8 ALL").await.contains("BAD"));
     assert!(c.run("SORT (SUBJECT) KOI8-R ALL").await.contains("NO [BADCHARSET"));
+    // STATUS=SIZE (RFC 8438): the sizes as RFC822.SIZE counts them.
+    assert!(capability.contains("STATUS=SIZE"));
+    let sizes = c.run("FETCH 1:3 RFC822.SIZE").await;
+    let total: u64 =
+        sizes.split("RFC822.SIZE ").skip(1).map(|s| s.split(')').next().unwrap().parse::<u64>().unwrap()).sum();
+    let status = c.run("STATUS INBOX (MESSAGES SIZE)").await;
+    assert!(status.contains(&format!("(MESSAGES 3 SIZE {total})")), "{status} vs {total}");
 }
 
 /// An idle session's memory is its future: kept small, whatever the
