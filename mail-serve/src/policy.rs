@@ -108,6 +108,12 @@ impl Deadlines {
         self.last_input = Instant::now();
     }
 
+    /// The session is back to logging in (UNAUTHENTICATE): the login
+    /// timeout runs afresh from now.
+    pub(crate) fn restart_login(&mut self) {
+        self.started = Instant::now();
+    }
+
     /// When the session ends if the client stays silent.
     pub(crate) fn next(&self, authenticated: bool) -> Instant {
         if authenticated {

@@ -161,6 +161,27 @@ async fn a_connection_that_does_not_log_in_is_closed_at_the_login_timeout() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn unauthenticate_gives_up_the_login_and_the_login_timeout_starts_again() {
+    let service = imap_service(short_imap());
+    let mut c = imap_connect(&service, Security::Plain, LOCAL);
+    assert!(c.line().await.starts_with("* OK"));
+    assert!(c.run("a LOGIN alice pw", "a ").await.contains("UNAUTHENTICATE"), "offered");
+    assert!(c.run("b SELECT INBOX", "b ").await.contains("* 1 EXISTS"));
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let started = Instant::now();
+    assert!(c.run("c UNAUTHENTICATE", "c ").await.contains("c OK"));
+    let fetch = c.run("d FETCH 1 FLAGS", "d ").await;
+    assert!(fetch.contains("d NO"), "nothing selected, not logged in: {fetch}");
+    assert!(c.run("e SELECT INBOX", "e ").await.contains("e NO"));
+    assert!(c.run("f LOGIN bob pw2", "f ").await.contains("f OK"));
+    assert!(c.run("g SELECT INBOX", "g ").await.contains("* 0 EXISTS"), "bob's INBOX now");
+    assert!(c.run("h UNAUTHENTICATE", "h ").await.contains("h OK"));
+    // Logged in for 4 s before, yet the login timeout counts from here.
+    assert_eq!(c.rest().await, "* BYE Login timeout: log in sooner.\r\n");
+    assert_eq!(started.elapsed().as_secs(), 3);
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_logged_in_connection_silent_too_long_is_logged_out_and_idle_is_rearmed() {
     let service = imap_service(short_imap());
     let mut c = imap_connect(&service, Security::Plain, LOCAL);

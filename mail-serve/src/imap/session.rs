@@ -140,6 +140,11 @@ pub(crate) fn run<S: Store>(
                             // Logged in: writes may now wait as long as
                             // silence may last.
                             imap.set_write_timeout(Some(session.service.config.idle_timeout));
+                        } else if authenticated && session.account.is_none() {
+                            // UNAUTHENTICATE: logging in again has the
+                            // login timeout, from now.
+                            deadlines.restart_login();
+                            imap.set_write_timeout(Some(session.service.config.login_timeout));
                         }
                         result
                     }
@@ -422,6 +427,16 @@ impl<S: Store> Session<S> {
                 },
                 _ => Err(bad("MULTIAPPEND is not supported")),
             },
+            CommandBody::Unauthenticate => {
+                // RFC 8437: the mailbox and the login are given up; the
+                // connection is as new (TLS and compression stay).
+                self.selected = None;
+                self.upload = None;
+                self.idling = None;
+                self.account = None;
+                self.user = Arc::from("");
+                done("Unauthenticated.")
+            }
             CommandBody::Close => self.close(true).await,
             CommandBody::Unselect => self.close(false).await,
             CommandBody::Expunge => self.expunge(None).await,
