@@ -198,7 +198,7 @@ impl<S: Store> ImapService<S> {
         let mut caps = vec![Capability::Imap4Rev1, Capability::LiteralPlus, Capability::SaslIr, Capability::Idle];
         let mut names =
             vec!["ID", "ENABLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "CHILDREN", "ESEARCH", "WITHIN", "SORT"];
-        names.extend(["SORT=DISPLAY", "ESORT", "STATUS=SIZE", "UNAUTHENTICATE"]);
+        names.extend(["SORT=DISPLAY", "ESORT", "THREAD=ORDEREDSUBJECT", "STATUS=SIZE", "UNAUTHENTICATE"]);
         if self.config.offer_binary {
             names.push("BINARY");
         }

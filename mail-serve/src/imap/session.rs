@@ -295,6 +295,7 @@ impl<S: Store> Session<S> {
                         | CommandBody::Store { uid: false, .. }
                         | CommandBody::Search { uid: false, .. }
                         | CommandBody::Sort { uid: false, .. }
+                        | CommandBody::Thread { uid: false, .. }
                 )
             })
             .unwrap_or(true);
@@ -446,6 +447,9 @@ impl<S: Store> Session<S> {
             }
             CommandBody::Sort { uid, return_options, criteria, charset, search } => {
                 self.sort(imap, &tag, uid, return_options, &criteria, &charset, &search).await
+            }
+            CommandBody::Thread { uid, algorithm, charset, search } => {
+                self.thread(imap, &tag, uid, &algorithm, &charset, &search).await
             }
             CommandBody::Fetch { uid, sequence_set, items, modifiers } => {
                 if !modifiers.is_empty() {

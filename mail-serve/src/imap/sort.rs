@@ -58,8 +58,77 @@ impl<S: Store> Session<S> {
             }
         }
         check_charset(charset)?;
-        let matched = self.matching(search).await?;
         let headers = criteria.iter().any(|c| !matches!(c.key, SortKey::Arrival | SortKey::Size));
+        let mut facts = self.sort_facts(search, headers).await?;
+        facts.sort_by(|a, b| compare(a, b, criteria));
+        let ids: Vec<NonZeroU32> = facts.iter().map(|f| nz(if uid { f.uid } else { f.seq })).collect();
+        let data = match return_options {
+            None => Data::Sort { ids, modseq: None },
+            Some(options) => Data::ESearch(ESearchResponse {
+                tag: Some(IString::from(tag.as_str())),
+                uid,
+                data: return_data(&ids, &options),
+            }),
+        };
+        imap.machine_mut().respond(tag, data)?;
+        done("Sort completed.")
+    }
+
+    /// THREAD (RFC 5256) with ORDEREDSUBJECT: messages grouped by base
+    /// subject; in each group the earliest sent is the parent of the
+    /// others, in date order; groups in the order of their first message.
+    pub(crate) async fn thread(
+        &mut self,
+        imap: &mut ImapServer,
+        tag: &Tag,
+        uid: bool,
+        algorithm: &imap_wire::Atom,
+        charset: &IString,
+        search: &[SearchKey],
+    ) -> Outcome {
+        if !algorithm.as_str().eq_ignore_ascii_case("ORDEREDSUBJECT") {
+            return Err(bad("Unsupported threading algorithm"));
+        }
+        check_charset(charset)?;
+        let mut facts = self.sort_facts(search, true).await?;
+        let by = [
+            SortCriterion { reverse: false, key: SortKey::Subject },
+            SortCriterion { reverse: false, key: SortKey::Date },
+        ];
+        facts.sort_by(|a, b| compare(a, b, &by));
+        let id = |f: &SortFacts| nz(if uid { f.uid } else { f.seq });
+        let mut groups: Vec<&[SortFacts]> = Vec::new();
+        let mut start = 0;
+        for i in 1..=facts.len() {
+            if i == facts.len() || casemap(&facts[i].subject, &facts[start].subject) != Ordering::Equal {
+                groups.push(&facts[start..i]);
+                start = i;
+            }
+        }
+        groups.sort_by(|a, b| a[0].date.cmp(&b[0].date).then(a[0].seq.cmp(&b[0].seq)));
+        let threads = groups
+            .into_iter()
+            .map(|group| match group {
+                [root, only] => imap_wire::Thread { ids: vec![id(root), id(only)], children: Vec::new() },
+                [root, rest @ ..] => imap_wire::Thread {
+                    ids: vec![id(root)],
+                    children: rest
+                        .iter()
+                        .map(|f| imap_wire::Thread { ids: vec![id(f)], children: Vec::new() })
+                        .collect(),
+                },
+                [] => imap_wire::Thread { ids: Vec::new(), children: Vec::new() },
+            })
+            .filter(|t| !t.ids.is_empty())
+            .collect();
+        imap.machine_mut().respond(tag, Data::Thread(threads))?;
+        done("Thread completed.")
+    }
+
+    /// The sort keys of the messages matching `search` (header keys only
+    /// when `headers`).
+    async fn sort_facts(&self, search: &[SearchKey], headers: bool) -> Result<Vec<SortFacts>, super::util::Refusal> {
+        let matched = self.matching(search).await?;
         let mut facts = Vec::with_capacity(matched.len());
         for (seq, meta) in matched {
             let mut f = SortFacts {
@@ -81,18 +150,7 @@ impl<S: Store> Session<S> {
             }
             facts.push(f);
         }
-        facts.sort_by(|a, b| compare(a, b, criteria));
-        let ids: Vec<NonZeroU32> = facts.iter().map(|f| nz(if uid { f.uid } else { f.seq })).collect();
-        let data = match return_options {
-            None => Data::Sort { ids, modseq: None },
-            Some(options) => Data::ESearch(ESearchResponse {
-                tag: Some(IString::from(tag.as_str())),
-                uid,
-                data: return_data(&ids, &options),
-            }),
-        };
-        imap.machine_mut().respond(tag, data)?;
-        done("Sort completed.")
+        Ok(facts)
     }
 
     async fn header_of(&self, meta: &MessageMeta) -> Result<Vec<u8>, StoreError> {

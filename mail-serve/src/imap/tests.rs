@@ -304,13 +304,28 @@ async fn sort_orders_by_each_key_and_esort_returns_in_that_order() {
     assert!(esort.contains("* ESEARCH (TAG \"") && esort.contains(") MIN 2 MAX 3 COUNT 3 ALL 2,1,3\r\n"), "{esort}");
     assert!(c.run("SORT (RELEVANCY) UTF-8 ALL").await.contains("BAD"));
     assert!(c.run("SORT (SUBJECT) KOI8-R ALL").await.contains("NO [BADCHARSET"));
+    // THREAD=ORDEREDSUBJECT: "Re: banana" alone; no threads by references.
+    assert!(capability.contains("THREAD=ORDEREDSUBJECT") && !capability.contains("THREAD=REFERENCES"));
+    for (tag, message) in [
+        ("A1", "Subject: Fwd: apple\r\nDate: Wed, 2 Jan 2030 00:00:00 +0000\r\n\r\nx\r\n"),
+        ("A2", "Subject: apple (fwd)\r\nDate: Thu, 3 Jan 2030 00:00:00 +0000\r\n\r\nx\r\n"),
+    ] {
+        c.send(&format!("{tag} APPEND INBOX {{{}+}}\r\n{message}\r\n", message.len())).await;
+        assert!(c.until(tag).await.contains(&format!("{tag} OK")));
+    }
+    let thread = c.run("THREAD ORDEREDSUBJECT UTF-8 ALL").await;
+    // 3 has no Date: its arrival (now) goes first; 1 and 2 tie at 10:00 UTC.
+    assert!(thread.contains("* THREAD (3)(1)(2 (4)(5))\r\n"), "{thread}");
+    let chain = c.run("UID THREAD ORDEREDSUBJECT UTF-8 NOT 5").await;
+    assert!(chain.contains("* THREAD (3)(1)(2 4)\r\n"), "one child: a chain: {chain}");
+    assert!(c.run("THREAD REFERENCES UTF-8 ALL").await.contains("BAD"));
     // STATUS=SIZE (RFC 8438): the sizes as RFC822.SIZE counts them.
     assert!(capability.contains("STATUS=SIZE"));
-    let sizes = c.run("FETCH 1:3 RFC822.SIZE").await;
+    let sizes = c.run("FETCH 1:5 RFC822.SIZE").await;
     let total: u64 =
         sizes.split("RFC822.SIZE ").skip(1).map(|s| s.split(')').next().unwrap().parse::<u64>().unwrap()).sum();
     let status = c.run("STATUS INBOX (MESSAGES SIZE)").await;
-    assert!(status.contains(&format!("(MESSAGES 3 SIZE {total})")), "{status} vs {total}");
+    assert!(status.contains(&format!("(MESSAGES 5 SIZE {total})")), "{status} vs {total}");
 }
 
 /// An idle session's memory is its future: kept small, whatever the
