@@ -34,6 +34,7 @@ mod mailboxes;
 mod search;
 mod session;
 mod sort;
+mod thread;
 mod util;
 mod view;
 
@@ -198,7 +199,14 @@ impl<S: Store> ImapService<S> {
         let mut caps = vec![Capability::Imap4Rev1, Capability::LiteralPlus, Capability::SaslIr, Capability::Idle];
         let mut names =
             vec!["ID", "ENABLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "CHILDREN", "ESEARCH", "WITHIN", "SORT"];
-        names.extend(["SORT=DISPLAY", "ESORT", "THREAD=ORDEREDSUBJECT", "STATUS=SIZE", "UNAUTHENTICATE"]);
+        names.extend([
+            "SORT=DISPLAY",
+            "ESORT",
+            "THREAD=ORDEREDSUBJECT",
+            "THREAD=REFERENCES",
+            "STATUS=SIZE",
+            "UNAUTHENTICATE",
+        ]);
         if self.config.offer_binary {
             names.push("BINARY");
         }

@@ -31,6 +31,11 @@ struct SortFacts {
     display_from: String,
     display_to: String,
     subject: String,
+    /// The subject had a reply or forward marker (RFC 5256 5.A).
+    reply: bool,
+    message_id: Option<String>,
+    /// References, else the first In-Reply-To id.
+    references: Vec<String>,
 }
 
 impl<S: Store> Session<S> {
@@ -86,11 +91,28 @@ impl<S: Store> Session<S> {
         charset: &IString,
         search: &[SearchKey],
     ) -> Outcome {
-        if !algorithm.as_str().eq_ignore_ascii_case("ORDEREDSUBJECT") {
+        let references = algorithm.as_str().eq_ignore_ascii_case("REFERENCES");
+        if !references && !algorithm.as_str().eq_ignore_ascii_case("ORDEREDSUBJECT") {
             return Err(bad("Unsupported threading algorithm"));
         }
         check_charset(charset)?;
         let mut facts = self.sort_facts(search, true).await?;
+        if references {
+            let input: Vec<super::thread::ThreadInput> = facts
+                .into_iter()
+                .map(|f| super::thread::ThreadInput {
+                    id: if uid { f.uid } else { f.seq },
+                    seq: f.seq,
+                    date: f.date,
+                    message_id: f.message_id,
+                    references: f.references,
+                    base_subject: f.subject,
+                    is_reply: f.reply,
+                })
+                .collect();
+            imap.machine_mut().respond(tag, Data::Thread(super::thread::references(&input)))?;
+            return done("Thread completed.");
+        }
         let by = [
             SortCriterion { reverse: false, key: SortKey::Subject },
             SortCriterion { reverse: false, key: SortKey::Date },
@@ -172,7 +194,15 @@ fn fill_from_header(f: &mut SortFacts, header: &[u8]) {
     f.cc = mailbox_of(message.cc());
     f.display_from = display_of(message.from());
     f.display_to = display_of(message.to());
-    f.subject = base_subject(message.subject().unwrap_or(""));
+    (f.subject, f.reply) = base_subject_and_reply(message.subject().unwrap_or(""));
+    f.message_id = message.message_id().map(str::to_string);
+    let ids = |v: &mail_parser::HeaderValue<'_>| -> Vec<String> {
+        v.as_text_list().map(|l| l.iter().map(|s| s.to_string()).collect()).unwrap_or_default()
+    };
+    f.references = ids(message.references());
+    if f.references.is_empty() {
+        f.references = ids(message.in_reply_to()).into_iter().take(1).collect();
+    }
 }
 
 /// The first address of a list: (display name, address), a group's name
@@ -248,7 +278,15 @@ fn casemap(a: &str, b: &str) -> Ordering {
 /// RFC 5256 2.1's base subject of a (decoded) subject: reply and forward
 /// markers, `[blob]`s before them and `(fwd)` trailers removed, white
 /// space collapsed.
-pub(crate) fn base_subject(subject: &str) -> String {
+#[cfg(test)]
+fn base_subject(subject: &str) -> String {
+    base_subject_and_reply(subject).0
+}
+
+/// [`base_subject`], and whether a reply or forward marker was taken off
+/// (`Re:`, `Fwd:`, `(fwd)`, `[fwd: ...]`).
+fn base_subject_and_reply(subject: &str) -> (String, bool) {
+    let mut reply = false;
     // (1) Tabs and line breaks are spaces; runs of spaces are one.
     let mut s = String::with_capacity(subject.len());
     for c in subject.chars() {
@@ -267,6 +305,7 @@ pub(crate) fn base_subject(subject: &str) -> String {
             }
             if s.len() >= 5 && s.is_char_boundary(s.len() - 5) && s[s.len() - 5..].eq_ignore_ascii_case("(fwd)") {
                 s.truncate(s.len() - 5);
+                reply = true;
                 continue;
             }
             break;
@@ -275,6 +314,7 @@ pub(crate) fn base_subject(subject: &str) -> String {
         // space) and a leading blob that does not leave nothing.
         loop {
             if let Some(rest) = strip_leader(&s) {
+                reply |= !s.starts_with(' ');
                 s = rest.to_string();
                 continue;
             }
@@ -287,11 +327,12 @@ pub(crate) fn base_subject(subject: &str) -> String {
             break;
         }
         // (6) "[fwd: ...]" around it all: unwrap and start over.
-        if s.len() >= 6 && s[..5].eq_ignore_ascii_case("[fwd:") && s.ends_with(']') {
+        if s.len() >= 6 && s.is_char_boundary(5) && s[..5].eq_ignore_ascii_case("[fwd:") && s.ends_with(']') {
             s = s[5..s.len() - 1].to_string();
+            reply = true;
             continue;
         }
-        return s;
+        return (s, reply);
     }
 }
 
