@@ -152,7 +152,11 @@ impl<S: Store> Session<S> {
     async fn sort_facts(&self, search: &[SearchKey], headers: bool) -> Result<Vec<SortFacts>, super::util::Refusal> {
         let matched = self.matching(search).await?;
         let mut facts = Vec::with_capacity(matched.len());
-        for (seq, meta) in matched {
+        for (n, (seq, meta)) in matched.into_iter().enumerate() {
+            if headers && n % 256 == 255 {
+                // Other sessions run between batches of a long sort.
+                tokio::task::yield_now().await;
+            }
             let mut f = SortFacts {
                 seq,
                 uid: meta.uid,
