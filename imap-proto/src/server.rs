@@ -321,11 +321,15 @@ struct Slot {
     done: bool,
     /// IDLE only: DONE arrived.
     idle_done: bool,
+    /// An APPEND whose message was streamed: nothing more is read until
+    /// it is answered (what comes next is then judged the same way
+    /// however the input was chunked).
+    streamed: bool,
 }
 
 impl Slot {
     fn ready(out: BytesMut) -> Slot {
-        Slot { command: None, out, done: true, idle_done: false }
+        Slot { command: None, out, done: true, idle_done: false, streamed: false }
     }
 
     /// An IDLE still reading updates' time (before DONE).
@@ -501,6 +505,9 @@ impl Server {
     /// Whether a command whose outcome decides how later ones are judged
     /// is unanswered.
     fn awaiting_outcome(&self) -> bool {
+        if self.slots.iter().any(|s| s.streamed && !s.done) {
+            return true;
+        }
         self.pending_commands().any(|c| {
             use CommandBody::*;
             matches!(
@@ -617,6 +624,7 @@ impl Server {
             out: BytesMut::new(),
             done: false,
             idle_done: false,
+            streamed: true,
         });
         self.flush();
         self.appending = Some(tag.clone());
@@ -868,7 +876,13 @@ impl Server {
             CommandBody::Idle => out.extend_from_slice(b"+ idling\r\n"),
             _ => {}
         }
-        self.slots.push_back(Slot { command: Some(command.clone()), out, done: false, idle_done: false });
+        self.slots.push_back(Slot {
+            command: Some(command.clone()),
+            out,
+            done: false,
+            idle_done: false,
+            streamed: false,
+        });
         self.flush();
         self.events.push_back((offset, ServerEvent::Command(command)));
     }
