@@ -123,12 +123,7 @@ impl ResponseDecoder {
         buf: &mut BytesMut,
         eof: bool,
     ) -> Result<Option<crate::framer::Frame>, DecodeError> {
-        match self.framer.next_frame(buf) {
-            Ok(Some(frame)) => Ok(Some(frame)),
-            Ok(None) if eof => truncated(&mut self.framer, buf),
-            Ok(None) => Ok(None),
-            Err(error) => Err(frame_error(&mut self.framer, error)),
-        }
+        next_raw(&mut self.framer, buf, eof)
     }
 
     /// Decodes the next message from the front of `buf`. `Ok(None)` means
@@ -175,6 +170,17 @@ impl ResponseDecoder {
             };
             finish(end.offset, bytes, message, leading_tag)
         })
+    }
+}
+
+/// The next message's bytes from `framer`, unparsed; at the end of input
+/// an unfinished one is reported as truncated.
+fn next_raw(framer: &mut Framer, buf: &mut BytesMut, eof: bool) -> Result<Option<crate::framer::Frame>, DecodeError> {
+    match framer.next_frame(buf) {
+        Ok(Some(frame)) => Ok(Some(frame)),
+        Ok(None) if eof => truncated(framer, buf),
+        Ok(None) => Ok(None),
+        Err(error) => Err(frame_error(framer, error)),
     }
 }
 
@@ -284,12 +290,7 @@ impl CommandDecoder {
         buf: &mut BytesMut,
         eof: bool,
     ) -> Result<Option<crate::framer::Frame>, DecodeError> {
-        match self.framer.next_frame(buf) {
-            Ok(Some(frame)) => Ok(Some(frame)),
-            Ok(None) if eof => truncated(&mut self.framer, buf),
-            Ok(None) => Ok(None),
-            Err(error) => Err(frame_error(&mut self.framer, error)),
-        }
+        next_raw(&mut self.framer, buf, eof)
     }
 
     /// Decodes the next client message from the front of `buf`.

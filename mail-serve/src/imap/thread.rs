@@ -62,6 +62,19 @@ impl Forest {
         false
     }
 
+    /// Every node under `roots`, each after all of its descendants (an
+    /// explicit stack, no recursion).
+    fn children_first(&self, roots: &[usize]) -> Vec<usize> {
+        let mut order = Vec::new();
+        let mut stack: Vec<usize> = roots.to_vec();
+        while let Some(n) = stack.pop() {
+            order.push(n);
+            stack.extend(self.nodes[n].children.iter().copied());
+        }
+        order.reverse();
+        order
+    }
+
     fn unlink(&mut self, child: usize) {
         if let Some(p) = self.nodes[child].parent.take() {
             self.nodes[p].children.retain(|&c| c != child);
@@ -137,14 +150,7 @@ fn new_node(forest: &mut Forest, message: Option<usize>) -> usize {
 
 /// RFC 5256 step 4, bottom-up without recursion: returns the new roots.
 fn prune(forest: &mut Forest, roots: Vec<usize>) -> Vec<usize> {
-    // Post-order: children before their parent.
-    let mut order = Vec::new();
-    let mut stack: Vec<usize> = roots.clone();
-    while let Some(n) = stack.pop() {
-        order.push(n);
-        stack.extend(forest.nodes[n].children.iter().copied());
-    }
-    for &n in order.iter().rev() {
+    for n in forest.children_first(&roots) {
         if forest.nodes[n].message.is_some() {
             continue;
         }
@@ -281,13 +287,7 @@ fn sort_key(forest: &Forest, messages: &[ThreadInput], n: usize) -> (i64, u32) {
 /// RFC 5256 step 6: the deepest siblings first, so that a dummy sorts by
 /// its first child once that is known.
 fn sort_siblings(forest: &mut Forest, messages: &[ThreadInput], roots: &mut [usize]) {
-    let mut order = Vec::new();
-    let mut stack: Vec<usize> = roots.to_vec();
-    while let Some(n) = stack.pop() {
-        order.push(n);
-        stack.extend(forest.nodes[n].children.iter().copied());
-    }
-    for &n in order.iter().rev() {
+    for n in forest.children_first(roots) {
         let mut children = std::mem::take(&mut forest.nodes[n].children);
         children.sort_by(|&a, &b| compare_keys(sort_key(forest, messages, a), sort_key(forest, messages, b)));
         forest.nodes[n].children = children;
