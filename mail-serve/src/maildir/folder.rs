@@ -16,11 +16,21 @@
 //!   when most of its lines are for messages that are gone.
 //! - `imap-keywords`: `INDEX NAME` lines naming the keyword behind the
 //!   letters `a` to `z` of the file names, as Dovecot's `dovecot-keywords`.
-//! - `imap-uidlist.lock`: locked (`flock`) while UIDs or keywords are
-//!   assigned, so that two server processes sharing the mail root (an IMAP
-//!   and a POP3 server) never give one UID twice.
+//! - `imap-modseq`: the modseqs (RFC 7162), so that they survive restarts
+//!   and two processes never give one twice. A header `1 UIDVALIDITY
+//!   HIGHESTMODSEQ FORGOTTEN`, then a line per change: `+ MODSEQ UID SYS
+//!   KW` (the message has, since MODSEQ, the system flags and keyword
+//!   letters of the hex bit masks SYS and KW) or `- MODSEQ UID` (expunged
+//!   at MODSEQ). A message whose file shows other flags than its last line
+//!   (changed while no server ran, or by another program) gets a new
+//!   modseq when found. Rewritten with a line per live message and the
+//!   last expunges when most lines are stale; FORGOTTEN is the modseq up
+//!   to which expunges are no longer listed.
+//! - `imap-uidlist.lock`: locked (`flock`) while UIDs, modseqs or keywords
+//!   are assigned, so that two server processes sharing the mail root (an
+//!   IMAP and a POP3 server) never give one UID or modseq twice.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fs;
 use std::io::{self, Read, Seek, Write};
 use std::path::{Path, PathBuf};
@@ -60,7 +70,11 @@ pub(crate) struct Entry {
     /// Size with CRLF line ends.
     pub size: u64,
     pub date: i64,
+    /// The modseq of its last change, as `imap-modseq` has it.
     pub modseq: u64,
+    /// The flags and keyword bits its last `imap-modseq` line records
+    /// (`None`: no line yet).
+    pub logged: Option<(SystemFlags, u32)>,
 }
 
 /// A folder's index.
@@ -86,8 +100,35 @@ pub(crate) struct Folder {
     log_offset: u64,
     log_id: Option<(u64, u64)>,
     log_lines: usize,
+    /// Entries of the UID list whose file this process has not seen (yet),
+    /// by UID: a file that appears later keeps its UID.
+    listed: BTreeMap<u32, Entry>,
+    /// The same for the modseq log.
+    mod_offset: u64,
+    mod_id: Option<(u64, u64)>,
+    mod_lines: usize,
     /// The folder was deleted or renamed away.
     pub gone: bool,
+}
+
+/// Changes made under the lock, written to `imap-modseq` at once.
+#[derive(Default)]
+struct Records {
+    text: String,
+    lines: usize,
+}
+
+impl Records {
+    fn set(&mut self, m: &Entry) {
+        let (sys, kw) = m.logged.unwrap_or((SystemFlags::NONE, 0));
+        self.text.push_str(&format!("+ {} {} {:x} {:x}\n", m.modseq, m.uid, sys.bits(), kw));
+        self.lines += 1;
+    }
+
+    fn expunged(&mut self, modseq: u64, uid: u32) {
+        self.text.push_str(&format!("- {modseq} {uid}\n"));
+        self.lines += 1;
+    }
 }
 
 impl Folder {
@@ -114,6 +155,10 @@ impl Folder {
             log_offset: 0,
             log_id: None,
             log_lines: 0,
+            listed: BTreeMap::new(),
+            mod_offset: 0,
+            mod_id: None,
+            mod_lines: 0,
             gone: false,
         };
         folder.clean_tmp();
@@ -125,6 +170,7 @@ impl Folder {
                 folder.uid_validity = new_uid_validity();
                 folder.rewrite_log()?;
             }
+            folder.catch_up_modseqs()?;
         }
         folder.scan()?;
         Ok(folder)
@@ -197,6 +243,7 @@ impl Folder {
             if validity != 0 && self.uid_validity != 0 && validity != self.uid_validity {
                 // Replaced by a different folder: start over.
                 self.messages.clear();
+                self.listed.clear();
             }
             self.uid_validity = validity;
             self.uid_next = self.uid_next.max(head.next().and_then(|v| v.parse().ok()).unwrap_or(1));
@@ -208,7 +255,8 @@ impl Folder {
             self.log_id = Some(id);
             return Ok(());
         }
-        let known: std::collections::HashSet<Box<str>> = self.messages.iter().map(|m| m.unique.clone()).collect();
+        let known: std::collections::HashSet<Box<str>> =
+            self.messages.iter().chain(self.listed.values()).map(|m| m.unique.clone()).collect();
         let mut added = Vec::new();
         for line in lines {
             self.log_lines += 1;
@@ -221,7 +269,7 @@ impl Folder {
             };
             let Some(uid) = uid.filter(|&u| u > 0) else { continue };
             self.uid_next = self.uid_next.max(uid.saturating_add(1));
-            if known.contains(unique) || self.messages.binary_search_by_key(&uid, |m| m.uid).is_ok() {
+            if known.contains(unique) || self.index_of(uid).is_some() || self.listed.contains_key(&uid) {
                 continue;
             }
             added.push(Entry {
@@ -233,16 +281,136 @@ impl Folder {
                 size: size.unwrap_or(u64::MAX),
                 date: date.unwrap_or(i64::MIN),
                 modseq: 0,
+                logged: None,
             });
         }
-        if !added.is_empty() {
-            self.messages.extend(added);
-            self.messages.sort_by_key(|m| m.uid);
-            self.messages.dedup_by_key(|m| m.uid);
+        for m in added {
+            self.listed.insert(m.uid, m);
         }
         self.log_offset += complete as u64;
         self.log_id = Some(id);
         Ok(())
+    }
+
+    /// Reads what was appended to `imap-modseq` since the last read (all
+    /// of it when it was rewritten): other processes' modseqs and
+    /// expunges. Call with the lock held, after `catch_up`.
+    fn catch_up_modseqs(&mut self) -> Result<(), StoreError> {
+        let path = self.dir.join("imap-modseq");
+        let mut file = match fs::File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                self.mod_id = None;
+                return Ok(());
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let id = file_id(&file.metadata()?);
+        if self.mod_id != Some(id) {
+            self.mod_offset = 0;
+            self.mod_lines = 0;
+        }
+        file.seek(io::SeekFrom::Start(self.mod_offset))?;
+        let mut text = Vec::new();
+        file.read_to_end(&mut text)?;
+        let complete = text.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let text = String::from_utf8_lossy(&text[..complete]).into_owned();
+        let mut lines = text.lines();
+        if self.mod_offset == 0 {
+            let head: Vec<u64> = lines.next().unwrap_or("").split(' ').map(|f| f.parse().unwrap_or(0)).collect();
+            if head.len() < 4 || head[0] != 1 || head[1] != u64::from(self.uid_validity) {
+                // Another folder's (or no) log: replaced at the next write.
+                self.mod_id = None;
+                return Ok(());
+            }
+            // Read again from the start: the log lists the expunges it
+            // remembers.
+            self.expunged.clear();
+            self.modseq = self.modseq.max(head[2]);
+            self.forgotten_before = self.forgotten_before.max(head[3]);
+        }
+        for line in lines {
+            self.mod_lines += 1;
+            let mut fields = line.split(' ');
+            let kind = fields.next();
+            let modseq: u64 = fields.next().and_then(|f| f.parse().ok()).unwrap_or(0);
+            let uid: u32 = fields.next().and_then(|f| f.parse().ok()).unwrap_or(0);
+            if modseq == 0 || uid == 0 {
+                continue;
+            }
+            self.modseq = self.modseq.max(modseq);
+            match kind {
+                Some("+") => {
+                    let sys = fields.next().and_then(|f| u8::from_str_radix(f, 16).ok());
+                    let kw = fields.next().and_then(|f| u32::from_str_radix(f, 16).ok());
+                    let (Some(sys), Some(kw)) = (sys, kw) else { continue };
+                    let m = match self.index_of(uid) {
+                        Some(i) => Some(&mut self.messages[i]),
+                        None => self.listed.get_mut(&uid),
+                    };
+                    if let Some(m) = m.filter(|m| m.modseq <= modseq) {
+                        m.modseq = modseq;
+                        m.logged = Some((SystemFlags::from_bits(sys), kw));
+                    }
+                }
+                Some("-") => {
+                    self.listed.remove(&uid);
+                    let flags = self.index_of(uid).map(|i| {
+                        let m = self.messages.remove(i);
+                        self.flags_of(&m)
+                    });
+                    self.remember_expunged(uid, flags, modseq);
+                }
+                _ => {}
+            }
+        }
+        self.mod_offset += complete as u64;
+        self.mod_id = Some(id);
+        Ok(())
+    }
+
+    /// Appends these records to `imap-modseq`, or rewrites it when it is
+    /// missing, another folder's, or mostly stale lines. Call with the
+    /// lock held, after `catch_up_modseqs`.
+    fn log_modseqs(&mut self, records: Records) -> Result<(), StoreError> {
+        if records.lines == 0 {
+            return Ok(());
+        }
+        let live = self.messages.len() + self.expunged.len();
+        if self.mod_id.is_none() || self.mod_lines + records.lines > 2 * live + 64 {
+            return self.rewrite_modseqs();
+        }
+        let mut file = fs::OpenOptions::new().append(true).open(self.dir.join("imap-modseq"))?;
+        file.write_all(records.text.as_bytes())?;
+        self.mod_offset += records.text.len() as u64;
+        self.mod_lines += records.lines;
+        Ok(())
+    }
+
+    /// Writes `imap-modseq` anew: a line per live message and per
+    /// remembered expunge. Call with the lock held.
+    fn rewrite_modseqs(&mut self) -> Result<(), StoreError> {
+        let mut records = Records::default();
+        records.text = format!("1 {} {} {}\n", self.uid_validity, self.modseq, self.forgotten_before);
+        for m in self.messages.iter().filter(|m| m.logged.is_some()) {
+            records.set(m);
+        }
+        for (modseq, e) in &self.expunged {
+            records.expunged(*modseq, e.uid);
+        }
+        let path = self.dir.join("imap-modseq");
+        write_atomically(&path, records.text.as_bytes())?;
+        let meta = fs::metadata(&path)?;
+        self.mod_id = Some(file_id(&meta));
+        self.mod_offset = meta.len();
+        self.mod_lines = records.lines;
+        Ok(())
+    }
+
+    /// The next modseq. Call with the lock held, after `catch_up_modseqs`.
+    fn next_modseq(&mut self) -> u64 {
+        self.modseq += 1;
+        self.modseq
     }
 
     fn log_line(m: &Entry) -> String {
@@ -253,7 +421,18 @@ impl Folder {
     /// lock held.
     fn rewrite_log(&mut self) -> Result<(), StoreError> {
         let mut text = format!("2 {} {} {}\n", self.uid_validity, self.uid_next, self.recent_from);
-        for m in self.messages.iter().filter(|m| !m.name.is_empty()) {
+        if !self.listed.is_empty() {
+            // Another process's messages this one has not seen: kept while
+            // their files are there (none is added without the lock).
+            let present: std::collections::HashSet<String> = fs::read_dir(self.dir.join("cur"))?
+                .flatten()
+                .map(|e| parse_name(&e.file_name().to_string_lossy()).0.to_string())
+                .collect();
+            self.listed.retain(|_, m| present.contains(&*m.unique));
+        }
+        let mut all: Vec<&Entry> = self.messages.iter().chain(self.listed.values()).collect();
+        all.sort_by_key(|m| m.uid);
+        for m in all {
             text.push_str(&Folder::log_line(m));
         }
         let path = self.dir.join("imap-uidlist");
@@ -261,7 +440,7 @@ impl Folder {
         let meta = fs::metadata(&path)?;
         self.log_id = Some(file_id(&meta));
         self.log_offset = meta.len();
-        self.log_lines = self.messages.len();
+        self.log_lines = self.messages.len() + self.listed.len();
         Ok(())
     }
 
@@ -314,12 +493,15 @@ impl Folder {
         let gone: Vec<Entry> = std::mem::take(&mut self.messages);
         for m in gone {
             let flags = self.flags_of(&m);
-            self.remember_expunged(m.uid, flags, modseq);
+            self.remember_expunged(m.uid, Some(flags), modseq);
         }
         self.gone = true;
     }
 
-    /// Reads `new/` and `cur/` and reconciles them with the index.
+    /// Reads `new/` and `cur/` and reconciles them with the index: new
+    /// files get UIDs, changed or unlogged flags and vanished files get
+    /// modseqs, all under the lock after learning what other processes
+    /// logged meanwhile.
     fn scan(&mut self) -> Result<bool, StoreError> {
         let started = SystemTime::now();
         let before = (mtime(&self.dir.join("new"))?, mtime(&self.dir.join("cur"))?);
@@ -346,98 +528,138 @@ impl Folder {
                 on_disk.insert(unique.to_string(), name);
             }
         }
-        let mut changed = false;
-        let mut kept = Vec::with_capacity(self.messages.len());
-        let old = std::mem::take(&mut self.messages);
-        for mut m in old {
-            match on_disk.remove(&*m.unique) {
+        // Anything to reconcile? (Most scans find nothing and take no lock.)
+        let differs = on_disk.len() != self.messages.len()
+            || self.messages.iter().any(|m| match on_disk.get(&*m.unique) {
                 Some(name) => {
-                    let (_, flags, keywords) = parse_name(&name);
-                    if m.name.is_empty() {
-                        // Known from the UID list only: fill in from the file.
-                        self.fill(&mut m, &name)?;
-                        m.modseq = self.modseq;
-                    } else if m.flags != flags || m.keywords != keywords {
-                        self.modseq += 1;
-                        m.modseq = self.modseq;
-                        changed = true;
-                    }
-                    m.flags = flags;
-                    m.keywords = keywords;
-                    m.name = name.into();
-                    kept.push(m);
+                    let (_, flags, keywords) = parse_name(name);
+                    m.logged != Some((flags, keywords))
                 }
-                None if m.name.is_empty() => {}
-                None => {
-                    self.modseq += 1;
-                    let flags = self.flags_of(&m);
-                    let modseq = self.modseq;
-                    self.remember_expunged(m.uid, flags, modseq);
-                    changed = true;
-                }
-            }
-        }
-        self.messages = kept;
-        if !on_disk.is_empty() {
-            // New files: UIDs under the lock, after learning what another
-            // process gave meanwhile.
+                None => true,
+            });
+        let mut changed = false;
+        if differs {
             let _lock = Lock::take(&self.dir)?;
             self.catch_up()?;
-            let mut fresh: Vec<(String, String)> = on_disk.into_iter().collect();
-            fresh.sort();
-            let by_unique: HashMap<Box<str>, usize> =
-                self.messages.iter().enumerate().map(|(i, m)| (m.unique.clone(), i)).collect();
-            let first_new = self.uid_next;
-            for (unique, name) in fresh {
-                let (_, flags, keywords) = parse_name(&name);
-                if let Some(&i) = by_unique.get(unique.as_str()) {
-                    // Given a UID by another process meanwhile.
-                    if self.messages[i].name.is_empty() {
-                        let mut m = self.messages[i].clone();
-                        self.fill(&mut m, &name)?;
-                        m.flags = flags;
-                        m.keywords = keywords;
-                        m.name = name.into();
-                        self.modseq += 1;
-                        m.modseq = self.modseq;
-                        self.messages[i] = m;
-                        changed = true;
-                    }
-                    continue;
-                }
-                let mut m = Entry {
-                    uid: self.uid_next,
-                    unique: unique.into(),
-                    name: Box::from(""),
-                    flags,
-                    keywords,
-                    size: u64::MAX,
-                    date: i64::MIN,
-                    modseq: 0,
-                };
-                self.fill(&mut m, &name)?;
-                m.name = name.into();
-                self.uid_next = self.uid_next.saturating_add(1);
-                self.modseq += 1;
-                m.modseq = self.modseq;
-                self.messages.push(m);
-                changed = true;
-            }
-            self.messages.sort_by_key(|m| m.uid);
-            // Entries of the list whose file never appeared are not messages.
-            self.messages.retain(|m| !m.name.is_empty());
-            let positions: Vec<usize> =
-                (0..self.messages.len()).filter(|&i| self.messages[i].uid >= first_new).collect();
-            if !positions.is_empty() {
-                self.append_log(&positions)?;
-            }
+            self.catch_up_modseqs()?;
+            changed = self.reconcile(on_disk)?;
         }
-        self.messages.retain(|m| !m.name.is_empty());
         // A change during the scan is caught by the next one; one in the
         // same clock tick as the mtimes only if the scan is not trusted.
         self.seen = Some(before);
         let newest = before.0.max(before.1);
         self.trusted = started.duration_since(newest).is_ok_and(|d| d >= MTIME_GRANULARITY);
+        Ok(changed)
+    }
+
+    /// The index made to match the files found. Call with the lock held,
+    /// after `catch_up` and `catch_up_modseqs`.
+    fn reconcile(&mut self, mut on_disk: HashMap<String, String>) -> Result<bool, StoreError> {
+        let mut records = Records::default();
+        let mut changed = false;
+        let old = std::mem::take(&mut self.messages);
+        let mut kept = Vec::with_capacity(old.len());
+        for mut m in old {
+            match on_disk.remove(&*m.unique) {
+                Some(name) => {
+                    let (_, flags, keywords) = parse_name(&name);
+                    if (m.flags, m.keywords) != (flags, keywords) {
+                        changed = true;
+                    }
+                    m.flags = flags;
+                    m.keywords = keywords;
+                    m.name = name.into();
+                    if m.logged != Some((flags, keywords)) {
+                        m.modseq = self.next_modseq();
+                        m.logged = Some((flags, keywords));
+                        records.set(&m);
+                        changed = true;
+                    }
+                    kept.push(m);
+                }
+                None => {
+                    let modseq = self.next_modseq();
+                    let flags = self.flags_of(&m);
+                    self.remember_expunged(m.uid, Some(flags), modseq);
+                    records.expunged(modseq, m.uid);
+                    changed = true;
+                }
+            }
+        }
+        self.messages = kept;
+        let mut fresh: Vec<(String, String)> = on_disk.into_iter().collect();
+        fresh.sort();
+        let listed: HashMap<Box<str>, u32> = self.listed.values().map(|m| (m.unique.clone(), m.uid)).collect();
+        let first_new = self.uid_next;
+        for (unique, name) in fresh {
+            if !self.dir.join("cur").join(&name).exists() {
+                // Expunged by another process since it was listed.
+                continue;
+            }
+            let (_, flags, keywords) = parse_name(&name);
+            let mut m = match listed.get(unique.as_str()).and_then(|uid| self.listed.remove(uid)) {
+                // Given a UID by another process earlier.
+                Some(m) => m,
+                None => {
+                    if self.uid_next == u32::MAX {
+                        continue;
+                    }
+                    let m = Entry {
+                        uid: self.uid_next,
+                        unique: unique.into(),
+                        name: Box::from(""),
+                        flags,
+                        keywords,
+                        size: u64::MAX,
+                        date: i64::MIN,
+                        modseq: 0,
+                        logged: None,
+                    };
+                    self.uid_next += 1;
+                    m
+                }
+            };
+            self.fill(&mut m, &name)?;
+            m.flags = flags;
+            m.keywords = keywords;
+            m.name = name.into();
+            if m.logged != Some((flags, keywords)) {
+                m.modseq = self.next_modseq();
+                m.logged = Some((flags, keywords));
+                records.set(&m);
+            }
+            self.messages.push(m);
+            changed = true;
+        }
+        // Messages the log knows (clients were told of them) whose files are
+        // gone: deleted while no server ran. A second look, under the lock,
+        // tells them from files another process added after the first.
+        if self.listed.values().any(|m| m.logged.is_some()) {
+            let present: std::collections::HashSet<String> = fs::read_dir(self.dir.join("cur"))?
+                .flatten()
+                .map(|e| parse_name(&e.file_name().to_string_lossy()).0.to_string())
+                .collect();
+            let gone: Vec<u32> = self
+                .listed
+                .values()
+                .filter(|m| m.logged.is_some() && !present.contains(&*m.unique))
+                .map(|m| m.uid)
+                .collect();
+            for uid in gone {
+                self.listed.remove(&uid);
+                let modseq = self.next_modseq();
+                self.remember_expunged(uid, None, modseq);
+                records.expunged(modseq, uid);
+                changed = true;
+            }
+        }
+        self.messages.sort_by_key(|m| m.uid);
+        self.messages.dedup_by_key(|m| m.uid);
+        let positions: Vec<usize> = (0..self.messages.len()).filter(|&i| self.messages[i].uid >= first_new).collect();
+        if !positions.is_empty() {
+            self.append_log(&positions)?;
+        }
+        self.log_modseqs(records)?;
         Ok(changed)
     }
 
@@ -458,8 +680,8 @@ impl Folder {
         Ok(())
     }
 
-    fn remember_expunged(&mut self, uid: u32, flags: Flags, modseq: u64) {
-        self.expunged.push_back((modseq, Expunged { uid, last_flags: Some(flags) }));
+    fn remember_expunged(&mut self, uid: u32, last_flags: Option<Flags>, modseq: u64) {
+        self.expunged.push_back((modseq, Expunged { uid, last_flags }));
         while self.expunged.len() > REMEMBER_EXPUNGED {
             if let Some((m, _)) = self.expunged.pop_front() {
                 self.forgotten_before = m;
@@ -556,6 +778,12 @@ impl Folder {
         since: Option<u64>,
     ) -> Result<(Vec<MessageMeta>, Vec<u32>), StoreError> {
         let bits = self.keyword_bits(flags, op != FlagOp::Remove)?;
+        let _lock = Lock::take(&self.dir)?;
+        // Another process's changes first: UNCHANGEDSINCE compares with
+        // the modseqs of now.
+        self.catch_up()?;
+        self.catch_up_modseqs()?;
+        let mut records = Records::default();
         let (mut out, mut skipped) = (Vec::new(), Vec::new());
         for &uid in uids {
             let Some(i) = self.index_of(uid) else { continue };
@@ -577,17 +805,19 @@ impl Folder {
                     Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
                     Err(e) => return Err(e.into()),
                 }
-                self.modseq += 1;
-                let modseq = self.modseq;
+                let modseq = self.next_modseq();
                 let m = &mut self.messages[i];
                 m.name = name.into();
                 m.flags = f;
                 m.keywords = k;
                 m.modseq = modseq;
+                m.logged = Some((f, k));
+                records.set(m);
             }
             out.push(self.meta(&self.messages[i]));
         }
         self.note_own_change();
+        self.log_modseqs(records)?;
         Ok((out, skipped))
     }
 
@@ -616,12 +846,13 @@ impl Folder {
     ) -> Result<u32, StoreError> {
         let _lock = Lock::take(&self.dir)?;
         self.catch_up()?;
+        self.catch_up_modseqs()?;
         if self.uid_next == u32::MAX {
             return Err(StoreError::Limit("The mailbox has used up its UIDs"));
         }
         let name = file_name(unique, flags, keywords);
         fs::rename(tmp, self.dir.join("cur").join(&name))?;
-        self.modseq += 1;
+        let modseq = self.next_modseq();
         let m = Entry {
             uid: self.uid_next,
             unique: unique.into(),
@@ -630,26 +861,33 @@ impl Folder {
             keywords,
             size,
             date,
-            modseq: self.modseq,
+            modseq,
+            logged: Some((flags, keywords)),
         };
         self.uid_next += 1;
         let uid = m.uid;
+        let mut records = Records::default();
+        records.set(&m);
         self.messages.push(m);
         let last = self.messages.len() - 1;
         self.append_log(&[last])?;
         self.note_own_change();
+        self.log_modseqs(records)?;
         Ok(uid)
     }
 
     /// Removes these messages (sorted UIDs) if they have `\Deleted`
     /// (`only_deleted`); returns the UIDs removed.
     pub fn expunge(&mut self, uids: Option<&[u32]>, only_deleted: bool) -> Result<Vec<u32>, StoreError> {
+        let _lock = Lock::take(&self.dir)?;
+        self.catch_up()?;
+        self.catch_up_modseqs()?;
+        let mut records = Records::default();
         let mut removed = Vec::new();
         let mut failure = None;
         let mut kept = Vec::with_capacity(self.messages.len());
         let old = std::mem::take(&mut self.messages);
-        self.modseq += 1;
-        let modseq = self.modseq;
+        let modseq = self.modseq + 1;
         for m in old {
             let wanted = (!only_deleted || m.flags.contains(SystemFlags::DELETED))
                 && uids.is_none_or(|u| u.binary_search(&m.uid).is_ok());
@@ -667,11 +905,16 @@ impl Folder {
                 }
             }
             let flags = self.flags_of(&m);
-            self.remember_expunged(m.uid, flags, modseq);
+            self.remember_expunged(m.uid, Some(flags), modseq);
+            records.expunged(modseq, m.uid);
             removed.push(m.uid);
         }
         self.messages = kept;
+        if !removed.is_empty() {
+            self.modseq = modseq;
+        }
         self.note_own_change();
+        self.log_modseqs(records)?;
         match failure {
             Some(e) if removed.is_empty() => Err(e.into()),
             _ => Ok(removed),

@@ -218,7 +218,7 @@ impl Store for MaildirStore {
         Features {
             delimiter: DELIMITER,
             atomic_move: true,
-            persistent_modseq: false,
+            persistent_modseq: true,
             special_use: true,
             poll_interval: Some(std::time::Duration::from_secs(2)),
         }

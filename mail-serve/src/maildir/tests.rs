@@ -339,3 +339,88 @@ fn concurrent_subscriptions_lose_nothing() {
 
 use std::io::Write;
 use std::time::SystemTime;
+
+#[test]
+fn modseqs_survive_a_restart_and_offline_changes_get_new_ones() {
+    let root = Root::new("modseq-restart");
+    let (uids, highest, flagged_modseq) = block_on(async {
+        let mailbox = root.store().account("alice").unwrap().open(&inbox()).await.unwrap();
+        let mut uids = Vec::new();
+        for i in 0..4 {
+            uids.push(append(&mailbox, format!("m{i}\r\n").as_bytes(), Flags::default()).await);
+        }
+        let (flagged, _) = mailbox
+            .store_flags(&uids[1..2], FlagOp::Add, &Flags::system_only(SystemFlags::FLAGGED), None)
+            .await
+            .unwrap();
+        mailbox.store_flags(&uids[3..4], FlagOp::Add, &Flags::system_only(SystemFlags::DELETED), None).await.unwrap();
+        assert_eq!(mailbox.expunge(None).await.unwrap(), [uids[3]]);
+        (uids, mailbox.status().await.unwrap().highest_modseq, flagged[0].modseq)
+    });
+    // A restart: a new store reads the folder afresh.
+    block_on(async {
+        let mailbox = root.store().account("alice").unwrap().open(&inbox()).await.unwrap();
+        let status = mailbox.status().await.unwrap();
+        assert_eq!(status.highest_modseq, highest, "HIGHESTMODSEQ kept");
+        let metas = mailbox.messages().await.unwrap();
+        assert_eq!(metas[1].modseq, flagged_modseq, "each message's modseq kept");
+        assert!(metas.iter().all(|m| m.modseq <= highest));
+        let changes = mailbox.changes(flagged_modseq - 1).await.unwrap();
+        assert_eq!(changes.changed.iter().map(|m| m.uid).collect::<Vec<_>>(), [uids[1]]);
+        let gone: Vec<u32> = changes.expunged.expect("remembered").iter().map(|e| e.uid).collect();
+        assert_eq!(gone, [uids[3]], "the expunge is remembered across the restart");
+        assert!(mailbox.changes(highest).await.unwrap().changed.is_empty(), "nothing new");
+    });
+    // While no server runs, another program flags a message and deletes one.
+    let cur = root.0.join("alice/cur");
+    let mut files: Vec<PathBuf> = fs::read_dir(&cur).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    fs::rename(&files[0], format!("{}S", files[0].display())).unwrap();
+    fs::remove_file(&files[2]).unwrap();
+    block_on(async {
+        let mailbox = root.store().account("alice").unwrap().open(&inbox()).await.unwrap();
+        let changes = mailbox.changes(highest).await.unwrap();
+        assert_eq!(changes.changed.iter().map(|m| m.uid).collect::<Vec<_>>(), [uids[0]]);
+        assert!(changes.changed[0].modseq > highest, "a new modseq for the offline change");
+        let gone: Vec<u32> = changes.expunged.unwrap().iter().map(|e| e.uid).collect();
+        assert_eq!(gone, [uids[2]]);
+        assert!(changes.modseq > highest);
+    });
+}
+
+#[test]
+fn two_processes_never_give_one_modseq_twice() {
+    let root = Root::new("modseq-two");
+    let (a, b) = (root.store(), root.store());
+    block_on(async {
+        let ma = a.account("alice").unwrap().open(&inbox()).await.unwrap();
+        let mb = b.account("alice").unwrap().open(&inbox()).await.unwrap();
+        let one = append(&ma, b"one\r\n", Flags::default()).await;
+        let two = append(&mb, b"two\r\n", Flags::default()).await;
+        let seen = Flags::system_only(SystemFlags::SEEN);
+        let (x, _) = ma.store_flags(&[one], FlagOp::Add, &seen, None).await.unwrap();
+        let (y, _) = mb.store_flags(&[two], FlagOp::Add, &seen, None).await.unwrap();
+        assert!(y[0].modseq > x[0].modseq, "B's change comes after A's: {x:?} {y:?}");
+        std::thread::sleep(std::time::Duration::from_millis(150));
+        assert_eq!(mb.messages().await.unwrap().len(), 2);
+        // UNCHANGEDSINCE sees the other process's change.
+        let (_, skipped) = mb
+            .store_flags(&[one], FlagOp::Add, &Flags::system_only(SystemFlags::FLAGGED), Some(x[0].modseq - 1))
+            .await
+            .unwrap();
+        assert_eq!(skipped, [one]);
+        std::thread::sleep(std::time::Duration::from_millis(150));
+        let la: Vec<(u32, u64)> = ma.messages().await.unwrap().iter().map(|m| (m.uid, m.modseq)).collect();
+        let lb: Vec<(u32, u64)> = mb.messages().await.unwrap().iter().map(|m| (m.uid, m.modseq)).collect();
+        assert_eq!(la, lb, "both processes tell the same modseqs");
+        assert_eq!(ma.status().await.unwrap().highest_modseq, mb.status().await.unwrap().highest_modseq);
+        // An expunge by one is reported by the other with its modseq.
+        let before = mb.status().await.unwrap().highest_modseq;
+        ma.store_flags(&[one], FlagOp::Add, &Flags::system_only(SystemFlags::DELETED), None).await.unwrap();
+        ma.expunge(None).await.unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(150));
+        let changes = mb.changes(before).await.unwrap();
+        assert_eq!(changes.expunged.unwrap().iter().map(|e| e.uid).collect::<Vec<_>>(), [one]);
+        assert_eq!(changes.modseq, ma.status().await.unwrap().highest_modseq);
+    });
+}
