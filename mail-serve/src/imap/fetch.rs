@@ -8,14 +8,16 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use imap_wire::{
-    Code, Data, FetchAttribute, FetchItems, LiteralAttribute, MessageAttribute, Section, SectionText, SequenceSet,
-    StoreAction, Tag,
+    Code, Data, FetchAttribute, FetchItems, FetchModifier, LiteralAttribute, MessageAttribute, Section, SectionText,
+    SequenceSet, StoreAction, StoreModifier, Tag,
 };
 use mail_codec::ImapServer;
 
 use super::content::{Encoding, Producer, Source, WireReader, CHUNK};
 use super::session::Session;
-use super::util::{bad, done, flag_list, internal_date, mailbox_flags, no, no_code, nz, store_flags, Outcome, Refusal};
+use super::util::{
+    bad, compact, done, flag_list, internal_date, mailbox_flags, no, no_code, nz, store_flags, Outcome, Refusal,
+};
 use crate::mime::{body, SectionBytes, Structure};
 use crate::store::{Account, FlagOp, Flags, Mailbox, MessageMeta, Store, StoreError, SystemFlags};
 
@@ -130,12 +132,45 @@ impl<S: Store> Session<S> {
         uid: bool,
         set: &SequenceSet,
         items: &FetchItems,
+        modifiers: &[FetchModifier],
     ) -> Outcome {
+        let modseqs = self.service.features.persistent_modseq;
+        let (mut changed_since, mut vanished) = (None, false);
+        for modifier in modifiers {
+            match modifier {
+                FetchModifier::ChangedSince(n) if modseqs => changed_since = Some(*n),
+                FetchModifier::Vanished if modseqs => vanished = true,
+                _ => return Err(bad("Unsupported FETCH modifier")),
+            }
+        }
+        if vanished && (!uid || changed_since.is_none()) {
+            // RFC 7162 3.2.6.
+            return Err(bad("VANISHED needs UID FETCH and CHANGEDSINCE"));
+        }
         let selected = self.selected.as_ref().ok_or_else(|| bad("No mailbox selected"))?;
         let positions = selected.resolve(set, uid)?;
         let mut attributes = items.expand();
         if uid && !attributes.contains(&FetchAttribute::Uid) {
             attributes.insert(0, FetchAttribute::Uid);
+        }
+        if changed_since.is_some() && !attributes.contains(&FetchAttribute::ModSeq) {
+            attributes.push(FetchAttribute::ModSeq);
+        }
+        if let (true, Some(since)) = (vanished, changed_since) {
+            // Before any FETCH (RFC 7162 3.2.6): what of the set went since.
+            let changes = selected.mailbox.changes(since).await.map_err(Refusal::from)?;
+            let largest = selected.uids.last().copied().unwrap_or(0);
+            let gone = match changes.expunged {
+                Some(list) => {
+                    let mut gone: Vec<u32> = list.iter().map(|e| e.uid).filter(|&u| set.contains(u, largest)).collect();
+                    gone.sort_unstable();
+                    compact(&gone)
+                }
+                None => super::mailboxes::absent_uids(Some(set), largest, &selected.uids),
+            };
+            if let Some(uids) = gone {
+                imap.machine_mut().respond(tag, Data::Vanished { earlier: true, uids })?;
+            }
         }
         for a in &attributes {
             use FetchAttribute as F;
@@ -154,7 +189,7 @@ impl<S: Store> Session<S> {
                     | F::BodySection { .. }
                     | F::Binary { .. }
                     | F::BinarySize { .. }
-            );
+            ) || (modseqs && *a == F::ModSeq);
             if !supported {
                 return Err(bad(format!("Unknown FETCH item {}", a.name())));
             }
@@ -175,6 +210,9 @@ impl<S: Store> Session<S> {
             uids.retain(|u| !selected.expunged.contains_key(u));
             let mut metas = selected.mailbox.messages_by_uid(&uids).await.map_err(Refusal::from)?;
             missing |= metas.len() < batch.len();
+            if let Some(since) = changed_since {
+                metas.retain(|m| m.modseq > since);
+            }
             let mut flags_changed = std::collections::HashSet::new();
             if seen {
                 let unseen: Vec<u32> =
@@ -252,6 +290,7 @@ impl<S: Store> Session<S> {
             let value = match a {
                 FetchAttribute::Flags => MessageAttribute::Flags(flag_list(&meta.flags, recent)),
                 FetchAttribute::Uid => MessageAttribute::Uid(nz(meta.uid)),
+                FetchAttribute::ModSeq => MessageAttribute::ModSeq(meta.modseq),
                 FetchAttribute::InternalDate => match internal_date(meta.internal_date) {
                     Some(d) => MessageAttribute::InternalDate(d),
                     None => continue,
@@ -327,6 +366,14 @@ impl<S: Store> Session<S> {
         }
         if flags_changed && !attributes.contains(&FetchAttribute::Flags) {
             plain.push(MessageAttribute::Flags(flag_list(&meta.flags, recent)));
+        }
+        // RFC 7162 3.1 and 3.2.4: a flag change this FETCH made carries its
+        // modseq (and UID with QRESYNC).
+        if flags_changed && self.modes.qresync && !attributes.contains(&FetchAttribute::Uid) {
+            plain.push(MessageAttribute::Uid(nz(meta.uid)));
+        }
+        if flags_changed && self.modes.condstore && !attributes.contains(&FetchAttribute::ModSeq) {
+            plain.push(MessageAttribute::ModSeq(meta.modseq));
         }
         let machine = |e: imap_wire::server::ServerError| StoreError::Io(std::io::Error::other(e.to_string()));
         // Everything that can fail is done before the response starts:
@@ -473,7 +520,18 @@ impl<S: Store> Session<S> {
         action: StoreAction,
         silent: bool,
         flags: &[imap_wire::Flag],
+        modifiers: &[StoreModifier],
     ) -> Outcome {
+        let mut unchanged_since = None;
+        for modifier in modifiers {
+            match modifier {
+                StoreModifier::UnchangedSince(n) if self.service.features.persistent_modseq => {
+                    unchanged_since = Some(*n)
+                }
+                _ => return Err(bad("Unsupported STORE modifier")),
+            }
+        }
+        let modes = self.modes;
         let selected = self.selected.as_mut().ok_or_else(|| bad("No mailbox selected"))?;
         let positions = selected.resolve(set, uid)?;
         if selected.read_only {
@@ -496,25 +554,24 @@ impl<S: Store> Session<S> {
                 Some(last) => {
                     missing = true;
                     if let (false, Some(last)) = (silent, last) {
-                        let flags = flag_list(&last.apply(op, &change), selected.recent.contains(&message_uid));
-                        let mut attributes = vec![MessageAttribute::Flags(flags)];
-                        if uid {
-                            attributes.push(MessageAttribute::Uid(nz(message_uid)));
-                        }
+                        let meta = gone_meta(message_uid, last.apply(op, &change), selected.modseq);
+                        let attributes = modes.flag_update(&meta, selected.recent.contains(&message_uid), uid);
                         responses.push(Data::Fetch { seq: nz(p as u32 + 1), attributes });
                     }
                 }
                 None => live.push(message_uid),
             }
         }
-        let (updated, _) = selected.mailbox.store_flags(&live, op, &change, None).await.map_err(Refusal::from)?;
+        let (updated, skipped) =
+            selected.mailbox.store_flags(&live, op, &change, unchanged_since).await.map_err(Refusal::from)?;
         let mut reported: Vec<Flags> = Vec::new();
-        if updated.len() < live.len() {
+        if updated.len() + skipped.len() < live.len() {
             // Expunged by another session since this one last looked: it
             // still gets the flags it asked for, from the store's memory
             // of the expunge.
             missing = true;
-            let done: std::collections::HashSet<u32> = updated.iter().map(|m| m.uid).collect();
+            let done: std::collections::HashSet<u32> =
+                updated.iter().map(|m| m.uid).chain(skipped.iter().copied()).collect();
             let gone: Vec<u32> = live.iter().copied().filter(|u| !done.contains(u)).collect();
             let changes = selected.mailbox.changes(selected.modseq).await.map_err(Refusal::from)?;
             for e in changes.expunged.unwrap_or_default() {
@@ -525,12 +582,9 @@ impl<S: Store> Session<S> {
                 let (Some(last), false) = (e.last_flags, silent) else { continue };
                 let Some(seq) = selected.seq_of(e.uid) else { continue };
                 let applied = last.apply(op, &change);
-                let flags = flag_list(&applied, selected.recent.contains(&e.uid));
+                let meta = gone_meta(e.uid, applied.clone(), selected.modseq);
                 reported.push(applied);
-                let mut attributes = vec![MessageAttribute::Flags(flags)];
-                if uid {
-                    attributes.push(MessageAttribute::Uid(nz(e.uid)));
-                }
+                let attributes = modes.flag_update(&meta, selected.recent.contains(&e.uid), uid);
                 responses.push(Data::Fetch { seq: nz(seq), attributes });
             }
         }
@@ -548,14 +602,15 @@ impl<S: Store> Session<S> {
         }
         for meta in updated {
             selected.own.insert(meta.uid, meta.modseq);
-            if silent {
+            // RFC 7162 3.1.3: with UNCHANGEDSINCE the new modseq is told
+            // even for .SILENT.
+            if silent && unchanged_since.is_none() {
                 continue;
             }
             let Some(seq) = selected.seq_of(meta.uid) else { continue };
-            let mut attributes =
-                vec![MessageAttribute::Flags(flag_list(&meta.flags, selected.recent.contains(&meta.uid)))];
-            if uid {
-                attributes.push(MessageAttribute::Uid(nz(meta.uid)));
+            let mut attributes = modes.flag_update(&meta, selected.recent.contains(&meta.uid), uid);
+            if silent {
+                attributes.retain(|a| !matches!(a, MessageAttribute::Flags(_)));
             }
             responses.push(Data::Fetch { seq: nz(seq), attributes });
         }
@@ -566,6 +621,16 @@ impl<S: Store> Session<S> {
         for data in responses {
             imap.machine_mut().respond(tag, data)?;
         }
+        if !skipped.is_empty() {
+            // RFC 7162 3.1.3: the messages that failed UNCHANGEDSINCE, by
+            // number (UIDs for UID STORE).
+            let mut failed: Vec<u32> =
+                if uid { skipped } else { skipped.iter().filter_map(|&u| selected.seq_of(u)).collect() };
+            failed.sort_unstable();
+            if let Some(set) = compact(&failed) {
+                return Ok((Some(Code::Modified(set)), "Conditional store failed.".into()));
+            }
+        }
         if missing {
             // Flags of a message that is gone no longer matter: the rest
             // was stored (RFC 5530's code tells the client why).
@@ -573,6 +638,13 @@ impl<S: Store> Session<S> {
         }
         done("Store completed.")
     }
+}
+
+/// What a STORE tells of a message expunged meanwhile, not yet announced:
+/// the flags asked for and, for CONDSTORE, the modseq the session's view
+/// is at (the message has no modseq of its own any more).
+fn gone_meta(uid: u32, flags: Flags, modseq: u64) -> MessageMeta {
+    MessageMeta { uid, flags, size: 0, internal_date: 0, modseq }
 }
 
 /// The source of `BINARY[part]`: the part's body decoded; `Err` for an

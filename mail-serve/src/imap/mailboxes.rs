@@ -6,8 +6,8 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use bytes::Bytes;
 use imap_wire::{
-    Code, Data, DateTime, Flag, FlagPerm, IString, ListItem, Mailbox as WireMailbox, MailboxAttribute, SequenceSet,
-    StatusAttribute, StatusItem, StatusKind, Tag,
+    Code, Data, DateTime, Flag, FlagPerm, IString, ListItem, Mailbox as WireMailbox, MailboxAttribute, SelectParameter,
+    SequenceSet, StatusAttribute, StatusItem, StatusKind, Tag,
 };
 use mail_codec::ImapServer;
 
@@ -49,8 +49,20 @@ impl<S: Store> Session<S> {
         tag: &Tag,
         wire_name: &WireMailbox,
         read_only: bool,
+        parameters: &[SelectParameter],
     ) -> Outcome {
-        self.selected = None;
+        let mut qresync = None;
+        for parameter in parameters {
+            match parameter {
+                SelectParameter::CondStore => {}
+                SelectParameter::QResync(q) => qresync = Some(q),
+                SelectParameter::Other(_) => return Err(bad("Unknown SELECT parameter")),
+            }
+        }
+        if self.selected.take().is_some() && self.modes.qresync {
+            // RFC 7162 3.2.11: what follows is about the new mailbox.
+            imap.machine_mut().respond_status(tag, StatusKind::Ok, Some(Code::Closed), "Previous mailbox closed.")?;
+        }
         let name = self.name_of(wire_name)?;
         let mailbox = self.account()?.open(&name).await.map_err(Refusal::from)?;
         // The modseq first: a change after it is reported again, never
@@ -82,6 +94,35 @@ impl<S: Store> Session<S> {
         }
         m.respond_status(tag, StatusKind::Ok, Some(Code::UidValidity(nz(status.uid_validity))), "UIDs valid")?;
         m.respond_status(tag, StatusKind::Ok, Some(Code::UidNext(nz(status.uid_next))), "Predicted next UID")?;
+        if self.modes.condstore {
+            let code = Code::HighestModSeq(status.highest_modseq);
+            m.respond_status(tag, StatusKind::Ok, Some(code), "Highest")?;
+        }
+        if let Some(q) = qresync.filter(|q| q.uid_validity.get() == status.uid_validity) {
+            // RFC 7162 3.2.5.1: what the client missed since its modseq,
+            // as VANISHED (EARLIER) and FETCH (UID FLAGS MODSEQ).
+            let changes = mailbox.changes(q.modseq).await.map_err(Refusal::from)?;
+            let known_max = status.uid_next.saturating_sub(1);
+            let known = |uid: u32| q.known_uids.as_ref().map_or(uid <= known_max, |set| set.contains(uid, known_max));
+            let vanished = match &changes.expunged {
+                Some(list) => {
+                    let mut gone: Vec<u32> = list.iter().map(|e| e.uid).filter(|&u| known(u)).collect();
+                    gone.sort_unstable();
+                    compact(&gone)
+                }
+                // Forgotten that far back: every known UID that is not here.
+                None => absent_uids(q.known_uids.as_ref(), known_max, &uids),
+            };
+            if let Some(set) = vanished {
+                m.respond(tag, Data::Vanished { earlier: true, uids: set })?;
+            }
+            let modes = self.modes;
+            for meta in changes.changed.iter().filter(|meta| known(meta.uid)) {
+                let Ok(i) = uids.binary_search(&meta.uid) else { continue };
+                let attributes = modes.flag_update(meta, recent.contains(&meta.uid), true);
+                m.respond(tag, Data::Fetch { seq: nz(i as u32 + 1), attributes })?;
+            }
+        }
         let subscription = mailbox.subscribe();
         self.selected = Some(Box::new(Selected {
             mailbox,
@@ -268,6 +309,7 @@ impl<S: Store> Session<S> {
                 StatusAttribute::Unseen => u64::from(status.unseen),
                 StatusAttribute::Size => status.size,
                 StatusAttribute::Deleted => u64::from(status.deleted),
+                StatusAttribute::HighestModSeq if self.service.features.persistent_modseq => status.highest_modseq,
                 other => return Err(bad(format!("Unknown STATUS item {}", other.name()))),
             };
             items.push(StatusItem::number(attribute.clone(), value));
@@ -381,4 +423,64 @@ impl<S: Store> Session<S> {
         }
         done("Move completed.")
     }
+}
+
+/// The UIDs of `set` (`None`: 1 to `largest`) that are not in `present`
+/// (sorted), as a set of ranges: what a client is told vanished when the
+/// store no longer remembers when (RFC 7162 3.2.5.1 and 3.2.6). Its size
+/// grows with the messages present, not with the UIDs named.
+pub(crate) fn absent_uids(set: Option<&SequenceSet>, largest: u32, present: &[u32]) -> Option<SequenceSet> {
+    use imap_wire::{SeqNumber, SeqRange};
+    let value = |n: &SeqNumber| match n {
+        SeqNumber::Value(v) => v.get(),
+        SeqNumber::Largest => largest,
+    };
+    let mut wanted: Vec<(u32, u32)> = match set {
+        Some(set) => set
+            .ranges()
+            .iter()
+            .filter_map(|r| match r {
+                SeqRange::Single(n) => Some((value(n), value(n))),
+                SeqRange::Range(a, b) => Some((value(a).min(value(b)), value(a).max(value(b)))),
+                SeqRange::Saved => None,
+            })
+            .filter(|&(a, _)| a > 0)
+            .collect(),
+        None if largest > 0 => vec![(1, largest)],
+        None => Vec::new(),
+    };
+    wanted.sort_unstable();
+    let mut merged: Vec<(u32, u32)> = Vec::new();
+    for (a, b) in wanted {
+        match merged.last_mut() {
+            Some(last) if a <= last.1.saturating_add(1) => last.1 = last.1.max(b),
+            _ => merged.push((a, b)),
+        }
+    }
+    let mut out = Vec::new();
+    for (a, b) in merged {
+        // u64: the range may end at the largest UID.
+        let mut next = u64::from(a);
+        let start = present.partition_point(|&u| u < a);
+        for &u in present[start..].iter().take_while(|&&u| u <= b) {
+            if next < u64::from(u) {
+                out.push((next as u32, u - 1));
+            }
+            next = u64::from(u) + 1;
+        }
+        if next <= u64::from(b) {
+            out.push((next as u32, b));
+        }
+    }
+    let ranges: Vec<SeqRange> = out
+        .into_iter()
+        .map(|(a, b)| {
+            if a == b {
+                SeqRange::Single(SeqNumber::Value(nz(a)))
+            } else {
+                SeqRange::Range(SeqNumber::Value(nz(a)), SeqNumber::Value(nz(b)))
+            }
+        })
+        .collect();
+    SequenceSet::new(ranges).ok()
 }

@@ -210,6 +210,9 @@ impl<S: Store> ImapService<S> {
         if self.config.offer_binary {
             names.push("BINARY");
         }
+        if self.features.persistent_modseq {
+            names.extend(["CONDSTORE", "QRESYNC"]);
+        }
         if self.features.special_use {
             names.push("SPECIAL-USE");
         }

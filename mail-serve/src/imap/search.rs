@@ -170,20 +170,23 @@ impl<S: Store> Session<S> {
         if let Some(charset) = &charset {
             check_charset(charset)?;
         }
-        let ids: Vec<_> = self
-            .matching(criteria)
-            .await?
-            .into_iter()
-            .map(|(seq, meta)| nz(if uid { meta.uid } else { seq }))
-            .collect();
+        let found = self.matching(criteria).await?;
+        let ids: Vec<_> = found.iter().map(|(seq, meta)| nz(if uid { meta.uid } else { *seq })).collect();
+        let modseqs: Vec<u64> = found.iter().map(|(_, meta)| meta.modseq).collect();
+        let with_modseq = has_modseq_key(criteria);
         let data = match return_options {
-            None => Data::Search { ids, modseq: None },
+            None => {
+                let modseq = modseqs.iter().copied().max().filter(|_| with_modseq);
+                Data::Search { ids, modseq }
+            }
             // RFC 4731: the numbers in order, `RETURN ()` meaning ALL.
-            Some(options) => Data::ESearch(ESearchResponse {
-                tag: Some(IString::from(tag.as_str())),
-                uid,
-                data: return_data(&ids, &options),
-            }),
+            Some(options) => {
+                let mut data = return_data(&ids, &options);
+                if with_modseq {
+                    data.extend(modseq_return(&modseqs, &options));
+                }
+                Data::ESearch(ESearchResponse { tag: Some(IString::from(tag.as_str())), uid, data })
+            }
         };
         imap.machine_mut().respond(tag, data)?;
         done("Search completed.")
@@ -282,6 +285,39 @@ pub(crate) fn return_data(ids: &[std::num::NonZeroU32], options: &[SearchReturnO
         });
     }
     data
+}
+
+/// Whether search keys hold MODSEQ (RFC 7162 3.1.5): the answer then
+/// tells the highest modseq of what it returns.
+pub(crate) fn has_modseq_key(keys: &[SearchKey]) -> bool {
+    // A stack, not recursion: the depth is the client's.
+    let mut stack: Vec<&SearchKey> = keys.iter().collect();
+    while let Some(key) = stack.pop() {
+        match key {
+            SearchKey::ModSeq { .. } => return true,
+            SearchKey::Not(k) | SearchKey::Fuzzy(k) => stack.push(k),
+            SearchKey::Or(a, b) => stack.extend([&**a, &**b]),
+            SearchKey::And(keys) => stack.extend(keys.iter()),
+            _ => {}
+        }
+    }
+    false
+}
+
+/// The ESEARCH `MODSEQ` of a result whose messages have these modseqs (in
+/// the result's order): the highest of the messages returned, which are
+/// only the first and the last when MIN and MAX are all that is asked.
+pub(crate) fn modseq_return(modseqs: &[u64], options: &[SearchReturnOption]) -> Option<SearchReturnData> {
+    use SearchReturnOption as R;
+    let whole = options.is_empty() || options.iter().any(|o| matches!(o, R::All | R::Count));
+    let highest = if whole {
+        modseqs.iter().copied().max()
+    } else {
+        let min = options.contains(&R::Min).then(|| modseqs.first().copied()).flatten();
+        let max = options.contains(&R::Max).then(|| modseqs.last().copied()).flatten();
+        min.max(max)
+    };
+    highest.map(SearchReturnData::ModSeq)
 }
 
 /// The message's header as sent (its first [`MAX_SEARCH_HEADER`] bytes).
@@ -471,19 +507,11 @@ impl Context<'_> {
             Older(seconds) => now_unix() - m.internal_date > i64::from(seconds.get()),
             Younger(seconds) => now_unix() - m.internal_date <= i64::from(seconds.get()),
             Fuzzy(k) => self.matches(k),
-            // Kept by no message here: no mod-sequences, object ids, save
-            // dates or Gmail ids.
-            ModSeq { .. }
-            | EmailId(_)
-            | ThreadId(_)
-            | SavedBefore(_)
-            | SavedOn(_)
-            | SavedSince(_)
-            | SaveDateSupported
-            | GmailRaw(_)
-            | GmailMessageId(_)
-            | GmailThreadId(_)
-            | GmailLabels(_) => false,
+            // Kept by no message here: no object ids, save dates or Gmail
+            // ids.
+            ModSeq { modseq, .. } => m.modseq >= *modseq,
+            EmailId(_) | ThreadId(_) | SavedBefore(_) | SavedOn(_) | SavedSince(_) | SaveDateSupported
+            | GmailRaw(_) | GmailMessageId(_) | GmailThreadId(_) | GmailLabels(_) => false,
         }
     }
 }

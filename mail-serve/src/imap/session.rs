@@ -11,7 +11,7 @@ use mail_codec::ImapServer;
 use tokio::sync::watch;
 
 use super::util::{bad, done, no, no_code, Outcome, Refusal};
-use super::view::Selected;
+use super::view::{Modes, Selected};
 use super::ImapService;
 use crate::policy::{parse_plain, Deadlines, PlainError};
 use crate::store::{Account, AuthError, Credentials, Mailbox, MailboxName, Store, Upload};
@@ -43,6 +43,8 @@ pub(crate) struct Session<S: Store> {
     /// back to zero at login).
     pub auth_failures: u32,
     pub idling: Option<Tag>,
+    /// CONDSTORE and QRESYNC state (RFC 7162).
+    pub modes: Modes,
 }
 
 enum Wake {
@@ -80,6 +82,7 @@ pub(crate) fn run<S: Store>(
             bad_answers: 0,
             auth_failures: 0,
             idling: None,
+            modes: Modes::default(),
         };
         loop {
             if *shutdown.borrow() {
@@ -243,8 +246,9 @@ impl<S: Store> Session<S> {
 
     /// Brings the client's view of the selected mailbox up to date.
     pub(crate) async fn sync(&mut self, imap: &mut ImapServer, expunge_ok: bool) -> Result<(), mail_codec::Error> {
+        let modes = self.modes;
         let Some(selected) = &mut self.selected else { return Ok(()) };
-        match selected.sync(expunge_ok).await {
+        match selected.sync(expunge_ok, modes).await {
             Ok(updates) => {
                 for data in updates {
                     imap.machine_mut().update(data)?;
@@ -342,8 +346,49 @@ impl<S: Store> Session<S> {
         }
     }
 
+    /// ENABLE (RFC 5161): CONDSTORE and QRESYNC (RFC 7162) when offered.
+    async fn enable(&mut self, imap: &mut ImapServer, tag: &Tag, names: &[imap_wire::Atom]) -> Outcome {
+        let mut enabled = Vec::new();
+        if self.service.features.persistent_modseq {
+            for name in names {
+                let qresync = name.eq_ignore_case("QRESYNC");
+                if (qresync || name.eq_ignore_case("CONDSTORE")) && !enabled.contains(name) {
+                    enabled.push(name.clone());
+                    self.modes.qresync |= qresync;
+                    self.enable_condstore(imap, tag).await?;
+                }
+            }
+        }
+        imap.machine_mut().respond(tag, Data::Enabled(enabled))?;
+        done("Enabled.")
+    }
+
+    /// A CONDSTORE enabling command (RFC 7162 3.1): from now on flag
+    /// updates carry MODSEQ; the selected mailbox's HIGHESTMODSEQ is told
+    /// the first time.
+    pub(crate) async fn enable_condstore(&mut self, imap: &mut ImapServer, tag: &Tag) -> Result<(), Refusal> {
+        if self.modes.condstore || !self.service.features.persistent_modseq {
+            return Ok(());
+        }
+        self.modes.condstore = true;
+        if let Some(selected) = &self.selected {
+            let highest = selected.mailbox.status().await.map_err(Refusal::from)?.highest_modseq;
+            let code = Code::HighestModSeq(highest);
+            imap.machine_mut().respond_status(tag, StatusKind::Ok, Some(code), "Highest")?;
+        }
+        Ok(())
+    }
+
     async fn command(&mut self, imap: &mut ImapServer, command: Command) -> Result<(), mail_codec::Error> {
         let tag = command.tag.clone();
+        if self.service.features.persistent_modseq && enables_condstore(&command.body) {
+            if matches!(command.body, CommandBody::Select { .. } | CommandBody::Examine { .. }) {
+                // The new mailbox's HIGHESTMODSEQ comes with the SELECT.
+                self.modes.condstore = true;
+            } else if let Err(refusal) = self.enable_condstore(imap, &tag).await {
+                return self.answer(imap, &tag, Err(refusal)).await;
+            }
+        }
         let outcome = match command.body {
             CommandBody::Login { username, password } => {
                 let text = |s: &IString| String::from_utf8(s.to_vec()).map_err(|_| no("Invalid user name or password"));
@@ -377,11 +422,7 @@ impl<S: Store> Session<S> {
                 self.sync(imap, true).await?;
                 return Ok(());
             }
-            CommandBody::Enable(_) => {
-                // Nothing this server offers needs enabling.
-                imap.machine_mut().respond(&tag, Data::Enabled(Vec::new()))?;
-                done("Enabled.")
-            }
+            CommandBody::Enable(names) => self.enable(imap, &tag, &names).await,
             CommandBody::Namespace => {
                 let personal = imap_wire::NamespaceDescription {
                     prefix: IString::from(""),
@@ -403,8 +444,8 @@ impl<S: Store> Session<S> {
                 imap.machine_mut().respond(&tag, Data::Id(Some(fields)))?;
                 done("ID completed.")
             }
-            CommandBody::Select { mailbox, .. } => self.select(imap, &tag, &mailbox, false).await,
-            CommandBody::Examine { mailbox, .. } => self.select(imap, &tag, &mailbox, true).await,
+            CommandBody::Select { mailbox, parameters } => self.select(imap, &tag, &mailbox, false, &parameters).await,
+            CommandBody::Examine { mailbox, parameters } => self.select(imap, &tag, &mailbox, true, &parameters).await,
             CommandBody::Create { mailbox, parameters } => self.create(&mailbox, &parameters).await,
             CommandBody::Delete(mailbox) => self.delete(&mailbox).await,
             CommandBody::Rename { from, to } => self.rename(&from, &to).await,
@@ -452,18 +493,10 @@ impl<S: Store> Session<S> {
                 self.thread(imap, &tag, uid, &algorithm, &charset, &search).await
             }
             CommandBody::Fetch { uid, sequence_set, items, modifiers } => {
-                if !modifiers.is_empty() {
-                    Err(bad("FETCH modifiers are not supported"))
-                } else {
-                    self.fetch(imap, &tag, uid, &sequence_set, &items).await
-                }
+                self.fetch(imap, &tag, uid, &sequence_set, &items, &modifiers).await
             }
             CommandBody::Store { uid, sequence_set, modifiers, action, silent, flags } => {
-                if !modifiers.is_empty() {
-                    Err(bad("STORE modifiers are not supported"))
-                } else {
-                    self.store(imap, &tag, uid, &sequence_set, action, silent, &flags).await
-                }
+                self.store(imap, &tag, uid, &sequence_set, action, silent, &flags, &modifiers).await
             }
             CommandBody::Copy { uid, sequence_set, mailbox } => {
                 self.copy(imap, &tag, uid, &sequence_set, &mailbox, false).await
@@ -474,5 +507,28 @@ impl<S: Store> Session<S> {
             _ => Err(bad("Unknown command")),
         };
         self.answer(imap, &tag, outcome).await
+    }
+}
+
+/// Whether a command enables CONDSTORE (RFC 7162 3.1): FETCH of MODSEQ or
+/// with CHANGEDSINCE, STORE with UNCHANGEDSINCE, SEARCH or SORT with a
+/// MODSEQ key, SELECT/EXAMINE (CONDSTORE) or (QRESYNC), STATUS of
+/// HIGHESTMODSEQ. (ENABLE is handled by itself.)
+fn enables_condstore(body: &CommandBody) -> bool {
+    use imap_wire::{FetchAttribute, FetchModifier, SelectParameter, StatusAttribute, StoreModifier};
+    let search_has_modseq = super::search::has_modseq_key;
+    match body {
+        CommandBody::Select { parameters, .. } | CommandBody::Examine { parameters, .. } => {
+            parameters.iter().any(|p| matches!(p, SelectParameter::CondStore | SelectParameter::QResync(_)))
+        }
+        CommandBody::Fetch { items, modifiers, .. } => {
+            items.expand().contains(&FetchAttribute::ModSeq)
+                || modifiers.iter().any(|m| matches!(m, FetchModifier::ChangedSince(_)))
+        }
+        CommandBody::Store { modifiers, .. } => modifiers.iter().any(|m| matches!(m, StoreModifier::UnchangedSince(_))),
+        CommandBody::Search { criteria, .. } => search_has_modseq(criteria),
+        CommandBody::Sort { search, .. } => search_has_modseq(search),
+        CommandBody::Status { attributes, .. } => attributes.contains(&StatusAttribute::HighestModSeq),
+        _ => false,
     }
 }

@@ -11,7 +11,7 @@ use mail_codec::ImapServer;
 use mail_parser::{Address, MessageParser};
 
 use super::content::WireReader;
-use super::search::{check_charset, read_header, return_data};
+use super::search::{check_charset, has_modseq_key, modseq_return, read_header, return_data};
 use super::session::Session;
 use super::util::{bad, done, nz, Outcome};
 use crate::store::{Mailbox, MessageMeta, Store, StoreError};
@@ -21,6 +21,7 @@ use crate::store::{Mailbox, MessageMeta, Store, StoreError};
 struct SortFacts {
     seq: u32,
     uid: u32,
+    modseq: u64,
     arrival: i64,
     size: u64,
     /// The Date header in UTC seconds, else the arrival.
@@ -67,13 +68,17 @@ impl<S: Store> Session<S> {
         let mut facts = self.sort_facts(search, headers).await?;
         facts.sort_by(|a, b| compare(a, b, criteria));
         let ids: Vec<NonZeroU32> = facts.iter().map(|f| nz(if uid { f.uid } else { f.seq })).collect();
+        let with_modseq = has_modseq_key(search);
+        let modseqs: Vec<u64> = facts.iter().map(|f| f.modseq).collect();
         let data = match return_options {
-            None => Data::Sort { ids, modseq: None },
-            Some(options) => Data::ESearch(ESearchResponse {
-                tag: Some(IString::from(tag.as_str())),
-                uid,
-                data: return_data(&ids, &options),
-            }),
+            None => Data::Sort { ids, modseq: modseqs.iter().copied().max().filter(|_| with_modseq) },
+            Some(options) => {
+                let mut data = return_data(&ids, &options);
+                if with_modseq {
+                    data.extend(modseq_return(&modseqs, &options));
+                }
+                Data::ESearch(ESearchResponse { tag: Some(IString::from(tag.as_str())), uid, data })
+            }
         };
         imap.machine_mut().respond(tag, data)?;
         done("Sort completed.")
@@ -160,6 +165,7 @@ impl<S: Store> Session<S> {
             let mut f = SortFacts {
                 seq,
                 uid: meta.uid,
+                modseq: meta.modseq,
                 arrival: meta.internal_date,
                 size: meta.size,
                 date: meta.internal_date,

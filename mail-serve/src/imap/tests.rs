@@ -418,3 +418,82 @@ async fn twenty_invalid_commands_in_a_row_end_the_session() {
     }
     assert!(rest.contains("* BYE"), "{rest}");
 }
+
+/// The number after `key` in `text` (e.g. `HIGHESTMODSEQ 7`).
+fn number_after(text: &str, key: &str) -> u64 {
+    let at = text.find(key).unwrap_or_else(|| panic!("no {key} in {text}")) + key.len();
+    text[at..]
+        .trim_start_matches([' ', '('])
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn condstore_and_qresync_as_rfc_7162_says() {
+    let service = service_with(store_with(&[b"Subject: a\r\n\r\na\r\n", b"Subject: b\r\n\r\nb\r\n", b"c\r\n"]));
+    let mut c = Client::connect(&service).await;
+    assert!(c.run("LOGIN alice pw").await.contains("CONDSTORE QRESYNC"));
+    let select = c.run("SELECT INBOX").await;
+    assert!(!select.contains("HIGHESTMODSEQ"), "not told before CONDSTORE is enabled: {select}");
+    let validity = number_after(&select, "UIDVALIDITY");
+    // FETCH MODSEQ enables CONDSTORE: HIGHESTMODSEQ is told once.
+    let fetch = c.run("FETCH 1 (MODSEQ)").await;
+    assert!(fetch.contains("* OK [HIGHESTMODSEQ "), "{fetch}");
+    let start = number_after(&fetch, "HIGHESTMODSEQ");
+    assert!(!c.run("FETCH 1 (MODSEQ)").await.contains("HIGHESTMODSEQ"));
+    let store = c.run("STORE 1 +FLAGS (\\Seen)").await;
+    let m1 = number_after(&store, "MODSEQ");
+    assert!(m1 > start && store.contains("* 1 FETCH (FLAGS (\\Seen \\Recent) MODSEQ ("), "{store}");
+    // UNCHANGEDSINCE: refused where the message changed since, even
+    // .SILENT tells the new modseq.
+    let conditional = c.run(&format!("STORE 1:2 (UNCHANGEDSINCE {start}) +FLAGS.SILENT (\\Flagged)")).await;
+    assert!(conditional.contains("OK [MODIFIED 1]"), "{conditional}");
+    assert!(conditional.contains("* 2 FETCH (MODSEQ ("), "{conditional}");
+    assert!(!conditional.contains("* 1 FETCH"), "{conditional}");
+    let uid_conditional = c.run("UID STORE 2 (UNCHANGEDSINCE 1) -FLAGS (\\Flagged)").await;
+    assert!(uid_conditional.contains("OK [MODIFIED 2]"), "{uid_conditional}");
+    let changed = c.run(&format!("UID FETCH 1:* (FLAGS) (CHANGEDSINCE {start})")).await;
+    assert!(changed.contains("UID 1 ") && changed.contains("UID 2 ") && !changed.contains("UID 3 "), "{changed}");
+    assert!(changed.contains("MODSEQ ("), "CHANGEDSINCE implies MODSEQ: {changed}");
+    let search = c.run(&format!("SEARCH MODSEQ {}", start + 1)).await;
+    assert!(search.contains("* SEARCH 1 2 (MODSEQ "), "{search}");
+    let esearch = c.run(&format!("SEARCH RETURN (MIN) MODSEQ {}", start + 1)).await;
+    assert!(esearch.contains(&format!("MIN 1 MODSEQ {m1}")), "MIN's modseq is the first's: {esearch}");
+    assert!(c.run("STATUS INBOX (HIGHESTMODSEQ)").await.contains("HIGHESTMODSEQ "));
+    // VANISHED needs ENABLE QRESYNC, UID FETCH and CHANGEDSINCE.
+    assert!(c.run("UID FETCH 1:* (FLAGS) (CHANGEDSINCE 1 VANISHED)").await.contains("BAD"));
+    let highest = number_after(&c.run("STATUS INBOX (HIGHESTMODSEQ)").await, "HIGHESTMODSEQ");
+
+    // A second client expunges message 2 and flags message 3.
+    let mut d = Client::connect(&service).await;
+    d.run("LOGIN alice pw").await;
+    assert!(d.run("ENABLE QRESYNC").await.contains("* ENABLED QRESYNC"));
+    d.run("SELECT INBOX").await;
+    d.run("STORE 2 +FLAGS (\\Deleted)").await;
+    let expunged = d.run("EXPUNGE").await;
+    assert!(expunged.contains("* VANISHED 2\r\n") && !expunged.contains("EXPUNGE\r\n"), "{expunged}");
+    d.run("STORE 2 +FLAGS ($Work)").await;
+    let noop = c.run("NOOP").await;
+    assert!(noop.contains("* 2 EXPUNGE") && noop.contains("* 2 FETCH (FLAGS ($Work \\Recent) MODSEQ ("), "{noop}");
+
+    // A client that was away: one QRESYNC select tells what it missed.
+    let mut e = Client::connect(&service).await;
+    e.run("LOGIN alice pw").await;
+    assert!(e.run(&format!("SELECT INBOX (QRESYNC ({validity} {highest}))")).await.contains("BAD"), "ENABLE first");
+    e.run("ENABLE QRESYNC").await;
+    let resync = e.run(&format!("SELECT INBOX (QRESYNC ({validity} {highest} 1:3))")).await;
+    assert!(resync.contains("* VANISHED (EARLIER) 2\r\n"), "{resync}");
+    assert!(resync.contains("* 2 FETCH (FLAGS ($Work) UID 3 MODSEQ ("), "{resync}");
+    assert!(!resync.contains("UID 1 "), "unchanged since: {resync}");
+    assert!(resync.contains("OK [HIGHESTMODSEQ "), "{resync}");
+    let vanished = e.run(&format!("UID FETCH 1:* (FLAGS) (CHANGEDSINCE {highest} VANISHED)")).await;
+    assert!(vanished.contains("* VANISHED (EARLIER) 2\r\n") && vanished.contains("UID 3 "), "{vanished}");
+    let other = e.run("SELECT other").await;
+    assert!(other.contains("NO") || other.contains("OK [CLOSED]"), "{other}");
+    // A wrong UIDVALIDITY: a plain select.
+    let stale = e.run(&format!("SELECT INBOX (QRESYNC ({} 1))", validity + 1)).await;
+    assert!(!stale.contains("VANISHED") && !stale.contains("FETCH"), "{stale}");
+}

@@ -7,8 +7,31 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use imap_wire::{Data, MessageAttribute, SeqNumber, SeqRange, SequenceSet};
 
-use super::util::{flag_list, mailbox_flags, nz, Refusal};
+use super::util::{compact, flag_list, mailbox_flags, nz, Refusal};
 use crate::store::{Flags, Keyword, Mailbox, MailboxName, MessageMeta, StoreError, Subscription};
+
+/// What the client enabled that changes how updates are told (RFC 7162).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Modes {
+    /// CONDSTORE-aware: every untagged FETCH of flags has MODSEQ.
+    pub condstore: bool,
+    /// QRESYNC enabled: expunges as VANISHED, and UID in those FETCHes.
+    pub qresync: bool,
+}
+
+impl Modes {
+    /// The attributes of an untagged FETCH telling a message's new flags.
+    pub fn flag_update(&self, meta: &MessageMeta, recent: bool, uid: bool) -> Vec<MessageAttribute> {
+        let mut attributes = vec![MessageAttribute::Flags(flag_list(&meta.flags, recent))];
+        if uid || self.qresync {
+            attributes.push(MessageAttribute::Uid(nz(meta.uid)));
+        }
+        if self.condstore {
+            attributes.push(MessageAttribute::ModSeq(meta.modseq));
+        }
+        attributes
+    }
+}
 
 /// The selected mailbox of a session.
 pub(crate) struct Selected<M: Mailbox> {
@@ -104,7 +127,7 @@ impl<M: Mailbox> Selected<M> {
     /// Asks the store what changed and builds the updates for the client:
     /// FLAGS for new keywords, EXPUNGE (only when `expunge_ok`), FETCH
     /// FLAGS for changed messages, EXISTS and RECENT for new ones.
-    pub async fn sync(&mut self, expunge_ok: bool) -> Result<Vec<Data>, StoreError> {
+    pub async fn sync(&mut self, expunge_ok: bool, modes: Modes) -> Result<Vec<Data>, StoreError> {
         let changes = self.mailbox.changes(self.modseq).await?;
         let mut changed = changes.changed;
         let expunged: Vec<(u32, Option<Flags>)> = match changes.expunged {
@@ -135,16 +158,26 @@ impl<M: Mailbox> Selected<M> {
             updates.push(Data::Flags(mailbox_flags(&self.keywords)));
         }
         if expunge_ok && !self.expunged.is_empty() {
+            let mut vanished = Vec::new();
             // Highest first: each number is right as it arrives.
             for i in (0..self.uids.len()).rev() {
                 let uid = self.uids[i];
                 if self.expunged.remove(&uid).is_some() {
                     self.uids.remove(i);
                     self.recent.remove(&uid);
-                    updates.push(Data::Expunge(nz(i as u32 + 1)));
+                    if modes.qresync {
+                        vanished.push(uid);
+                    } else {
+                        updates.push(Data::Expunge(nz(i as u32 + 1)));
+                    }
                 }
             }
             self.expunged.clear();
+            vanished.reverse();
+            if let Some(uids) = compact(&vanished) {
+                // RFC 7162 3.2.10.2: one VANISHED instead of the EXPUNGEs.
+                updates.push(Data::Vanished { earlier: false, uids });
+            }
         }
         let largest = self.uids.last().copied().unwrap_or(0);
         let mut arrived: Vec<&MessageMeta> = Vec::new();
@@ -157,8 +190,8 @@ impl<M: Mailbox> Selected<M> {
             if self.expunged.contains_key(&meta.uid) || self.own.get(&meta.uid) == Some(&meta.modseq) {
                 continue;
             }
-            let flags = flag_list(&meta.flags, self.recent.contains(&meta.uid));
-            updates.push(Data::Fetch { seq: nz(i as u32 + 1), attributes: vec![MessageAttribute::Flags(flags)] });
+            let attributes = modes.flag_update(meta, self.recent.contains(&meta.uid), false);
+            updates.push(Data::Fetch { seq: nz(i as u32 + 1), attributes });
         }
         self.own.clear();
         if !arrived.is_empty() {

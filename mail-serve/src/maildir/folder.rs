@@ -390,10 +390,8 @@ impl Folder {
     /// Writes `imap-modseq` anew: a line per live message and per
     /// remembered expunge. Call with the lock held.
     fn rewrite_modseqs(&mut self) -> Result<(), StoreError> {
-        let mut records = Records {
-            text: format!("1 {} {} {}\n", self.uid_validity, self.modseq, self.forgotten_before),
-            lines: 0,
-        };
+        let mut records =
+            Records { text: format!("1 {} {} {}\n", self.uid_validity, self.modseq, self.forgotten_before), lines: 0 };
         for m in self.messages.iter().filter(|m| m.logged.is_some()) {
             records.set(m);
         }
