@@ -55,6 +55,25 @@ impl Server {
     }
 }
 
+impl Server {
+    /// Kills the server (SIGKILL: nothing is flushed or saved on the way
+    /// out) and starts it again on the same port and mail root.
+    fn restart(&mut self, program: &str) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.child = Command::new(program)
+            .args(["--listen", &format!("127.0.0.1:{}", self.port), "--auth-failure-delay", "0"])
+            .arg("--users")
+            .arg(self.dir.join("users"))
+            .arg("--mail-root")
+            .arg(self.dir.join("root"))
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        common::wait_until_listening(self.port, program);
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -345,4 +364,59 @@ fn pop3_download_appends_to_its_state_file() {
     assert_eq!(stdout(&out), "downloaded 2, skipped 3, deleted 0\n");
     assert_eq!(std::fs::metadata(&state).unwrap().ino(), inode, "appended to, not replaced by a rewritten copy");
     assert_eq!(std::fs::read_to_string(&state).unwrap().lines().count(), 5);
+}
+
+/// One `sync` through the library, for its report.
+fn sync_report(port: u16, dir: &std::path::Path) -> mail_examples::imap_tool::SyncReport {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+        let mut imap = mail_codec::ImapClient::new(tcp, Default::default()).await.unwrap();
+        imap.login("alice", "secret").await.unwrap();
+        let mut report = mail_examples::imap_tool::SyncReport::default();
+        mail_examples::imap_tool::sync(&mut imap, "INBOX", dir, &mut report).await.unwrap();
+        imap.logout().await.unwrap();
+        report
+    })
+}
+
+#[test]
+fn sync_takes_the_qresync_path_across_server_restarts() {
+    let mut server = Server::start(IMAP_SERVER, "qresync");
+    let proxy = Proxy::new(server.port, &[]);
+    let dir = server.dir.join("copy");
+    let summary = |r: &mail_examples::imap_tool::SyncReport| (r.new, r.changed, r.removed, r.quick_resync);
+    assert_eq!(summary(&sync_report(proxy.port, &dir)), (3, 0, 0, false), "the first run lists the mailbox");
+    assert_eq!(summary(&sync_report(proxy.port, &dir)), (0, 0, 0, true));
+
+    // Changes through IMAP, then the server is killed (SIGKILL).
+    stdout(&client(IMAP_CLIENT, server.port, &["store", "INBOX", "1", "+FLAGS", "\\Seen"]));
+    stdout(&client(IMAP_CLIENT, server.port, &["store", "INBOX", "2", "+FLAGS", "\\Deleted"]));
+    stdout(&client(IMAP_CLIENT, server.port, &["expunge", "INBOX"]));
+    let _ = server.child.kill();
+    let _ = server.child.wait();
+    // While it is down, another program flags message 3 and delivers one.
+    let inbox = server.dir.join("root/alice");
+    let third = std::fs::read_dir(inbox.join("cur"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains(".M2P1.seed"))
+        .unwrap();
+    std::fs::rename(&third, format!("{}F", third.display())).unwrap();
+    std::fs::write(inbox.join("new/1700000009.M9P9.later"), "Subject: later\r\n\r\nlater\r\n").unwrap();
+    server.restart(IMAP_SERVER);
+
+    let report = sync_report(proxy.port, &dir);
+    assert_eq!(summary(&report), (1, 2, 1, true), "{report:?}");
+    let names = cur_names(&dir);
+    assert_eq!(names.len(), 3, "{names:?}");
+    assert!(names[0].ends_with("-1.imap:2,S"), "{names:?}");
+    assert!(names[1].ends_with("-3.imap:2,F"), "{names:?}");
+    assert!(names[2].ends_with("-4.imap:2,"), "{names:?}");
+    assert_eq!(summary(&sync_report(proxy.port, &dir)), (0, 0, 0, true));
+    // Only the first run listed the mailbox; the others asked for changes.
+    let sent = proxy.sent();
+    assert_eq!(sent.matches("(QRESYNC (").count(), 3, "{sent}");
+    let later = &sent[sent.find("(QRESYNC (").unwrap()..];
+    assert!(!later.contains("UID SEARCH ALL") && !later.contains("UID FETCH 1:*"), "{sent}");
 }
