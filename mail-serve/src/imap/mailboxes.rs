@@ -6,8 +6,9 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use bytes::Bytes;
 use imap_wire::{
-    Code, Data, DateTime, Flag, FlagPerm, IString, ListItem, Mailbox as WireMailbox, MailboxAttribute, SelectParameter,
-    SequenceSet, StatusAttribute, StatusItem, StatusKind, Tag,
+    Code, Data, DateTime, Flag, FlagPerm, IString, ListItem, ListReturnOption, ListSelectOption,
+    Mailbox as WireMailbox, MailboxAttribute, SelectParameter, SequenceSet, StatusAttribute, StatusItem, StatusKind,
+    Tag,
 };
 use mail_codec::ImapServer;
 
@@ -287,6 +288,146 @@ impl<S: Store> Session<S> {
             respond(imap, ListItem { attributes, delimiter, mailbox: wire(&name), extended: Vec::new() })?;
         }
         done(if lsub { "Lsub completed." } else { "List completed." })
+    }
+
+    /// LIST with selection options, several patterns or return options
+    /// (RFC 5258 LIST-EXTENDED, RFC 5819 LIST-STATUS, RFC 6154).
+    pub(crate) async fn list_extended(
+        &mut self,
+        imap: &mut ImapServer,
+        tag: &Tag,
+        selection: &[ListSelectOption],
+        reference: &WireMailbox,
+        patterns: &[IString],
+        return_options: &[ListReturnOption],
+    ) -> Outcome {
+        let (mut subscribed_only, mut special_only, mut recursive) = (false, false, false);
+        for option in selection {
+            match option {
+                ListSelectOption::Subscribed => subscribed_only = true,
+                ListSelectOption::SpecialUse => special_only = true,
+                ListSelectOption::RecursiveMatch => recursive = true,
+                ListSelectOption::Remote => {}
+                ListSelectOption::Other(m) => return Err(bad(format!("Unknown LIST selection option {}", m.name))),
+            }
+        }
+        if recursive && !subscribed_only && !special_only {
+            return Err(bad("RECURSIVEMATCH needs another selection option (RFC 5258 3.1)"));
+        }
+        let (mut want_subscribed, mut want_children, mut want_special, mut status) =
+            (subscribed_only, false, true, None);
+        for option in return_options {
+            match option {
+                ListReturnOption::Subscribed => want_subscribed = true,
+                ListReturnOption::Children => want_children = true,
+                ListReturnOption::SpecialUse => want_special = true,
+                ListReturnOption::Status(attributes) => status = Some(attributes.clone()),
+                ListReturnOption::Other(m) => return Err(bad(format!("Unknown LIST return option {}", m.name))),
+            }
+        }
+        let delimiter_char = self.service.features.delimiter;
+        let delimiter = imap_wire::Delimiter::new(delimiter_char).ok();
+        let delimiter_byte = u8::try_from(delimiter_char).unwrap_or(b'/');
+        // An empty pattern is not special here: it matches nothing.
+        let matchers: Vec<Pattern> = patterns
+            .iter()
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let mut full = reference.as_bytes().to_vec();
+                full.extend_from_slice(p);
+                Pattern::new(&full, delimiter_byte)
+            })
+            .collect();
+        let matches = |name: &MailboxName| {
+            let wire_name = wire(name);
+            matchers.iter().any(|m| m.matches(wire_name.as_bytes()))
+        };
+        let account = self.account()?;
+        let infos = account.list().await.map_err(Refusal::from)?;
+        let special: HashMap<MailboxName, SpecialUse> =
+            infos.iter().filter_map(|i| Some((i.name.clone(), i.special_use?))).collect();
+        let existing: BTreeSet<MailboxName> = infos.into_iter().map(|i| i.name).collect();
+        let subscriptions: BTreeSet<MailboxName> = if want_subscribed {
+            account.subscriptions().await.map_err(Refusal::from)?.into_iter().collect()
+        } else {
+            BTreeSet::new()
+        };
+        // Every name that exists, is subscribed, or is a superior of one.
+        let mut all: BTreeSet<MailboxName> = BTreeSet::new();
+        for name in existing.iter().chain(&subscriptions) {
+            all.extend(name.ancestors());
+            all.insert(name.clone());
+        }
+        let meets = |name: &MailboxName| {
+            (!subscribed_only || subscriptions.contains(name))
+                && (!special_only || special.contains_key(name))
+                && (subscribed_only || special_only || existing.contains(name) || name.is_inbox())
+        };
+        let names: BTreeSet<&str> = all.iter().map(|n| n.as_str()).collect();
+        let descendants = |name: &MailboxName| {
+            let prefix = format!("{}{}", name.as_str(), delimiter_char);
+            all.range(name.clone()..)
+                .skip_while(|n| !n.as_str().starts_with(&prefix))
+                .take_while(|n| n.as_str().starts_with(&prefix))
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        let has_children = |name: &MailboxName| {
+            let prefix = format!("{}{}", name.as_str(), delimiter_char);
+            names.range(prefix.as_str()..).next().is_some_and(|n| n.starts_with(&prefix))
+        };
+        let mut criteria = Vec::new();
+        if subscribed_only {
+            criteria.push(IString::from("SUBSCRIBED"));
+        }
+        if special_only {
+            criteria.push(IString::from("SPECIAL-USE"));
+        }
+        let order = all.iter().filter(|n| n.is_inbox()).chain(all.iter().filter(|n| !n.is_inbox()));
+        let mut listed: Vec<(MailboxName, ListItem)> = Vec::new();
+        for name in order {
+            if !matches(name) {
+                continue;
+            }
+            let mut extended = Vec::new();
+            if !meets(name) {
+                // RECURSIVEMATCH: a superior whose matching descendant
+                // is not itself listed (RFC 5258 3.5).
+                let unlisted_child = recursive && descendants(name).iter().any(|d| meets(d) && !matches(d));
+                if !unlisted_child {
+                    continue;
+                }
+                extended.push(imap_wire::ListExtendedItem::ChildInfo(criteria.clone()));
+            }
+            let mut attributes = Vec::new();
+            if !existing.contains(name) && !name.is_inbox() {
+                attributes.push(MailboxAttribute::NonExistent);
+            }
+            if want_subscribed && subscriptions.contains(name) {
+                attributes.push(MailboxAttribute::Subscribed);
+            }
+            if want_children {
+                attributes.push(if has_children(name) {
+                    MailboxAttribute::HasChildren
+                } else {
+                    MailboxAttribute::HasNoChildren
+                });
+            }
+            if let (true, Some(use_)) = (want_special, special.get(name)) {
+                attributes.push(special_use_attribute(*use_));
+            }
+            listed.push((name.clone(), ListItem { attributes, delimiter, mailbox: wire(name), extended }));
+        }
+        for (name, item) in listed {
+            imap.machine_mut().respond(tag, Data::List(item))?;
+            if let Some(attributes) = &status {
+                if existing.contains(&name) || name.is_inbox() {
+                    // A mailbox that went away meanwhile has no STATUS.
+                    let _ = self.status(imap, tag, &wire(&name), attributes).await;
+                }
+            }
+        }
+        done("List completed.")
     }
 
     pub(crate) async fn status(

@@ -206,6 +206,8 @@ impl<S: Store> ImapService<S> {
             "THREAD=REFERENCES",
             "STATUS=SIZE",
             "UNAUTHENTICATE",
+            "LIST-EXTENDED",
+            "LIST-STATUS",
         ]);
         if self.config.offer_binary {
             names.push("BINARY");

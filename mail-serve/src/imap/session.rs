@@ -455,7 +455,7 @@ impl<S: Store> Session<S> {
                 [pattern] if selection.is_empty() && return_options.is_empty() => {
                     self.list(imap, &tag, &reference, pattern, false).await
                 }
-                _ => Err(bad("LIST-EXTENDED is not supported")),
+                _ => self.list_extended(imap, &tag, &selection, &reference, &patterns, &return_options).await,
             },
             CommandBody::Lsub { reference, pattern } => self.list(imap, &tag, &reference, &pattern, true).await,
             CommandBody::Status { mailbox, attributes } => self.status(imap, &tag, &mailbox, &attributes).await,

@@ -497,3 +497,63 @@ async fn condstore_and_qresync_as_rfc_7162_says() {
     let stale = e.run(&format!("SELECT INBOX (QRESYNC ({} 1))", validity + 1)).await;
     assert!(!stale.contains("VANISHED") && !stale.contains("FETCH"), "{stale}");
 }
+
+#[tokio::test]
+async fn list_extended_selects_returns_and_recurses_as_rfc_5258_says() {
+    let service = service_with(store_with(&[b"Subject: one\r\n\r\nbody\r\n"]));
+    let mut c = logged_in(&service, "").await;
+    for name in ["a/b", "a/c/d", "e", "f"] {
+        assert!(c.run(&format!("CREATE {name}")).await.contains("OK"), "{name}");
+    }
+    for name in ["a/b", "a/c/d", "e", "gone"] {
+        assert!(c.run(&format!("SUBSCRIBE {name}")).await.contains("OK"), "{name}");
+    }
+    // Several patterns, one answer each; no attributes asked for.
+    let several = c.run("LIST \"\" (a/* a/b e)").await;
+    let lines: Vec<&str> = several.lines().filter(|l| l.starts_with("* LIST")).collect();
+    assert_eq!(lines, ["* LIST () \"/\" a/b", "* LIST () \"/\" a/c", "* LIST () \"/\" a/c/d", "* LIST () \"/\" e"]);
+    // SUBSCRIBED: exactly the subscribed names, one that does not exist
+    // marked so (and not \NoSelect, which \NonExistent implies).
+    let subscribed = c.run("LIST (SUBSCRIBED) \"\" *").await;
+    let lines: Vec<&str> = subscribed.lines().filter(|l| l.starts_with("* LIST")).collect();
+    assert_eq!(
+        lines,
+        [
+            "* LIST (\\Subscribed) \"/\" a/b",
+            "* LIST (\\Subscribed) \"/\" a/c/d",
+            "* LIST (\\Subscribed) \"/\" e",
+            "* LIST (\\NonExistent \\Subscribed) \"/\" gone"
+        ]
+    );
+    // RECURSIVEMATCH: a superior is listed with CHILDINFO only when a
+    // matching descendant is not listed itself.
+    let recursive = c.run("LIST (SUBSCRIBED RECURSIVEMATCH) \"\" % RETURN (CHILDREN)").await;
+    assert!(recursive.contains("* LIST (\\HasChildren) \"/\" a (\"CHILDINFO\" (\"SUBSCRIBED\"))"), "{recursive}");
+    assert!(recursive.contains("* LIST (\\Subscribed \\HasNoChildren) \"/\" e\r\n"), "{recursive}");
+    assert!(!recursive.contains(" f\r\n") && !recursive.contains(" INBOX\r\n"), "{recursive}");
+    let both = c.run("LIST (SUBSCRIBED RECURSIVEMATCH) \"\" (a a/b a/c/d)").await;
+    assert!(!both.contains("CHILDINFO"), "{both}");
+    let child = c.run("LIST (SUBSCRIBED RECURSIVEMATCH) \"\" a/%").await;
+    assert!(child.contains("* LIST () \"/\" a/c (\"CHILDINFO\" (\"SUBSCRIBED\"))"), "{child}");
+    // RETURN (SUBSCRIBED CHILDREN STATUS): attributes of every match and a
+    // STATUS after each selectable one.
+    let status = c.run("LIST \"\" % RETURN (SUBSCRIBED CHILDREN STATUS (MESSAGES UIDNEXT))").await;
+    assert!(
+        status.contains("* LIST (\\HasNoChildren) \"/\" INBOX\r\n* STATUS INBOX (MESSAGES 1 UIDNEXT 2)\r\n"),
+        "{status}"
+    );
+    assert!(status.contains("* LIST (\\HasChildren) \"/\" a\r\n* STATUS a (MESSAGES 0 UIDNEXT 1)\r\n"), "{status}");
+    assert!(status.contains("* LIST (\\Subscribed \\HasNoChildren) \"/\" e\r\n"), "{status}");
+    // Refused: unknown options, RECURSIVEMATCH alone (RFC 5258 3.1).
+    for bad in [
+        "LIST (IMAPTEST) \"\" %",
+        "LIST (RECURSIVEMATCH) \"\" %",
+        "LIST (RECURSIVEMATCH REMOTE) \"\" %",
+        "LIST \"\" % RETURN (IMAPTEST)",
+    ] {
+        let answer = c.run(bad).await;
+        assert!(answer.lines().last().unwrap().contains(" BAD "), "{bad}: {answer}");
+        assert!(!answer.contains("* LIST"), "{bad}: {answer}");
+    }
+    assert!(c.run("CAPABILITY").await.contains(" LIST-EXTENDED LIST-STATUS "));
+}
