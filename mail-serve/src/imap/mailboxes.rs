@@ -137,6 +137,8 @@ impl<S: Store> Session<S> {
             keywords,
             own: HashMap::new(),
             subscription,
+            contexts: Vec::new(),
+            contexts_modseq: 0,
         }));
         let code = if read_only { Code::ReadOnly } else { Code::ReadWrite };
         Ok((Some(code), if read_only { "Examine completed." } else { "Select completed." }.into()))

@@ -108,6 +108,11 @@ pub struct ImapConfig {
     /// quota; here 64 MiB by default). Larger literals get `NO [TOOBIG]`
     /// before their data is sent.
     pub max_append_size: u64,
+    /// Updating searches (`SEARCH RETURN (UPDATE)`, RFC 5267) one session
+    /// may keep at once; one more gets `NO [NOUPDATE]` (its results are
+    /// still answered). Each costs its criteria and its result's UIDs,
+    /// and a search among the changed messages after every command.
+    pub max_search_contexts: usize,
     /// Offer BINARY (RFC 3516). FETCH BINARY works; off by default because
     /// APPEND does not yet keep binary content byte for byte (stores
     /// normalize line ends), which imaptest's append-binary checks.
@@ -148,6 +153,7 @@ impl Default for ImapConfig {
             max_bad_commands: 20,
             stream_appends_above: 256 * 1024,
             max_append_size: 64 << 20,
+            max_search_contexts: 10,
             offer_binary: false,
             login_timeout: Duration::from_secs(60),
             idle_timeout: Duration::from_secs(30 * 60),
@@ -208,6 +214,8 @@ impl<S: Store> ImapService<S> {
             "UNAUTHENTICATE",
             "LIST-EXTENDED",
             "LIST-STATUS",
+            "CONTEXT=SEARCH",
+            "PARTIAL",
         ]);
         if self.config.offer_binary {
             names.push("BINARY");

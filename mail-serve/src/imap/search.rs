@@ -4,7 +4,9 @@
 //! parsed once, and one pass over its text parts (decoded, converted to
 //! UTF-8) looks for every BODY and TEXT string at the same time.
 
-use imap_wire::{Code, Data, ESearchResponse, IString, SearchKey, SearchReturnData, SearchReturnOption, Tag};
+use imap_wire::{
+    Code, Data, ESearchResponse, IString, SearchKey, SearchReturnData, SearchReturnOption, StatusKind, Tag,
+};
 use mail_codec::ImapServer;
 use mail_parser::{HeaderValue, MessageParser};
 
@@ -161,14 +163,20 @@ impl<S: Store> Session<S> {
         charset: Option<IString>,
         criteria: &[SearchKey],
     ) -> Outcome {
-        use SearchReturnOption as R;
         if let Some(options) = &return_options {
-            if options.iter().any(|o| !matches!(o, R::Min | R::Max | R::All | R::Count)) {
-                return Err(bad("Only MIN, MAX, ALL and COUNT are supported in RETURN"));
-            }
+            check_return_options(options)?;
         }
         if let Some(charset) = &charset {
             check_charset(charset)?;
+        }
+        let update = return_options.as_ref().is_some_and(|o| o.contains(&SearchReturnOption::Update));
+        let context_tag = IString::from(tag.as_str());
+        if update {
+            let selected = self.selected.as_ref().ok_or_else(|| bad("No mailbox selected"))?;
+            if selected.contexts.iter().any(|c| c.tag == context_tag) {
+                // RFC 5267 4.3: a tag names one updating context.
+                return Err(bad("Tag reuse: that tag already has a search context"));
+            }
         }
         let found = self.matching(criteria).await?;
         let ids: Vec<_> = found.iter().map(|(seq, meta)| nz(if uid { meta.uid } else { *seq })).collect();
@@ -189,12 +197,116 @@ impl<S: Store> Session<S> {
             }
         };
         imap.machine_mut().respond(tag, data)?;
+        if update {
+            let limit = self.service.config.max_search_contexts;
+            let criteria = self.fixed_sequence_numbers(criteria);
+            let Some(selected) = self.selected.as_mut() else { return done("Search completed.") };
+            if selected.contexts.len() >= limit {
+                // RFC 5267 4.3.1: the results stand, the updates do not.
+                let text = "Too many search contexts";
+                imap.machine_mut().respond_status(tag, StatusKind::No, Some(Code::NoUpdate(tag.clone())), text)?;
+                return done("Search completed, will not notify.");
+            }
+            if selected.contexts.is_empty() {
+                selected.contexts_modseq = selected.modseq;
+            }
+            let matched = found.iter().map(|(_, meta)| meta.uid).collect();
+            selected.contexts.push(SearchContext { tag: context_tag, uid, criteria, matched });
+            return done("Search completed, will notify.");
+        }
         done("Search completed.")
+    }
+
+    /// The criteria with every sequence set made the UIDs it names now:
+    /// sequence numbers in an updating search are read when the command
+    /// is (RFC 5267 4.3), not as they shift later.
+    fn fixed_sequence_numbers(&self, criteria: &[SearchKey]) -> SearchKey {
+        let mut key = SearchKey::And(criteria.to_vec());
+        let Some(selected) = self.selected.as_ref() else { return key };
+        // A stack, not recursion: the depth is the client's.
+        let mut stack = vec![&mut key];
+        while let Some(k) = stack.pop() {
+            match k {
+                SearchKey::SequenceSet(set) => {
+                    let positions = selected.resolve(set, false).unwrap_or_default();
+                    let uids: Vec<u32> = positions.iter().map(|&i| selected.uids[i]).collect();
+                    *k = match compact(&uids) {
+                        Some(set) => SearchKey::Uid(set),
+                        None => SearchKey::Not(Box::new(SearchKey::All)),
+                    };
+                }
+                SearchKey::Not(inner) | SearchKey::Fuzzy(inner) => stack.push(inner),
+                SearchKey::Or(a, b) => {
+                    stack.push(a);
+                    stack.push(b);
+                }
+                SearchKey::And(keys) => stack.extend(keys.iter_mut()),
+                _ => {}
+            }
+        }
+        key
+    }
+
+    /// Tells the updating searches (RFC 5267 4.3) what the store's
+    /// changes since they last looked did to their results: the changed
+    /// and new messages are searched again, no others.
+    pub(crate) async fn update_contexts(&mut self, imap: &mut ImapServer) -> Result<(), mail_codec::Error> {
+        let Some(selected) = self.selected.as_mut() else { return Ok(()) };
+        if selected.contexts.is_empty() {
+            return Ok(());
+        }
+        let Ok(changes) = selected.mailbox.changes(selected.contexts_modseq).await else { return Ok(()) };
+        let candidates: std::collections::HashSet<u32> = changes
+            .changed
+            .iter()
+            .map(|m| m.uid)
+            .filter(|u| selected.uids.binary_search(u).is_ok() && !selected.expunged.contains_key(u))
+            .collect();
+        selected.contexts_modseq = selected.contexts_modseq.max(changes.modseq);
+        if candidates.is_empty() {
+            return Ok(());
+        }
+        let mut contexts = std::mem::take(&mut selected.contexts);
+        for context in &mut contexts {
+            let Ok(found) = self.matching_among(std::slice::from_ref(&context.criteria), Some(&candidates)).await
+            else {
+                continue;
+            };
+            let now: std::collections::BTreeSet<u32> = found.iter().map(|(_, m)| m.uid).collect();
+            let removed: Vec<u32> =
+                candidates.iter().copied().filter(|u| !now.contains(u) && context.matched.contains(u)).collect();
+            let added: Vec<u32> = now.iter().copied().filter(|u| !context.matched.contains(u)).collect();
+            for uid in &removed {
+                context.matched.remove(uid);
+            }
+            context.matched.extend(added.iter().copied());
+            let Some(selected) = self.selected.as_ref() else { break };
+            let mut removed = removed;
+            removed.sort_unstable();
+            for (uids, adding) in [(removed, false), (added, true)] {
+                if let Some(data) = context.report(&uids, adding, |u| selected.seq_of(u)) {
+                    imap.machine_mut().update(data)?;
+                }
+            }
+        }
+        if let Some(selected) = self.selected.as_mut() {
+            selected.contexts = contexts;
+        }
+        Ok(())
     }
 
     /// The messages of the selected mailbox matching every key, in
     /// mailbox order: (sequence number, metadata).
     pub(crate) async fn matching(&self, criteria: &[SearchKey]) -> Result<Vec<(u32, MessageMeta)>, Refusal> {
+        self.matching_among(criteria, None).await
+    }
+
+    /// [`Self::matching`] among the messages with these UIDs only.
+    pub(crate) async fn matching_among(
+        &self,
+        criteria: &[SearchKey],
+        only: Option<&std::collections::HashSet<u32>>,
+    ) -> Result<Vec<(u32, MessageMeta)>, Refusal> {
         let selected = self.selected.as_ref().ok_or_else(|| bad("No mailbox selected"))?;
         let key = SearchKey::And(criteria.to_vec());
         let content = needs_content(&key);
@@ -209,7 +321,7 @@ impl<S: Store> Session<S> {
             .uids
             .iter()
             .enumerate()
-            .filter(|(_, u)| !selected.expunged.contains_key(u))
+            .filter(|(_, u)| !selected.expunged.contains_key(u) && only.is_none_or(|only| only.contains(u)))
             .map(|(i, &u)| (i, u))
             .collect();
         for batch in live.chunks(META_BATCH) {
@@ -265,10 +377,17 @@ pub(crate) fn check_charset(charset: &IString) -> Result<(), Refusal> {
 pub(crate) fn return_data(ids: &[std::num::NonZeroU32], options: &[SearchReturnOption]) -> Vec<SearchReturnData> {
     use SearchReturnOption as R;
     let all = [R::All];
-    let options = if options.is_empty() { &all[..] } else { options };
+    let asked: Vec<&SearchReturnOption> = options.iter().filter(|o| !matches!(o, R::Update | R::Context)).collect();
+    // `RETURN ()` means ALL; UPDATE alone asks for no results now (RFC
+    // 5267 4.3: it has no interaction with the other options).
+    let options: Vec<&SearchReturnOption> = match (asked.is_empty(), options.contains(&R::Update)) {
+        (true, false) => all.iter().collect(),
+        _ => asked,
+    };
     let mut data = Vec::new();
     for option in options {
         data.push(match option {
+            R::Partial(range) => partial(ids, *range),
             R::Count => SearchReturnData::Count(ids.len() as u32),
             R::Min => match ids.first() {
                 Some(&n) => SearchReturnData::Min(n),
@@ -285,6 +404,71 @@ pub(crate) fn return_data(ids: &[std::num::NonZeroU32], options: &[SearchReturnO
         });
     }
     data
+}
+
+/// The `PARTIAL` return data (RFC 9394 / RFC 5267 4.4): the results at
+/// positions `first..=last` (1 is the first result, or with `from_end` the
+/// last), with the range as asked (lower end first).
+fn partial(ids: &[std::num::NonZeroU32], range: imap_wire::PartialRange) -> SearchReturnData {
+    let (low, high) = (range.first.min(range.last), range.first.max(range.last));
+    let count = ids.len();
+    let (low_index, high_index) = (low.get() as usize - 1, high.get() as usize - 1);
+    let window: &[std::num::NonZeroU32] = if low_index >= count {
+        &[]
+    } else if range.from_end {
+        // -1 is the last result: positions count back from the end.
+        &ids[count - 1 - high_index.min(count - 1)..=count - 1 - low_index]
+    } else {
+        &ids[low_index..=high_index.min(count - 1)]
+    };
+    let results = compact(&window.iter().map(|n| n.get()).collect::<Vec<_>>());
+    SearchReturnData::Partial {
+        range: imap_wire::PartialRange { from_end: range.from_end, first: low, last: high },
+        results,
+    }
+}
+
+/// Refuses RETURN options this server does not know, and what RFC 5267
+/// 4.4 forbids: more than one of PARTIAL and ALL.
+pub(crate) fn check_return_options(options: &[SearchReturnOption]) -> Result<(), Refusal> {
+    use SearchReturnOption as R;
+    if let Some(other) = options
+        .iter()
+        .find(|o| !matches!(o, R::Min | R::Max | R::All | R::Count | R::Partial(_) | R::Update | R::Context))
+    {
+        return Err(bad(format!("Unsupported RETURN option {other:?}")));
+    }
+    if options.iter().filter(|o| matches!(o, R::All | R::Partial(_))).count() > 1 {
+        return Err(bad("RETURN may hold one PARTIAL or one ALL (RFC 5267 4.4)"));
+    }
+    Ok(())
+}
+
+/// An updating search (RFC 5267 4.3): what the client is told about until
+/// CANCELUPDATE or the mailbox is closed.
+#[derive(Debug)]
+pub(crate) struct SearchContext {
+    /// The tag of the SEARCH, which the updates carry.
+    pub tag: IString,
+    /// The numbers are UIDs.
+    pub uid: bool,
+    /// The criteria (sequence numbers made UIDs).
+    pub criteria: SearchKey,
+    /// The UIDs the client knows as the result.
+    pub matched: std::collections::BTreeSet<u32>,
+}
+
+impl SearchContext {
+    /// `ADDTO` or `REMOVEFROM` of these UIDs (ascending), as sequence
+    /// numbers through `seq_of` unless the search was by UID. Position 0:
+    /// a SEARCH result is in mailbox order (RFC 5267 4.3.2).
+    pub fn report(&self, uids: &[u32], adding: bool, seq_of: impl Fn(u32) -> Option<u32>) -> Option<Data> {
+        let numbers: Vec<u32> = if self.uid { uids.to_vec() } else { uids.iter().filter_map(|&u| seq_of(u)).collect() };
+        let set = compact(&numbers)?;
+        let item =
+            if adding { SearchReturnData::AddTo(vec![(0, set)]) } else { SearchReturnData::RemoveFrom(vec![(0, set)]) };
+        Some(Data::ESearch(ESearchResponse { tag: Some(self.tag.clone()), uid: self.uid, data: vec![item] }))
+    }
 }
 
 /// Whether search keys hold MODSEQ (RFC 7162 3.1.5): the answer then

@@ -248,8 +248,22 @@ impl<S: Store> Session<S> {
     pub(crate) async fn sync(&mut self, imap: &mut ImapServer, expunge_ok: bool) -> Result<(), mail_codec::Error> {
         let modes = self.modes;
         let Some(selected) = &mut self.selected else { return Ok(()) };
+        let before = (expunge_ok && !selected.contexts.is_empty()).then(|| selected.uids.clone());
         match selected.sync(expunge_ok, modes).await {
             Ok(updates) => {
+                if let Some(before) = before {
+                    // RFC 5267 4.3.4: REMOVEFROM of expunged results comes
+                    // before the EXPUNGE, while their numbers hold.
+                    let gone: Vec<u32> =
+                        before.iter().copied().filter(|u| selected.uids.binary_search(u).is_err()).collect();
+                    let old_seq = |u: u32| before.binary_search(&u).ok().map(|i| i as u32 + 1);
+                    for context in &mut selected.contexts {
+                        let removed: Vec<u32> = gone.iter().copied().filter(|u| context.matched.remove(u)).collect();
+                        if let Some(data) = context.report(&removed, false, old_seq) {
+                            imap.machine_mut().update(data)?;
+                        }
+                    }
+                }
                 for data in updates {
                     imap.machine_mut().update(data)?;
                 }
@@ -259,7 +273,7 @@ impl<S: Store> Session<S> {
                 // command tries again.
             }
         }
-        Ok(())
+        self.update_contexts(imap).await
     }
 
     /// Completes a command, counting BAD answers in a row.
@@ -491,6 +505,14 @@ impl<S: Store> Session<S> {
             }
             CommandBody::Thread { uid, algorithm, charset, search } => {
                 self.thread(imap, &tag, uid, &algorithm, &charset, &search).await
+            }
+            CommandBody::CancelUpdate(tags) => {
+                // RFC 5267 4.3.5; a context that already ended (the
+                // mailbox was closed) needs no cancelling.
+                if let Some(selected) = self.selected.as_mut() {
+                    selected.contexts.retain(|c| !tags.contains(&c.tag));
+                }
+                done("No further updates.")
             }
             CommandBody::Fetch { uid, sequence_set, items, modifiers } => {
                 self.fetch(imap, &tag, uid, &sequence_set, &items, &modifiers).await

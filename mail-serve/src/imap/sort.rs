@@ -6,12 +6,14 @@
 use std::cmp::Ordering;
 use std::num::NonZeroU32;
 
-use imap_wire::{Data, ESearchResponse, IString, SearchKey, SearchReturnOption, SortCriterion, SortKey, Tag};
+use imap_wire::{
+    Code, Data, ESearchResponse, IString, SearchKey, SearchReturnOption, SortCriterion, SortKey, StatusKind, Tag,
+};
 use mail_codec::ImapServer;
 use mail_parser::{Address, MessageParser};
 
 use super::content::WireReader;
-use super::search::{check_charset, has_modseq_key, modseq_return, read_header, return_data};
+use super::search::{check_charset, check_return_options, has_modseq_key, modseq_return, read_header, return_data};
 use super::session::Session;
 use super::util::{bad, done, nz, Outcome};
 use crate::store::{Mailbox, MessageMeta, Store, StoreError};
@@ -51,12 +53,10 @@ impl<S: Store> Session<S> {
         charset: &IString,
         search: &[SearchKey],
     ) -> Outcome {
-        use SearchReturnOption as R;
         if let Some(options) = &return_options {
-            if options.iter().any(|o| !matches!(o, R::Min | R::Max | R::All | R::Count)) {
-                return Err(bad("Only MIN, MAX, ALL and COUNT are supported in RETURN"));
-            }
+            check_return_options(options)?;
         }
+        let update = return_options.as_ref().is_some_and(|o| o.contains(&SearchReturnOption::Update));
         for criterion in criteria {
             use SortKey::*;
             if !matches!(criterion.key, Arrival | Cc | Date | From | Size | Subject | To | DisplayFrom | DisplayTo) {
@@ -81,6 +81,13 @@ impl<S: Store> Session<S> {
             }
         };
         imap.machine_mut().respond(tag, data)?;
+        if update {
+            // RFC 5267 4.3.1: sorted contexts may be refused; the results
+            // above stand.
+            let text = "Sorted search contexts are not kept";
+            imap.machine_mut().respond_status(tag, StatusKind::No, Some(Code::NoUpdate(tag.clone())), text)?;
+            return done("Sort completed, will not notify.");
+        }
         done("Sort completed.")
     }
 

@@ -61,6 +61,12 @@ impl Client {
         self.until(&tag).await
     }
 
+    /// Sends a command with this tag; returns up to its tagged answer.
+    pub async fn run_tagged(&mut self, tag: &str, command: &str) -> String {
+        self.send(&format!("{tag} {command}\r\n")).await;
+        self.until(tag).await
+    }
+
     /// Reads up to the answer tagged `tag`.
     pub async fn until(&mut self, tag: &str) -> String {
         let mut out = String::new();
@@ -556,4 +562,84 @@ async fn list_extended_selects_returns_and_recurses_as_rfc_5258_says() {
         assert!(!answer.contains("* LIST"), "{bad}: {answer}");
     }
     assert!(c.run("CAPABILITY").await.contains(" LIST-EXTENDED LIST-STATUS "));
+}
+
+#[tokio::test]
+async fn partial_windows_count_from_either_end() {
+    let messages: Vec<Vec<u8>> = (1..=5).map(|i| format!("Subject: {i}\r\n\r\nbody\r\n").into_bytes()).collect();
+    let refs: Vec<&[u8]> = messages.iter().map(|m| &m[..]).collect();
+    let service = service_with(store_with(&refs));
+    let mut c = logged_in(&service, "INBOX").await;
+    for (ask, answer) in [
+        ("1:1", "PARTIAL (1:1 1)"),
+        ("4:2", "PARTIAL (2:4 2:4)"),
+        ("1:6", "PARTIAL (1:6 1:5)"),
+        ("6:9", "PARTIAL (6:9 NIL)"),
+        ("-1:-2", "PARTIAL (-1:-2 4:5)"),
+        ("-5:-9", "PARTIAL (-5:-9 1)"),
+        ("-6:-9", "PARTIAL (-6:-9 NIL)"),
+    ] {
+        let out = c.run(&format!("SEARCH RETURN (PARTIAL {ask} COUNT) ALL")).await;
+        assert!(out.contains(&format!(" {answer} COUNT 5\r\n")), "{ask}: {out}");
+    }
+    // In the sort's order: the last two of 5 4 3 2 1.
+    let sorted = c.run("SORT RETURN (PARTIAL -1:-2) (REVERSE SUBJECT) UTF-8 ALL").await;
+    assert!(sorted.contains("PARTIAL (-1:-2 2,1)"), "{sorted}");
+    for bad in
+        ["SEARCH RETURN (PARTIAL 1) ALL", "SEARCH RETURN (PARTIAL 1:*) ALL", "SEARCH RETURN (ALL PARTIAL 1:2) ALL"]
+    {
+        assert!(c.run(bad).await.lines().last().unwrap().contains(" BAD "), "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn search_contexts_follow_flags_arrivals_and_expunges() {
+    let messages: Vec<Vec<u8>> = (1..=5).map(|i| format!("Subject: s{i}\r\n\r\nbody\r\n").into_bytes()).collect();
+    let refs: Vec<&[u8]> = messages.iter().map(|m| &m[..]).collect();
+    let service = service_with(store_with(&refs));
+    let mut c = logged_in(&service, "INBOX").await;
+    let mut other = logged_in(&service, "INBOX").await;
+    let first = c.run_tagged("S1", "SEARCH RETURN (UPDATE) SEEN").await;
+    assert!(first.contains("* ESEARCH (TAG \"S1\")\r\n"), "{first}");
+    let uid_search = c.run_tagged("S2", "UID SEARCH RETURN (UPDATE ALL) OR SEEN 2").await;
+    assert!(uid_search.contains("* ESEARCH (TAG \"S2\") UID ALL 2\r\n"), "{uid_search}");
+    // Our own STORE.
+    let store = c.run("STORE 1,2,4 +FLAGS.SILENT (\\Seen)").await;
+    assert!(store.contains("* ESEARCH (TAG \"S1\") ADDTO (0 1:2,4)\r\n"), "{store}");
+    assert!(store.contains("* ESEARCH (TAG \"S2\") UID ADDTO (0 1,4)\r\n"), "{store}");
+    // Another session's: told at our next command. Message 2 stays in
+    // T3 by its sequence number, fixed when the search was made.
+    assert!(other.run("STORE 1,2 -FLAGS.SILENT (\\Seen)").await.contains("OK"));
+    let noop = c.run("NOOP").await;
+    assert!(noop.contains("* ESEARCH (TAG \"S1\") REMOVEFROM (0 1:2)\r\n"), "{noop}");
+    assert!(noop.contains("* ESEARCH (TAG \"S2\") UID REMOVEFROM (0 1)\r\n"), "{noop}");
+    // An expunge: REMOVEFROM with the numbers before it, then EXPUNGE.
+    assert!(c.run("STORE 3:4 +FLAGS.SILENT (\\Deleted)").await.contains("OK"));
+    let expunge = c.run("EXPUNGE").await;
+    let removed = expunge.find("* ESEARCH (TAG \"S1\") REMOVEFROM (0 4)\r\n").expect(&expunge);
+    assert!(removed < expunge.find("* 4 EXPUNGE").expect(&expunge), "{expunge}");
+    // Arrivals count after EXISTS tells their number.
+    assert!(other.run("APPEND INBOX (\\Seen) {9}\r\nSubject: \r\n").await.contains("OK"));
+    let noop = c.run("NOOP").await;
+    assert!(noop.contains("* 4 EXISTS\r\n"), "{noop}");
+    assert!(noop.contains("* ESEARCH (TAG \"S1\") ADDTO (0 4)\r\n"), "{noop}");
+    // Refused: the same tag twice; SORT keeps no context.
+    let reuse = c.run_tagged("S1", "SEARCH RETURN (UPDATE) ALL").await;
+    assert!(reuse.contains("S1 BAD"), "{reuse}");
+    let sort = c.run("SORT RETURN (UPDATE COUNT) (ARRIVAL) UTF-8 ALL").await;
+    assert!(sort.contains("COUNT 4\r\n") && sort.contains(" NO [NOUPDATE \"T"), "{sort}");
+    // Cancelled: nothing more.
+    assert!(c.run("CANCELUPDATE \"S1\" \"S2\"").await.contains("OK"));
+    let quiet = c.run("STORE 1 +FLAGS (\\Seen)").await;
+    assert!(!quiet.contains("ESEARCH"), "{quiet}");
+    // The limit: one context more gets NOUPDATE, with its results.
+    for _ in 0..ImapConfig::default().max_search_contexts {
+        assert!(!c.run("SEARCH RETURN (UPDATE) ALL").await.contains("NOUPDATE"));
+    }
+    let over = c.run("SEARCH RETURN (UPDATE COUNT) ALL").await;
+    assert!(over.contains("COUNT 4") && over.contains("NO [NOUPDATE"), "{over}");
+    // Closing the mailbox ends them all.
+    assert!(c.run("UNSELECT").await.contains("OK"));
+    assert!(c.run("SELECT INBOX").await.contains("OK"));
+    assert!(!c.run("STORE 1 -FLAGS (\\Seen)").await.contains("ESEARCH"));
 }

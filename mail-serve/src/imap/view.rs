@@ -55,6 +55,11 @@ pub(crate) struct Selected<M: Mailbox> {
     /// reported again.
     pub own: HashMap<u32, u64>,
     pub subscription: Subscription,
+    /// Updating searches (RFC 5267 CONTEXT=SEARCH), which end with the
+    /// selection.
+    pub contexts: Vec<super::search::SearchContext>,
+    /// The store's changes are known to the contexts up to this modseq.
+    pub contexts_modseq: u64,
 }
 
 /// What a sequence set names, resolved against the view.
