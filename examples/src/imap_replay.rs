@@ -216,6 +216,7 @@ impl Replay<'_> {
             // The replay's machine buffers every APPEND (streaming is off).
             ServerEvent::AppendStart { .. }
             | ServerEvent::AppendData { .. }
+            | ServerEvent::AppendNext { .. }
             | ServerEvent::AppendEnd { .. }
             | ServerEvent::AppendAborted { .. } => {}
         }

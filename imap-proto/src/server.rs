@@ -193,7 +193,20 @@ pub enum ServerEvent {
         /// The bytes.
         data: Bytes,
     },
-    /// A streamed APPEND's message and command line are complete: store
+    /// The next message of a streamed MULTIAPPEND (RFC 3502): its flags
+    /// and date, and its size. A literal message's content is empty here
+    /// and its bytes follow in [`ServerEvent::AppendData`] events; a
+    /// CATENATE message (RFC 4469) comes whole, with `size` 0. The
+    /// previous message's data is complete.
+    AppendNext {
+        /// The APPEND's tag.
+        tag: Tag,
+        /// The message, its literal empty.
+        message: crate::types::AppendMessage,
+        /// The size of its literal.
+        size: u64,
+    },
+    /// A streamed APPEND's messages and command line are complete: store
     /// the message and complete the command.
     AppendEnd {
         /// The APPEND's tag.
@@ -656,18 +669,72 @@ impl Server {
         framer.end_literal_stream();
         match self.decoder.next_raw(&mut self.input.recv, self.input.eof) {
             Ok(Some(frame)) => {
-                if matches!(frame.bytes.as_ref(), b"\r\n" | b"\n") {
-                    self.appending = None;
-                    self.events.push_back((frame.offset, ServerEvent::AppendEnd { tag }));
+                // The rest of the line: its end, or MULTIAPPEND's further
+                // messages (small enough to have been buffered).
+                let rest = if matches!(frame.bytes.as_ref(), b"\r\n" | b"\n") {
+                    Some(Vec::new())
                 } else {
-                    // MULTIAPPEND's next message, or junk: not streamed.
-                    let reason = "Unexpected data after the APPEND message";
-                    let _ = self.complete(&tag, StatusKind::Bad, None, reason);
-                    self.abort_append(frame.offset, tag, reason);
+                    more_messages(&frame.bytes, b"")
+                };
+                let rest = rest.map(|messages| match self.refusal_of_more(&messages) {
+                    Some(reason) => Err(reason),
+                    None => Ok(messages),
+                });
+                match rest {
+                    Some(Err(reason)) => {
+                        let _ = self.complete(&tag, StatusKind::Bad, None, &reason);
+                        self.abort_append(frame.offset, tag, &reason);
+                    }
+                    Some(Ok(messages)) => {
+                        for message in messages {
+                            self.next_message(frame.offset, &tag, message);
+                        }
+                        self.appending = None;
+                        self.events.push_back((frame.offset, ServerEvent::AppendEnd { tag }));
+                    }
+                    None => {
+                        let reason = "Unexpected data after the APPEND message";
+                        let _ = self.complete(&tag, StatusKind::Bad, None, reason);
+                        self.abort_append(frame.offset, tag, reason);
+                    }
                 }
                 true
             }
-            Ok(None) => false,
+            Ok(None) => {
+                self.continue_literal();
+                // A further message large enough to stream: the complete
+                // ones before it go out whole, then its data as it comes.
+                if !self.decoder.framer().paused_at_literal() {
+                    return false;
+                }
+                let Some((prefix, size)) = self.decoder.framer().literal_prefix(&self.input.recv) else { return true };
+                let Some(brace) = prefix.iter().rposition(|&b| b == b'{') else { return true };
+                let Some(mut messages) = more_messages(&prefix[..brace], b"{0}\r\n\r\n") else { return true };
+                if self.refusal_of_more(&messages).is_some() {
+                    // Refused once the line is whole.
+                    return true;
+                }
+                let streamed = match messages.pop() {
+                    Some(m) if matches!(m.content, crate::types::AppendContent::Literal(_)) => m,
+                    // Inside a CATENATE or not a message: buffered.
+                    _ => return true,
+                };
+                let offset = self.decoder.framer().stream_offset();
+                let Some((prefix, data)) = self.decoder.framer_mut().begin_literal_stream(&mut self.input.recv) else {
+                    return true;
+                };
+                self.continued = false;
+                for message in messages {
+                    self.next_message(offset, &tag, message);
+                }
+                let next = ServerEvent::AppendNext { tag: tag.clone(), message: streamed, size };
+                self.events.push_back((offset, next));
+                if !data.is_empty() {
+                    let at = offset + prefix.len() as u64;
+                    self.events.push_back((at, ServerEvent::AppendData { tag, data }));
+                }
+                true
+            }
             Err(DecodeError::Truncated { offset, .. }) => {
                 self.abort_append(offset, tag, "the input ended inside the command");
                 self.end_of_input(Some(offset));
@@ -679,6 +746,43 @@ impl Server {
                 self.abort_append(error.offset(), tag, &reason);
                 true
             }
+        }
+    }
+
+    /// Why further messages after a streamed APPEND's first cannot be
+    /// taken (MULTIAPPEND or CATENATE not offered), as the answer's text.
+    fn refusal_of_more(&self, more: &[crate::types::AppendMessage]) -> Option<String> {
+        use crate::types::{AppendContent, AppendMessage};
+        if more.is_empty() {
+            return None;
+        }
+        let shape = |m: &AppendMessage| AppendMessage {
+            flags: Vec::new(),
+            date: None,
+            content: match m.content {
+                AppendContent::Catenate(_) => AppendContent::Catenate(Vec::new()),
+                _ => AppendContent::Literal(IString::from("")),
+            },
+        };
+        let first = AppendMessage { flags: Vec::new(), date: None, content: AppendContent::Literal(IString::from("")) };
+        let messages = std::iter::once(first).chain(more.iter().map(shape)).collect();
+        let body = CommandBody::Append { mailbox: crate::types::Mailbox::from_utf8("X"), messages };
+        self.refusal(&body).map(|reason| reason.to_string())
+    }
+
+    /// A complete further message of a streamed MULTIAPPEND, as events:
+    /// [`ServerEvent::AppendNext`] and its data.
+    fn next_message(&mut self, offset: u64, tag: &Tag, mut message: crate::types::AppendMessage) {
+        use crate::types::AppendContent;
+        let data = match &mut message.content {
+            AppendContent::Literal(data) | AppendContent::Utf8(data) => std::mem::take(data),
+            AppendContent::Catenate(_) => IString::from(""),
+        };
+        let size = data.len() as u64;
+        self.events.push_back((offset, ServerEvent::AppendNext { tag: tag.clone(), message, size }));
+        if size > 0 {
+            let data = Bytes::copy_from_slice(&data);
+            self.events.push_back((offset, ServerEvent::AppendData { tag: tag.clone(), data }));
         }
     }
 
@@ -1442,4 +1546,21 @@ fn expunge_allowed(command: &CommandBody) -> bool {
 
 fn status(tag: &Tag, kind: StatusKind, code: Option<Code>, text: Text) -> StatusResponse {
     StatusResponse { tag: Some(tag.clone()), kind, code: code.map(Box::new), text }
+}
+
+/// The messages in the rest of a MULTIAPPEND line after a streamed one
+/// (` [flags] [date] literal ...`, RFC 3502 `append-message`), read by the
+/// APPEND grammar itself; `tail` completes a line cut at a literal.
+/// `None` when it is not that.
+fn more_messages(rest: &[u8], tail: &[u8]) -> Option<Vec<crate::types::AppendMessage>> {
+    if !rest.starts_with(b" ") {
+        return None;
+    }
+    let mut line = b"A APPEND X".to_vec();
+    line.extend_from_slice(rest);
+    line.extend_from_slice(tail);
+    match Command::parse(&line) {
+        Ok(Command { body: CommandBody::Append { messages, .. }, .. }) => Some(messages),
+        _ => None,
+    }
 }

@@ -625,7 +625,15 @@ fn only_done_during_idle_and_only_responses_during_authenticate() {
 /// and the output. Commands are completed OK as they come, and so are
 /// streamed APPENDs at their end.
 fn streamed(input: &[u8], chunk: usize) -> (Vec<ServerEvent>, String) {
+    streamed_with(input, chunk, &[])
+}
+
+/// [`streamed`] with these capabilities offered beside the defaults.
+fn streamed_with(input: &[u8], chunk: usize, offered: &[&str]) -> (Vec<ServerEvent>, String) {
+    let mut capabilities = ServerConfig::default().capabilities;
+    capabilities.extend(offered.iter().map(|c| Capability::from_atom(Atom::try_from(*c).unwrap())));
     let config = ServerConfig {
+        capabilities,
         stream_appends_above: Some(10),
         greeting: Greeting::parse(b"* PREAUTH hi\r\n").unwrap(),
         ..ServerConfig::default()
@@ -697,6 +705,63 @@ fn large_appends_are_streamed_the_same_at_every_split_point() {
     for chunk in 1..input.len() {
         assert_eq!(streamed(&input, chunk), (whole.clone(), out.clone()), "fed {chunk} bytes at a time");
     }
+}
+
+#[test]
+fn multiappends_are_streamed_message_by_message_at_every_split_point() {
+    // Large, small, large (synchronizing), CATENATE, small: every message
+    // after the first comes as AppendNext with its data.
+    let big = b"Subject: big\r\n\r\n0123456789\r\n";
+    let mut input = format!("a1 APPEND INBOX {{{}}}\r\n", big.len()).into_bytes();
+    input.extend_from_slice(big);
+    input.extend_from_slice(b" (\\Seen) {5+}\r\nsmall");
+    input.extend_from_slice(format!(" \"01-Jan-2020 00:00:00 +0000\" {{{}}}\r\n", big.len()).as_bytes());
+    input.extend_from_slice(big);
+    input.extend_from_slice(b" CATENATE (TEXT {3+}\r\nabc URL \"/INBOX/;uid=1\") {4+}\r\nlast\r\na2 NOOP\r\n");
+    let offered = ["MULTIAPPEND", "CATENATE"];
+    let (whole, out) = streamed_with(&input, input.len(), &offered);
+    let kinds: Vec<String> = whole
+        .iter()
+        .map(|e| match e {
+            ServerEvent::AppendStart { size, .. } => format!("start {size}"),
+            ServerEvent::AppendNext { message, size, .. } => {
+                let catenate = matches!(message.content, imap_wire::AppendContent::Catenate(_));
+                format!("next {size} flags {} date {} catenate {catenate}", message.flags.len(), message.date.is_some())
+            }
+            ServerEvent::AppendData { data, .. } => format!("data {}", data.len()),
+            ServerEvent::AppendEnd { .. } => "end".into(),
+            ServerEvent::Command(c) => c.body.name().to_string(),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "start 28",
+            "data 28",
+            "next 5 flags 1 date false catenate false",
+            "data 5",
+            "next 28 flags 0 date true catenate false",
+            "data 28",
+            "next 0 flags 0 date false catenate true",
+            "next 4 flags 0 date false catenate false",
+            "data 4",
+            "end",
+            "NOOP",
+            "Closed"
+        ]
+    );
+    assert_eq!(out.matches("+ Ready").count(), 2, "the two synchronizing literals: {out}");
+    assert!(out.ends_with("a1 OK stored\r\na2 OK done\r\n"), "{out}");
+    for chunk in 1..input.len() {
+        assert_eq!(streamed_with(&input, chunk, &offered), (whole.clone(), out.clone()), "fed {chunk} bytes at a time");
+    }
+    // Not offered: the streamed APPEND is refused at its second message,
+    // and what was stored of it goes.
+    let (events, out) = streamed(&input, 7);
+    assert!(events.iter().any(|e| matches!(e, ServerEvent::AppendAborted { .. })), "{events:?}");
+    assert!(!events.iter().any(|e| matches!(e, ServerEvent::AppendNext { .. })), "{events:?}");
+    assert!(out.contains("a1 BAD MULTIAPPEND is not offered\r\na2 OK done\r\n"), "{out}");
 }
 
 #[test]

@@ -58,7 +58,7 @@ fn sets_seen(a: &FetchAttribute) -> bool {
     )
 }
 
-fn section_source(structure: Option<&Structure>, size: u64, section: &Section) -> Source {
+pub(crate) fn section_source(structure: Option<&Structure>, size: u64, section: &Section) -> Source {
     let whole = section.part.is_empty() && section.text.is_none();
     let Some(structure) = structure else {
         return if whole { Source::Range(0..size) } else { Source::Empty };
@@ -79,7 +79,19 @@ impl<S: Store> Session<S> {
         validity: u32,
         meta: &MessageMeta,
     ) -> Result<Arc<Structure>, StoreError> {
-        let key = self.cache_key(validity, meta.uid);
+        let name = self.selected.as_ref().map(|s| s.name.as_str().to_string()).unwrap_or_default();
+        self.structure_in(mailbox, name, validity, meta).await
+    }
+
+    /// [`Self::structure`] of a message of any mailbox, named so.
+    pub(crate) async fn structure_in(
+        &self,
+        mailbox: &MailboxOf<S>,
+        name: String,
+        validity: u32,
+        meta: &MessageMeta,
+    ) -> Result<Arc<Structure>, StoreError> {
+        let key = (self.user.clone(), name, validity, meta.uid);
         if let Some(s) = self.service.cache.get(&key) {
             return Ok(s);
         }

@@ -4,7 +4,6 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use bytes::Bytes;
 use imap_wire::{
     Code, Data, DateTime, Flag, FlagPerm, IString, ListItem, ListReturnOption, ListSelectOption,
     Mailbox as WireMailbox, MailboxAttribute, SelectParameter, SequenceSet, StatusAttribute, StatusItem, StatusKind,
@@ -16,9 +15,7 @@ use super::session::{PendingAppend, Session};
 use super::util::{bad, compact, done, mailbox_flags, no, no_code, nz, store_flags, unix_time, Outcome, Refusal};
 use super::view::Selected;
 use crate::pattern::Pattern;
-use crate::store::{
-    Account, FlagOp, Flags, Keyword, Mailbox, MailboxName, SpecialUse, Store, StoreError, SystemFlags, Upload,
-};
+use crate::store::{Account, FlagOp, Flags, Keyword, Mailbox, MailboxName, SpecialUse, Store, StoreError, SystemFlags};
 
 fn wire(name: &MailboxName) -> WireMailbox {
     WireMailbox::from_utf8(name.as_str())
@@ -475,28 +472,6 @@ impl<S: Store> Session<S> {
         let validity = mailbox.status().await.map_err(Refusal::from)?.uid_validity;
         let upload = mailbox.begin_append(flags, date.as_ref().map(unix_time), size).await.map_err(Refusal::from)?;
         Ok(PendingAppend { upload, validity, size: 0 })
-    }
-
-    pub(crate) async fn commit_append(&mut self, pending: PendingAppend<S>) -> Outcome {
-        if pending.size == 0 {
-            return Err(no("Can't save a zero byte message."));
-        }
-        let uid = pending.upload.commit().await.map_err(Refusal::from)?;
-        let code = Code::AppendUid { uid_validity: nz(pending.validity), uids: SequenceSet::single(nz(uid)) };
-        Ok((Some(code), "Append completed.".into()))
-    }
-
-    pub(crate) async fn append(
-        &mut self,
-        wire_name: &WireMailbox,
-        flags: &[Flag],
-        date: Option<DateTime>,
-        data: Bytes,
-    ) -> Outcome {
-        let mut pending = self.begin_append(wire_name, flags, date, data.len() as u64).await?;
-        pending.upload.write(&data).await.map_err(Refusal::from)?;
-        pending.size = data.len() as u64;
-        self.commit_append(pending).await
     }
 
     pub(crate) async fn close(&mut self, expunge: bool) -> Outcome {

@@ -27,6 +27,7 @@
 //! # }
 //! ```
 
+mod append;
 mod cache;
 pub(crate) mod content;
 mod fetch;
@@ -216,6 +217,8 @@ impl<S: Store> ImapService<S> {
             "LIST-STATUS",
             "CONTEXT=SEARCH",
             "PARTIAL",
+            "MULTIAPPEND",
+            "CATENATE",
         ]);
         if self.config.offer_binary {
             names.push("BINARY");

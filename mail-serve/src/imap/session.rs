@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use bytes::Bytes;
 use imap_wire::server::ServerEvent;
 use imap_wire::{Code, Command, CommandBody, Data, IString, Mailbox as WireMailbox, StatusKind, Tag};
 use mail_codec::ImapServer;
@@ -14,7 +13,7 @@ use super::util::{bad, done, no, no_code, Outcome, Refusal};
 use super::view::{Modes, Selected};
 use super::ImapService;
 use crate::policy::{parse_plain, Deadlines, PlainError};
-use crate::store::{Account, AuthError, Credentials, Mailbox, MailboxName, Store, Upload};
+use crate::store::{Account, AuthError, Credentials, Mailbox, MailboxName, Store};
 
 pub(crate) type MailboxOf<S> = <<S as Store>::Account as Account>::Mailbox;
 type UploadOf<S> = <MailboxOf<S> as Mailbox>::Upload;
@@ -26,9 +25,6 @@ pub(crate) struct PendingAppend<S: Store> {
     pub size: u64,
 }
 
-/// An APPEND in progress: its tag and the upload, or why it was refused.
-pub(crate) type Appending<S> = (Tag, Result<PendingAppend<S>, Refusal>);
-
 pub(crate) struct Session<S: Store> {
     pub service: Arc<ImapService<S>>,
     pub account: Option<S::Account>,
@@ -36,7 +32,7 @@ pub(crate) struct Session<S: Store> {
     /// Boxed, as the upload below: an idle session without them stays
     /// small (memory per connection).
     pub selected: Option<Box<Selected<MailboxOf<S>>>>,
-    pub upload: Option<Box<Appending<S>>>,
+    pub upload: Option<Box<super::append::Appending<S>>>,
     /// Commands answered BAD in a row.
     pub bad_answers: u32,
     /// Logins refused on this connection (not forgiven by other commands;
@@ -175,11 +171,6 @@ async fn goodbye(imap: &mut ImapServer, text: &str) {
 }
 
 impl<S: Store> Session<S> {
-    pub(crate) fn cache_key(&self, validity: u32, uid: u32) -> super::cache::Key {
-        let name = self.selected.as_ref().map(|s| s.name.as_str().to_string()).unwrap_or_default();
-        (self.user.clone(), name, validity, uid)
-    }
-
     pub(crate) fn account(&self) -> Result<&S::Account, Refusal> {
         self.account.as_ref().ok_or_else(|| bad("Not logged in"))
     }
@@ -199,40 +190,24 @@ impl<S: Store> Session<S> {
                 self.finish(imap, &tag, outcome)
             }
             ServerEvent::AppendStart { command, size } => {
-                if let CommandBody::Append { mailbox, messages } = &command.body {
-                    let (flags, date) = messages.first().map(|m| (&m.flags[..], m.date)).unwrap_or((&[], None));
-                    let pending = self.begin_append(mailbox, flags, date, size).await;
-                    self.upload = Some(Box::new((command.tag.clone(), pending)));
-                }
+                self.append_start(&command, size).await;
                 Ok(())
             }
             ServerEvent::AppendData { tag, data } => {
-                if let Some(upload) = &mut self.upload {
-                    if let (t, Ok(pending)) = &mut **upload {
-                        if *t == tag {
-                            pending.size += data.len() as u64;
-                            if let Err(e) = pending.upload.write(&data).await {
-                                self.upload = Some(Box::new((tag, Err(Refusal::from(e)))));
-                            }
-                        }
-                    }
-                }
+                self.append_data(&tag, &data).await;
+                Ok(())
+            }
+            ServerEvent::AppendNext { tag, message, size } => {
+                self.append_next(&tag, &message, size).await;
                 Ok(())
             }
             ServerEvent::AppendEnd { tag } => {
-                let outcome = match self.upload.take().map(|b| *b) {
-                    Some((t, pending)) if t == tag => match pending {
-                        Ok(pending) => self.commit_append(pending).await,
-                        Err(refusal) => Err(refusal),
-                    },
-                    _ => Err(bad("APPEND lost its message")),
-                };
+                let outcome = self.append_end(&tag).await;
                 self.answer(imap, &tag, outcome).await
             }
-            ServerEvent::AppendAborted { .. } => {
-                // The machine answered; what was stored goes with the
-                // upload.
-                self.upload = None;
+            ServerEvent::AppendAborted { tag, .. } => {
+                // The machine answered.
+                self.append_aborted(&tag).await;
                 Ok(())
             }
             ServerEvent::IdleDone { tag } => {
@@ -473,16 +448,7 @@ impl<S: Store> Session<S> {
             },
             CommandBody::Lsub { reference, pattern } => self.list(imap, &tag, &reference, &pattern, true).await,
             CommandBody::Status { mailbox, attributes } => self.status(imap, &tag, &mailbox, &attributes).await,
-            CommandBody::Append { mailbox, messages } => match &messages[..] {
-                [one] => match one.literal() {
-                    Some(message) => {
-                        let data = Bytes::copy_from_slice(message);
-                        self.append(&mailbox, &one.flags, one.date, data).await
-                    }
-                    None => Err(bad("CATENATE is not supported")),
-                },
-                _ => Err(bad("MULTIAPPEND is not supported")),
-            },
+            CommandBody::Append { mailbox, messages } => self.append_all(&mailbox, &messages).await,
             CommandBody::Unauthenticate => {
                 // RFC 8437: the mailbox and the login are given up; the
                 // connection is as new (TLS and compression stay).

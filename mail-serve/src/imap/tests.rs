@@ -643,3 +643,73 @@ async fn search_contexts_follow_flags_arrivals_and_expunges() {
     assert!(c.run("SELECT INBOX").await.contains("OK"));
     assert!(!c.run("STORE 1 -FLAGS (\\Seen)").await.contains("ESEARCH"));
 }
+
+#[tokio::test]
+async fn multiappend_stores_all_or_none_whole_or_streamed() {
+    for stream_above in [1 << 20, 8] {
+        let store = store_with(&[]);
+        let config = ImapConfig { stream_appends_above: stream_above, ..ImapConfig::default() };
+        let service = Arc::new(ImapService::new(store, config));
+        let mut c = logged_in(&service, "").await;
+        let two = c.run("APPEND INBOX (\\Seen) {14+}\r\nSubject: one\r\n {14+}\r\nSubject: two\r\n").await;
+        assert!(two.contains("OK [APPENDUID ") && two.contains(" 1:2] Append"), "{stream_above}: {two}");
+        // The third message is empty: none of the three stays.
+        let refused = c.run("APPEND INBOX {16+}\r\nSubject: three\r\n {15+}\r\nSubject: four\r\n {0+}\r\n").await;
+        assert!(refused.lines().last().unwrap().contains(" NO "), "{stream_above}: {refused}");
+        let status = c.run("STATUS INBOX (MESSAGES UIDNEXT)").await;
+        assert!(status.contains("(MESSAGES 2 UIDNEXT 5)"), "{stream_above}: {status}");
+        let missing = c.run("APPEND nowhere {5+}\r\nhello {5+}\r\nworld\r\n").await;
+        assert!(missing.contains("NO [TRYCREATE]"), "{stream_above}: {missing}");
+        assert!(c.run("SELECT INBOX").await.contains("* 2 EXISTS"));
+        let subjects = c.run("FETCH 1:* (FLAGS BODY.PEEK[])").await;
+        assert!(subjects.contains("* 1 FETCH (FLAGS (\\Seen \\Recent) BODY[] {14}\r\nSubject: one\r\n)"), "{subjects}");
+        assert!(subjects.contains("* 2 FETCH (FLAGS (\\Recent) BODY[] {14}\r\nSubject: two\r\n)"), "{subjects}");
+        assert!(c.run("CAPABILITY").await.contains(" MULTIAPPEND CATENATE "));
+    }
+}
+
+#[tokio::test]
+async fn catenate_builds_messages_from_text_and_urls() {
+    let service = service_with(store_with(&[MIXED]));
+    let mut c = logged_in(&service, "INBOX").await;
+    let validity = number_after(&c.run("STATUS INBOX (UIDVALIDITY)").await, "UIDVALIDITY ");
+    assert!(c.run("CREATE Built").await.contains("OK"));
+    let header = "From: Bob <bob@example.org>\r\nSubject: parts\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n";
+    for (parts, expected) in [
+        ("URL \"/INBOX/;uid=1/;section=HEADER\" TEXT {6+}\r\nbody\r\n".to_string(), format!("{header}body\r\n")),
+        (
+            format!("TEXT {{14+}}\r\nSubject: new\r\n URL \"/INBOX;UIDVALIDITY={validity}/;UID=1/;SECTION=1\""),
+            "Subject: new\r\nfirst part".to_string(),
+        ),
+        (
+            "TEXT {3+}\r\nX: URL \"imap://alice@localhost/INBOX/;uid=1/;section=1/;partial=6.4\"".to_string(),
+            "X: part".to_string(),
+        ),
+    ] {
+        let answer = c.run(&format!("APPEND Built CATENATE ({parts})")).await;
+        assert!(answer.contains("OK [APPENDUID "), "{parts}: {answer}");
+        let uid = answer.lines().last().unwrap().split(' ').nth(4).unwrap().trim_end_matches(']').to_string();
+        assert!(c.run("SELECT Built").await.contains("OK"));
+        let body = c.run(&format!("UID FETCH {uid} BODY.PEEK[]")).await;
+        assert!(body.contains(&format!("BODY[] {{{}}}\r\n{expected})", expected.len())), "{parts}: {body}");
+    }
+    // Refused, with nothing stored: another UIDVALIDITY, a missing
+    // message, a search URL; a missing target is TRYCREATE first.
+    let before = c.run("STATUS Built (MESSAGES)").await;
+    for (url, reason) in [
+        ("/INBOX;UIDVALIDITY=999/;UID=1", "UIDVALIDITY"),
+        ("/INBOX/;UID=9", "no such message"),
+        ("/Nowhere/;UID=1", "no such mailbox"),
+        ("/INBOX?ALL", "not a message URL"),
+    ] {
+        let answer = c.run(&format!("APPEND Built CATENATE (TEXT {{3+}}\r\nX: URL \"{url}\")")).await;
+        assert!(answer.contains(&format!("NO [BADURL \"{url}\"]")) && answer.contains(reason), "{url}: {answer}");
+    }
+    let after = c.run("STATUS Built (MESSAGES)").await;
+    assert_eq!(after.lines().next(), before.lines().next(), "{after}");
+    let missing = c.run("APPEND Nowhere CATENATE (URL \"/INBOX;UIDVALIDITY=999/;UID=1\")").await;
+    assert!(missing.contains("NO [TRYCREATE]"), "{missing}");
+    // CATENATE in a MULTIAPPEND, beside a literal.
+    let two = c.run("APPEND Built CATENATE (URL \"/INBOX/;UID=1/;SECTION=1\") {4+}\r\nlast\r\n").await;
+    assert!(two.contains("OK [APPENDUID"), "{two}");
+}
