@@ -16,7 +16,7 @@ use super::content::{Producer, WireReader};
 use super::fetch::section_source;
 use super::session::{PendingAppend, Session};
 use super::util::{compact, no, no_code, nz, Outcome, Refusal};
-use crate::store::{Account, FlagOp, Flags, Mailbox, MailboxName, Store, SystemFlags, Upload};
+use crate::store::{Account, FlagOp, Flags, Mailbox, MailboxName, Store, SystemFlags};
 
 /// A streamed APPEND in progress (its messages arrive in pieces).
 pub(crate) struct Appending<S: Store> {
@@ -153,8 +153,7 @@ impl<S: Store> Session<S> {
         match &message.content {
             AppendContent::Literal(data) | AppendContent::Utf8(data) => {
                 let mut pending = self.begin_append(target, flags, date, data.len() as u64).await?;
-                pending.upload.write(data).await.map_err(Refusal::from)?;
-                pending.size = data.len() as u64;
+                pending.write(data).await.map_err(Refusal::from)?;
                 let validity = pending.validity;
                 Ok((validity, self.commit_pending(pending).await?))
             }
@@ -163,8 +162,7 @@ impl<S: Store> Session<S> {
                 for part in parts {
                     match part {
                         CatenatePart::Text(data) => {
-                            pending.upload.write(data).await.map_err(Refusal::from)?;
-                            pending.size += data.len() as u64;
+                            pending.write(data).await.map_err(Refusal::from)?;
                         }
                         CatenatePart::Url(url) => self.copy_url(&mut pending, url).await?,
                     }
@@ -224,8 +222,7 @@ impl<S: Store> Session<S> {
             }
             piece.truncate(usize::try_from(left).unwrap_or(usize::MAX));
             left -= piece.len() as u64;
-            pending.upload.write(&piece).await.map_err(Refusal::from)?;
-            pending.size += piece.len() as u64;
+            pending.write(&piece).await.map_err(Refusal::from)?;
         }
         Ok(())
     }
@@ -235,7 +232,7 @@ impl<S: Store> Session<S> {
         if pending.size == 0 {
             return Err(no("Can't save a zero byte message."));
         }
-        pending.upload.commit().await.map_err(Refusal::from)
+        pending.commit().await.map_err(Refusal::from)
     }
 
     /// Takes back what a failed APPEND stored (all or none, RFC 3502).
@@ -281,8 +278,7 @@ impl<S: Store> Session<S> {
     pub(crate) async fn append_data(&mut self, tag: &Tag, data: &[u8]) {
         let Some(appending) = self.upload.as_deref_mut().filter(|a| &a.tag == tag) else { return };
         if let (None, Some(pending)) = (&appending.failed, &mut appending.current) {
-            pending.size += data.len() as u64;
-            if let Err(e) = pending.upload.write(data).await {
+            if let Err(e) = pending.write(data).await {
                 appending.failed = Some(Refusal::from(e));
             }
         }
@@ -323,7 +319,7 @@ impl<S: Store> Session<S> {
         let committed = if size == 0 {
             Err(no("Can't save a zero byte message."))
         } else {
-            pending.upload.commit().await.map_err(Refusal::from)
+            pending.commit().await.map_err(Refusal::from)
         };
         match committed {
             Ok(uid) => appending.stored.push(uid),

@@ -498,6 +498,12 @@ impl<S: Store> Session<S> {
             if piece.is_empty() {
                 continue;
             }
+            if !nul && memchr::memchr(0, &piece).is_some() {
+                // A literal cannot carry NUL (RFC 3501 9, CHAR8): stored
+                // mail that holds one gets 0x80 in its place in BODY[],
+                // as Dovecot does; BINARY[] sends literal8 instead.
+                piece.iter_mut().filter(|b| **b == 0).for_each(|b| *b = 0x80);
+            }
             sent += piece.len() as u64;
             imap.machine_mut().body_data(&piece).map_err(machine)?;
             *unflushed += piece.len() as u64;

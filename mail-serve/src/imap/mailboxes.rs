@@ -471,7 +471,8 @@ impl<S: Store> Session<S> {
         let mailbox = self.account()?.open(&name).await.map_err(try_create)?;
         let validity = mailbox.status().await.map_err(Refusal::from)?.uid_validity;
         let upload = mailbox.begin_append(flags, date.as_ref().map(unix_time), size).await.map_err(Refusal::from)?;
-        Ok(PendingAppend { upload, validity, size: 0 })
+        let converter = crate::mime::BinaryConverter::new(self.service.config.mime);
+        Ok(PendingAppend { upload, validity, size: 0, converter })
     }
 
     pub(crate) async fn close(&mut self, expunge: bool) -> Outcome {

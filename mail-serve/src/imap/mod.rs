@@ -114,9 +114,9 @@ pub struct ImapConfig {
     /// still answered). Each costs its criteria and its result's UIDs,
     /// and a search among the changed messages after every command.
     pub max_search_contexts: usize,
-    /// Offer BINARY (RFC 3516). FETCH BINARY works; off by default because
-    /// APPEND does not yet keep binary content byte for byte (stores
-    /// normalize line ends), which imaptest's append-binary checks.
+    /// Offer BINARY (RFC 3516; on by default). FETCH BINARY works either
+    /// way, and APPEND always stores binary parts as base64 (the stores
+    /// keep the CRLF form), so that their bytes come back exactly.
     pub offer_binary: bool,
     /// A connection that has not logged in this long after it opened (a
     /// TLS handshake included) gets `* BYE` and is closed. Dovecot: 3
@@ -155,7 +155,7 @@ impl Default for ImapConfig {
             stream_appends_above: 256 * 1024,
             max_append_size: 64 << 20,
             max_search_contexts: 10,
-            offer_binary: false,
+            offer_binary: true,
             login_timeout: Duration::from_secs(60),
             idle_timeout: Duration::from_secs(30 * 60),
             idle_keepalive: Some(Duration::from_secs(2 * 60)),

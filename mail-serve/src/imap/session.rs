@@ -13,16 +13,40 @@ use super::util::{bad, done, no, no_code, Outcome, Refusal};
 use super::view::{Modes, Selected};
 use super::ImapService;
 use crate::policy::{parse_plain, Deadlines, PlainError};
-use crate::store::{Account, AuthError, Credentials, Mailbox, MailboxName, Store};
+use crate::store::{Account, AuthError, Credentials, Mailbox, MailboxName, Store, Upload};
 
 pub(crate) type MailboxOf<S> = <<S as Store>::Account as Account>::Mailbox;
 type UploadOf<S> = <MailboxOf<S> as Mailbox>::Upload;
 
-/// An APPEND whose message arrives in pieces.
+/// An APPEND's message on its way to the store, in pieces: binary parts
+/// become base64 as they pass ([`crate::mime::BinaryConverter`]).
 pub(crate) struct PendingAppend<S: Store> {
     pub upload: UploadOf<S>,
     pub validity: u32,
+    /// Bytes received.
     pub size: u64,
+    pub converter: crate::mime::BinaryConverter,
+}
+
+impl<S: Store> PendingAppend<S> {
+    /// The next bytes of the message.
+    pub async fn write(&mut self, data: &[u8]) -> Result<(), crate::store::StoreError> {
+        self.size += data.len() as u64;
+        let out = self.converter.feed(data);
+        if out.is_empty() {
+            return Ok(());
+        }
+        self.upload.write(&out).await
+    }
+
+    /// Stores the message; its UID.
+    pub async fn commit(mut self) -> Result<u32, crate::store::StoreError> {
+        let rest = self.converter.finish();
+        if !rest.is_empty() {
+            self.upload.write(&rest).await?;
+        }
+        self.upload.commit().await
+    }
 }
 
 pub(crate) struct Session<S: Store> {

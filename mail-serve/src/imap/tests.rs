@@ -8,7 +8,7 @@ use super::{ImapConfig, ImapService, Security};
 use crate::memory::MemoryStore;
 
 pub(crate) struct Client {
-    io: DuplexStream,
+    pub io: DuplexStream,
     buffer: Vec<u8>,
     next: u32,
 }
@@ -712,4 +712,32 @@ async fn catenate_builds_messages_from_text_and_urls() {
     // CATENATE in a MULTIAPPEND, beside a literal.
     let two = c.run("APPEND Built CATENATE (URL \"/INBOX/;UID=1/;SECTION=1\") {4+}\r\nlast\r\n").await;
     assert!(two.contains("OK [APPENDUID"), "{two}");
+}
+
+#[tokio::test]
+async fn binary_appends_keep_their_bytes_and_body_never_sends_nul() {
+    // Delivered with a NUL in a text part: BODY[] sends 0x80 in its place.
+    let service = service_with(store_with(&[b"Subject: nul\r\n\r\na\0b\r\n"]));
+    let mut c = logged_in(&service, "INBOX").await;
+    let body = c.run("FETCH 1 (BODY.PEEK[TEXT] BINARY.PEEK[1])").await;
+    // (0x80 alone reads as U+FFFD here.)
+    assert!(body.contains("BODY[TEXT] {5}\r\na\u{fffd}b\r\n"), "{body:?}");
+    assert!(body.contains("BINARY[1] ~{5}\r\na\0b\r\n"), "{body:?}");
+    // APPEND of a binary part, bare CR and LF and NUL in it.
+    let content: &[u8] = b"\0-\xe4\n\r\n\n";
+    let mut message = b"Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\n".to_vec();
+    message.extend_from_slice(content);
+    let mut command = format!("A1 APPEND INBOX ~{{{}+}}\r\n", message.len()).into_bytes();
+    command.extend_from_slice(&message);
+    command.extend_from_slice(b"\r\n");
+    c.io.write_all(&command).await.unwrap();
+    assert!(c.until("A1").await.contains("A1 OK [APPENDUID"));
+    let fetch = c.run("FETCH 2 (BINARY.SIZE[1] BINARY.PEEK[1] BODY.PEEK[1] BODYSTRUCTURE)").await;
+    let mut expected = b"BINARY.SIZE[1] 7 BINARY[1] ~{7}\r\n".to_vec();
+    expected.extend_from_slice(content);
+    // (The client reads lossily: 0xE4 alone as U+FFFD.)
+    assert!(fetch.contains(&*String::from_utf8_lossy(&expected)), "{fetch:?}");
+    assert!(fetch.contains("BODY[1] {14}\r\nAC3kCg0KCg==\r\n BODYSTRUCTURE"), "stored as base64: {fetch:?}");
+    assert!(fetch.contains("\"base64\" 14 NIL"), "{fetch:?}");
+    assert!(c.run("CAPABILITY").await.contains(" BINARY"));
 }

@@ -5,10 +5,12 @@
 //! by reading those byte ranges from the store; BODYSTRUCTURE and
 //! ENVELOPE are built from the kept fields ([`body`]).
 
+mod binary;
 pub mod body;
 mod fields;
 mod scan;
 
+pub use binary::BinaryConverter;
 pub use fields::{header_fields, unfold, unfold_fields, EnvelopeFields, Fields, Param};
 pub use scan::{ScanLimits, Scanner};
 
