@@ -121,7 +121,8 @@ fn mailbox(u: &mut Unstructured<'_>) -> AResult<Mailbox> {
 }
 
 fn code(u: &mut Unstructured<'_>) -> AResult<Code> {
-    Ok(match u.int_in_range(0..=22)? {
+    Ok(match u.int_in_range(0..=23)? {
+        23 => Code::BadEvent(vec1_of(u, 3, notify_event)?),
         17 => u.choose(Code::ARGUMENT_FREE)?.clone(),
         18 => Code::NoUpdate(Tag::try_from(from_alphabet(u, b"Aa0.", 1, 6)?).expect("tag")),
         19 => Code::MailboxId(object_id(u)?),
@@ -709,6 +710,21 @@ fn select_parameters(u: &mut Unstructured<'_>) -> AResult<Vec<SelectParameter>> 
     })
 }
 
+fn notify_event(u: &mut Unstructured<'_>) -> AResult<NotifyEvent> {
+    Ok(match u.int_in_range(0..=8)? {
+        0 => NotifyEvent::MessageNew(vec_of(u, 3, fetch_attribute)?),
+        1 => NotifyEvent::MessageExpunge,
+        2 => NotifyEvent::FlagChange,
+        3 => NotifyEvent::AnnotationChange,
+        4 => NotifyEvent::MailboxName,
+        5 => NotifyEvent::SubscriptionChange,
+        6 => NotifyEvent::MailboxMetadataChange,
+        7 => NotifyEvent::ServerMetadataChange,
+        // An extension's event: any atom that names none of the above.
+        _ => NotifyEvent::from_atom(x_name(u)?),
+    })
+}
+
 fn object_id(u: &mut Unstructured<'_>) -> AResult<ObjectId> {
     let alphabet = b"abcXYZ0189_-";
     Ok(ObjectId::try_from(from_alphabet(u, alphabet, 1, 40)?).expect("object id alphabet"))
@@ -869,6 +885,25 @@ fn command(u: &mut Unstructured<'_>) -> AResult<Command> {
             mailbox: mailbox(u)?,
             entries: vec1_of(u, 3, |u| Ok((istring(u)?, nstring(u)?)))?,
         },
+        41 if u.arbitrary()? => CommandBody::Notify(if u.arbitrary()? {
+            Notify::None
+        } else {
+            Notify::Set {
+                status: u.arbitrary()?,
+                groups: vec1_of(u, 3, |u| {
+                    let filter = match u.int_in_range(0..=6)? {
+                        0 => NotifyFilter::Selected,
+                        1 => NotifyFilter::SelectedDelayed,
+                        2 => NotifyFilter::Inboxes,
+                        3 => NotifyFilter::Personal,
+                        4 => NotifyFilter::Subscribed,
+                        5 => NotifyFilter::Subtree(vec1_of(u, 3, mailbox)?),
+                        _ => NotifyFilter::Mailboxes(vec1_of(u, 3, mailbox)?),
+                    };
+                    Ok(NotifyGroup { filter, events: vec_of(u, 4, notify_event)? })
+                })?,
+            }
+        }),
         _ => CommandBody::Other { name: x_name(u)?, arguments: raw_arguments(u)? },
     };
     Ok(Command { tag, body })

@@ -89,6 +89,7 @@ fn authenticated(command: &CommandBody) -> bool {
             | SetQuota { .. }
             | GetMetadata { .. }
             | SetMetadata { .. }
+            | Notify(_)
     )
 }
 
@@ -142,6 +143,7 @@ pub fn missing_capability(command: &CommandBody, offered: &[Capability]) -> Opti
         }
         Thread { .. } => needs.push(("THREAD=", false)),
         CancelUpdate(_) => needs.push(("CONTEXT=", false)),
+        Notify(_) => needs.push(("NOTIFY", false)),
         GetQuota(_) | GetQuotaRoot(_) | SetQuota { .. } => needs.push(("QUOTA", false)),
         GetMetadata { .. } | SetMetadata { .. } => needs.push(("METADATA", false)),
         Search { return_options: Some(options), .. } => {

@@ -346,6 +346,19 @@ impl Encode for CommandBody {
                 e.astring(charset);
                 search_keys(e, search);
             }
+            CommandBody::Notify(notify) => {
+                e.raw(b"NOTIFY ");
+                match notify {
+                    Notify::None => e.raw(b"NONE"),
+                    Notify::Set { status, groups } => {
+                        e.raw(if *status { b"SET STATUS" } else { b"SET" });
+                        for group in groups {
+                            e.sp();
+                            group.encode(e);
+                        }
+                    }
+                }
+            }
             CommandBody::CancelUpdate(tags) => {
                 e.raw(b"CANCELUPDATE");
                 for t in tags {
@@ -424,6 +437,69 @@ impl Encode for ClientMessage {
             }
             ClientMessage::AuthenticateCancel => e.raw(b"*\r\n"),
             ClientMessage::IdleDone => e.raw(b"DONE\r\n"),
+        }
+    }
+}
+
+impl Encode for NotifyGroup {
+    fn encode(&self, e: &mut Encoder<'_>) {
+        e.byte(b'(');
+        let mailboxes = |e: &mut Encoder<'_>, list: &[Mailbox]| {
+            e.byte(b'(');
+            for (i, m) in list.iter().enumerate() {
+                if i > 0 {
+                    e.sp();
+                }
+                m.encode(e);
+            }
+            e.byte(b')');
+        };
+        match &self.filter {
+            NotifyFilter::Selected => e.raw(b"SELECTED"),
+            NotifyFilter::SelectedDelayed => e.raw(b"SELECTED-DELAYED"),
+            NotifyFilter::Inboxes => e.raw(b"INBOXES"),
+            NotifyFilter::Personal => e.raw(b"PERSONAL"),
+            NotifyFilter::Subscribed => e.raw(b"SUBSCRIBED"),
+            NotifyFilter::Subtree(list) => {
+                e.raw(b"SUBTREE ");
+                mailboxes(e, list);
+            }
+            NotifyFilter::Mailboxes(list) => {
+                e.raw(b"MAILBOXES ");
+                mailboxes(e, list);
+            }
+        }
+        e.sp();
+        if self.events.is_empty() {
+            e.raw(b"NONE");
+        } else {
+            e.byte(b'(');
+            for (i, event) in self.events.iter().enumerate() {
+                if i > 0 {
+                    e.sp();
+                }
+                event.encode(e);
+            }
+            e.byte(b')');
+        }
+        e.byte(b')');
+    }
+}
+
+impl Encode for NotifyEvent {
+    fn encode(&self, e: &mut Encoder<'_>) {
+        e.raw(self.name().as_bytes());
+        if let NotifyEvent::MessageNew(items) = self {
+            if !items.is_empty() {
+                e.raw(b" (");
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        e.sp();
+                    }
+                    item.encode(e);
+                }
+                e.byte(b')');
+            }
         }
     }
 }

@@ -78,6 +78,16 @@ impl Encode for Code {
                 e.raw(tag.as_bytes());
                 e.byte(b'"');
             }
+            Code::BadEvent(events) => {
+                e.raw(b" (");
+                for (i, event) in events.iter().enumerate() {
+                    if i > 0 {
+                        e.sp();
+                    }
+                    event.encode(e);
+                }
+                e.byte(b')');
+            }
             Code::MailboxId(id) => {
                 e.raw(b" (");
                 e.raw(id.as_str().as_bytes());

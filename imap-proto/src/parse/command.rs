@@ -169,6 +169,9 @@ impl<'a> Parser<'a> {
             self.get_metadata()?
         } else if is(b"SETMETADATA") {
             self.set_metadata()?
+        } else if is(b"NOTIFY") {
+            self.sp()?;
+            CommandBody::Notify(self.notify()?)
         } else if is(b"CANCELUPDATE") {
             // "CANCELUPDATE" 1*(SP quoted)   (RFC 5267; a literal is read too)
             let mut tags = Vec::new();
@@ -190,6 +193,134 @@ impl<'a> Parser<'a> {
             let name = self.atom()?;
             CommandBody::Other { name, arguments: self.raw_rest()? }
         })
+    }
+
+    /// ```text
+    /// notify          = "NOTIFY" SP (notify-set / notify-none)
+    /// notify-set      = "SET" [status-indicator] SP event-groups
+    /// notify-none     = "NONE"
+    /// status-indicator = SP "STATUS"
+    /// event-groups    = event-group *(SP event-group)
+    /// ```
+    fn notify(&mut self) -> PResult<Notify> {
+        let start = self.pos;
+        let word = self.atom_bytes()?;
+        if word.eq_ignore_ascii_case(b"NONE") {
+            return Ok(Notify::None);
+        }
+        if !word.eq_ignore_ascii_case(b"SET") {
+            self.pos = start;
+            return self.err("SET or NONE");
+        }
+        self.sp()?;
+        let mut status = false;
+        if self.peek() != Some(b'(') {
+            let at = self.pos;
+            if !self.atom_bytes()?.eq_ignore_ascii_case(b"STATUS") {
+                self.pos = at;
+                return self.err("STATUS or an event group");
+            }
+            status = true;
+            self.sp()?;
+        }
+        let mut groups = vec![self.notify_group()?];
+        while self.eat(b' ') {
+            groups.push(self.notify_group()?);
+        }
+        Ok(Notify::Set { status, groups })
+    }
+
+    /// ```text
+    /// event-group     = "(" filter-mailboxes SP events ")"
+    /// filter-mailboxes = filter-mailboxes-selected / filter-mailboxes-other
+    /// filter-mailboxes-other = "inboxes" / "personal" / "subscribed" /
+    ///                 ( "subtree" SP one-or-more-mailbox ) /
+    ///                 ( "mailboxes" SP one-or-more-mailbox )
+    /// filter-mailboxes-selected = "selected" / "selected-delayed"
+    /// one-or-more-mailbox = mailbox / many-mailboxes
+    /// many-mailboxes  = "(" mailbox *(SP mailbox) ")"
+    /// events          = ( "(" event *(SP event) ")" ) / "NONE"
+    /// ```
+    fn notify_group(&mut self) -> PResult<NotifyGroup> {
+        self.byte(b'(', "( event group")?;
+        let start = self.pos;
+        let word = self.atom_bytes()?;
+        let is = |kw: &[u8]| word.eq_ignore_ascii_case(kw);
+        let filter = if is(b"SELECTED") {
+            NotifyFilter::Selected
+        } else if is(b"SELECTED-DELAYED") {
+            NotifyFilter::SelectedDelayed
+        } else if is(b"INBOXES") {
+            NotifyFilter::Inboxes
+        } else if is(b"PERSONAL") {
+            NotifyFilter::Personal
+        } else if is(b"SUBSCRIBED") {
+            NotifyFilter::Subscribed
+        } else if is(b"SUBTREE") || is(b"MAILBOXES") {
+            let subtree = is(b"SUBTREE");
+            self.sp()?;
+            let mailboxes = if self.peek() == Some(b'(') {
+                let list = self.paren_list(|p| p.mailbox())?;
+                if list.is_empty() {
+                    return self.err("a mailbox");
+                }
+                list
+            } else {
+                vec![self.mailbox()?]
+            };
+            if subtree {
+                NotifyFilter::Subtree(mailboxes)
+            } else {
+                NotifyFilter::Mailboxes(mailboxes)
+            }
+        } else {
+            self.pos = start;
+            return self.err("a mailbox filter");
+        };
+        self.sp()?;
+        let events = if self.peek() == Some(b'(') {
+            let events = self.paren_list(|p| p.notify_event())?;
+            if events.is_empty() {
+                return self.err("an event");
+            }
+            events
+        } else {
+            let at = self.pos;
+            if self.atom_bytes()?.eq_ignore_ascii_case(b"NONE") {
+                Vec::new()
+            } else {
+                // The RFC's own examples (section 3) leave the list's
+                // parentheses out: `(selected MessageNew (uid) MessageExpunge)`.
+                self.pos = at;
+                let mut events = vec![self.notify_event()?];
+                while self.eat(b' ') {
+                    events.push(self.notify_event()?);
+                }
+                events
+            }
+        };
+        self.byte(b')', ") after the events")?;
+        Ok(NotifyGroup { filter, events })
+    }
+
+    /// ```text
+    /// message-event   = ( "MessageNew" [SP "(" fetch-att *(SP fetch-att) ")" ] )
+    ///                 / "MessageExpunge" / "FlagChange" / "AnnotationChange"
+    /// mailbox-event   = "MailboxName" / "SubscriptionChange" / "MailboxMetadataChange"
+    /// user-event      = "ServerMetadataChange"
+    /// event-ext       = atom
+    /// ```
+    pub(crate) fn notify_event(&mut self) -> PResult<NotifyEvent> {
+        let event = NotifyEvent::from_atom(self.atom()?);
+        if matches!(event, NotifyEvent::MessageNew(_)) && self.peek() == Some(b' ') && self.peek_at(1) == Some(b'(') {
+            self.pos += 1;
+            let items = self.paren_list(|p| p.fetch_attribute(true))?;
+            if items.is_empty() {
+                return self.err("a fetch attribute");
+            }
+            return Ok(NotifyEvent::MessageNew(items));
+        }
+        Ok(event)
     }
 
     /// A SASL response: base64 or `=` (empty).

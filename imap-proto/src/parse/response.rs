@@ -171,6 +171,15 @@ impl<'a> Parser<'a> {
                     }
                 }
             }
+            CodeName::BadEvent => {
+                // "BADEVENT" SP "(" event *(SP event) ")"   (RFC 5465)
+                self.sp()?;
+                let events = self.paren_list(|p| p.notify_event())?;
+                if events.is_empty() {
+                    return self.err("an event");
+                }
+                Code::BadEvent(events)
+            }
             CodeName::MailboxId => {
                 self.sp()?;
                 self.byte(b'(', "(")?;

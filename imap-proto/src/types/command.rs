@@ -299,6 +299,9 @@ pub enum CommandBody {
         /// Entries and their new values, at least one.
         entries: Vec<(IString, Option<IString>)>,
     },
+    /// `NOTIFY SET [STATUS] (filter events) ...` or `NOTIFY NONE`
+    /// (RFC 5465): the events the server tells of without being asked.
+    Notify(Notify),
     /// Any other command (an `X` command or an extension this crate does not
     /// model), with its arguments kept as raw bytes after the name.
     Other {
@@ -365,6 +368,7 @@ impl CommandBody {
             CommandBody::Sort { .. } => "SORT",
             CommandBody::Thread { .. } => "THREAD",
             CommandBody::CancelUpdate(_) => "CANCELUPDATE",
+            CommandBody::Notify(_) => "NOTIFY",
             CommandBody::Fetch { .. } => "FETCH",
             CommandBody::Store { .. } => "STORE",
             CommandBody::Copy { .. } => "COPY",
@@ -583,4 +587,118 @@ pub enum ClientMessage {
     AuthenticateCancel,
     /// `DONE`: the client ends IDLE.
     IdleDone,
+}
+
+/// The NOTIFY command's request (RFC 5465 `notify`).
+///
+/// ```
+/// use imap_wire::{Command, CommandBody, Notify, NotifyEvent, NotifyFilter};
+/// let c = Command::parse(b"a NOTIFY SET STATUS (SELECTED (MessageNew (UID) MessageExpunge)) (INBOXES NONE)\r\n").unwrap();
+/// let CommandBody::Notify(Notify::Set { status, groups }) = c.body else { panic!() };
+/// assert!(status);
+/// assert_eq!(groups[0].filter, NotifyFilter::Selected);
+/// assert!(matches!(&groups[0].events[0], NotifyEvent::MessageNew(items) if items.len() == 1));
+/// assert!(groups[1].events.is_empty(), "NONE");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum Notify {
+    /// `SET [STATUS] event-groups`: replaces the events asked for.
+    Set {
+        /// `STATUS`: send the STATUS of the mailboxes with message events
+        /// now, so that later events are relative to it.
+        status: bool,
+        /// At least one group.
+        groups: Vec<NotifyGroup>,
+    },
+    /// `NONE`: no more events.
+    None,
+}
+
+/// The events asked for on some mailboxes (RFC 5465 `event-group`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct NotifyGroup {
+    /// Which mailboxes.
+    pub filter: NotifyFilter,
+    /// The events; empty for `NONE`.
+    pub events: Vec<NotifyEvent>,
+}
+
+/// Which mailboxes an event group is about (RFC 5465 `filter-mailboxes`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum NotifyFilter {
+    /// `SELECTED`: the selected mailbox, told at once.
+    Selected,
+    /// `SELECTED-DELAYED`: the selected mailbox, expunges held until a
+    /// command allows them.
+    SelectedDelayed,
+    /// `INBOXES`: the mailboxes new mail is delivered to.
+    Inboxes,
+    /// `PERSONAL`: every mailbox of the user's personal namespace.
+    Personal,
+    /// `SUBSCRIBED`: every subscribed mailbox.
+    Subscribed,
+    /// `SUBTREE mailboxes`: these and every mailbox below them.
+    Subtree(Vec<Mailbox>),
+    /// `MAILBOXES mailboxes`: exactly these.
+    Mailboxes(Vec<Mailbox>),
+}
+
+/// An event a client may ask to be told of (RFC 5465 `event`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum NotifyEvent {
+    /// `MessageNew [(fetch-att ...)]`: new messages, with these items
+    /// fetched (selected mailbox only).
+    MessageNew(Vec<super::fetch::FetchAttribute>),
+    /// `MessageExpunge`
+    MessageExpunge,
+    /// `FlagChange`
+    FlagChange,
+    /// `AnnotationChange`
+    AnnotationChange,
+    /// `MailboxName`: mailboxes created, deleted and renamed.
+    MailboxName,
+    /// `SubscriptionChange`
+    SubscriptionChange,
+    /// `MailboxMetadataChange`
+    MailboxMetadataChange,
+    /// `ServerMetadataChange`
+    ServerMetadataChange,
+    /// Any other event (`event-ext`).
+    Other(Atom),
+}
+
+impl NotifyEvent {
+    /// The event's name on the wire.
+    pub fn name(&self) -> &str {
+        match self {
+            NotifyEvent::MessageNew(_) => "MessageNew",
+            NotifyEvent::MessageExpunge => "MessageExpunge",
+            NotifyEvent::FlagChange => "FlagChange",
+            NotifyEvent::AnnotationChange => "AnnotationChange",
+            NotifyEvent::MailboxName => "MailboxName",
+            NotifyEvent::SubscriptionChange => "SubscriptionChange",
+            NotifyEvent::MailboxMetadataChange => "MailboxMetadataChange",
+            NotifyEvent::ServerMetadataChange => "ServerMetadataChange",
+            NotifyEvent::Other(atom) => atom.as_str(),
+        }
+    }
+
+    /// The event named so (case-insensitive), without MessageNew's items.
+    pub fn from_atom(atom: Atom) -> NotifyEvent {
+        const NAMED: [NotifyEvent; 8] = [
+            NotifyEvent::MessageNew(Vec::new()),
+            NotifyEvent::MessageExpunge,
+            NotifyEvent::FlagChange,
+            NotifyEvent::AnnotationChange,
+            NotifyEvent::MailboxName,
+            NotifyEvent::SubscriptionChange,
+            NotifyEvent::MailboxMetadataChange,
+            NotifyEvent::ServerMetadataChange,
+        ];
+        NAMED.into_iter().find(|e| atom.as_str().eq_ignore_ascii_case(e.name())).unwrap_or(NotifyEvent::Other(atom))
+    }
 }

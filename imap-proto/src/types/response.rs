@@ -229,6 +229,9 @@ pub enum Code {
     TooBig,
     /// `UIDREQUIRED` (RFC 9586: use the UID form of the command).
     UidRequired,
+    /// `BADEVENT (events)`: the NOTIFY events the server does not
+    /// support (RFC 5465 5.3).
+    BadEvent(Vec<super::command::NotifyEvent>),
     /// `NOUPDATE "tag"`: the server will not update that search
     /// (RFC 5267 CONTEXT).
     NoUpdate(Tag),
@@ -237,6 +240,9 @@ pub enum Code {
     /// `MODIFIED set`: the messages a conditional STORE left alone
     /// (RFC 7162).
     Modified(SequenceSet),
+    /// `NOTIFICATIONOVERFLOW`: the server stopped NOTIFY's events, as
+    /// after NOTIFY NONE (RFC 5465 5.8).
+    NotificationOverflow,
     /// `METADATA ...`: why a SETMETADATA or GETMETADATA fell short
     /// (RFC 5464).
     Metadata(MetadataCode),
@@ -360,6 +366,7 @@ response_codes! {
         UnknownCte => "UNKNOWN-CTE",
         TooBig => "TOOBIG",
         UidRequired => "UIDREQUIRED",
+        NotificationOverflow => "NOTIFICATIONOVERFLOW",
     }
     with_arguments {
         BadCharset(_) => "BADCHARSET",
@@ -372,6 +379,7 @@ response_codes! {
         CopyUid{ .. } => "COPYUID",
         HighestModSeq(_) => "HIGHESTMODSEQ",
         NoUpdate(_) => "NOUPDATE",
+        BadEvent(_) => "BADEVENT",
         MailboxId(_) => "MAILBOXID",
         Modified(_) => "MODIFIED",
         Metadata(_) => "METADATA",
@@ -764,7 +772,7 @@ mod tests {
 
     #[test]
     fn every_code_name_reads_back() {
-        assert_eq!(CodeName::ALL.len(), 45);
+        assert_eq!(CodeName::ALL.len(), 47);
         for &name in CodeName::ALL {
             assert_eq!(CodeName::known(name.as_str().as_bytes()), Some(name));
             assert_eq!(CodeName::known(name.as_str().to_ascii_lowercase().as_bytes()), Some(name));

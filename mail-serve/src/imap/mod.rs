@@ -32,6 +32,7 @@ mod cache;
 pub(crate) mod content;
 mod fetch;
 mod mailboxes;
+mod notify;
 mod search;
 mod session;
 mod sort;
@@ -114,6 +115,11 @@ pub struct ImapConfig {
     /// still answered). Each costs its criteria and its result's UIDs,
     /// and a search among the changed messages after every command.
     pub max_search_contexts: usize,
+    /// Mailboxes one NOTIFY SET may watch besides the selected one (RFC
+    /// 5465); more is refused with `NO [NOTIFICATIONOVERFLOW]`. Each is
+    /// an open mailbox, and a STATUS read when it changes (on every poll
+    /// for stores other programs change).
+    pub max_notify_mailboxes: usize,
     /// Offer BINARY (RFC 3516; on by default). FETCH BINARY works either
     /// way, and APPEND always stores binary parts as base64 (the stores
     /// keep the CRLF form), so that their bytes come back exactly.
@@ -155,6 +161,7 @@ impl Default for ImapConfig {
             stream_appends_above: 256 * 1024,
             max_append_size: 64 << 20,
             max_search_contexts: 10,
+            max_notify_mailboxes: 100,
             offer_binary: true,
             login_timeout: Duration::from_secs(60),
             idle_timeout: Duration::from_secs(30 * 60),
@@ -219,6 +226,7 @@ impl<S: Store> ImapService<S> {
             "PARTIAL",
             "MULTIAPPEND",
             "CATENATE",
+            "NOTIFY",
         ]);
         if self.config.offer_binary {
             names.push("BINARY");

@@ -65,6 +65,8 @@ pub(crate) struct Session<S: Store> {
     pub idling: Option<Tag>,
     /// CONDSTORE and QRESYNC state (RFC 7162).
     pub modes: Modes,
+    /// What NOTIFY SET asked for (RFC 5465); boxed, as `selected`.
+    pub notifications: Option<Box<super::notify::NotifyState<MailboxOf<S>>>>,
 }
 
 enum Wake {
@@ -74,6 +76,8 @@ enum Wake {
     TimedOut,
     /// Nothing to say during IDLE for a while.
     Keepalive,
+    /// A mailbox NOTIFY watches changed.
+    Watched,
 }
 
 /// Runs a session until LOGOUT, the client leaving, or shutdown (then the
@@ -103,6 +107,7 @@ pub(crate) fn run<S: Store>(
             auth_failures: 0,
             idling: None,
             modes: Modes::default(),
+            notifications: None,
         };
         loop {
             if *shutdown.borrow() {
@@ -138,9 +143,27 @@ pub(crate) fn run<S: Store>(
                         })),
                         _ => None,
                     };
+                // NOTIFY's mailboxes are told of whenever they change
+                // (boxed: only a session using NOTIFY carries this).
+                let mut watched: Option<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>>> =
+                    session.notifications.as_mut().filter(|n| !n.watched.is_empty()).map(|state| {
+                        let waits: Vec<_> =
+                            super::notify::subscriptions(state).map(|s| Box::pin(s.changed())).collect();
+                        let any = any_of(waits);
+                        Box::pin(async move {
+                            match poll {
+                                Some(every) => {
+                                    let _ = tokio::time::timeout(every, any).await;
+                                }
+                                None => any.await,
+                            }
+                        })
+                            as std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>>
+                    });
                 tokio::select! {
                     event = imap.next_event() => Wake::Event(Box::new(event)),
                     wake = async { changes.as_mut().expect("checked").await }, if changes.is_some() => wake,
+                    () = async { watched.as_mut().expect("checked").await }, if watched.is_some() => Wake::Watched,
                     _ = shutdown.changed() => Wake::Shutdown,
                     () = tokio::time::sleep_until(deadlines.next(authenticated)) => Wake::TimedOut,
                 }
@@ -152,6 +175,7 @@ pub(crate) fn run<S: Store>(
                 Wake::TimedOut if authenticated => return goodbye(&mut imap, "Autologout; idle for too long.").await,
                 Wake::TimedOut => return goodbye(&mut imap, "Login timeout: log in sooner.").await,
                 Wake::Changed => Box::pin(session.sync(&mut imap, true)).await,
+                Wake::Watched => Box::pin(session.notify_changes(&mut imap, true)).await,
                 // Keeps NAT mappings alive and finds peers that are gone
                 // (the write fails); the client's silence still counts.
                 Wake::Keepalive => imap.machine_mut().notice("Still here").map_err(mail_codec::Error::from),
@@ -245,6 +269,9 @@ impl<S: Store> Session<S> {
 
     /// Brings the client's view of the selected mailbox up to date.
     pub(crate) async fn sync(&mut self, imap: &mut ImapServer, expunge_ok: bool) -> Result<(), mail_codec::Error> {
+        if self.notifications.is_some() {
+            self.notify_changes(imap, false).await?;
+        }
         let modes = self.modes;
         let Some(selected) = &mut self.selected else { return Ok(()) };
         let before = (expunge_ok && !selected.contexts.is_empty()).then(|| selected.uids.clone());
@@ -479,6 +506,7 @@ impl<S: Store> Session<S> {
                 self.selected = None;
                 self.upload = None;
                 self.idling = None;
+                self.notifications = None;
                 self.account = None;
                 self.user = Arc::from("");
                 done("Unauthenticated.")
@@ -496,6 +524,7 @@ impl<S: Store> Session<S> {
             CommandBody::Thread { uid, algorithm, charset, search } => {
                 self.thread(imap, &tag, uid, &algorithm, &charset, &search).await
             }
+            CommandBody::Notify(request) => self.notify(imap, &tag, &request).await,
             CommandBody::CancelUpdate(tags) => {
                 // RFC 5267 4.3.5; a context that already ended (the
                 // mailbox was closed) needs no cancelling.
@@ -543,4 +572,17 @@ fn enables_condstore(body: &CommandBody) -> bool {
         CommandBody::Status { attributes, .. } => attributes.contains(&StatusAttribute::HighestModSeq),
         _ => false,
     }
+}
+
+/// Completes when any of these completes.
+async fn any_of<F: std::future::Future<Output = ()> + Unpin>(mut waits: Vec<F>) {
+    std::future::poll_fn(|cx| {
+        for wait in &mut waits {
+            if std::pin::Pin::new(&mut *wait).poll(cx).is_ready() {
+                return std::task::Poll::Ready(());
+            }
+        }
+        std::task::Poll::Pending
+    })
+    .await
 }

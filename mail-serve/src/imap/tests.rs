@@ -741,3 +741,60 @@ async fn binary_appends_keep_their_bytes_and_body_never_sends_nul() {
     assert!(fetch.contains("\"base64\" 14 NIL"), "{fetch:?}");
     assert!(c.run("CAPABILITY").await.contains(" BINARY"));
 }
+
+#[tokio::test]
+async fn notify_tells_the_status_of_watched_mailboxes_as_they_change() {
+    let service = service_with(store_with(&[b"Subject: one\r\n\r\nbody\r\n"]));
+    let mut c = logged_in(&service, "INBOX").await;
+    let mut other = logged_in(&service, "").await;
+    assert!(c.run("CREATE Lists/a").await.contains("OK"));
+    let validity = number_after(&c.run("STATUS Lists/a (UIDVALIDITY)").await, "UIDVALIDITY ");
+    // STATUS now for the watched mailboxes, not the selected one (its
+    // events are SELECTED's).
+    let set = c.run("NOTIFY SET STATUS (SELECTED (MessageNew MessageExpunge)) (SUBTREE Lists (MessageNew MessageExpunge)) (INBOXES (MessageNew MessageExpunge))").await;
+    assert!(set.contains("* STATUS Lists (MESSAGES 0 UIDNEXT 1 UIDVALIDITY "), "{set}");
+    assert!(set.contains(&format!("* STATUS Lists/a (MESSAGES 0 UIDNEXT 1 UIDVALIDITY {validity})\r\n")), "{set}");
+    assert!(!set.contains("STATUS INBOX"), "{set}");
+    // Another session delivers: told without a command being sent.
+    assert!(other.run("APPEND Lists/a {8+}\r\nX: y\r\n\r\n").await.contains("OK"));
+    let line = c.read_line().await;
+    assert_eq!(line, format!("* STATUS Lists/a (MESSAGES 1 UIDNEXT 2 UIDVALIDITY {validity})\r\n"));
+    // FlagChange: HIGHESTMODSEQ is told, and changes of it.
+    let set = c.run("NOTIFY SET (MAILBOXES Lists/a (MessageNew MessageExpunge FlagChange))").await;
+    assert!(!set.contains("* STATUS"), "no STATUS without the indicator: {set}");
+    assert!(other.run("SELECT Lists/a").await.contains("OK"));
+    assert!(other.run("STORE 1 +FLAGS (\\Flagged)").await.contains("OK"));
+    let noop = c.run("NOOP").await;
+    assert!(
+        noop.contains("* STATUS Lists/a (MESSAGES 1 UIDNEXT 2 UIDVALIDITY ") && noop.contains(" HIGHESTMODSEQ "),
+        "{noop}"
+    );
+    // NONE: nothing more.
+    assert!(c.run("NOTIFY NONE").await.contains("OK"));
+    assert!(other.run("STORE 1 -FLAGS (\\Flagged)").await.contains("OK"));
+    assert!(!c.run("NOOP").await.contains("STATUS"));
+    // Refused, changing nothing: events not served, fetch items outside
+    // SELECTED, two SELECTED filters.
+    let bad_event = c.run("NOTIFY SET (PERSONAL (MailboxName))").await;
+    assert!(bad_event.contains("NO [BADEVENT (MessageNew MessageExpunge FlagChange)]"), "{bad_event}");
+    let items = c.run("NOTIFY SET (INBOXES (MessageNew (UID) MessageExpunge))").await;
+    assert!(items.lines().last().unwrap().contains(" BAD "), "{items}");
+    let two =
+        c.run("NOTIFY SET (SELECTED (MessageNew MessageExpunge)) (SELECTED-DELAYED (MessageNew MessageExpunge))").await;
+    assert!(two.lines().last().unwrap().contains(" BAD "), "{two}");
+    assert!(c.run("CAPABILITY").await.contains(" NOTIFY "));
+}
+
+#[tokio::test]
+async fn notify_refuses_more_mailboxes_than_its_limit() {
+    let config = ImapConfig { max_notify_mailboxes: 2, ..ImapConfig::default() };
+    let service = Arc::new(ImapService::new(store_with(&[]), config));
+    let mut c = logged_in(&service, "").await;
+    for name in ["a", "b"] {
+        assert!(c.run(&format!("CREATE {name}")).await.contains("OK"));
+    }
+    let over = c.run("NOTIFY SET STATUS (PERSONAL (MessageNew MessageExpunge))").await;
+    assert!(over.contains("NO [NOTIFICATIONOVERFLOW]") && !over.contains("* STATUS"), "{over}");
+    let two = c.run("NOTIFY SET STATUS (MAILBOXES (a b nonexistent) (MessageNew MessageExpunge))").await;
+    assert_eq!(two.matches("* STATUS").count(), 2, "{two}");
+}

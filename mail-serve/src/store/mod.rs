@@ -307,6 +307,16 @@ impl Notifier {
 pub struct Subscription(tokio::sync::watch::Receiver<u64>);
 
 impl Subscription {
+    /// Whether the mailbox changed since this was last asked (or waited
+    /// for); the change counts as seen.
+    pub fn take_change(&mut self) -> bool {
+        let changed = self.0.has_changed().unwrap_or(false);
+        if changed {
+            self.0.borrow_and_update();
+        }
+        changed
+    }
+
     /// Waits for the next change (forever once the mailbox is gone).
     pub async fn changed(&mut self) {
         if self.0.changed().await.is_err() {
