@@ -5,7 +5,9 @@
 # Dovecot on the same machine, all on 127.0.0.1:
 #   1. imaptest's scripted test groups (../shared/tools/imaptest/run.sh):
 #      every failing group must be listed, with its reason, in
-#      examples/imaptest-known-failures.txt (the list only shrinks);
+#      examples/imaptest-known-failures.txt (the list only shrinks), and
+#      every group Dovecot runs must run against ours (none skipped for a
+#      capability ours does not offer);
 #   2. imaptest's stress mode (state tracking, 20 clients, own_flags) for
 #      STRESS_SECS (default 30): no error may be reported;
 #   3. imap-load: 500 sessions at once, each selecting, fetching, storing
@@ -93,6 +95,17 @@ if [ -n "$unexpected" ]; then
     status=1
 fi
 [ -z "$fixed" ] || echo "imaptest-check: now passing, remove from the known failures: $fixed"
+# Every group Dovecot runs, ours runs: a group skipped for a missing
+# capability on ours only is a failure too.
+skipped() { # NAME -> the groups skipped, one per line
+    grep -E '^expected skips' "$work/$1-scripted.log" | sed -e 's/^[^:]*: *//' -e 's/([^)]*)//g' | tr ' ' '\n' |
+        sed '/^$/d' | sort -u
+}
+extra_skips=$(comm -23 <(skipped ours) <(skipped dovecot) | tr '\n' ' ')
+if [ -n "${extra_skips// /}" ]; then
+    echo "imaptest-check: groups Dovecot runs that ours skips (capability not offered): $extra_skips" >&2
+    status=1
+fi
 if ! grep -qE '^[0-9]+ test groups' <<<"$ours_scripted"; then
     echo "imaptest-check: imaptest gave no summary for our server (crash, refused login, timeout)" >&2
     tail -20 "$work/ours-scripted.log" >&2

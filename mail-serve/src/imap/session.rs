@@ -97,6 +97,9 @@ pub(crate) fn run<S: Store>(
     let mut deadlines = deadlines;
     async move {
         let poll = service.features.poll_interval;
+        // One timer for the session, reset before each wait: boxed, so the
+        // idle future does not carry it.
+        let mut timer = Box::pin(tokio::time::sleep_until(deadlines.next(false)));
         let mut session = Session {
             service,
             account: None,
@@ -145,7 +148,7 @@ pub(crate) fn run<S: Store>(
                     };
                 // NOTIFY's mailboxes are told of whenever they change
                 // (boxed: only a session using NOTIFY carries this).
-                let mut watched: Option<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>>> =
+                let watched: Option<std::pin::Pin<Box<dyn std::future::Future<Output = Wake> + Send + '_>>> =
                     session.notifications.as_mut().filter(|n| !n.watched.is_empty()).map(|state| {
                         let waits: Vec<_> =
                             super::notify::subscriptions(state).map(|s| Box::pin(s.changed())).collect();
@@ -157,15 +160,26 @@ pub(crate) fn run<S: Store>(
                                 }
                                 None => any.await,
                             }
+                            Wake::Watched
                         })
-                            as std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>>
+                            as std::pin::Pin<Box<dyn std::future::Future<Output = Wake> + Send + '_>>
                     });
+                // One place for both waits keeps the idle future small.
+                changes = match (changes, watched) {
+                    (Some(mut a), Some(mut b)) => Some(Box::pin(async move {
+                        tokio::select! {
+                            wake = &mut a => wake,
+                            wake = &mut b => wake,
+                        }
+                    })),
+                    (a, b) => a.or(b),
+                };
+                timer.as_mut().reset(deadlines.next(authenticated));
                 tokio::select! {
                     event = imap.next_event() => Wake::Event(Box::new(event)),
                     wake = async { changes.as_mut().expect("checked").await }, if changes.is_some() => wake,
-                    () = async { watched.as_mut().expect("checked").await }, if watched.is_some() => Wake::Watched,
                     _ = shutdown.changed() => Wake::Shutdown,
-                    () = tokio::time::sleep_until(deadlines.next(authenticated)) => Wake::TimedOut,
+                    () = &mut timer => Wake::TimedOut,
                 }
             };
             // The work of a command is boxed: an idle session's future stays
