@@ -117,6 +117,7 @@ const PAST_CRASHES: &[&str] = &[
     "imap_server/held-updates-at-the-end-depended-on-chunking",
     "imap_server/streamed-append-aborted-with-its-tag-reused",
     "imap_server/streamed-append-completion-raced-a-second-with-its-tag",
+    "imap_server/streamed-append-waits-for-an-earlier-command-with-its-tag",
     "pop3_client/chunked-greeting-events-differ",
     "pop3_client/plaintext-after-stls-count-depended-on-chunking",
     "pop3_dot/empty-input-harness-divided-by-zero",

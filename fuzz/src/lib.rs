@@ -521,17 +521,13 @@ pub fn imap_server(data: &[u8]) {
     let (sizes, data) = schedule(data);
     let limits = imap_limits();
     let run = |parts: Vec<&[u8]>| {
-        // APPEND streaming (`stream_appends_above`, data compared joined
-        // as chunking splits it) is off for now: a client that reuses an
-        // in-flight tag (an IDLE's) for a streamed APPEND still gets
-        // answers whose order depends on chunking; the input is in
-        // fuzz/open-findings/ until that is fixed.
-        let stream = false;
+        // APPENDs of more than 16 bytes are streamed (their data compared
+        // joined, as chunking splits it).
         let config = ServerConfig {
             limits,
             starttls: true,
             max_bad_commands: 8,
-            stream_appends_above: stream.then_some(16),
+            stream_appends_above: Some(16),
             ..ServerConfig::default()
         };
         let mut server = Server::new(config);
@@ -588,6 +584,15 @@ pub fn imap_server(data: &[u8]) {
     };
     let whole = run(vec![data]);
     let chunked = run(pieces(data, &sizes));
+    if std::env::var_os("ZZ").is_some() {
+        eprintln!(
+            "WHOLE\n{}\n{}\nCHUNKED\n{}\n{}",
+            whole.0.join("\n"),
+            String::from_utf8_lossy(&whole.1),
+            chunked.0.join("\n"),
+            String::from_utf8_lossy(&chunked.1)
+        );
+    }
     assert_same(&whole.0, &chunked.0, "server events");
     // How far pipelined input has been read decides when a continuation
     // request is needed and where held updates may go (or whether they are

@@ -151,6 +151,9 @@ impl ResponseDecoder {
     pub fn decode_eof(&mut self, buf: &mut BytesMut) -> Result<Option<Decoded<ServerMessage>>, DecodeError> {
         match self.decode(buf)? {
             Some(decoded) => Ok(Some(decoded)),
+            // Stopped at a large literal (the machines' streaming): the
+            // caller decides, then calls again.
+            None if self.framer.paused_at_literal() => Ok(None),
             None => truncated(&mut self.framer, buf),
         }
     }
@@ -307,6 +310,9 @@ impl CommandDecoder {
     pub fn decode_eof(&mut self, buf: &mut BytesMut) -> Result<Option<Decoded<ClientMessage>>, DecodeError> {
         match self.decode(buf)? {
             Some(decoded) => Ok(Some(decoded)),
+            // Stopped at a large literal (the machines' streaming): the
+            // caller decides, then calls again.
+            None if self.framer.paused_at_literal() => Ok(None),
             None => truncated(&mut self.framer, buf),
         }
     }

@@ -351,6 +351,16 @@ impl Slot {
     }
 }
 
+/// What to do with the APPEND literal the decoder paused at.
+enum AppendStream {
+    /// Its message is being streamed.
+    Started,
+    /// Not one to stream: read it whole.
+    Buffer,
+    /// One to stream, but its tag is still in use: read nothing more yet.
+    Wait,
+}
+
 /// Where an AUTHENTICATE exchange stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Sasl {
@@ -565,6 +575,15 @@ impl Server {
             } else {
                 ClientLineMode::Commands
             });
+            // Paused at a large literal: an APPEND's message to stream,
+            // one to wait with (end of input included), or one to read.
+            if self.decoder.framer().paused_at_literal() {
+                match self.start_append_stream() {
+                    AppendStream::Started => continue,
+                    AppendStream::Wait => break,
+                    AppendStream::Buffer => {}
+                }
+            }
             let decoded = if self.input.eof {
                 self.decoder.decode_eof(&mut self.input.recv)
             } else {
@@ -577,12 +596,8 @@ impl Server {
                 }
                 Ok(None) => {
                     self.continue_literal();
-                    let paused = self.decoder.framer().paused_at_literal();
-                    if paused && self.start_append_stream() {
-                        continue;
-                    }
-                    if paused {
-                        // Not one to stream: read on.
+                    if self.decoder.framer().paused_at_literal() {
+                        // Decided at the top of the loop.
                         continue;
                     }
                     if self.input.eof {
@@ -600,19 +615,20 @@ impl Server {
     }
 
     /// Starts streaming the APPEND whose literal the decoder is reading,
-    /// when it is one and large enough; false to go on buffering.
-    fn start_append_stream(&mut self) -> bool {
-        let Some(threshold) = self.config.stream_appends_above else { return false };
+    /// when it is one and large enough.
+    fn start_append_stream(&mut self) -> AppendStream {
+        use AppendStream::Buffer;
+        let Some(threshold) = self.config.stream_appends_above else { return Buffer };
         if self.decoder.mode() != ClientLineMode::Commands {
-            return false;
+            return Buffer;
         }
-        let Some((prefix, size)) = self.decoder.framer().literal_prefix(&self.input.recv) else { return false };
+        let Some((prefix, size)) = self.decoder.framer().literal_prefix(&self.input.recv) else { return Buffer };
         if size <= threshold {
-            return false;
+            return Buffer;
         }
         // The command as it would be with an empty message: the grammar
         // reads the mailbox, flags and date.
-        let Some(brace) = prefix.iter().rposition(|&b| b == b'{') else { return false };
+        let Some(brace) = prefix.iter().rposition(|&b| b == b'{') else { return Buffer };
         let mut line = prefix[..brace].to_vec();
         line.extend_from_slice(b"{0}\r\n\r\n");
         let command = match Command::parse(&line) {
@@ -620,14 +636,21 @@ impl Server {
             Ok(command) if matches!(&command.body, CommandBody::Append { messages, .. } if messages.len() == 1) => {
                 command
             }
-            _ => return false,
+            _ => return Buffer,
         };
         if !command_allowed(&command.body, self.state) {
-            return false;
+            return Buffer;
+        }
+        // A client reusing the tag of a command still unanswered: the
+        // answers go by tag, so the stream waits until that one is
+        // answered (then whose answer is whose does not depend on how
+        // far the input had been read).
+        if self.pending_commands().any(|c| c.tag == command.tag) {
+            return AppendStream::Wait;
         }
         let offset = self.decoder.framer().stream_offset();
         let Some((prefix, data)) = self.decoder.framer_mut().begin_literal_stream(&mut self.input.recv) else {
-            return false;
+            return Buffer;
         };
         self.continued = false;
         self.bad_commands = 0;
@@ -646,7 +669,7 @@ impl Server {
             let at = offset + prefix.len() as u64;
             self.events.push_back((at, ServerEvent::AppendData { tag, data }));
         }
-        true
+        AppendStream::Started
     }
 
     /// Hands out what arrived of a streamed APPEND's message, then reads
@@ -1078,14 +1101,9 @@ impl Server {
     }
 
     fn slot_mut(&mut self, tag: &Tag) -> Option<&mut Slot> {
-        let open = |s: &&mut Slot| !s.done && s.command.as_ref().is_some_and(|c| &c.tag == tag);
-        if self.appending.as_ref() == Some(tag) {
-            // The streamed APPEND is the latest command read: a client
-            // that reused its tag for an earlier one still unanswered
-            // does not get that one answered in its place.
-            return self.slots.iter_mut().rev().find(open);
-        }
-        self.slots.iter_mut().find(open)
+        // The oldest unanswered command with the tag (a streamed APPEND
+        // never shares its tag with another: it waits for that one).
+        self.slots.iter_mut().find(|s| !s.done && s.command.as_ref().is_some_and(|c| &c.tag == tag))
     }
 
     /// Writes out every slot that is done at the front, and the output of

@@ -764,6 +764,51 @@ fn multiappends_are_streamed_message_by_message_at_every_split_point() {
     assert!(out.contains("a1 BAD MULTIAPPEND is not offered\r\na2 OK done\r\n"), "{out}");
 }
 
+/// A client reusing the tag of an unanswered command for a streamed APPEND:
+/// the answers go by tag, so the APPEND's message is not read until that
+/// command is answered, and each answer goes where the client sent it
+/// whether the application answers before or after the APPEND arrived.
+#[test]
+fn a_streamed_append_waits_for_an_earlier_command_with_its_tag() {
+    let config = ServerConfig {
+        stream_appends_above: Some(10),
+        greeting: Greeting::parse(b"* PREAUTH hi\r\n").unwrap(),
+        ..ServerConfig::default()
+    };
+    let mut server = Server::new(config);
+    let _ = server.poll_transmit();
+    server.receive(b"a1 NOOP\r\na1 APPEND INBOX {16+}\r\nSubject: x\r\n\r\nhi\r\na2 NOOP\r\n");
+    let Some(ServerEvent::Command(noop)) = server.poll_event() else { panic!() };
+    assert_eq!(noop.body, CommandBody::Noop);
+    assert_eq!(server.poll_event(), None, "the APPEND waits for the NOOP's answer");
+    server.complete(&noop.tag, StatusKind::Ok, None, "noop").unwrap();
+    assert!(matches!(server.poll_event(), Some(ServerEvent::AppendStart { size: 16, .. })));
+    assert!(matches!(server.poll_event(), Some(ServerEvent::AppendData { data, .. }) if data.len() == 16));
+    let Some(ServerEvent::AppendEnd { tag }) = server.poll_event() else { panic!() };
+    server.complete(&tag, StatusKind::Ok, None, "stored").unwrap();
+    let Some(ServerEvent::Command(next)) = server.poll_event() else { panic!() };
+    server.complete(&next.tag, StatusKind::Ok, None, "done").unwrap();
+    let out = server.poll_transmit().unwrap();
+    assert_eq!(out, &b"a1 OK noop\r\na1 OK stored\r\na2 OK done\r\n"[..]);
+    // The same at the end of input: the cut APPEND is aborted after the
+    // NOOP is answered, not in its place.
+    let mut server = Server::new(ServerConfig {
+        stream_appends_above: Some(10),
+        greeting: Greeting::parse(b"* PREAUTH hi\r\n").unwrap(),
+        ..ServerConfig::default()
+    });
+    let _ = server.poll_transmit();
+    server.receive(b"a1 NOOP\r\na1 APPEND INBOX {16+}\r\nSubject");
+    server.receive_eof();
+    let Some(ServerEvent::Command(noop)) = server.poll_event() else { panic!() };
+    assert_eq!(server.poll_event(), None);
+    server.complete(&noop.tag, StatusKind::Ok, None, "noop").unwrap();
+    let rest: Vec<ServerEvent> = std::iter::from_fn(|| server.poll_event()).collect();
+    assert!(matches!(rest[0], ServerEvent::AppendStart { .. }), "{rest:?}");
+    assert!(rest.iter().any(|e| matches!(e, ServerEvent::AppendAborted { .. })), "{rest:?}");
+    assert_eq!(server.poll_transmit().unwrap(), &b"a1 OK noop\r\n"[..]);
+}
+
 #[test]
 fn a_streamed_append_with_junk_after_its_message_is_aborted() {
     let mut input = b"a1 APPEND INBOX {12}\r\n".to_vec();
