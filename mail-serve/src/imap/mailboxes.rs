@@ -146,9 +146,7 @@ impl<S: Store> Session<S> {
         wire_name: &WireMailbox,
         parameters: &[imap_wire::CreateParameter],
     ) -> Outcome {
-        if !parameters.is_empty() {
-            return Err(no_code(Code::UseAttr, "CREATE-SPECIAL-USE is not supported"));
-        }
+        let special = self.special_use_to_create(parameters)?;
         // A trailing delimiter says inferiors will follow; the name is the
         // same.
         let delimiter = self.service.features.delimiter;
@@ -175,8 +173,41 @@ impl<S: Store> Session<S> {
                 }
             }
         }
-        account.create(&name, None).await.map_err(Refusal::from)?;
+        account.create(&name, special).await.map_err(|e| match e {
+            StoreError::Unsupported => no_code(Code::UseAttr, "The store keeps no special uses"),
+            other => Refusal::from(other),
+        })?;
         done("Create completed.")
+    }
+
+    /// The special use a CREATE asks for (RFC 6154 `USE`): one of those a
+    /// mailbox holding its own messages can have; anything else is
+    /// refused with USEATTR before anything is created.
+    fn special_use_to_create(&self, parameters: &[imap_wire::CreateParameter]) -> Result<Option<SpecialUse>, Refusal> {
+        let mut asked = Vec::new();
+        for parameter in parameters {
+            match parameter {
+                imap_wire::CreateParameter::Use(attributes) => asked.extend(attributes),
+                imap_wire::CreateParameter::Other(_) => return Err(bad("Unknown CREATE parameter")),
+            }
+        }
+        if asked.is_empty() {
+            return Ok(None);
+        }
+        if !self.service.features.special_use {
+            return Err(no_code(Code::UseAttr, "The store keeps no special uses"));
+        }
+        let [attribute] = asked.as_slice() else {
+            return Err(no_code(Code::UseAttr, "One special use per mailbox"));
+        };
+        match SpecialUse::ALL.into_iter().find(|u| special_use_attribute(*u) == **attribute) {
+            // Virtual mailboxes: their messages are other mailboxes'.
+            Some(SpecialUse::All | SpecialUse::Flagged) => {
+                Err(no_code(Code::UseAttr, "\\All and \\Flagged mailboxes are not offered"))
+            }
+            Some(special) => Ok(Some(special)),
+            None => Err(no_code(Code::UseAttr, "Not a special use")),
+        }
     }
 
     pub(crate) async fn delete(&mut self, wire_name: &WireMailbox) -> Outcome {

@@ -235,7 +235,7 @@ impl<S: Store> ImapService<S> {
             names.extend(["CONDSTORE", "QRESYNC"]);
         }
         if self.features.special_use {
-            names.push("SPECIAL-USE");
+            names.extend(["SPECIAL-USE", "CREATE-SPECIAL-USE"]);
         }
         for name in names {
             caps.push(Capability::Other(atom(name)));

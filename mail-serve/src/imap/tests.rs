@@ -798,3 +798,25 @@ async fn notify_refuses_more_mailboxes_than_its_limit() {
     let two = c.run("NOTIFY SET STATUS (MAILBOXES (a b nonexistent) (MessageNew MessageExpunge))").await;
     assert_eq!(two.matches("* STATUS").count(), 2, "{two}");
 }
+
+#[tokio::test]
+async fn create_special_use_as_rfc_6154_says() {
+    let service = service_with(store_with(&[]));
+    let mut c = logged_in(&service, "").await;
+    assert!(c.run("CAPABILITY").await.contains(" SPECIAL-USE CREATE-SPECIAL-USE"));
+    assert!(c.run("CREATE Stash (USE (\\Archive))").await.lines().last().unwrap().contains(" OK "));
+    let list = c.run("LIST \"\" Stash RETURN (SPECIAL-USE)").await;
+    assert!(list.contains("* LIST (\\Archive) \"/\" Stash\r\n"), "{list}");
+    assert!(c.run("LIST (SPECIAL-USE) \"\" *").await.contains("\\Archive) \"/\" Stash"));
+    // Refused with USEATTR, and nothing created: more than one use, a
+    // virtual one, an attribute that is no special use.
+    for (name, uses) in [("Two", "\\Sent \\Drafts"), ("Every", "\\All"), ("Starred", "\\Flagged"), ("Odd", "\\Marked")]
+    {
+        let answer = c.run(&format!("CREATE {name} (USE ({uses}))")).await;
+        assert!(answer.lines().last().unwrap().contains(" NO [USEATTR] "), "{uses}: {answer}");
+        assert!(!c.run(&format!("LIST \"\" {name}")).await.contains("* LIST"), "{name} was created");
+    }
+    // An empty USE creates a plain mailbox; an unknown parameter is BAD.
+    assert!(c.run("CREATE Plain (USE ())").await.lines().last().unwrap().contains(" OK "));
+    assert!(c.run("CREATE Other (X-UNKNOWN 1)").await.lines().last().unwrap().contains(" BAD "));
+}

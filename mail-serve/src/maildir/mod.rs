@@ -243,8 +243,17 @@ pub struct MaildirAccount {
     root: PathBuf,
 }
 
-/// The special use of a folder, by its name (RFC 6154).
-fn special_use(name: &MailboxName) -> Option<SpecialUse> {
+/// The file in a folder's directory holding the special use it was
+/// created with (CREATE-SPECIAL-USE, RFC 6154), such as `\Archive`: it
+/// moves with the folder at RENAME and goes with it at DELETE.
+const SPECIAL_USE_FILE: &str = "imap-special-use";
+
+/// The special use a folder was created with, else the one its name
+/// gives it (RFC 6154).
+fn special_use(name: &MailboxName, dir: &Path) -> Option<SpecialUse> {
+    if let Ok(text) = fs::read_to_string(dir.join(SPECIAL_USE_FILE)) {
+        return SpecialUse::from_attribute(text.trim());
+    }
     Some(match name.as_str() {
         "Sent" => SpecialUse::Sent,
         "Drafts" => SpecialUse::Drafts,
@@ -294,7 +303,14 @@ impl MaildirAccount {
             }
         }
         names[1..].sort();
-        Ok(names.into_iter().map(|name| MailboxInfo { special_use: special_use(&name), name }).collect())
+        Ok(names
+            .into_iter()
+            .map(|name| {
+                let special_use =
+                    if name.is_inbox() { None } else { self.dir(&name).ok().and_then(|dir| special_use(&name, &dir)) };
+                MailboxInfo { special_use, name }
+            })
+            .collect())
     }
 
     fn read_subscriptions(&self) -> Vec<String> {
@@ -359,17 +375,34 @@ impl Account for MaildirAccount {
     }
 
     async fn create(&self, name: &MailboxName, special: Option<SpecialUse>) -> Result<(), StoreError> {
-        if special.is_some() {
-            return Err(StoreError::Unsupported);
-        }
         if name.is_inbox() || self.exists(name) {
             return Err(StoreError::AlreadyExists);
         }
         let dir = self.dir(name)?;
-        create_maildir(&dir)?;
-        // Maildir++'s marker of a folder.
-        let _ = fs::File::create(dir.join("maildirfolder"));
-        Ok(())
+        // Made whole beside the others (a name starting `..` is no
+        // folder), then moved into place: no session lists it without
+        // its special use, and of two sessions creating it one wins.
+        let staging = self.root.join(format!("..creating.{}", mailbox::unique_name()));
+        let made = (|| -> Result<(), StoreError> {
+            create_maildir(&staging)?;
+            // Maildir++'s marker of a folder.
+            fs::File::create(staging.join("maildirfolder"))?;
+            if let Some(special) = special {
+                let text = format!("{}\n", special.attribute());
+                write_atomically(&staging.join(SPECIAL_USE_FILE), text.as_bytes())?;
+            }
+            Ok(())
+        })();
+        let moved = made.and_then(|()| match fs::rename(&staging, &dir) {
+            Ok(()) => Ok(()),
+            // Another session's folder (full) is there already.
+            Err(_) if dir.join("cur").is_dir() => Err(StoreError::AlreadyExists),
+            Err(e) => Err(e.into()),
+        });
+        if moved.is_err() {
+            let _ = fs::remove_dir_all(&staging);
+        }
+        moved
     }
 
     async fn delete(&self, name: &MailboxName) -> Result<(), StoreError> {

@@ -424,3 +424,38 @@ fn two_processes_never_give_one_modseq_twice() {
         assert_eq!(changes.modseq, ma.status().await.unwrap().highest_modseq);
     });
 }
+
+#[test]
+fn a_special_use_given_at_create_survives_restarts_and_renames() {
+    let root = Root::new("special-use");
+    block_on(async {
+        let account = root.store().account("alice").unwrap();
+        account.create(&name("Old mail"), Some(SpecialUse::Archive)).await.unwrap();
+        account.create(&name("Plain"), None).await.unwrap();
+        // Made whole elsewhere and moved in: nothing of the making is left.
+        let leftovers: Vec<String> = fs::read_dir(root.0.join("alice"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(".."))
+            .collect();
+        assert_eq!(leftovers, Vec::<String>::new());
+        assert!(
+            matches!(account.create(&name("Plain"), Some(SpecialUse::Junk)).await, Err(StoreError::AlreadyExists)),
+            "an existing folder keeps what it was made with"
+        );
+        // A new store (a restart) reads it back; a rename carries it.
+        let account = root.store().account("alice").unwrap();
+        account.rename(&name("Old mail"), &name("Archives.2026")).await.unwrap();
+        let uses: HashMap<String, Option<SpecialUse>> =
+            account.list().await.unwrap().into_iter().map(|i| (i.name.as_str().to_string(), i.special_use)).collect();
+        assert_eq!(uses["Archives.2026"], Some(SpecialUse::Archive));
+        assert_eq!(uses["Plain"], None);
+        assert_eq!(uses["Sent"], Some(SpecialUse::Sent), "the default folders keep theirs by name");
+        assert!(!uses.contains_key("Old mail"));
+        // Deleted and made again without one: none.
+        account.delete(&name("Archives.2026")).await.unwrap();
+        account.create(&name("Archives.2026"), None).await.unwrap();
+        let again = account.list().await.unwrap();
+        assert_eq!(again.iter().find(|i| i.name.as_str() == "Archives.2026").unwrap().special_use, None);
+    });
+}

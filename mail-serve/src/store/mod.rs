@@ -168,6 +168,49 @@ pub enum SpecialUse {
     Trash,
 }
 
+impl SpecialUse {
+    /// Every special use.
+    pub const ALL: [SpecialUse; 7] = [
+        SpecialUse::All,
+        SpecialUse::Archive,
+        SpecialUse::Drafts,
+        SpecialUse::Flagged,
+        SpecialUse::Junk,
+        SpecialUse::Sent,
+        SpecialUse::Trash,
+    ];
+
+    /// Its attribute as LIST shows it.
+    ///
+    /// ```
+    /// use mail_serve::store::SpecialUse;
+    /// assert_eq!(SpecialUse::Archive.attribute(), "\\Archive");
+    /// ```
+    pub fn attribute(self) -> &'static str {
+        match self {
+            SpecialUse::All => "\\All",
+            SpecialUse::Archive => "\\Archive",
+            SpecialUse::Drafts => "\\Drafts",
+            SpecialUse::Flagged => "\\Flagged",
+            SpecialUse::Junk => "\\Junk",
+            SpecialUse::Sent => "\\Sent",
+            SpecialUse::Trash => "\\Trash",
+        }
+    }
+
+    /// The special use an attribute names (ASCII case-insensitive, with
+    /// its backslash), if any.
+    ///
+    /// ```
+    /// use mail_serve::store::SpecialUse;
+    /// assert_eq!(SpecialUse::from_attribute("\\sent"), Some(SpecialUse::Sent));
+    /// assert_eq!(SpecialUse::from_attribute("Sent"), None);
+    /// ```
+    pub fn from_attribute(text: &str) -> Option<SpecialUse> {
+        SpecialUse::ALL.into_iter().find(|u| u.attribute().eq_ignore_ascii_case(text))
+    }
+}
+
 /// One mailbox as [`Account::list`] reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MailboxInfo {
