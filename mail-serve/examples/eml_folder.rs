@@ -52,7 +52,7 @@ impl EmlFolder {
     fn meta(&self, uid: u32) -> Option<MessageMeta> {
         let data = self.messages.get(uid.checked_sub(1)? as usize)?;
         let flags = self.flags.lock().unwrap()[uid as usize - 1].clone();
-        Some(MessageMeta { uid, flags, size: crlf_size(data), internal_date: 0, modseq: 1 })
+        Some(MessageMeta { uid, flags, size: crlf_size(data), internal_date: 0, modseq: 1, save_date: None })
     }
 }
 

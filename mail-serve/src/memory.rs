@@ -100,7 +100,14 @@ impl Store for MemoryStore {
     type Account = MemoryAccount;
 
     fn features(&self) -> Features {
-        Features { delimiter: '/', atomic_move: true, persistent_modseq: true, special_use: true, poll_interval: None }
+        Features {
+            delimiter: '/',
+            atomic_move: true,
+            persistent_modseq: true,
+            special_use: true,
+            save_date: true,
+            poll_interval: None,
+        }
     }
 
     async fn login(&self, credentials: &Credentials) -> Result<MemoryAccount, AuthError> {
@@ -322,7 +329,14 @@ impl MailboxState {
         self.modseq += 1;
         let uid = self.uid_next;
         self.uid_next += 1;
-        let meta = MessageMeta { uid, flags, size: crlf_size(&data), internal_date: date, modseq: self.modseq };
+        let meta = MessageMeta {
+            uid,
+            flags,
+            size: crlf_size(&data),
+            internal_date: date,
+            modseq: self.modseq,
+            save_date: Some(now()),
+        };
         self.messages.push(Stored { meta, data });
         Ok(uid)
     }

@@ -201,7 +201,8 @@ impl<S: Store> Session<S> {
                     | F::BodySection { .. }
                     | F::Binary { .. }
                     | F::BinarySize { .. }
-            ) || (modseqs && *a == F::ModSeq);
+            ) || (modseqs && *a == F::ModSeq)
+                || (self.service.features.save_date && *a == F::SaveDate);
             if !supported {
                 return Err(bad(format!("Unknown FETCH item {}", a.name())));
             }
@@ -307,6 +308,8 @@ impl<S: Store> Session<S> {
                     Some(d) => MessageAttribute::InternalDate(d),
                     None => continue,
                 },
+                // NIL when the store cannot tell (RFC 8514 3).
+                FetchAttribute::SaveDate => MessageAttribute::SaveDate(meta.save_date.and_then(internal_date)),
                 FetchAttribute::Rfc822Size => {
                     MessageAttribute::Rfc822Size(u32::try_from(meta.size).unwrap_or(u32::MAX))
                 }
@@ -662,7 +665,7 @@ impl<S: Store> Session<S> {
 /// the flags asked for and, for CONDSTORE, the modseq the session's view
 /// is at (the message has no modseq of its own any more).
 fn gone_meta(uid: u32, flags: Flags, modseq: u64) -> MessageMeta {
-    MessageMeta { uid, flags, size: 0, internal_date: 0, modseq }
+    MessageMeta { uid, flags, size: 0, internal_date: 0, modseq, save_date: None }
 }
 
 /// The source of `BINARY[part]`: the part's body decoded; `Err` for an

@@ -237,6 +237,9 @@ impl<S: Store> ImapService<S> {
         if self.features.special_use {
             names.extend(["SPECIAL-USE", "CREATE-SPECIAL-USE"]);
         }
+        if self.features.save_date {
+            names.push("SAVEDATE");
+        }
         for name in names {
             caps.push(Capability::Other(atom(name)));
         }

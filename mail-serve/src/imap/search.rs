@@ -347,6 +347,7 @@ impl<S: Store> Session<S> {
                     recent: selected.recent.contains(&meta.uid),
                     facts: facts.as_ref(),
                     strings: &strings,
+                    save_dates: self.service.features.save_date,
                 };
                 if ctx.matches(&key) {
                     found.push((i as u32 + 1, meta));
@@ -615,6 +616,8 @@ struct Context<'a> {
     recent: bool,
     facts: Option<&'a ContentFacts>,
     strings: &'a [String],
+    /// The store keeps save dates (SAVEDATESUPPORTED).
+    save_dates: bool,
 }
 
 impl Context<'_> {
@@ -642,6 +645,7 @@ impl Context<'_> {
         let has = |flag: SystemFlags| m.flags.has(flag);
         let internal_day = m.internal_date.div_euclid(86400);
         let sent_day = || self.facts.and_then(|f| f.sent_day);
+        let save_day = m.save_date.map(|d| d.div_euclid(86400));
         match key {
             All => true,
             Answered => has(SystemFlags::ANSWERED),
@@ -665,6 +669,12 @@ impl Context<'_> {
             SentBefore(d) => sent_day().is_some_and(|s| s < day_number(d)),
             SentOn(d) => sent_day().is_some_and(|s| s == day_number(d)),
             SentSince(d) => sent_day().is_some_and(|s| s >= day_number(d)),
+            // RFC 8514 4: by the day, as BEFORE, ON and SINCE; a message
+            // without a save date matches none of them.
+            SavedBefore(d) => save_day.is_some_and(|s| s < day_number(d)),
+            SavedOn(d) => save_day.is_some_and(|s| s == day_number(d)),
+            SavedSince(d) => save_day.is_some_and(|s| s >= day_number(d)),
+            SaveDateSupported => self.save_dates,
             Larger(n) => m.size > u64::from(*n),
             Smaller(n) => m.size < u64::from(*n),
             Bcc(s) => self.header("bcc", s),
@@ -691,11 +701,9 @@ impl Context<'_> {
             Older(seconds) => now_unix() - m.internal_date > i64::from(seconds.get()),
             Younger(seconds) => now_unix() - m.internal_date <= i64::from(seconds.get()),
             Fuzzy(k) => self.matches(k),
-            // Kept by no message here: no object ids, save dates or Gmail
-            // ids.
             ModSeq { modseq, .. } => m.modseq >= *modseq,
-            EmailId(_) | ThreadId(_) | SavedBefore(_) | SavedOn(_) | SavedSince(_) | SaveDateSupported
-            | GmailRaw(_) | GmailMessageId(_) | GmailThreadId(_) | GmailLabels(_) => false,
+            // Kept by no message here: no object ids or Gmail ids.
+            EmailId(_) | ThreadId(_) | GmailRaw(_) | GmailMessageId(_) | GmailThreadId(_) | GmailLabels(_) => false,
         }
     }
 }

@@ -820,3 +820,34 @@ async fn create_special_use_as_rfc_6154_says() {
     assert!(c.run("CREATE Plain (USE ())").await.lines().last().unwrap().contains(" OK "));
     assert!(c.run("CREATE Other (X-UNKNOWN 1)").await.lines().last().unwrap().contains(" BAD "));
 }
+
+#[tokio::test]
+async fn savedate_as_rfc_8514_says() {
+    let service = service_with(store_with(&[b"Subject: one\r\n\r\nbody\r\n", b"Subject: two\r\n\r\nbody\r\n"]));
+    let mut c = logged_in(&service, "INBOX").await;
+    assert!(c.run("CAPABILITY").await.contains(" SAVEDATE"));
+    let fetch = c.run("FETCH 1 (SAVEDATE INTERNALDATE)").await;
+    let day = fetch
+        .split("SAVEDATE \"")
+        .nth(1)
+        .and_then(|rest| rest.trim_start().split(' ').next())
+        .expect("a save date")
+        .to_string();
+    assert_eq!(day.split('-').count(), 3, "{fetch}");
+    for (key, found) in [
+        (format!("SAVEDON {day}"), "* SEARCH 1 2"),
+        (format!("SAVEDSINCE {day}"), "* SEARCH 1 2"),
+        (format!("SAVEDBEFORE {day}"), "* SEARCH"),
+        ("SAVEDATESUPPORTED".to_string(), "* SEARCH 1 2"),
+        ("NOT SAVEDATESUPPORTED".to_string(), "* SEARCH"),
+    ] {
+        let answer = c.run(&format!("SEARCH {key}")).await;
+        assert_eq!(answer.lines().find(|l| l.starts_with("* SEARCH")), Some(found), "{key}: {answer}");
+    }
+    // A copy is saved anew in its mailbox.
+    assert!(c.run("CREATE Copies").await.contains("OK"));
+    assert!(c.run("COPY 1 Copies").await.contains("OK"));
+    assert!(c.run("SELECT Copies").await.contains("OK"));
+    let copied = c.run("FETCH 1 SAVEDATE").await;
+    assert!(copied.contains("SAVEDATE \"") && copied.contains(&format!("{day} ")), "{copied}");
+}

@@ -711,7 +711,14 @@ impl Folder {
     }
 
     pub fn meta(&self, m: &Entry) -> MessageMeta {
-        MessageMeta { uid: m.uid, flags: self.flags_of(m), size: m.size, internal_date: m.date, modseq: m.modseq }
+        MessageMeta {
+            uid: m.uid,
+            flags: self.flags_of(m),
+            size: m.size,
+            internal_date: m.date,
+            modseq: m.modseq,
+            save_date: save_date(&m.unique),
+        }
     }
 
     pub fn index_of(&self, uid: u32) -> Option<usize> {
@@ -933,4 +940,16 @@ impl Folder {
         let start = self.messages.partition_point(|m| m.uid < self.recent_from);
         (self.messages.len() - start) as u32
     }
+}
+
+/// When a message was saved in its folder: the time a Maildir unique name
+/// starts with (`SECONDS.`), which every delivery agent writes and which
+/// APPEND, COPY and MOVE give each new file here; `None` for a name that
+/// does not start so.
+pub(crate) fn save_date(unique: &str) -> Option<i64> {
+    let (secs, _) = unique.split_once('.')?;
+    if secs.is_empty() || secs.len() > 12 || !secs.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    secs.parse().ok()
 }

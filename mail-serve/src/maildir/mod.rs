@@ -220,6 +220,7 @@ impl Store for MaildirStore {
             atomic_move: true,
             persistent_modseq: true,
             special_use: true,
+            save_date: true,
             poll_interval: Some(std::time::Duration::from_secs(2)),
         }
     }

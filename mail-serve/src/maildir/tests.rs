@@ -459,3 +459,28 @@ fn a_special_use_given_at_create_survives_restarts_and_renames() {
         assert_eq!(again.iter().find(|i| i.name.as_str() == "Archives.2026").unwrap().special_use, None);
     });
 }
+
+#[test]
+fn save_dates_come_from_the_unique_names() {
+    assert_eq!(folder::save_date("1700000000.M1P2Q3.host"), Some(1_700_000_000));
+    assert_eq!(folder::save_date("1700000000.M1P2Q3.mail-serve,W=12"), Some(1_700_000_000));
+    for odd in ["", "host", ".x", "17a.x", "-1.x", "9999999999999.x"] {
+        assert_eq!(folder::save_date(odd), None, "{odd}");
+    }
+    // Appended and copied messages are saved now.
+    let root = Root::new("save-dates");
+    block_on(async {
+        let account = root.store().account("alice").unwrap();
+        let inbox = account.open(&inbox()).await.unwrap();
+        let before = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+        let uid = append(&inbox, b"Subject: x\r\n\r\nbody\r\n", Flags::default()).await;
+        let sent = account.open(&name("Sent")).await.unwrap();
+        let (_, pairs) = inbox.copy_to(&[uid], &sent).await.unwrap();
+        for (mailbox, uid) in [(&inbox, uid), (&sent, pairs[0].1)] {
+            let meta = mailbox.messages_by_uid(&[uid]).await.unwrap().remove(0);
+            let saved = meta.save_date.expect("a save date");
+            assert!(saved >= before && saved <= before + 5, "{saved} {before}");
+            assert_eq!(meta.internal_date, 1_000_000_000, "the internal date stays");
+        }
+    });
+}

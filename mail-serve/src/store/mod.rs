@@ -130,6 +130,9 @@ pub struct Features {
     /// Mailboxes carry special-use attributes (RFC 6154) that
     /// [`Account::create`] can set.
     pub special_use: bool,
+    /// Messages carry the time they were saved in their mailbox
+    /// ([`MessageMeta::save_date`], SAVEDATE).
+    pub save_date: bool,
     /// Changes made behind the store's back (another program writing the
     /// same storage) are only found by asking: idling sessions call
     /// [`Mailbox::changes`] this often. `None` when every change goes
@@ -144,6 +147,7 @@ impl Default for Features {
             atomic_move: false,
             persistent_modseq: false,
             special_use: false,
+            save_date: false,
             poll_interval: None,
         }
     }
@@ -235,6 +239,10 @@ pub struct MessageMeta {
     pub internal_date: i64,
     /// The modseq of its last change (creation or flags).
     pub modseq: u64,
+    /// When it was saved in this mailbox (delivered, appended, copied or
+    /// moved here; SAVEDATE, RFC 8514), seconds since 1970 (UTC); `None`
+    /// when the store cannot tell.
+    pub save_date: Option<i64>,
 }
 
 /// The size `data` has with every bare LF made CRLF.
