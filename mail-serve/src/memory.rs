@@ -79,10 +79,20 @@ impl MemoryStore {
             subscriptions: Mutex::default(),
             max_keywords: self.max_keywords,
             next_validity: self.next_validity.clone(),
+            storage_limit: Mutex::new(None),
         });
         let inbox = account.new_mailbox(None);
         lock(&account.mailboxes).insert(MailboxName::inbox('/'), inbox);
         users.insert(name.to_string(), (password.to_string(), account));
+    }
+
+    /// Sets a user's storage limit in bytes (`None`: none); see
+    /// [`Account::storage_limit`].
+    pub fn set_storage_limit(&self, user: &str, limit: Option<u64>) -> Result<(), StoreError> {
+        let users = lock(&self.users);
+        let (_, account) = users.get(user).ok_or(StoreError::NotAllowed("no such user"))?;
+        *lock(&account.storage_limit) = limit;
+        Ok(())
     }
 
     /// Delivers a message to a user's INBOX (as a mail transfer agent
@@ -106,6 +116,7 @@ impl Store for MemoryStore {
             persistent_modseq: true,
             special_use: true,
             save_date: true,
+            quota: true,
             poll_interval: None,
         }
     }
@@ -133,6 +144,7 @@ struct AccountData {
     user: String,
     mailboxes: Mutex<BTreeMap<MailboxName, Arc<MailboxData>>>,
     subscriptions: Mutex<BTreeSet<MailboxName>>,
+    storage_limit: Mutex<Option<u64>>,
     max_keywords: usize,
     next_validity: Arc<Mutex<u32>>,
 }
@@ -173,6 +185,10 @@ impl Account for MemoryAccount {
 
     fn user(&self) -> &str {
         &self.0.user
+    }
+
+    fn storage_limit(&self) -> Option<u64> {
+        *lock(&self.0.storage_limit)
     }
 
     async fn list(&self) -> Result<Vec<MailboxInfo>, StoreError> {

@@ -232,6 +232,7 @@ impl<S: Store> Session<S> {
         if pending.size == 0 {
             return Err(no("Can't save a zero byte message."));
         }
+        self.check_quota(pending.size).await?;
         pending.commit().await.map_err(Refusal::from)
     }
 

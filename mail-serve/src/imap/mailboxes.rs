@@ -500,6 +500,8 @@ impl<S: Store> Session<S> {
         let name = self.name_of(wire_name)?;
         let flags = store_flags(flags)?;
         let mailbox = self.account()?.open(&name).await.map_err(try_create)?;
+        // As announced (the stored size is checked again at the end).
+        self.check_quota(size).await?;
         let validity = mailbox.status().await.map_err(Refusal::from)?.uid_validity;
         let upload = mailbox.begin_append(flags, date.as_ref().map(unix_time), size).await.map_err(Refusal::from)?;
         let converter = crate::mime::BinaryConverter::new(self.service.config.mime);
@@ -548,6 +550,11 @@ impl<S: Store> Session<S> {
         if uids.is_empty() {
             return done(if moving { "No messages moved." } else { "No messages copied." });
         }
+        if !moving {
+            let sizes = selected.mailbox.messages_by_uid(&uids).await.map_err(Refusal::from)?;
+            self.check_quota(sizes.iter().map(|m| m.size).sum()).await?;
+        }
+        let selected = self.selected.as_ref().ok_or_else(|| bad("No mailbox selected"))?;
         let (validity, pairs) = if moving && self.service.features.atomic_move {
             selected.mailbox.move_to(&uids, &destination).await.map_err(Refusal::from)?
         } else {

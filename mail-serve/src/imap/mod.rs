@@ -33,6 +33,7 @@ pub(crate) mod content;
 mod fetch;
 mod mailboxes;
 mod notify;
+mod quota;
 mod search;
 mod session;
 mod sort;
@@ -239,6 +240,9 @@ impl<S: Store> ImapService<S> {
         }
         if self.features.save_date {
             names.push("SAVEDATE");
+        }
+        if self.features.quota {
+            names.extend(["QUOTA", "QUOTA=RES-STORAGE"]);
         }
         for name in names {
             caps.push(Capability::Other(atom(name)));

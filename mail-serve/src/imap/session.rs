@@ -514,6 +514,9 @@ impl<S: Store> Session<S> {
             CommandBody::Lsub { reference, pattern } => self.list(imap, &tag, &reference, &pattern, true).await,
             CommandBody::Status { mailbox, attributes } => self.status(imap, &tag, &mailbox, &attributes).await,
             CommandBody::Append { mailbox, messages } => self.append_all(&mailbox, &messages).await,
+            CommandBody::GetQuotaRoot(mailbox) => self.get_quota_root(imap, &tag, &mailbox).await,
+            CommandBody::GetQuota(root) => self.get_quota(imap, &tag, &root).await,
+            CommandBody::SetQuota { .. } => self.set_quota(),
             CommandBody::Unauthenticate => {
                 // RFC 8437: the mailbox and the login are given up; the
                 // connection is as new (TLS and compression stay).

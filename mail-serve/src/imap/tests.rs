@@ -851,3 +851,52 @@ async fn savedate_as_rfc_8514_says() {
     let copied = c.run("FETCH 1 SAVEDATE").await;
     assert!(copied.contains("SAVEDATE \"") && copied.contains(&format!("{day} ")), "{copied}");
 }
+
+#[tokio::test]
+async fn quota_as_rfc_9208_says() {
+    // Two messages of 1000 bytes under a limit of 2500.
+    let message = |n: u8| {
+        let mut m = format!("Subject: {n}\r\n\r\n").into_bytes();
+        m.resize(1000 - 2, b'x');
+        m.extend_from_slice(b"\r\n");
+        m
+    };
+    let (one, two) = (message(1), message(2));
+    let store = store_with(&[&one, &two]);
+    store.set_storage_limit("alice", Some(2500)).unwrap();
+    let service = service_with(store);
+    let mut c = logged_in(&service, "INBOX").await;
+    assert!(c.run("CAPABILITY").await.contains(" QUOTA QUOTA=RES-STORAGE"));
+    let root = c.run("GETQUOTAROOT INBOX").await;
+    assert!(root.contains("* QUOTAROOT INBOX \"\"\r\n* QUOTA \"\" (STORAGE 2 2)\r\n"), "{root}");
+    assert!(c.run("GETQUOTA \"\"").await.contains("* QUOTA \"\" (STORAGE 2 2)"));
+    assert!(c.run("GETQUOTA other").await.lines().last().unwrap().contains(" NO [NONEXISTENT] "));
+    assert!(c.run("SETQUOTA \"\" (STORAGE 10)").await.lines().last().unwrap().contains(" NO [NOPERM] "));
+    // 500 bytes fit; 501 do not, whole, streamed or by CATENATE, and
+    // nothing is stored.
+    let fits = "x".repeat(500);
+    assert!(c.run(&format!("APPEND INBOX {{500+}}\r\n{fits}")).await.lines().last().unwrap().contains(" OK "));
+    let append = c.run("APPEND INBOX {1+}\r\nx").await;
+    assert!(append.lines().last().unwrap().contains(" NO [OVERQUOTA] "), "{append}");
+    let big = "y".repeat(70_000);
+    let streamed = c.run(&format!("APPEND INBOX {{70000+}}\r\n{big}")).await;
+    assert!(streamed.lines().last().unwrap().contains(" NO [OVERQUOTA] "), "{streamed}");
+    let catenate = c.run("APPEND INBOX CATENATE (URL \"/INBOX/;UID=1\")").await;
+    assert!(catenate.lines().last().unwrap().contains(" NO [OVERQUOTA] "), "{catenate}");
+    assert!(c.run("STATUS INBOX (MESSAGES SIZE)").await.contains("(MESSAGES 3 SIZE 2500)"));
+    // COPY would double them; MOVE takes nothing more.
+    assert!(c.run("CREATE Other").await.contains("OK"));
+    assert!(c.run("COPY 1 Other").await.lines().last().unwrap().contains(" NO [OVERQUOTA] "));
+    assert!(c.run("STATUS Other (MESSAGES)").await.contains("(MESSAGES 0)"));
+    assert!(c.run("MOVE 1 Other").await.lines().last().unwrap().contains(" OK "));
+    assert!(c.run("STATUS Other (MESSAGES)").await.contains("(MESSAGES 1)"));
+    // Expunging makes room again.
+    assert!(c.run("STORE 1 +FLAGS (\\Deleted)").await.contains("OK"));
+    assert!(c.run("EXPUNGE").await.contains("OK"));
+    assert!(c.run("APPEND INBOX {1+}\r\nx").await.lines().last().unwrap().contains(" OK "));
+    // Without a limit: no root, nothing refused.
+    let service = service_with(store_with(&[&one]));
+    let mut c = logged_in(&service, "").await;
+    let root = c.run("GETQUOTAROOT INBOX").await;
+    assert!(root.starts_with("* QUOTAROOT INBOX\r\n") && !root.contains("* QUOTA "), "{root}");
+}

@@ -96,6 +96,8 @@ struct Inner {
     clock: std::sync::atomic::AtomicU64,
     /// Per user: serializes subscription changes and renames.
     accounts: Mutex<HashMap<String, Arc<Mutex<()>>>>,
+    /// Every user's storage limit in bytes.
+    storage_limit: Option<u64>,
 }
 
 impl Inner {
@@ -157,6 +159,19 @@ impl MaildirStore {
     /// at first login), checking passwords against `users`.
     pub fn new(root: &Path, users: UserList) -> MaildirStore {
         MaildirStore { inner: Arc::new(Inner { root: root.to_path_buf(), users, ..Inner::default() }) }
+    }
+
+    /// The same store with a storage limit in bytes for every user (see
+    /// [`Account::storage_limit`]; `None`: none, the default). Messages
+    /// other programs deliver count too, but are not refused by it.
+    pub fn with_storage_limit(self, limit: Option<u64>) -> MaildirStore {
+        let inner = Inner {
+            root: self.inner.root.clone(),
+            users: self.inner.users.clone(),
+            storage_limit: limit,
+            ..Inner::default()
+        };
+        MaildirStore { inner: Arc::new(inner) }
     }
 
     /// A user's account without a password check (for delivery agents
@@ -221,6 +236,7 @@ impl Store for MaildirStore {
             persistent_modseq: true,
             special_use: true,
             save_date: true,
+            quota: true,
             poll_interval: Some(std::time::Duration::from_secs(2)),
         }
     }
@@ -369,6 +385,10 @@ impl Account for MaildirAccount {
 
     fn user(&self) -> &str {
         &self.user
+    }
+
+    fn storage_limit(&self) -> Option<u64> {
+        self.inner.storage_limit
     }
 
     async fn list(&self) -> Result<Vec<MailboxInfo>, StoreError> {

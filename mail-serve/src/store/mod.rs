@@ -133,6 +133,9 @@ pub struct Features {
     /// Messages carry the time they were saved in their mailbox
     /// ([`MessageMeta::save_date`], SAVEDATE).
     pub save_date: bool,
+    /// Accounts may have a storage limit ([`Account::storage_limit`],
+    /// QUOTA).
+    pub quota: bool,
     /// Changes made behind the store's back (another program writing the
     /// same storage) are only found by asking: idling sessions call
     /// [`Mailbox::changes`] this often. `None` when every change goes
@@ -148,6 +151,7 @@ impl Default for Features {
             persistent_modseq: false,
             special_use: false,
             save_date: false,
+            quota: false,
             poll_interval: None,
         }
     }
@@ -424,6 +428,14 @@ pub trait Account: Send + Sync + 'static {
 
     /// Opens a mailbox.
     fn open(&self, name: &MailboxName) -> impl Future<Output = Result<Self::Mailbox, StoreError>> + Send;
+
+    /// The most bytes the account's messages may take together, every
+    /// mailbox counted (QUOTA's STORAGE, RFC 9208), as RFC822.SIZE counts
+    /// them; `None` (the default): no limit. The engine refuses APPEND
+    /// and COPY past it; MOVE changes nothing.
+    fn storage_limit(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// One open mailbox. Cheap to clone is not required: the engine holds one
