@@ -219,6 +219,7 @@ impl<S: Store> ImapService<S> {
             "ESORT",
             "THREAD=ORDEREDSUBJECT",
             "THREAD=REFERENCES",
+            "THREAD=REFS",
             "STATUS=SIZE",
             "UNAUTHENTICATE",
             "LIST-EXTENDED",

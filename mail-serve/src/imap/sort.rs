@@ -103,7 +103,8 @@ impl<S: Store> Session<S> {
         charset: &IString,
         search: &[SearchKey],
     ) -> Outcome {
-        let references = algorithm.as_str().eq_ignore_ascii_case("REFERENCES");
+        let refs = algorithm.as_str().eq_ignore_ascii_case("REFS");
+        let references = refs || algorithm.as_str().eq_ignore_ascii_case("REFERENCES");
         if !references && !algorithm.as_str().eq_ignore_ascii_case("ORDEREDSUBJECT") {
             return Err(bad("Unsupported threading algorithm"));
         }
@@ -122,7 +123,8 @@ impl<S: Store> Session<S> {
                     is_reply: f.reply,
                 })
                 .collect();
-            imap.machine_mut().respond(tag, Data::Thread(super::thread::references(&input)))?;
+            let threads = if refs { super::thread::refs(&input) } else { super::thread::references(&input) };
+            imap.machine_mut().respond(tag, Data::Thread(threads))?;
             return done("Thread completed.");
         }
         let by = [

@@ -1,5 +1,8 @@
 //! THREAD=REFERENCES (RFC 5256 3): threads from Message-ID, References
-//! and In-Reply-To, then grouped by base subject. Every walk is an
+//! and In-Reply-To, then grouped by base subject; and THREAD=REFS
+//! (draft-ietf-morg-inthread 3, as Dovecot offers it): the same threads
+//! by references alone, never by subject, the threads in the order of
+//! their latest message (a thread that got a reply comes last). Every walk is an
 //! explicit loop: a mailbox whose headers chain a million replies builds
 //! no deep call stack, and the tree handed to the encoder is no deeper
 //! than [`MAX_DEPTH`] (deeper replies are shown as children of the
@@ -90,6 +93,16 @@ impl Forest {
 
 /// The threads of `messages` (in mailbox order) by RFC 5256's REFERENCES.
 pub(crate) fn references(messages: &[ThreadInput]) -> Vec<Thread> {
+    threads(messages, false)
+}
+
+/// The threads of `messages` by REFS: no subject grouping, threads by
+/// their latest message.
+pub(crate) fn refs(messages: &[ThreadInput]) -> Vec<Thread> {
+    threads(messages, true)
+}
+
+fn threads(messages: &[ThreadInput], refs: bool) -> Vec<Thread> {
     let mut forest = Forest { nodes: Vec::with_capacity(messages.len() * 2) };
     let mut by_id: HashMap<&str, usize> = HashMap::new();
     // (1) Containers by Message-ID; references linked in order.
@@ -135,12 +148,32 @@ pub(crate) fn references(messages: &[ThreadInput]) -> Vec<Thread> {
     // (4) Dummies: without children, gone; with children, replaced by
     // them (at the top only when there is one child).
     roots = prune(&mut forest, roots);
-    // (5) Roots with the same base subject gathered.
-    roots = group_by_subject(&mut forest, messages, roots);
+    // (5) Roots with the same base subject gathered (not by REFS).
+    if !refs {
+        roots = group_by_subject(&mut forest, messages, roots);
+    }
     // (6) Siblings by sent date (a dummy by its first child), then the
     // mailbox order.
     sort_siblings(&mut forest, messages, &mut roots);
+    if refs {
+        let mut keyed: Vec<((i64, u32), usize)> = roots.iter().map(|&r| (latest(&forest, messages, r), r)).collect();
+        keyed.sort_by(|a, b| compare_keys(a.0, b.0));
+        roots = keyed.into_iter().map(|(_, r)| r).collect();
+    }
     roots.into_iter().map(|r| to_thread(&forest, messages, r)).collect()
+}
+
+/// The latest (sent date, then mailbox order) message under `root`.
+fn latest(forest: &Forest, messages: &[ThreadInput], root: usize) -> (i64, u32) {
+    let mut best = (i64::MIN, 0);
+    let mut stack = vec![root];
+    while let Some(n) = stack.pop() {
+        if let Some(i) = forest.nodes[n].message {
+            best = best.max((messages[i].date, messages[i].seq));
+        }
+        stack.extend(&forest.nodes[n].children);
+    }
+    best
 }
 
 fn new_node(forest: &mut Forest, message: Option<usize>) -> usize {
@@ -400,6 +433,25 @@ mod tests {
         // both.
         let threads = references(&[message(1, Some("a"), &[], "same"), message(2, Some("b"), &[], "same")]);
         assert_eq!(wire(&threads), "((1)(2))");
+    }
+
+    #[test]
+    fn refs_threads_by_references_alone_latest_thread_last() {
+        let dated = |seq: u32, date: i64, id: &str, references: &[&str], subject: &str| ThreadInput {
+            date,
+            ..message(seq, Some(id), references, subject)
+        };
+        let input = [
+            dated(1, 100, "a", &[], "one"),
+            dated(2, 200, "b", &[], "two"),
+            dated(3, 300, "c", &["a"], "Re: one"),
+            dated(4, 400, "d", &[], "two"),
+        ];
+        // REFERENCES: 2 and 4 share a subject and are gathered; REFS
+        // keeps them apart, and 1's thread, replied to at 300, sorts by
+        // that: after 2 (200), before 4 (400).
+        assert_eq!(wire(&references(&input)), "(1 3)((2)(4))");
+        assert_eq!(wire(&refs(&input)), "(2)(1 3)(4)");
     }
 
     #[test]
