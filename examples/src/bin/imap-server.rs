@@ -23,7 +23,7 @@ struct Args {
     #[command(flatten)]
     server: ServerArgs,
     /// Each user's messages may take this many bytes together (QUOTA,
-    /// RFC 9208): APPEND and COPY past it get NO [OVERQUOTA]. No limit
+    /// RFC 9208): APPEND and COPY past it get `NO [OVERQUOTA]`. No limit
     /// when not given.
     #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..))]
     storage_limit: Option<u64>,
