@@ -137,8 +137,11 @@ pub fn missing_capability(command: &CommandBody, offered: &[Capability]) -> Opti
         Move { .. } => needs.push(("MOVE", true)),
         Sort { return_options, .. } => {
             needs.push(("SORT", false));
-            if return_options.is_some() {
+            if let Some(options) = return_options {
                 needs.push(("ESORT", false));
+                if options.contains(&crate::SearchReturnOption::Save) {
+                    needs.push(("SEARCHRES", true));
+                }
             }
         }
         Thread { .. } => needs.push(("THREAD=", false)),
@@ -236,13 +239,18 @@ fn uses_saved_result(command: &CommandBody) -> bool {
 
 fn key_uses_saved(key: &crate::SearchKey) -> bool {
     use crate::SearchKey::*;
-    match key {
-        SequenceSet(s) | Uid(s) => s.uses_saved(),
-        Not(k) | Fuzzy(k) => key_uses_saved(k),
-        Or(a, b) => key_uses_saved(a) || key_uses_saved(b),
-        And(keys) => keys.iter().any(key_uses_saved),
-        _ => false,
+    // A stack, not recursion: the nesting is the client's.
+    let mut stack = vec![key];
+    while let Some(key) = stack.pop() {
+        match key {
+            SequenceSet(s) | Uid(s) if s.uses_saved() => return true,
+            Not(k) | Fuzzy(k) => stack.push(k),
+            Or(a, b) => stack.extend([&**a, &**b]),
+            And(keys) => stack.extend(keys.iter()),
+            _ => {}
+        }
     }
+    false
 }
 
 /// The state after `command` completed with OK, from `state`.

@@ -136,6 +136,7 @@ impl<S: Store> Session<S> {
             subscription,
             contexts: Vec::new(),
             contexts_modseq: 0,
+            saved: Vec::new(),
         }));
         let code = if read_only { Code::ReadOnly } else { Code::ReadWrite };
         Ok((Some(code), if read_only { "Examine completed." } else { "Select completed." }.into()))

@@ -229,6 +229,7 @@ impl<S: Store> ImapService<S> {
             "MULTIAPPEND",
             "CATENATE",
             "NOTIFY",
+            "SEARCHRES",
         ]);
         if self.config.offer_binary {
             names.push("BINARY");

@@ -189,6 +189,15 @@ impl<S: Store> Session<S> {
             }
             // RFC 4731: the numbers in order, `RETURN ()` meaning ALL.
             Some(options) => {
+                if options.contains(&SearchReturnOption::Save) {
+                    let uids: Vec<u32> = found.iter().map(|(_, meta)| meta.uid).collect();
+                    if let Some(selected) = self.selected.as_mut() {
+                        selected.saved = saved_result(&uids, &options);
+                    }
+                    if saves_only(&options) {
+                        return done("Search completed, result saved.");
+                    }
+                }
                 let mut data = return_data(&ids, &options);
                 if with_modseq {
                     data.extend(modseq_return(&modseqs, &options));
@@ -308,7 +317,8 @@ impl<S: Store> Session<S> {
         only: Option<&std::collections::HashSet<u32>>,
     ) -> Result<Vec<(u32, MessageMeta)>, Refusal> {
         let selected = self.selected.as_ref().ok_or_else(|| bad("No mailbox selected"))?;
-        let key = SearchKey::And(criteria.to_vec());
+        let mut key = SearchKey::And(criteria.to_vec());
+        saved_result_in_keys(selected, &mut key)?;
         let content = needs_content(&key);
         let mut strings = Vec::new();
         collect_strings(&key, &mut strings);
@@ -360,6 +370,67 @@ impl<S: Store> Session<S> {
     }
 }
 
+/// Every sequence set naming `$` in `key` made the UIDs it names now
+/// (RFC 5182: `$` in SEARCH is the saved result).
+fn saved_result_in_keys<M: crate::store::Mailbox>(
+    selected: &super::view::Selected<M>,
+    key: &mut SearchKey,
+) -> Result<(), Refusal> {
+    // A stack, not recursion: the depth is the client's.
+    let mut stack = vec![key];
+    while let Some(k) = stack.pop() {
+        match k {
+            SearchKey::SequenceSet(set) | SearchKey::Uid(set) if set.uses_saved() => {
+                let by_uid = matches!(k, SearchKey::Uid(_));
+                let set = match &*k {
+                    SearchKey::SequenceSet(set) | SearchKey::Uid(set) => set,
+                    _ => continue,
+                };
+                let positions = selected.resolve(set, by_uid)?;
+                let uids: Vec<u32> = positions.iter().map(|&i| selected.uids[i]).collect();
+                *k = match compact(&uids) {
+                    Some(set) => SearchKey::Uid(set),
+                    None => SearchKey::Not(Box::new(SearchKey::All)),
+                };
+            }
+            SearchKey::Not(inner) | SearchKey::Fuzzy(inner) => stack.push(inner),
+            SearchKey::Or(a, b) => {
+                stack.push(a);
+                stack.push(b);
+            }
+            SearchKey::And(keys) => stack.extend(keys.iter_mut()),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// What a SEARCH or SORT with `RETURN (SAVE ...)` keeps as `$` (RFC 9051
+/// 6.4.4.1, table 4), from its results in answer order: the MIN and/or
+/// MAX message when those are all it asks for, else every result.
+pub(crate) fn saved_result(uids: &[u32], options: &[SearchReturnOption]) -> Vec<u32> {
+    use SearchReturnOption as R;
+    let whole = options.iter().any(|o| !matches!(o, R::Save | R::Min | R::Max | R::Update | R::Context));
+    let (min, max) = (options.contains(&R::Min), options.contains(&R::Max));
+    let mut saved: Vec<u32> = if whole || !(min || max) {
+        uids.to_vec()
+    } else {
+        let first = uids.first().filter(|_| min);
+        let last = uids.last().filter(|_| max);
+        first.into_iter().chain(last).copied().collect()
+    };
+    saved.sort_unstable();
+    saved.dedup();
+    saved
+}
+
+/// Whether `RETURN (SAVE)` asks for nothing but saving: no ESEARCH is
+/// sent then (RFC 9051 6.4.4).
+pub(crate) fn saves_only(options: &[SearchReturnOption]) -> bool {
+    use SearchReturnOption as R;
+    options.contains(&R::Save) && options.iter().all(|o| matches!(o, R::Save | R::Context))
+}
+
 /// SEARCH and SORT take UTF-8 and US-ASCII (a subset) only.
 pub(crate) fn check_charset(charset: &IString) -> Result<(), Refusal> {
     if charset.eq_ignore_case("UTF-8") || charset.eq_ignore_case("US-ASCII") {
@@ -378,10 +449,13 @@ pub(crate) fn check_charset(charset: &IString) -> Result<(), Refusal> {
 pub(crate) fn return_data(ids: &[std::num::NonZeroU32], options: &[SearchReturnOption]) -> Vec<SearchReturnData> {
     use SearchReturnOption as R;
     let all = [R::All];
-    let asked: Vec<&SearchReturnOption> = options.iter().filter(|o| !matches!(o, R::Update | R::Context)).collect();
+    let asked: Vec<&SearchReturnOption> =
+        options.iter().filter(|o| !matches!(o, R::Update | R::Context | R::Save)).collect();
     // `RETURN ()` means ALL; UPDATE alone asks for no results now (RFC
-    // 5267 4.3: it has no interaction with the other options).
-    let options: Vec<&SearchReturnOption> = match (asked.is_empty(), options.contains(&R::Update)) {
+    // 5267 4.3: it has no interaction with the other options), nor does
+    // SAVE alone (RFC 9051 6.4.4).
+    let quiet = options.contains(&R::Update) || options.contains(&R::Save);
+    let options: Vec<&SearchReturnOption> = match (asked.is_empty(), quiet) {
         (true, false) => all.iter().collect(),
         _ => asked,
     };
@@ -435,7 +509,7 @@ pub(crate) fn check_return_options(options: &[SearchReturnOption]) -> Result<(),
     use SearchReturnOption as R;
     if let Some(other) = options
         .iter()
-        .find(|o| !matches!(o, R::Min | R::Max | R::All | R::Count | R::Partial(_) | R::Update | R::Context))
+        .find(|o| !matches!(o, R::Min | R::Max | R::All | R::Count | R::Partial(_) | R::Update | R::Context | R::Save))
     {
         return Err(bad(format!("Unsupported RETURN option {other:?}")));
     }

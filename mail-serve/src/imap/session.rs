@@ -5,7 +5,9 @@
 use std::sync::Arc;
 
 use imap_wire::server::ServerEvent;
-use imap_wire::{Code, Command, CommandBody, Data, IString, Mailbox as WireMailbox, StatusKind, Tag};
+use imap_wire::{
+    Code, Command, CommandBody, Data, IString, Mailbox as WireMailbox, SearchReturnOption, StatusKind, Tag,
+};
 use mail_codec::ImapServer;
 use tokio::sync::watch;
 
@@ -233,6 +235,17 @@ async fn goodbye(imap: &mut ImapServer, text: &str) {
 }
 
 impl<S: Store> Session<S> {
+    /// A SEARCH or SORT with `RETURN (SAVE)` answered NO leaves `$` empty
+    /// (RFC 9051 6.4.4.1); one answered BAD was not run and leaves it.
+    fn saving_failed(&mut self, save: bool, outcome: Outcome) -> Outcome {
+        if let (true, Err(refusal), Some(selected)) = (save, &outcome, self.selected.as_mut()) {
+            if refusal.kind == StatusKind::No {
+                selected.saved.clear();
+            }
+        }
+        outcome
+    }
+
     pub(crate) fn account(&self) -> Result<&S::Account, Refusal> {
         self.account.as_ref().ok_or_else(|| bad("Not logged in"))
     }
@@ -533,10 +546,14 @@ impl<S: Store> Session<S> {
             CommandBody::Expunge => self.expunge(None).await,
             CommandBody::UidExpunge(set) => self.expunge(Some(&set)).await,
             CommandBody::Search { uid, return_options, charset, criteria } => {
-                self.search(imap, &tag, uid, return_options, charset, &criteria).await
+                let save = return_options.as_ref().is_some_and(|o| o.contains(&SearchReturnOption::Save));
+                let outcome = self.search(imap, &tag, uid, return_options, charset, &criteria).await;
+                self.saving_failed(save, outcome)
             }
             CommandBody::Sort { uid, return_options, criteria, charset, search } => {
-                self.sort(imap, &tag, uid, return_options, &criteria, &charset, &search).await
+                let save = return_options.as_ref().is_some_and(|o| o.contains(&SearchReturnOption::Save));
+                let outcome = self.sort(imap, &tag, uid, return_options, &criteria, &charset, &search).await;
+                self.saving_failed(save, outcome)
             }
             CommandBody::Thread { uid, algorithm, charset, search } => {
                 self.thread(imap, &tag, uid, &algorithm, &charset, &search).await

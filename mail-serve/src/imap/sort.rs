@@ -13,7 +13,9 @@ use mail_codec::ImapServer;
 use mail_parser::{Address, MessageParser};
 
 use super::content::WireReader;
-use super::search::{check_charset, check_return_options, has_modseq_key, modseq_return, read_header, return_data};
+use super::search::{
+    check_charset, check_return_options, has_modseq_key, modseq_return, read_header, return_data, saved_result, saves_only,
+};
 use super::session::Session;
 use super::util::{bad, done, nz, Outcome};
 use crate::store::{Mailbox, MessageMeta, Store, StoreError};
@@ -73,6 +75,15 @@ impl<S: Store> Session<S> {
         let data = match return_options {
             None => Data::Sort { ids, modseq: modseqs.iter().copied().max().filter(|_| with_modseq) },
             Some(options) => {
+                if options.contains(&SearchReturnOption::Save) {
+                    let uids: Vec<u32> = facts.iter().map(|f| f.uid).collect();
+                    if let Some(selected) = self.selected.as_mut() {
+                        selected.saved = saved_result(&uids, &options);
+                    }
+                    if saves_only(&options) {
+                        return done("Sort completed, result saved.");
+                    }
+                }
                 let mut data = return_data(&ids, &options);
                 if with_modseq {
                     data.extend(modseq_return(&modseqs, &options));

@@ -906,3 +906,47 @@ async fn quota_as_rfc_9208_says() {
     let root = c.run("GETQUOTAROOT INBOX").await;
     assert!(root.starts_with("* QUOTAROOT INBOX\r\n") && !root.contains("* QUOTA "), "{root}");
 }
+
+#[tokio::test]
+async fn searchres_saves_and_names_results_as_rfc_9051_says() {
+    let service = service_with(store_with(&[
+        b"Subject: a\r\n\r\nsmall\r\n",
+        b"Subject: b\r\n\r\nsmall\r\n",
+        b"Subject: c\r\n\r\nsmall\r\n",
+        b"Subject: d\r\n\r\nsmall\r\n",
+    ]));
+    let mut c = logged_in(&service, "INBOX").await;
+    assert!(c.run("CAPABILITY").await.contains(" SEARCHRES"));
+    // Nothing saved yet: `$` is the empty set.
+    let fetch = c.run("FETCH $ FLAGS").await;
+    assert!(!fetch.contains("FETCH (") && fetch.lines().last().unwrap().contains(" OK "), "{fetch}");
+    // SAVE alone sends no ESEARCH (6.4.4).
+    let save = c.run("SEARCH RETURN (SAVE) OR SUBJECT b SUBJECT d").await;
+    assert!(!save.contains("ESEARCH") && save.lines().last().unwrap().contains(" OK "), "{save}");
+    let fetch = c.run("FETCH $ (UID)").await;
+    assert!(fetch.contains("* 2 FETCH (UID 2)\r\n* 4 FETCH (UID 4)\r\n"), "{fetch}");
+    // As UIDs too, and inside search keys (example 3).
+    assert!(c.run("UID FETCH $ (UID)").await.contains("* 4 FETCH (UID 4)"));
+    assert!(c.run_tagged("u", "UID SEARCH RETURN (COUNT) UID $ SUBJECT d").await.contains("* ESEARCH (TAG \"u\") UID COUNT 1"));
+    assert!(c.run("SEARCH OR $ 1").await.contains("* SEARCH 1 2 4\r\n"));
+    // SAVE with MIN keeps the minimum only, and answers MIN.
+    let min = c.run_tagged("m", "SEARCH RETURN (SAVE MIN) ALL").await;
+    assert!(min.contains("* ESEARCH (TAG \"m\") MIN 1\r\n"), "{min}");
+    assert!(c.run("SEARCH $").await.contains("* SEARCH 1\r\n"));
+    // An expunged message leaves `$`; the others keep their new numbers.
+    assert!(c.run("SEARCH RETURN (SAVE COUNT) SUBJECT c SUBJECT c").await.contains("COUNT 1"));
+    assert!(c.run("SEARCH RETURN (SAVE ALL) OR SUBJECT a SUBJECT d").await.contains("ALL 1,4"));
+    assert!(c.run("STORE 1 +FLAGS.SILENT (\\Deleted)").await.contains("OK"));
+    assert!(c.run("EXPUNGE").await.contains("* 1 EXPUNGE"));
+    assert!(c.run("FETCH $ (UID)").await.contains("* 3 FETCH (UID 4)"));
+    // A SAVE search answered NO empties `$` (example 5); BAD leaves it.
+    assert!(c.run("SEARCH RETURN (SAVE) NOSUCHKEY").await.lines().last().unwrap().contains(" BAD "));
+    assert!(c.run("SEARCH $").await.contains("* SEARCH 3\r\n"));
+    assert!(c.run("SEARCH RETURN (SAVE) CHARSET KOI8-R ALL").await.contains("NO [BADCHARSET"));
+    assert!(c.run("SEARCH $").await.contains("* SEARCH\r\n"));
+    // SORT saves too; a new SELECT starts with nothing saved.
+    assert!(!c.run("SORT RETURN (SAVE) (SUBJECT) UTF-8 ALL").await.contains("ESEARCH"));
+    assert!(c.run("SEARCH $").await.contains("* SEARCH 1 2 3\r\n"));
+    assert!(c.run("SELECT INBOX").await.contains("OK"));
+    assert!(c.run("SEARCH $").await.contains("* SEARCH\r\n"));
+}

@@ -60,13 +60,15 @@ pub(crate) struct Selected<M: Mailbox> {
     pub contexts: Vec<super::search::SearchContext>,
     /// The store's changes are known to the contexts up to this modseq.
     pub contexts_modseq: u64,
+    /// The search result variable `$` (RFC 5182, RFC 9051 6.4.4.1): the
+    /// UIDs a SEARCH RETURN (SAVE) found, ascending. Expunged messages
+    /// drop out of it as they leave the view.
+    pub saved: Vec<u32>,
 }
 
-/// What a sequence set names, resolved against the view.
-pub(crate) fn resolve_set(uids: &[u32], set: &SequenceSet, by_uid: bool) -> Result<Vec<usize>, Refusal> {
-    if set.uses_saved() {
-        return Err(super::util::bad("No saved search result"));
-    }
+/// What a sequence set names, resolved against the view; `$` names the
+/// messages of `saved` (UIDs) still in the view.
+pub(crate) fn resolve_set(uids: &[u32], saved: &[u32], set: &SequenceSet, by_uid: bool) -> Result<Vec<usize>, Refusal> {
     let count = uids.len() as u32;
     let largest = if by_uid { uids.last().copied().unwrap_or(0) } else { count };
     // Each range as inclusive bounds, then merged, so that a set naming
@@ -80,7 +82,16 @@ pub(crate) fn resolve_set(uids: &[u32], set: &SequenceSet, by_uid: bool) -> Resu
         let (a, b) = match range {
             SeqRange::Single(n) => (value(n), value(n)),
             SeqRange::Range(a, b) => (value(a), value(b)),
-            SeqRange::Saved => continue,
+            SeqRange::Saved => {
+                // As the same kind of number as the other ranges.
+                for uid in saved {
+                    if let Ok(i) = uids.binary_search(uid) {
+                        let n = if by_uid { *uid } else { i as u32 + 1 };
+                        ranges.push((n, n));
+                    }
+                }
+                continue;
+            }
         };
         if !by_uid {
             let beyond = |n: &SeqNumber| matches!(n, SeqNumber::Value(v) if v.get() > count);
@@ -121,7 +132,7 @@ impl<M: Mailbox> Selected<M> {
     /// The view positions a set names (`by_uid`: a UID set, whose numbers
     /// need not exist).
     pub fn resolve(&self, set: &SequenceSet, by_uid: bool) -> Result<Vec<usize>, Refusal> {
-        resolve_set(&self.uids, set, by_uid)
+        resolve_set(&self.uids, &self.saved, set, by_uid)
     }
 
     /// The sequence number of a UID in the view.
@@ -227,14 +238,25 @@ mod tests {
     #[test]
     fn sets_resolve_against_the_view() {
         let uids = [3, 5, 9, 10];
-        assert_eq!(resolve_set(&uids, &set("2:3"), false).unwrap(), [1, 2]);
-        assert_eq!(resolve_set(&uids, &set("*"), false).unwrap(), [3]);
-        assert!(resolve_set(&uids, &set("5"), false).is_err());
-        assert!(resolve_set(&[], &set("*"), false).is_err());
-        assert_eq!(resolve_set(&uids, &set("4:9,100:*"), true).unwrap(), [1, 2, 3]);
-        assert_eq!(resolve_set(&uids, &set("11:*"), true).unwrap(), [3], "n:* includes the largest UID");
-        assert!(resolve_set(&[], &set("1:*"), true).unwrap().is_empty());
+        assert_eq!(resolve_set(&uids, &[], &set("2:3"), false).unwrap(), [1, 2]);
+        assert_eq!(resolve_set(&uids, &[], &set("*"), false).unwrap(), [3]);
+        assert!(resolve_set(&uids, &[], &set("5"), false).is_err());
+        assert!(resolve_set(&[], &[], &set("*"), false).is_err());
+        assert_eq!(resolve_set(&uids, &[], &set("4:9,100:*"), true).unwrap(), [1, 2, 3]);
+        assert_eq!(resolve_set(&uids, &[], &set("11:*"), true).unwrap(), [3], "n:* includes the largest UID");
+        assert!(resolve_set(&[], &[], &set("1:*"), true).unwrap().is_empty());
         let many = vec!["1:*"; 10_000].join(",");
-        assert_eq!(resolve_set(&uids, &set(&many), false).unwrap(), [0, 1, 2, 3]);
+        assert_eq!(resolve_set(&uids, &[], &set(&many), false).unwrap(), [0, 1, 2, 3]);
+    }
+
+    #[test]
+    fn the_saved_result_resolves_as_numbers_or_uids() {
+        let uids = [3, 5, 9, 10];
+        // UID 4 was expunged after it was saved: it names nothing.
+        let saved = [4, 5, 10];
+        assert_eq!(resolve_set(&uids, &saved, &set("$"), false).unwrap(), [1, 3]);
+        assert_eq!(resolve_set(&uids, &saved, &set("$"), true).unwrap(), [1, 3]);
+        assert!(resolve_set(&uids, &[], &set("$"), false).unwrap().is_empty(), "nothing saved: the empty set");
+        assert!(resolve_set(&[], &saved, &set("$"), false).unwrap().is_empty());
     }
 }
