@@ -324,3 +324,28 @@ async fn large_messages_are_fetched_in_pieces() {
     assert!(imap.take_updates().is_empty(), "nothing of the dropped FETCH left over");
     imap.logout().await.unwrap();
 }
+
+/// The typed client with IMAP4rev2 enabled against this engine: the
+/// client's machine holds the server to RFC 9051 (no RECENT, UTF-8 names)
+/// and every answer comes back typed.
+#[tokio::test]
+async fn imap4rev2_enabled_end_to_end() {
+    let service = service();
+    let mut imap = connect(&service).await.unwrap();
+    imap.login("alice", "pw").await.unwrap();
+    assert_eq!(imap.enable(&["IMAP4rev2"]).await.unwrap(), ["IMAP4rev2"]);
+    imap.create("Entwürfe & Pläne").await.unwrap();
+    let names: Vec<String> = imap.list("", "*").await.unwrap().into_iter().map(|e| e.name).collect();
+    assert_eq!(names, ["INBOX", "Entwürfe & Pläne"], "UTF-8 names both ways");
+    let status = imap.status("Entwürfe & Pläne", &[StatusAttribute::Messages, StatusAttribute::Deleted]).await;
+    let values: Vec<StatusValue> = status.unwrap().into_iter().map(|item| item.value).collect();
+    assert_eq!(values, [StatusValue::Number(0), StatusValue::Number(0)]);
+    let inbox = imap.select("INBOX").await.unwrap();
+    assert_eq!(inbox.exists, 2);
+    let found = imap.search(Query::new().subject("second")).await.unwrap();
+    assert_eq!(found.iter().map(|n| n.get()).collect::<Vec<_>>(), [2], "the ESEARCH answer, typed");
+    imap.copy(1..=2, "Entwürfe & Pläne").await.unwrap();
+    imap.select("Entwürfe & Pläne").await.unwrap();
+    assert_eq!(imap.uid_search(Query::new()).await.unwrap().len(), 2);
+    imap.logout().await.unwrap();
+}

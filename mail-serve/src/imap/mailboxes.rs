@@ -17,10 +17,6 @@ use super::view::Selected;
 use crate::pattern::Pattern;
 use crate::store::{Account, FlagOp, Flags, Keyword, Mailbox, MailboxName, SpecialUse, Store, StoreError, SystemFlags};
 
-fn wire(name: &MailboxName) -> WireMailbox {
-    WireMailbox::from_utf8(name.as_str())
-}
-
 fn special_use_attribute(use_: SpecialUse) -> MailboxAttribute {
     match use_ {
         SpecialUse::All => MailboxAttribute::All,
@@ -57,8 +53,9 @@ impl<S: Store> Session<S> {
                 SelectParameter::Other(_) => return Err(bad("Unknown SELECT parameter")),
             }
         }
-        if self.selected.take().is_some() && self.modes.qresync {
-            // RFC 7162 3.2.11: what follows is about the new mailbox.
+        if self.selected.take().is_some() && (self.modes.qresync || self.modes.imap4rev2) {
+            // RFC 7162 3.2.11, RFC 9051 7.1: what follows is about the new
+            // mailbox.
             imap.machine_mut().respond_status(tag, StatusKind::Ok, Some(Code::Closed), "Previous mailbox closed.")?;
         }
         let name = self.name_of(wire_name)?;
@@ -82,11 +79,19 @@ impl<S: Store> Session<S> {
         } else {
             flags.iter().cloned().map(FlagPerm::Flag).chain([FlagPerm::AnyKeyword]).collect()
         };
+        // IMAP4rev2 SELECT tells the mailbox's LIST (RFC 9051 6.3.2).
+        let list = if self.modes.imap4rev2 { Some(self.list_item(&name).await?) } else { None };
         let m = imap.machine_mut();
+        if let Some(item) = list {
+            m.respond(tag, Data::List(item))?;
+        }
         m.respond(tag, Data::Flags(flags))?;
         m.respond_status(tag, StatusKind::Ok, Some(Code::PermanentFlags(permanent)), "Flags permitted.")?;
         m.respond(tag, Data::Exists(uids.len() as u32))?;
-        m.respond(tag, Data::Recent(recent.len() as u32))?;
+        if !self.modes.imap4rev2 {
+            // RFC 9051 has no RECENT.
+            m.respond(tag, Data::Recent(recent.len() as u32))?;
+        }
         if let Some(i) = unseen {
             m.respond_status(tag, StatusKind::Ok, Some(Code::Unseen(nz(i as u32 + 1))), "First unseen.")?;
         }
@@ -142,6 +147,21 @@ impl<S: Store> Session<S> {
         Ok((Some(code), if read_only { "Examine completed." } else { "Select completed." }.into()))
     }
 
+    /// The LIST response of one mailbox, as LIST would give it.
+    async fn list_item(&self, name: &MailboxName) -> Result<ListItem, Refusal> {
+        let delimiter_char = self.service.features.delimiter;
+        let infos = self.account()?.list().await.map_err(Refusal::from)?;
+        let prefix = format!("{}{}", name.as_str(), delimiter_char);
+        let children = infos.iter().any(|i| i.name.as_str().starts_with(&prefix));
+        let mut attributes =
+            vec![if children { MailboxAttribute::HasChildren } else { MailboxAttribute::HasNoChildren }];
+        if let Some(use_) = infos.iter().find(|i| i.name == *name).and_then(|i| i.special_use) {
+            attributes.push(special_use_attribute(use_));
+        }
+        let delimiter = imap_wire::Delimiter::new(delimiter_char).ok();
+        Ok(ListItem { attributes, delimiter, mailbox: self.modes.wire(name), extended: Vec::new() })
+    }
+
     pub(crate) async fn create(
         &mut self,
         wire_name: &WireMailbox,
@@ -151,11 +171,11 @@ impl<S: Store> Session<S> {
         // A trailing delimiter says inferiors will follow; the name is the
         // same.
         let delimiter = self.service.features.delimiter;
-        let mut text = wire_name.to_utf8().map_err(|_| no_code(Code::Cannot, "Invalid mailbox name"))?;
+        let mut text = self.modes.text(wire_name)?;
         if text.ends_with(delimiter) && text.len() > delimiter.len_utf8() {
             text.pop();
         }
-        let name = self.name_of(&WireMailbox::from_utf8(&text))?;
+        let name = self.name_from_text(&text)?;
         if name.is_inbox() {
             return Err(StoreError::AlreadyExists.into());
         }
@@ -240,6 +260,7 @@ impl<S: Store> Session<S> {
         pattern: &IString,
         lsub: bool,
     ) -> Outcome {
+        let modes = self.modes;
         let delimiter_char = self.service.features.delimiter;
         let delimiter = imap_wire::Delimiter::new(delimiter_char).ok();
         let respond = |imap: &mut ImapServer, item: ListItem| -> Result<(), Refusal> {
@@ -274,7 +295,7 @@ impl<S: Store> Session<S> {
                 let mut candidates = name.ancestors();
                 candidates.push(name.clone());
                 for candidate in candidates {
-                    if seen.contains(&candidate) || !matcher.matches(wire(&candidate).as_bytes()) {
+                    if seen.contains(&candidate) || !matcher.matches(modes.wire(&candidate).as_bytes()) {
                         continue;
                     }
                     let noselect = !subscriptions.contains(&candidate);
@@ -297,7 +318,7 @@ impl<S: Store> Session<S> {
             };
             let order = all.iter().filter(|n| n.is_inbox()).chain(all.iter().filter(|n| !n.is_inbox()));
             for name in order {
-                if !matcher.matches(wire(name).as_bytes()) {
+                if !matcher.matches(modes.wire(name).as_bytes()) {
                     continue;
                 }
                 let mut attributes = Vec::new();
@@ -316,7 +337,7 @@ impl<S: Store> Session<S> {
             }
         }
         for (name, attributes) in listed {
-            respond(imap, ListItem { attributes, delimiter, mailbox: wire(&name), extended: Vec::new() })?;
+            respond(imap, ListItem { attributes, delimiter, mailbox: modes.wire(&name), extended: Vec::new() })?;
         }
         done(if lsub { "Lsub completed." } else { "List completed." })
     }
@@ -356,6 +377,7 @@ impl<S: Store> Session<S> {
                 ListReturnOption::Other(m) => return Err(bad(format!("Unknown LIST return option {}", m.name))),
             }
         }
+        let modes = self.modes;
         let delimiter_char = self.service.features.delimiter;
         let delimiter = imap_wire::Delimiter::new(delimiter_char).ok();
         let delimiter_byte = u8::try_from(delimiter_char).unwrap_or(b'/');
@@ -370,7 +392,7 @@ impl<S: Store> Session<S> {
             })
             .collect();
         let matches = |name: &MailboxName| {
-            let wire_name = wire(name);
+            let wire_name = modes.wire(name);
             matchers.iter().any(|m| m.matches(wire_name.as_bytes()))
         };
         let account = self.account()?;
@@ -447,14 +469,14 @@ impl<S: Store> Session<S> {
             if let (true, Some(use_)) = (want_special, special.get(name)) {
                 attributes.push(special_use_attribute(*use_));
             }
-            listed.push((name.clone(), ListItem { attributes, delimiter, mailbox: wire(name), extended }));
+            listed.push((name.clone(), ListItem { attributes, delimiter, mailbox: modes.wire(name), extended }));
         }
         for (name, item) in listed {
             imap.machine_mut().respond(tag, Data::List(item))?;
             if let Some(attributes) = &status {
                 if existing.contains(&name) || name.is_inbox() {
                     // A mailbox that went away meanwhile has no STATUS.
-                    let _ = self.status(imap, tag, &wire(&name), attributes).await;
+                    let _ = self.status(imap, tag, &modes.wire(&name), attributes).await;
                 }
             }
         }

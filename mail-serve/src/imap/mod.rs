@@ -211,7 +211,13 @@ impl<S: Store> ImapService<S> {
 
     /// The capabilities offered after login.
     pub fn capabilities(&self) -> Vec<Capability> {
-        let mut caps = vec![Capability::Imap4Rev1, Capability::LiteralPlus, Capability::SaslIr, Capability::Idle];
+        let mut caps = vec![
+            Capability::Imap4Rev1,
+            Capability::Imap4Rev2,
+            Capability::LiteralPlus,
+            Capability::SaslIr,
+            Capability::Idle,
+        ];
         let mut names =
             vec!["ID", "ENABLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "CHILDREN", "ESEARCH", "WITHIN", "SORT"];
         names.extend([

@@ -11,7 +11,7 @@
 
 use std::collections::BTreeSet;
 
-use imap_wire::{Code, Data, Mailbox as WireMailbox, Notify, NotifyEvent, NotifyFilter, StatusAttribute, StatusItem};
+use imap_wire::{Code, Data, Notify, NotifyEvent, NotifyFilter, StatusAttribute, StatusItem};
 use mail_codec::ImapServer;
 
 use super::session::Session;
@@ -45,6 +45,7 @@ fn supported() -> Vec<NotifyEvent> {
 impl<S: Store> Session<S> {
     /// NOTIFY SET or NONE.
     pub(crate) async fn notify(&mut self, imap: &mut ImapServer, tag: &imap_wire::Tag, request: &Notify) -> Outcome {
+        let modes = self.modes;
         let Notify::Set { status, groups } = request else {
             self.notifications = None;
             return done("NOTIFY completed.");
@@ -134,7 +135,7 @@ impl<S: Store> Session<S> {
         if *status {
             let selected = self.selected.as_ref().map(|s| s.name.clone());
             for w in watched.iter().filter(|w| Some(&w.name) != selected.as_ref()) {
-                imap.machine_mut().respond(tag, status_data(w))?;
+                imap.machine_mut().respond(tag, status_data(w, modes))?;
             }
         }
         self.notifications = Some(Box::new(NotifyState { watched, polled: tokio::time::Instant::now() }));
@@ -145,6 +146,7 @@ impl<S: Store> Session<S> {
     /// that changed since the client was told. `woken`: the wait for
     /// changes saw one (and took it as seen): every mailbox is read.
     pub(crate) async fn notify_changes(&mut self, imap: &mut ImapServer, woken: bool) -> Result<(), mail_codec::Error> {
+        let modes = self.modes;
         let selected = self.selected.as_ref().map(|s| s.name.clone());
         let Some(state) = self.notifications.as_mut() else { return Ok(()) };
         // A store other programs change is read again once per poll
@@ -167,7 +169,7 @@ impl<S: Store> Session<S> {
             let now = (s.messages, s.uid_next, s.uid_validity, if w.flags { s.highest_modseq } else { w.told.3 });
             if now != w.told {
                 w.told = now;
-                imap.machine_mut().update(status_data(w))?;
+                imap.machine_mut().update(status_data(w, modes))?;
             }
         }
         Ok(())
@@ -177,7 +179,7 @@ impl<S: Store> Session<S> {
 /// `* STATUS name (MESSAGES n UIDNEXT n UIDVALIDITY n [HIGHESTMODSEQ n])`:
 /// what MessageNew and MessageExpunge need, and FlagChange's modseq
 /// (RFC 5465 3.1).
-fn status_data<M>(w: &Watched<M>) -> Data {
+fn status_data<M>(w: &Watched<M>, modes: super::view::Modes) -> Data {
     let (messages, uid_next, validity, modseq) = w.told;
     let mut items = vec![
         StatusItem::number(StatusAttribute::Messages, u64::from(messages)),
@@ -187,7 +189,7 @@ fn status_data<M>(w: &Watched<M>) -> Data {
     if w.flags {
         items.push(StatusItem::number(StatusAttribute::HighestModSeq, modseq));
     }
-    Data::Status { mailbox: WireMailbox::from_utf8(w.name.as_str()), items }
+    Data::Status { mailbox: modes.wire(&w.name), items }
 }
 
 /// The watched mailboxes' wake-ups, for a session waiting for input.

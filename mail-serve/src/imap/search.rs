@@ -163,6 +163,9 @@ impl<S: Store> Session<S> {
         charset: Option<IString>,
         criteria: &[SearchKey],
     ) -> Outcome {
+        // IMAP4rev2 answers every SEARCH with ESEARCH, no RETURN meaning
+        // RETURN (ALL) (RFC 9051 6.4.4).
+        let return_options = return_options.or_else(|| self.modes.imap4rev2.then(Vec::new));
         if let Some(options) = &return_options {
             check_return_options(options)?;
         }

@@ -252,8 +252,12 @@ impl<S: Store> Session<S> {
 
     /// A wire name as the store's name.
     pub(crate) fn name_of(&self, mailbox: &WireMailbox) -> Result<MailboxName, Refusal> {
-        let text = mailbox.to_utf8().map_err(|_| no_code(Code::Cannot, "Invalid mailbox name: not modified UTF-7"))?;
-        MailboxName::new(&text, self.service.features.delimiter)
+        self.name_from_text(&self.modes.text(mailbox)?)
+    }
+
+    /// A name as text (already decoded from the wire) as the store's name.
+    pub(crate) fn name_from_text(&self, text: &str) -> Result<MailboxName, Refusal> {
+        MailboxName::new(text, self.service.features.delimiter)
             .map_err(|e| no_code(Code::Cannot, format!("Invalid mailbox name: {e}")))
     }
 
@@ -413,9 +417,16 @@ impl<S: Store> Session<S> {
         }
     }
 
-    /// ENABLE (RFC 5161): CONDSTORE and QRESYNC (RFC 7162) when offered.
+    /// ENABLE (RFC 5161): IMAP4rev2 (RFC 9051 appendix A), and CONDSTORE
+    /// and QRESYNC (RFC 7162) when offered.
     async fn enable(&mut self, imap: &mut ImapServer, tag: &Tag, names: &[imap_wire::Atom]) -> Outcome {
         let mut enabled = Vec::new();
+        if let Some(name) = names.iter().find(|n| n.eq_ignore_case("IMAP4rev2")) {
+            if !self.modes.imap4rev2 {
+                self.modes.imap4rev2 = true;
+                enabled.push(name.clone());
+            }
+        }
         if self.service.features.persistent_modseq {
             for name in names {
                 let qresync = name.eq_ignore_case("QRESYNC");

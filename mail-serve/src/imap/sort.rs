@@ -14,7 +14,8 @@ use mail_parser::{Address, MessageParser};
 
 use super::content::WireReader;
 use super::search::{
-    check_charset, check_return_options, has_modseq_key, modseq_return, read_header, return_data, saved_result, saves_only,
+    check_charset, check_return_options, has_modseq_key, modseq_return, read_header, return_data, saved_result,
+    saves_only,
 };
 use super::session::Session;
 use super::util::{bad, done, nz, Outcome};

@@ -927,7 +927,10 @@ async fn searchres_saves_and_names_results_as_rfc_9051_says() {
     assert!(fetch.contains("* 2 FETCH (UID 2)\r\n* 4 FETCH (UID 4)\r\n"), "{fetch}");
     // As UIDs too, and inside search keys (example 3).
     assert!(c.run("UID FETCH $ (UID)").await.contains("* 4 FETCH (UID 4)"));
-    assert!(c.run_tagged("u", "UID SEARCH RETURN (COUNT) UID $ SUBJECT d").await.contains("* ESEARCH (TAG \"u\") UID COUNT 1"));
+    assert!(c
+        .run_tagged("u", "UID SEARCH RETURN (COUNT) UID $ SUBJECT d")
+        .await
+        .contains("* ESEARCH (TAG \"u\") UID COUNT 1"));
     assert!(c.run("SEARCH OR $ 1").await.contains("* SEARCH 1 2 4\r\n"));
     // SAVE with MIN keeps the minimum only, and answers MIN.
     let min = c.run_tagged("m", "SEARCH RETURN (SAVE MIN) ALL").await;
@@ -949,4 +952,48 @@ async fn searchres_saves_and_names_results_as_rfc_9051_says() {
     assert!(c.run("SEARCH $").await.contains("* SEARCH 1 2 3\r\n"));
     assert!(c.run("SELECT INBOX").await.contains("OK"));
     assert!(c.run("SEARCH $").await.contains("* SEARCH\r\n"));
+}
+
+#[tokio::test]
+async fn imap4rev2_is_enabled_and_then_spoken() {
+    let service = service_with(store_with(&[b"Subject: a\r\n\r\none\r\n", b"Subject: b\r\n\r\ntwo\r\n"]));
+    let mut c = logged_in(&service, "").await;
+    assert!(c.run("CAPABILITY").await.contains("* CAPABILITY IMAP4rev1 IMAP4rev2 "));
+    // IMAP4rev1 until enabled: modified UTF-7, SEARCH, RECENT.
+    assert!(c.run("CREATE Entw&APw-rfe").await.contains("OK"));
+    let list = c.run("LIST \"\" Entw*").await;
+    assert!(list.contains("* LIST (\\HasNoChildren) \"/\" Entw&APw-rfe\r\n"), "{list}");
+    let select = c.run("SELECT INBOX").await;
+    assert!(select.contains("* 2 RECENT") && !select.contains("* LIST"), "{select}");
+    assert!(c.run("SEARCH ALL").await.contains("* SEARCH 1 2\r\n"));
+    assert!(c.run("UNSELECT").await.contains("OK"));
+    let enable = c.run("ENABLE IMAP4rev2").await;
+    assert!(enable.contains("* ENABLED IMAP4rev2\r\n"), "{enable}");
+    assert!(c.run("ENABLE IMAP4rev2").await.contains("* ENABLED\r\n"), "already on: nothing newly enabled");
+    // Names in UTF-8 both ways; `&` is a plain character now.
+    let list = c.run("LIST \"\" Entw*").await;
+    assert!(list.contains("* LIST (\\HasNoChildren) \"/\" {9}\r\nEntwürfe\r\n"), "{list}");
+    assert!(c.run("STATUS \"Entwürfe\" (MESSAGES)").await.contains("OK"));
+    assert!(c.run("CREATE \"R&D\"").await.contains("OK"));
+    assert!(c.run("STATUS \"R&D\" (MESSAGES DELETED)").await.contains("(MESSAGES 0 DELETED 0)"));
+    // SELECT: a LIST, no RECENT; SEARCH answers ESEARCH; LSUB is gone.
+    let select = c.run("SELECT INBOX").await;
+    assert!(select.contains("* LIST (\\HasNoChildren) \"/\" INBOX\r\n") && !select.contains("RECENT"), "{select}");
+    assert!(c.run_tagged("s", "SEARCH ALL").await.contains("* ESEARCH (TAG \"s\") ALL 1:2\r\n"));
+    assert!(c.run_tagged("u", "UID SEARCH SUBJECT b").await.contains("* ESEARCH (TAG \"u\") UID ALL 2\r\n"));
+    let none = c.run_tagged("n", "SEARCH SUBJECT zzz").await;
+    assert!(none.starts_with("* ESEARCH (TAG \"n\")\r\n"), "{none}");
+    assert!(c.run("LSUB \"\" *").await.lines().last().unwrap().contains(" BAD "));
+    assert!(c.run("STORE 1 +FLAGS.SILENT (\\Deleted)").await.contains("OK"));
+    assert!(c.run("STATUS INBOX (DELETED)").await.contains("(DELETED 1)"));
+    // Another session's changes: FETCH with UID, EXISTS without RECENT.
+    let mut other = logged_in(&service, "INBOX").await;
+    assert!(other.run("STORE 2 +FLAGS (\\Flagged)").await.contains("OK"));
+    assert!(other.run("APPEND INBOX {3+}\r\nnew").await.contains("OK"));
+    let noop = c.run("NOOP").await;
+    assert!(noop.contains("* 2 FETCH (FLAGS (\\Flagged) UID 2)"), "{noop}");
+    assert!(noop.contains("* 3 EXISTS") && !noop.contains("RECENT"), "{noop}");
+    // A second SELECT closes the first with [CLOSED].
+    let reselect = c.run("EXAMINE \"Entwürfe\"").await;
+    assert!(reselect.contains("OK [CLOSED]") && reselect.contains("{9}\r\nEntwürfe\r\n"), "{reselect}");
 }

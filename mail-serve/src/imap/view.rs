@@ -5,9 +5,9 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use imap_wire::{Data, MessageAttribute, SeqNumber, SeqRange, SequenceSet};
+use imap_wire::{Code, Data, Mailbox as WireMailbox, MessageAttribute, SeqNumber, SeqRange, SequenceSet};
 
-use super::util::{compact, flag_list, mailbox_flags, nz, Refusal};
+use super::util::{compact, flag_list, mailbox_flags, no_code, nz, Refusal};
 use crate::store::{Flags, Keyword, Mailbox, MailboxName, MessageMeta, StoreError, Subscription};
 
 /// What the client enabled that changes how updates are told (RFC 7162).
@@ -17,13 +17,39 @@ pub(crate) struct Modes {
     pub condstore: bool,
     /// QRESYNC enabled: expunges as VANISHED, and UID in those FETCHes.
     pub qresync: bool,
+    /// IMAP4rev2 enabled (RFC 9051 appendix A): mailbox names in UTF-8,
+    /// SEARCH answered with ESEARCH, no RECENT, UID in every unsolicited
+    /// FETCH.
+    pub imap4rev2: bool,
 }
 
 impl Modes {
+    /// A store name as the client reads it: UTF-8 under IMAP4rev2,
+    /// modified UTF-7 before.
+    pub fn wire(&self, name: &MailboxName) -> WireMailbox {
+        if self.imap4rev2 {
+            WireMailbox::from_wire(name.as_str().as_bytes().to_vec())
+        } else {
+            WireMailbox::from_utf8(name.as_str())
+        }
+    }
+
+    /// A name the client sent, as text: UTF-8 under IMAP4rev2, modified
+    /// UTF-7 before; anything else is NO [CANNOT].
+    pub fn text(&self, name: &WireMailbox) -> Result<String, Refusal> {
+        if self.imap4rev2 {
+            std::str::from_utf8(name.as_bytes())
+                .map(str::to_owned)
+                .map_err(|_| no_code(Code::Cannot, "Invalid mailbox name: not UTF-8"))
+        } else {
+            name.to_utf8().map_err(|_| no_code(Code::Cannot, "Invalid mailbox name: not modified UTF-7"))
+        }
+    }
+
     /// The attributes of an untagged FETCH telling a message's new flags.
     pub fn flag_update(&self, meta: &MessageMeta, recent: bool, uid: bool) -> Vec<MessageAttribute> {
         let mut attributes = vec![MessageAttribute::Flags(flag_list(&meta.flags, recent))];
-        if uid || self.qresync {
+        if uid || self.qresync || self.imap4rev2 {
             attributes.push(MessageAttribute::Uid(nz(meta.uid)));
         }
         if self.condstore {
@@ -220,7 +246,9 @@ impl<M: Mailbox> Selected<M> {
                 }
             }
             updates.push(Data::Exists(self.uids.len() as u32));
-            updates.push(Data::Recent(self.recent.len() as u32));
+            if !modes.imap4rev2 {
+                updates.push(Data::Recent(self.recent.len() as u32));
+            }
         }
         self.modseq = self.modseq.max(changes.modseq);
         Ok(updates)
