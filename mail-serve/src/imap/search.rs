@@ -5,7 +5,8 @@
 //! UTF-8) looks for every BODY and TEXT string at the same time.
 
 use imap_wire::{
-    Code, Data, ESearchResponse, IString, SearchKey, SearchReturnData, SearchReturnOption, StatusKind, Tag,
+    Code, Data, ESearchResponse, IString, SearchKey, SearchReturnData, SearchReturnOption, SeqNumber, SeqRange,
+    SequenceSet, StatusKind, Tag,
 };
 use mail_codec::ImapServer;
 use mail_parser::{HeaderValue, MessageParser};
@@ -213,12 +214,16 @@ impl<S: Store> Session<S> {
             let limit = self.service.config.max_search_contexts;
             let criteria = self.fixed_sequence_numbers(criteria);
             let Some(selected) = self.selected.as_mut() else { return done("Search completed.") };
-            if selected.contexts.len() >= limit {
+            let (criteria, text) = match criteria {
+                Some(_) if selected.contexts.len() >= limit => (None, "Too many search contexts"),
+                Some(criteria) => (Some(criteria), ""),
+                None => (None, "Those criteria are too large to keep"),
+            };
+            let Some(criteria) = criteria else {
                 // RFC 5267 4.3.1: the results stand, the updates do not.
-                let text = "Too many search contexts";
                 imap.machine_mut().respond_status(tag, StatusKind::No, Some(Code::NoUpdate(tag.clone())), text)?;
                 return done("Search completed, will not notify.");
-            }
+            };
             if selected.contexts.is_empty() {
                 selected.contexts_modseq = selected.modseq;
             }
@@ -229,21 +234,33 @@ impl<S: Store> Session<S> {
         done("Search completed.")
     }
 
-    /// The criteria with every sequence set made the UIDs it names now:
-    /// sequence numbers in an updating search are read when the command
-    /// is (RFC 5267 4.3), not as they shift later.
-    fn fixed_sequence_numbers(&self, criteria: &[SearchKey]) -> SearchKey {
+    /// The criteria with every sequence set, and every `$`, made the UIDs
+    /// it names now: sequence numbers in an updating search are read when
+    /// the command is (RFC 5267 4.3), not as they shift later, and `$` is
+    /// the result saved then. `None` when that takes more than
+    /// [`MAX_CONTEXT_RANGES`] ranges (each set can become as many as the
+    /// mailbox has gaps).
+    fn fixed_sequence_numbers(&self, criteria: &[SearchKey]) -> Option<SearchKey> {
         let mut key = SearchKey::And(criteria.to_vec());
-        let Some(selected) = self.selected.as_ref() else { return key };
+        let Some(selected) = self.selected.as_ref() else { return Some(key) };
+        let mut budget = MAX_CONTEXT_RANGES;
         // A stack, not recursion: the depth is the client's.
         let mut stack = vec![&mut key];
         while let Some(k) = stack.pop() {
             match k {
-                SearchKey::SequenceSet(set) => {
-                    let positions = selected.resolve(set, false).unwrap_or_default();
-                    let uids: Vec<u32> = positions.iter().map(|&i| selected.uids[i]).collect();
+                SearchKey::SequenceSet(set) | SearchKey::Uid(set)
+                    if set.uses_saved() || matches!(k, SearchKey::SequenceSet(_)) =>
+                {
+                    let by_uid = matches!(k, SearchKey::Uid(_));
+                    let uids = match &*k {
+                        SearchKey::SequenceSet(set) | SearchKey::Uid(set) => selected.uids_named(set, by_uid),
+                        _ => continue,
+                    };
                     *k = match compact(&uids) {
-                        Some(set) => SearchKey::Uid(set),
+                        Some(set) => {
+                            budget = budget.checked_sub(set.ranges().len())?;
+                            SearchKey::Uid(set)
+                        }
                         None => SearchKey::Not(Box::new(SearchKey::All)),
                     };
                 }
@@ -256,7 +273,7 @@ impl<S: Store> Session<S> {
                 _ => {}
             }
         }
-        key
+        Some(key)
     }
 
     /// Tells the updating searches (RFC 5267 4.3) what the store's
@@ -321,14 +338,14 @@ impl<S: Store> Session<S> {
     ) -> Result<Vec<(u32, MessageMeta)>, Refusal> {
         let selected = self.selected.as_ref().ok_or_else(|| bad("No mailbox selected"))?;
         let mut key = SearchKey::And(criteria.to_vec());
-        saved_result_in_keys(selected, &mut key)?;
+        let count = selected.uids.len() as u32;
+        let largest = selected.uids.last().copied().unwrap_or(0);
+        normalize_sets(&mut key, count, largest);
         let content = needs_content(&key);
         let mut strings = Vec::new();
         collect_strings(&key, &mut strings);
         let needles = if strings.is_empty() { None } else { Needles::new(&strings) };
         let validity = selected.validity;
-        let count = selected.uids.len() as u32;
-        let largest = selected.uids.last().copied().unwrap_or(0);
         let mut found = Vec::new();
         let live: Vec<(usize, u32)> = selected
             .uids
@@ -354,13 +371,12 @@ impl<S: Store> Session<S> {
                 };
                 let ctx = Context {
                     seq: i as u32 + 1,
-                    count,
-                    largest_uid: largest,
                     meta: &meta,
                     recent: selected.recent.contains(&meta.uid),
                     facts: facts.as_ref(),
                     strings: &strings,
                     save_dates: self.service.features.save_date,
+                    saved: &selected.saved,
                 };
                 if ctx.matches(&key) {
                     found.push((i as u32 + 1, meta));
@@ -373,28 +389,24 @@ impl<S: Store> Session<S> {
     }
 }
 
-/// Every sequence set naming `$` in `key` made the UIDs it names now
-/// (RFC 5182: `$` in SEARCH is the saved result).
-fn saved_result_in_keys<M: crate::store::Mailbox>(
-    selected: &super::view::Selected<M>,
-    key: &mut SearchKey,
-) -> Result<(), Refusal> {
+/// Every sequence set in `key` made [`normalized`]: sequence numbers with
+/// `*` as `count`, UIDs with `*` as `largest_uid`.
+fn normalize_sets(key: &mut SearchKey, count: u32, largest_uid: u32) {
     // A stack, not recursion: the depth is the client's.
     let mut stack = vec![key];
     while let Some(k) = stack.pop() {
         match k {
-            SearchKey::SequenceSet(set) | SearchKey::Uid(set) if set.uses_saved() => {
-                let by_uid = matches!(k, SearchKey::Uid(_));
-                let set = match &*k {
-                    SearchKey::SequenceSet(set) | SearchKey::Uid(set) => set,
+            SearchKey::SequenceSet(_) | SearchKey::Uid(_) => {
+                let largest = if matches!(k, SearchKey::Uid(_)) { largest_uid } else { count };
+                let fixed = match &*k {
+                    SearchKey::SequenceSet(set) | SearchKey::Uid(set) => normalized(set, largest),
                     _ => continue,
                 };
-                let positions = selected.resolve(set, by_uid)?;
-                let uids: Vec<u32> = positions.iter().map(|&i| selected.uids[i]).collect();
-                *k = match compact(&uids) {
-                    Some(set) => SearchKey::Uid(set),
-                    None => SearchKey::Not(Box::new(SearchKey::All)),
-                };
+                match (fixed, &mut *k) {
+                    (Some(fixed), SearchKey::SequenceSet(set) | SearchKey::Uid(set)) => *set = fixed,
+                    // `*` of an empty mailbox: nothing.
+                    _ => *k = SearchKey::Not(Box::new(SearchKey::All)),
+                }
             }
             SearchKey::Not(inner) | SearchKey::Fuzzy(inner) => stack.push(inner),
             SearchKey::Or(a, b) => {
@@ -405,7 +417,66 @@ fn saved_result_in_keys<M: crate::store::Mailbox>(
             _ => {}
         }
     }
-    Ok(())
+}
+
+/// A set as ascending, merged ranges of plain numbers (`*` made
+/// `largest`), and `$` last when it has one: [`in_normalized`] then looks
+/// a number up in O(log n) however many ranges a client sent, and the set
+/// is never larger than the one sent. `None` when it names nothing.
+pub(crate) fn normalized(set: &SequenceSet, largest: u32) -> Option<SequenceSet> {
+    let value = |n: &SeqNumber| match n {
+        SeqNumber::Value(v) => v.get(),
+        SeqNumber::Largest => largest,
+    };
+    let mut ranges: Vec<(u32, u32)> = Vec::with_capacity(set.ranges().len());
+    for range in set.ranges() {
+        let (a, b) = match range {
+            SeqRange::Single(n) => (value(n), value(n)),
+            SeqRange::Range(a, b) => (value(a), value(b)),
+            SeqRange::Saved => continue,
+        };
+        // `*` in an empty mailbox is 0, which names nothing.
+        let (low, high) = (a.min(b).max(1), a.max(b));
+        if high >= low {
+            ranges.push((low, high));
+        }
+    }
+    ranges.sort_unstable();
+    let mut merged: Vec<(u32, u32)> = Vec::with_capacity(ranges.len());
+    for (a, b) in ranges {
+        match merged.last_mut() {
+            Some(last) if a <= last.1.saturating_add(1) => last.1 = last.1.max(b),
+            _ => merged.push((a, b)),
+        }
+    }
+    let mut out: Vec<SeqRange> = merged
+        .into_iter()
+        .map(|(a, b)| {
+            let end = |n| SeqNumber::Value(nz(n));
+            if a == b {
+                SeqRange::Single(end(a))
+            } else {
+                SeqRange::Range(end(a), end(b))
+            }
+        })
+        .collect();
+    if set.uses_saved() {
+        out.push(SeqRange::Saved);
+    }
+    SequenceSet::new(out).ok()
+}
+
+/// Whether `n` is in a [`normalized`] set's ranges (its `$` aside).
+pub(crate) fn in_normalized(set: &SequenceSet, n: u32) -> bool {
+    let ranges = set.ranges();
+    let ranges = ranges.strip_suffix(&[SeqRange::Saved]).unwrap_or(ranges);
+    let bounds = |r: &SeqRange| match *r {
+        SeqRange::Single(SeqNumber::Value(v)) => (v.get(), v.get()),
+        SeqRange::Range(SeqNumber::Value(a), SeqNumber::Value(b)) => (a.get(), b.get()),
+        _ => (0, 0),
+    };
+    let i = ranges.partition_point(|r| bounds(r).1 < n);
+    ranges.get(i).is_some_and(|r| bounds(r).0 <= n)
 }
 
 /// What a SEARCH or SORT with `RETURN (SAVE ...)` keeps as `$` (RFC 9051
@@ -433,6 +504,10 @@ pub(crate) fn saves_only(options: &[SearchReturnOption]) -> bool {
     use SearchReturnOption as R;
     options.contains(&R::Save) && options.iter().all(|o| matches!(o, R::Save | R::Context))
 }
+
+/// How many ranges the sequence sets of one updating search may become
+/// when they are fixed as UIDs (about 12 bytes each).
+pub(crate) const MAX_CONTEXT_RANGES: usize = 1 << 16;
 
 /// SEARCH and SORT take UTF-8 and US-ASCII (a subset) only.
 pub(crate) fn check_charset(charset: &IString) -> Result<(), Refusal> {
@@ -687,14 +762,14 @@ fn header_values(header: &[u8]) -> Vec<(String, String)> {
 
 struct Context<'a> {
     seq: u32,
-    count: u32,
-    largest_uid: u32,
     meta: &'a MessageMeta,
     recent: bool,
     facts: Option<&'a ContentFacts>,
     strings: &'a [String],
     /// The store keeps save dates (SAVEDATESUPPORTED).
     save_dates: bool,
+    /// The saved result `$` (UIDs, ascending).
+    saved: &'a [u32],
 }
 
 impl Context<'_> {
@@ -770,8 +845,12 @@ impl Context<'_> {
             }
             Body(s) => self.string_found(s, false),
             Text(s) => self.string_found(s, true),
-            Uid(set) => set.contains(m.uid, self.largest_uid),
-            SequenceSet(set) => set.contains(self.seq, self.count),
+            // Sets were normalized (`matching_among`); `$` is the saved
+            // result, whichever numbers the set holds.
+            Uid(set) => in_normalized(set, m.uid) || (set.uses_saved() && self.saved.binary_search(&m.uid).is_ok()),
+            SequenceSet(set) => {
+                in_normalized(set, self.seq) || (set.uses_saved() && self.saved.binary_search(&m.uid).is_ok())
+            }
             Not(k) => !self.matches(k),
             Or(a, b) => self.matches(a) || self.matches(b),
             And(keys) => keys.iter().all(|k| self.matches(k)),
@@ -788,6 +867,28 @@ impl Context<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn normalized_sets_answer_as_the_set_sent() {
+        let cases = ["1", "3:1", "2,4:6,*", "5:*,1,1,2", "10:12,1:3,$", "7:*", "$"];
+        for text in cases {
+            let set: SequenceSet = text.parse().unwrap();
+            for largest in [0u32, 1, 6, 20] {
+                let Some(fixed) = normalized(&set, largest) else {
+                    assert!((1..=largest).all(|n| !set.contains(n, largest)) && !set.uses_saved(), "{text}");
+                    continue;
+                };
+                assert_eq!(fixed.uses_saved(), set.uses_saved(), "{text}");
+                assert!(fixed.ranges().len() <= set.ranges().len(), "{text}: never larger");
+                for n in 1..=25 {
+                    assert_eq!(in_normalized(&fixed, n), set.contains(n, largest), "{text} {n} with * = {largest}");
+                }
+            }
+        }
+        // Ten thousand ranges become one when they overlap.
+        let many: SequenceSet = vec!["1:*"; 10_000].join(",").parse().unwrap();
+        assert_eq!(normalized(&many, 9).unwrap().to_string(), "1:9");
+    }
 
     #[test]
     fn finder_sees_strings_across_pieces() {

@@ -997,3 +997,25 @@ async fn imap4rev2_is_enabled_and_then_spoken() {
     let reselect = c.run("EXAMINE \"Entwürfe\"").await;
     assert!(reselect.contains("OK [CLOSED]") && reselect.contains("{9}\r\nEntwürfe\r\n"), "{reselect}");
 }
+
+#[tokio::test]
+async fn large_sets_and_saved_results_in_search_keys_answer_right() {
+    let messages: Vec<Vec<u8>> = (0..400).map(|i| format!("Subject: m{i}\r\n\r\nx\r\n").into_bytes()).collect();
+    let refs: Vec<&[u8]> = messages.iter().map(|m| m.as_slice()).collect();
+    let service = service_with(store_with(&refs));
+    let mut c = logged_in(&service, "INBOX").await;
+    // Every other message saved, then `$` two thousand times over.
+    let odd: Vec<String> = (1..=400).step_by(2).map(|n| n.to_string()).collect();
+    assert!(c.run(&format!("SEARCH RETURN (SAVE) {}", odd.join(","))).await.contains("OK"));
+    let keys = vec!["$"; 2000].join(" ");
+    let answer = c.run_tagged("d", &format!("SEARCH RETURN (COUNT MIN MAX) {keys} UID $,2")).await;
+    assert!(answer.contains("* ESEARCH (TAG \"d\") COUNT 200 MIN 1 MAX 399\r\n"), "{answer}");
+    // An updating search fixes `$` and sequence numbers as UIDs once.
+    let update = c.run_tagged("u", "SEARCH RETURN (UPDATE) OR $ 400:*").await;
+    assert!(update.lines().last().unwrap().contains(" OK "), "{update}");
+    assert!(c.run("STORE 2 +FLAGS (\\Seen)").await.contains("OK"));
+    assert!(c.run("SEARCH RETURN (SAVE) 2").await.contains("OK"));
+    assert!(c.run("STORE 3 +FLAGS (\\Seen)").await.contains("OK"));
+    let noop = c.run("NOOP").await;
+    assert!(!noop.contains("ADDTO") && !noop.contains("REMOVEFROM"), "the context kept the old `$`: {noop}");
+}

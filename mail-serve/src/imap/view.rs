@@ -95,6 +95,18 @@ pub(crate) struct Selected<M: Mailbox> {
 /// What a sequence set names, resolved against the view; `$` names the
 /// messages of `saved` (UIDs) still in the view.
 pub(crate) fn resolve_set(uids: &[u32], saved: &[u32], set: &SequenceSet, by_uid: bool) -> Result<Vec<usize>, Refusal> {
+    positions(uids, saved, set, by_uid, true)
+}
+
+/// [`resolve_set`]; `strict`: a sequence number past the last message is
+/// BAD (FETCH, STORE, ...) rather than naming nothing (SEARCH).
+fn positions(
+    uids: &[u32],
+    saved: &[u32],
+    set: &SequenceSet,
+    by_uid: bool,
+    strict: bool,
+) -> Result<Vec<usize>, Refusal> {
     let count = uids.len() as u32;
     let largest = if by_uid { uids.last().copied().unwrap_or(0) } else { count };
     // Each range as inclusive bounds, then merged, so that a set naming
@@ -119,7 +131,7 @@ pub(crate) fn resolve_set(uids: &[u32], saved: &[u32], set: &SequenceSet, by_uid
                 continue;
             }
         };
-        if !by_uid {
+        if strict && !by_uid {
             let beyond = |n: &SeqNumber| matches!(n, SeqNumber::Value(v) if v.get() > count);
             let star_empty = |n: &SeqNumber| matches!(n, SeqNumber::Largest) && count == 0;
             let ends: &[&SeqNumber] = match range {
@@ -159,6 +171,13 @@ impl<M: Mailbox> Selected<M> {
     /// need not exist).
     pub fn resolve(&self, set: &SequenceSet, by_uid: bool) -> Result<Vec<usize>, Refusal> {
         resolve_set(&self.uids, &self.saved, set, by_uid)
+    }
+
+    /// The UIDs a set names now, ascending; sequence numbers past the last
+    /// message name nothing (as in SEARCH).
+    pub fn uids_named(&self, set: &SequenceSet, by_uid: bool) -> Vec<u32> {
+        let found = positions(&self.uids, &self.saved, set, by_uid, false).unwrap_or_default();
+        found.into_iter().map(|i| self.uids[i]).collect()
     }
 
     /// The sequence number of a UID in the view.
