@@ -86,12 +86,18 @@ impl SequenceSet {
     /// let saved: SequenceSet = "2:4".parse().unwrap();
     /// assert_eq!(set.resolve_saved(Some(&saved)).unwrap().to_string(), "2:4,9");
     /// assert_eq!(set.resolve_saved(None).unwrap().to_string(), "9");
+    /// let twice: SequenceSet = "$,$".parse().unwrap();
+    /// assert_eq!(twice.resolve_saved(Some(&saved)).unwrap().to_string(), "2:4");
     /// ```
     pub fn resolve_saved(&self, saved: Option<&SequenceSet>) -> Option<SequenceSet> {
         let mut out = Vec::with_capacity(self.0.len());
+        let mut saved = saved;
         for r in &self.0 {
             match r {
-                SeqRange::Saved => out.extend(saved.iter().flat_map(|s| s.0.iter().filter(|r| **r != SeqRange::Saved))),
+                // Once, however often the set names it.
+                SeqRange::Saved => {
+                    out.extend(saved.take().iter().flat_map(|s| s.0.iter().filter(|r| **r != SeqRange::Saved)))
+                }
                 r => out.push(*r),
             }
         }

@@ -112,6 +112,7 @@ fn positions(
     // Each range as inclusive bounds, then merged, so that a set naming
     // `1:*` ten thousand times costs one pass.
     let mut ranges: Vec<(u32, u32)> = Vec::with_capacity(set.ranges().len());
+    let mut saved_added = false;
     for range in set.ranges() {
         let value = |n: &SeqNumber| match n {
             SeqNumber::Value(v) => v.get(),
@@ -120,8 +121,11 @@ fn positions(
         let (a, b) = match range {
             SeqRange::Single(n) => (value(n), value(n)),
             SeqRange::Range(a, b) => (value(a), value(b)),
+            SeqRange::Saved if saved_added => continue,
             SeqRange::Saved => {
-                // As the same kind of number as the other ranges.
+                // As the same kind of number as the other ranges; once,
+                // however many times the set names it.
+                saved_added = true;
                 for uid in saved {
                     if let Ok(i) = uids.binary_search(uid) {
                         let n = if by_uid { *uid } else { i as u32 + 1 };
@@ -305,5 +309,7 @@ mod tests {
         assert_eq!(resolve_set(&uids, &saved, &set("$"), true).unwrap(), [1, 3]);
         assert!(resolve_set(&uids, &[], &set("$"), false).unwrap().is_empty(), "nothing saved: the empty set");
         assert!(resolve_set(&[], &saved, &set("$"), false).unwrap().is_empty());
+        let many = vec!["$"; 10_000].join(",");
+        assert_eq!(resolve_set(&uids, &saved, &set(&many), true).unwrap(), [1, 3], "named often, expanded once");
     }
 }
