@@ -164,6 +164,12 @@ session_scripts = [
     b"g RENAME INBOX x/old\r\nh SELECT x/old\r\ni FETCH 1:* FLAGS\r\nj DELETE x\r\nk UNSELECT\r\n",
     b"a APPEND INBOX (\\Flagged k9) {12}\r\nSubject: x\r\n\r\nb APPEND INBOX {5+}\r\nhello\r\nc LIST \"\" \"" + b"*" * 300 + b"Z\"\r\n",
     b"a EXAMINE INBOX\r\nb FETCH 1:* (BODY[])\r\nc SELECT nope\r\nd FETCH 1 FLAGS\r\ne SUBSCRIBE x\r\nf CLOSE\r\n",
+    # SEARCHRES and an updating search over `$`; IMAP4rev2's names and
+    # answers.
+    b"a SEARCH RETURN (SAVE MIN) OR 1 3:*\r\nb FETCH $,$,2 FLAGS\r\nc UID SEARCH RETURN (UPDATE COUNT) OR $ UID $,1:*\r\n"
+    b"d STORE $ +FLAGS (\\Seen)\r\ne SORT RETURN (SAVE) (SIZE) UTF-8 ALL\r\nf UID MOVE $ x\r\ng SEARCH $\r\n",
+    b"a UNSELECT\r\nb ENABLE IMAP4rev2 QRESYNC\r\nc CREATE \"\xc3\xa9t\xc3\xa9 & co\"\r\nd LIST \"\" *\r\n"
+    b"e SELECT INBOX\r\nf SEARCH ALL\r\ng STATUS \"\xc3\xa9t\xc3\xa9 & co\" (MESSAGES DELETED SIZE)\r\nh LSUB \"\" *\r\n",
 ]
 for script in session_scripts:
     put("imap_session", script, chunkings=(0, 7, 200))
