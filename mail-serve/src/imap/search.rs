@@ -40,24 +40,49 @@ fn lower(s: &IString) -> String {
     String::from_utf8_lossy(s).to_lowercase()
 }
 
-/// Every BODY and TEXT string of a key (each once).
-fn collect_strings(key: &SearchKey, out: &mut Vec<String>) {
+/// Every key of `keys` and every key inside them (NOT, OR, parentheses),
+/// read from a stack, not by recursion: the nesting is the client's.
+fn keys_within(keys: &[SearchKey]) -> impl Iterator<Item = &SearchKey> {
+    let mut stack: Vec<&SearchKey> = keys.iter().collect();
+    std::iter::from_fn(move || {
+        let key = stack.pop()?;
+        match key {
+            SearchKey::Not(k) | SearchKey::Fuzzy(k) => stack.push(k),
+            SearchKey::Or(a, b) => stack.extend([&**a, &**b]),
+            SearchKey::And(inner) => stack.extend(inner.iter()),
+            _ => {}
+        }
+        Some(key)
+    })
+}
+
+/// Calls `f` on every sequence-set and UID key in `key`, which it may
+/// replace; stops at the first `None`. A stack, not recursion.
+fn rewrite_set_keys(key: &mut SearchKey, mut f: impl FnMut(&mut SearchKey) -> Option<()>) -> Option<()> {
     let mut stack = vec![key];
     while let Some(k) = stack.pop() {
         match k {
-            SearchKey::Body(s) | SearchKey::Text(s) => {
-                let s = lower(s);
-                if !out.contains(&s) {
-                    out.push(s);
-                }
-            }
-            SearchKey::Not(k) | SearchKey::Fuzzy(k) => stack.push(k),
+            SearchKey::SequenceSet(_) | SearchKey::Uid(_) => f(k)?,
+            SearchKey::Not(inner) | SearchKey::Fuzzy(inner) => stack.push(inner),
             SearchKey::Or(a, b) => {
                 stack.push(a);
                 stack.push(b);
             }
-            SearchKey::And(keys) => stack.extend(keys.iter()),
+            SearchKey::And(inner) => stack.extend(inner.iter_mut()),
             _ => {}
+        }
+    }
+    Some(())
+}
+
+/// Every BODY and TEXT string of a key (each once).
+fn collect_strings(key: &SearchKey, out: &mut Vec<String>) {
+    for k in keys_within(std::slice::from_ref(key)) {
+        if let SearchKey::Body(s) | SearchKey::Text(s) = k {
+            let s = lower(s);
+            if !out.contains(&s) {
+                out.push(s);
+            }
         }
     }
 }
@@ -65,14 +90,22 @@ fn collect_strings(key: &SearchKey, out: &mut Vec<String>) {
 /// Whether evaluating the key needs the message's content.
 fn needs_content(key: &SearchKey) -> bool {
     use SearchKey::*;
-    match key {
-        Bcc(_) | Body(_) | Cc(_) | From(_) | Header(..) | Subject(_) | Text(_) | To(_) | SentBefore(_) | SentOn(_)
-        | SentSince(_) => true,
-        Not(k) | Fuzzy(k) => needs_content(k),
-        Or(a, b) => needs_content(a) || needs_content(b),
-        And(keys) => keys.iter().any(needs_content),
-        _ => false,
-    }
+    keys_within(std::slice::from_ref(key)).any(|k| {
+        matches!(
+            k,
+            Bcc(_)
+                | Body(_)
+                | Cc(_)
+                | From(_)
+                | Header(..)
+                | Subject(_)
+                | Text(_)
+                | To(_)
+                | SentBefore(_)
+                | SentOn(_)
+                | SentSince(_)
+        )
+    })
 }
 
 /// The search's strings (lower case), looked for all at once.
@@ -244,35 +277,21 @@ impl<S: Store> Session<S> {
         let mut key = SearchKey::And(criteria.to_vec());
         let Some(selected) = self.selected.as_ref() else { return Some(key) };
         let mut budget = MAX_CONTEXT_RANGES;
-        // A stack, not recursion: the depth is the client's.
-        let mut stack = vec![&mut key];
-        while let Some(k) = stack.pop() {
-            match k {
-                SearchKey::SequenceSet(set) | SearchKey::Uid(set)
-                    if set.uses_saved() || matches!(k, SearchKey::SequenceSet(_)) =>
-                {
-                    let by_uid = matches!(k, SearchKey::Uid(_));
-                    let uids = match &*k {
-                        SearchKey::SequenceSet(set) | SearchKey::Uid(set) => selected.uids_named(set, by_uid),
-                        _ => continue,
-                    };
-                    *k = match compact(&uids) {
-                        Some(set) => {
-                            budget = budget.checked_sub(set.ranges().len())?;
-                            SearchKey::Uid(set)
-                        }
-                        None => SearchKey::Not(Box::new(SearchKey::All)),
-                    };
+        rewrite_set_keys(&mut key, |k| {
+            let uids = match &*k {
+                SearchKey::SequenceSet(set) => selected.uids_named(set, false),
+                SearchKey::Uid(set) if set.uses_saved() => selected.uids_named(set, true),
+                _ => return Some(()),
+            };
+            *k = match compact(&uids) {
+                Some(set) => {
+                    budget = budget.checked_sub(set.ranges().len())?;
+                    SearchKey::Uid(set)
                 }
-                SearchKey::Not(inner) | SearchKey::Fuzzy(inner) => stack.push(inner),
-                SearchKey::Or(a, b) => {
-                    stack.push(a);
-                    stack.push(b);
-                }
-                SearchKey::And(keys) => stack.extend(keys.iter_mut()),
-                _ => {}
-            }
-        }
+                None => SearchKey::Not(Box::new(SearchKey::All)),
+            };
+            Some(())
+        })?;
         Some(key)
     }
 
@@ -392,31 +411,19 @@ impl<S: Store> Session<S> {
 /// Every sequence set in `key` made [`normalized`]: sequence numbers with
 /// `*` as `count`, UIDs with `*` as `largest_uid`.
 fn normalize_sets(key: &mut SearchKey, count: u32, largest_uid: u32) {
-    // A stack, not recursion: the depth is the client's.
-    let mut stack = vec![key];
-    while let Some(k) = stack.pop() {
-        match k {
-            SearchKey::SequenceSet(_) | SearchKey::Uid(_) => {
-                let largest = if matches!(k, SearchKey::Uid(_)) { largest_uid } else { count };
-                let fixed = match &*k {
-                    SearchKey::SequenceSet(set) | SearchKey::Uid(set) => normalized(set, largest),
-                    _ => continue,
-                };
-                match (fixed, &mut *k) {
-                    (Some(fixed), SearchKey::SequenceSet(set) | SearchKey::Uid(set)) => *set = fixed,
-                    // `*` of an empty mailbox: nothing.
-                    _ => *k = SearchKey::Not(Box::new(SearchKey::All)),
-                }
-            }
-            SearchKey::Not(inner) | SearchKey::Fuzzy(inner) => stack.push(inner),
-            SearchKey::Or(a, b) => {
-                stack.push(a);
-                stack.push(b);
-            }
-            SearchKey::And(keys) => stack.extend(keys.iter_mut()),
-            _ => {}
+    rewrite_set_keys(key, |k| {
+        let fixed = match &*k {
+            SearchKey::SequenceSet(set) => normalized(set, count),
+            SearchKey::Uid(set) => normalized(set, largest_uid),
+            _ => return Some(()),
+        };
+        match (fixed, k) {
+            (Some(fixed), SearchKey::SequenceSet(set) | SearchKey::Uid(set)) => *set = fixed,
+            // `*` of an empty mailbox: nothing.
+            (_, k) => *k = SearchKey::Not(Box::new(SearchKey::All)),
         }
-    }
+        Some(())
+    });
 }
 
 /// A set as ascending, merged ranges of plain numbers (`*` made
@@ -627,18 +634,7 @@ impl SearchContext {
 /// Whether search keys hold MODSEQ (RFC 7162 3.1.5): the answer then
 /// tells the highest modseq of what it returns.
 pub(crate) fn has_modseq_key(keys: &[SearchKey]) -> bool {
-    // A stack, not recursion: the depth is the client's.
-    let mut stack: Vec<&SearchKey> = keys.iter().collect();
-    while let Some(key) = stack.pop() {
-        match key {
-            SearchKey::ModSeq { .. } => return true,
-            SearchKey::Not(k) | SearchKey::Fuzzy(k) => stack.push(k),
-            SearchKey::Or(a, b) => stack.extend([&**a, &**b]),
-            SearchKey::And(keys) => stack.extend(keys.iter()),
-            _ => {}
-        }
-    }
-    false
+    keys_within(keys).any(|k| matches!(k, SearchKey::ModSeq { .. }))
 }
 
 /// The ESEARCH `MODSEQ` of a result whose messages have these modseqs (in
